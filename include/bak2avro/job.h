@@ -1,0 +1,142 @@
+#ifndef BAK2AVRO_JOB_H
+#define BAK2AVRO_JOB_H
+
+#include "common.h"
+#include "types.h"
+
+B2A_BEGIN_DECL
+
+/** Steps of a job, in the order they run. Appended only. */
+typedef enum b2a_step {
+    B2A_STEP_DETECT = 0,
+    B2A_STEP_CONTAINER = 1,
+    B2A_STEP_PRE_SQL = 2,
+    B2A_STEP_RESTORE = 3,
+    B2A_STEP_POST_SQL = 4,
+    B2A_STEP_INTROSPECT = 5,
+    B2A_STEP_EXPORT = 6,
+    B2A_STEP_CLEANUP = 7,
+    B2A_STEP_READ = 8 /**< direct read of a backup, no database involved */
+} b2a_step;
+
+typedef enum b2a_job_status {
+    B2A_JOB_PENDING = 0,
+    B2A_JOB_RUNNING = 1,
+    B2A_JOB_SUCCESS = 2,
+    B2A_JOB_FAILED = 3,  /**< finished, some tables or steps failed */
+    B2A_JOB_CANCELED = 4
+} b2a_job_status;
+
+typedef enum b2a_codec {
+    B2A_CODEC_NULL = 0,
+    B2A_CODEC_DEFLATE = 1,
+    B2A_CODEC_SNAPPY = 2
+} b2a_codec;
+
+typedef enum b2a_network {
+    B2A_NETWORK_PUBLISH = 0, /**< bridge network, port published on 127.0.0.1 */
+    B2A_NETWORK_HOST = 1     /**< host network, the server listens on 127.0.0.1:<free port> */
+} b2a_network;
+
+typedef enum b2a_restore_mode {
+    B2A_RESTORE_AUTO = 0,      /**< read directly where a reader can, else restore in a container */
+    B2A_RESTORE_DIRECT = 1,    /**< direct reader only */
+    B2A_RESTORE_CONTAINER = 2  /**< always restore in a container */
+} b2a_restore_mode;
+
+typedef enum b2a_log_level {
+    B2A_LOG_DEBUG = 0,
+    B2A_LOG_INFO = 1,
+    B2A_LOG_WARN = 2,
+    B2A_LOG_ERROR = 3
+} b2a_log_level;
+
+/** Progress of a job, passed to the progress callback; valid during the call only. */
+typedef struct b2a_progress {
+    unsigned int version;     /**< B2A_PROGRESS_VERSION at the library's build */
+    b2a_step step;
+    double percent;           /**< 0..100 for the step (or the table, when table is set); -1 when unknown */
+    const char *table;        /**< "schema.table" during export, else NULL */
+    int64_t rows_done;
+    int64_t rows_expected;    /**< -1 when unknown */
+} b2a_progress;
+#define B2A_PROGRESS_VERSION 1
+
+/** Return non-zero to cancel the job. */
+typedef int (*b2a_progress_cb)(b2a_job *job, const b2a_progress *progress, void *userdata);
+typedef void (*b2a_log_cb)(b2a_job *job, b2a_log_level level, const char *message, void *userdata);
+/** Runs exactly once for every started job. */
+typedef void (*b2a_done_cb)(b2a_job *job, b2a_job_status status, void *userdata);
+
+/** Options of a job. Set version with B2A_JOB_OPTIONS_INIT or b2a_job_options_init(). */
+typedef struct b2a_job_options {
+    unsigned int version;
+    const char *const *inputs;    /**< backup files (several for a striped set) */
+    uint32_t n_inputs;
+    const char *output_dir;       /**< required */
+    const char *vendor;           /**< "postgresql", "mysql", "sqlserver", "oracle"; NULL detects */
+    const char *image;            /**< container image; NULL is the vendor's default */
+    const char *docker_host;      /**< "unix:///path"; NULL honours DOCKER_HOST, else /var/run/docker.sock */
+    b2a_network network;
+    const char *const *include;   /**< glob patterns on "schema.table"; none means all */
+    uint32_t n_include;
+    const char *const *exclude;
+    uint32_t n_exclude;
+    const char *pre_sql;          /**< SQL text run before the restore */
+    const char *post_sql;         /**< SQL text run after the restore */
+    uint32_t parallel;            /**< tables exported at once; 0 is 2 */
+    b2a_codec codec;
+    int32_t keep_container;       /**< non-zero: leave the container running at the end */
+    const char *job_json_path;    /**< NULL is OUTPUT_DIR/job.json */
+    b2a_restore_mode restore_mode;
+    int32_t accept_eula;          /**< required for SQL Server containers: you accept Microsoft's licence */
+    b2a_progress_cb progress_cb;
+    b2a_log_cb log_cb;
+    b2a_done_cb done_cb;
+    void *userdata;
+} b2a_job_options;
+
+#define B2A_JOB_OPTIONS_VERSION 1
+#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_PUBLISH, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_DEFLATE, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0 }
+
+/** Fill @p opts with defaults for @p version (bindings must call this). */
+B2A_API int b2a_job_options_init(b2a_job_options *opts, unsigned int version);
+
+/** Create a job from options; strings and arrays are copied. */
+B2A_API int b2a_job_new(b2a_ctx *ctx, const b2a_job_options *opts, b2a_job **out);
+
+/**
+ * Create a job from a job JSON document (the same keys bak2avro run JOB.json
+ * reads); callbacks come from @p callbacks (its other fields are ignored), may be NULL.
+ */
+B2A_API int b2a_job_new_from_json(b2a_ctx *ctx, const char *json, const b2a_job_options *callbacks, b2a_job **out);
+
+/** Start the job. If this returns an error, the done callback is never called. */
+B2A_API int b2a_job_start(b2a_job *job);
+
+/** Ask the job to stop; the done callback still runs once, with B2A_JOB_CANCELED. */
+B2A_API int b2a_job_cancel(b2a_job *job);
+
+/** Free the job. A running job is canceled and freed after its done callback. NULL is fine. */
+B2A_API void b2a_job_free(b2a_job *job);
+
+B2A_API b2a_job_status b2a_job_status_get(const b2a_job *job);
+B2A_API const char *b2a_job_id(const b2a_job *job);
+
+/** Error of the job, if any: code, class, message, SQLSTATE ("" if none), native error. */
+B2A_API int b2a_job_errcode(const b2a_job *job);
+B2A_API b2a_error_class b2a_job_errclass(const b2a_job *job);
+B2A_API const char *b2a_job_errmsg(const b2a_job *job);
+B2A_API const char *b2a_job_sqlstate(const b2a_job *job);
+B2A_API int64_t b2a_job_native_error(const b2a_job *job);
+
+/** The Job JSON document as it stands now; free with b2a_free(). */
+B2A_API char *b2a_job_json(const b2a_job *job);
+
+/** Number of tables exported with success and with failure so far. */
+B2A_API uint32_t b2a_job_tables_ok(const b2a_job *job);
+B2A_API uint32_t b2a_job_tables_failed(const b2a_job *job);
+
+B2A_END_DECL
+
+#endif

@@ -1,0 +1,31 @@
+/* Internal error record: filled on the thread where a failure happened,
+ * copied into the job on the loop thread. */
+#ifndef B2A_CORE_ERROR_H
+#define B2A_CORE_ERROR_H
+
+#include <stdint.h>
+#include "bak2avro/errors.h"
+
+#define B2A_ERRMSG_MAX 1024
+
+typedef struct b2a_err {
+    int code;                  /* b2a_error_code, B2A_OK when clear */
+    b2a_error_class klass;
+    char msg[B2A_ERRMSG_MAX];
+    char sqlstate[6];          /* "" unless ODBC gave one */
+    int64_t native;
+} b2a_err;
+
+void b2a__err_clear(b2a_err *err);
+
+/* Set code, class and a printf-style message; returns code so callers can
+ * write `return b2a__err_set(err, ...)`. err may be NULL. */
+int b2a__err_set(b2a_err *err, int code, b2a_error_class klass, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Prefix an existing message with context ("file.bak: "), keeping code and class. */
+int b2a__err_prefix(b2a_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void b2a__err_copy(b2a_err *dst, const b2a_err *src);
+
+#endif
