@@ -1,0 +1,67 @@
+/* What RESTORE HEADERONLY / FILELISTONLY / LABELONLY would report for a
+ * SQL Server backup, read from the MTF descriptor blocks (TAPE, SSET, VOLB,
+ * MSCI/MQCI) and the boot page. Filled once at open, read-only afterwards,
+ * so any thread may read it. Strings are UTF-8, never NULL ("" if unknown). */
+#ifndef B2A_READER_MSSQL_HEADER_H
+#define B2A_READER_MSSQL_HEADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* RESTORE HEADERONLY's BackupType values. */
+enum {
+    B2A_BAK_TYPE_UNKNOWN = 0,
+    B2A_BAK_TYPE_DATABASE = 1,      /* full */
+    B2A_BAK_TYPE_LOG = 2,
+    B2A_BAK_TYPE_FILE = 4,
+    B2A_BAK_TYPE_DIFFERENTIAL = 5
+};
+
+/* One database file, as FILELISTONLY lists it. */
+typedef struct b2a_bak_file {
+    char *logical_name;     /* "Northwind" */
+    char *physical_name;    /* "C:\...\northwnd.mdf" as it was on the server */
+    char type;              /* 'D' data, 'L' log */
+    uint16_t file_id;       /* the page-id file number (1 = primary data) */
+    uint64_t size_bytes;    /* file size when backed up, 0 if unknown */
+} b2a_bak_file;
+
+/* One member of the media set (one .bak file we were given). */
+typedef struct b2a_bak_family {
+    char *path;                 /* as given to b2a__bak_pages_open */
+    uint16_t sequence;          /* FamilySequenceNumber, 1-based */
+    int compressed;             /* 1: MSSQLBAK container */
+} b2a_bak_family;
+
+typedef struct b2a_bak_header {
+    /* HEADERONLY */
+    char *database_name;        /* from MQCI, checked against the boot page */
+    char *server_name;          /* machine[\instance] that took the backup */
+    char *backup_name;          /* SSET name, e.g. "Northwind-Full Database Backup" */
+    char *backup_description;
+    char *user_name;
+    int backup_type;            /* B2A_BAK_TYPE_* */
+    int copy_only;              /* SSET attribute 0x2 */
+    int compressed;             /* 1 if MSSQLBAK */
+    uint16_t database_version;  /* dbi_version: 655 = 2008, 706 = 2012, 782 = 2014, 852 = 2016 ... */
+    uint16_t create_version;    /* boot page createVersion (539 = created on SQL 2000), 0 if unknown */
+    int software_major;         /* SQL Server major version guessed from database_version (10, 11, ...) */
+    char backup_date[20];       /* "YYYY-MM-DD HH:MM:SS" from the SSET write date, "" if unknown */
+    uint32_t soft_filemark;     /* MTF soft-filemark block size in bytes (512 or 4096) */
+
+    /* LABELONLY */
+    char media_set_id[37];      /* RAID stream GUID, lower case "xxxxxxxx-xxxx-..." */
+    uint16_t family_count;      /* FamilyCount */
+    size_t nfamilies;           /* families given = family_count once open succeeded */
+    b2a_bak_family *families;   /* sorted by sequence */
+
+    /* FILELISTONLY */
+    size_t nfiles;
+    b2a_bak_file *files;
+
+    /* Page store facts */
+    uint64_t page_images;       /* distinct (file, page) images indexed */
+    uint32_t data_regions;      /* MQDA regions with data, summed over families */
+} b2a_bak_header;
+
+#endif

@@ -1,0 +1,46 @@
+/* The page store of a SQL Server backup: an index of where every page image
+ * lives in the given .bak file(s), TAPE (MTF) or MSSQLBAK (compressed),
+ * striped sets merged, later MQDA regions superseding earlier ones.
+ * Page reads are thread-safe; the backup is never loaded whole. */
+#ifndef B2A_READER_MSSQL_PAGESTORE_H
+#define B2A_READER_MSSQL_PAGESTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/error.h"
+#include "reader/mssql/header.h"
+
+#define B2A_BAK_PAGE_SIZE 8192
+
+typedef struct b2a_bak_pages b2a_bak_pages;
+
+/* Open all files of one backup media set. Detects TAPE vs MSSQLBAK itself.
+ * Refuses half a striped set with a message naming the missing stripe(s):
+ * "x.bak is stripe 1 of 2 of media set {GUID}; stripe 2 is missing: give all 2 files together".
+ * Errors: B2A_EIO (open/read), B2A_EFORMAT (not a backup, truncated, corrupt),
+ * B2A_EUNSUPPORTED (encrypted, unknown compression), B2A_EINVAL (stripes of
+ * different media sets, duplicates). Messages name the file and offset. */
+int b2a__bak_pages_open(const char *const *paths, size_t n, b2a_bak_pages **out, b2a_err *err);
+
+/* Copy the image of page (file_id:page_id) into page_out, torn-page bits
+ * restored (flag 0x100). B2A_ENOTFOUND when the backup holds no image of it
+ * (err carries a message then too). Safe to call from several threads. */
+int b2a__bak_pages_get(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id,
+                       uint8_t page_out[B2A_BAK_PAGE_SIZE], b2a_err *err);
+
+/* 1 if the backup holds an image of that page, without reading it. */
+int b2a__bak_pages_has(const b2a_bak_pages *p, uint16_t file_id, uint32_t page_id);
+
+/* Highest page id + 1 held for file_id (0 if none): a bound for scans. */
+uint32_t b2a__bak_pages_limit(const b2a_bak_pages *p, uint16_t file_id);
+
+/* Borrowed; valid until close. */
+const b2a_bak_header *b2a__bak_pages_header(const b2a_bak_pages *p);
+
+void b2a__bak_pages_close(b2a_bak_pages *p);
+
+/* Restore the torn-page bits of a page image in place (no-op unless flag
+ * 0x100 is set). Exposed for tests and for R2's own page copies. */
+void b2a__bak_page_untear(uint8_t page[B2A_BAK_PAGE_SIZE]);
+
+#endif
