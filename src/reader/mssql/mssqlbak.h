@@ -1,0 +1,87 @@
+/* The MSSQLBAK container of SQL Server's compressed backups (WITH COMPRESSION):
+ * a sequence of records {28-byte header, XPRESS chunk}, in runs separated by
+ * raw 512-byte MTF blocks (SFMB) and padding. Decompressed in file order, the
+ * non-extent records and raw blocks are the MTF descriptor blocks (TAPE, SSET,
+ * VOLB, MSCI, MSDA, ..., ESET); each extent record (kind 0x8021) is one 64 KiB
+ * extent of MQDA page data, trailing all-zero pages omitted.
+ * Record walks read only headers (bounded memory); decompression is per
+ * record, positional (pread) and thread-safe. Errors name the file and offset. */
+#ifndef B2A_READER_MSSQL_MSSQLBAK_H
+#define B2A_READER_MSSQL_MSSQLBAK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/error.h"
+
+#define B2A_MSSQLBAK_MAGIC "MSSQLBAK"
+#define B2A_MSSQLBAK_MAGIC_LEN 8
+#define B2A_MSSQLBAK_REC_HDR 28          /* record header bytes before the chunk */
+#define B2A_MSSQLBAK_EXTENT 65536        /* one extent: 8 pages of 8 KiB */
+#define B2A_MSSQLBAK_OUT_MAX 65536       /* no record decompresses to more */
+#define B2A_MSSQLBAK_RAW_BLOCK 512       /* raw MTF blocks between runs */
+#define B2A_MSSQLBAK_KIND_EXTENT 0x8021u /* tag & 0xFFFF of an extent record */
+
+typedef struct b2a_mssqlbak b2a_mssqlbak;
+
+typedef struct b2a_mssqlbak_rec {
+    uint64_t offset;  /* file offset of the record header (raw: of the block) */
+    uint32_t tag;     /* u32 tag: low byte 0x21, bits 8-15 kind, high 16 = clen; 0 if raw */
+    uint32_t clen;    /* compressed chunk bytes (raw: B2A_MSSQLBAK_RAW_BLOCK) */
+    int raw;          /* 1: an uncompressed 512-byte MTF block (e.g. SFMB) */
+} b2a_mssqlbak_rec;
+
+/* Kind of a record: tag & 0xFFFF (0x0221/0x0821 TAPE chunk, 0x0E21/0x1021
+ * SSET..MSDA headers, 0x8021 extent, 0x0421/0x2421/0x0621/0x1821 trailers). */
+static inline unsigned b2a__mssqlbak_kind(const b2a_mssqlbak_rec *r)
+{
+    return r->raw ? 0u : (unsigned)(r->tag & 0xFFFFu);
+}
+static inline int b2a__mssqlbak_is_extent(const b2a_mssqlbak_rec *r)
+{
+    return !r->raw && (r->tag & 0xFFFFu) == B2A_MSSQLBAK_KIND_EXTENT;
+}
+
+/* 1 if the first bytes of a file say MSSQLBAK. */
+int b2a__mssqlbak_probe(const uint8_t *head, size_t n);
+
+/* Open a compressed backup: checks the magic and version words.
+ * B2A_EIO (cannot open), B2A_EFORMAT (not MSSQLBAK / truncated header),
+ * B2A_EUNSUPPORTED (v1 framing of SQL <= 2012 or an unknown version). */
+int b2a__mssqlbak_open(const char *path, b2a_mssqlbak **out, b2a_err *err);
+
+const char *b2a__mssqlbak_path(const b2a_mssqlbak *m);
+uint64_t b2a__mssqlbak_size(const b2a_mssqlbak *m);
+
+/* Walk records in file order without decompressing. *cursor starts at 0 and
+ * is advanced by each call (several walks may run at once, each with its own
+ * cursor). Returns 1 with *rec filled, 0 at the end of the file, or <0 on an
+ * error (B2A_EIO; B2A_EFORMAT for a record running past the end of the file,
+ * named with file and offset). Non-record bytes (padding, run trailers) are
+ * skipped by resynchronising on the next header whose chunk starts with a
+ * complete Huffman table; raw 512-byte MTF blocks are returned as raw records. */
+int b2a__mssqlbak_next(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec *rec,
+                       b2a_err *err);
+
+/* Decompress the record at `offset` (as given by _next) into out[0..cap);
+ * *out_len = decoded bytes (raw records are copied). An extent shorter than
+ * 64 KiB means the rest is zero pages (see _read_extent). Errors: B2A_EIO,
+ * B2A_EFORMAT ("f.bak: record at offset N: <reason>"), also when the record
+ * decodes to more than cap bytes. Thread-safe (pread, no shared state). */
+int b2a__mssqlbak_read(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_t cap,
+                       size_t *out_len, b2a_err *err);
+
+/* Decode only the first `want` bytes of the record at `offset` (e.g. a page
+ * header to learn which extent a record holds); *got may be < want when the
+ * record is shorter. */
+int b2a__mssqlbak_peek(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_t want,
+                       size_t *got, b2a_err *err);
+
+/* Decompress the extent record at `offset` into a full 64 KiB extent, the
+ * omitted trailing pages zero-filled. *decoded (may be NULL) = bytes actually
+ * stored. B2A_EFORMAT if the record is not an extent record. */
+int b2a__mssqlbak_read_extent(const b2a_mssqlbak *m, uint64_t offset,
+                              uint8_t out[B2A_MSSQLBAK_EXTENT], size_t *decoded, b2a_err *err);
+
+void b2a__mssqlbak_close(b2a_mssqlbak *m);
+
+#endif
