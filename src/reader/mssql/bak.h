@@ -1,0 +1,58 @@
+/* The SQL Server .bak direct reader: a backup (one file or all stripes of a
+ * media set) opened without SQL Server, its user tables described as
+ * b2a_table_def and scanned row by row into a b2a_sink.
+ *
+ * The catalog is read once at open and is read-only afterwards, so scans of
+ * different tables may run on different threads at the same time (one scan
+ * handle per thread). Memory stays bounded: pages are fetched on demand. */
+#ifndef B2A_READER_MSSQL_BAK_H
+#define B2A_READER_MSSQL_BAK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/error.h"
+#include "core/column.h"
+#include "core/sink.h"
+
+typedef struct b2a_bak b2a_bak;
+typedef struct b2a_bak_scan b2a_bak_scan;
+
+/* Open all files of one backup (TAPE or MSSQLBAK, striped sets given
+ * together) and read its catalog. Errors name the file and the problem:
+ * B2A_EIO, B2A_EFORMAT (not a backup, truncated, catalog unreadable),
+ * B2A_EUNSUPPORTED (encrypted, SQL 2005 catalog, ...), B2A_EINVAL (half a
+ * striped set: the message names the missing stripe). */
+int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err);
+
+/* UTF-8, from the boot page (or the backup header), never NULL. */
+const char *b2a__bak_database_name(const b2a_bak *b);
+
+/* User tables (sysschobjs type 'U'), sorted by schema then name. */
+size_t b2a__bak_table_count(const b2a_bak *b);
+
+/* Borrowed, valid until b2a__bak_close; NULL if i is out of range.
+ * Columns are mapped per avro-type-mapping.md §4.2; source_type reads like
+ * "nvarchar(40)", "decimal(10,2)"; row_count is sysrowsets' count summed
+ * over the heap/clustered partitions (-1 if unknown). */
+const b2a_table_def *b2a__bak_table(const b2a_bak *b, size_t i);
+
+/* Write one JSON object into the yajl_gen passed as void * (so this header
+ * needs no yajl.h): {"database", "header":{...}, "files":[...],
+ * "tables":[{"schema","name","rows","columns":[...]}]}. */
+int b2a__bak_inspect(const b2a_bak *b, void *yajl_gen_handle, b2a_err *err);
+
+/* Start a scan of table i. B2A_EUNSUPPORTED with a clear message for what
+ * cannot be decoded (e.g. a column type or a compression this build lacks). */
+int b2a__bak_scan_open(b2a_bak *b, size_t table, b2a_bak_scan **out, b2a_err *err);
+
+/* Decode at most max_rows rows into sink (one value per column, then
+ * end_row). *rows_out = rows delivered by this call; *eof = 1 once the table
+ * is exhausted. On error the rows already given to the sink stay given.
+ * Sink errors are passed through with their code. */
+int b2a__bak_scan_next(b2a_bak_scan *s, b2a_sink *sink, size_t max_rows,
+                       size_t *rows_out, int *eof, b2a_err *err);
+
+void b2a__bak_scan_close(b2a_bak_scan *s);
+void b2a__bak_close(b2a_bak *b);
+
+#endif
