@@ -10,5 +10,6 @@
 #include "bak2avro/ctx.h"
 #include "bak2avro/job.h"
 #include "bak2avro/inspect.h"
+#include "bak2avro/gc.h"
 
 #endif

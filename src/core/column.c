@@ -30,3 +30,42 @@ void b2a__table_def_free(b2a_table_def *t)
     b2a__table_def_clear(t);
     free(t);
 }
+
+static char *dup_or_null(const char *s, int *oom)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *oom = 1;
+    return d;
+}
+
+int b2a__table_def_copy(b2a_table_def *dst, const b2a_table_def *src)
+{
+    int oom = 0;
+    memset(dst, 0, sizeof(*dst));
+    dst->schema = dup_or_null(src->schema, &oom);
+    dst->name = dup_or_null(src->name, &oom);
+    dst->row_count = src->row_count;
+    if (src->ncolumns) {
+        dst->columns = calloc(src->ncolumns, sizeof(*dst->columns));
+        if (!dst->columns)
+            oom = 1;
+        else
+            dst->ncolumns = src->ncolumns;
+    }
+    for (size_t i = 0; i < dst->ncolumns; i++) {
+        const b2a_column *s = &src->columns[i];
+        b2a_column *d = &dst->columns[i];
+        *d = *s;
+        d->name = dup_or_null(s->name, &oom);
+        d->source_type = dup_or_null(s->source_type, &oom);
+        d->note = dup_or_null(s->note, &oom);
+    }
+    if (oom) {
+        b2a__table_def_clear(dst);
+        return -1;
+    }
+    return 0;
+}

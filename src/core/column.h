@@ -48,4 +48,7 @@ void b2a__column_clear(b2a_column *c);
 void b2a__table_def_clear(b2a_table_def *t);
 void b2a__table_def_free(b2a_table_def *t);
 
+/* Deep copy; 0 on success, -1 on OOM (dst left cleared). */
+int b2a__table_def_copy(b2a_table_def *dst, const b2a_table_def *src);
+
 #endif

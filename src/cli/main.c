@@ -1,0 +1,396 @@
+/* bak2avro: the command line, built on the public API only. */
+#include <bak2avro.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "progress.h"
+
+enum { EXIT_OK = 0, EXIT_TABLES_FAILED = 1, EXIT_USAGE = 2, EXIT_FATAL = 3 };
+
+static void usage(FILE *f)
+{
+    fputs("usage: bak2avro run [options] BACKUP... -o OUT\n"
+          "       bak2avro run [options] JOB.json\n"
+          "       bak2avro inspect BACKUP...\n"
+          "       bak2avro gc [--docker-host unix:///path]\n"
+          "       bak2avro version\n"
+          "\n"
+          "run options:\n"
+          "  -o, --output DIR        where the Avro files and job.json go (required)\n"
+          "      --vendor NAME       postgresql, mysql, sqlserver or oracle (default: from magic bytes)\n"
+          "      --include PATTERN   export only schema.table matching this glob (repeatable)\n"
+          "      --exclude PATTERN   skip schema.table matching this glob (repeatable)\n"
+          "      --pre-sql FILE      SQL run before the restore\n"
+          "      --post-sql FILE     SQL run after the restore\n"
+          "      --parallel N        tables exported at once (default 2)\n"
+          "      --codec C           null, deflate (default) or snappy\n"
+          "      --image IMAGE       container image for the restore\n"
+          "      --network MODE      publish (default) or host\n"
+          "      --docker-host URL   unix:///path of the Docker socket\n"
+          "      --keep-container    leave the container running at the end\n"
+          "      --direct            read the backup directly, never start a container\n"
+          "      --restore           always restore in a container\n"
+          "      --accept-eula       accept the vendor's licence (SQL Server containers)\n"
+          "      --job-json FILE     where to write the Job JSON (default OUT/job.json)\n"
+          "  -q, --quiet             errors only\n"
+          "      --log-json          progress and log as JSON lines on stderr\n"
+          "  -v, --verbose           debug lines too\n"
+          "\n"
+          "exit codes: 0 success, 1 finished with failed tables, 2 usage error, 3 fatal\n",
+          f);
+}
+
+typedef struct strlist {
+    const char **v;
+    uint32_t n;
+} strlist;
+
+static void strlist_add(strlist *l, const char *s)
+{
+    const char **nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+    if (!nv) {
+        fputs("bak2avro: out of memory\n", stderr);
+        exit(EXIT_FATAL);
+    }
+    l->v = nv;
+    l->v[l->n++] = s;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap + 1);
+    size_t r;
+    while (buf && (r = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += r;
+        if (len == cap) {
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+static int looks_like_json_job(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    int c;
+    while ((c = fgetc(f)) != EOF && (c == ' ' || c == '\n' || c == '\r' || c == '\t'))
+        ;
+    fclose(f);
+    return c == '{';
+}
+
+/* ---- run ---- */
+
+typedef struct run_state {
+    show show;
+    b2a_job *job;
+    b2a_job_status status;
+    int done;
+    uv_signal_t sigint, sigterm;
+    int signals;
+} run_state;
+
+static void on_done(b2a_job *job, b2a_job_status status, void *ud)
+{
+    (void)job;
+    run_state *rs = ud;
+    rs->status = status;
+    rs->done = 1;
+    uv_close((uv_handle_t *)&rs->sigint, NULL);
+    uv_close((uv_handle_t *)&rs->sigterm, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    run_state *rs = h->data;
+    if (++rs->signals > 1) {
+        fprintf(stderr, "bak2avro: second signal, exiting now (run `bak2avro gc` to remove a leftover container)\n");
+        exit(EXIT_FATAL);
+    }
+    fprintf(stderr, "bak2avro: %s: canceling, removing the container (again to force)\n", strsignal(signum));
+    b2a_job_cancel(rs->job);
+}
+
+static int progress_cb(b2a_job *job, const b2a_progress *p, void *ud)
+{
+    return show_progress(job, p, &((run_state *)ud)->show);
+}
+
+static void log_cb(b2a_job *job, b2a_log_level level, const char *msg, void *ud)
+{
+    show_log(job, level, msg, &((run_state *)ud)->show);
+}
+
+static void print_summary(b2a_job *job, run_state *rs)
+{
+    if (rs->show.mode == SHOW_QUIET || rs->show.mode == SHOW_JSON)
+        return;
+    const char *st = rs->status == B2A_JOB_SUCCESS ? "Success" : rs->status == B2A_JOB_CANCELED ? "Canceled" : "Failed";
+    printf("%s: %u tables exported, %u failed\n", st, b2a_job_tables_ok(job), b2a_job_tables_failed(job));
+    if (b2a_job_errcode(job) != B2A_OK)
+        fprintf(stderr, "error: %s\n", b2a_job_errmsg(job));
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, 0, 'o'}, {"vendor", required_argument, 0, 1},
+        {"include", required_argument, 0, 2},  {"exclude", required_argument, 0, 3},
+        {"pre-sql", required_argument, 0, 4},  {"post-sql", required_argument, 0, 5},
+        {"parallel", required_argument, 0, 6}, {"codec", required_argument, 0, 7},
+        {"image", required_argument, 0, 8},    {"network", required_argument, 0, 9},
+        {"docker-host", required_argument, 0, 10}, {"keep-container", no_argument, 0, 11},
+        {"direct", no_argument, 0, 12},        {"restore", no_argument, 0, 13},
+        {"accept-eula", no_argument, 0, 14},   {"job-json", required_argument, 0, 15},
+        {"quiet", no_argument, 0, 'q'},        {"log-json", no_argument, 0, 16},
+        {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    b2a_job_options opts;
+    b2a_job_options_init(&opts, B2A_JOB_OPTIONS_VERSION);
+    strlist include = {0}, exclude = {0}, inputs = {0};
+    char *pre_sql = NULL, *post_sql = NULL;
+    int quiet = 0, log_json = 0, verbose = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': opts.output_dir = optarg; break;
+        case 1: opts.vendor = optarg; break;
+        case 2: strlist_add(&include, optarg); break;
+        case 3: strlist_add(&exclude, optarg); break;
+        case 4:
+        case 5: {
+            char *sql = slurp(optarg);
+            if (!sql) {
+                fprintf(stderr, "bak2avro: cannot read %s: %s\n", optarg, strerror(errno));
+                return EXIT_USAGE;
+            }
+            *(c == 4 ? &pre_sql : &post_sql) = sql;
+            break;
+        }
+        case 6: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 1 || n > 256) {
+                fprintf(stderr, "bak2avro: --parallel wants a number from 1 to 256, not \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            opts.parallel = (uint32_t)n;
+            break;
+        }
+        case 7:
+            if (strcmp(optarg, "null") == 0) opts.codec = B2A_CODEC_NULL;
+            else if (strcmp(optarg, "deflate") == 0) opts.codec = B2A_CODEC_DEFLATE;
+            else if (strcmp(optarg, "snappy") == 0) opts.codec = B2A_CODEC_SNAPPY;
+            else {
+                fprintf(stderr, "bak2avro: unknown codec \"%s\" (null, deflate, snappy)\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 8: opts.image = optarg; break;
+        case 9:
+            if (strcmp(optarg, "publish") == 0) opts.network = B2A_NETWORK_PUBLISH;
+            else if (strcmp(optarg, "host") == 0) opts.network = B2A_NETWORK_HOST;
+            else {
+                fprintf(stderr, "bak2avro: unknown network \"%s\" (publish, host)\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 10: opts.docker_host = optarg; break;
+        case 11: opts.keep_container = 1; break;
+        case 12: opts.restore_mode = B2A_RESTORE_DIRECT; break;
+        case 13: opts.restore_mode = B2A_RESTORE_CONTAINER; break;
+        case 14: opts.accept_eula = 1; break;
+        case 15: opts.job_json_path = optarg; break;
+        case 'q': quiet = 1; break;
+        case 16: log_json = 1; break;
+        case 'v': verbose = 1; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    for (int i = optind; i < argc; i++)
+        strlist_add(&inputs, argv[i]);
+    if (inputs.n == 0) {
+        fputs("bak2avro run: give a backup file (or JOB.json)\n", stderr);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+
+    run_state rs;
+    memset(&rs, 0, sizeof(rs));
+    show_init(&rs.show, log_json ? SHOW_JSON : quiet ? SHOW_QUIET : isatty(2) ? SHOW_BARS : SHOW_LINES, verbose);
+
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    b2a_ctx *ctx = NULL;
+    if (b2a_ctx_new(&loop, &ctx) != B2A_OK) {
+        fputs("bak2avro: cannot create a context\n", stderr);
+        return EXIT_FATAL;
+    }
+    opts.progress_cb = progress_cb;
+    opts.log_cb = log_cb;
+    opts.done_cb = on_done;
+    opts.userdata = &rs;
+
+    int rc;
+    b2a_job *job = NULL;
+    if (inputs.n == 1 && looks_like_json_job(inputs.v[0])) {
+        char *doc = slurp(inputs.v[0]);
+        if (!doc) {
+            fprintf(stderr, "bak2avro: cannot read %s: %s\n", inputs.v[0], strerror(errno));
+            return EXIT_USAGE;
+        }
+        rc = b2a_job_new_from_json(ctx, doc, &opts, &job);
+        free(doc);
+        if (rc != B2A_OK) {
+            fprintf(stderr, "bak2avro: %s: %s\n", inputs.v[0], b2a_strerror(rc));
+            return EXIT_USAGE;
+        }
+    } else {
+        if (!opts.output_dir) {
+            fputs("bak2avro run: -o OUT is required\n", stderr);
+            return EXIT_USAGE;
+        }
+        opts.inputs = inputs.v;
+        opts.n_inputs = inputs.n;
+        opts.include = include.v;
+        opts.n_include = include.n;
+        opts.exclude = exclude.v;
+        opts.n_exclude = exclude.n;
+        opts.pre_sql = pre_sql;
+        opts.post_sql = post_sql;
+        rc = b2a_job_new(ctx, &opts, &job);
+        if (rc != B2A_OK) {
+            fprintf(stderr, "bak2avro: invalid options: %s\n", b2a_strerror(rc));
+            return EXIT_USAGE;
+        }
+    }
+    rs.job = job;
+    rc = b2a_job_start(job);
+    if (rc != B2A_OK) {
+        show_finish(&rs.show);
+        fprintf(stderr, "bak2avro: %s\n", b2a_job_errmsg(job)[0] ? b2a_job_errmsg(job) : b2a_strerror(rc));
+        b2a_job_free(job);
+        b2a_ctx_free(ctx);
+        uv_loop_close(&loop);
+        return rc == B2A_EINVAL ? EXIT_USAGE : EXIT_FATAL;
+    }
+    uv_signal_init(&loop, &rs.sigint);
+    uv_signal_init(&loop, &rs.sigterm);
+    rs.sigint.data = rs.sigterm.data = &rs;
+    uv_signal_start(&rs.sigint, on_signal, SIGINT);
+    uv_signal_start(&rs.sigterm, on_signal, SIGTERM);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    show_finish(&rs.show);
+    print_summary(job, &rs);
+
+    int exit_code;
+    if (rs.status == B2A_JOB_SUCCESS)
+        exit_code = EXIT_OK;
+    else if (rs.status == B2A_JOB_FAILED && b2a_job_errcode(job) == B2A_OK && b2a_job_tables_failed(job) > 0)
+        exit_code = EXIT_TABLES_FAILED;
+    else
+        exit_code = EXIT_FATAL;
+    b2a_job_free(job);
+    b2a_ctx_free(ctx);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    free(include.v);
+    free(exclude.v);
+    free(inputs.v);
+    free(pre_sql);
+    free(post_sql);
+    return exit_code;
+}
+
+/* ---- inspect / gc ---- */
+
+static int cmd_inspect(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs("bak2avro inspect: give a backup file\n", stderr);
+        return EXIT_USAGE;
+    }
+    char *json = NULL, *err = NULL;
+    int rc = b2a_inspect((const char *const *)argv + 1, (uint32_t)(argc - 1), &json, &err);
+    if (rc != B2A_OK) {
+        fprintf(stderr, "bak2avro: %s\n", err ? err : b2a_strerror(rc));
+        b2a_free(err);
+        return rc == B2A_EINVAL ? EXIT_USAGE : EXIT_FATAL;
+    }
+    fputs(json, stdout);
+    fputc('\n', stdout);
+    b2a_free(json);
+    return EXIT_OK;
+}
+
+static int cmd_gc(int argc, char **argv)
+{
+    const char *host = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--docker-host") == 0 && i + 1 < argc)
+            host = argv[++i];
+        else {
+            fprintf(stderr, "bak2avro gc: unknown argument %s\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+    uint32_t removed = 0;
+    char *err = NULL;
+    int rc = b2a_gc(host, &removed, &err);
+    if (rc != B2A_OK) {
+        fprintf(stderr, "bak2avro gc: %s\n", err ? err : b2a_strerror(rc));
+        b2a_free(err);
+        return EXIT_FATAL;
+    }
+    printf("removed %u container%s left by bak2avro jobs\n", removed, removed == 1 ? "" : "s");
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "inspect") == 0)
+        return cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(cmd, "gc") == 0)
+        return cmd_gc(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("bak2avro %s\n", b2a_version());
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    fprintf(stderr, "bak2avro: unknown command \"%s\"\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}

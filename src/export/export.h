@@ -1,0 +1,28 @@
+/* The table exporter: runs tables in parallel, each as a chain of bounded
+ * chunks on libuv's thread pool, from any row source into Avro files. */
+#ifndef B2A_EXPORT_EXPORT_H
+#define B2A_EXPORT_EXPORT_H
+
+#include "core/ctx.h"
+#include "core/job_impl.h"
+#include "core/sink.h"
+
+/* A row source. open/next/close run on worker threads, one table each;
+ * different tables may run at the same time on different threads. */
+typedef struct b2a_source_ops {
+    int (*open)(void *source, const b2a_table_job *table, size_t index, void **cursor, b2a_err *err);
+    int (*next)(void *cursor, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof, b2a_err *err);
+    void (*close)(void *cursor);
+} b2a_source_ops;
+
+typedef void (*b2a_export_done_cb)(b2a_job *job, void *userdata);
+
+/* Export the selected tables of job. done runs once, on the loop, when
+ * every table has ended (success, failure or cancel). */
+int b2a__export_start(b2a_job *job, const b2a_source_ops *ops, void *source,
+                      b2a_export_done_cb done, void *userdata);
+
+/* Rows per chunk: a cancellation point and a progress report between chunks. */
+#define B2A_EXPORT_CHUNK_ROWS 8192
+
+#endif

@@ -1,0 +1,133 @@
+/* The direct pipeline: read a SQL Server .bak with our own reader, no
+ * container and no SQL Server. Steps: detect, read (catalog), export. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ctx.h"
+#include "core/pipeline.h"
+#include "export/export.h"
+#include "reader/mssql/bak.h"
+#include "util/str.h"
+
+typedef struct direct_state {
+    uv_work_t req;
+    b2a_job *job;
+    b2a_bak *bak;
+    b2a_err err;
+} direct_state;
+
+static int source_open(void *source, const b2a_table_job *t, size_t index, void **cursor, b2a_err *err)
+{
+    (void)t;
+    direct_state *st = source;
+    /* tables were added in reader order, so the job index is the reader index */
+    return b2a__bak_scan_open(st->bak, index, (b2a_bak_scan **)cursor, err);
+}
+
+static int source_next(void *cursor, b2a_sink *sink, size_t max_rows, size_t *rows, int *eof, b2a_err *err)
+{
+    return b2a__bak_scan_next(cursor, sink, max_rows, rows, eof, err);
+}
+
+static void source_close(void *cursor)
+{
+    b2a__bak_scan_close(cursor);
+}
+
+static const b2a_source_ops bak_source = {source_open, source_next, source_close};
+
+static void finish(direct_state *st)
+{
+    b2a_job *job = st->job;
+    if (st->bak)
+        b2a__bak_close(st->bak);
+    job->pipeline_state = NULL;
+    free(st);
+    b2a__job_complete(job);
+}
+
+static void export_done(b2a_job *job, void *ud)
+{
+    direct_state *st = ud;
+    uint32_t failed = b2a_job_tables_failed(job);
+    if (job->cancel_requested)
+        b2a__job_step_end(job, B2A_STEP_EXPORT, B2A_STATE_CANCELED, "canceled");
+    else if (failed)
+        b2a__job_step_end(job, B2A_STEP_EXPORT, B2A_STATE_FAILED, "%u of %zu tables failed", failed, job->ntables);
+    else
+        b2a__job_step_end(job, B2A_STEP_EXPORT, B2A_STATE_OK, "%u tables", b2a_job_tables_ok(job));
+    finish(st);
+}
+
+static void open_work(uv_work_t *req)
+{
+    direct_state *st = req->data;
+    b2a_job *job = st->job;
+    b2a__bak_open((const char *const *)job->inputs, job->n_inputs, &st->bak, &st->err);
+}
+
+static void open_after(uv_work_t *req, int status)
+{
+    direct_state *st = req->data;
+    b2a_job *job = st->job;
+    if (status == UV_ECANCELED || job->cancel_requested) {
+        b2a__job_step_end(job, B2A_STEP_READ, B2A_STATE_CANCELED, "canceled");
+        finish(st);
+        return;
+    }
+    if (!st->bak) {
+        b2a__job_set_error(job, &st->err);
+        b2a__job_step_end(job, B2A_STEP_READ, B2A_STATE_FAILED, "%s", st->err.msg);
+        finish(st);
+        return;
+    }
+    free(job->database);
+    job->database = b2a__strdup(b2a__bak_database_name(st->bak));
+    size_t n = b2a__bak_table_count(st->bak);
+    for (size_t i = 0; i < n; i++) {
+        b2a_table_def def;
+        if (b2a__table_def_copy(&def, b2a__bak_table(st->bak, i)) != 0 || !b2a__job_add_table(job, &def, "table")) {
+            b2a__table_def_clear(&def);
+            b2a__err_set(&st->err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+            b2a__job_set_error(job, &st->err);
+            b2a__job_step_end(job, B2A_STEP_READ, B2A_STATE_FAILED, "out of memory");
+            finish(st);
+            return;
+        }
+    }
+    b2a__job_step_end(job, B2A_STEP_READ, B2A_STATE_OK, "database %s, %zu tables", job->database, n);
+    b2a__job_step_begin(job, B2A_STEP_EXPORT);
+    int rc = b2a__export_start(job, &bak_source, st, export_done, st);
+    if (rc != B2A_OK) {
+        b2a__job_step_end(job, B2A_STEP_EXPORT, B2A_STATE_FAILED, "%s", job->err.msg);
+        finish(st);
+    }
+}
+
+static int direct_start(b2a_job *job)
+{
+    direct_state *st = calloc(1, sizeof(*st));
+    if (!st)
+        return B2A_ENOMEM;
+    st->job = job;
+    st->req.data = st;
+    job->pipeline_state = st;
+    b2a__job_step_begin(job, B2A_STEP_DETECT);
+    b2a__job_step_end(job, B2A_STEP_DETECT, B2A_STATE_OK, "%s (%s)", job->vendor, job->format);
+    b2a__job_step_begin(job, B2A_STEP_READ);
+    if (uv_queue_work(job->ctx->loop, &st->req, open_work, open_after) != 0) {
+        free(st);
+        job->pipeline_state = NULL;
+        return B2A_ENOMEM;
+    }
+    return B2A_OK;
+}
+
+static void direct_cancel(b2a_job *job)
+{
+    direct_state *st = job->pipeline_state;
+    if (st)
+        uv_cancel((uv_req_t *)&st->req); /* only stops it if still queued */
+}
+
+const b2a_pipeline_ops b2a__pipeline_direct_bak = {"direct-bak", direct_start, direct_cancel};
