@@ -1,0 +1,132 @@
+"""ctypes declarations of libbak2avro's public C API (include/bak2avro/*.h).
+
+Every function used has its argtypes and restype declared; integer return
+codes go through _check, which raises the matching exception class.
+Set B2A_LIBRARY to the path of libbak2avro.so.0 to load a specific build.
+"""
+import ctypes
+import ctypes.util
+import os
+
+from . import errors
+
+
+def _load():
+    path = os.environ.get("B2A_LIBRARY") or ctypes.util.find_library("bak2avro") or "libbak2avro.so.0"
+    return ctypes.CDLL(path)
+
+
+lib = _load()
+
+c_char_p_p = ctypes.POINTER(ctypes.c_char_p)
+
+
+class Progress(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("step", ctypes.c_int),
+        ("percent", ctypes.c_double),
+        ("table", ctypes.c_char_p),
+        ("rows_done", ctypes.c_int64),
+        ("rows_expected", ctypes.c_int64),
+    ]
+
+
+PROGRESS_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(Progress), ctypes.c_void_p)
+LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+DONE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+
+JOB_OPTIONS_VERSION = 1
+
+
+class JobOptions(ctypes.Structure):
+    """Mirror of b2a_job_options, version 1 (fields are appended only)."""
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("inputs", c_char_p_p),
+        ("n_inputs", ctypes.c_uint32),
+        ("output_dir", ctypes.c_char_p),
+        ("vendor", ctypes.c_char_p),
+        ("image", ctypes.c_char_p),
+        ("docker_host", ctypes.c_char_p),
+        ("network", ctypes.c_int),
+        ("include", c_char_p_p),
+        ("n_include", ctypes.c_uint32),
+        ("exclude", c_char_p_p),
+        ("n_exclude", ctypes.c_uint32),
+        ("pre_sql", ctypes.c_char_p),
+        ("post_sql", ctypes.c_char_p),
+        ("parallel", ctypes.c_uint32),
+        ("codec", ctypes.c_int),
+        ("keep_container", ctypes.c_int32),
+        ("job_json_path", ctypes.c_char_p),
+        ("restore_mode", ctypes.c_int),
+        ("accept_eula", ctypes.c_int32),
+        ("progress_cb", PROGRESS_CB),
+        ("log_cb", LOG_CB),
+        ("done_cb", DONE_CB),
+        ("userdata", ctypes.c_void_p),
+    ]
+
+
+def _check(rc, func, args):
+    if rc < 0:
+        raise errors.from_code(rc, lib.b2a_strerror(rc).decode())
+    return rc
+
+
+def _declare(name, restype, argtypes, check=False):
+    f = getattr(lib, name)
+    f.restype = restype
+    f.argtypes = argtypes
+    if check:
+        f.errcheck = _check
+    return f
+
+
+vp = ctypes.c_void_p
+b2a_strerror = _declare("b2a_strerror", ctypes.c_char_p, [ctypes.c_int])
+b2a_version = _declare("b2a_version", ctypes.c_char_p, [])
+b2a_free = _declare("b2a_free", None, [vp])
+b2a_ctx_new = _declare("b2a_ctx_new", ctypes.c_int, [vp, ctypes.POINTER(vp)], check=True)
+b2a_ctx_run = _declare("b2a_ctx_run", ctypes.c_int, [vp], check=True)
+b2a_ctx_free = _declare("b2a_ctx_free", None, [vp])
+b2a_job_options_init = _declare("b2a_job_options_init", ctypes.c_int,
+                                [ctypes.POINTER(JobOptions), ctypes.c_uint], check=True)
+b2a_job_new = _declare("b2a_job_new", ctypes.c_int, [vp, ctypes.POINTER(JobOptions), ctypes.POINTER(vp)])
+b2a_job_new_from_json = _declare("b2a_job_new_from_json", ctypes.c_int,
+                                 [vp, ctypes.c_char_p, ctypes.POINTER(JobOptions), ctypes.POINTER(vp)])
+b2a_job_start = _declare("b2a_job_start", ctypes.c_int, [vp])
+b2a_job_cancel = _declare("b2a_job_cancel", ctypes.c_int, [vp])
+b2a_job_free = _declare("b2a_job_free", None, [vp])
+b2a_job_status_get = _declare("b2a_job_status_get", ctypes.c_int, [vp])
+b2a_job_id = _declare("b2a_job_id", ctypes.c_char_p, [vp])
+b2a_job_errcode = _declare("b2a_job_errcode", ctypes.c_int, [vp])
+b2a_job_errclass = _declare("b2a_job_errclass", ctypes.c_int, [vp])
+b2a_job_errmsg = _declare("b2a_job_errmsg", ctypes.c_char_p, [vp])
+b2a_job_sqlstate = _declare("b2a_job_sqlstate", ctypes.c_char_p, [vp])
+b2a_job_native_error = _declare("b2a_job_native_error", ctypes.c_int64, [vp])
+# Returns malloc'd text: keep it as a void pointer so we can b2a_free it.
+b2a_job_json = _declare("b2a_job_json", vp, [vp])
+b2a_job_tables_ok = _declare("b2a_job_tables_ok", ctypes.c_uint32, [vp])
+b2a_job_tables_failed = _declare("b2a_job_tables_failed", ctypes.c_uint32, [vp])
+b2a_inspect = _declare("b2a_inspect", ctypes.c_int,
+                       [c_char_p_p, ctypes.c_uint32, ctypes.POINTER(vp), ctypes.POINTER(vp)])
+b2a_gc = _declare("b2a_gc", ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(vp)])
+
+
+def take_string(ptr):
+    """Copy a library-allocated C string into Python and free it."""
+    if not ptr:
+        return None
+    try:
+        return ctypes.string_at(ptr).decode("utf-8")
+    finally:
+        b2a_free(ptr)
+
+
+def strv(items):
+    """A (char **, count, keepalive) triple for a list of str."""
+    encoded = [os.fsencode(s) if not isinstance(s, bytes) else s for s in items]
+    arr = (ctypes.c_char_p * max(len(encoded), 1))(*encoded)
+    return ctypes.cast(arr, c_char_p_p), len(encoded), (arr, encoded)
