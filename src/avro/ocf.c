@@ -1,0 +1,734 @@
+/* Avro Object Container File writer (Avro 1.11 spec, "Object Container
+ * Files"): header = magic, metadata map (avro.schema, avro.codec), 16-byte
+ * sync; then blocks of (row count, byte size, payload, sync). One block is
+ * held in memory at a time, plus its compressed copy. */
+#include "avro/ocf.h"
+
+#include <avro.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <snappy-c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "avro/decimal.h"
+#include "avro/encode.h"
+#include "bak2avro/job.h"
+
+/* Which sink function each vtype takes (see core/column.h). */
+enum { F_BOOLEAN, F_I32, F_I64, F_F32, F_F64, F_BYTES, F_STRING, F_DECIMAL };
+
+static const uint8_t fn_of_vtype[] = {
+    [B2A_V_BOOLEAN] = F_BOOLEAN, [B2A_V_INT] = F_I32, [B2A_V_LONG] = F_I64,
+    [B2A_V_FLOAT] = F_F32, [B2A_V_DOUBLE] = F_F64, [B2A_V_DECIMAL] = F_DECIMAL,
+    [B2A_V_STRING] = F_STRING, [B2A_V_BYTES] = F_BYTES, [B2A_V_DATE] = F_I32,
+    [B2A_V_TIME_MICROS] = F_I64, [B2A_V_TIMESTAMP_MICROS] = F_I64,
+    [B2A_V_LOCAL_TIMESTAMP_MICROS] = F_I64, [B2A_V_UUID] = F_STRING, [B2A_V_JSON] = F_STRING,
+};
+static const char *const fn_name[] = {
+    "boolean()", "i32()", "i64()", "f32()", "f64()", "bytes()", "string()", "decimal()",
+};
+static const char *const vtype_name[] = {
+    "boolean", "int", "long", "float", "double", "decimal", "string", "bytes", "date",
+    "time-micros", "timestamp-micros", "local-timestamp-micros", "uuid", "json",
+};
+
+typedef struct ocf_col {
+    char *name;         /* the database's name, for messages */
+    uint8_t vtype, fn;
+    int precision, scale;
+} ocf_col;
+
+struct b2a_ocf_writer {
+    b2a_sink sink;      /* first: the sink callbacks cast back to the writer */
+    b2a_err err;        /* sticky sink error */
+    char *path, *tmp;
+    int fd;
+    int codec;
+    size_t target;
+    uint8_t sync[16];
+    ocf_col *cols;
+    size_t ncols;
+    size_t col;         /* next column of the current row */
+    b2a_abuf blk;       /* the current block's encoded rows */
+    b2a_abuf zbuf;      /* its compressed copy */
+    int64_t blk_rows, rows;
+    uint64_t bytes;
+    z_stream z;
+    int z_ready;
+    char *schema;
+    b2a_avro_names *fields;
+};
+
+#define W(s) ((b2a_ocf_writer *)(s))
+
+static int fail(b2a_ocf_writer *w, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(b2a_ocf_writer *w, int code, const char *fmt, ...)
+{
+    char msg[B2A_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return b2a__err_set(&w->err, code, code == B2A_EIO ? B2A_ERRCLASS_IO : B2A_ERRCLASS_AVRO,
+                        "%s: %s", w->path, msg);
+}
+
+static int oom(b2a_ocf_writer *w)
+{
+    return fail(w, B2A_ENOMEM, "out of memory in row %" PRId64, w->rows + 1);
+}
+
+static int write_all(b2a_ocf_writer *w, const void *p, size_t n)
+{
+    const uint8_t *q = p;
+    while (n) {
+        ssize_t k = write(w->fd, q, n > (1u << 30) ? (1u << 30) : n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return fail(w, B2A_EIO, "writing %s failed: %s", w->tmp, strerror(errno));
+        }
+        q += k;
+        n -= (size_t)k;
+        w->bytes += (uint64_t)k;
+    }
+    return B2A_OK;
+}
+
+/* Start a value: sticky error, row width and vtype discipline. Returns the
+ * column or NULL with the error set. */
+static inline const ocf_col *begin(b2a_ocf_writer *w, int fn)
+{
+    if (w->err.code)
+        return NULL;
+    if (w->col >= w->ncols) {
+        fail(w, B2A_EINVAL, "row %" PRId64 ": more values than the table's %zu columns", w->rows + 1,
+             w->ncols);
+        return NULL;
+    }
+    const ocf_col *c = &w->cols[w->col];
+    if (fn >= 0 && c->fn != fn) {
+        fail(w, B2A_EINVAL, "row %" PRId64 ", column \"%s\" (#%zu) is %s, but the source gave a %s value",
+             w->rows + 1, c->name, w->col + 1, vtype_name[c->vtype], fn_name[fn]);
+        return NULL;
+    }
+    return c;
+}
+
+static int s_null(b2a_sink *s)
+{
+    b2a_ocf_writer *w = W(s);
+    if (!begin(w, -1))
+        return w->err.code;
+    if (b2a__abuf_reserve(&w->blk, 1) < 0)
+        return oom(w);
+    w->blk.p[w->blk.len++] = 0;   /* union branch 0: null */
+    w->col++;
+    return B2A_OK;
+}
+
+/* Reserve room for the branch index + n bytes and write the index. */
+static inline uint8_t *start_value(b2a_ocf_writer *w, size_t n)
+{
+    if (b2a__abuf_reserve(&w->blk, 1 + n) < 0)
+        return NULL;
+    uint8_t *o = w->blk.p + w->blk.len;
+    *o++ = 2;   /* zigzag(1): union branch 1, the value */
+    return o;
+}
+
+static inline int finish_value(b2a_ocf_writer *w, uint8_t *o)
+{
+    w->blk.len = (size_t)(o - w->blk.p);
+    w->col++;
+    return B2A_OK;
+}
+
+static int s_boolean(b2a_sink *s, int v)
+{
+    b2a_ocf_writer *w = W(s);
+    if (!begin(w, F_BOOLEAN))
+        return w->err.code;
+    uint8_t *o = start_value(w, 1);
+    if (!o)
+        return oom(w);
+    *o++ = v ? 1 : 0;
+    return finish_value(w, o);
+}
+
+static int s_i32(b2a_sink *s, int32_t v)
+{
+    b2a_ocf_writer *w = W(s);
+    if (!begin(w, F_I32))
+        return w->err.code;
+    uint8_t *o = start_value(w, 10);
+    if (!o)
+        return oom(w);
+    return finish_value(w, b2a__put_long(o, v));
+}
+
+static int s_i64(b2a_sink *s, int64_t v)
+{
+    b2a_ocf_writer *w = W(s);
+    if (!begin(w, F_I64))
+        return w->err.code;
+    uint8_t *o = start_value(w, 10);
+    if (!o)
+        return oom(w);
+    return finish_value(w, b2a__put_long(o, v));
+}
+
+static int s_f32(b2a_sink *s, float v)
+{
+    b2a_ocf_writer *w = W(s);
+    if (!begin(w, F_F32))
+        return w->err.code;
+    uint8_t *o = start_value(w, 4);
+    if (!o)
+        return oom(w);
+    return finish_value(w, b2a__put_f32(o, v));
+}
+
+static int s_f64(b2a_sink *s, double v)
+{
+    b2a_ocf_writer *w = W(s);
+    if (!begin(w, F_F64))
+        return w->err.code;
+    uint8_t *o = start_value(w, 8);
+    if (!o)
+        return oom(w);
+    return finish_value(w, b2a__put_f64(o, v));
+}
+
+static int put_blob(b2a_ocf_writer *w, const void *p, size_t n)
+{
+    if (n > (size_t)INT64_MAX - 64)
+        return fail(w, B2A_EINVAL, "row %" PRId64 ": value of %zu bytes is too large", w->rows + 1, n);
+    uint8_t *o = start_value(w, 10 + n);
+    if (!o)
+        return oom(w);
+    return finish_value(w, b2a__put_bytes(o, p, n));
+}
+
+static int s_bytes(b2a_sink *s, const void *p, size_t n)
+{
+    b2a_ocf_writer *w = W(s);
+    if (!begin(w, F_BYTES))
+        return w->err.code;
+    if (!p && n)
+        return fail(w, B2A_EINVAL, "row %" PRId64 ", column \"%s\": NULL pointer for %zu bytes",
+                    w->rows + 1, w->cols[w->col].name, n);
+    return put_blob(w, p, n);
+}
+
+/* Offset of the first byte that breaks UTF-8, or n when all is valid. */
+static size_t utf8_invalid_at(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        /* ASCII fast path, 8 bytes at a time. */
+        if (i + 8 <= n) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            if (!(v & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp, min;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2; cp = c & 0x1F; min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3; cp = c & 0x0F; min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4; cp = c & 0x07; min = 0x10000;
+        } else {
+            return i;
+        }
+        if (i + len > n)
+            return i;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += len;
+    }
+    return n;
+}
+
+static int is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int s_string(b2a_sink *s, const char *utf8, size_t n)
+{
+    b2a_ocf_writer *w = W(s);
+    const ocf_col *c = begin(w, F_STRING);
+    if (!c)
+        return w->err.code;
+    if (!utf8 && n)
+        return fail(w, B2A_EINVAL, "row %" PRId64 ", column \"%s\": NULL pointer for %zu bytes",
+                    w->rows + 1, c->name, n);
+    size_t bad = utf8_invalid_at((const uint8_t *)utf8, n);
+    if (bad != n)
+        return fail(w, B2A_EFORMAT, "row %" PRId64 ", column \"%s\": text is not valid UTF-8 (byte %zu of %zu)",
+                    w->rows + 1, c->name, bad + 1, n);
+    if (c->vtype == B2A_V_UUID) {
+        /* The uuid logical type is the canonical 8-4-4-4-12 form. */
+        int ok = n == 36;
+        for (size_t i = 0; ok && i < 36; i++)
+            ok = (i == 8 || i == 13 || i == 18 || i == 23) ? utf8[i] == '-' : is_hex(utf8[i]);
+        if (!ok)
+            return fail(w, B2A_EFORMAT, "row %" PRId64 ", column \"%s\": \"%.*s\" is not a UUID in 8-4-4-4-12 form",
+                        w->rows + 1, c->name, n > 64 ? 64 : (int)n, utf8);
+        uint8_t *o = start_value(w, 1 + 36);
+        if (!o)
+            return oom(w);
+        *o++ = 72;  /* zigzag(36) */
+        for (size_t i = 0; i < 36; i++)
+            *o++ = (uint8_t)((utf8[i] >= 'A' && utf8[i] <= 'F') ? utf8[i] - 'A' + 'a' : utf8[i]);
+        return finish_value(w, o);
+    }
+    return put_blob(w, utf8, n);
+}
+
+static int s_decimal(b2a_sink *s, const uint8_t *be, size_t n)
+{
+    b2a_ocf_writer *w = W(s);
+    const ocf_col *c = begin(w, F_DECIMAL);
+    if (!c)
+        return w->err.code;
+    if (!be || n == 0)
+        return fail(w, B2A_EINVAL, "row %" PRId64 ", column \"%s\": empty decimal value", w->rows + 1, c->name);
+    if (!b2a__decimal_fits(be, n, c->precision)) {
+        char text[128];
+        b2a__decimal_to_text(be, n, c->scale, text, sizeof(text));
+        return fail(w, B2A_EFORMAT, "row %" PRId64 ", column \"%s\": value %s does not fit decimal(%d,%d)",
+                    w->rows + 1, c->name, text, c->precision, c->scale);
+    }
+    return put_blob(w, be, n);
+}
+
+static int flush_block(b2a_ocf_writer *w);
+
+static int s_end_row(b2a_sink *s)
+{
+    b2a_ocf_writer *w = W(s);
+    if (w->err.code)
+        return w->err.code;
+    if (w->col != w->ncols)
+        return fail(w, B2A_EINVAL, "row %" PRId64 " ended after %zu of the table's %zu values",
+                    w->rows + 1, w->col, w->ncols);
+    w->col = 0;
+    w->rows++;
+    w->blk_rows++;
+    if (w->blk.len >= w->target)
+        return flush_block(w);
+    return B2A_OK;
+}
+
+static const b2a_sink_ops ocf_sink_ops = {
+    s_null, s_boolean, s_i32, s_i64, s_f32, s_f64, s_bytes, s_string, s_decimal, s_end_row,
+};
+
+/* Give memory back after an oversized block (one huge LOB row). */
+static void shrink(b2a_abuf *b, size_t target)
+{
+    if (b->cap > 4 * target && b->cap > (4u << 20)) {
+        uint8_t *p = realloc(b->p, target);
+        if (p) {
+            b->p = p;
+            b->cap = target;
+        }
+    }
+}
+
+static int flush_block(b2a_ocf_writer *w)
+{
+    if (w->blk_rows == 0)
+        return B2A_OK;
+    const uint8_t *payload = w->blk.p;
+    size_t plen = w->blk.len;
+    uint8_t crc[4];
+    int has_crc = 0;
+
+    if (w->codec == B2A_CODEC_DEFLATE) {
+        if (plen > UINT_MAX)
+            return fail(w, B2A_EINVAL, "block of %zu bytes is too large for deflate", plen);
+        size_t bound = deflateBound(&w->z, (uLong)plen);
+        w->zbuf.len = 0;
+        if (b2a__abuf_reserve(&w->zbuf, bound) < 0)
+            return oom(w);
+        deflateReset(&w->z);
+        w->z.next_in = w->blk.p;
+        w->z.avail_in = (uInt)plen;
+        w->z.next_out = w->zbuf.p;
+        w->z.avail_out = (uInt)(bound > UINT_MAX ? UINT_MAX : bound);
+        int zr = deflate(&w->z, Z_FINISH);
+        if (zr != Z_STREAM_END)
+            return fail(w, B2A_EIO, "deflate failed (%d)", zr);
+        payload = w->zbuf.p;
+        plen = w->z.total_out;
+    } else if (w->codec == B2A_CODEC_SNAPPY) {
+        size_t bound = snappy_max_compressed_length(plen);
+        w->zbuf.len = 0;
+        if (b2a__abuf_reserve(&w->zbuf, bound) < 0)
+            return oom(w);
+        size_t outlen = bound;
+        if (snappy_compress((const char *)w->blk.p, plen, (char *)w->zbuf.p, &outlen) != SNAPPY_OK)
+            return fail(w, B2A_EIO, "snappy compression failed");
+        /* The spec: each snappy block is followed by the CRC32 of the
+         * uncompressed data, big-endian. */
+        uLong c = crc32(0L, Z_NULL, 0);
+        for (size_t off = 0; off < w->blk.len;) {
+            size_t k = w->blk.len - off > (1u << 30) ? (1u << 30) : w->blk.len - off;
+            c = crc32(c, w->blk.p + off, (uInt)k);
+            off += k;
+        }
+        crc[0] = (uint8_t)(c >> 24);
+        crc[1] = (uint8_t)(c >> 16);
+        crc[2] = (uint8_t)(c >> 8);
+        crc[3] = (uint8_t)c;
+        has_crc = 1;
+        payload = w->zbuf.p;
+        plen = outlen;
+    }
+
+    uint8_t hdr[20], *o = hdr;
+    o = b2a__put_long(o, w->blk_rows);
+    o = b2a__put_long(o, (int64_t)(plen + (has_crc ? 4 : 0)));
+    int rc;
+    if ((rc = write_all(w, hdr, (size_t)(o - hdr))) || (rc = write_all(w, payload, plen))
+        || (has_crc && (rc = write_all(w, crc, 4))) || (rc = write_all(w, w->sync, 16)))
+        return rc;
+    w->blk.len = 0;
+    w->blk_rows = 0;
+    shrink(&w->blk, w->target + w->target / 2);
+    shrink(&w->zbuf, w->target + w->target / 2);
+    return B2A_OK;
+}
+
+static int write_header(b2a_ocf_writer *w)
+{
+    static const char *const codec_name[] = { "null", "deflate", "snappy" };
+    const char *codec = codec_name[w->codec];
+    size_t slen = strlen(w->schema), clen = strlen(codec);
+    b2a_abuf h = {0};
+    if (b2a__abuf_reserve(&h, 4 + 10 + 10 + 11 + 10 + slen + 10 + 10 + clen + 1 + 16) < 0)
+        return oom(w);
+    uint8_t *o = h.p;
+    memcpy(o, "Obj\x01", 4);
+    o += 4;
+    o = b2a__put_long(o, 2);    /* one map block of two entries */
+    o = b2a__put_bytes(o, "avro.schema", 11);
+    o = b2a__put_bytes(o, w->schema, slen);
+    o = b2a__put_bytes(o, "avro.codec", 10);
+    o = b2a__put_bytes(o, codec, clen);
+    *o++ = 0;                   /* end of map */
+    memcpy(o, w->sync, 16);
+    o += 16;
+    int rc = write_all(w, h.p, (size_t)(o - h.p));
+    b2a__abuf_free(&h);
+    return rc;
+}
+
+static int random_bytes(void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    while (n) {
+        ssize_t k = getrandom(p, n, 0);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* "<path>.tmp-<8 hex>", created exclusively. */
+static int open_temp(const char *path, char **tmp_out, int *fd_out, b2a_err *err)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 32);
+    if (!tmp)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_IO, "%s: out of memory", path);
+    for (int attempt = 0; attempt < 16; attempt++) {
+        uint8_t r[4];
+        if (random_bytes(r, sizeof(r)) < 0) {
+            free(tmp);
+            return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_OS, "%s: getrandom failed: %s", path, strerror(errno));
+        }
+        snprintf(tmp, len + 32, "%s.tmp-%02x%02x%02x%02x", path, r[0], r[1], r[2], r[3]);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            *tmp_out = tmp;
+            *fd_out = fd;
+            return B2A_OK;
+        }
+        if (errno != EEXIST) {
+            int e = errno;
+            free(tmp);
+            return b2a__err_set(err, e == ENOENT ? B2A_ENOTFOUND : B2A_EIO, B2A_ERRCLASS_IO,
+                                "%s: cannot create the output file: %s", path, strerror(e));
+        }
+    }
+    free(tmp);
+    return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot pick a free temporary name", path);
+}
+
+/* fsync, close, rename tmp -> path, fsync the folder so the rename lasts. */
+static int finish_file(int fd, const char *tmp, const char *path, b2a_err *err)
+{
+    if (fsync(fd) < 0) {
+        int e = errno;
+        close(fd);
+        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: fsync failed: %s", path, strerror(e));
+    }
+    if (close(fd) < 0)
+        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: close failed: %s", path, strerror(errno));
+    if (rename(tmp, path) < 0)
+        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot rename %s into place: %s", path, tmp,
+                            strerror(errno));
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (dir) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            (void)fsync(dfd);   /* best effort: some file systems refuse */
+            close(dfd);
+        }
+        free(dir);
+    }
+    return B2A_OK;
+}
+
+static void writer_free(b2a_ocf_writer *w)
+{
+    if (!w)
+        return;
+    if (w->cols)
+        for (size_t i = 0; i < w->ncols; i++)
+            free(w->cols[i].name);
+    free(w->cols);
+    b2a__abuf_free(&w->blk);
+    b2a__abuf_free(&w->zbuf);
+    if (w->z_ready)
+        deflateEnd(&w->z);
+    free(w->schema);
+    b2a__avro_names_free(w->fields);
+    free(w->path);
+    free(w->tmp);
+    free(w);
+}
+
+int b2a__ocf_open_table(const char *path, const b2a_avro_table *t, int codec, size_t block_bytes,
+                        b2a_ocf_writer **out, b2a_err *err)
+{
+    *out = NULL;
+    if (!path || !*path || !t || !t->def)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "Avro writer: no output path or table");
+    if (codec != B2A_CODEC_NULL && codec != B2A_CODEC_DEFLATE && codec != B2A_CODEC_SNAPPY)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "%s: unknown Avro codec %d", path, codec);
+    b2a_ocf_writer *w = calloc(1, sizeof(*w));
+    if (!w || !(w->path = strdup(path))) {
+        free(w);
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_AVRO, "%s: out of memory", path);
+    }
+    w->sink.ops = &ocf_sink_ops;
+    w->fd = -1;
+    w->codec = codec;
+    w->target = block_bytes ? block_bytes : B2A_OCF_DEFAULT_BLOCK_BYTES;
+
+    int rc = b2a__avro_schema_build(t, 0, &w->schema, &w->fields, err);
+    if (rc) {
+        b2a__err_prefix(err, "%s: ", path);
+        writer_free(w);
+        return rc;
+    }
+    /* An independent check that the schema is legal Avro. */
+    avro_schema_t parsed = NULL;
+    if (avro_schema_from_json_length(w->schema, strlen(w->schema), &parsed) != 0) {
+        rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_AVRO, "%s: avro-c rejects the generated schema: %s",
+                          path, avro_strerror());
+        writer_free(w);
+        return rc;
+    }
+    avro_schema_decref(parsed);
+
+    const b2a_table_def *d = t->def;
+    w->ncols = d->ncolumns;
+    w->cols = calloc(w->ncols, sizeof(*w->cols));
+    if (!w->cols)
+        goto nomem;
+    for (size_t i = 0; i < w->ncols; i++) {
+        const b2a_column *c = &d->columns[i];
+        ocf_col *oc = &w->cols[i];
+        if (!(oc->name = strdup(c->name ? c->name : "")))
+            goto nomem;
+        oc->vtype = (uint8_t)c->vtype;
+        oc->fn = fn_of_vtype[c->vtype];
+        oc->precision = c->precision;
+        oc->scale = c->scale;
+    }
+    if (codec == B2A_CODEC_DEFLATE) {
+        /* Raw deflate (no zlib header), as the spec requires. */
+        if (deflateInit2(&w->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+            goto nomem;
+        w->z_ready = 1;
+    }
+    if (b2a__abuf_reserve(&w->blk, w->target + w->target / 4) < 0)
+        goto nomem;
+    if (random_bytes(w->sync, sizeof(w->sync)) < 0) {
+        rc = b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_OS, "%s: getrandom failed: %s", path, strerror(errno));
+        writer_free(w);
+        return rc;
+    }
+    if ((rc = open_temp(path, &w->tmp, &w->fd, err))) {
+        writer_free(w);
+        return rc;
+    }
+    if ((rc = write_header(w))) {
+        b2a__err_copy(err, &w->err);
+        b2a__ocf_abort(w);
+        return rc;
+    }
+    *out = w;
+    return B2A_OK;
+
+nomem:
+    writer_free(w);
+    return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_AVRO, "%s: out of memory", path);
+}
+
+int b2a__ocf_open(const char *path, const b2a_table_def *t, const char *database, int codec,
+                  size_t block_bytes, b2a_ocf_writer **out, b2a_err *err)
+{
+    b2a_avro_table at = { t, database, NULL };
+    return b2a__ocf_open_table(path, &at, codec, block_bytes, out, err);
+}
+
+b2a_sink *b2a__ocf_sink(b2a_ocf_writer *w)
+{
+    return w ? &w->sink : NULL;
+}
+
+const b2a_err *b2a__ocf_error(const b2a_ocf_writer *w)
+{
+    return w ? &w->err : NULL;
+}
+
+int64_t b2a__ocf_rows(const b2a_ocf_writer *w)
+{
+    return w ? w->rows : 0;
+}
+
+uint64_t b2a__ocf_bytes(const b2a_ocf_writer *w)
+{
+    return w ? w->bytes : 0;
+}
+
+const char *b2a__ocf_field_name(const b2a_ocf_writer *w, size_t i)
+{
+    return w ? b2a__avro_names_get(w->fields, i) : NULL;
+}
+
+const char *b2a__ocf_schema_json(const b2a_ocf_writer *w)
+{
+    return w ? w->schema : NULL;
+}
+
+int b2a__ocf_commit(b2a_ocf_writer *w, b2a_err *err)
+{
+    if (!w)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "Avro writer: commit of NULL");
+    if (!w->err.code && w->col != 0)
+        fail(w, B2A_EINVAL, "row %" PRId64 " was left incomplete (%zu of %zu values)", w->rows + 1, w->col,
+             w->ncols);
+    if (!w->err.code)
+        flush_block(w);
+    if (w->err.code) {
+        int rc = w->err.code;
+        b2a__err_copy(err, &w->err);
+        b2a__ocf_abort(w);
+        return rc;
+    }
+    int fd = w->fd;
+    w->fd = -1;
+    int rc = finish_file(fd, w->tmp, w->path, err);
+    if (rc)
+        unlink(w->tmp);
+    writer_free(w);
+    return rc;
+}
+
+void b2a__ocf_abort(b2a_ocf_writer *w)
+{
+    if (!w)
+        return;
+    if (w->fd >= 0)
+        close(w->fd);
+    if (w->tmp)
+        unlink(w->tmp);
+    writer_free(w);
+}
+
+int b2a__ocf_write_avsc_table(const char *path, const b2a_avro_table *t, b2a_err *err)
+{
+    char *json = NULL, *tmp = NULL;
+    int fd = -1;
+    int rc = b2a__avro_schema_build(t, 1, &json, NULL, err);
+    if (rc) {
+        b2a__err_prefix(err, "%s: ", path);
+        return rc;
+    }
+    if ((rc = open_temp(path, &tmp, &fd, err))) {
+        free(json);
+        return rc;
+    }
+    size_t len = strlen(json), off = 0;
+    while (off < len) {
+        ssize_t k = write(fd, json + off, len - off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            rc = b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: write failed: %s", path, strerror(errno));
+            close(fd);
+            goto out;
+        }
+        off += (size_t)k;
+    }
+    rc = finish_file(fd, tmp, path, err);
+out:
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    free(json);
+    return rc;
+}
+
+int b2a__ocf_write_avsc(const char *path, const b2a_table_def *t, const char *database, b2a_err *err)
+{
+    b2a_avro_table at = { t, database, NULL };
+    return b2a__ocf_write_avsc_table(path, &at, err);
+}
