@@ -1,0 +1,255 @@
+// Package bak2avro is the Go binding of libbak2avro: database backups to Avro files.
+//
+// Run blocks on the library's own loop; callbacks run on the calling
+// goroutine's thread. Errors carry the library's code, message and SQLSTATE.
+package bak2avro
+
+/*
+#cgo LDFLAGS: -lbak2avro
+#include <stdint.h>
+#include <stdlib.h>
+#include <bak2avro.h>
+
+extern int goProgress(b2a_job *job, b2a_progress *p, void *ud);
+extern void goLog(b2a_job *job, b2a_log_level level, char *msg, void *ud);
+
+static void b2a_go_set_callbacks(b2a_job_options *o, uintptr_t handle)
+{
+	o->progress_cb = (b2a_progress_cb)goProgress;
+	o->log_cb = (b2a_log_cb)goLog;
+	o->userdata = (void *)handle;
+}
+
+static const char *b2a_go_str_at(char **v, size_t i) { return v[i]; }
+*/
+import "C"
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime/cgo"
+	"unsafe"
+)
+
+// Error is a failure reported by the library.
+type Error struct {
+	Code     int
+	Message  string
+	SQLState string
+	Job      map[string]interface{} // the Job JSON document, when a job ran
+}
+
+func (e *Error) Error() string {
+	if e.SQLState != "" {
+		return fmt.Sprintf("bak2avro: %s (code %d, SQLSTATE %s)", e.Message, e.Code, e.SQLState)
+	}
+	return fmt.Sprintf("bak2avro: %s (code %d)", e.Message, e.Code)
+}
+
+// Error codes (include/bak2avro/errors.h).
+const (
+	ErrInvalid     = -1
+	ErrNotFound    = -3
+	ErrUnsupported = -4
+	ErrDocker      = -5
+	ErrODBC        = -6
+	ErrFormat      = -7
+	ErrCanceled    = -8
+	ErrUser        = -9
+)
+
+var steps = []string{"detect", "container", "pre-sql", "restore", "post-sql", "introspect", "export", "cleanup", "read"}
+
+// Progress of a running job.
+type Progress struct {
+	Step         string
+	Percent      float64 // -1 when unknown
+	Table        string  // "schema.table" during export
+	RowsDone     int64
+	RowsExpected int64 // -1 when unknown
+}
+
+// Options of a job; zero values are the library's defaults.
+type Options struct {
+	Inputs        []string
+	OutputDir     string
+	Vendor, Image string
+	DockerHost    string
+	Include       []string
+	Exclude       []string
+	PreSQL        string
+	PostSQL       string
+	Parallel      int
+	Codec         string // "null", "deflate" (default), "snappy"
+	HostNetwork   bool
+	Restore       string // "auto" (default), "direct", "container"
+	KeepContainer bool
+	AcceptEULA    bool
+	// Progress is called as the job goes; returning true cancels it.
+	Progress func(Progress) bool
+	Log      func(level int, message string)
+}
+
+type callbacks struct {
+	progress func(Progress) bool
+	log      func(int, string)
+	panicked interface{}
+}
+
+// Version of the loaded library.
+func Version() string { return C.GoString(C.b2a_version()) }
+
+type cstrings struct {
+	arr  **C.char
+	n    C.uint32_t
+	keep []unsafe.Pointer
+}
+
+func newCStrings(v []string) *cstrings {
+	cs := &cstrings{n: C.uint32_t(len(v))}
+	if len(v) == 0 {
+		return cs
+	}
+	size := C.size_t(len(v)) * C.size_t(unsafe.Sizeof(uintptr(0)))
+	arr := (*[1 << 28]*C.char)(C.malloc(size))[:len(v):len(v)]
+	for i, s := range v {
+		arr[i] = C.CString(s)
+		cs.keep = append(cs.keep, unsafe.Pointer(arr[i]))
+	}
+	cs.arr = &arr[0]
+	cs.keep = append(cs.keep, unsafe.Pointer(cs.arr))
+	return cs
+}
+
+func (cs *cstrings) free() {
+	for _, p := range cs.keep {
+		C.free(p)
+	}
+}
+
+func cstr(s string, keep *[]unsafe.Pointer) *C.char {
+	if s == "" {
+		return nil
+	}
+	p := C.CString(s)
+	*keep = append(*keep, unsafe.Pointer(p))
+	return p
+}
+
+// Inspect tells what backup files are and what they hold, without starting anything.
+func Inspect(paths ...string) (map[string]interface{}, error) {
+	cs := newCStrings(paths)
+	defer cs.free()
+	var out, errmsg *C.char
+	rc := C.b2a_inspect(cs.arr, cs.n, &out, &errmsg)
+	if rc != 0 {
+		msg := C.GoString(C.b2a_strerror(rc))
+		if errmsg != nil {
+			msg = C.GoString(errmsg)
+			C.b2a_free(unsafe.Pointer(errmsg))
+		}
+		return nil, &Error{Code: int(rc), Message: msg}
+	}
+	defer C.b2a_free(unsafe.Pointer(out))
+	var doc map[string]interface{}
+	if err := json.Unmarshal([]byte(C.GoString(out)), &doc); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// Run runs one job to its end and returns its Job JSON document.
+func Run(o Options) (map[string]interface{}, error) {
+	var opts C.b2a_job_options
+	C.b2a_job_options_init(&opts, C.B2A_JOB_OPTIONS_VERSION)
+	var keep []unsafe.Pointer
+	defer func() {
+		for _, p := range keep {
+			C.free(p)
+		}
+	}()
+	inputs, include, exclude := newCStrings(o.Inputs), newCStrings(o.Include), newCStrings(o.Exclude)
+	defer inputs.free()
+	defer include.free()
+	defer exclude.free()
+	opts.inputs, opts.n_inputs = inputs.arr, inputs.n
+	opts.include, opts.n_include = include.arr, include.n
+	opts.exclude, opts.n_exclude = exclude.arr, exclude.n
+	opts.output_dir = cstr(o.OutputDir, &keep)
+	opts.vendor = cstr(o.Vendor, &keep)
+	opts.image = cstr(o.Image, &keep)
+	opts.docker_host = cstr(o.DockerHost, &keep)
+	opts.pre_sql = cstr(o.PreSQL, &keep)
+	opts.post_sql = cstr(o.PostSQL, &keep)
+	opts.parallel = C.uint32_t(o.Parallel)
+	switch o.Codec {
+	case "", "deflate":
+		opts.codec = C.B2A_CODEC_DEFLATE
+	case "null":
+		opts.codec = C.B2A_CODEC_NULL
+	case "snappy":
+		opts.codec = C.B2A_CODEC_SNAPPY
+	default:
+		return nil, &Error{Code: ErrInvalid, Message: "unknown codec " + o.Codec}
+	}
+	if o.HostNetwork {
+		opts.network = C.B2A_NETWORK_HOST
+	}
+	switch o.Restore {
+	case "", "auto":
+	case "direct":
+		opts.restore_mode = C.B2A_RESTORE_DIRECT
+	case "container":
+		opts.restore_mode = C.B2A_RESTORE_CONTAINER
+	default:
+		return nil, &Error{Code: ErrInvalid, Message: "unknown restore mode " + o.Restore}
+	}
+	if o.KeepContainer {
+		opts.keep_container = 1
+	}
+	if o.AcceptEULA {
+		opts.accept_eula = 1
+	}
+	cb := &callbacks{progress: o.Progress, log: o.Log}
+	h := cgo.NewHandle(cb)
+	defer h.Delete()
+	C.b2a_go_set_callbacks(&opts, C.uintptr_t(h))
+
+	var ctx *C.b2a_ctx
+	if rc := C.b2a_ctx_new(nil, &ctx); rc != 0 {
+		return nil, &Error{Code: int(rc), Message: C.GoString(C.b2a_strerror(rc))}
+	}
+	defer C.b2a_ctx_free(ctx)
+	var job *C.b2a_job
+	if rc := C.b2a_job_new(ctx, &opts, &job); rc != 0 {
+		return nil, &Error{Code: int(rc), Message: "invalid job options: " + C.GoString(C.b2a_strerror(rc))}
+	}
+	defer C.b2a_job_free(job)
+	if rc := C.b2a_job_start(job); rc != 0 {
+		msg := C.GoString(C.b2a_job_errmsg(job))
+		if msg == "" {
+			msg = C.GoString(C.b2a_strerror(rc))
+		}
+		return nil, &Error{Code: int(rc), Message: msg, SQLState: C.GoString(C.b2a_job_sqlstate(job))}
+	}
+	C.b2a_ctx_run(ctx)
+	if cb.panicked != nil {
+		panic(cb.panicked)
+	}
+	raw := C.b2a_job_json(job)
+	var doc map[string]interface{}
+	err := json.Unmarshal([]byte(C.GoString(raw)), &doc)
+	C.b2a_free(unsafe.Pointer(raw))
+	if err != nil {
+		return nil, err
+	}
+	if C.b2a_job_status_get(job) != C.B2A_JOB_SUCCESS {
+		code := int(C.b2a_job_errcode(job))
+		msg := C.GoString(C.b2a_job_errmsg(job))
+		if msg == "" {
+			msg = fmt.Sprintf("%d tables failed", int(C.b2a_job_tables_failed(job)))
+		}
+		return doc, &Error{Code: code, Message: msg, SQLState: C.GoString(C.b2a_job_sqlstate(job)), Job: doc}
+	}
+	return doc, nil
+}

@@ -1,0 +1,51 @@
+package bak2avro
+
+// Trampolines the C library calls; the user data is a runtime/cgo.Handle.
+
+/*
+#include <bak2avro.h>
+*/
+import "C"
+
+import (
+	"runtime/cgo"
+	"unsafe"
+)
+
+//export goProgress
+func goProgress(job *C.b2a_job, p *C.b2a_progress, ud unsafe.Pointer) C.int {
+	cb := cgo.Handle(uintptr(ud)).Value().(*callbacks)
+	if cb.progress == nil || cb.panicked != nil {
+		return 0
+	}
+	step := "unknown"
+	if int(p.step) >= 0 && int(p.step) < len(steps) {
+		step = steps[p.step]
+	}
+	pr := Progress{Step: step, Percent: float64(p.percent), RowsDone: int64(p.rows_done), RowsExpected: int64(p.rows_expected)}
+	if p.table != nil {
+		pr.Table = C.GoString(p.table)
+	}
+	stop := false
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				cb.panicked = r // re-raised by Run after the job ends
+				stop = true
+			}
+		}()
+		stop = cb.progress(pr)
+	}()
+	if stop {
+		return 1
+	}
+	return 0
+}
+
+//export goLog
+func goLog(job *C.b2a_job, level C.b2a_log_level, msg *C.char, ud unsafe.Pointer) {
+	cb := cgo.Handle(uintptr(ud)).Value().(*callbacks)
+	if cb.log != nil && cb.panicked == nil {
+		cb.log(int(level), C.GoString(msg))
+	}
+}

@@ -1,0 +1,3 @@
+module bak2avro
+
+go 1.19
