@@ -1,9 +1,14 @@
 /* The MSSQLBAK container of SQL Server's compressed backups (WITH COMPRESSION):
  * a sequence of records {28-byte header, XPRESS chunk}, in runs separated by
- * raw 512-byte MTF blocks (SFMB) and padding. Decompressed in file order, the
- * non-extent records and raw blocks are the MTF descriptor blocks (TAPE, SSET,
- * VOLB, MSCI, MSDA, ..., ESET); each extent record (kind 0x8021) is one 64 KiB
- * extent of MQDA page data, trailing all-zero pages omitted.
+ * raw MTF blocks (SFMB) on 512-byte boundaries and padding.
+ * [measured on both samples] The decoded records in file order, each raw block
+ * counted as one soft-filemark block (TAPE +64 x 512: 512 B or 4 KiB, zeros
+ * after its first 512 bytes), are byte for byte the uncompressed MTF stream:
+ * TAPE(+RAID) | SFMB | SSET VOLB MSCI MSDA..MQDA header + 2 lead bytes |
+ * 64 KiB extent records | MQDA(len 0) SPAD MSTL..MQTL header | 64 KiB log
+ * record(s) | SPAD MSTL.. MSLS | SFMB | ESET | SFMB. So a 0x8021 record is
+ * 64 KiB of stream data: MQDA pages (8 pages of one extent) or MQTL log; the
+ * stream header decoded just before it says which.
  * Record walks read only headers (bounded memory); decompression is per
  * record, positional (pread) and thread-safe. Errors name the file and offset. */
 #ifndef B2A_READER_MSSQL_MSSQLBAK_H
@@ -27,11 +32,13 @@ typedef struct b2a_mssqlbak_rec {
     uint64_t offset;  /* file offset of the record header (raw: of the block) */
     uint32_t tag;     /* u32 tag: low byte 0x21, bits 8-15 kind, high 16 = clen; 0 if raw */
     uint32_t clen;    /* compressed chunk bytes (raw: B2A_MSSQLBAK_RAW_BLOCK) */
-    int raw;          /* 1: an uncompressed 512-byte MTF block (e.g. SFMB) */
+    uint32_t ulen;    /* decoded bytes: tag bits 8-15 x 512 (measured); raw: 512 */
+    int raw;          /* 1: an uncompressed MTF block (e.g. SFMB); first 512 bytes */
 } b2a_mssqlbak_rec;
 
 /* Kind of a record: tag & 0xFFFF (0x0221/0x0821 TAPE chunk, 0x0E21/0x1021
- * SSET..MSDA headers, 0x8021 extent, 0x0421/0x2421/0x0621/0x1821 trailers). */
+ * SSET..MSDA headers, 0x8021 extent, 0x0421/0x2421/0x0621/0x1821 trailers).
+ * Bits 8-15 are the decoded size in 512-byte sectors, so kinds are sizes. */
 static inline unsigned b2a__mssqlbak_kind(const b2a_mssqlbak_rec *r)
 {
     return r->raw ? 0u : (unsigned)(r->tag & 0xFFFFu);
@@ -63,22 +70,23 @@ int b2a__mssqlbak_next(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec
                        b2a_err *err);
 
 /* Decompress the record at `offset` (as given by _next) into out[0..cap);
- * *out_len = decoded bytes (raw records are copied). An extent shorter than
- * 64 KiB means the rest is zero pages (see _read_extent). Errors: B2A_EIO,
- * B2A_EFORMAT ("f.bak: record at offset N: <reason>"), also when the record
- * decodes to more than cap bytes. Thread-safe (pread, no shared state). */
+ * *out_len = the record's ulen. A chunk that stops early (trailing all-zero
+ * pages omitted) is zero-filled up to ulen. Raw records: their first 512
+ * bytes are copied. Errors: B2A_EIO; B2A_EFORMAT ("f.bak: corrupt compressed
+ * record at offset N: <reason>"), also when ulen > cap or the chunk decodes
+ * to more than ulen. Thread-safe (pread, no shared state). */
 int b2a__mssqlbak_read(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_t cap,
                        size_t *out_len, b2a_err *err);
 
 /* Decode only the first `want` bytes of the record at `offset` (e.g. a page
- * header to learn which extent a record holds); *got may be < want when the
- * record is shorter. */
+ * header to learn which extent a record holds), without the zero fill;
+ * *got may be < want when the record is shorter. */
 int b2a__mssqlbak_peek(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_t want,
                        size_t *got, b2a_err *err);
 
 /* Decompress the extent record at `offset` into a full 64 KiB extent, the
- * omitted trailing pages zero-filled. *decoded (may be NULL) = bytes actually
- * stored. B2A_EFORMAT if the record is not an extent record. */
+ * omitted trailing pages zero-filled. *decoded (may be NULL) = bytes the
+ * chunk actually held. B2A_EFORMAT if the record is not an extent record. */
 int b2a__mssqlbak_read_extent(const b2a_mssqlbak *m, uint64_t offset,
                               uint8_t out[B2A_MSSQLBAK_EXTENT], size_t *decoded, b2a_err *err);
 
