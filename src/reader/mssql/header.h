@@ -60,7 +60,7 @@ typedef struct b2a_bak_header {
     b2a_bak_file *files;
 
     /* Page store facts */
-    uint64_t page_images;       /* distinct (file, page) images indexed */
+    uint64_t extents;           /* distinct (file, extent) images indexed (8 pages each) */
     uint32_t data_regions;      /* MQDA regions with data, summed over families */
 } b2a_bak_header;
 

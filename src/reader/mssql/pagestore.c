@@ -1,0 +1,500 @@
+/* Page store: an extent index over all MQDA regions of all families.
+ * Pages are copied per 64 KiB extent, so the index is per extent (a backup
+ * of 100 GB needs ~1.6 M entries, ~40 MB). Each extent is identified by the
+ * self-id of one of its pages; a page read checks its own self-id again,
+ * so zeroed or stale filler slots come back as "not found", never as
+ * another page's image. */
+#include "reader/mssql/pagestore.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reader/mssql/header_impl.h"
+#include "reader/mssql/mssqlbak.h"
+#include "reader/mssql/mtf.h"
+#include "reader/mssql/readahead.h"
+
+#define PAGE B2A_BAK_PAGE_SIZE
+#define EXT_BYTES (8 * PAGE)
+#define CACHE_SLOTS 64 /* decompressed extents kept: 4 MiB */
+
+typedef struct ext_ent {
+    uint64_t key;   /* file_id << 32 | extent number; 0 = empty (file 0 never indexed) */
+    uint64_t loc;   /* MTF: file offset of the extent; MSSQLBAK: record offset */
+    uint16_t fam;   /* family index */
+    uint16_t rank;  /* region / run number: later supersedes earlier */
+} ext_ent;
+
+typedef struct family {
+    b2a_ra *ra;           /* TAPE */
+    b2a_mssqlbak *mb;     /* MSSQLBAK */
+    b2a_mtf_info info;
+    char *path;
+} family;
+
+typedef struct cache_slot {
+    uint64_t key;         /* fam << 48 ^ loc + 1; 0 = empty */
+    uint64_t used;
+    uint8_t *data;        /* EXT_BYTES */
+} cache_slot;
+
+struct b2a_bak_pages {
+    family *fams;
+    size_t nfams;
+    ext_ent *tab;
+    size_t cap, count;    /* open addressing, cap a power of two */
+    uint32_t limit[16];   /* page-id bound per file id < 16 */
+    b2a_bak_header hdr;
+    pthread_mutex_t lock; /* guards the cache only; the index is read-only after open */
+    cache_slot cache[CACHE_SLOTS];
+    uint64_t tick;
+    uint32_t nregions;    /* MQDA regions with data, over all families */
+};
+
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16; }
+
+static int oom(b2a_err *err)
+{
+    return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+}
+
+static uint64_t hash64(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static ext_ent *find_slot(ext_ent *tab, size_t cap, uint64_t key)
+{
+    size_t i = (size_t)hash64(key) & (cap - 1);
+    while (tab[i].key && tab[i].key != key)
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
+static int grow(b2a_bak_pages *p, b2a_err *err)
+{
+    size_t ncap = p->cap ? p->cap * 2 : 1024;
+    ext_ent *nt = calloc(ncap, sizeof(*nt));
+    if (!nt)
+        return oom(err);
+    for (size_t i = 0; i < p->cap; i++)
+        if (p->tab[i].key)
+            *find_slot(nt, ncap, p->tab[i].key) = p->tab[i];
+    free(p->tab);
+    p->tab = nt;
+    p->cap = ncap;
+    return B2A_OK;
+}
+
+static int index_put(b2a_bak_pages *p, uint16_t file_id, uint32_t ext, uint64_t loc, uint16_t fam,
+                     uint16_t rank, b2a_err *err)
+{
+    if ((p->count + 1) * 4 > p->cap * 3) {
+        int rc = grow(p, err);
+        if (rc)
+            return rc;
+    }
+    uint64_t key = (uint64_t)file_id << 32 | ext;
+    ext_ent *e = find_slot(p->tab, p->cap, key);
+    if (e->key) {
+        /* Within a family the later copy wins; across families the later region. */
+        if (e->fam != fam && rank < e->rank)
+            return B2A_OK;
+    } else {
+        p->count++;
+    }
+    e->key = key;
+    e->loc = loc;
+    e->fam = fam;
+    e->rank = rank;
+    if (file_id < 16) {
+        uint32_t lim = ext * 8 + 8;
+        if (lim > p->limit[file_id])
+            p->limit[file_id] = lim;
+    }
+    return B2A_OK;
+}
+
+/* Which extent a page header at slot position pos (0..7) says it belongs to.
+ * 0 with file_id and ext set when it self-identifies; -1 for zero/filler pages. */
+static int page_ident(const uint8_t *h, unsigned pos, uint16_t *file_id, uint32_t *ext)
+{
+    if (h[0] != 1)
+        return -1;
+    uint32_t pid = rd32(h + 32);
+    uint16_t fid = rd16(h + 36);
+    if (fid == 0 || (pid & 7) != pos)
+        return -1;
+    *file_id = fid;
+    *ext = pid >> 3;
+    return 0;
+}
+
+static int index_mtf(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
+{
+    family *f = &p->fams[fi];
+    uint8_t h[96];
+    uint8_t *ext = NULL;
+    int rc = B2A_OK;
+    for (size_t r = 0; r < f->info.nregions; r++) {
+        const b2a_mtf_region *rg = &f->info.regions[r];
+        for (uint64_t b = 0; b < rg->nblocks; b += 8) {
+            uint64_t off = rg->offset + b * PAGE;
+            unsigned n = rg->nblocks - b < 8 ? (unsigned)(rg->nblocks - b) : 8;
+            uint16_t fid;
+            uint32_t e;
+            if ((rc = b2a__ra_read(f->ra, off, h, sizeof(h), "MQDA page", err)))
+                goto out;
+            int ok = page_ident(h, 0, &fid, &e) == 0;
+            if (!ok) {
+                /* First page unwritten: look at the others of the extent. */
+                if (!ext && !(ext = malloc(EXT_BYTES))) {
+                    rc = oom(err);
+                    goto out;
+                }
+                if ((rc = b2a__ra_read(f->ra, off, ext, (size_t)n * PAGE, "MQDA extent", err)))
+                    goto out;
+                for (unsigned i = 1; i < n && !ok; i++)
+                    ok = page_ident(ext + (size_t)i * PAGE, i, &fid, &e) == 0;
+            }
+            if (ok && (rc = index_put(p, fid, e, off, fi, (uint16_t)r, err)))
+                goto out;
+        }
+        p->nregions++;
+    }
+out:
+    free(ext);
+    return rc;
+}
+
+static int index_mssqlbak(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
+{
+    family *f = &p->fams[fi];
+    uint64_t cur = 0;
+    b2a_mssqlbak_rec rec;
+    uint8_t *buf = malloc(B2A_MSSQLBAK_OUT_MAX + 4096);
+    char what[600];
+    uint16_t run = 0;
+    int in_run = 0, rc;
+    b2a_mtf_chunkstate st;
+    memset(&st, 0, sizeof(st));
+    if (!buf)
+        return oom(err);
+    while ((rc = b2a__mssqlbak_next(f->mb, &cur, &rec, err)) == 1) {
+        if (b2a__mssqlbak_is_extent(&rec)) {
+            if (strcmp(st.ext_stream, "MQDA") != 0)
+                continue;   /* log (MQTL) data, not pages */
+            size_t got = 0;
+            uint16_t fid;
+            uint32_t e;
+            int ok = 0;
+            if (!in_run) {
+                in_run = 1;
+                run++;
+            }
+            if ((rc = b2a__mssqlbak_peek(f->mb, rec.offset, buf, 96, &got, err)))
+                goto out;
+            ok = got >= 96 && page_ident(buf, 0, &fid, &e) == 0;
+            if (!ok) {
+                if ((rc = b2a__mssqlbak_read_extent(f->mb, rec.offset, buf, &got, err)))
+                    goto out;
+                for (unsigned i = 1; i < 8 && !ok; i++)
+                    ok = page_ident(buf + (size_t)i * PAGE, i, &fid, &e) == 0;
+            }
+            if (ok && (rc = index_put(p, fid, e, rec.offset, fi, run, err)))
+                goto out;
+            continue;
+        }
+        if (in_run) {
+            in_run = 0;
+            p->nregions++;
+        }
+        /* Header chunks and raw blocks carry the MTF descriptor blocks. */
+        size_t n = 0;
+        if ((rc = b2a__mssqlbak_read(f->mb, rec.offset, buf, B2A_MSSQLBAK_OUT_MAX + 4096, &n, err)))
+            goto out;
+        snprintf(what, sizeof(what), "%s: record at offset %llu", f->path,
+                 (unsigned long long)rec.offset);
+        if ((rc = b2a__mtf_parse_chunk(buf, n, what, &f->info, &st, err)))
+            goto out;
+    }
+    if (rc < 0)
+        goto out;
+    if (in_run)
+        p->nregions++;
+    rc = B2A_OK;
+    if (!f->info.tape.data)
+        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                          "%s: compressed backup without a TAPE header block", f->path);
+    else if (!f->info.saw_eset)
+        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                          "%s: truncated: the file ends at offset %llu before the end of the backup set (no ESET block)",
+                          f->path, (unsigned long long)b2a__mssqlbak_size(f->mb));
+out:
+    free(buf);
+    return rc;
+}
+
+static int open_family(b2a_bak_pages *p, uint16_t fi, const char *path, b2a_err *err)
+{
+    family *f = &p->fams[fi];
+    uint8_t head[8];
+    int rc;
+    if (!(f->path = strdup(path)))
+        return oom(err);
+    if ((rc = b2a__ra_open(path, &f->ra, err)))
+        return rc;
+    if (b2a__ra_size(f->ra) < sizeof(head))
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "%s: not a SQL Server backup: only %llu bytes", path,
+                            (unsigned long long)b2a__ra_size(f->ra));
+    if ((rc = b2a__ra_read(f->ra, 0, head, sizeof(head), "file header", err)))
+        return rc;
+    if (b2a__mssqlbak_probe(head, sizeof(head))) {
+        b2a__ra_close(f->ra);
+        f->ra = NULL;
+        if ((rc = b2a__mssqlbak_open(path, &f->mb, err)))
+            return rc;
+        return index_mssqlbak(p, fi, err);
+    }
+    if (memcmp(head, "TAPE", 4) != 0)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "%s: not a SQL Server backup (starts with neither TAPE nor MSSQLBAK)", path);
+    if ((rc = b2a__mtf_walk(f->ra, &f->info, err)))
+        return rc;
+    return index_mtf(p, fi, err);
+}
+
+static void guid_text(const uint8_t g[16], char out[37])
+{
+    /* The first three groups are little-endian, as SQL Server prints them. */
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12],
+             g[13], g[14], g[15]);
+}
+
+/* The families must be one complete media set, each stripe once. */
+static int check_stripes(b2a_bak_pages *p, b2a_err *err)
+{
+    family *f0 = &p->fams[0];
+    char g0[37], g[37];
+    if (!f0->info.has_raid) {
+        if (p->nfams > 1)
+            return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                                "%s: no media-set information (RAID stream); cannot combine %zu files",
+                                f0->path, p->nfams);
+        return B2A_OK;
+    }
+    guid_text(f0->info.media_set_id, g0);
+    uint16_t count = f0->info.family_count ? f0->info.family_count : 1;
+    unsigned char seen[65536 / 8];
+    memset(seen, 0, sizeof(seen));
+    for (size_t i = 0; i < p->nfams; i++) {
+        family *f = &p->fams[i];
+        guid_text(f->info.media_set_id, g);
+        if (!f->info.has_raid || memcmp(f->info.media_set_id, f0->info.media_set_id, 16) != 0)
+            return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                                "%s belongs to media set {%s}, but %s belongs to media set {%s}: give the files of one backup only",
+                                f->path, f->info.has_raid ? g : "none", f0->path, g0);
+        uint16_t s = f->info.family_seq;
+        if (f->info.family_count != f0->info.family_count || s < 1 || s > count)
+            return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                                "%s: inconsistent stripe numbering: stripe %u of %u (media set {%s})",
+                                f->path, s, f->info.family_count, g0);
+        if (seen[s / 8] & (1u << (s % 8)))
+            return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                                "%s: stripe %u of %u of media set {%s} was given twice", f->path, s,
+                                count, g0);
+        seen[s / 8] |= (unsigned char)(1u << (s % 8));
+    }
+    if (p->nfams == count)
+        return B2A_OK;
+    /* Name every missing stripe (up to a sensible length). */
+    char miss[400] = "";
+    size_t nmiss = 0, len = 0;
+    for (unsigned s = 1; s <= count; s++) {
+        if (seen[s / 8] & (1u << (s % 8)))
+            continue;
+        if (len < sizeof(miss) - 16)
+            len += (size_t)snprintf(miss + len, sizeof(miss) - len, "%s%u", nmiss ? ", " : "", s);
+        nmiss++;
+    }
+    return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                        "%s is stripe %u of %u of media set {%s}; stripe%s %s %s missing: give all %u files together",
+                        f0->path, f0->info.family_seq, count, g0, nmiss > 1 ? "s" : "", miss,
+                        nmiss > 1 ? "are" : "is", count);
+}
+
+int b2a__bak_pages_open(const char *const *paths, size_t n, b2a_bak_pages **out, b2a_err *err)
+{
+    *out = NULL;
+    if (!paths || n == 0)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "no backup file given");
+    if (n > 64)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                            "%zu backup files given; SQL Server writes at most 64 stripes", n);
+    b2a_bak_pages *p = calloc(1, sizeof(*p));
+    if (!p || !(p->fams = calloc(n, sizeof(*p->fams)))) {
+        free(p);
+        return oom(err);
+    }
+    pthread_mutex_init(&p->lock, NULL);
+    p->nfams = n;
+    int rc = B2A_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = open_family(p, (uint16_t)i, paths[i], err);
+    if (!rc)
+        rc = check_stripes(p, err);
+    if (!rc) {
+        const b2a_mtf_info *infos[64];
+        const char *fpaths[64];
+        int comp[64];
+        for (size_t i = 0; i < n; i++) {
+            infos[i] = &p->fams[i].info;
+            fpaths[i] = p->fams[i].path;
+            comp[i] = p->fams[i].mb != NULL;
+        }
+        rc = b2a__bak_header_build(&p->hdr, infos, fpaths, comp, n, p, err);
+    }
+    if (rc) {
+        b2a__bak_pages_close(p);
+        return rc;
+    }
+    p->hdr.extents = p->count;
+    p->hdr.data_regions = p->nregions;
+    *out = p;
+    return B2A_OK;
+}
+
+void b2a__bak_page_untear(uint8_t page[B2A_BAK_PAGE_SIZE])
+{
+    if (!(rd16(page + 4) & 0x100))
+        return;
+    /* Torn-page detection overwrote the low 2 bits of the last byte of
+     * sectors 1..15; m_tornBits keeps the originals, sector s at bits 2s. */
+    uint32_t tb = rd32(page + 60);
+    for (unsigned s = 1; s < 16; s++) {
+        uint8_t *b = page + s * 512 + 511;
+        *b = (uint8_t)((*b & ~3u) | ((tb >> (2 * s)) & 3u));
+    }
+}
+
+static int read_raw(b2a_bak_pages *p, const ext_ent *e, unsigned pos, uint8_t *page_out, b2a_err *err)
+{
+    family *f = &p->fams[e->fam];
+    if (f->ra)
+        return b2a__ra_read(f->ra, e->loc + (uint64_t)pos * PAGE, page_out, PAGE, "MQDA page", err);
+
+    uint64_t ck = ((uint64_t)e->fam << 48 ^ e->loc) + 1;
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (p->cache[i].key == ck) {
+            p->cache[i].used = ++p->tick;
+            memcpy(page_out, p->cache[i].data + (size_t)pos * PAGE, PAGE);
+            pthread_mutex_unlock(&p->lock);
+            return B2A_OK;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+
+    /* Decompress outside the lock so threads do not serialise on XPRESS. */
+    uint8_t *buf = malloc(EXT_BYTES);
+    if (!buf)
+        return oom(err);
+    int rc = b2a__mssqlbak_read_extent(f->mb, e->loc, buf, NULL, err);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    memcpy(page_out, buf + (size_t)pos * PAGE, PAGE);
+    pthread_mutex_lock(&p->lock);
+    int victim = 0;
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (p->cache[i].key == ck) { /* another thread won the race */
+            victim = -1;
+            break;
+        }
+        if (p->cache[i].used < p->cache[victim].used)
+            victim = i;
+    }
+    if (victim >= 0) {
+        free(p->cache[victim].data);
+        p->cache[victim].data = buf;
+        p->cache[victim].key = ck;
+        p->cache[victim].used = ++p->tick;
+        buf = NULL;
+    }
+    pthread_mutex_unlock(&p->lock);
+    free(buf);
+    return B2A_OK;
+}
+
+int b2a__bak_pages_get(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id,
+                       uint8_t page_out[B2A_BAK_PAGE_SIZE], b2a_err *err)
+{
+    const ext_ent *e = NULL;
+    if (p->cap && file_id) {
+        e = find_slot(p->tab, p->cap, (uint64_t)file_id << 32 | (page_id >> 3));
+        if (!e->key)
+            e = NULL;
+    }
+    if (!e)
+        return b2a__err_set(err, B2A_ENOTFOUND, B2A_ERRCLASS_READER,
+                            "%s: the backup holds no image of page (%u:%u)", p->fams[0].path, file_id,
+                            page_id);
+    int rc = read_raw(p, e, page_id & 7, page_out, err);
+    if (rc)
+        return rc;
+    if (rd32(page_out + 32) != page_id || rd16(page_out + 36) != file_id)
+        return b2a__err_set(err, B2A_ENOTFOUND, B2A_ERRCLASS_READER,
+                            "%s: the backup holds no image of page (%u:%u) (its extent slot is unwritten)",
+                            p->fams[e->fam].path, file_id, page_id);
+    b2a__bak_page_untear(page_out);
+    return B2A_OK;
+}
+
+int b2a__bak_pages_has(const b2a_bak_pages *p, uint16_t file_id, uint32_t page_id)
+{
+    if (!p->cap || !file_id)
+        return 0;
+    return find_slot(p->tab, p->cap, (uint64_t)file_id << 32 | (page_id >> 3))->key != 0;
+}
+
+uint32_t b2a__bak_pages_limit(const b2a_bak_pages *p, uint16_t file_id)
+{
+    if (file_id < 16)
+        return p->limit[file_id];
+    uint32_t lim = 0;
+    for (size_t i = 0; i < p->cap; i++)
+        if (p->tab[i].key >> 32 == file_id && ((uint32_t)p->tab[i].key + 1) * 8 > lim)
+            lim = ((uint32_t)p->tab[i].key + 1) * 8;
+    return lim;
+}
+
+const b2a_bak_header *b2a__bak_pages_header(const b2a_bak_pages *p) { return &p->hdr; }
+
+void b2a__bak_pages_close(b2a_bak_pages *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nfams; i++) {
+        b2a__ra_close(p->fams[i].ra);
+        if (p->fams[i].mb)
+            b2a__mssqlbak_close(p->fams[i].mb);
+        b2a__mtf_info_clear(&p->fams[i].info);
+        free(p->fams[i].path);
+    }
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        free(p->cache[i].data);
+    b2a__bak_header_clear(&p->hdr);
+    pthread_mutex_destroy(&p->lock);
+    free(p->fams);
+    free(p->tab);
+    free(p);
+}
