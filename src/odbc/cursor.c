@@ -1,0 +1,507 @@
+/* Table export over ODBC into a row sink, in bounded chunks.
+ *
+ * Narrow columns are bound column-wise and fetched B2A_ODBC_ROWSET rows per
+ * SQLFetch. Wide ones (text, bytea, LOBs, anything declared over 8 KB) are
+ * read with SQLGetData in pieces; ODBC only allows that on columns after
+ * the last bound one, so the SELECT list puts them last while the sink still
+ * gets table order. With wide columns the rowset shrinks to one row unless
+ * the driver supports SQLGetData inside a block (SQL_GD_BLOCK).
+ * Memory stays bounded as long as the driver streams (psqlODBC
+ * UseDeclareFetch=1, MariaDB NO_CACHE=1 + forward-only: the vendor layer's
+ * connection string). */
+#include "odbc/odbc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avro/decimal.h"
+#include "odbc/introspect.h"
+#include "util/str.h"
+
+#define WIDE_LIMIT 8192   /* bytes per cell above which a column is read piecewise */
+#define DEC_WIDTH 96      /* decimal text: 38 digits, sign, point and slack */
+#define PIECE 65536       /* first SQLGetData buffer */
+
+typedef struct bcol {
+    size_t tcol;          /* index in table order */
+    b2a_vtype vt;
+    SQLSMALLINT ctype;
+    size_t width;         /* bytes per cell in data */
+    char *data;           /* rowset * width */
+    SQLLEN *ind;
+    int wide;             /* read with SQLGetData */
+} bcol;
+
+struct b2a_cursor {
+    SQLHSTMT st;
+    b2a_odbc_vendor vendor;
+    const b2a_table_def *t;
+    size_t ncols;
+    bcol *cols;           /* SELECT order: bound first, wide last */
+    size_t *order;        /* order[table col] = index in cols */
+    size_t nbound;
+    size_t rowset;
+    SQLULEN fetched;      /* rows in the current rowset */
+    size_t pos;           /* next row within it */
+    int eof;
+    int block_getdata;    /* SQLSetPos + SQLGetData inside a rowset */
+    uint64_t nulled;
+    char *lbuf;
+    size_t lcap;
+};
+
+#define OOM() b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory")
+
+static int stmt_fail(b2a_cursor *cur, const char *what, b2a_err *err)
+{
+    b2a__odbc_diag(SQL_HANDLE_STMT, cur->st, what, err);
+    return b2a__err_prefix(err, "%s.%s: ", cur->t->schema, cur->t->name);
+}
+
+/* "SELECT e1, e2 FROM t [WHERE ...]"; order gives which column goes where. */
+static char *build_select(b2a_odbc_vendor v, const b2a_table_def *t, const size_t *sel_order,
+                          const char *where)
+{
+    size_t cap = 256, len = 0;
+    char *sql = malloc(cap);
+    if (!sql)
+        return NULL;
+    len = (size_t)snprintf(sql, cap, "SELECT ");
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        char *e = b2a__odbc_select_expr(v, &t->columns[sel_order ? sel_order[i] : i]);
+        if (!e) {
+            free(sql);
+            return NULL;
+        }
+        size_t el = strlen(e);
+        if (len + el + 4 > cap) {
+            cap = (len + el + 4) * 2;
+            char *ns = realloc(sql, cap);
+            if (!ns) {
+                free(e);
+                free(sql);
+                return NULL;
+            }
+            sql = ns;
+        }
+        if (i)
+            sql[len++] = ',';
+        memcpy(sql + len, e, el);
+        len += el;
+        sql[len] = '\0';
+        free(e);
+    }
+    char *qn = b2a__odbc_qualified(v, t->schema, t->name);
+    char *full = qn ? b2a__asprintf("%s FROM %s%s%s", sql, qn, where ? " WHERE " : "", where ? where : "")
+                    : NULL;
+    free(qn);
+    free(sql);
+    return full;
+}
+
+static SQLSMALLINT ctype_of(b2a_vtype vt, size_t *width)
+{
+    switch (vt) {
+    case B2A_V_BOOLEAN: *width = sizeof(unsigned char); return SQL_C_BIT;
+    case B2A_V_INT: *width = sizeof(SQLINTEGER); return SQL_C_SLONG;
+    case B2A_V_LONG:
+    case B2A_V_TIME_MICROS: *width = sizeof(SQLBIGINT); return SQL_C_SBIGINT;
+    case B2A_V_FLOAT: *width = sizeof(SQLREAL); return SQL_C_FLOAT;
+    case B2A_V_DOUBLE: *width = sizeof(SQLDOUBLE); return SQL_C_DOUBLE;
+    case B2A_V_DECIMAL: *width = DEC_WIDTH; return SQL_C_CHAR;
+    case B2A_V_DATE: *width = sizeof(SQL_DATE_STRUCT); return SQL_C_TYPE_DATE;
+    case B2A_V_TIMESTAMP_MICROS:
+    case B2A_V_LOCAL_TIMESTAMP_MICROS: *width = sizeof(SQL_TIMESTAMP_STRUCT); return SQL_C_TYPE_TIMESTAMP;
+    case B2A_V_BYTES: *width = 0; return SQL_C_BINARY;
+    case B2A_V_STRING:
+    case B2A_V_UUID:
+    case B2A_V_JSON:
+    default: *width = 0; return SQL_C_CHAR;
+    }
+}
+
+/* Is a text/binary column safe to bind? Declared sizes are trusted only
+ * when the type really bounds the value: PostgreSQL reports text, bare
+ * varchar and ::text results with made-up sizes. */
+static int is_wide(b2a_odbc_vendor v, const b2a_column *c, SQLSMALLINT sqltype, SQLULEN size, size_t *width)
+{
+    if (c->vtype != B2A_V_STRING && c->vtype != B2A_V_JSON && c->vtype != B2A_V_BYTES &&
+        c->vtype != B2A_V_UUID)
+        return 0;
+    if (sqltype == SQL_LONGVARCHAR || sqltype == SQL_WLONGVARCHAR || sqltype == SQL_LONGVARBINARY ||
+        size == 0)
+        return 1;
+    if (v == B2A_ODBC_POSTGRES && c->vtype != B2A_V_UUID) {
+        const char *st = c->source_type ? c->source_type : "";
+        if (strncmp(st, "character varying(", 18) && strncmp(st, "character(", 10))
+            return 1;
+    }
+    /* UTF-8 is up to 4 bytes a character; +1 for the terminator */
+    size_t w = c->vtype == B2A_V_BYTES ? (size_t)size : (size_t)size * 4 + 1;
+    if (size > WIDE_LIMIT || w > WIDE_LIMIT)
+        return 1;
+    *width = w < 8 ? 8 : w;
+    return 0;
+}
+
+int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_table_def *t,
+                          const char *range_where, b2a_cursor **out, b2a_err *err)
+{
+    *out = NULL;
+    if (!t || t->ncolumns == 0)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "%s.%s: table has no columns to export",
+                            t && t->schema ? t->schema : "?", t && t->name ? t->name : "?");
+    b2a_cursor *cur = calloc(1, sizeof(*cur));
+    if (!cur)
+        return OOM();
+    cur->vendor = vendor;
+    cur->t = t;
+    cur->ncols = t->ncolumns;
+    cur->cols = calloc(t->ncolumns, sizeof(*cur->cols));
+    cur->order = calloc(t->ncolumns, sizeof(*cur->order));
+    size_t *sel = calloc(t->ncolumns, sizeof(*sel));
+    char *sql = NULL;
+    int rc = B2A_OK;
+    if (!cur->cols || !cur->order || !sel) {
+        rc = OOM();
+        goto fail;
+    }
+    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, b2a__odbc_conn_dbc(c), &cur->st))) {
+        rc = b2a__odbc_diag(SQL_HANDLE_DBC, b2a__odbc_conn_dbc(c), "allocating a statement", err);
+        goto fail;
+    }
+
+    /* Probe the result shape without rows to learn declared sizes. */
+    sql = build_select(vendor, t, NULL, "1 = 0");
+    if (!sql) {
+        rc = OOM();
+        goto fail;
+    }
+    if (!SQL_SUCCEEDED(SQLExecDirect(cur->st, (SQLCHAR *)sql, SQL_NTS))) {
+        rc = stmt_fail(cur, "describing the export query", err);
+        goto fail;
+    }
+    size_t nb = 0, nw = 0;
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        SQLCHAR nm[8];
+        SQLSMALLINT nl, sqltype, dec, nul;
+        SQLULEN size = 0;
+        if (!SQL_SUCCEEDED(SQLDescribeCol(cur->st, (SQLUSMALLINT)(i + 1), nm, sizeof(nm), &nl, &sqltype,
+                                          &size, &dec, &nul))) {
+            rc = stmt_fail(cur, "describing the export query", err);
+            goto fail;
+        }
+        bcol *bc = &cur->cols[i]; /* filled in table order, reordered below */
+        bc->tcol = i;
+        bc->vt = t->columns[i].vtype;
+        bc->ctype = ctype_of(bc->vt, &bc->width);
+        size_t w = 0;
+        bc->wide = is_wide(vendor, &t->columns[i], sqltype, size, &w);
+        if (!bc->wide && bc->width == 0)
+            bc->width = w;
+        if (bc->wide)
+            nw++;
+        else
+            nb++;
+    }
+    SQLCloseCursor(cur->st);
+    free(sql);
+    sql = NULL;
+
+    /* bound columns first, wide ones last; both in table order */
+    {
+        bcol *tmp = malloc(t->ncolumns * sizeof(*tmp));
+        if (!tmp) {
+            rc = OOM();
+            goto fail;
+        }
+        size_t a = 0, b = nb;
+        for (size_t i = 0; i < t->ncolumns; i++) {
+            size_t k = cur->cols[i].wide ? b++ : a++;
+            tmp[k] = cur->cols[i];
+            sel[k] = i;
+            cur->order[i] = k;
+        }
+        memcpy(cur->cols, tmp, t->ncolumns * sizeof(*tmp));
+        free(tmp);
+    }
+    cur->nbound = nb;
+
+    SQLULEN gd = 0;
+    if (nw > 0 && SQL_SUCCEEDED(SQLGetInfo(b2a__odbc_conn_dbc(c), SQL_GETDATA_EXTENSIONS, &gd, sizeof(gd), NULL)) &&
+        (gd & SQL_GD_BLOCK))
+        cur->block_getdata = 1;
+    cur->rowset = (nw == 0 || cur->block_getdata) ? B2A_ODBC_ROWSET : 1;
+
+    SQLSetStmtAttr(cur->st, SQL_ATTR_CURSOR_TYPE, (SQLPOINTER)SQL_CURSOR_FORWARD_ONLY, 0);
+    SQLSetStmtAttr(cur->st, SQL_ATTR_CONCURRENCY, (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
+    if (!SQL_SUCCEEDED(SQLSetStmtAttr(cur->st, SQL_ATTR_ROW_BIND_TYPE, (SQLPOINTER)SQL_BIND_BY_COLUMN, 0)) ||
+        !SQL_SUCCEEDED(SQLSetStmtAttr(cur->st, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)(uintptr_t)cur->rowset, 0)) ||
+        !SQL_SUCCEEDED(SQLSetStmtAttr(cur->st, SQL_ATTR_ROWS_FETCHED_PTR, &cur->fetched, 0))) {
+        rc = stmt_fail(cur, "setting up block fetch", err);
+        goto fail;
+    }
+    for (size_t k = 0; k < nb; k++) {
+        bcol *bc = &cur->cols[k];
+        bc->data = malloc(bc->width * cur->rowset);
+        bc->ind = malloc(sizeof(SQLLEN) * cur->rowset);
+        if (!bc->data || !bc->ind) {
+            rc = OOM();
+            goto fail;
+        }
+        if (!SQL_SUCCEEDED(SQLBindCol(cur->st, (SQLUSMALLINT)(k + 1), bc->ctype, bc->data, (SQLLEN)bc->width,
+                                      bc->ind))) {
+            rc = stmt_fail(cur, "binding a column", err);
+            goto fail;
+        }
+    }
+
+    sql = build_select(vendor, t, sel, range_where);
+    if (!sql) {
+        rc = OOM();
+        goto fail;
+    }
+    if (!SQL_SUCCEEDED(SQLExecDirect(cur->st, (SQLCHAR *)sql, SQL_NTS))) {
+        rc = stmt_fail(cur, "export query failed", err);
+        goto fail;
+    }
+    free(sql);
+    free(sel);
+    *out = cur;
+    return B2A_OK;
+fail:
+    free(sql);
+    free(sel);
+    b2a__odbc_cursor_close(cur);
+    return rc;
+}
+
+/* days since 1970-01-01 of a proleptic-Gregorian date (Hinnant's algorithm) */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int sink_fail(b2a_cursor *cur, size_t tcol, int rc, b2a_err *err)
+{
+    /* err still clear: the sink refused (its own record has the detail);
+     * otherwise the value conversion failed and err already names it */
+    if (err && err->code == B2A_OK)
+        b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s.%s, column %s: the sink refused the value: %s",
+                     cur->t->schema, cur->t->name, cur->t->columns[tcol].name, b2a_strerror(rc));
+    return rc;
+}
+
+/* Read a wide column of the current row into lbuf; *len or SQL_NULL_DATA. */
+static int get_wide(b2a_cursor *cur, size_t k, SQLLEN *len, b2a_err *err)
+{
+    bcol *bc = &cur->cols[k];
+    size_t used = 0;
+    int text = bc->ctype == SQL_C_CHAR;
+    if (!cur->lbuf) {
+        cur->lbuf = malloc(PIECE);
+        if (!cur->lbuf)
+            return OOM();
+        cur->lcap = PIECE;
+    }
+    for (;;) {
+        SQLLEN ind = 0;
+        SQLRETURN r = SQLGetData(cur->st, (SQLUSMALLINT)(k + 1), bc->ctype, cur->lbuf + used,
+                                 (SQLLEN)(cur->lcap - used), &ind);
+        if (r == SQL_NO_DATA)
+            break;
+        if (!SQL_SUCCEEDED(r))
+            return stmt_fail(cur, "reading a wide value", err);
+        if (ind == SQL_NULL_DATA) {
+            *len = SQL_NULL_DATA;
+            return B2A_OK;
+        }
+        size_t avail = cur->lcap - used - (size_t)text; /* the driver keeps room for NUL */
+        if (r == SQL_SUCCESS_WITH_INFO && (ind == SQL_NO_TOTAL || (size_t)ind > avail)) {
+            used += avail;
+            size_t want = cur->lcap * 2;
+            if (ind != SQL_NO_TOTAL && used + (size_t)ind - avail + 1 > want)
+                want = used + (size_t)ind - avail + 1;
+            char *nb = realloc(cur->lbuf, want);
+            if (!nb)
+                return OOM();
+            cur->lbuf = nb;
+            cur->lcap = want;
+            continue;
+        }
+        used += (size_t)ind;
+        break;
+    }
+    *len = (SQLLEN)used;
+    return B2A_OK;
+}
+
+static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *err)
+{
+    const char *p = bc->data + r * bc->width;
+    SQLLEN ind = bc->ind[r];
+    const b2a_column *col = &cur->t->columns[bc->tcol];
+    if (ind == SQL_NULL_DATA)
+        return s->ops->null(s);
+    switch (bc->vt) {
+    case B2A_V_BOOLEAN: return s->ops->boolean(s, *(const unsigned char *)p != 0);
+    case B2A_V_INT: return s->ops->i32(s, *(const SQLINTEGER *)p);
+    case B2A_V_LONG:
+    case B2A_V_TIME_MICROS: return s->ops->i64(s, *(const SQLBIGINT *)p);
+    case B2A_V_FLOAT: return s->ops->f32(s, *(const SQLREAL *)p);
+    case B2A_V_DOUBLE: return s->ops->f64(s, *(const SQLDOUBLE *)p);
+    case B2A_V_DATE: {
+        const SQL_DATE_STRUCT *d = (const SQL_DATE_STRUCT *)p;
+        if (d->month == 0 || d->day == 0) { /* MariaDB zero or partial-zero date */
+            cur->nulled++;
+            return s->ops->null(s);
+        }
+        return s->ops->i32(s, (int32_t)days_from_civil(d->year, d->month, d->day));
+    }
+    case B2A_V_TIMESTAMP_MICROS:
+    case B2A_V_LOCAL_TIMESTAMP_MICROS: {
+        const SQL_TIMESTAMP_STRUCT *ts = (const SQL_TIMESTAMP_STRUCT *)p;
+        if (ts->month == 0 || ts->day == 0) {
+            cur->nulled++;
+            return s->ops->null(s);
+        }
+        int64_t days = days_from_civil(ts->year, ts->month, ts->day);
+        int64_t us = ((days * 24 + ts->hour) * 60 + ts->minute) * 60 + ts->second;
+        return s->ops->i64(s, us * 1000000 + (int64_t)(ts->fraction / 1000));
+    }
+    case B2A_V_DECIMAL: {
+        uint8_t be[B2A_DECIMAL_MAX_BYTES];
+        size_t n = 0;
+        if (ind == SQL_NO_TOTAL || (size_t)ind >= bc->width)
+            return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_ODBC,
+                                "%s.%s, column %s: decimal text longer than %d bytes",
+                                cur->t->schema, cur->t->name, col->name, DEC_WIDTH - 1);
+        int rc = b2a__decimal_from_text(p, (size_t)ind, col->precision, col->scale, be, &n, err);
+        if (rc)
+            return b2a__err_prefix(err, "%s.%s, column %s (%s): ", cur->t->schema, cur->t->name, col->name,
+                                   col->source_type ? col->source_type : "decimal");
+        return s->ops->decimal(s, be, n);
+    }
+    case B2A_V_BYTES:
+    case B2A_V_STRING:
+    case B2A_V_UUID:
+    case B2A_V_JSON: {
+        size_t cap = bc->ctype == SQL_C_CHAR ? bc->width - 1 : bc->width;
+        if (ind == SQL_NO_TOTAL || (size_t)ind > cap)
+            return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_ODBC,
+                                "%s.%s, column %s: value longer than its declared size %zu (driver truncated it)",
+                                cur->t->schema, cur->t->name, col->name, cap);
+        if (bc->vt == B2A_V_BYTES)
+            return s->ops->bytes(s, p, (size_t)ind);
+        return s->ops->string(s, p, (size_t)ind);
+    }
+    }
+    return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "unknown value type %d", (int)bc->vt);
+}
+
+static int fetch_rowset(b2a_cursor *cur, b2a_err *err)
+{
+    cur->fetched = 0;
+    cur->pos = 0;
+    SQLRETURN r = SQLFetch(cur->st);
+    if (r == SQL_NO_DATA) {
+        cur->eof = 1;
+        return B2A_OK;
+    }
+    if (!SQL_SUCCEEDED(r))
+        return stmt_fail(cur, "fetching rows", err);
+    if (cur->fetched == 0)
+        cur->eof = 1;
+    return B2A_OK;
+}
+
+int b2a__odbc_cursor_next(b2a_cursor *cur, b2a_sink *sink, size_t max_rows, size_t *rows_out,
+                          int *eof, b2a_err *err)
+{
+    size_t done = 0;
+    int rc = B2A_OK;
+    *rows_out = 0;
+    b2a__err_clear(err);
+    while (done < max_rows && !cur->eof) {
+        if (cur->pos >= cur->fetched) {
+            if ((rc = fetch_rowset(cur, err)))
+                break;
+            if (cur->eof)
+                break;
+        }
+        size_t r = cur->pos;
+        if (cur->nbound < cur->ncols && cur->rowset > 1 &&
+            !SQL_SUCCEEDED(SQLSetPos(cur->st, (SQLSETPOSIROW)(r + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE))) {
+            rc = stmt_fail(cur, "positioning on a row", err);
+            break;
+        }
+        for (size_t tc = 0; tc < cur->ncols; tc++) {
+            size_t k = cur->order[tc];
+            bcol *bc = &cur->cols[k];
+            if (!bc->wide) {
+                rc = put_value(cur, sink, bc, r, err);
+                if (rc) {
+                    sink_fail(cur, tc, rc, err);
+                    break;
+                }
+                continue;
+            }
+            SQLLEN len = 0;
+            if ((rc = get_wide(cur, k, &len, err)))
+                break;
+            if (len == SQL_NULL_DATA)
+                rc = sink->ops->null(sink);
+            else if (bc->vt == B2A_V_BYTES)
+                rc = sink->ops->bytes(sink, cur->lbuf, (size_t)len);
+            else
+                rc = sink->ops->string(sink, cur->lbuf, (size_t)len);
+            if (rc) {
+                sink_fail(cur, tc, rc, err);
+                break;
+            }
+        }
+        if (rc) {
+            if (err && err->code == B2A_OK)
+                b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s.%s: export failed", cur->t->schema, cur->t->name);
+            break;
+        }
+        if ((rc = sink->ops->end_row(sink))) {
+            sink_fail(cur, cur->ncols - 1, rc, err);
+            break;
+        }
+        cur->pos++;
+        done++;
+    }
+    *rows_out = done;
+    *eof = cur->eof;
+    return rc;
+}
+
+uint64_t b2a__odbc_cursor_nulled(const b2a_cursor *cur)
+{
+    return cur ? cur->nulled : 0;
+}
+
+void b2a__odbc_cursor_close(b2a_cursor *cur)
+{
+    if (!cur)
+        return;
+    if (cur->st != SQL_NULL_HSTMT) {
+        SQLCloseCursor(cur->st);
+        SQLFreeHandle(SQL_HANDLE_STMT, cur->st);
+    }
+    for (size_t i = 0; cur->cols && i < cur->ncols; i++) {
+        free(cur->cols[i].data);
+        free(cur->cols[i].ind);
+    }
+    free(cur->cols);
+    free(cur->order);
+    free(cur->lbuf);
+    free(cur);
+}

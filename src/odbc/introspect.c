@@ -1,0 +1,130 @@
+/* Vendor dispatch and the helpers both catalogs share. */
+#include "odbc/introspect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/str.h"
+
+const char *b2a__odbc_table_kind_name(b2a_table_kind k)
+{
+    switch (k) {
+    case B2A_TABLE_KIND_TABLE: return "table";
+    case B2A_TABLE_KIND_PARTITIONED: return "partitioned table";
+    case B2A_TABLE_KIND_VIEW: return "view";
+    case B2A_TABLE_KIND_MATVIEW: return "materialized view";
+    case B2A_TABLE_KIND_FOREIGN: return "foreign table";
+    case B2A_TABLE_KIND_SEQUENCE: return "sequence";
+    }
+    return "unknown";
+}
+
+int b2a__odbc_introspect(b2a_odbc_conn *c, const b2a_introspect_opts *opts,
+                         b2a_odbc_table **out, size_t *n, b2a_err *err)
+{
+    static const b2a_introspect_opts defaults = B2A_INTROSPECT_OPTS_INIT;
+    if (!opts)
+        opts = &defaults;
+    *out = NULL;
+    *n = 0;
+    if (b2a__odbc_conn_vendor(c) == B2A_ODBC_POSTGRES)
+        return b2a__introspect_postgres(c, opts, out, n, err);
+    return b2a__introspect_mysql(c, opts, out, n, err);
+}
+
+void b2a__odbc_tables_free(b2a_odbc_table *t, size_t n)
+{
+    for (size_t i = 0; t && i < n; i++) {
+        b2a__table_def_clear(&t[i].def);
+        b2a__strv_free(t[i].pk, t[i].npk);
+    }
+    free(t);
+}
+
+char *b2a__odbc_select_expr(b2a_odbc_vendor v, const b2a_column *col)
+{
+    char *q = b2a__odbc_quote_ident(v, col->name);
+    if (!q)
+        return NULL;
+    char *e = v == B2A_ODBC_POSTGRES ? b2a__select_expr_postgres(col, q) : b2a__select_expr_mysql(col, q);
+    free(q);
+    return e;
+}
+
+int b2a__introspect_schema_filter(b2a_odbc_vendor v, const b2a_introspect_opts *o,
+                                  const char *column, char **sql_out)
+{
+    *sql_out = NULL;
+    size_t cap = 64 + strlen(column), len = 0;
+    for (size_t i = 0; i < o->nschemas; i++)
+        cap += 2 * strlen(o->schemas[i]) + 4;
+    char *s = malloc(cap);
+    if (!s)
+        return B2A_ENOMEM;
+    s[0] = '\0';
+    if (o->schemas && o->nschemas) {
+        len += (size_t)snprintf(s, cap, " AND %s IN (", column);
+        for (size_t i = 0; i < o->nschemas; i++) {
+            char *lit = b2a__odbc_quote_literal(v, o->schemas[i]);
+            if (!lit) {
+                free(s);
+                return B2A_ENOMEM;
+            }
+            len += (size_t)snprintf(s + len, cap - len, "%s%s", i ? "," : "", lit);
+            free(lit);
+        }
+        snprintf(s + len, cap - len, ")");
+    }
+    *sql_out = s;
+    return B2A_OK;
+}
+
+int b2a__introspect_count(b2a_odbc_conn *c, b2a_odbc_table *t, b2a_err *err)
+{
+    char *qn = b2a__odbc_qualified(b2a__odbc_conn_vendor(c), t->def.schema, t->def.name);
+    char *sql = qn ? b2a__asprintf("SELECT count(*) FROM %s", qn) : NULL;
+    free(qn);
+    if (!sql)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    int rc = b2a__odbc_query_i64(c, sql, &t->def.row_count, err);
+    free(sql);
+    if (rc)
+        b2a__err_prefix(err, "counting rows of %s.%s: ", t->def.schema, t->def.name);
+    return rc;
+}
+
+int b2a__introspect_add_column(b2a_table_def *t, const char *name, const char *source_type,
+                               b2a_vtype vt, int precision, int scale, int nullable, const char *note)
+{
+    b2a_column *nc = realloc(t->columns, (t->ncolumns + 1) * sizeof(*nc));
+    if (!nc)
+        return B2A_ENOMEM;
+    t->columns = nc;
+    b2a_column *c = &nc[t->ncolumns];
+    memset(c, 0, sizeof(*c));
+    c->name = b2a__strdup(name);
+    c->source_type = b2a__strdup(source_type);
+    c->note = note ? b2a__strdup(note) : NULL;
+    c->vtype = vt;
+    c->precision = precision;
+    c->scale = scale;
+    c->nullable = nullable;
+    t->ncolumns++;
+    if (!c->name || !c->source_type || (note && !c->note))
+        return B2A_ENOMEM;
+    return B2A_OK;
+}
+
+int b2a__introspect_add_pk(b2a_odbc_table *t, const char *col)
+{
+    char **np = realloc(t->pk, (t->npk + 1) * sizeof(*np));
+    if (!np)
+        return B2A_ENOMEM;
+    t->pk = np;
+    np[t->npk] = b2a__strdup(col);
+    if (!np[t->npk])
+        return B2A_ENOMEM;
+    t->npk++;
+    return B2A_OK;
+}
