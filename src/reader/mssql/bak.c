@@ -1,0 +1,395 @@
+/* The reader's API: a backup's catalog plus bounded, resumable table scans.
+ * A scan walks each partition's IAM chain, keeps allocated data pages, and
+ * decodes primary and forwarded records (ghosts and forwarding stubs are
+ * skipped, so every row is read exactly once). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+#include "reader/mssql/bak.h"
+#include "reader/mssql/catalog.h"
+#include "reader/mssql/iam.h"
+#include "reader/mssql/lob.h"
+#include "reader/mssql/page.h"
+#include "reader/mssql/pagestore.h"
+#include "reader/mssql/record.h"
+#include "reader/mssql/types.h"
+
+struct b2a_bak {
+    b2a_bak_pages *ps;
+    b2a_mcatalog cat;
+    char *first_path;
+};
+
+struct b2a_bak_scan {
+    b2a_bak *b;
+    const b2a_mtable *t;
+    size_t rowset;            /* current partition */
+    int walking;              /* iam walk started for this partition */
+    b2a_iamwalk walk;
+    uint8_t page[B2A_PG_SIZE];
+    b2a_pgid page_id;
+    int have_page;
+    unsigned slot;
+    const b2a_mphys **phys;   /* per def column, for the current partition */
+    b2a_mbuf scratch, lob;
+    int done;
+};
+
+int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err)
+{
+    *out = NULL;
+    if (!paths || n == 0)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "no backup file given");
+    b2a_bak *b = calloc(1, sizeof *b);
+    if (!b)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    int rc = b2a__bak_pages_open(paths, n, &b->ps, err);
+    if (rc < 0) {
+        free(b);
+        return rc;
+    }
+    rc = b2a__catalog_load(b->ps, &b->cat, err);
+    if (rc < 0) {
+        b2a__err_prefix(err, "%s: ", paths[0]);
+        b2a__bak_pages_close(b->ps);
+        free(b);
+        return rc;
+    }
+    *out = b;
+    return B2A_OK;
+}
+
+const char *b2a__bak_database_name(const b2a_bak *b)
+{
+    if (b->cat.dbname && b->cat.dbname[0])
+        return b->cat.dbname;
+    const b2a_bak_header *h = b2a__bak_pages_header(b->ps);
+    return h && h->database_name ? h->database_name : "";
+}
+
+size_t b2a__bak_table_count(const b2a_bak *b) { return b->cat.ntables; }
+
+const b2a_table_def *b2a__bak_table(const b2a_bak *b, size_t i)
+{
+    return i < b->cat.ntables ? &b->cat.tables[i].def : NULL;
+}
+
+void b2a__bak_close(b2a_bak *b)
+{
+    if (!b)
+        return;
+    b2a__catalog_free(&b->cat);
+    b2a__bak_pages_close(b->ps);
+    free(b);
+}
+
+static int set_partition(b2a_bak_scan *s)
+{
+    const b2a_mrowset *rs = &s->t->rowsets[s->rowset];
+    for (size_t k = 0; k < s->t->def.ncolumns; k++)
+        s->phys[k] = b2a__rowset_phys(rs, s->t->colids[k]);
+    b2a__iam_init(&s->walk, s->b->ps, rs->first_iam);
+    s->walking = 1;
+    s->have_page = 0;
+    return 0;
+}
+
+int b2a__bak_scan_open(b2a_bak *b, size_t table, b2a_bak_scan **out, b2a_err *err)
+{
+    *out = NULL;
+    if (table >= b->cat.ntables)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "no table %zu in this backup", table);
+    const b2a_mtable *t = &b->cat.tables[table];
+    for (size_t i = 0; i < t->nrowsets; i++) {
+        if (t->rowsets[i].cmprlevel)
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                "table %s.%s uses %s compression, which this reader does not decode yet",
+                                t->def.schema, t->def.name, t->rowsets[i].cmprlevel == 1 ? "ROW" : "PAGE");
+    }
+    for (size_t k = 0; k < t->def.ncolumns; k++) {
+        uint8_t x = t->types[k].xtype;
+        if (x == B2A_MT_XML || x == B2A_MT_SQL_VARIANT)
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                "table %s.%s column %s: %s values are not decoded by this reader yet",
+                                t->def.schema, t->def.name, t->def.columns[k].name, t->def.columns[k].source_type);
+    }
+    b2a_bak_scan *s = calloc(1, sizeof *s);
+    if (!s || !(s->phys = calloc(t->def.ncolumns + 1, sizeof *s->phys))) {
+        free(s);
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    }
+    s->b = b;
+    s->t = t;
+    if (t->nrowsets == 0)
+        s->done = 1;
+    else
+        set_partition(s);
+    *out = s;
+    return B2A_OK;
+}
+
+void b2a__bak_scan_close(b2a_bak_scan *s)
+{
+    if (!s)
+        return;
+    b2a__mbuf_free(&s->scratch);
+    b2a__mbuf_free(&s->lob);
+    free(s->phys);
+    free(s);
+}
+
+/* Fixed size of a stored fixed-length column. */
+static size_t fixed_size(const b2a_mtype *t)
+{
+    return t->xtype == B2A_MT_BIT ? 1 : (size_t)(t->length > 0 ? t->length : 0);
+}
+
+static int cell_error(b2a_bak_scan *s, size_t k, int code, const char *why, b2a_err *err)
+{
+    return b2a__err_set(err, code, B2A_ERRCLASS_READER, "table %s.%s, page (%u:%u) slot %u, column %s: %s",
+                        s->t->def.schema, s->t->def.name, s->page_id.file, s->page_id.page, s->slot,
+                        s->t->def.columns[k].name, why);
+}
+
+static int emit_row(b2a_bak_scan *s, const b2a_rec *r, b2a_sink *sink, b2a_err *err)
+{
+    const b2a_mtable *t = s->t;
+    char why[256];
+    int rc;
+    for (size_t k = 0; k < t->def.ncolumns; k++) {
+        const b2a_mphys *ph = s->phys[k];
+        const b2a_mtype *ty = &t->types[k];
+        if (!ph || b2a__rec_is_null(r, ph->nullbit)) {
+            rc = sink->ops->null(sink);
+        } else if (ph->leaf_off > 0) {
+            size_t n = fixed_size(ty);
+            const uint8_t *p = b2a__rec_fixed(r, (unsigned)ph->leaf_off, (unsigned)n);
+            if (!p) {
+                /* Added after this row was written: no value stored. */
+                rc = sink->ops->null(sink);
+            } else {
+                why[0] = 0;
+                rc = b2a__mtype_emit(ty, p, n, ph->bitpos, sink, &s->scratch, why, sizeof why);
+                if (rc < 0 && why[0])
+                    return cell_error(s, k, rc, why, err);
+            }
+        } else {
+            unsigned vi = (unsigned)(-(int)ph->leaf_off - 1);
+            const uint8_t *p = NULL;
+            size_t n = 0;
+            int cx = 0;
+            int v = b2a__rec_var(r, vi, &p, &n, &cx);
+            if (v < 0)
+                return cell_error(s, k, B2A_EFORMAT, "variable-column offsets are corrupt", err);
+            if (v == 1) {
+                /* A trailing empty variable column may be left out. */
+                p = (const uint8_t *)"";
+                n = 0;
+            }
+            if (cx || (b2a__mtype_is_textptr(ty->xtype) && n == 16)) {
+                s->lob.n = 0;
+                b2a_err e2;
+                b2a__err_clear(&e2);
+                int lr = cx && !(b2a__mtype_is_textptr(ty->xtype) && n == 16)
+                             ? b2a__lob_complex(s->b->ps, p, n, &s->lob, &e2)
+                             : b2a__lob_textptr(s->b->ps, p, n, &s->lob, &e2);
+                if (lr < 0)
+                    return cell_error(s, k, lr, e2.msg, err);
+                p = s->lob.p ? s->lob.p : (const uint8_t *)"";
+                n = s->lob.n;
+            }
+            why[0] = 0;
+            rc = b2a__mtype_emit(ty, p, n, 0, sink, &s->scratch, why, sizeof why);
+            if (rc < 0 && why[0])
+                return cell_error(s, k, rc, why, err);
+        }
+        if (rc < 0)
+            return b2a__err_set(err, rc, B2A_ERRCLASS_READER, "table %s.%s: the row sink failed on column %s",
+                                t->def.schema, t->def.name, t->def.columns[k].name);
+    }
+    rc = sink->ops->end_row(sink);
+    if (rc < 0)
+        return b2a__err_set(err, rc, B2A_ERRCLASS_READER, "table %s.%s: the row sink failed at the end of a row",
+                            t->def.schema, t->def.name);
+    return 0;
+}
+
+/* Advance to the next allocated data page of the table; 1 at the end. */
+static int next_page(b2a_bak_scan *s, b2a_err *err)
+{
+    for (;;) {
+        if (!s->walking) {
+            if (++s->rowset >= s->t->nrowsets)
+                return 1;
+            set_partition(s);
+        }
+        if (s->t->rowsets[s->rowset].first_iam.page == 0) {
+            s->walking = 0;
+            continue;
+        }
+        b2a_pgid id;
+        int rc = b2a__iam_next(&s->walk, &id, err);
+        if (rc == 1) {
+            s->walking = 0;
+            continue;
+        }
+        if (rc < 0)
+            return b2a__err_prefix(err, "table %s.%s: ", s->t->def.schema, s->t->def.name);
+        rc = b2a__bak_pages_get(s->b->ps, id.file, id.page, s->page, err);
+        if (rc == B2A_ENOTFOUND)
+            return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                                "table %s.%s: page (%u:%u) is allocated but not in the backup",
+                                s->t->def.schema, s->t->def.name, id.file, id.page);
+        if (rc < 0)
+            return rc;
+        if (b2a__page_type(s->page) != B2A_PG_DATA)
+            continue;
+        s->page_id = id;
+        s->slot = 0;
+        s->have_page = 1;
+        return 0;
+    }
+}
+
+int b2a__bak_scan_next(b2a_bak_scan *s, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof,
+                       b2a_err *err)
+{
+    size_t rows = 0;
+    int rc = 0;
+    *eof = 0;
+    while (rows < max_rows && !s->done) {
+        if (!s->have_page) {
+            rc = next_page(s, err);
+            if (rc == 1) {
+                s->done = 1;
+                rc = 0;
+                break;
+            }
+            if (rc < 0)
+                break;
+        }
+        if (s->slot >= b2a__page_slots(s->page)) {
+            s->have_page = 0;
+            continue;
+        }
+        const uint8_t *p;
+        size_t maxlen;
+        int st = b2a__page_record(s->page, s->slot, &p, &maxlen);
+        if (st == 1) {
+            s->slot++;
+            continue;
+        }
+        b2a_rec r;
+        if (st < 0 || b2a__rec_parse(&r, p, maxlen) < 0) {
+            rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                              "table %s.%s: record at page (%u:%u) slot %u is corrupt", s->t->def.schema,
+                              s->t->def.name, s->page_id.file, s->page_id.page, s->slot);
+            break;
+        }
+        int keep = r.type == B2A_REC_PRIMARY || (r.type == B2A_REC_FORWARDED && !(r.stat_b & 1));
+        if (keep) {
+            rc = emit_row(s, &r, sink, err);
+            if (rc < 0)
+                break;
+            rows++;
+        }
+        s->slot++;
+    }
+    *rows_out = rows;
+    *eof = s->done;
+    return rc < 0 ? rc : B2A_OK;
+}
+
+/* --- inspect ------------------------------------------------------------ */
+
+static void js(yajl_gen g, const char *s)
+{
+    if (!s)
+        s = "";
+    yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+static void jkv(yajl_gen g, const char *k, const char *v) { js(g, k); js(g, v); }
+static void jki(yajl_gen g, const char *k, long long v) { js(g, k); yajl_gen_integer(g, v); }
+
+int b2a__bak_inspect(const b2a_bak *b, void *handle, b2a_err *err)
+{
+    yajl_gen g = handle;
+    const b2a_bak_header *h = b2a__bak_pages_header(b->ps);
+    static const char *const types[] = { "unknown", "database", "log", "unknown", "file", "differential" };
+    yajl_gen_map_open(g);
+    jkv(g, "format", "sqlserver-bak");
+    jkv(g, "database", b2a__bak_database_name(b));
+    js(g, "header");
+    yajl_gen_map_open(g);
+    if (h) {
+        jkv(g, "server", h->server_name);
+        jkv(g, "backup_name", h->backup_name);
+        jkv(g, "backup_description", h->backup_description);
+        jkv(g, "user", h->user_name);
+        jkv(g, "backup_type", h->backup_type >= 0 && h->backup_type <= 5 ? types[h->backup_type] : "unknown");
+        js(g, "copy_only"); yajl_gen_bool(g, h->copy_only);
+        js(g, "compressed"); yajl_gen_bool(g, h->compressed);
+        jki(g, "database_version", h->database_version);
+        jki(g, "software_major", h->software_major);
+        jkv(g, "backup_date", h->backup_date);
+    }
+    jki(g, "create_version", b->cat.create_version);
+    yajl_gen_map_close(g);
+    js(g, "labels");
+    yajl_gen_map_open(g);
+    if (h) {
+        jkv(g, "media_set_id", h->media_set_id);
+        jki(g, "family_count", h->family_count);
+        js(g, "families");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < h->nfamilies; i++) {
+            yajl_gen_map_open(g);
+            jkv(g, "path", h->families[i].path);
+            jki(g, "sequence", h->families[i].sequence);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+    }
+    yajl_gen_map_close(g);
+    js(g, "files");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; h && i < h->nfiles; i++) {
+        const b2a_bak_file *f = &h->files[i];
+        char ty[2] = { f->type ? f->type : '?', 0 };
+        yajl_gen_map_open(g);
+        jkv(g, "logical_name", f->logical_name);
+        jkv(g, "physical_name", f->physical_name);
+        jkv(g, "type", ty);
+        jki(g, "file_id", f->file_id);
+        jki(g, "size_bytes", (long long)f->size_bytes);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+    js(g, "tables");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < b->cat.ntables; i++) {
+        const b2a_mtable *t = &b->cat.tables[i];
+        yajl_gen_map_open(g);
+        jkv(g, "schema", t->def.schema);
+        jkv(g, "name", t->def.name);
+        jki(g, "rows", (long long)t->def.row_count);
+        int cmpr = t->nrowsets ? t->rowsets[0].cmprlevel : 0;
+        jkv(g, "compression", cmpr == 0 ? "none" : cmpr == 1 ? "row" : "page");
+        js(g, "columns");
+        yajl_gen_array_open(g);
+        for (size_t k = 0; k < t->def.ncolumns; k++) {
+            yajl_gen_map_open(g);
+            jkv(g, "name", t->def.columns[k].name);
+            jkv(g, "type", t->def.columns[k].source_type);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+    if (yajl_gen_map_close(g) != yajl_gen_status_ok)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_READER, "inspect: the JSON generator refused the output");
+    return B2A_OK;
+}

@@ -1,0 +1,61 @@
+/* The database catalog read from a backup's pages: boot page, then the
+ * system base tables (sysallocunits, sysrowsets, sysschobjs, syscolpars,
+ * sysrscols, sysscalartypes, sysclsobjs). Built once, read-only after. */
+#ifndef B2A_READER_MSSQL_CATALOG_H
+#define B2A_READER_MSSQL_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/column.h"
+#include "core/error.h"
+#include "reader/mssql/page.h"
+#include "reader/mssql/pagestore.h"
+#include "reader/mssql/types.h"
+
+/* One column as a rowset physically stores it (sysrscols). */
+typedef struct b2a_mphys {
+    uint16_t colid;        /* syscolpars.colid (rscolid & 0xFFFF) */
+    int16_t leaf_off;      /* > 0: fixed offset in the record; < 0: variable ordinal -off-1 */
+    uint16_t nullbit;      /* 1-based bit in the null bitmap */
+    uint16_t bitpos;       /* bit columns: bit within the byte */
+    uint32_t ti;           /* physical type info (low byte = type) */
+    uint32_t status;
+} b2a_mphys;
+
+/* One partition of a table's heap or clustered index. */
+typedef struct b2a_mrowset {
+    uint64_t rowsetid;
+    int idminor;           /* 0 heap, 1 clustered */
+    int64_t rcrows;
+    int cmprlevel;         /* 0 none, 1 ROW, 2 PAGE */
+    b2a_pgid first_iam;    /* of the in-row data allocation unit; page 0 = none */
+    size_t nphys;
+    b2a_mphys *phys;
+} b2a_mrowset;
+
+typedef struct b2a_mtable {
+    int32_t objid;
+    b2a_table_def def;     /* what the reader's API hands out */
+    b2a_mtype *types;      /* per def column */
+    uint16_t *colids;      /* per def column */
+    size_t nrowsets;
+    b2a_mrowset *rowsets;
+} b2a_mtable;
+
+typedef struct b2a_mcatalog {
+    char *dbname;
+    uint16_t dbi_version, create_version;
+    size_t ntables;
+    b2a_mtable *tables;    /* user tables, sorted by schema then name */
+} b2a_mcatalog;
+
+/* Read the catalog. Errors (with err): B2A_EFORMAT when the boot page or
+ * a system table is missing or corrupt, B2A_EUNSUPPORTED for catalogs this
+ * reader does not know (SQL 2005's, encrypted pages). */
+int b2a__catalog_load(b2a_bak_pages *ps, b2a_mcatalog *cat, b2a_err *err);
+void b2a__catalog_free(b2a_mcatalog *cat);
+
+/* The physical column of colid in rowset rs, or NULL (computed column). */
+const b2a_mphys *b2a__rowset_phys(const b2a_mrowset *rs, uint16_t colid);
+
+#endif

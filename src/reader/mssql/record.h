@@ -1,0 +1,44 @@
+/* Uncompressed "FixedVar" records: status bytes, fixed part, null bitmap,
+ * variable-column offsets. Parsing never reads past maxlen. */
+#ifndef B2A_READER_MSSQL_RECORD_H
+#define B2A_READER_MSSQL_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    B2A_REC_PRIMARY = 0, B2A_REC_FORWARDED = 1, B2A_REC_FORWARDING_STUB = 2,
+    B2A_REC_INDEX = 3, B2A_REC_BLOB = 4, B2A_REC_GHOST_INDEX = 5,
+    B2A_REC_GHOST_DATA = 6, B2A_REC_GHOST_VERSION = 7
+};
+
+typedef struct b2a_rec {
+    const uint8_t *p;
+    size_t len;              /* bytes readable from p (end of the last column when known) */
+    uint8_t stat_a, stat_b;
+    int type;                /* B2A_REC_* */
+    uint16_t fixed_end;      /* offset of the column count */
+    uint16_t ncols;          /* columns the record was written with */
+    const uint8_t *nullbmp;  /* NULL when the record has no bitmap */
+    uint16_t nvar;           /* variable columns present */
+    const uint8_t *varend;   /* nvar u16 end offsets */
+    size_t var_start;        /* offset of the first variable column's data */
+} b2a_rec;
+
+/* 0 on success, -1 when the record is malformed. Forwarding stubs and
+ * ghosts parse only their status (type tells the caller to skip them). */
+int b2a__rec_parse(b2a_rec *r, const uint8_t *p, size_t maxlen);
+
+/* nullbit is sysrscols' 1-based null bit; columns past ncols read as NULL. */
+int b2a__rec_is_null(const b2a_rec *r, unsigned nullbit);
+
+/* Variable column idx (0-based ordinal). Returns 0 and its bytes, 1 when
+ * the record holds fewer variable columns (a row from before an ALTER, or
+ * a trailing empty one), -1 when the offsets are corrupt. *complex is set
+ * when the high bit marks a LOB pointer, row-overflow or sparse vector. */
+int b2a__rec_var(const b2a_rec *r, unsigned idx, const uint8_t **data, size_t *len, int *complex);
+
+/* Fixed column at byte offset off of size n: pointer or NULL if outside. */
+const uint8_t *b2a__rec_fixed(const b2a_rec *r, unsigned off, unsigned n);
+
+#endif

@@ -1,0 +1,418 @@
+/* Exact decoding of SQL Server's stored values (formats in
+ * docs/mssql-bak-format.md §2.7 "Type encodings"). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bak2avro/errors.h"
+#include "reader/mssql/codepages.h"
+#include "reader/mssql/page.h"
+#include "reader/mssql/types.h"
+#include "util/str.h"
+
+/* Days from 0001-01-01 and from 1900-01-01 to 1970-01-01. */
+#define DAYS_0001_TO_1970 719162
+#define DAYS_1900_TO_1970 25567
+#define US_PER_DAY INT64_C(86400000000)
+
+int b2a__mbuf_reserve(b2a_mbuf *b, size_t cap)
+{
+    if (cap <= b->cap)
+        return 0;
+    size_t nc = b->cap ? b->cap : 256;
+    while (nc < cap)
+        nc *= 2;
+    uint8_t *np = realloc(b->p, nc);
+    if (!np)
+        return -1;
+    b->p = np;
+    b->cap = nc;
+    return 0;
+}
+
+int b2a__mbuf_append(b2a_mbuf *b, const void *p, size_t n)
+{
+    if (b2a__mbuf_reserve(b, b->n + n + 1) < 0)
+        return -1;
+    if (n)
+        memcpy(b->p + b->n, p, n);
+    b->n += n;
+    return 0;
+}
+
+void b2a__mbuf_free(b2a_mbuf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+}
+
+static void put_utf8(uint8_t *o, size_t *k, uint32_t c)
+{
+    if (c < 0x80) {
+        o[(*k)++] = (uint8_t)c;
+    } else if (c < 0x800) {
+        o[(*k)++] = (uint8_t)(0xC0 | (c >> 6));
+        o[(*k)++] = (uint8_t)(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        o[(*k)++] = (uint8_t)(0xE0 | (c >> 12));
+        o[(*k)++] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+        o[(*k)++] = (uint8_t)(0x80 | (c & 0x3F));
+    } else {
+        o[(*k)++] = (uint8_t)(0xF0 | (c >> 18));
+        o[(*k)++] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+        o[(*k)++] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+        o[(*k)++] = (uint8_t)(0x80 | (c & 0x3F));
+    }
+}
+
+int b2a__utf16le_to_utf8(const uint8_t *p, size_t n, b2a_mbuf *out)
+{
+    /* Each UTF-16 unit becomes at most 3 bytes; a pair at most 4. */
+    if (b2a__mbuf_reserve(out, out->n + (n / 2) * 3 + 4) < 0)
+        return -1;
+    size_t k = out->n;
+    size_t units = n / 2;
+    for (size_t i = 0; i < units; i++) {
+        uint32_t c = b2a__rd16(p + 2 * i);
+        if (c >= 0xD800 && c < 0xDC00 && i + 1 < units) {
+            uint32_t d = b2a__rd16(p + 2 * i + 2);
+            if (d >= 0xDC00 && d < 0xE000) {
+                c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+                i++;
+            } else {
+                c = 0xFFFD;
+            }
+        } else if (c >= 0xD800 && c < 0xE000) {
+            c = 0xFFFD;
+        }
+        put_utf8(out->p, &k, c);
+    }
+    if (n % 2) /* an odd trailing byte cannot be a character */
+        put_utf8(out->p, &k, 0xFFFD);
+    out->n = k;
+    return 0;
+}
+
+int b2a__cp_to_utf8(int codepage, const uint8_t *p, size_t n, b2a_mbuf *out)
+{
+    if (b2a__mbuf_reserve(out, out->n + n * 3 + 1) < 0)
+        return -1;
+    size_t k = out->n;
+    if (codepage == 65001) {
+        memcpy(out->p + k, p, n);
+        out->n = k + n;
+        return 0;
+    }
+    const uint16_t *hi = b2a__codepage_high(codepage);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = p[i];
+        if (c >= 0x80)
+            c = hi ? hi[c - 0x80] : c; /* no table: Latin-1 */
+        put_utf8(out->p, &k, c);
+    }
+    out->n = k;
+    return 0;
+}
+
+/* SQL collation sort ids (high byte of the collation id) to code pages;
+ * Windows collations (sort id 0) carry a locale index instead. */
+int b2a__collation_codepage(uint32_t collationid)
+{
+    unsigned sortid = collationid >> 24;
+    unsigned lcidx = collationid & 0xFFFFF;
+    if (sortid) {
+        if (sortid >= 30 && sortid <= 34) return 437;
+        if (sortid >= 40 && sortid <= 49) return 850;
+        if (sortid >= 50 && sortid <= 61) return 1252;
+        if (sortid >= 71 && sortid <= 75) return 1252;
+        if (sortid >= 80 && sortid <= 96) return 1250;
+        if (sortid >= 104 && sortid <= 108) return 1251;
+        if (sortid >= 112 && sortid <= 124) return 1253;
+        if (sortid >= 128 && sortid <= 130) return 1254;
+        if (sortid >= 136 && sortid <= 138) return 1255;
+        if (sortid >= 144 && sortid <= 146) return 1256;
+        if (sortid >= 152 && sortid <= 160) return 1257;
+        return 1252;
+    }
+    /* Windows collations: the low 20 bits are the LCID. */
+    switch (lcidx & 0xFFFF) {
+    case 0x0401: case 0x0801: case 0x0c01: case 0x1001: case 0x1401: case 0x1801:
+    case 0x1c01: case 0x2001: case 0x2401: case 0x2801: case 0x2c01: case 0x3001:
+    case 0x3401: case 0x3801: case 0x3c01: case 0x4001: case 0x0429: case 0x0420:
+        return 1256;
+    case 0x0405: case 0x0415: case 0x040e: case 0x041a: case 0x041b: case 0x0424:
+    case 0x0418: case 0x041c:
+        return 1250;
+    case 0x0419: case 0x0422: case 0x0423: case 0x0402: case 0x042f: case 0x0c1a:
+        return 1251;
+    case 0x0408: return 1253;
+    case 0x041f: case 0x042c: return 1254;
+    case 0x040d: return 1255;
+    case 0x0425: case 0x0426: case 0x0427: return 1257;
+    case 0x042a: return 1258;
+    case 0x041e: return 874;
+    default: return 1252;
+    }
+}
+
+int b2a__mtype_is_var(uint8_t x)
+{
+    switch (x) {
+    case B2A_MT_VARCHAR: case B2A_MT_NVARCHAR: case B2A_MT_VARBINARY: case B2A_MT_TEXT:
+    case B2A_MT_NTEXT: case B2A_MT_IMAGE: case B2A_MT_SQL_VARIANT: case B2A_MT_XML:
+    case B2A_MT_UDT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int b2a__mtype_is_textptr(uint8_t x)
+{
+    return x == B2A_MT_TEXT || x == B2A_MT_NTEXT || x == B2A_MT_IMAGE;
+}
+
+static char *len_type(const char *name, int16_t len, int unicode)
+{
+    if (len == -1)
+        return b2a__asprintf("%s(max)", name);
+    return b2a__asprintf("%s(%d)", name, unicode ? len / 2 : len);
+}
+
+int b2a__mtype_describe(const b2a_mtype *t, const char *alias, b2a_column *col)
+{
+    char *st = NULL;
+    const char *note = NULL;
+    col->precision = col->scale = 0;
+    switch (t->xtype) {
+    case B2A_MT_BIT: st = b2a__strdup("bit"); col->vtype = B2A_V_BOOLEAN; break;
+    case B2A_MT_TINYINT: st = b2a__strdup("tinyint"); col->vtype = B2A_V_INT; break;
+    case B2A_MT_SMALLINT: st = b2a__strdup("smallint"); col->vtype = B2A_V_INT; break;
+    case B2A_MT_INT: st = b2a__strdup("int"); col->vtype = B2A_V_INT; break;
+    case B2A_MT_BIGINT: st = b2a__strdup("bigint"); col->vtype = B2A_V_LONG; break;
+    case B2A_MT_REAL: st = b2a__strdup("real"); col->vtype = B2A_V_FLOAT; break;
+    case B2A_MT_FLOAT: st = b2a__strdup("float"); col->vtype = B2A_V_DOUBLE; break;
+    case B2A_MT_DECIMAL: case B2A_MT_NUMERIC:
+        st = b2a__asprintf("%s(%d,%d)", t->xtype == B2A_MT_DECIMAL ? "decimal" : "numeric", t->prec, t->scale);
+        col->vtype = B2A_V_DECIMAL; col->precision = t->prec; col->scale = t->scale;
+        break;
+    case B2A_MT_MONEY: st = b2a__strdup("money"); col->vtype = B2A_V_DECIMAL; col->precision = 19; col->scale = 4; break;
+    case B2A_MT_SMALLMONEY: st = b2a__strdup("smallmoney"); col->vtype = B2A_V_DECIMAL; col->precision = 10; col->scale = 4; break;
+    case B2A_MT_DATE: st = b2a__strdup("date"); col->vtype = B2A_V_DATE; break;
+    case B2A_MT_TIME:
+        st = b2a__asprintf("time(%d)", t->scale); col->vtype = B2A_V_TIME_MICROS;
+        if (t->scale > 6) note = "fractional seconds truncated to microseconds";
+        break;
+    case B2A_MT_DATETIME: st = b2a__strdup("datetime"); col->vtype = B2A_V_LOCAL_TIMESTAMP_MICROS; break;
+    case B2A_MT_SMALLDATETIME: st = b2a__strdup("smalldatetime"); col->vtype = B2A_V_LOCAL_TIMESTAMP_MICROS; break;
+    case B2A_MT_DATETIME2:
+        st = b2a__asprintf("datetime2(%d)", t->scale); col->vtype = B2A_V_LOCAL_TIMESTAMP_MICROS;
+        if (t->scale > 6) note = "fractional seconds truncated to microseconds";
+        break;
+    case B2A_MT_DATETIMEOFFSET:
+        st = b2a__asprintf("datetimeoffset(%d)", t->scale); col->vtype = B2A_V_TIMESTAMP_MICROS;
+        note = t->scale > 6 ? "UTC instant; the offset is not kept; fractional seconds truncated to microseconds"
+                            : "UTC instant; the offset is not kept";
+        break;
+    case B2A_MT_UNIQUEIDENTIFIER: st = b2a__strdup("uniqueidentifier"); col->vtype = B2A_V_UUID; break;
+    case B2A_MT_CHAR: st = len_type("char", t->length, 0); col->vtype = B2A_V_STRING; break;
+    case B2A_MT_VARCHAR: st = len_type("varchar", t->length, 0); col->vtype = B2A_V_STRING; break;
+    case B2A_MT_NCHAR: st = len_type("nchar", t->length, 1); col->vtype = B2A_V_STRING; break;
+    case B2A_MT_NVARCHAR: st = len_type("nvarchar", t->length, 1); col->vtype = B2A_V_STRING; break;
+    case B2A_MT_TEXT: st = b2a__strdup("text"); col->vtype = B2A_V_STRING; break;
+    case B2A_MT_NTEXT: st = b2a__strdup("ntext"); col->vtype = B2A_V_STRING; break;
+    case B2A_MT_XML: st = b2a__strdup("xml"); col->vtype = B2A_V_STRING; break;
+    case B2A_MT_BINARY: st = len_type("binary", t->length, 0); col->vtype = B2A_V_BYTES; break;
+    case B2A_MT_VARBINARY: st = len_type("varbinary", t->length, 0); col->vtype = B2A_V_BYTES; break;
+    case B2A_MT_IMAGE: st = b2a__strdup("image"); col->vtype = B2A_V_BYTES; break;
+    case B2A_MT_TIMESTAMP: st = b2a__strdup("timestamp"); col->vtype = B2A_V_BYTES; break;
+    case B2A_MT_UDT: st = b2a__strdup(alias ? alias : "udt"); col->vtype = B2A_V_BYTES;
+        note = "CLR type: its serialized bytes"; alias = NULL; break;
+    case B2A_MT_SQL_VARIANT: st = b2a__strdup("sql_variant"); col->vtype = B2A_V_STRING; break;
+    default:
+        st = b2a__asprintf("xtype %u", t->xtype); col->vtype = B2A_V_BYTES;
+        note = "unknown type: its stored bytes";
+        break;
+    }
+    if (!st)
+        return -1;
+    free(col->source_type);
+    col->source_type = st;
+    free(col->note);
+    col->note = NULL;
+    if (alias)
+        col->note = b2a__asprintf("alias type %s", alias);
+    else if (note)
+        col->note = b2a__strdup(note);
+    if ((alias || note) && !col->note)
+        return -1;
+    return 0;
+}
+
+/* Sign + LE magnitude -> minimal big-endian two's complement. */
+static size_t le_to_be_twos(int neg, const uint8_t *le, size_t n, uint8_t *out /* n+1 */)
+{
+    /* Magnitude big-endian with one extra leading byte for the sign. */
+    uint8_t tmp[40];
+    if (n > 38)
+        n = 38;
+    tmp[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        tmp[1 + i] = le[n - 1 - i];
+    size_t m = n + 1;
+    if (neg) {
+        unsigned carry = 1;
+        for (size_t i = m; i-- > 0;) {
+            unsigned v = (uint8_t)~tmp[i] + carry;
+            tmp[i] = (uint8_t)v;
+            carry = v >> 8;
+        }
+    }
+    /* Drop redundant sign bytes. */
+    size_t s = 0;
+    while (s + 1 < m && ((tmp[s] == 0 && !(tmp[s + 1] & 0x80)) || (tmp[s] == 0xFF && (tmp[s + 1] & 0x80))))
+        s++;
+    memcpy(out, tmp + s, m - s);
+    return m - s;
+}
+
+static int emit_i64_decimal(b2a_sink *sink, int64_t v)
+{
+    uint8_t le[8], out[9];
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    for (int i = 0; i < 8; i++)
+        le[i] = (uint8_t)(mag >> (8 * i));
+    size_t n = le_to_be_twos(v < 0, le, 8, out);
+    return sink->ops->decimal(sink, out, n);
+}
+
+static uint64_t rd_uint(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = n; i-- > 0;)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static const int64_t pow10_tab[8] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
+
+/* time(n) stored in 3/4/5 bytes by scale; value in 10^-scale seconds. */
+static size_t time_bytes(int scale) { return scale <= 2 ? 3 : scale <= 4 ? 4 : 5; }
+static int64_t time_to_us(uint64_t v, int scale)
+{
+    if (scale > 7)
+        scale = 7;
+    if (scale <= 6)
+        return (int64_t)v * pow10_tab[6 - scale];
+    return (int64_t)(v / 10); /* scale 7: truncated to microseconds */
+}
+
+#define BADLEN(what) do { snprintf(why, whylen, "%s value of %zu bytes", what, n); return B2A_EFORMAT; } while (0)
+
+int b2a__mtype_emit(const b2a_mtype *t, const uint8_t *p, size_t n, unsigned bitpos,
+                    b2a_sink *sink, b2a_mbuf *sc, char *why, size_t whylen)
+{
+    const b2a_sink_ops *o = sink->ops;
+    sc->n = 0;
+    switch (t->xtype) {
+    case B2A_MT_BIT:
+        if (n < 1) BADLEN("bit");
+        return o->boolean(sink, (p[0] >> (bitpos & 7)) & 1);
+    case B2A_MT_TINYINT:
+        if (n != 1) BADLEN("tinyint");
+        return o->i32(sink, p[0]);
+    case B2A_MT_SMALLINT:
+        if (n != 2) BADLEN("smallint");
+        return o->i32(sink, (int16_t)b2a__rd16(p));
+    case B2A_MT_INT:
+        if (n != 4) BADLEN("int");
+        return o->i32(sink, (int32_t)b2a__rd32(p));
+    case B2A_MT_BIGINT:
+        if (n != 8) BADLEN("bigint");
+        return o->i64(sink, (int64_t)b2a__rd64(p));
+    case B2A_MT_REAL: {
+        if (n != 4) BADLEN("real");
+        uint32_t u = b2a__rd32(p);
+        float f;
+        memcpy(&f, &u, 4);
+        return o->f32(sink, f);
+    }
+    case B2A_MT_FLOAT: {
+        if (n != 8) BADLEN("float");
+        uint64_t u = b2a__rd64(p);
+        double d;
+        memcpy(&d, &u, 8);
+        return o->f64(sink, d);
+    }
+    case B2A_MT_MONEY:
+        if (n != 8) BADLEN("money");
+        return emit_i64_decimal(sink, (int64_t)b2a__rd64(p));
+    case B2A_MT_SMALLMONEY:
+        if (n != 4) BADLEN("smallmoney");
+        return emit_i64_decimal(sink, (int32_t)b2a__rd32(p));
+    case B2A_MT_DECIMAL: case B2A_MT_NUMERIC: {
+        if (n < 2 || n > 17) BADLEN("decimal");
+        uint8_t out[20];
+        size_t k = le_to_be_twos(p[0] == 0, p + 1, n - 1, out);
+        return o->decimal(sink, out, k);
+    }
+    case B2A_MT_DATETIME: {
+        if (n != 8) BADLEN("datetime");
+        int64_t ticks = (int64_t)b2a__rd32(p);
+        int64_t days = (int32_t)b2a__rd32(p + 4);
+        /* 1/300 s ticks to microseconds, rounded to nearest. */
+        int64_t us = (ticks * 10000 + 1) / 3;
+        return o->i64(sink, (days - DAYS_1900_TO_1970) * US_PER_DAY + us);
+    }
+    case B2A_MT_SMALLDATETIME: {
+        if (n != 4) BADLEN("smalldatetime");
+        int64_t mins = b2a__rd16(p), days = b2a__rd16(p + 2);
+        return o->i64(sink, (days - DAYS_1900_TO_1970) * US_PER_DAY + mins * INT64_C(60000000));
+    }
+    case B2A_MT_DATE:
+        if (n != 3) BADLEN("date");
+        return o->i32(sink, (int32_t)(rd_uint(p, 3) - DAYS_0001_TO_1970));
+    case B2A_MT_TIME: {
+        size_t tb = time_bytes(t->scale);
+        if (n != tb) BADLEN("time");
+        return o->i64(sink, time_to_us(rd_uint(p, tb), t->scale));
+    }
+    case B2A_MT_DATETIME2: case B2A_MT_DATETIMEOFFSET: {
+        size_t tb = time_bytes(t->scale);
+        size_t want = tb + 3 + (t->xtype == B2A_MT_DATETIMEOFFSET ? 2 : 0);
+        if (n != want) BADLEN(t->xtype == B2A_MT_DATETIME2 ? "datetime2" : "datetimeoffset");
+        int64_t us = time_to_us(rd_uint(p, tb), t->scale);
+        int64_t days = (int64_t)rd_uint(p + tb, 3) - DAYS_0001_TO_1970;
+        /* datetimeoffset stores the UTC instant; the offset follows. */
+        return o->i64(sink, days * US_PER_DAY + us);
+    }
+    case B2A_MT_UNIQUEIDENTIFIER: {
+        if (n != 16) BADLEN("uniqueidentifier");
+        char s[37];
+        snprintf(s, sizeof s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                 p[3], p[2], p[1], p[0], p[5], p[4], p[7], p[6], p[8], p[9], p[10], p[11], p[12],
+                 p[13], p[14], p[15]);
+        return o->string(sink, s, 36);
+    }
+    case B2A_MT_CHAR: case B2A_MT_VARCHAR: case B2A_MT_TEXT:
+        if (b2a__cp_to_utf8(t->codepage, p, n, sc) < 0)
+            return B2A_ENOMEM;
+        return o->string(sink, (const char *)sc->p, sc->n);
+    case B2A_MT_NCHAR: case B2A_MT_NVARCHAR: case B2A_MT_NTEXT:
+        if (b2a__utf16le_to_utf8(p, n, sc) < 0)
+            return B2A_ENOMEM;
+        return o->string(sink, (const char *)sc->p, sc->n);
+    case B2A_MT_BINARY: case B2A_MT_VARBINARY: case B2A_MT_IMAGE: case B2A_MT_TIMESTAMP:
+    case B2A_MT_UDT:
+        return o->bytes(sink, p, n);
+    case B2A_MT_XML:
+        snprintf(why, whylen, "xml values are stored in SQL Server's binary XML format, which this reader does not decode");
+        return B2A_EUNSUPPORTED;
+    case B2A_MT_SQL_VARIANT:
+        snprintf(why, whylen, "sql_variant values are not decoded yet");
+        return B2A_EUNSUPPORTED;
+    default:
+        return o->bytes(sink, p, n);
+    }
+}

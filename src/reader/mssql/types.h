@@ -1,0 +1,64 @@
+/* SQL Server column types: the b2a_column they map to (avro-type-mapping.md
+ * §4.2) and the exact decoding of a stored value into a b2a_sink. */
+#ifndef B2A_READER_MSSQL_TYPES_H
+#define B2A_READER_MSSQL_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/column.h"
+#include "core/sink.h"
+
+/* System type ids (syscolpars.xtype). */
+enum {
+    B2A_MT_IMAGE = 34, B2A_MT_TEXT = 35, B2A_MT_UNIQUEIDENTIFIER = 36, B2A_MT_DATE = 40,
+    B2A_MT_TIME = 41, B2A_MT_DATETIME2 = 42, B2A_MT_DATETIMEOFFSET = 43, B2A_MT_TINYINT = 48,
+    B2A_MT_SMALLINT = 52, B2A_MT_INT = 56, B2A_MT_SMALLDATETIME = 58, B2A_MT_REAL = 59,
+    B2A_MT_MONEY = 60, B2A_MT_DATETIME = 61, B2A_MT_FLOAT = 62, B2A_MT_SQL_VARIANT = 98,
+    B2A_MT_NTEXT = 99, B2A_MT_BIT = 104, B2A_MT_DECIMAL = 106, B2A_MT_NUMERIC = 108,
+    B2A_MT_SMALLMONEY = 122, B2A_MT_BIGINT = 127, B2A_MT_VARBINARY = 165, B2A_MT_VARCHAR = 167,
+    B2A_MT_BINARY = 173, B2A_MT_CHAR = 175, B2A_MT_TIMESTAMP = 189, B2A_MT_NVARCHAR = 231,
+    B2A_MT_NCHAR = 239, B2A_MT_UDT = 240, B2A_MT_XML = 241
+};
+
+/* A growable scratch buffer owned by a scan. */
+typedef struct b2a_mbuf {
+    uint8_t *p;
+    size_t n, cap;
+} b2a_mbuf;
+
+int b2a__mbuf_reserve(b2a_mbuf *b, size_t cap);   /* 0 or -1 on OOM */
+int b2a__mbuf_append(b2a_mbuf *b, const void *p, size_t n);
+void b2a__mbuf_free(b2a_mbuf *b);
+
+/* What the decoder needs to know about one column. */
+typedef struct b2a_mtype {
+    uint8_t xtype;
+    int16_t length;        /* syscolpars.length: bytes, -1 for (max) */
+    uint8_t prec, scale;
+    int codepage;          /* for char/varchar/text; 0 = UTF-8 collation */
+} b2a_mtype;
+
+/* Fill col->source_type, vtype, precision, scale and note for type t
+ * (alias is the alias type's name or NULL). 0, -1 on OOM. */
+int b2a__mtype_describe(const b2a_mtype *t, const char *alias, b2a_column *col);
+
+/* 1 when values of t are stored in the variable part of a record. */
+int b2a__mtype_is_var(uint8_t xtype);
+/* 1 when t is a LOB type stored off-row by a 16-byte text pointer. */
+int b2a__mtype_is_textptr(uint8_t xtype);
+
+/* The code page of a collation id (syscolpars.collationid); 1252 when
+ * unknown. */
+int b2a__collation_codepage(uint32_t collationid);
+
+/* Decode n stored bytes of a column of type t and hand them to sink.
+ * bitpos is used for bit columns only. Returns B2A_OK, B2A_EFORMAT (bad
+ * length; msg written to why), B2A_EUNSUPPORTED, or a sink error. */
+int b2a__mtype_emit(const b2a_mtype *t, const uint8_t *p, size_t n, unsigned bitpos,
+                    b2a_sink *sink, b2a_mbuf *scratch, char *why, size_t whylen);
+
+/* Text conversions to UTF-8, appended to out (invalid UTF-16 -> U+FFFD). */
+int b2a__utf16le_to_utf8(const uint8_t *p, size_t n, b2a_mbuf *out);
+int b2a__cp_to_utf8(int codepage, const uint8_t *p, size_t n, b2a_mbuf *out);
+
+#endif
