@@ -116,7 +116,8 @@ int b2a__mssqlbak_open(const char *path, b2a_mssqlbak **out, b2a_err *err)
     m->size = (uint64_t)st.st_size;
     if (m->size < FILE_HDR) {
         rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                          "%s: %llu bytes is too short for a compressed SQL Server backup",
+                          "%s: %llu bytes is too short for a compressed SQL Server backup: "
+                          "empty or truncated",
                           path, (unsigned long long)m->size);
         goto fail;
     }
