@@ -107,7 +107,8 @@ static SQLSMALLINT ctype_of(b2a_vtype vt, size_t *width)
     case B2A_V_INT: *width = sizeof(SQLINTEGER); return SQL_C_SLONG;
     case B2A_V_LONG:
     case B2A_V_TIME_MICROS: *width = sizeof(SQLBIGINT); return SQL_C_SBIGINT;
-    case B2A_V_FLOAT: *width = sizeof(SQLREAL); return SQL_C_FLOAT;
+    case B2A_V_FLOAT: /* MariaDB's driver misplaces SQL_C_FLOAT cells after the first row
+                       * of a column-wise block; float -> double -> float is exact */
     case B2A_V_DOUBLE: *width = sizeof(SQLDOUBLE); return SQL_C_DOUBLE;
     case B2A_V_DECIMAL: *width = DEC_WIDTH; return SQL_C_CHAR;
     case B2A_V_DATE: *width = sizeof(SQL_DATE_STRUCT); return SQL_C_TYPE_DATE;
@@ -229,7 +230,9 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
     cur->nbound = nb;
 
     SQLULEN gd = 0;
-    if (nw > 0 && SQL_SUCCEEDED(SQLGetInfo(b2a__odbc_conn_dbc(c), SQL_GETDATA_EXTENSIONS, &gd, sizeof(gd), NULL)) &&
+    /* MariaDB Connector/ODBC 3.1 claims SQL_GD_BLOCK but returns NULL for
+     * SQLGetData after SQLSetPos: one row per fetch there */
+    if (nw > 0 && vendor != B2A_ODBC_MYSQL && SQL_SUCCEEDED(SQLGetInfo(b2a__odbc_conn_dbc(c), SQL_GETDATA_EXTENSIONS, &gd, sizeof(gd), NULL)) &&
         (gd & SQL_GD_BLOCK))
         cur->block_getdata = 1;
     cur->rowset = (nw == 0 || cur->block_getdata) ? B2A_ODBC_ROWSET : 1;
@@ -354,7 +357,7 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
     case B2A_V_INT: return s->ops->i32(s, *(const SQLINTEGER *)p);
     case B2A_V_LONG:
     case B2A_V_TIME_MICROS: return s->ops->i64(s, *(const SQLBIGINT *)p);
-    case B2A_V_FLOAT: return s->ops->f32(s, *(const SQLREAL *)p);
+    case B2A_V_FLOAT: return s->ops->f32(s, (float)*(const SQLDOUBLE *)p);
     case B2A_V_DOUBLE: return s->ops->f64(s, *(const SQLDOUBLE *)p);
     case B2A_V_DATE: {
         const SQL_DATE_STRUCT *d = (const SQL_DATE_STRUCT *)p;
@@ -399,6 +402,13 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
                                 cur->t->schema, cur->t->name, col->name, cap);
         if (bc->vt == B2A_V_BYTES)
             return s->ops->bytes(s, p, (size_t)ind);
+        if (bc->vt == B2A_V_UUID) {
+            /* psqlODBC prints GUIDs in upper case; Avro's uuid is lower case */
+            char *u = bc->data + r * bc->width;
+            for (SQLLEN i = 0; i < ind; i++)
+                if (u[i] >= 'A' && u[i] <= 'F')
+                    u[i] = (char)(u[i] - 'A' + 'a');
+        }
         return s->ops->string(s, p, (size_t)ind);
     }
     }
