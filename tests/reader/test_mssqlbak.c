@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -354,6 +355,73 @@ static void test_bit_flips(void **state)
     unlink(bad);
 }
 
+/* Reads from several threads at once (the page store's use): every thread
+ * decodes every extent and must see the single-threaded bytes. */
+typedef struct par {
+    const b2a_mssqlbak *m;
+    const uint64_t *offs;
+    const uint32_t *sums;
+    int n, mismatches, errors;
+} par;
+
+static uint32_t fnv(const uint8_t *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static void *par_main(void *arg)
+{
+    par *t = arg;
+    uint8_t *buf = malloc(B2A_MSSQLBAK_EXTENT);
+    for (int i = t->n - 1; i >= 0; i--) {
+        b2a_err err;
+        if (b2a__mssqlbak_read_extent(t->m, t->offs[i], buf, NULL, &err) != B2A_OK)
+            t->errors++;
+        else if (fnv(buf, B2A_MSSQLBAK_EXTENT) != t->sums[i])
+            t->mismatches++;
+    }
+    free(buf);
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    char path[4200];
+    sample(path, sizeof path, "tsqlv4_sql2016_compressed__JoeyCheung.bak");
+    b2a_mssqlbak *m = NULL;
+    b2a_err err;
+    assert_int_equal(b2a__mssqlbak_open(path, &m, &err), B2A_OK);
+    uint64_t offs[256], cur = 0;
+    uint32_t sums[256];
+    int n = 0;
+    b2a_mssqlbak_rec r;
+    uint8_t *buf = malloc(B2A_MSSQLBAK_EXTENT);
+    while (b2a__mssqlbak_next(m, &cur, &r, &err) == 1)
+        if (b2a__mssqlbak_is_extent(&r) && n < 256) {
+            assert_int_equal(b2a__mssqlbak_read_extent(m, r.offset, buf, NULL, &err), B2A_OK);
+            offs[n] = r.offset;
+            sums[n++] = fnv(buf, B2A_MSSQLBAK_EXTENT);
+        }
+    assert_int_equal(n, 115);
+    par t[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        t[i] = (par){ m, offs, sums, n, 0, 0 };
+        assert_int_equal(pthread_create(&th[i], NULL, par_main, &t[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(t[i].errors, 0);
+        assert_int_equal(t[i].mismatches, 0);
+    }
+    free(buf);
+    b2a__mssqlbak_close(m);
+}
+
 int main(void)
 {
     const char *env = getenv("B2A_SAMPLES");
@@ -375,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_bit_flips),
+        cmocka_unit_test(test_threads),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     rmdir(tmpdir);

@@ -43,6 +43,10 @@ static inline unsigned b2a__mssqlbak_kind(const b2a_mssqlbak_rec *r)
 {
     return r->raw ? 0u : (unsigned)(r->tag & 0xFFFFu);
 }
+/* A full 64 KiB data record. Every data record in the samples is 0x8021;
+ * an extent stored with trailing zero pages dropped would carry a smaller
+ * size byte, so a caller tracking the MTF stream should also treat any record
+ * inside a stream's data as data (and zero-fill to 64 KiB). */
 static inline int b2a__mssqlbak_is_extent(const b2a_mssqlbak_rec *r)
 {
     return !r->raw && (r->tag & 0xFFFFu) == B2A_MSSQLBAK_KIND_EXTENT;
