@@ -14,6 +14,7 @@
 #include "core/sink.h"
 
 #define B2A_OCF_DEFAULT_BLOCK_BYTES (256 * 1024)
+#define B2A_OCF_DEFLATE_LEVEL 1
 
 typedef struct b2a_ocf_writer b2a_ocf_writer;
 
