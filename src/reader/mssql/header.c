@@ -94,7 +94,8 @@ static int parse_sfin(b2a_bak_header *h, const uint8_t *s, size_t sz)
     f->file_id = (uint16_t)rd32(s + 20);
     /* Log files belong to no filegroup (+36 = 0) [measured]. */
     f->type = rd32(s + 36) == 0 ? 'L' : 'D';
-    f->size_bytes = (uint64_t)rd32(s + 24) * 8192;
+    /* +24 counts the pages backed up (= MQDA blocks) [measured]. */
+    f->backup_size_bytes = (uint64_t)rd32(s + 24) * 8192;
     return 0;
 }
 
@@ -146,6 +147,7 @@ int b2a__bak_header_build(b2a_bak_header *h, const b2a_mtf_info *const *infos,
 
     h->compressed = compressed[0];
     h->soft_filemark = in->soft_filemark;
+    h->backup_sets = in->nsets;
     h->family_count = in->has_raid ? in->family_count : 1;
     if (in->has_raid)
         guid_lower(in->media_set_id, h->media_set_id);

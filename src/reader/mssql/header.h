@@ -23,7 +23,8 @@ typedef struct b2a_bak_file {
     char *physical_name;    /* "C:\...\northwnd.mdf" as it was on the server */
     char type;              /* 'D' data, 'L' log */
     uint16_t file_id;       /* the page-id file number (1 = primary data) */
-    uint64_t size_bytes;    /* file size when backed up, 0 if unknown */
+    uint64_t size_bytes;    /* FILELISTONLY Size; 0: not found in the backup yet */
+    uint64_t backup_size_bytes; /* BackupSizeInBytes: pages of this file in the backup * 8192 */
 } b2a_bak_file;
 
 /* One member of the media set (one .bak file we were given). */
@@ -48,6 +49,7 @@ typedef struct b2a_bak_header {
     int software_major;         /* SQL Server major version guessed from database_version (10, 11, ...) */
     char backup_date[20];       /* "YYYY-MM-DD HH:MM:SS" from the SSET write date, "" if unknown */
     uint32_t soft_filemark;     /* MTF soft-filemark block size in bytes (512 or 4096) */
+    uint32_t backup_sets;       /* backup sets in the file; only the first is read (FILE = 1) */
 
     /* LABELONLY */
     char media_set_id[37];      /* RAID stream GUID, lower case "xxxxxxxx-xxxx-..." */

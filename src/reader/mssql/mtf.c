@@ -109,6 +109,9 @@ int b2a__mtf_walk(b2a_ra *ra, b2a_mtf_info *info, b2a_err *err)
                               "%s: not a SQL Server backup: no MTF TAPE block at offset 0", path);
             goto out;
         }
+        memcpy(info->last_type, hdr, 4);
+        if (memcmp(hdr, "SSET", 4) == 0)
+            info->nsets++;
         if (memcmp(hdr, "SFMB", 4) == 0) {
             if (!info->soft_filemark) {
                 rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
@@ -199,7 +202,8 @@ int b2a__mtf_walk(b2a_ra *ra, b2a_mtf_info *info, b2a_err *err)
                                       path, (unsigned long long)spos, (unsigned long long)len);
                     goto out;
                 }
-                if ((len - 2) / 8192 && (rc = add_region(info, data + 2, (len - 2) / 8192, err)))
+                if (info->nsets == 1 && (len - 2) / 8192 &&
+                    (rc = add_region(info, data + 2, (len - 2) / 8192, err)))
                     goto out;
             }
             spos = (data + len + 3) & ~(uint64_t)3;
@@ -217,10 +221,10 @@ int b2a__mtf_walk(b2a_ra *ra, b2a_mtf_info *info, b2a_err *err)
                           path, (unsigned long long)size);
         goto out;
     }
-    if (pos > size) {
+    if (pos > size || memcmp(info->last_type, "SFMB", 4) != 0) {
         rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                          "%s: truncated: the last MTF block runs to offset %llu, past the end of the file (%llu bytes)",
-                          path, (unsigned long long)pos, (unsigned long long)size);
+                          "%s: truncated: the file ends at offset %llu without the closing filemark of the backup set",
+                          path, (unsigned long long)size);
         goto out;
     }
 out:
@@ -290,6 +294,9 @@ int b2a__mtf_parse_chunk(const uint8_t *buf, size_t len, const char *what, b2a_m
             return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                                 "%s: corrupt MTF descriptor block at offset %zu", what, pos);
         }
+        memcpy(info->last_type, p, 4);
+        if (memcmp(p, "SSET", 4) == 0)
+            info->nsets++;
         if (memcmp(p, "SFMB", 4) == 0) {
             if (!info->soft_filemark)
                 return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,

@@ -37,9 +37,13 @@ typedef struct b2a_mtf_info {
     b2a_mtf_region *regions;    /* MQDA regions in file order */
     size_t nregions;
     int saw_eset;
+    uint32_t nsets;             /* SSET blocks seen: backup sets in the file */
+    char last_type[5];          /* type of the last descriptor block seen */
 } b2a_mtf_info;
 
-/* Walk an uncompressed (TAPE) backup file from offset 0 to its end. Fails
+/* Walk an uncompressed (TAPE) backup file from offset 0 to its end. Only
+ * the first backup set's MQDA regions are kept (RESTORE's default FILE = 1);
+ * later sets appended WITH NOINIT are counted in nsets. Fails
  * with B2A_EFORMAT naming the file and offset on a bad checksum, a stream
  * running past the end, or a file that ends before the backup set does. */
 int b2a__mtf_walk(b2a_ra *ra, b2a_mtf_info *info, b2a_err *err);

@@ -188,8 +188,8 @@ static int index_mssqlbak(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
         return oom(err);
     while ((rc = b2a__mssqlbak_next(f->mb, &cur, &rec, err)) == 1) {
         if (b2a__mssqlbak_is_extent(&rec)) {
-            if (strcmp(st.ext_stream, "MQDA") != 0)
-                continue;   /* log (MQTL) data, not pages */
+            if (strcmp(st.ext_stream, "MQDA") != 0 || f->info.nsets != 1)
+                continue;   /* log (MQTL) data, or a later backup set */
             size_t got = 0;
             uint16_t fid;
             uint32_t e;
@@ -235,6 +235,12 @@ static int index_mssqlbak(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
     else if (!f->info.saw_eset)
         rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                           "%s: truncated: the file ends at offset %llu before the end of the backup set (no ESET block)",
+                          f->path, (unsigned long long)b2a__mssqlbak_size(f->mb));
+    else if (memcmp(f->info.last_type, "SFMB", 4) != 0 ||
+             b2a__mssqlbak_size(f->mb) % f->info.soft_filemark != 0)
+        /* The closing filemark is padded to the soft-filemark size [measured]. */
+        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                          "%s: truncated: the file ends at offset %llu without the closing filemark of the backup set",
                           f->path, (unsigned long long)b2a__mssqlbak_size(f->mb));
 out:
     free(buf);

@@ -1,0 +1,485 @@
+/* The .bak container layers and page store: header facts of every SQL
+ * Server sample, the boot page through the page store, torn-page bits,
+ * striped-set refusal, truncation and byte flips, concurrent reads.
+ * Expected header values were read off the sample bytes by hand (MTF SSET /
+ * VOLB strings, MQCI SCIN/SFIN strings, RAID stream) and agree with
+ * ../shared/samples/README.md (versions, containers, stripe 1 of 2). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "bak2avro/errors.h"
+#include "reader/mssql/pagestore.h"
+
+static const char *samples;
+static char tmpdir[256];
+
+static char *sample(const char *name)
+{
+    static char buf[4][1024];
+    static int k;
+    char *b = buf[k++ & 3];
+    snprintf(b, sizeof(buf[0]), "%s/sqlserver/%s", samples, name);
+    return b;
+}
+
+#define NW2008 "northwind_sql2008_mtf__thuyluv.bak"
+#define NW2016 "northwind_sql2016_compressed__Guilderm.bak"
+#define TSQLV4 "tsqlv4_sql2016_compressed__JoeyCheung.bak"
+#define ARABIC "northwinddb_arabic_sql2014_mtf__mina-top3.bak"
+#define PUBS "pubs_sql2012_mtf__UGR95.bak"
+#define STRIPE "northwind_sql2014_stripe1of2__CConocimientos.bak"
+
+typedef struct expect {
+    const char *file, *db, *server, *backup_name, *user, *date, *media;
+    uint16_t dbver, create;
+    int major, compressed;
+    uint32_t sfm;
+    uint64_t extents;
+    const char *data_logical, *data_physical, *log_logical;
+    uint64_t data_size;
+} expect;
+
+static const expect EXPECT[] = {
+    { NW2008, "Northwind", "B30", "Northwind-Full Database Backup", "sa", "2021-04-28 19:55:38",
+      "3af66134-ad66-494f-9906-a3ad0e8628d7", 655, 539, 10, 0, 512, 55, "Northwind",
+      "C:\\Program Files\\Microsoft SQL Server\\MSSQL10.MSSQLSERVER\\MSSQL\\DATA\\northwnd.mdf",
+      "Northwind_log", 3604480 },
+    { NW2016, "NORTHWIND", "INFORMATICA_07", "NORTHWIND-Full Database Backup",
+      "MUNIALAJUELA\\Pablo.Ramos", "2021-10-14 08:10:22", "57628a4c-d629-4d3b-9ef7-a121d3649776",
+      852, 539, 13, 1, 512, 135, "Northwind",
+      "G:\\SQLServer\\MSSQL13.MSSQLSERVER\\MSSQL\\DATA\\NORTHWIND.MDF", "Northwind_log", 8847360 },
+    { TSQLV4, "TSQLV4", "EC3\\QC", "TSQLV4-Full Database Backup", "EC3\\thehitman",
+      "2017-01-10 08:01:42", "5e89de8b-6958-412c-a441-cfc88505645f", 852, 852, 13, 1, 4096, 114,
+      "TSQLV4", "D:\\Program Files\\Microsoft SQL Server\\MSSQL13.QC\\MSSQL\\Data\\TSQLV4.mdf",
+      "TSQLV4_log", 7471104 },
+    { ARABIC, "NORTHWIND_DB", "DESKTOP-48VGJHJ\\TOPSQL", "NORTHWIND_DB-Full Database Backup",
+      "DESKTOP-48VGJHJ\\Mina Top", "2019-04-18 18:07:16", "964d2397-cc30-49ba-92df-d3bdc8f443aa",
+      782, 782, 12, 0, 512, 44, "NORTHWND",
+      "C:\\Program Files\\Microsoft SQL Server\\MSSQL12.TOPSQL\\MSSQL\\DATA\\NORTHWND.mdf",
+      "NORTHWND_log", 2883584 },
+    { PUBS, "pubs", "DESKTOP-7789AN9\\SQLEXPRESS", "pubs-Full Database Backup",
+      "DESKTOP-7789AN9\\Uriel", "2024-05-05 19:15:01", "dc935659-6efb-4f7b-94e5-c518fb9d9ad1", 706,
+      706, 11, 0, 4096, 49, "pubs",
+      "C:\\Program Files\\Microsoft SQL Server\\MSSQL11.UGRSQL\\MSSQL\\DATA\\pubs.mdf", "pubs_log",
+      3211264 },
+};
+
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16; }
+
+static b2a_bak_pages *open1(const char *path)
+{
+    b2a_bak_pages *p = NULL;
+    b2a_err err;
+    b2a__err_clear(&err);
+    int rc = b2a__bak_pages_open(&path, 1, &p, &err);
+    if (rc)
+        fail_msg("open %s: %d %s", path, rc, err.msg);
+    return p;
+}
+
+/* The boot page's record 0 holds the database name as nchar(128) at +48. */
+static void boot_name(const uint8_t *pg, char *out, size_t cap)
+{
+    const uint8_t *r = pg + rd16(pg + 8190) + 4 + 48;
+    size_t k = 0;
+    for (int i = 0; i < 128 && k + 1 < cap; i++) {
+        uint16_t c = rd16(r + 2 * i);
+        if (c == 0 || c == 0x2020 || c == ' ')
+            break;
+        out[k++] = c < 0x80 ? (char)c : '?';
+    }
+    out[k] = '\0';
+}
+
+static void test_headers(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(EXPECT) / sizeof(EXPECT[0]); i++) {
+        const expect *x = &EXPECT[i];
+        const char *path = sample(x->file);
+        b2a_bak_pages *p = open1(path);
+        const b2a_bak_header *h = b2a__bak_pages_header(p);
+        assert_string_equal(h->database_name, x->db);
+        assert_string_equal(h->server_name, x->server);
+        assert_string_equal(h->backup_name, x->backup_name);
+        assert_string_equal(h->backup_description, "");
+        assert_string_equal(h->user_name, x->user);
+        assert_string_equal(h->backup_date, x->date);
+        assert_int_equal(h->backup_type, B2A_BAK_TYPE_DATABASE);
+        assert_int_equal(h->copy_only, 0);
+        assert_int_equal(h->compressed, x->compressed);
+        assert_int_equal(h->database_version, x->dbver);
+        assert_int_equal(h->create_version, x->create);
+        assert_int_equal(h->software_major, x->major);
+        assert_int_equal(h->soft_filemark, x->sfm);
+        assert_string_equal(h->media_set_id, x->media);
+        assert_int_equal(h->family_count, 1);
+        assert_int_equal(h->nfamilies, 1);
+        assert_int_equal(h->families[0].sequence, 1);
+        assert_int_equal(h->families[0].compressed, x->compressed);
+        assert_string_equal(h->families[0].path, path);
+        assert_int_equal(h->extents, x->extents);
+        assert_int_equal(h->data_regions, 1);
+        assert_int_equal(h->nfiles, 2);
+        assert_string_equal(h->files[0].logical_name, x->data_logical);
+        assert_string_equal(h->files[0].physical_name, x->data_physical);
+        assert_int_equal(h->files[0].type, 'D');
+        assert_int_equal(h->files[0].file_id, 1);
+        assert_int_equal(h->files[0].backup_size_bytes, x->data_size);
+        assert_int_equal(h->backup_sets, 1);
+        assert_string_equal(h->files[1].logical_name, x->log_logical);
+        assert_int_equal(h->files[1].type, 'L');
+        assert_int_equal(h->files[1].file_id, 2);
+        b2a__bak_pages_close(p);
+    }
+}
+
+static void test_boot_page(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(EXPECT) / sizeof(EXPECT[0]); i++) {
+        b2a_bak_pages *p = open1(sample(EXPECT[i].file));
+        uint8_t pg[B2A_BAK_PAGE_SIZE];
+        b2a_err err;
+        assert_int_equal(b2a__bak_pages_get(p, 1, 9, pg, &err), B2A_OK);
+        assert_int_equal(pg[1], 13);                  /* boot page */
+        assert_int_equal(rd32(pg + 32), 9);
+        assert_int_equal(rd16(pg + 36), 1);
+        assert_int_equal(rd16(pg + 8190), 96);        /* slot 0, torn bits restored */
+        char name[130];
+        boot_name(pg, name, sizeof(name));
+        assert_string_equal(name, EXPECT[i].db);
+        assert_int_equal(rd16(pg + rd16(pg + 8190) + 4), EXPECT[i].dbver);  /* dbi_version */
+        /* (1:0) is the file header page, (1:1) the first PFS page. */
+        assert_int_equal(b2a__bak_pages_get(p, 1, 0, pg, &err), B2A_OK);
+        assert_int_equal(pg[1], 15);
+        assert_int_equal(b2a__bak_pages_get(p, 1, 1, pg, &err), B2A_OK);
+        assert_int_equal(pg[1], 11);
+        /* Pages the backup does not hold. */
+        assert_int_equal(b2a__bak_pages_get(p, 1, 10000000, pg, &err), B2A_ENOTFOUND);
+        assert_non_null(strstr(err.msg, "(1:10000000)"));
+        assert_int_equal(b2a__bak_pages_get(p, 7, 9, pg, &err), B2A_ENOTFOUND);
+        assert_int_equal(b2a__bak_pages_has(p, 1, 9), 1);
+        assert_int_equal(b2a__bak_pages_has(p, 3, 9), 0);
+        /* The highest held extent bounds the file; it is held. */
+        uint32_t lim = b2a__bak_pages_limit(p, 1);
+        assert_true(lim >= EXPECT[i].extents * 8);
+        assert_int_equal(lim % 8, 0);
+        assert_int_equal(b2a__bak_pages_has(p, 1, lim - 1), 1);
+        assert_int_equal(b2a__bak_pages_has(p, 1, lim), 0);
+        b2a__bak_pages_close(p);
+    }
+}
+
+/* The 2008 Northwind carries torn-page bits (flag 0x100): every held page
+ * must come back with its last sector bytes restored, which the raw bytes
+ * in the file do not show. */
+static void test_torn_pages(void **state)
+{
+    (void)state;
+    b2a_bak_pages *p = open1(sample(NW2008));
+    uint8_t pg[B2A_BAK_PAGE_SIZE];
+    b2a_err err;
+    unsigned torn = 0, held = 0;
+    for (uint32_t i = 0; i < b2a__bak_pages_limit(p, 1); i++) {
+        if (b2a__bak_pages_get(p, 1, i, pg, &err) != B2A_OK)
+            continue;
+        held++;
+        if (rd16(pg + 4) & 0x100) {
+            torn++;
+            uint32_t tb = rd32(pg + 60);
+            for (unsigned s = 1; s < 16; s++)
+                assert_int_equal(pg[s * 512 + 511] & 3, (tb >> (2 * s)) & 3);
+        }
+    }
+    assert_int_equal(held, 416);
+    assert_int_equal(torn, 412);  /* mssql-bak-format.md: 412 of 416 in thuyluv */
+    b2a__bak_pages_close(p);
+
+    /* Synthetic page: pattern 01 written into every sector, originals in tornBits. */
+    memset(pg, 0, sizeof(pg));
+    pg[0] = 1;
+    pg[4] = 0x00;
+    pg[5] = 0x01;
+    uint32_t tb = 0x1;  /* sector 0 slot: the pattern */
+    for (unsigned s = 1; s < 16; s++) {
+        tb |= (uint32_t)(s % 4) << (2 * s);
+        pg[s * 512 + 511] = 0xA5 | 1;  /* low bits replaced by the pattern 01 */
+    }
+    pg[60] = (uint8_t)tb;
+    pg[61] = (uint8_t)(tb >> 8);
+    pg[62] = (uint8_t)(tb >> 16);
+    pg[63] = (uint8_t)(tb >> 24);
+    b2a__bak_page_untear(pg);
+    for (unsigned s = 1; s < 16; s++)
+        assert_int_equal(pg[s * 512 + 511], (0xA5 & ~3) | (s % 4));
+    /* Without the flag nothing changes. */
+    pg[5] = 0;
+    pg[1023] = 0xFF;
+    b2a__bak_page_untear(pg);
+    assert_int_equal(pg[1023], 0xFF);
+}
+
+static void test_stripe_refused(void **state)
+{
+    (void)state;
+    const char *path = sample(STRIPE);
+    b2a_bak_pages *p = NULL;
+    b2a_err err;
+    b2a__err_clear(&err);
+    assert_int_equal(b2a__bak_pages_open(&path, 1, &p, &err), B2A_EFORMAT);
+    assert_null(p);
+    char want[1400];
+    snprintf(want, sizeof(want),
+             "%s is stripe 1 of 2 of media set {258e4405-8273-410d-aa5f-7f0ff53b9a3e}; stripe 2 is missing: give all 2 files together",
+             path);
+    assert_string_equal(err.msg, want);
+
+    /* The same stripe twice is not a set either. */
+    const char *twice[2] = { path, path };
+    assert_int_equal(b2a__bak_pages_open(twice, 2, &p, &err), B2A_EINVAL);
+    assert_non_null(strstr(err.msg, "stripe 1 of 2"));
+    assert_non_null(strstr(err.msg, "given twice"));
+
+    /* Files of different backups. */
+    const char *mixed[2] = { path, sample(PUBS) };
+    assert_int_equal(b2a__bak_pages_open(mixed, 2, &p, &err), B2A_EINVAL);
+    assert_non_null(strstr(err.msg, "dc935659-6efb-4f7b-94e5-c518fb9d9ad1"));
+    assert_non_null(strstr(err.msg, "258e4405-8273-410d-aa5f-7f0ff53b9a3e"));
+}
+
+static void test_bad_files(void **state)
+{
+    (void)state;
+    b2a_bak_pages *p = NULL;
+    b2a_err err;
+    const char *missing = "/nonexistent/dir/x.bak";
+    assert_int_equal(b2a__bak_pages_open(&missing, 1, &p, &err), B2A_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "/nonexistent/dir/x.bak"));
+    assert_int_equal(b2a__bak_pages_open(NULL, 0, &p, &err), B2A_EINVAL);
+
+    /* A text file is not a backup. */
+    char path[512];
+    snprintf(path, sizeof(path), "%s/not-a-backup.bak", tmpdir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("-- this is SQL, not a backup\n", f);
+    fclose(f);
+    const char *pp = path;
+    assert_int_equal(b2a__bak_pages_open(&pp, 1, &p, &err), B2A_EFORMAT);
+    assert_non_null(strstr(err.msg, "not-a-backup.bak"));
+    assert_non_null(strstr(err.msg, "not a SQL Server backup"));
+}
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc(*n);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, *n, f), *n);
+    fclose(f);
+    return b;
+}
+
+static void put(const char *path, const uint8_t *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    fclose(f);
+}
+
+/* Every cut must fail with B2A_EFORMAT naming the file; never succeed
+ * silently with fewer pages. step = 512 walks every 512-byte boundary. */
+static void truncations(const char *name, size_t step)
+{
+    size_t n;
+    uint8_t *b = slurp(sample(name), &n);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/cut-%s", tmpdir, name);
+    const char *pp = path;
+    unsigned tried = 0;
+    /* Write once, then shrink the same file: cheap for thousands of cuts. */
+    put(path, b, n);
+    for (size_t cut = (n - 1) / step * step; cut + step > 0; cut -= step) {
+        assert_int_equal(truncate(path, (off_t)cut), 0);
+        b2a_bak_pages *p = NULL;
+        b2a_err err;
+        b2a__err_clear(&err);
+        int rc = b2a__bak_pages_open(&pp, 1, &p, &err);
+        if (rc == B2A_OK)
+            fail_msg("%s cut at %zu of %zu opened without error", name, cut, n);
+        assert_null(p);
+        assert_int_equal(rc, B2A_EFORMAT);
+        assert_non_null(strstr(err.msg, path));
+        tried++;
+    }
+    assert_true(tried >= n / step);
+    unlink(path);
+    free(b);
+}
+
+static void test_truncated_mtf(void **state)
+{
+    (void)state;
+    truncations(NW2008, 512);
+    truncations(PUBS, 512);
+}
+
+static void test_truncated_compressed(void **state)
+{
+    (void)state;
+    truncations(TSQLV4, 512);
+    truncations(NW2016, 512);
+}
+
+/* Random byte flips: open either fails with a message or succeeds, and then
+ * every page read either succeeds or fails cleanly. Run under ASan/UBSan. */
+static void flips(const char *name, unsigned rounds)
+{
+    if (getenv("B2A_SKIP_FUZZ"))
+        return;
+    size_t n;
+    uint8_t *orig = slurp(sample(name), &n), *b = malloc(n);
+    assert_non_null(b);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/flip-%s", tmpdir, name);
+    const char *pp = path;
+    srand(42);
+    for (unsigned r = 0; r < rounds; r++) {
+        memcpy(b, orig, n);
+        /* Half the rounds aim at the first 64 KiB, where the descriptors live. */
+        size_t span = (r & 1) ? n : (n < 65536 ? n : 65536);
+        for (unsigned k = 0; k < 1 + (r % 8); k++)
+            b[(size_t)rand() % span] ^= (uint8_t)(1 + rand() % 255);
+        put(path, b, n);
+        b2a_bak_pages *p = NULL;
+        b2a_err err;
+        b2a__err_clear(&err);
+        int rc = b2a__bak_pages_open(&pp, 1, &p, &err);
+        if (rc) {
+            assert_true(err.msg[0] != '\0');
+            assert_null(p);
+            continue;
+        }
+        uint8_t pg[B2A_BAK_PAGE_SIZE];
+        uint32_t lim = b2a__bak_pages_limit(p, 1);
+        for (uint32_t i = 0; i < lim; i += 3) {
+            rc = b2a__bak_pages_get(p, 1, i, pg, &err);
+            assert_true(rc == B2A_OK || err.msg[0] != '\0');
+        }
+        b2a__bak_pages_close(p);
+    }
+    unlink(path);
+    free(b);
+    free(orig);
+}
+
+static void test_flips(void **state)
+{
+    (void)state;
+    flips(NW2008, 60);
+    flips(TSQLV4, 40);
+}
+
+/* Concurrent readers of a compressed backup see the same bytes as one. */
+typedef struct worker {
+    b2a_bak_pages *p;
+    uint32_t lim;
+    uint64_t sum;
+    int errors;
+} worker;
+
+static uint64_t page_sum(const uint8_t *pg, uint32_t id)
+{
+    uint64_t h = 1469598103934665603ULL ^ id;
+    for (size_t i = 0; i < B2A_BAK_PAGE_SIZE; i++)
+        h = (h ^ pg[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    uint8_t pg[B2A_BAK_PAGE_SIZE];
+    b2a_err err;
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t i = 0; i < w->lim; i++) {
+            uint32_t id = pass ? w->lim - 1 - i : i;
+            int rc = b2a__bak_pages_get(w->p, 1, id, pg, &err);
+            if (rc == B2A_OK)
+                w->sum += page_sum(pg, id);
+            else if (rc != B2A_ENOTFOUND)
+                w->errors++;
+        }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    b2a_bak_pages *p = open1(sample(TSQLV4));
+    worker one = { p, b2a__bak_pages_limit(p, 1), 0, 0 };
+    work(&one);
+    assert_int_equal(one.errors, 0);
+    pthread_t t[4];
+    worker w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker){ p, one.lim, 0, 0 };
+        assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(w[i].errors, 0);
+        assert_true(w[i].sum == one.sum);
+    }
+    b2a__bak_pages_close(p);
+}
+
+int main(void)
+{
+    samples = getenv("B2A_SAMPLES");
+    char probe[1024];
+    snprintf(probe, sizeof(probe), "%s/sqlserver/" NW2008, samples ? samples : "");
+    if (!samples || access(probe, R_OK) != 0) {
+        fprintf(stderr, "test_bak_container: sample backups not found (B2A_SAMPLES=%s): skipped\n",
+                samples ? samples : "(unset)");
+        return 77;
+    }
+    const char *td = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof(tmpdir), "%s/b2a-container-XXXXXX", td ? td : "/tmp");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_boot_page),
+        cmocka_unit_test(test_torn_pages),
+        cmocka_unit_test(test_stripe_refused),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_truncated_mtf),
+        cmocka_unit_test(test_truncated_compressed),
+        cmocka_unit_test(test_flips),
+        cmocka_unit_test(test_threads),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+    return failed;
+}
