@@ -1,0 +1,26 @@
+/* MySQL / MariaDB SQL dumps: versions from the mysqldump header comments and
+ * the tables a script creates. Plain or gzip'd. */
+#ifndef B2A_DETECT_MYSQLDUMP_H
+#define B2A_DETECT_MYSQLDUMP_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct b2a_mysqldump_info {
+    int has_header;          /* "-- MySQL dump" or "-- MariaDB dump" found */
+    int is_mariadb;
+    char dump_version[32];   /* mysqldump's own version: "10.13" */
+    char client_version[64]; /* the "Distrib" the client came with: "8.0.36", "10.11.6-MariaDB" */
+    char server_version[96]; /* "-- Server version\t8.0.36" */
+    char host[128];          /* "-- Host: localhost    Database: sakila" */
+    char database[128];
+    uint32_t n_tables;
+    char **tables;           /* CREATE TABLE names in script order, "db.t" when qualified */
+} b2a_mysqldump_info;
+
+/* Read the header and list CREATE TABLE statements (one pass over the file). */
+int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err);
+void b2a__mysqldump_free(b2a_mysqldump_info *info);
+
+#endif

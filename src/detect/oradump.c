@@ -1,0 +1,130 @@
+/* Oracle exp / expdp header fields, from the first 4 KiB of the file. */
+#include "detect/oradump.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "detect/detect.h"
+
+#define HEAD 4096
+
+const char *b2a__ora_charset_name(int id)
+{
+    switch (id) {
+    case 1: return "US7ASCII";
+    case 31: return "WE8ISO8859P1";
+    case 178: return "WE8MSWIN1252";
+    case 846: return "KO16MSWIN949";
+    case 852: return "ZHS16GBK";
+    case 871: return "UTF8";
+    case 873: return "AL32UTF8";
+    case 2000: return "AL16UTF16";
+    default: return NULL;
+    }
+}
+
+/* Next '\n'-terminated line from *p (bounded by end) into dst; 0 when none. */
+static int next_line(const unsigned char **p, const unsigned char *end, char *dst, size_t n)
+{
+    const unsigned char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    if (!nl)
+        return 0;
+    size_t len = (size_t)(nl - *p);
+    if (len >= n)
+        len = n - 1;
+    memcpy(dst, *p, len);
+    dst[len] = '\0';
+    *p = nl + 1;
+    return 1;
+}
+
+/* NUL-terminated printable text at off, if any. */
+static void text_at(const unsigned char *buf, size_t len, size_t off, char *dst, size_t n)
+{
+    size_t i = 0;
+    dst[0] = '\0';
+    while (off + i < len && buf[off + i] >= 0x20 && buf[off + i] < 0x7f && i + 1 < n) {
+        dst[i] = (char)buf[off + i];
+        i++;
+    }
+    dst[i] = '\0';
+}
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+    size_t len = strnlen(src, n - 1);
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+static int parse_exp(const char *path, const unsigned char *buf, size_t len, b2a_oradump_info *o,
+                     b2a_err *err)
+{
+    const unsigned char *p = buf + 3, *end = buf + len;
+    char line[7][64];
+    o->client_charset_id = buf[1] << 8 | buf[2];
+    for (int i = 0; i < 7; i++)
+        if (!next_line(&p, end, line[i], sizeof(line[i])))
+            return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                                "%s: truncated Oracle exp header (line %d missing)", path, i + 1);
+    copy_str(o->version, sizeof(o->version), line[0] + 7); /* after "EXPORT:" */
+    copy_str(o->user, sizeof(o->user), line[1][0] ? line[1] + 1 : "");   /* D/U prefix */
+    copy_str(o->mode, sizeof(o->mode), line[2][0] == 'R' ? line[2] + 1 : line[2]);
+    o->record_length = (uint32_t)strtoul(line[3], NULL, 10);
+    if (end - p >= 6) {
+        o->client_charset_id = p[0] << 8 | p[1];
+        o->db_charset_id = p[2] << 8 | p[3];
+        o->nchar_charset_id = p[4] << 8 | p[5];
+    }
+    const char *cs = b2a__ora_charset_name(o->db_charset_id);
+    snprintf(o->charset, sizeof(o->charset), "%s", cs ? cs : "");
+    return B2A_OK;
+}
+
+static void parse_datapump(const unsigned char *b, size_t len, b2a_oradump_info *o)
+{
+    o->datapump = 1;
+    o->file_version = b[0] << 8 | b[1];
+    o->block_size = (uint32_t)b[0x23] << 24 | (uint32_t)b[0x24] << 16 | (uint32_t)b[0x25] << 8 |
+                    b[0x26];
+    o->db_charset_id = b[0x27] << 8 | b[0x28];
+    text_at(b, len, 0x43, o->job_name, sizeof(o->job_name));
+    text_at(b, len, 0x200, o->platform, sizeof(o->platform));
+    text_at(b, len, 0x2a2, o->charset, sizeof(o->charset));
+    text_at(b, len, 0x358, o->version, sizeof(o->version));
+    if (!o->charset[0]) {
+        const char *cs = b2a__ora_charset_name(o->db_charset_id);
+        snprintf(o->charset, sizeof(o->charset), "%s", cs ? cs : "");
+    }
+}
+
+int b2a__oradump_read_header(const char *path, b2a_oradump_info *out, b2a_err *err)
+{
+    unsigned char buf[HEAD];
+    b2a_detected d;
+    memset(out, 0, sizeof(*out));
+    int rc = b2a__detect(path, &d, err);
+    if (rc)
+        return rc;
+    if (d.gzip || (d.format != B2A_FMT_ORACLE_EXP && d.format != B2A_FMT_ORACLE_DATAPUMP))
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "%s: %s%s, not an Oracle dump file", path, d.gzip ? "gzip'd " : "",
+                            b2a__detect_format_name(d.format));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot open: %s", path,
+                            strerror(errno));
+    ssize_t n = read(fd, buf, sizeof(buf));
+    close(fd);
+    if (n < 0)
+        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: read error: %s", path,
+                            strerror(errno));
+    if (d.format == B2A_FMT_ORACLE_EXP)
+        return parse_exp(path, buf, (size_t)n, out, err);
+    parse_datapump(buf, (size_t)n, out);
+    return B2A_OK;
+}

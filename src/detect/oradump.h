@@ -1,0 +1,33 @@
+/* Oracle dump file headers: classic exp and Data Pump (layout notes in
+ * docs/oracle-dump-format.md, section 2). Only the first blocks are read. */
+#ifndef B2A_DETECT_ORADUMP_H
+#define B2A_DETECT_ORADUMP_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct b2a_oradump_info {
+    int datapump;             /* 0 classic exp, 1 Data Pump */
+    char version[32];         /* exp: "V12.01.00"; Data Pump: DB version "12.01.00.02.00" */
+    /* classic exp */
+    char user[64];            /* exporting user ("ALPHA"), from the D/U line */
+    char mode[16];            /* "USERS" (OWNER=), "TABLES", "ENTIRE" (FULL=) */
+    uint32_t record_length;   /* header block size: 2048, 8192... */
+    int client_charset_id;    /* export client NLS charset */
+    int db_charset_id;        /* 0 when unknown */
+    int nchar_charset_id;
+    /* Data Pump */
+    int file_version;         /* big-endian u16 at 0: 0x0401 = 12.1 */
+    uint32_t block_size;
+    char job_name[128];       /* "SYS"."SYS_EXPORT_SCHEMA_01" */
+    char platform[64];        /* "x86_64/Linux 2.4.xx" */
+    char charset[32];         /* Data Pump: its charset name; exp: name of db_charset_id */
+} b2a_oradump_info;
+
+int b2a__oradump_read_header(const char *path, b2a_oradump_info *out, b2a_err *err);
+
+/* Oracle NLS character set name for an id seen in dump headers, NULL if not in our table. */
+const char *b2a__ora_charset_name(int id);
+
+#endif
