@@ -494,6 +494,56 @@ static void plain_sql_truncated_in_copy(void **state)
     assert_non_null(strstr(err.msg, "truncated SQL dump: the file ends inside the COPY data of public.actor"));
 }
 
+/* 1% style mutation smoke test (libarchive test_fuzz.c): flipped bytes and
+ * random cuts in the header and TOC never crash and always name the file.
+ * Meant to run under -Db_sanitize=address,undefined; B2A_SKIP_FUZZ skips it. */
+static void mutations_never_crash(void **state)
+{
+    (void)state;
+    if (getenv("B2A_SKIP_FUZZ")) {
+        skip();
+        return;
+    }
+    const char *srcs[] = {"postgresql/chinook_pg15_custom.dump", "postgresql/chinook_pg15_tar.tar",
+                          "postgresql/pagila_pg9.4_custom-format.backup"};
+    uint32_t seed = 20261124;
+    for (size_t s = 0; s < 3; s++) {
+        size_t len;
+        unsigned char *orig = th_slurp(th_sample(srcs[s]), &len);
+        size_t head = len < 24000 ? len : 24000; /* covers header + TOC of each */
+        unsigned char *b = malloc(head);
+        assert_non_null(b);
+        for (int round = 0; round < 300; round++) {
+            memcpy(b, orig, head);
+            size_t n = head;
+            int flips = 1 + round % 4;
+            for (int f = 0; f < flips; f++) {
+                seed = seed * 1103515245u + 12345u;
+                size_t at = (seed >> 8) % head;
+                seed = seed * 1103515245u + 12345u;
+                b[at] = (unsigned char)(seed >> 16);
+            }
+            if (round % 3 == 0) {
+                seed = seed * 1103515245u + 12345u;
+                n = (seed >> 8) % head;
+            }
+            const char *p = th_tmp_path("mutant.dump");
+            th_write(p, b, n);
+            b2a_pgdump_info pi;
+            b2a_err err;
+            b2a__err_clear(&err);
+            int rc = b2a__pgdump_read(p, &pi, &err);
+            if (rc != B2A_OK && !strstr(err.msg, p))
+                fail_msg("round %d: message does not name the file: %s", round, err.msg);
+            if (rc == B2A_OK)
+                assert_true(pi.n_toc > 0);
+            b2a__pgdump_free(&pi);
+        }
+        free(b);
+        free(orig);
+    }
+}
+
 int main(void)
 {
     th_require_samples();
@@ -508,6 +558,7 @@ int main(void)
         cmocka_unit_test(corrupt_toc_count),
         cmocka_unit_test(plain_sql),
         cmocka_unit_test(plain_sql_truncated_in_copy),
+        cmocka_unit_test(mutations_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
