@@ -37,8 +37,10 @@ typedef struct b2a_detected {
     int gzip;            /* 1: the file is a gzip stream and the format was found inside */
     int is_dir;          /* 1: path is a directory (pg_dump -Fd) */
     uint64_t size;       /* bytes on disk (a directory: sum of its regular files) */
-    char version[64];    /* what the magic bytes tell cheaply: "1.14.0" (pg archive),
-                            "V12.01.00" (exp), "12.01.00.02.00" (Data Pump), "" if none */
+    char version[64];    /* what the head tells cheaply, "" if nothing: archive version
+                            "1.14.0" (pg custom/tar/directory), pg_dump version "17.0"
+                            (pg plain), server version "8.0.36" (mysqldump header),
+                            "V12.01.00" (exp), DB version "12.01.00.02.00" (Data Pump) */
 } b2a_detected;
 
 /* Detect the format of a file or directory. B2A_EFORMAT with

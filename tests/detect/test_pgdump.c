@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "detect/pgdump.h"
 #include "detect/pgplain.h"
@@ -494,6 +495,33 @@ static void plain_sql_truncated_in_copy(void **state)
     assert_non_null(strstr(err.msg, "truncated SQL dump: the file ends inside the COPY data of public.actor"));
 }
 
+/* A whole custom archive gzip'd by hand: read through zlib; cut, it fails
+ * naming the file. */
+static void gzip_wrapped_archive(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *b = th_slurp(th_sample("postgresql/chinook_pg15_custom_uncompressed.dump"), &len);
+    const char *p = th_tmp_path("chinook.dump.gz");
+    gzFile gz = gzopen(p, "wb");
+    assert_non_null(gz);
+    assert_int_equal(gzwrite(gz, b, (unsigned)len), (int)len);
+    assert_int_equal(gzclose(gz), Z_OK);
+    free(b);
+    b2a_pgdump_info pi;
+    b2a_err err;
+    assert_int_equal(b2a__pgdump_read(p, &pi, &err), 0);
+    assert_int_equal(pi.n_table_data, 11);
+    assert_string_equal(pi.dbname, "chinook");
+    b2a__pgdump_free(&pi);
+
+    const char *cut = th_prefix_copy(p, 3000, "chinook-cut.dump.gz");
+    assert_int_equal(b2a__pgdump_read(cut, &pi, &err), B2A_EFORMAT);
+    b2a__pgdump_free(&pi);
+    assert_non_null(strstr(err.msg, cut));
+    assert_non_null(strstr(err.msg, "of TOC entry"));
+}
+
 /* 1% style mutation smoke test (libarchive test_fuzz.c): flipped bytes and
  * random cuts in the header and TOC never crash and always name the file.
  * Meant to run under -Db_sanitize=address,undefined; B2A_SKIP_FUZZ skips it. */
@@ -558,6 +586,7 @@ int main(void)
         cmocka_unit_test(corrupt_toc_count),
         cmocka_unit_test(plain_sql),
         cmocka_unit_test(plain_sql_truncated_in_copy),
+        cmocka_unit_test(gzip_wrapped_archive),
         cmocka_unit_test(mutations_never_crash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
