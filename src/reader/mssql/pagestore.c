@@ -483,6 +483,32 @@ uint32_t b2a__bak_pages_limit(const b2a_bak_pages *p, uint16_t file_id)
     return lim;
 }
 
+void b2a__bak_pages_dump(const b2a_bak_pages *p, void *fp)
+{
+    FILE *f = fp;
+    const b2a_bak_header *h = &p->hdr;
+    fprintf(f, "database %s on %s, dbi_version %u (SQL Server %d), created at version %u\n",
+            h->database_name, h->server_name, h->database_version, h->software_major,
+            h->create_version);
+    fprintf(f, "backup \"%s\" by %s at %s, type %d%s%s, %u backup set(s) in the file\n",
+            h->backup_name, h->user_name, h->backup_date, h->backup_type,
+            h->copy_only ? " copy-only" : "", h->compressed ? " compressed" : "", h->backup_sets);
+    fprintf(f, "media set {%s}, %u famil%s, soft filemark %u bytes\n", h->media_set_id,
+            h->family_count, h->family_count == 1 ? "y" : "ies", h->soft_filemark);
+    for (size_t i = 0; i < h->nfamilies; i++)
+        fprintf(f, "  stripe %u: %s%s\n", h->families[i].sequence, h->families[i].path,
+                h->families[i].compressed ? " (MSSQLBAK)" : " (TAPE)");
+    for (size_t i = 0; i < h->nfiles; i++)
+        fprintf(f, "  file %u %c %s = %s, %llu bytes backed up\n", h->files[i].file_id,
+                h->files[i].type, h->files[i].logical_name, h->files[i].physical_name,
+                (unsigned long long)h->files[i].backup_size_bytes);
+    fprintf(f, "%llu extents indexed in %u MQDA region(s)\n", (unsigned long long)h->extents,
+            h->data_regions);
+    for (uint16_t fid = 1; fid < 16; fid++)
+        if (p->limit[fid])
+            fprintf(f, "  file id %u: pages below %u\n", fid, p->limit[fid]);
+}
+
 const b2a_bak_header *b2a__bak_pages_header(const b2a_bak_pages *p) { return &p->hdr; }
 
 void b2a__bak_pages_close(b2a_bak_pages *p)

@@ -39,6 +39,11 @@ const b2a_bak_header *b2a__bak_pages_header(const b2a_bak_pages *p);
 
 void b2a__bak_pages_close(b2a_bak_pages *p);
 
+/* Debugging aid: print the header facts and the index (families, regions,
+ * extents per file id, page-id bounds) to f, a FILE * (void * so this
+ * header needs no stdio.h). */
+void b2a__bak_pages_dump(const b2a_bak_pages *p, void *f);
+
 /* Restore the torn-page bits of a page image in place (no-op unless flag
  * 0x100 is set). Exposed for tests and for R2's own page copies. */
 void b2a__bak_page_untear(uint8_t page[B2A_BAK_PAGE_SIZE]);
