@@ -3,6 +3,7 @@
 #include "odbc/odbc.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -99,21 +100,23 @@ int b2a__odbc_connect(b2a_odbc_vendor vendor, const char *connstr, int login_tim
         char drv[128];
         driver_name(connstr, drv, sizeof(drv));
         rc = b2a__odbc_diag(SQL_HANDLE_DBC, c->dbc, "ODBC connect", err);
-        if (err && strcmp(err->sqlstate, "IM002") == 0) {
+        /* unixODBC says IM002 for an unknown DSN but 01000 "Can't open lib"
+         * for a Driver= it cannot load: both mean the driver is missing */
+        if (err && (strcmp(err->sqlstate, "IM002") == 0 || strstr(err->msg, "Can't open lib"))) {
             const char *pkg = b2a__odbc_driver_package(drv);
-            char sqlstate[6];
-            int64_t native = err->native;
-            memcpy(sqlstate, err->sqlstate, sizeof(sqlstate));
+            char detail[256];
+            const char *dm = strstr(err->msg, "[unixODBC]");
+            snprintf(detail, sizeof(detail), "%.200s", dm ? dm : err->msg);
             if (pkg)
                 b2a__err_set(err, B2A_ENOTFOUND, B2A_ERRCLASS_ODBC,
-                             "ODBC driver \"%s\" is not installed: install the Debian package %s "
-                             "(unixODBC reports: data source name not found)", drv, pkg);
+                             "ODBC driver \"%s\" is not installed: install the Debian package %s (%s)",
+                             drv, pkg, detail);
             else
                 b2a__err_set(err, B2A_ENOTFOUND, B2A_ERRCLASS_ODBC,
-                             "ODBC driver \"%s\" is not installed (not registered in odbcinst.ini)",
-                             drv[0] ? drv : "(none named)");
-            memcpy(err->sqlstate, sqlstate, sizeof(sqlstate));
-            err->native = native;
+                             "ODBC driver \"%s\" is not installed or not registered in odbcinst.ini (%s)",
+                             drv[0] ? drv : "(none named)", detail);
+            memcpy(err->sqlstate, "IM002", 6);
+            rc = B2A_ENOTFOUND;
         }
         SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
         c->dbc = SQL_NULL_HDBC;

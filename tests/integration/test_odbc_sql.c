@@ -1,0 +1,175 @@
+/* SQL text helpers of the ODBC layer: quoting and script splitting. No
+ * server needed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "odbc/odbc.h"
+#include "util/str.h"
+
+static void test_quote_ident(void **state)
+{
+    (void)state;
+    char *s = b2a__odbc_quote_ident(B2A_ODBC_POSTGRES, "we\"ird ünï");
+    assert_string_equal(s, "\"we\"\"ird ünï\"");
+    free(s);
+    s = b2a__odbc_quote_ident(B2A_ODBC_MYSQL, "a`b");
+    assert_string_equal(s, "`a``b`");
+    free(s);
+    s = b2a__odbc_qualified(B2A_ODBC_POSTGRES, "pub\"lic", "t");
+    assert_string_equal(s, "\"pub\"\"lic\".\"t\"");
+    free(s);
+    s = b2a__odbc_qualified(B2A_ODBC_MYSQL, "db", "t`1");
+    assert_string_equal(s, "`db`.`t``1`");
+    free(s);
+}
+
+static void test_quote_literal(void **state)
+{
+    (void)state;
+    char *s = b2a__odbc_quote_literal(B2A_ODBC_POSTGRES, "it's a\\b");
+    assert_string_equal(s, "'it''s a\\b'");
+    free(s);
+    /* MariaDB: backslash escapes unless NO_BACKSLASH_ESCAPES, so double it */
+    s = b2a__odbc_quote_literal(B2A_ODBC_MYSQL, "it's a\\b");
+    assert_string_equal(s, "'it''s a\\\\b'");
+    free(s);
+}
+
+static void test_split_postgres(void **state)
+{
+    (void)state;
+    const char *script =
+        "-- leading comment; not a statement\n"
+        "CREATE TABLE t (a text DEFAULT 'x;y');\n"
+        "/* block; comment */ INSERT INTO \"we;ird\" VALUES (1);\n"
+        "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql;\n"
+        "DO $$ BEGIN PERFORM 1; END $$;\n"
+        "SELECT E'a\\';b';   \n"
+        "SELECT 'a\\'  ;\n"
+        "  ;;  \n"
+        "SELECT 2";
+    b2a_sql_stmt *st;
+    size_t n;
+    assert_int_equal(b2a__odbc_split_script(B2A_ODBC_POSTGRES, script, &st, &n), 0);
+    assert_int_equal(n, 7);
+    assert_string_equal(st[0].text, "-- leading comment; not a statement\nCREATE TABLE t (a text DEFAULT 'x;y')");
+    assert_int_equal(st[0].line, 1);
+    assert_string_equal(st[1].text, "/* block; comment */ INSERT INTO \"we;ird\" VALUES (1)");
+    assert_int_equal(st[1].line, 3);
+    assert_string_equal(st[2].text, "CREATE FUNCTION f() RETURNS int AS $body$ SELECT 1; $body$ LANGUAGE sql");
+    assert_int_equal(st[2].line, 4);
+    assert_string_equal(st[3].text, "DO $$ BEGIN PERFORM 1; END $$");
+    assert_string_equal(st[4].text, "SELECT E'a\\';b'");
+    /* standard strings: the backslash is an ordinary character */
+    assert_string_equal(st[5].text, "SELECT 'a\\'");
+    assert_string_equal(st[6].text, "SELECT 2");
+    assert_int_equal(st[6].line, 9);
+    b2a__odbc_stmts_free(st, n);
+}
+
+static void test_split_mysql(void **state)
+{
+    (void)state;
+    const char *script =
+        "# hash comment; here\n"
+        "INSERT INTO `a;b` VALUES ('it\\'s;', \"q;\");\n"
+        "DELIMITER //\n"
+        "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END//\n"
+        "DELIMITER ;\n"
+        "SELECT 3;\n";
+    b2a_sql_stmt *st;
+    size_t n;
+    assert_int_equal(b2a__odbc_split_script(B2A_ODBC_MYSQL, script, &st, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(st[0].text, "# hash comment; here\nINSERT INTO `a;b` VALUES ('it\\'s;', \"q;\")");
+    assert_string_equal(st[1].text, "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END");
+    assert_int_equal(st[1].line, 4);
+    assert_string_equal(st[2].text, "SELECT 3");
+    assert_int_equal(st[2].line, 6);
+    b2a__odbc_stmts_free(st, n);
+}
+
+static void test_split_empty(void **state)
+{
+    (void)state;
+    b2a_sql_stmt *st;
+    size_t n;
+    assert_int_equal(b2a__odbc_split_script(B2A_ODBC_POSTGRES, " \n ; \n", &st, &n), 0);
+    assert_int_equal(n, 0);
+    b2a__odbc_stmts_free(st, n);
+    /* unterminated quote: one statement, no overrun */
+    assert_int_equal(b2a__odbc_split_script(B2A_ODBC_POSTGRES, "SELECT 'abc", &st, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(st[0].text, "SELECT 'abc");
+    b2a__odbc_stmts_free(st, n);
+}
+
+static void test_driver_package(void **state)
+{
+    (void)state;
+    assert_string_equal(b2a__odbc_driver_package("PostgreSQL Unicode"), "odbc-postgresql");
+    assert_string_equal(b2a__odbc_driver_package("MariaDB Unicode"), "odbc-mariadb");
+    assert_null(b2a__odbc_driver_package("FreeTDS"));
+}
+
+/* A machine without the driver package: unixODBC reads the driver list
+ * from $ODBCSYSINI/odbcinst.ini, here an empty one. */
+static void test_missing_driver(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/b2a-odbcinst-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *ini = b2a__asprintf("%s/odbcinst.ini", dir);
+    FILE *f = fopen(ini, "w");
+    assert_non_null(f);
+    fclose(f);
+    setenv("ODBCSYSINI", dir, 1);
+    setenv("ODBCINSTINI", "odbcinst.ini", 1);
+
+    b2a_err err = {0};
+    b2a_odbc_conn *c = NULL;
+    int rc = b2a__odbc_connect(B2A_ODBC_POSTGRES,
+                               "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=1;UID=u;PWD=secret",
+                               5, &c, &err);
+    assert_int_equal(rc, B2A_ENOTFOUND);
+    assert_null(c);
+    assert_int_equal(err.klass, B2A_ERRCLASS_ODBC);
+    assert_string_equal(err.sqlstate, "IM002");
+    assert_string_equal(err.msg, "ODBC driver \"PostgreSQL Unicode\" is not installed: install the Debian "
+                                 "package odbc-postgresql ([unixODBC][Driver Manager]Can't open lib "
+                                 "'PostgreSQL Unicode' : file not found)");
+
+    rc = b2a__odbc_connect(B2A_ODBC_MYSQL, "DRIVER={MariaDB Unicode};SERVER=127.0.0.1;PWD={se;cret}", 5, &c, &err);
+    assert_int_equal(rc, B2A_ENOTFOUND);
+    assert_string_equal(err.sqlstate, "IM002");
+    assert_non_null(strstr(err.msg, "\"MariaDB Unicode\" is not installed: install the Debian package odbc-mariadb"));
+    assert_null(strstr(err.msg, "cret"));
+
+    unsetenv("ODBCSYSINI");
+    unsetenv("ODBCINSTINI");
+    unlink(ini);
+    rmdir(dir);
+    free(ini);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_quote_ident),
+        cmocka_unit_test(test_quote_literal),
+        cmocka_unit_test(test_split_postgres),
+        cmocka_unit_test(test_split_mysql),
+        cmocka_unit_test(test_split_empty),
+        cmocka_unit_test(test_driver_package),
+        cmocka_unit_test(test_missing_driver),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
