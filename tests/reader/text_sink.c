@@ -24,7 +24,7 @@ static void add(text_sink *s, const char *p, size_t n)
 static void sep(text_sink *s)
 {
     if (s->col > 0)
-        add(s, "|", 1);
+        add(s, TS_SEP_STR, 1);
 }
 
 static b2a_vtype vt(text_sink *s)

@@ -1,5 +1,5 @@
 /* A row sink for tests: renders each row as one line of text, values
- * separated by '|', so expected values can be written as they appear in
+ * separated by TS_SEP (0x1F), so expected values can be written as they appear in
  * the truth scripts. NULL -> "NULL", booleans 0/1, decimals with their
  * scale ("18.0000"), dates "YYYY-MM-DD", timestamps "YYYY-MM-DD HH:MM:SS.ffffff",
  * times "HH:MM:SS.ffffff", bytes "0x" + upper-case hex. */
@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include "core/column.h"
 #include "core/sink.h"
+
+#define TS_SEP 0x1F
+#define TS_SEP_STR "\x1f"
 
 typedef struct text_sink {
     b2a_sink base;

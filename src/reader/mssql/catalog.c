@@ -154,7 +154,8 @@ static int on_obj(loader *L, const b2a_rec *r, b2a_err *err)
     if (!f)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "short sysschobjs row");
     obj_row o = { (int32_t)b2a__rd32(f), (int32_t)b2a__rd32(f + 4), { (char)f[13], (char)f[14], 0 }, NULL };
-    if (o.type[0] != 'U' || o.type[1] != ' ')
+    /* User tables only; the sys schema's 'U' tables are shipped with the server. */
+    if (o.type[0] != 'U' || o.type[1] != ' ' || o.nsid == 4)
         return 0;
     if (!(o.name = var_name(r, 0)))
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_READER, "out of memory");
