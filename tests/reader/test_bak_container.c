@@ -45,31 +45,32 @@ typedef struct expect {
     uint64_t extents;
     const char *data_logical, *data_physical, *log_logical;
     uint64_t data_size;
+    uint64_t data_file_size, log_file_size;   /* MQCI SFIN +40 */
 } expect;
 
 static const expect EXPECT[] = {
     { NW2008, "Northwind", "B30", "Northwind-Full Database Backup", "sa", "2021-04-28 19:55:38",
       "3af66134-ad66-494f-9906-a3ad0e8628d7", 655, 539, 10, 0, 512, 55, "Northwind",
       "C:\\Program Files\\Microsoft SQL Server\\MSSQL10.MSSQLSERVER\\MSSQL\\DATA\\northwnd.mdf",
-      "Northwind_log", 3604480 },
+      "Northwind_log", 3604480, 3801088, 3538944 },
     { NW2016, "NORTHWIND", "INFORMATICA_07", "NORTHWIND-Full Database Backup",
       "MUNIALAJUELA\\Pablo.Ramos", "2021-10-14 08:10:22", "57628a4c-d629-4d3b-9ef7-a121d3649776",
       852, 539, 13, 1, 512, 135, "Northwind",
-      "G:\\SQLServer\\MSSQL13.MSSQLSERVER\\MSSQL\\DATA\\NORTHWIND.MDF", "Northwind_log", 8847360 },
+      "G:\\SQLServer\\MSSQL13.MSSQLSERVER\\MSSQL\\DATA\\NORTHWIND.MDF", "Northwind_log", 8847360, 9437184, 3932160 },
     { TSQLV4, "TSQLV4", "EC3\\QC", "TSQLV4-Full Database Backup", "EC3\\thehitman",
       "2017-01-10 08:01:42", "5e89de8b-6958-412c-a441-cfc88505645f", 852, 852, 13, 1, 4096, 114,
       "TSQLV4", "D:\\Program Files\\Microsoft SQL Server\\MSSQL13.QC\\MSSQL\\Data\\TSQLV4.mdf",
-      "TSQLV4_log", 7471104 },
+      "TSQLV4_log", 7471104, 8388608, 75497472 },
     { ARABIC, "NORTHWIND_DB", "DESKTOP-48VGJHJ\\TOPSQL", "NORTHWIND_DB-Full Database Backup",
       "DESKTOP-48VGJHJ\\Mina Top", "2019-04-18 18:07:16", "964d2397-cc30-49ba-92df-d3bdc8f443aa",
       782, 782, 12, 0, 512, 44, "NORTHWND",
       "C:\\Program Files\\Microsoft SQL Server\\MSSQL12.TOPSQL\\MSSQL\\DATA\\NORTHWND.mdf",
-      "NORTHWND_log", 2883584 },
+      "NORTHWND_log", 2883584, 4390912, 1638400 },
     { PUBS, "pubs", "DESKTOP-7789AN9\\SQLEXPRESS", "pubs-Full Database Backup",
       "DESKTOP-7789AN9\\Uriel", "2024-05-05 19:15:01", "dc935659-6efb-4f7b-94e5-c518fb9d9ad1", 706,
       706, 11, 0, 4096, 49, "pubs",
       "C:\\Program Files\\Microsoft SQL Server\\MSSQL11.UGRSQL\\MSSQL\\DATA\\pubs.mdf", "pubs_log",
-      3211264 },
+      3211264, 4259840, 1064960 },
 };
 
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -139,6 +140,11 @@ static void test_headers(void **state)
         assert_string_equal(h->files[1].logical_name, x->log_logical);
         assert_int_equal(h->files[1].type, 'L');
         assert_int_equal(h->files[1].file_id, 2);
+        assert_int_equal(h->files[0].size_bytes, x->data_file_size);
+        assert_int_equal(h->files[1].size_bytes, x->log_file_size);
+        assert_int_equal(h->files[1].backup_size_bytes, 0);
+        /* The data file is at least as large as the highest page held. */
+        assert_true((uint64_t)b2a__bak_pages_limit(p, 1) * 8192 <= h->files[0].size_bytes);
         b2a__bak_pages_close(p);
     }
 }

@@ -96,6 +96,8 @@ static int parse_sfin(b2a_bak_header *h, const uint8_t *s, size_t sz)
     f->type = rd32(s + 36) == 0 ? 'L' : 'D';
     /* +24 counts the pages backed up (= MQDA blocks) [measured]. */
     f->backup_size_bytes = (uint64_t)rd32(s + 24) * 8192;
+    /* +40: u64 file size in bytes (logs of 1 MB, 1.5625 MB...) [measured]. */
+    f->size_bytes = (uint64_t)rd32(s + 40) | (uint64_t)rd32(s + 44) << 32;
     return 0;
 }
 

@@ -23,7 +23,7 @@ typedef struct b2a_bak_file {
     char *physical_name;    /* "C:\...\northwnd.mdf" as it was on the server */
     char type;              /* 'D' data, 'L' log */
     uint16_t file_id;       /* the page-id file number (1 = primary data) */
-    uint64_t size_bytes;    /* FILELISTONLY Size; 0: not found in the backup yet */
+    uint64_t size_bytes;    /* FILELISTONLY Size: the file's size in bytes */
     uint64_t backup_size_bytes; /* BackupSizeInBytes: pages of this file in the backup * 8192 */
 } b2a_bak_file;
 

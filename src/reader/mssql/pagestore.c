@@ -499,9 +499,9 @@ void b2a__bak_pages_dump(const b2a_bak_pages *p, void *fp)
         fprintf(f, "  stripe %u: %s%s\n", h->families[i].sequence, h->families[i].path,
                 h->families[i].compressed ? " (MSSQLBAK)" : " (TAPE)");
     for (size_t i = 0; i < h->nfiles; i++)
-        fprintf(f, "  file %u %c %s = %s, %llu bytes backed up\n", h->files[i].file_id,
+        fprintf(f, "  file %u %c %s = %s, %llu bytes backed up, size %llu\n", h->files[i].file_id,
                 h->files[i].type, h->files[i].logical_name, h->files[i].physical_name,
-                (unsigned long long)h->files[i].backup_size_bytes);
+                (unsigned long long)h->files[i].backup_size_bytes, (unsigned long long)h->files[i].size_bytes);
     fprintf(f, "%llu extents indexed in %u MQDA region(s)\n", (unsigned long long)h->extents,
             h->data_regions);
     for (uint16_t fid = 1; fid < 16; fid++)
