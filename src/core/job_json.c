@@ -6,6 +6,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "avro/names.h"
 #include "core/job_impl.h"
 #include "util/str.h"
 
@@ -78,6 +79,15 @@ static void strv(yajl_gen g, const char *k, char *const *v, size_t n)
     yajl_gen_array_close(g);
 }
 
+/* The Avro type (and logical type) a value type becomes. */
+static const char *vtype_name(b2a_vtype v)
+{
+    static const char *const names[] = {"boolean", "int", "long", "float", "double", "decimal", "string",
+                                        "bytes", "date", "time-micros", "timestamp-micros",
+                                        "local-timestamp-micros", "uuid", "json"};
+    return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "unknown";
+}
+
 static void render_steps(yajl_gen g, const b2a_job *job)
 {
     key(g, "steps");
@@ -116,14 +126,17 @@ static void render_table(yajl_gen g, const b2a_table_job *t)
     yajl_gen_array_close(g);
     kv(g, "schema_file", t->state == B2A_STATE_OK ? t->avsc_path : NULL);
     strv(g, "primary_key", t->primary_key, t->nprimary_key);
+    /* The same deterministic mapping the Avro writer applies to field names. */
+    b2a_avro_names *names = b2a__avro_names_new();
     key(g, "columns");
     yajl_gen_array_open(g);
     for (size_t i = 0; i < t->def.ncolumns; i++) {
         const b2a_column *c = &t->def.columns[i];
         yajl_gen_map_open(g);
         kv(g, "name", c->name);
+        kv(g, "avro_name", names ? b2a__avro_names_add(names, c->name ? c->name : "") : NULL);
         kv(g, "source_type", c->source_type);
-        kint(g, "value_type", c->vtype);
+        kv(g, "avro_type", vtype_name(c->vtype));
         if (c->vtype == B2A_V_DECIMAL) {
             kint(g, "precision", c->precision);
             kint(g, "scale", c->scale);
@@ -133,6 +146,7 @@ static void render_table(yajl_gen g, const b2a_table_job *t)
         yajl_gen_map_close(g);
     }
     yajl_gen_array_close(g);
+    b2a__avro_names_free(names);
     if (t->started[0]) {
         kv(g, "started", t->started);
         kv(g, "ended", t->ended[0] ? t->ended : NULL);

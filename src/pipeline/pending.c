@@ -1,11 +1,13 @@
-/* Temporary: until the reader and the Docker client land, no pipeline can be chosen. */
+/* Temporary: until the Docker client and the vendor layer land, no container pipeline. */
 #include "bak2avro.h"
 #include "core/pipeline.h"
+#include "detect/detect.h"
 #include "util/str.h"
 
-const b2a_pipeline_ops *b2a__pipeline_select(b2a_job *job, b2a_err *err)
+const b2a_pipeline_ops *b2a__pipeline_container_for(b2a_job *job, const struct b2a_detected *d, b2a_err *err)
 {
-    b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_USAGE, "%s: no pipeline available yet", job->inputs[0]);
+    b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_USAGE, "%s: restoring %s in a container is not available yet",
+                 job->inputs[0], b2a__detect_format_name(d->format));
     return NULL;
 }
 
