@@ -392,7 +392,7 @@ size_t truth_compare(const truth *t, const b2a_table_def *def, char **rows, size
         }
         ac[i] = line ? line : strdup("");
     }
-    qsort(tr, ntr, sizeof *tr, cmpstr);
+    if (ntr) qsort(tr, ntr, sizeof *tr, cmpstr);
     qsort(ac, nrows, sizeof *ac, cmpstr);
     size_t i = 0, j = 0;
     int shown_m = 0, shown_e = 0;
