@@ -544,6 +544,8 @@ int b2a__pgdump_read(const char *path, b2a_pgdump_info *out, b2a_err *err)
         rc = read_archive(&r, out);
     if (r.gz)
         gzclose(r.gz);
+    if (rc == B2A_OK)
+        rc = b2a__pgdump_check_data(path, out, d.gzip, err);
     free(toc_path);
     return rc;
 }

@@ -81,6 +81,14 @@ typedef struct b2a_pgdump_info {
 int b2a__pgdump_read(const char *path, b2a_pgdump_info *out, b2a_err *err);
 void b2a__pgdump_free(b2a_pgdump_info *info);
 
+/* Called by b2a__pgdump_read: checks the data the TOC points at is there
+ * (custom: offsets inside the file and the last block complete; tar: every
+ * member complete, the end-of-archive blocks present, every data member
+ * named in the TOC present; directory: every data file present). Skipped for
+ * gzip-wrapped files. */
+int b2a__pgdump_check_data(const char *path, const b2a_pgdump_info *info, int gzip_wrapped,
+                           b2a_err *err);
+
 /* Oldest PostgreSQL major whose pg_restore reads the archive:
  * 1.12 and 1.13 -> 9 (the 9.x series; 1.13 needs 9.3.22+, see below),
  * 1.14 -> 12, 1.15 -> 16, 1.16 -> 17; archives older than 1.12 -> 9;

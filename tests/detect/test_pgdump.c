@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "detect/pgdump.h"
@@ -282,7 +283,16 @@ static void build_archive(obuf *o, int vmin, int algo)
     put_entry(o, vmin, 1, 0, "orders", "TABLE", B2A_PG_SECTION_PRE_DATA, "", 'r', "5",
               B2A_PG_OFFSET_NO_DATA, 0);
     put_entry(o, vmin, 2, 1, "orders", "TABLE DATA", B2A_PG_SECTION_DATA,
-              "COPY public.orders (id) FROM stdin;\n", 0, "1", B2A_PG_OFFSET_SET, 4242);
+              "COPY public.orders (id) FROM stdin;\n", 0, "1", B2A_PG_OFFSET_SET, 0);
+    /* point the TABLE DATA entry at a data block appended right after the TOC */
+    uint64_t at = o->n;
+    for (int i = 0; i < 8; i++)
+        o->b[o->n - 8 + (size_t)i] = (unsigned char)(at >> (8 * i));
+    put_byte(o, 1); /* BLK_DATA */
+    put_int(o, 2);
+    put_int(o, 4);
+    put(o, "1\n2\n", 4);
+    put_int(o, 0);
 }
 
 static void synthetic_1_15_and_1_16(void **state)
@@ -311,9 +321,9 @@ static void synthetic_1_15_and_1_16(void **state)
     assert_int_equal(pi.toc[0].oid, 16384);
     assert_string_equal(pi.toc[1].copy_stmt, "COPY public.orders (id) FROM stdin;\n");
     assert_int_equal(pi.toc[1].data_state, B2A_PG_OFFSET_SET);
-    assert_int_equal(pi.toc[1].data_offset, 4242);
+    assert_int_equal(pi.toc[1].data_offset, pi.toc_end);
     assert_null(pi.toc[1].defn); /* kept for TABLE entries only */
-    assert_int_equal(pi.toc_end, o.n);
+    assert_int_equal(pi.toc_end, o.n - 1 - 5 - 5 - 4 - 5);
     assert_int_equal(b2a__pgdump_min_server_major(&pi), 17);
     b2a__pgdump_free(&pi);
 
@@ -392,11 +402,62 @@ static void truncated_custom_archive(void **state)
              "offset of TOC entry 59 of 59", p, toc_end - 1);
     assert_string_equal(err.msg, want);
 
-    /* the whole TOC without any data still reads: the TOC is all we need here */
+    /* the whole TOC without the data: the TOC points past the end */
     p = th_prefix_copy(src, toc_end, "toc-only.dump");
-    assert_int_equal(b2a__pgdump_read(p, &pi, &err), 0);
-    assert_int_equal(pi.n_table_data, 11);
+    assert_int_equal(b2a__pgdump_read(p, &pi, &err), B2A_EFORMAT);
     b2a__pgdump_free(&pi);
+    snprintf(want, sizeof(want),
+             "%s: truncated pg_dump archive: TOC entry 3422 (TABLE DATA public.album) has its "
+             "data at byte %zu, outside the data section (bytes %zu to %zu)",
+             p, toc_end, toc_end, toc_end);
+    assert_string_equal(err.msg, want);
+}
+
+/* Cut after the TOC, in the data: found by the cheap data checks. */
+static void truncated_in_data(void **state)
+{
+    (void)state;
+    b2a_pgdump_info pi;
+    b2a_err err;
+    char want[700];
+    /* custom: the last block (track) loses its end */
+    const char *p = th_prefix_copy(th_sample("postgresql/chinook_pg15_custom.dump"), 163000, "c.dump");
+    assert_int_equal(b2a__pgdump_read(p, &pi, &err), B2A_EFORMAT);
+    b2a__pgdump_free(&pi);
+    snprintf(want, sizeof(want),
+             "%s: truncated pg_dump archive: the data of TOC entry 3432 (TABLE DATA public.track) "
+             "runs past the end of the file (1138 bytes needed at byte 162199, the file has 163000)", p);
+    assert_string_equal(err.msg, want);
+
+    /* tar: cut inside the data member of track, then inside restore.sql */
+    p = th_prefix_copy(th_sample("postgresql/chinook_pg15_tar.tar"), 300000, "t.tar");
+    assert_int_equal(b2a__pgdump_read(p, &pi, &err), B2A_EFORMAT);
+    b2a__pgdump_free(&pi);
+    snprintf(want, sizeof(want),
+             "%s: truncated tar archive: member 3432.dat needs 242294 bytes after byte 188928, "
+             "the file has 300000", p);
+    assert_string_equal(err.msg, want);
+    p = th_prefix_copy(th_sample("postgresql/chinook_pg15_tar.tar"), 448512 - 1024, "t2.tar");
+    assert_int_equal(b2a__pgdump_read(p, &pi, &err), B2A_EFORMAT);
+    b2a__pgdump_free(&pi);
+    assert_non_null(strstr(err.msg, "t2.tar: truncated tar archive: "));
+
+    /* directory: toc.dat without its data files */
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s", th_tmp_path("dironly"));
+    assert_int_equal(mkdir(dir, 0700), 0);
+    char toc[600];
+    snprintf(toc, sizeof(toc), "%s/toc.dat", dir);
+    size_t len;
+    unsigned char *b = th_slurp(th_sample("postgresql/chinook_pg15_directory/toc.dat"), &len);
+    th_write(toc, b, len);
+    free(b);
+    assert_int_equal(b2a__pgdump_read(dir, &pi, &err), B2A_EFORMAT);
+    b2a__pgdump_free(&pi);
+    snprintf(want, sizeof(want),
+             "%s: pg_dump directory archive lacks 3422.dat (or .gz/.lz4/.zst), the data of TOC "
+             "entry 3422 (TABLE DATA public.album)", dir);
+    assert_string_equal(err.msg, want);
 }
 
 static void truncated_tar(void **state)
@@ -582,6 +643,7 @@ int main(void)
         cmocka_unit_test(min_major_table),
         cmocka_unit_test(synthetic_1_15_and_1_16),
         cmocka_unit_test(truncated_custom_archive),
+        cmocka_unit_test(truncated_in_data),
         cmocka_unit_test(truncated_tar),
         cmocka_unit_test(corrupt_toc_count),
         cmocka_unit_test(plain_sql),
