@@ -302,6 +302,7 @@ void b2a__job_step_begin(b2a_job *job, b2a_step step)
 {
     b2a_step_rec *r = &job->steps[step];
     r->used = 1;
+    r->seq = ++job->step_seq;
     r->state = B2A_STATE_RUNNING;
     r->t0_ms = b2a__now_ms();
     b2a__now_iso(r->started);
@@ -314,6 +315,7 @@ void b2a__job_step_end(b2a_job *job, b2a_step step, b2a_state state, const char 
     b2a_step_rec *r = &job->steps[step];
     if (!r->used) {
         r->used = 1;
+        r->seq = ++job->step_seq;
         b2a__now_iso(r->started);
         r->t0_ms = b2a__now_ms();
     }

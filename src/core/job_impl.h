@@ -26,6 +26,7 @@ const char *b2a__step_name(b2a_step s);
 
 typedef struct b2a_step_rec {
     int used;                 /* the pipeline runs this step */
+    int seq;                  /* order in which steps began, for the Job JSON */
     b2a_state state;
     char started[32], ended[32];
     uint64_t t0_ms, t1_ms;
@@ -81,6 +82,7 @@ struct b2a_job {
     int free_requested;       /* b2a_job_free() while running: free after done */
     b2a_err err;              /* the first fatal error */
     b2a_step_rec steps[B2A_NSTEPS];
+    int step_seq;
     char started_at[32], ended_at[32];
     uint64_t t0_ms;
 

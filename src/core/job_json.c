@@ -90,12 +90,22 @@ static const char *vtype_name(b2a_vtype v)
 
 static void render_steps(yajl_gen g, const b2a_job *job)
 {
+    /* In the order they ran. */
+    int order[B2A_NSTEPS], n = 0;
+    for (int i = 0; i < B2A_NSTEPS; i++)
+        if (job->steps[i].used)
+            order[n++] = i;
+    for (int a = 1; a < n; a++)
+        for (int b = a; b > 0 && job->steps[order[b]].seq < job->steps[order[b - 1]].seq; b--) {
+            int tmp = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = tmp;
+        }
     key(g, "steps");
     yajl_gen_array_open(g);
-    for (int i = 0; i < B2A_NSTEPS; i++) {
+    for (int k = 0; k < n; k++) {
+        int i = order[k];
         const b2a_step_rec *r = &job->steps[i];
-        if (!r->used)
-            continue;
         yajl_gen_map_open(g);
         kv(g, "name", b2a__step_name((b2a_step)i));
         kv(g, "status", b2a__state_name(r->state));

@@ -1,6 +1,7 @@
 /* b2a_inspect(): what a backup is and what is cheaply known about its
  * contents, as one pretty JSON document. Nothing is started or restored. */
 #include "bak2avro/inspect.h"
+#include "reader/mssql/bak.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,20 +242,27 @@ static int inspect_oracle(yajl_gen g, const char *path, b2a_err *err)
     return B2A_OK;
 }
 
-/* SQL Server: the .bak reader (src/reader/mssql/bak.h) will tell the server
- * version, database name and tables; until it is wired in, say only what the
- * magic bytes tell. The lead replaces this body with a call into the reader. */
+/* SQL Server: our own .bak reader tells what RESTORE HEADERONLY,
+ * FILELISTONLY and LABELONLY would say, and the tables with row counts.
+ * A file the reader cannot open (half a striped set, a damaged backup) is
+ * still inspected: what the magic bytes tell, plus the reader's error. */
 static int inspect_mssql_contents(yajl_gen g, const char *path, const b2a_detected *d,
                                   b2a_err *err)
 {
-    (void)path;
     (void)err;
     gen_str(g, "compression", d->format == B2A_FMT_MSSQL_COMPRESSED ? "MSSQLBAK" : "none");
-    gen_key(g, "versions");
-    yajl_gen_map_open(g);
-    yajl_gen_map_close(g);
-    gen_str(g, "contents", NULL);
-    return B2A_OK;
+    b2a_bak *bak = NULL;
+    b2a_err rerr;
+    b2a__err_clear(&rerr);
+    gen_key(g, "contents");
+    if (b2a__bak_open(&path, 1, &bak, &rerr) != B2A_OK) {
+        yajl_gen_null(g);
+        gen_str(g, "error", rerr.msg);
+        return B2A_OK;
+    }
+    int rc = b2a__bak_inspect(bak, g, err);
+    b2a__bak_close(bak);
+    return rc;
 }
 
 static int inspect_one(yajl_gen g, const char *path, b2a_err *err)

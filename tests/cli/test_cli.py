@@ -1,0 +1,130 @@
+"""The bak2avro command on real sample backups: exit codes, messages, Job JSON, Avro files."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import avro.datafile
+import avro.io
+
+CLI = os.environ["B2A_CLI"]
+SAMPLES = os.environ.get("B2A_SAMPLES", "")
+NW2008 = os.path.join(SAMPLES, "sqlserver", "northwind_sql2008_mtf__thuyluv.bak")
+STRIPE = os.path.join(SAMPLES, "sqlserver", "northwind_sql2014_stripe1of2__CConocimientos.bak")
+DUMPALL = os.path.join(SAMPLES, "postgresql", "dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar")
+
+
+def run(*args):
+    p = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def read_avro(path):
+    with open(path, "rb") as f:
+        reader = avro.datafile.DataFileReader(f, avro.io.DatumReader())
+        schema = json.loads(reader.meta["avro.schema"].decode())
+        rows = list(reader)
+        reader.close()
+    return schema, rows
+
+
+class Cli(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="b2a-cli-")
+        self.out = os.path.join(self.tmp, "out")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_usage_errors_exit_2(self):
+        self.assertEqual(run()[0], 2)
+        code, _, err = run("run", NW2008)
+        self.assertEqual(code, 2)
+        self.assertIn("-o OUT is required", err)
+        code, _, err = run("run", "--codec", "lz4", NW2008, "-o", self.out)
+        self.assertEqual(code, 2)
+        self.assertIn('unknown codec "lz4"', err)
+
+    def test_direct_read_northwind_2008(self):
+        code, out, err = run("run", NW2008, "-o", self.out, "--parallel", "3")
+        self.assertEqual(code, 0, err)
+        self.assertIn("Success: 13 tables exported, 0 failed", out)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        self.assertEqual(job["status"], "Success")
+        self.assertEqual(job["vendor"], "sqlserver")
+        self.assertEqual(job["database"], "Northwind")
+        rows = {t["name"]: t["rows_written"] for t in job["tables"]}
+        self.assertEqual(rows["Orders"], 830)
+        self.assertEqual(rows["Order Details"], 2155)
+        self.assertEqual(rows["Customers"], 91)
+        self.assertEqual(sum(rows.values()), 3308)
+        self.assertEqual([s["name"] for s in job["steps"]], ["detect", "read", "export"])
+        od = next(t for t in job["tables"] if t["name"] == "Order Details")
+        self.assertTrue(od["files"][0].endswith("dbo/Order_Details/part-00000.avro"))
+
+        schema, shippers = read_avro(os.path.join(self.out, "dbo", "Shippers", "part-00000.avro"))
+        self.assertEqual(schema["name"], "Shippers")
+        self.assertEqual([(r["ShipperID"], r["CompanyName"], r["Phone"]) for r in shippers], [
+            (1, "Speedy Express", "(503) 555-9831"),
+            (2, "United Package", "(503) 555-3199"),
+            (3, "Federal Shipping", "(503) 555-9931"),
+        ])
+        schema, orders = read_avro(os.path.join(self.out, "dbo", "Orders", "part-00000.avro"))
+        fields = {f["name"]: f for f in schema["fields"]}
+        self.assertEqual(fields["OrderDate"]["type"][1], {"type": "long", "logicalType": "local-timestamp-micros"})
+        self.assertEqual(fields["Freight"]["type"][1]["logicalType"], "decimal")
+        self.assertEqual(fields["OrderDate"]["doc"], "OrderDate datetime")
+        first = orders[0]
+        self.assertEqual(first["OrderID"], 10248)
+        self.assertEqual(first["OrderDate"], 836438400000000)  # 1996-07-04 00:00:00
+        self.assertEqual(str(first["Freight"]), "32.3800")
+        # Nothing temporary left behind.
+        leftovers = [f for _, _, fs in os.walk(self.out) for f in fs if ".tmp" in f]
+        self.assertEqual(leftovers, [])
+
+    def test_include_exclude(self):
+        code, out, err = run("run", NW2008, "-o", self.out, "--include", "dbo.*Order*", "--exclude", "*Details")
+        self.assertEqual(code, 0, err)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        chosen = sorted(t["name"] for t in job["tables"] if t["selected"])
+        self.assertEqual(chosen, ["Orders"])
+        self.assertFalse(os.path.exists(os.path.join(self.out, "dbo", "Customers")))
+
+    def test_half_a_striped_set_is_refused(self):
+        code, out, err = run("run", STRIPE, "-o", self.out)
+        self.assertEqual(code, 3)
+        self.assertIn("stripe 1 of 2", err)
+        self.assertIn(os.path.basename(STRIPE), err)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        self.assertEqual(job["status"], "Failed")
+        self.assertEqual(job["tables"], [])
+
+    def test_foreign_file_is_refused_naming_it(self):
+        path = os.path.join(self.tmp, "photo.bak")
+        with open(path, "wb") as f:
+            f.write(bytes(range(256)) * 8)
+        code, _, err = run("run", path, "-o", self.out)
+        self.assertEqual(code, 3)
+        self.assertIn("photo.bak", err)
+        self.assertIn("not a backup", err)
+
+    def test_pg_dumpall_named_tar_is_refused_clearly(self):
+        code, _, err = run("run", DUMPALL, "-o", self.out)
+        self.assertEqual(code, 3)
+        self.assertIn("pg_dumpall", err)
+
+    def test_inspect_bak(self):
+        code, out, err = run("inspect", NW2008)
+        self.assertEqual(code, 0, err)
+        self.assertIn("Northwind", out)
+        json.loads(out)
+
+
+if __name__ == "__main__":
+    if not os.path.isdir(SAMPLES):
+        print("samples folder %r is absent: set B2A_SAMPLES" % SAMPLES)
+        sys.exit(77)
+    unittest.main()
