@@ -15,11 +15,12 @@
 #include "reader/mssql/pagestore.h"
 #include "reader/mssql/record.h"
 #include "reader/mssql/types.h"
+#include "util/str.h"
 
 struct b2a_bak {
     b2a_bak_pages *ps;
     b2a_mcatalog cat;
-    char *first_path;
+    char *name;             /* first file's name, for messages */
 };
 
 struct b2a_bak_scan {
@@ -50,10 +51,17 @@ int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *er
         free(b);
         return rc;
     }
+    const char *base = strrchr(paths[0], '/');
+    if (!(b->name = b2a__strdup(base ? base + 1 : paths[0]))) {
+        b2a__bak_pages_close(b->ps);
+        free(b);
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    }
     rc = b2a__catalog_load(b->ps, &b->cat, err);
     if (rc < 0) {
-        b2a__err_prefix(err, "%s: ", paths[0]);
+        b2a__err_prefix(err, "%s: ", b->name);
         b2a__bak_pages_close(b->ps);
+        free(b->name);
         free(b);
         return rc;
     }
@@ -82,6 +90,7 @@ void b2a__bak_close(b2a_bak *b)
         return;
     b2a__catalog_free(&b->cat);
     b2a__bak_pages_close(b->ps);
+    free(b->name);
     free(b);
 }
 
@@ -299,6 +308,8 @@ int b2a__bak_scan_next(b2a_bak_scan *s, b2a_sink *sink, size_t max_rows, size_t 
     }
     *rows_out = rows;
     *eof = s->done;
+    if (rc < 0)
+        b2a__err_prefix(err, "%s: ", s->b->name);
     return rc < 0 ? rc : B2A_OK;
 }
 

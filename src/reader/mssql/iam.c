@@ -54,6 +54,12 @@ int b2a__iam_allocated(b2a_iamwalk *w, b2a_pgid id, b2a_err *err)
 static int load_iam(b2a_iamwalk *w, b2a_err *err)
 {
     b2a_pgid id = w->next_iam;
+    for (uint32_t i = 0; i < w->hops && i < 64; i++)
+        if (w->seen[i].page == id.page && w->seen[i].file == id.file)
+            return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                                "IAM chain loops back to page (%u:%u)", id.file, id.page);
+    if (w->hops < 64)
+        w->seen[w->hops] = id;
     if (++w->hops > w->max_hops)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                             "IAM chain loops or is longer than the file allows at (%u:%u)", id.file, id.page);

@@ -24,6 +24,7 @@ typedef struct b2a_iamwalk {
     unsigned bitmap_pages;    /* pages the bitmap covers (8 per bit) */
     const uint8_t *bitmap;
     uint32_t hops, max_hops;  /* bound on the chain: corrupt links cannot loop */
+    b2a_pgid seen[64];        /* IAM pages visited (chains are short: one per 4 GB) */
 } b2a_iamwalk;
 
 /* Start a walk at the allocation unit's first IAM page. */

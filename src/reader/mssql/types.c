@@ -361,6 +361,11 @@ int b2a__mtype_emit(const b2a_mtype *t, const uint8_t *p, size_t n, unsigned bit
         if (n != 8) BADLEN("datetime");
         int64_t ticks = (int64_t)b2a__rd32(p);
         int64_t days = (int32_t)b2a__rd32(p + 4);
+        /* datetime spans 1753-01-01 .. 9999-12-31; anything else is corrupt. */
+        if (days < -53690 || days > 2958463 || ticks > 25920000) {
+            snprintf(why, whylen, "datetime value out of range (day %lld, tick %lld)", (long long)days, (long long)ticks);
+            return B2A_EFORMAT;
+        }
         /* 1/300 s ticks to microseconds, rounded to nearest. */
         int64_t us = (ticks * 10000 + 1) / 3;
         return o->i64(sink, (days - DAYS_1900_TO_1970) * US_PER_DAY + us);
