@@ -22,6 +22,7 @@
 #define WIDE_LIMIT 8192   /* bytes per cell above which a column is read piecewise */
 #define DEC_WIDTH 96      /* decimal text: 38 digits, sign, point and slack */
 #define PIECE 65536       /* first SQLGetData buffer */
+#define WIDE_BIND 1024    /* bound prefix of a wide column when the driver can re-read it */
 
 typedef struct bcol {
     size_t tcol;          /* index in table order */
@@ -30,7 +31,8 @@ typedef struct bcol {
     size_t width;         /* bytes per cell in data */
     char *data;           /* rowset * width */
     SQLLEN *ind;
-    int wide;             /* read with SQLGetData */
+    int wide;             /* unbound, read with SQLGetData */
+    int fallback;         /* bound prefix; longer values re-read with SQLSetPos + SQLGetData */
 } bcol;
 
 struct b2a_cursor {
@@ -45,7 +47,6 @@ struct b2a_cursor {
     SQLULEN fetched;      /* rows in the current rowset */
     size_t pos;           /* next row within it */
     int eof;
-    int block_getdata;    /* SQLSetPos + SQLGetData inside a rowset */
     uint64_t nulled;
     char *lbuf;
     size_t lcap;
@@ -183,6 +184,16 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
         rc = stmt_fail(cur, "describing the export query", err);
         goto fail;
     }
+    /* Drivers that can SQLGetData any bound column inside a block (psqlODBC)
+     * get wide columns bound with a short prefix: most values fit and only
+     * longer ones cost a re-read. MariaDB Connector/ODBC 3.1 claims the same
+     * but returns NULL after SQLSetPos, so wide columns are unbound there
+     * and fetched one row at a time. */
+    SQLULEN gd = 0;
+    const SQLULEN gd_need = SQL_GD_ANY_COLUMN | SQL_GD_ANY_ORDER | SQL_GD_BLOCK | SQL_GD_BOUND;
+    int bind_wide = vendor != B2A_ODBC_MYSQL &&
+                    SQL_SUCCEEDED(SQLGetInfo(b2a__odbc_conn_dbc(c), SQL_GETDATA_EXTENSIONS, &gd, sizeof(gd), NULL)) &&
+                    (gd & gd_need) == gd_need;
     size_t nb = 0, nw = 0;
     for (size_t i = 0; i < t->ncolumns; i++) {
         SQLCHAR nm[8];
@@ -199,6 +210,11 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
         bc->ctype = ctype_of(bc->vt, &bc->width);
         size_t w = 0;
         bc->wide = is_wide(vendor, &t->columns[i], sqltype, size, &w);
+        if (bc->wide && bind_wide) {
+            bc->wide = 0;
+            bc->fallback = 1;
+            w = WIDE_BIND;
+        }
         if (!bc->wide && bc->width == 0)
             bc->width = w;
         if (bc->wide)
@@ -229,13 +245,7 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
     }
     cur->nbound = nb;
 
-    SQLULEN gd = 0;
-    /* MariaDB Connector/ODBC 3.1 claims SQL_GD_BLOCK but returns NULL for
-     * SQLGetData after SQLSetPos: one row per fetch there */
-    if (nw > 0 && vendor != B2A_ODBC_MYSQL && SQL_SUCCEEDED(SQLGetInfo(b2a__odbc_conn_dbc(c), SQL_GETDATA_EXTENSIONS, &gd, sizeof(gd), NULL)) &&
-        (gd & SQL_GD_BLOCK))
-        cur->block_getdata = 1;
-    cur->rowset = (nw == 0 || cur->block_getdata) ? B2A_ODBC_ROWSET : 1;
+    cur->rowset = nw == 0 ? B2A_ODBC_ROWSET : 1;
 
     SQLSetStmtAttr(cur->st, SQL_ATTR_CURSOR_TYPE, (SQLPOINTER)SQL_CURSOR_FORWARD_ONLY, 0);
     SQLSetStmtAttr(cur->st, SQL_ATTR_CONCURRENCY, (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
@@ -396,6 +406,21 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
     case B2A_V_UUID:
     case B2A_V_JSON: {
         size_t cap = bc->ctype == SQL_C_CHAR ? bc->width - 1 : bc->width;
+        if ((ind == SQL_NO_TOTAL || (size_t)ind > cap) && bc->fallback) {
+            size_t k = (size_t)(bc - cur->cols);
+            SQLLEN len = 0;
+            int rc;
+            if (cur->rowset > 1 &&
+                !SQL_SUCCEEDED(SQLSetPos(cur->st, (SQLSETPOSIROW)(r + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE)))
+                return stmt_fail(cur, "positioning on a row", err);
+            if ((rc = get_wide(cur, k, &len, err)))
+                return rc;
+            if (len == SQL_NULL_DATA)
+                return s->ops->null(s);
+            if (bc->vt == B2A_V_BYTES)
+                return s->ops->bytes(s, cur->lbuf, (size_t)len);
+            return s->ops->string(s, cur->lbuf, (size_t)len);
+        }
         if (ind == SQL_NO_TOTAL || (size_t)ind > cap)
             return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_ODBC,
                                 "%s.%s, column %s: value longer than its declared size %zu (driver truncated it)",
@@ -446,11 +471,6 @@ int b2a__odbc_cursor_next(b2a_cursor *cur, b2a_sink *sink, size_t max_rows, size
                 break;
         }
         size_t r = cur->pos;
-        if (cur->nbound < cur->ncols && cur->rowset > 1 &&
-            !SQL_SUCCEEDED(SQLSetPos(cur->st, (SQLSETPOSIROW)(r + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE))) {
-            rc = stmt_fail(cur, "positioning on a row", err);
-            break;
-        }
         for (size_t tc = 0; tc < cur->ncols; tc++) {
             size_t k = cur->order[tc];
             bcol *bc = &cur->cols[k];

@@ -206,7 +206,10 @@ static const char pg_fixture[] =
     "CREATE TABLE b2a_t.narrow (id int PRIMARY KEY, x bigint, y double precision, z date);\n"
     "INSERT INTO b2a_t.narrow SELECT g, g * 3, g / 2.0, date '2020-01-01' + g FROM generate_series(1, 1000) g;\n"
     "CREATE TABLE b2a_t.tkey (code varchar(10) PRIMARY KEY, v int);\n"
-    "INSERT INTO b2a_t.tkey SELECT 'k' || lpad(g::text, 4, '0'), g FROM generate_series(1, 500) g;\n";
+    "INSERT INTO b2a_t.tkey SELECT 'k' || lpad(g::text, 4, '0'), g FROM generate_series(1, 500) g;\n"
+    "CREATE TABLE b2a_t.longval (id int PRIMARY KEY, t text, b bytea);\n"
+    "INSERT INTO b2a_t.longval SELECT g, repeat('é', g * 700), decode(repeat('ab', g * 1500), 'hex') FROM generate_series(0, 6) g;\n"
+    "INSERT INTO b2a_t.longval VALUES (7, repeat('é', 150000), decode(repeat('ab', 150000), 'hex')), (8, NULL, NULL);\n";
 
 static const char my_fixture[] =
     "DROP DATABASE IF EXISTS b2a_t;\n"
@@ -237,7 +240,10 @@ static const char my_fixture[] =
     "CREATE TABLE b2a_t.narrow (id int PRIMARY KEY, x bigint, y double, z date);\n"
     "INSERT INTO b2a_t.narrow SELECT seq, seq * 3, seq / 2, DATE '2020-01-01' + INTERVAL seq DAY FROM seq_1_to_1000;\n"
     "CREATE TABLE b2a_t.tkey (code varchar(10) PRIMARY KEY, v int);\n"
-    "INSERT INTO b2a_t.tkey SELECT CONCAT('k', LPAD(seq, 4, '0')), seq FROM seq_1_to_500;\n";
+    "INSERT INTO b2a_t.tkey SELECT CONCAT('k', LPAD(seq, 4, '0')), seq FROM seq_1_to_500;\n"
+    "CREATE TABLE b2a_t.longval (id int PRIMARY KEY, t mediumtext, b mediumblob);\n"
+    "INSERT INTO b2a_t.longval SELECT seq, REPEAT('é', seq * 700), UNHEX(REPEAT('ab', seq * 1500)) FROM seq_0_to_6;\n"
+    "INSERT INTO b2a_t.longval VALUES (7, REPEAT('é', 150000), UNHEX(REPEAT('ab', 150000))), (8, NULL, NULL);\n";
 
 /* ---- test state ---- */
 typedef struct fx {
@@ -444,7 +450,7 @@ static void test_introspect_postgres(void **state)
     assert_int_equal(table("big")->def.row_count, 10000);
     assert_int_equal(table("narrow")->def.row_count, 1000);
     assert_int_equal(table("tkey")->def.row_count, 500);
-    assert_int_equal(F.ntabs, 9);
+    assert_int_equal(F.ntabs, 10);
 }
 
 static void test_introspect_mariadb(void **state)
@@ -494,7 +500,7 @@ static void test_introspect_mariadb(void **state)
     assert_string_equal(t->pk[0], "k`ey");
     assert_int_equal(t->def.row_count, 2);
     assert_int_equal(table("big")->def.row_count, 10000);
-    assert_int_equal(F.ntabs, 6);
+    assert_int_equal(F.ntabs, 7);
 }
 
 /* ---- export ---- */
@@ -569,6 +575,37 @@ static void test_export_chunks(void **state)
     assert_non_null(strstr(s.buf, "\n1000|3000|500|19262\n"));
     free(s.seen);
     free(s.buf);
+}
+
+/* Values from empty to 300 KB: bound prefixes, re-reads and piecewise
+ * SQLGetData with a growing buffer, in one rowset. */
+static void test_export_long(void **state)
+{
+    (void)state;
+    const b2a_odbc_table *t = table("longval");
+    assert_int_equal(t->def.row_count, 9);
+    text_sink s;
+    sink_init(&s, &t->def);
+    export(t, NULL, 4, &s);
+    assert_int_equal(s.rows, 9);
+    text_sink e; /* the expected text, built the same way */
+    sink_init(&e, &t->def);
+    for (int g = 0; g <= 7; g++) {
+        char head[16];
+        size_t nt = g == 7 ? 150000 : (size_t)g * 700, nb = g == 7 ? 150000 : (size_t)g * 1500;
+        ts_put(&e, head, (size_t)snprintf(head, sizeof(head), "%d|", g));
+        for (size_t i = 0; i < nt; i++)
+            ts_put(&e, "é", 2);
+        ts_put(&e, "|\\x", 3);
+        for (size_t i = 0; i < nb; i++)
+            ts_put(&e, "ab", 2);
+        ts_put(&e, "\n", 1);
+    }
+    ts_put(&e, "8|NULL|NULL\n", 12);
+    assert_int_equal(s.len, e.len);
+    assert_true(memcmp(s.buf, e.buf, e.len) == 0);
+    free(s.buf);
+    free(e.buf);
 }
 
 static void export_ranges(const b2a_odbc_table *t, const char *key, int n, size_t expect_ranges, text_sink *s)
@@ -716,6 +753,7 @@ int main(void)
         cmocka_unit_test(test_introspect_postgres),
         cmocka_unit_test(test_export_postgres),
         cmocka_unit_test(test_export_chunks),
+        cmocka_unit_test(test_export_long),
         cmocka_unit_test(test_keyrange),
         cmocka_unit_test(test_sink_error),
         cmocka_unit_test(test_bad_sql),
@@ -725,6 +763,7 @@ int main(void)
         cmocka_unit_test(test_introspect_mariadb),
         cmocka_unit_test(test_export_mariadb),
         cmocka_unit_test(test_export_chunks),
+        cmocka_unit_test(test_export_long),
         cmocka_unit_test(test_keyrange),
         cmocka_unit_test(test_sink_error),
         cmocka_unit_test(test_bad_sql),
