@@ -23,6 +23,14 @@ struct b2a_bak {
     char *name;             /* first file's name, for messages */
 };
 
+/* One located cell of the current row. */
+typedef struct b2a_cell {
+    const uint8_t *p;
+    size_t n;
+    unsigned bitpos;
+    int null;
+} b2a_cell;
+
 struct b2a_bak_scan {
     b2a_bak *b;
     const b2a_mtable *t;
@@ -34,7 +42,9 @@ struct b2a_bak_scan {
     int have_page;
     unsigned slot;
     const b2a_mphys **phys;   /* per def column, for the current partition */
-    b2a_mbuf scratch, lob;
+    b2a_cell *cells;          /* per def column */
+    b2a_mbuf *lobs;           /* per def column: off-row values of the current row */
+    b2a_mbuf scratch;
     int done;
 };
 
@@ -125,7 +135,13 @@ int b2a__bak_scan_open(b2a_bak *b, size_t table, b2a_bak_scan **out, b2a_err *er
                                 t->def.schema, t->def.name, t->def.columns[k].name, t->def.columns[k].source_type);
     }
     b2a_bak_scan *s = calloc(1, sizeof *s);
-    if (!s || !(s->phys = calloc(t->def.ncolumns + 1, sizeof *s->phys))) {
+    if (!s || !(s->phys = calloc(t->def.ncolumns + 1, sizeof *s->phys)) ||
+        !(s->cells = calloc(t->def.ncolumns + 1, sizeof *s->cells)) ||
+        !(s->lobs = calloc(t->def.ncolumns + 1, sizeof *s->lobs))) {
+        if (s) {
+            free(s->phys);
+            free(s->cells);
+        }
         free(s);
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     }
@@ -144,7 +160,10 @@ void b2a__bak_scan_close(b2a_bak_scan *s)
     if (!s)
         return;
     b2a__mbuf_free(&s->scratch);
-    b2a__mbuf_free(&s->lob);
+    for (size_t k = 0; k < s->t->def.ncolumns; k++)
+        b2a__mbuf_free(&s->lobs[k]);
+    free(s->lobs);
+    free(s->cells);
     free(s->phys);
     free(s);
 }
@@ -162,28 +181,34 @@ static int cell_error(b2a_bak_scan *s, size_t k, int code, const char *why, b2a_
                         s->t->def.columns[k].name, why);
 }
 
-static int emit_row(b2a_bak_scan *s, const b2a_rec *r, b2a_sink *sink, b2a_err *err)
+/* Pass 1: locate every cell of the record (reading LOBs into per-column
+ * buffers) and check it is well-formed. Pass 2 hands the row to the sink.
+ * So a corrupt row is reported before the sink sees any part of it. */
+static int locate_row(b2a_bak_scan *s, const b2a_rec *r, b2a_err *err)
 {
     const b2a_mtable *t = s->t;
     char why[256];
-    int rc;
     for (size_t k = 0; k < t->def.ncolumns; k++) {
         const b2a_mphys *ph = s->phys[k];
         const b2a_mtype *ty = &t->types[k];
+        b2a_cell *c = &s->cells[k];
+        c->null = 0;
+        c->bitpos = 0;
         if (!ph || b2a__rec_is_null(r, ph->nullbit)) {
-            rc = sink->ops->null(sink);
-        } else if (ph->leaf_off > 0) {
+            c->null = 1;
+            continue;
+        }
+        if (ph->leaf_off > 0) {
             size_t n = fixed_size(ty);
             const uint8_t *p = b2a__rec_fixed(r, (unsigned)ph->leaf_off, (unsigned)n);
             if (!p) {
                 /* Added after this row was written: no value stored. */
-                rc = sink->ops->null(sink);
-            } else {
-                why[0] = 0;
-                rc = b2a__mtype_emit(ty, p, n, ph->bitpos, sink, &s->scratch, why, sizeof why);
-                if (rc < 0 && why[0])
-                    return cell_error(s, k, rc, why, err);
+                c->null = 1;
+                continue;
             }
+            c->p = p;
+            c->n = n;
+            c->bitpos = ph->bitpos;
         } else {
             unsigned vi = (unsigned)(-(int)ph->leaf_off - 1);
             const uint8_t *p = NULL;
@@ -198,25 +223,44 @@ static int emit_row(b2a_bak_scan *s, const b2a_rec *r, b2a_sink *sink, b2a_err *
                 n = 0;
             }
             if (cx || (b2a__mtype_is_textptr(ty->xtype) && n == 16)) {
-                s->lob.n = 0;
+                b2a_mbuf *lb = &s->lobs[k];
+                lb->n = 0;
                 b2a_err e2;
                 b2a__err_clear(&e2);
                 int lr = cx && !(b2a__mtype_is_textptr(ty->xtype) && n == 16)
-                             ? b2a__lob_complex(s->b->ps, p, n, &s->lob, &e2)
-                             : b2a__lob_textptr(s->b->ps, p, n, &s->lob, &e2);
+                             ? b2a__lob_complex(s->b->ps, p, n, lb, &e2)
+                             : b2a__lob_textptr(s->b->ps, p, n, lb, &e2);
                 if (lr < 0)
                     return cell_error(s, k, lr, e2.msg, err);
-                p = s->lob.p ? s->lob.p : (const uint8_t *)"";
-                n = s->lob.n;
+                p = lb->p ? lb->p : (const uint8_t *)"";
+                n = lb->n;
             }
-            why[0] = 0;
-            rc = b2a__mtype_emit(ty, p, n, 0, sink, &s->scratch, why, sizeof why);
-            if (rc < 0 && why[0])
-                return cell_error(s, k, rc, why, err);
+            c->p = p;
+            c->n = n;
         }
+        why[0] = 0;
+        int rc = b2a__mtype_emit(ty, c->p, c->n, c->bitpos, NULL, &s->scratch, why, sizeof why);
         if (rc < 0)
-            return b2a__err_set(err, rc, B2A_ERRCLASS_READER, "table %s.%s: the row sink failed on column %s",
-                                t->def.schema, t->def.name, t->def.columns[k].name);
+            return cell_error(s, k, rc, why[0] ? why : "cannot decode the value", err);
+    }
+    return 0;
+}
+
+static int emit_row(b2a_bak_scan *s, const b2a_rec *r, b2a_sink *sink, b2a_err *err)
+{
+    const b2a_mtable *t = s->t;
+    int rc = locate_row(s, r, err);
+    if (rc < 0)
+        return rc;
+    char why[256];
+    for (size_t k = 0; k < t->def.ncolumns; k++) {
+        const b2a_cell *c = &s->cells[k];
+        why[0] = 0;
+        rc = c->null ? sink->ops->null(sink)
+                     : b2a__mtype_emit(&t->types[k], c->p, c->n, c->bitpos, sink, &s->scratch, why, sizeof why);
+        if (rc < 0)
+            return b2a__err_set(err, rc, B2A_ERRCLASS_READER, "table %s.%s: the row sink failed on column %s%s%s",
+                                t->def.schema, t->def.name, t->def.columns[k].name, why[0] ? ": " : "", why);
     }
     rc = sink->ops->end_row(sink);
     if (rc < 0)

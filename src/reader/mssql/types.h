@@ -51,7 +51,8 @@ int b2a__mtype_is_textptr(uint8_t xtype);
  * unknown. */
 int b2a__collation_codepage(uint32_t collationid);
 
-/* Decode n stored bytes of a column of type t and hand them to sink.
+/* Decode n stored bytes of a column of type t and hand them to sink
+ * (sink NULL: only check that the value is well-formed).
  * bitpos is used for bit columns only. Returns B2A_OK, B2A_EFORMAT (bad
  * length; msg written to why), B2A_EUNSUPPORTED, or a sink error. */
 int b2a__mtype_emit(const b2a_mtype *t, const uint8_t *p, size_t n, unsigned bitpos,
