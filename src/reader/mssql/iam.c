@@ -122,7 +122,16 @@ int b2a__iam_next(b2a_iamwalk *w, b2a_pgid *id, b2a_err *err)
                 unsigned ext = w->pos / 8;
                 uint8_t byte = w->bitmap[ext / 8];
                 if (byte == 0 && ext % 8 == 0) {
-                    w->pos += 64;
+                    /* Mostly-empty bitmaps: skip 8 zero bytes (512 pages) at a time. */
+                    size_t bi = ext / 8, nb = w->bitmap_pages / 64;
+                    while (bi + 8 <= nb) {
+                        uint64_t word;
+                        memcpy(&word, w->bitmap + bi, 8);
+                        if (word)
+                            break;
+                        bi += 8;
+                    }
+                    w->pos = bi > ext / 8 ? (unsigned)bi * 64 : w->pos + 64;
                     continue;
                 }
                 if (!((byte >> (ext % 8)) & 1)) {
