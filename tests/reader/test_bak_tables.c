@@ -478,7 +478,10 @@ static void test_types(void **state)
     uint8_t three[3] = { 1, 2, 3 };
     assert_int_equal(b2a__mtype_emit(&bad, three, 3, 0, &ts.base, &sc, why, sizeof why), B2A_EFORMAT);
     text_sink_free(&ts);
-    assert_int_equal(b2a__collation_codepage(872468488u), 1252); /* SQL_Latin1_General_CP1_CI_AS */
+    /* Collation ids measured in the samples. */
+    assert_int_equal(b2a__collation_codepage(0x3400D008u), 1252); /* SQL_Latin1_General_CP1_CI_AS */
+    assert_int_equal(b2a__collation_codepage(0x0000F001u), 1256); /* Arabic (mina-top3 sample) */
+    assert_int_equal(b2a__collation_codepage(0x0000D028u), 1252); /* pubs UGR95 */
 }
 
 /* --- robustness -------------------------------------------------------- */

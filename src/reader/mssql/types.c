@@ -115,12 +115,16 @@ int b2a__cp_to_utf8(int codepage, const uint8_t *p, size_t n, b2a_mbuf *out)
     return 0;
 }
 
-/* SQL collation sort ids (high byte of the collation id) to code pages;
- * Windows collations (sort id 0) carry a locale index instead. */
+/* Collation id (syscolpars.collationid) to code page. SQL collations
+ * carry their sort order id in the high byte (SQL_Latin1_General_CP1_CI_AS
+ * = 0x3400D008, sort order 52, measured); the ranges below follow the
+ * documented sort-order list. Windows collations have sort id 0, style
+ * flags in bits 12-19 and the collation's index in the low 12 bits:
+ * measured 0x001 Arabic (0x0000F001), 0x008 Latin1_General (0xD008),
+ * 0x028 Modern_Spanish (0x0000D028). Unknown ones fall back to 1252. */
 int b2a__collation_codepage(uint32_t collationid)
 {
     unsigned sortid = collationid >> 24;
-    unsigned lcidx = collationid & 0xFFFFF;
     if (sortid) {
         if (sortid >= 30 && sortid <= 34) return 437;
         if (sortid >= 40 && sortid <= 49) return 850;
@@ -135,23 +139,10 @@ int b2a__collation_codepage(uint32_t collationid)
         if (sortid >= 152 && sortid <= 160) return 1257;
         return 1252;
     }
-    /* Windows collations: the low 20 bits are the LCID. */
-    switch (lcidx & 0xFFFF) {
-    case 0x0401: case 0x0801: case 0x0c01: case 0x1001: case 0x1401: case 0x1801:
-    case 0x1c01: case 0x2001: case 0x2401: case 0x2801: case 0x2c01: case 0x3001:
-    case 0x3401: case 0x3801: case 0x3c01: case 0x4001: case 0x0429: case 0x0420:
-        return 1256;
-    case 0x0405: case 0x0415: case 0x040e: case 0x041a: case 0x041b: case 0x0424:
-    case 0x0418: case 0x041c:
-        return 1250;
-    case 0x0419: case 0x0422: case 0x0423: case 0x0402: case 0x042f: case 0x0c1a:
-        return 1251;
-    case 0x0408: return 1253;
-    case 0x041f: case 0x042c: return 1254;
-    case 0x040d: return 1255;
-    case 0x0425: case 0x0426: case 0x0427: return 1257;
-    case 0x042a: return 1258;
-    case 0x041e: return 874;
+    switch (collationid & 0xFFF) {
+    case 0x001: return 1256; /* Arabic_* */
+    case 0x008: return 1252; /* Latin1_General_* */
+    case 0x028: return 1252; /* Modern_Spanish_* */
     default: return 1252;
     }
 }
