@@ -232,9 +232,9 @@ static int inspect_oracle(yajl_gen g, const char *path, b2a_err *err)
         gen_opt(g, "user", oi.user);
         gen_opt(g, "mode", oi.mode);
         gen_opt(g, "charset", oi.charset);
-        cs = b2a__ora_charset_name(oi.client_charset_id);
+        cs = b2a__oradump_charset_name(oi.client_charset_id);
         gen_str(g, "client_charset", cs);
-        cs = b2a__ora_charset_name(oi.nchar_charset_id);
+        cs = b2a__oradump_charset_name(oi.nchar_charset_id);
         gen_str(g, "nchar_charset", cs);
         gen_int(g, "record_length", oi.record_length);
     }

@@ -176,6 +176,8 @@ int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err)
     }
     free(line);
     gzclose(gz);
+    if (rc != B2A_OK)
+        b2a__mysqldump_free(out);
     return rc;
 }
 

@@ -19,7 +19,8 @@ typedef struct b2a_mysqldump_info {
     char **tables;           /* CREATE TABLE names in script order, "db.t" when qualified */
 } b2a_mysqldump_info;
 
-/* Read the header and list CREATE TABLE statements (one pass over the file). */
+/* Read the header and list CREATE TABLE statements (one pass over the file).
+ * On error *out is left empty; on success free it with b2a__mysqldump_free. */
 int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err);
 void b2a__mysqldump_free(b2a_mysqldump_info *info);
 

@@ -12,7 +12,7 @@
 
 #define HEAD 4096
 
-const char *b2a__ora_charset_name(int id)
+const char *b2a__oradump_charset_name(int id)
 {
     switch (id) {
     case 1: return "US7ASCII";
@@ -80,7 +80,7 @@ static int parse_exp(const char *path, const unsigned char *buf, size_t len, b2a
         o->db_charset_id = p[2] << 8 | p[3];
         o->nchar_charset_id = p[4] << 8 | p[5];
     }
-    const char *cs = b2a__ora_charset_name(o->db_charset_id);
+    const char *cs = b2a__oradump_charset_name(o->db_charset_id);
     snprintf(o->charset, sizeof(o->charset), "%s", cs ? cs : "");
     return B2A_OK;
 }
@@ -97,7 +97,7 @@ static void parse_datapump(const unsigned char *b, size_t len, b2a_oradump_info 
     text_at(b, len, 0x2a2, o->charset, sizeof(o->charset));
     text_at(b, len, 0x358, o->version, sizeof(o->version));
     if (!o->charset[0]) {
-        const char *cs = b2a__ora_charset_name(o->db_charset_id);
+        const char *cs = b2a__oradump_charset_name(o->db_charset_id);
         snprintf(o->charset, sizeof(o->charset), "%s", cs ? cs : "");
     }
 }

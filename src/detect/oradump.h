@@ -28,6 +28,6 @@ typedef struct b2a_oradump_info {
 int b2a__oradump_read_header(const char *path, b2a_oradump_info *out, b2a_err *err);
 
 /* Oracle NLS character set name for an id seen in dump headers, NULL if not in our table. */
-const char *b2a__ora_charset_name(int id);
+const char *b2a__oradump_charset_name(int id);
 
 #endif

@@ -546,6 +546,8 @@ int b2a__pgdump_read(const char *path, b2a_pgdump_info *out, b2a_err *err)
         gzclose(r.gz);
     if (rc == B2A_OK)
         rc = b2a__pgdump_check_data(path, out, d.gzip, err);
+    if (rc != B2A_OK)
+        b2a__pgdump_free(out); /* callers need not free after an error */
     free(toc_path);
     return rc;
 }

@@ -77,7 +77,8 @@ typedef struct b2a_pgdump_info {
 /* Read header and TOC of a custom file, a pg_dump tar, or a directory
  * (path is the directory). Errors name the file and how far reading got:
  * "x.dump: truncated pg_dump archive: file ends at byte 4711 while reading
- * the owner of TOC entry 12 of 154". Free with b2a__pgdump_free, also on error. */
+ * the owner of TOC entry 12 of 154". On error *out is left empty (freeing
+ * it again is harmless); on success free it with b2a__pgdump_free. */
 int b2a__pgdump_read(const char *path, b2a_pgdump_info *out, b2a_err *err);
 void b2a__pgdump_free(b2a_pgdump_info *info);
 

@@ -24,7 +24,7 @@ static const struct {
     {"lock_timeout", 90300},
 };
 
-int b2a__pg_setting_min_version_num(const char *name)
+int b2a__pgplain_setting_min_version_num(const char *name)
 {
     for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
         if (strcmp(settings[i].name, name) == 0)
@@ -116,7 +116,7 @@ static int handle_line(b2a_pgplain_info *info, const char *line)
             i++;
         }
         name[i] = '\0';
-        int v = b2a__pg_setting_min_version_num(name);
+        int v = b2a__pgplain_setting_min_version_num(name);
         if (v > info->needs_version_num) {
             info->needs_version_num = v;
             snprintf(info->needs_setting, sizeof(info->needs_setting), "%s", name);
@@ -183,6 +183,8 @@ int b2a__pgplain_read(const char *path, b2a_pgplain_info *out, b2a_err *err)
     }
     free(line);
     gzclose(gz);
+    if (rc != B2A_OK)
+        b2a__pgplain_free(out);
     return rc;
 }
 

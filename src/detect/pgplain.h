@@ -21,12 +21,14 @@ typedef struct b2a_pgplain_info {
     uint32_t n_databases;    /* pg_dumpall: "\connect" targets with a database dump */
 } b2a_pgplain_info;
 
+/* One pass over the script. On error *out is left empty; on success free
+ * it with b2a__pgplain_free. */
 int b2a__pgplain_read(const char *path, b2a_pgplain_info *out, b2a_err *err);
 void b2a__pgplain_free(b2a_pgplain_info *info);
 
 /* PG_VERSION_NUM of the first release that knows a SET parameter pg_dump
  * emits; 0 for parameters older than 9.0 or unknown. */
-int b2a__pg_setting_min_version_num(const char *name);
+int b2a__pgplain_setting_min_version_num(const char *name);
 
 /* 1 when a server (PG_VERSION_NUM, e.g. 160004) rejects a SET in the
  * script; why gets e.g. "SET transaction_timeout needs PostgreSQL 17 (server is 16)". */

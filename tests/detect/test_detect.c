@@ -285,7 +285,7 @@ static void oracle_headers(void **state)
     assert_int_equal(b2a__oradump_read_header(th_sample("oracle/freetic_car.dmp"), &o, &err), 0);
     assert_string_equal(o.user, "SCOTT");
     assert_int_equal(o.record_length, 2048);
-    assert_string_equal(b2a__ora_charset_name(o.client_charset_id), "KO16MSWIN949");
+    assert_string_equal(b2a__oradump_charset_name(o.client_charset_id), "KO16MSWIN949");
     assert_string_equal(o.charset, "AL32UTF8");
 
     assert_int_equal(b2a__oradump_read_header(th_sample("oracle/jliverse_datapump_scott.dmp"), &o, &err), 0);

@@ -148,6 +148,25 @@ static void several_vendors_in_one_call(void **state)
     free(json);
 }
 
+/* Half a striped set is still inspected: what the magic bytes tell, and the
+ * reader's reason in "error" (the job refuses it later, with the same text). */
+static void half_a_stripe_set(void **state)
+{
+    (void)state;
+    const char *paths[] = {th_sample("sqlserver/northwind_sql2014_stripe1of2__CConocimientos.bak")};
+    char *json = NULL, *msg = NULL;
+    assert_int_equal(b2a_inspect(paths, 1, &json, &msg), B2A_OK);
+    yajl_val doc = parse(json);
+    yajl_val in = input(doc, 0);
+    assert_string_equal(str_at(in, "format", NULL, NULL), "SQL Server MTF");
+    assert_true(YAJL_IS_NULL(get(in, "contents", NULL, NULL)));
+    const char *e = str_at(in, "error", NULL, NULL);
+    assert_non_null(strstr(e, paths[0]));
+    assert_non_null(strstr(e, "stripe 1 of 2"));
+    yajl_tree_free(doc);
+    free(json);
+}
+
 static void errors_name_the_file(void **state)
 {
     (void)state;
@@ -194,6 +213,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(chinook_custom_field_by_field),
         cmocka_unit_test(several_vendors_in_one_call),
+        cmocka_unit_test(half_a_stripe_set),
         cmocka_unit_test(errors_name_the_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

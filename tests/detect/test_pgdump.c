@@ -532,9 +532,9 @@ static void plain_sql(void **state)
     assert_string_equal(why, "SET default_table_access_method needs PostgreSQL 12 (server is 11)");
     b2a__pgplain_free(&pp);
 
-    assert_int_equal(b2a__pg_setting_min_version_num("lock_timeout"), 90300);
-    assert_int_equal(b2a__pg_setting_min_version_num("idle_in_transaction_session_timeout"), 90600);
-    assert_int_equal(b2a__pg_setting_min_version_num("client_encoding"), 0);
+    assert_int_equal(b2a__pgplain_setting_min_version_num("lock_timeout"), 90300);
+    assert_int_equal(b2a__pgplain_setting_min_version_num("idle_in_transaction_session_timeout"), 90600);
+    assert_int_equal(b2a__pgplain_setting_min_version_num("client_encoding"), 0);
 }
 
 static void plain_sql_truncated_in_copy(void **state)
