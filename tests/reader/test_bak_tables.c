@@ -478,6 +478,31 @@ static void test_types(void **state)
     uint8_t three[3] = { 1, 2, 3 };
     assert_int_equal(b2a__mtype_emit(&bad, three, 3, 0, &ts.base, &sc, why, sizeof why), B2A_EFORMAT);
     text_sink_free(&ts);
+    /* Types kept as their stored bytes say so in the column note. */
+    b2a_mtype x = { 0 };
+    b2a_column xc = { 0 };
+    x.xtype = B2A_MT_XML;
+    assert_int_equal(b2a__mtype_describe(&x, NULL, &xc), 0);
+    assert_string_equal(xc.source_type, "xml");
+    assert_int_equal(xc.vtype, B2A_V_BYTES);
+    assert_non_null(strstr(xc.note, "binary XML"));
+    b2a__column_clear(&xc);
+    x.xtype = B2A_MT_UDT;
+    assert_int_equal(b2a__mtype_describe(&x, "geography", &xc), 0);
+    assert_string_equal(xc.source_type, "geography");
+    assert_int_equal(xc.vtype, B2A_V_BYTES);
+    b2a__column_clear(&xc);
+    x.xtype = B2A_MT_NVARCHAR;
+    x.length = -1;
+    assert_int_equal(b2a__mtype_describe(&x, NULL, &xc), 0);
+    assert_string_equal(xc.source_type, "nvarchar(max)");
+    b2a__column_clear(&xc);
+    x.xtype = B2A_MT_DATETIMEOFFSET;
+    x.scale = 7;
+    assert_int_equal(b2a__mtype_describe(&x, NULL, &xc), 0);
+    assert_string_equal(xc.source_type, "datetimeoffset(7)");
+    assert_int_equal(xc.vtype, B2A_V_TIMESTAMP_MICROS);
+    b2a__column_clear(&xc);
     /* Collation ids measured in the samples. */
     assert_int_equal(b2a__collation_codepage(0x3400D008u), 1252); /* SQL_Latin1_General_CP1_CI_AS */
     assert_int_equal(b2a__collation_codepage(0x0000F001u), 1256); /* Arabic (mina-top3 sample) */

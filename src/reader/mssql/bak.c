@@ -127,13 +127,6 @@ int b2a__bak_scan_open(b2a_bak *b, size_t table, b2a_bak_scan **out, b2a_err *er
                                 "table %s.%s uses %s compression, which this reader does not decode yet",
                                 t->def.schema, t->def.name, t->rowsets[i].cmprlevel == 1 ? "ROW" : "PAGE");
     }
-    for (size_t k = 0; k < t->def.ncolumns; k++) {
-        uint8_t x = t->types[k].xtype;
-        if (x == B2A_MT_XML || x == B2A_MT_SQL_VARIANT)
-            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
-                                "table %s.%s column %s: %s values are not decoded by this reader yet",
-                                t->def.schema, t->def.name, t->def.columns[k].name, t->def.columns[k].source_type);
-    }
     b2a_bak_scan *s = calloc(1, sizeof *s);
     if (!s || !(s->phys = calloc(t->def.ncolumns + 1, sizeof *s->phys)) ||
         !(s->cells = calloc(t->def.ncolumns + 1, sizeof *s->cells)) ||

@@ -342,6 +342,13 @@ static const char *schema_name(const loader *L, int32_t nsid)
 
 static const char *alias_name(const loader *L, int32_t utype)
 {
+    /* The CLR types shipped with the server have fixed ids. */
+    switch (utype) {
+    case 128: return "hierarchyid";
+    case 129: return "geometry";
+    case 130: return "geography";
+    default: break;
+    }
     if (utype <= 256)
         return NULL;
     for (size_t i = 0; i < L->types.n; i++)

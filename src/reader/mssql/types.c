@@ -213,14 +213,22 @@ int b2a__mtype_describe(const b2a_mtype *t, const char *alias, b2a_column *col)
     case B2A_MT_NVARCHAR: st = len_type("nvarchar", t->length, 1); col->vtype = B2A_V_STRING; break;
     case B2A_MT_TEXT: st = b2a__strdup("text"); col->vtype = B2A_V_STRING; break;
     case B2A_MT_NTEXT: st = b2a__strdup("ntext"); col->vtype = B2A_V_STRING; break;
-    case B2A_MT_XML: st = b2a__strdup("xml"); col->vtype = B2A_V_STRING; break;
+    case B2A_MT_XML:
+        /* Stored in SQL Server's binary XML ([MS-BINXML]); kept losslessly as
+         * those bytes until a decoder exists, rather than failing the table. */
+        st = b2a__strdup("xml"); col->vtype = B2A_V_BYTES;
+        note = "SQL Server binary XML ([MS-BINXML]) bytes, not decoded to text";
+        break;
     case B2A_MT_BINARY: st = len_type("binary", t->length, 0); col->vtype = B2A_V_BYTES; break;
     case B2A_MT_VARBINARY: st = len_type("varbinary", t->length, 0); col->vtype = B2A_V_BYTES; break;
     case B2A_MT_IMAGE: st = b2a__strdup("image"); col->vtype = B2A_V_BYTES; break;
     case B2A_MT_TIMESTAMP: st = b2a__strdup("timestamp"); col->vtype = B2A_V_BYTES; break;
     case B2A_MT_UDT: st = b2a__strdup(alias ? alias : "udt"); col->vtype = B2A_V_BYTES;
         note = "CLR type: its serialized bytes"; alias = NULL; break;
-    case B2A_MT_SQL_VARIANT: st = b2a__strdup("sql_variant"); col->vtype = B2A_V_STRING; break;
+    case B2A_MT_SQL_VARIANT:
+        st = b2a__strdup("sql_variant"); col->vtype = B2A_V_BYTES;
+        note = "raw sql_variant storage (base type id, version, properties, value), not decoded";
+        break;
     default:
         st = b2a__asprintf("xtype %u", t->xtype); col->vtype = B2A_V_BYTES;
         note = "unknown type: its stored bytes";
@@ -424,12 +432,8 @@ int b2a__mtype_emit(const b2a_mtype *t, const uint8_t *p, size_t n, unsigned bit
     case B2A_MT_BINARY: case B2A_MT_VARBINARY: case B2A_MT_IMAGE: case B2A_MT_TIMESTAMP:
     case B2A_MT_UDT:
         return o->bytes(sink, p, n);
-    case B2A_MT_XML:
-        snprintf(why, whylen, "xml values are stored in SQL Server's binary XML format, which this reader does not decode");
-        return B2A_EUNSUPPORTED;
-    case B2A_MT_SQL_VARIANT:
-        snprintf(why, whylen, "sql_variant values are not decoded yet");
-        return B2A_EUNSUPPORTED;
+    case B2A_MT_XML: case B2A_MT_SQL_VARIANT:
+        return o->bytes(sink, p, n);
     default:
         return o->bytes(sink, p, n);
     }
