@@ -172,6 +172,13 @@ static int cmd_run(int argc, char **argv)
     strlist include = {0}, exclude = {0}, inputs = {0};
     char *pre_sql = NULL, *post_sql = NULL;
     int quiet = 0, log_json = 0, verbose = 0, c;
+    int exit_code = EXIT_USAGE;
+    uv_loop_t loop;
+    int loop_ready = 0;
+    b2a_ctx *ctx = NULL;
+    b2a_job *job = NULL;
+    run_state rs;
+    memset(&rs, 0, sizeof(rs));
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
         switch (c) {
@@ -184,7 +191,8 @@ static int cmd_run(int argc, char **argv)
             char *sql = slurp(optarg);
             if (!sql) {
                 fprintf(stderr, "bak2avro: cannot read %s: %s\n", optarg, strerror(errno));
-                return EXIT_USAGE;
+                exit_code = EXIT_USAGE;
+                goto out;
             }
             *(c == 4 ? &pre_sql : &post_sql) = sql;
             break;
@@ -194,7 +202,8 @@ static int cmd_run(int argc, char **argv)
             long n = strtol(optarg, &end, 10);
             if (*end || n < 1 || n > 256) {
                 fprintf(stderr, "bak2avro: --parallel wants a number from 1 to 256, not \"%s\"\n", optarg);
-                return EXIT_USAGE;
+                exit_code = EXIT_USAGE;
+                goto out;
             }
             opts.parallel = (uint32_t)n;
             break;
@@ -205,7 +214,8 @@ static int cmd_run(int argc, char **argv)
             else if (strcmp(optarg, "snappy") == 0) opts.codec = B2A_CODEC_SNAPPY;
             else {
                 fprintf(stderr, "bak2avro: unknown codec \"%s\" (null, deflate, snappy)\n", optarg);
-                return EXIT_USAGE;
+                exit_code = EXIT_USAGE;
+                goto out;
             }
             break;
         case 8: opts.image = optarg; break;
@@ -214,7 +224,8 @@ static int cmd_run(int argc, char **argv)
             else if (strcmp(optarg, "host") == 0) opts.network = B2A_NETWORK_HOST;
             else {
                 fprintf(stderr, "bak2avro: unknown network \"%s\" (publish, host)\n", optarg);
-                return EXIT_USAGE;
+                exit_code = EXIT_USAGE;
+                goto out;
             }
             break;
         case 10: opts.docker_host = optarg; break;
@@ -226,8 +237,13 @@ static int cmd_run(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 16: log_json = 1; break;
         case 'v': verbose = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
+        case 'h':
+            usage(stdout);
+            exit_code = EXIT_OK;
+            goto out;
+        default:
+            usage(stderr);
+            goto out; /* exit_code is EXIT_USAGE */
         }
     }
     for (int i = optind; i < argc; i++)
@@ -235,19 +251,18 @@ static int cmd_run(int argc, char **argv)
     if (inputs.n == 0) {
         fputs("bak2avro run: give a backup file (or JOB.json)\n", stderr);
         usage(stderr);
-        return EXIT_USAGE;
+        exit_code = EXIT_USAGE;
+        goto out;
     }
 
-    run_state rs;
-    memset(&rs, 0, sizeof(rs));
     show_init(&rs.show, log_json ? SHOW_JSON : quiet ? SHOW_QUIET : isatty(2) ? SHOW_BARS : SHOW_LINES, verbose);
 
-    uv_loop_t loop;
     uv_loop_init(&loop);
-    b2a_ctx *ctx = NULL;
+    loop_ready = 1;
     if (b2a_ctx_new(&loop, &ctx) != B2A_OK) {
         fputs("bak2avro: cannot create a context\n", stderr);
-        return EXIT_FATAL;
+        exit_code = EXIT_FATAL;
+        goto out;
     }
     opts.progress_cb = progress_cb;
     opts.log_cb = log_cb;
@@ -255,23 +270,25 @@ static int cmd_run(int argc, char **argv)
     opts.userdata = &rs;
 
     int rc;
-    b2a_job *job = NULL;
     if (inputs.n == 1 && looks_like_json_job(inputs.v[0])) {
         char *doc = slurp(inputs.v[0]);
         if (!doc) {
             fprintf(stderr, "bak2avro: cannot read %s: %s\n", inputs.v[0], strerror(errno));
-            return EXIT_USAGE;
+            exit_code = EXIT_USAGE;
+            goto out;
         }
         rc = b2a_job_new_from_json(ctx, doc, &opts, &job);
         free(doc);
         if (rc != B2A_OK) {
             fprintf(stderr, "bak2avro: %s: %s\n", inputs.v[0], b2a_strerror(rc));
-            return EXIT_USAGE;
+            exit_code = EXIT_USAGE;
+            goto out;
         }
     } else {
         if (!opts.output_dir) {
             fputs("bak2avro run: -o OUT is required\n", stderr);
-            return EXIT_USAGE;
+            exit_code = EXIT_USAGE;
+            goto out;
         }
         opts.inputs = inputs.v;
         opts.n_inputs = inputs.n;
@@ -284,7 +301,8 @@ static int cmd_run(int argc, char **argv)
         rc = b2a_job_new(ctx, &opts, &job);
         if (rc != B2A_OK) {
             fprintf(stderr, "bak2avro: invalid options: %s\n", b2a_strerror(rc));
-            return EXIT_USAGE;
+            exit_code = EXIT_USAGE;
+            goto out;
         }
     }
     rs.job = job;
@@ -292,10 +310,8 @@ static int cmd_run(int argc, char **argv)
     if (rc != B2A_OK) {
         show_finish(&rs.show);
         fprintf(stderr, "bak2avro: %s\n", b2a_job_errmsg(job)[0] ? b2a_job_errmsg(job) : b2a_strerror(rc));
-        b2a_job_free(job);
-        b2a_ctx_free(ctx);
-        uv_loop_close(&loop);
-        return rc == B2A_EINVAL ? EXIT_USAGE : EXIT_FATAL;
+        exit_code = rc == B2A_EINVAL ? EXIT_USAGE : EXIT_FATAL;
+        goto out;
     }
     uv_signal_init(&loop, &rs.sigint);
     uv_signal_init(&loop, &rs.sigterm);
@@ -306,17 +322,19 @@ static int cmd_run(int argc, char **argv)
     show_finish(&rs.show);
     print_summary(job, &rs);
 
-    int exit_code;
     if (rs.status == B2A_JOB_SUCCESS)
         exit_code = EXIT_OK;
     else if (rs.status == B2A_JOB_FAILED && b2a_job_errcode(job) == B2A_OK && b2a_job_tables_failed(job) > 0)
         exit_code = EXIT_TABLES_FAILED;
     else
         exit_code = EXIT_FATAL;
+out:
     b2a_job_free(job);
     b2a_ctx_free(ctx);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    uv_loop_close(&loop);
+    if (loop_ready) {
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+    }
     free(include.v);
     free(exclude.v);
     free(inputs.v);
