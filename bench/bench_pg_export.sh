@@ -1,0 +1,179 @@
+#!/bin/bash
+# Benchmark of the ODBC export path against PostgreSQL (not a test).
+#   bench_pg_export.sh [-b BUILD_DIR] [-n ROWS] [-r ROUNDS] [-o SCRATCH_DIR]
+# Starts a throw-away bak2avro-test/postgres:15 container (host network,
+# loopback, free port, random password), fills a table of ROWS rows
+# (default 10,000,000) of mixed types, then in each round times
+#   (a) COPY (SELECT ...) TO STDOUT (FORMAT binary) > /dev/null   (psql)
+#   (b) bare_odbc_fetch: plain psqlODBC block fetch of the same SELECT
+#   (c) export_table: bak2avro's connect/introspect/cursor -> Avro writer,
+#       null codec and deflate
+# and prints rows/s, the ratios (c)/(b) and (c)/(a), and (c)'s peak RSS,
+# each the median over the rounds. The container is removed at the end,
+# also on failure or interrupt.
+set -uo pipefail
+
+me=bench_pg_export.sh
+here=$(cd "$(dirname "$0")" && pwd)
+src_root=$(cd "$here/.." && pwd)
+image=bak2avro-test/postgres:15
+rows=10000000
+rounds=1
+scratch=/tmp
+bindir=
+
+usage() { echo "usage: $me [-b BUILD_DIR] [-n ROWS] [-r ROUNDS] [-o SCRATCH_DIR]" >&2; exit 2; }
+fail() { echo "$me: error: $*" >&2; exit 1; }
+
+while getopts b:n:r:o:h opt; do
+    case $opt in
+        b) bindir=$OPTARG/bench ;;
+        n) rows=$OPTARG ;;
+        r) rounds=$OPTARG ;;
+        o) scratch=$OPTARG ;;
+        *) usage ;;
+    esac
+done
+case "$rows$rounds" in *[!0-9]*) usage ;; esac
+[ "$rows" -ge 1 ] && [ "$rounds" -ge 1 ] || usage
+
+# Meson copies this script next to the programs; from the source tree, give -b.
+if [ -z "$bindir" ]; then
+    if [ -x "$here/export_table" ]; then bindir=$here
+    elif [ -n "${B2A_BUILD_ROOT:-}" ]; then bindir=$B2A_BUILD_ROOT/bench
+    else usage
+    fi
+fi
+for p in export_table bare_odbc_fetch; do
+    [ -x "$bindir/$p" ] || fail "$bindir/$p not built (ninja -C BUILD_DIR)"
+done
+
+command -v docker >/dev/null 2>&1 || fail "docker CLI not found"
+docker info >/dev/null 2>&1 || fail "Docker engine not reachable"
+if ! docker image inspect "$image" >/dev/null 2>&1; then
+    echo "$me: $image absent, building the test images" >&2
+    [ -x "$src_root/scripts/build-test-images.sh" ] || fail "scripts/build-test-images.sh not found"
+    "$src_root/scripts/build-test-images.sh" >&2 || fail "building $image failed"
+fi
+
+cid=
+tmp=$(mktemp -d "$scratch/bench_pg_export.XXXXXX") || fail "mktemp in $scratch"
+cleanup() {
+    [ -n "$cid" ] && { docker rm -f "$cid" >/dev/null 2>&1 || echo "$me: warning: could not remove container $cid" >&2; }
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+listening() {
+    local sl a rem st rest
+    cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+        while read -r sl a rem st rest; do [ "$st" = 0A ] && echo $((16#${a##*:})); done
+}
+free_port() {
+    local used p
+    used=" $(listening | tr '\n' ' ') "
+    for _ in $(seq 50); do
+        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
+        case "$used" in *" $p "*) continue ;; esac
+        echo "$p"; return 0
+    done
+    return 1
+}
+
+PGPASSWORD="$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)Aa1"
+export PGPASSWORD
+port=$(free_port) || fail "no free loopback port"
+cid=$(POSTGRES_PASSWORD=$PGPASSWORD docker run -d --network host --label bak2avro.test=bench \
+        -e POSTGRES_PASSWORD -e POSTGRES_USER=b2a -e POSTGRES_DB=b2a \
+        "$image" -p "$port" -c listen_addresses=127.0.0.1) || fail "docker run $image failed"
+
+# psql on the host when there is one (same loopback TCP path as ODBC), else in the container.
+if command -v psql >/dev/null 2>&1; then
+    q() { psql -h 127.0.0.1 -p "$port" -U b2a -d b2a -X -Atq -v ON_ERROR_STOP=1 "$@"; }
+else
+    q() { docker exec -i -e PGPASSWORD "$cid" psql -h 127.0.0.1 -p "$port" -U b2a -d b2a -X -Atq -v ON_ERROR_STOP=1 "$@"; }
+fi
+ready=0
+for _ in $(seq 120); do
+    [ "$(q -c 'select 1' 2>/dev/null)" = 1 ] && { ready=1; break; }
+    [ "$(docker inspect -f '{{.State.Running}}' "$cid" 2>/dev/null)" = true ] || break
+    sleep 0.5
+done
+[ "$ready" = 1 ] || { docker logs --tail 20 "$cid" >&2; fail "PostgreSQL did not become ready"; }
+
+now() { date +%s.%N; }
+t0=$(now)
+# One row in ten has NULLs in some columns; text of varying length.
+q <<SQL || fail "generating the table failed"
+CREATE UNLOGGED TABLE public.bench_mixed (
+    id integer NOT NULL,
+    big bigint,
+    amount numeric(12,2),
+    label text,
+    ts timestamp,
+    tstz timestamptz,
+    day date,
+    uid uuid,
+    flag boolean,
+    ratio double precision);
+INSERT INTO public.bench_mixed
+SELECT g,
+       g::bigint * 1000003,
+       CASE WHEN g % 10 = 3 THEN NULL ELSE ((g::bigint * 7919) % 100000000) / 100.0 END,
+       'label ' || g || repeat('x', g % 24),
+       timestamp '2000-01-01' + g * interval '1 second',
+       CASE WHEN g % 10 = 5 THEN NULL ELSE timestamptz '2010-06-01 00:00+00' + g * interval '7 seconds' END,
+       date '1990-01-01' + (g % 20000),
+       md5(g::text)::uuid,
+       g % 3 = 0,
+       g * 0.001
+FROM generate_series(1, $rows) g;
+VACUUM (FREEZE, ANALYZE) public.bench_mixed;
+SQL
+gen_s=$(echo "$(now) - $t0" | bc)
+size=$(q -c "select pg_size_pretty(pg_table_size('public.bench_mixed'))")
+echo "generated $rows rows in ${gen_s}s (table $size)"
+
+export B2A_BENCH_CONNSTR="Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=$port;Database=b2a;UID=b2a;PWD=$PGPASSWORD;UseDeclareFetch=1;Fetch=10000;BoolsAsChar=0;ByteaAsLongVarBinary=1;sslmode=disable"
+query=$("$bindir/export_table" -q public.bench_mixed) || fail "export_table -q failed"
+echo "query: $query"
+
+# key=value from a line
+kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
+median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+
+: >"$tmp/a" >"$tmp/b" >"$tmp/cn" >"$tmp/cd" >"$tmp/rss_n" >"$tmp/rss_d" >"$tmp/rss_b"
+for r in $(seq "$rounds"); do
+    echo "round $r of $rounds"
+    t=$(now)
+    q -c "COPY ($query) TO STDOUT (FORMAT binary)" >/dev/null || fail "COPY failed"
+    s=$(echo "$(now) - $t" | bc)
+    printf '  (a) COPY binary to /dev/null: %s s, %.0f rows/s\n' "$s" "$(echo "$rows / $s" | bc -l)"
+    echo "$rows / $s" | bc -l >>"$tmp/a"
+
+    line=$("$bindir/bare_odbc_fetch" "$query") || fail "bare_odbc_fetch failed"
+    echo "  (b) $line"
+    [ "$(kv rows "$line")" = "$rows" ] || fail "bare fetch counted $(kv rows "$line") rows, not $rows"
+    kv rows_per_s "$line" >>"$tmp/b"; kv peak_rss_mb "$line" >>"$tmp/rss_b"
+
+    for codec in null deflate; do
+        line=$("$bindir/export_table" -c "$codec" -o "$tmp" public.bench_mixed) || fail "export_table -c $codec failed"
+        echo "  (c) $line"
+        [ "$(kv rows "$line")" = "$rows" ] || fail "export wrote $(kv rows "$line") rows, not $rows"
+        kv rows_per_s "$line" >>"$tmp/c${codec:0:1}"; kv peak_rss_mb "$line" >>"$tmp/rss_${codec:0:1}"
+    done
+done
+
+a=$(median <"$tmp/a"); b=$(median <"$tmp/b"); cn=$(median <"$tmp/cn"); cd=$(median <"$tmp/cd")
+rn=$(median <"$tmp/rss_n"); rd=$(median <"$tmp/rss_d"); rb=$(median <"$tmp/rss_b")
+echo
+echo "summary: $rows rows, medians of $rounds round(s)"
+printf '  (a) COPY (FORMAT binary) > /dev/null   %12.0f rows/s\n' "$a"
+printf '  (b) bare ODBC block fetch (psqlODBC)   %12.0f rows/s  peak RSS %s MB\n' "$b" "$rb"
+printf '  (c) bak2avro export, null codec        %12.0f rows/s  peak RSS %s MB  (c)/(b) %.3f  (c)/(a) %.3f\n' \
+    "$cn" "$rn" "$(echo "$cn / $b" | bc -l)" "$(echo "$cn / $a" | bc -l)"
+printf '  (c) bak2avro export, deflate           %12.0f rows/s  peak RSS %s MB  (c)/(b) %.3f  (c)/(a) %.3f\n' \
+    "$cd" "$rd" "$(echo "$cd / $b" | bc -l)" "$(echo "$cd / $a" | bc -l)"
+echo "  targets: (c)/(b) >= 0.9; peak RSS of (c) <= 64 MB"

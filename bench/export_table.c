@@ -1,0 +1,202 @@
+/* Export one table over ODBC exactly the way a job does (connect with the
+ * session setup, introspect, cursor in B2A_EXPORT_CHUNK_ROWS chunks into
+ * the OCF writer's sink, commit), and print what it took. Part of
+ * bench/bench_pg_export.sh; usable on its own.
+ *
+ * The connection string comes from $B2A_BENCH_CONNSTR (it holds the
+ * password, so never from argv). Output is one line of key=value pairs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "avro/ocf.h"
+#include "bak2avro/job.h"
+#include "export/export.h"
+#include "odbc/introspect.h"
+#include "odbc/odbc.h"
+#include "util/str.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static long vm_hwm_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6)) {
+            v = strtol(line + 6, NULL, 10);
+            break;
+        }
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: B2A_BENCH_CONNSTR='Driver={PostgreSQL Unicode};...' export_table [options] SCHEMA.TABLE\n"
+            "  -c null|deflate|snappy  codec (default null)\n"
+            "  -o DIR                  where the .avro goes (default /tmp); deleted afterwards unless -k\n"
+            "  -k                      keep the .avro file\n"
+            "  -q                      only print the SELECT the export runs, and exit\n"
+            "  -m mysql                the other end is MariaDB/MySQL (default PostgreSQL)\n");
+    exit(2);
+}
+
+static int die(const char *what, const b2a_err *err)
+{
+    fprintf(stderr, "export_table: %s: %s\n", what, err->msg);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    int codec = B2A_CODEC_NULL, keep = 0, print_query = 0, c;
+    b2a_odbc_vendor vendor = B2A_ODBC_POSTGRES;
+    const char *outdir = "/tmp", *codec_name = "null";
+    while ((c = getopt(argc, argv, "c:o:kqm:h")) != -1) {
+        switch (c) {
+        case 'c':
+            codec_name = optarg;
+            if (!strcmp(optarg, "null"))
+                codec = B2A_CODEC_NULL;
+            else if (!strcmp(optarg, "deflate"))
+                codec = B2A_CODEC_DEFLATE;
+            else if (!strcmp(optarg, "snappy"))
+                codec = B2A_CODEC_SNAPPY;
+            else
+                usage();
+            break;
+        case 'o': outdir = optarg; break;
+        case 'k': keep = 1; break;
+        case 'q': print_query = 1; break;
+        case 'm':
+            if (strcmp(optarg, "mysql"))
+                usage();
+            vendor = B2A_ODBC_MYSQL;
+            break;
+        default: usage();
+        }
+    }
+    const char *connstr = getenv("B2A_BENCH_CONNSTR");
+    if (optind + 1 != argc || !connstr)
+        usage();
+    char *schema = b2a__strdup(argv[optind]);
+    char *dot = schema ? strchr(schema, '.') : NULL;
+    if (!dot)
+        usage();
+    *dot = '\0';
+    const char *table = dot + 1;
+
+    b2a_err err;
+    b2a__err_clear(&err);
+    double t0 = now(), c0 = cpu_now();
+    b2a_odbc_conn *conn;
+    if (b2a__odbc_connect(vendor, connstr, 30, &conn, &err))
+        return die("connect", &err);
+    double t_conn = now();
+
+    /* The job's defaults: user schemas, exact row counts. */
+    const char *const schemas[1] = {schema};
+    b2a_introspect_opts io = B2A_INTROSPECT_OPTS_INIT;
+    io.schemas = schemas;
+    io.nschemas = 1;
+    b2a_odbc_table *tabs;
+    size_t ntabs;
+    if (b2a__odbc_introspect(conn, &io, &tabs, &ntabs, &err))
+        return die("introspect", &err);
+    const b2a_table_def *def = NULL;
+    for (size_t i = 0; i < ntabs; i++)
+        if (!strcmp(tabs[i].def.name, table))
+            def = &tabs[i].def;
+    if (!def) {
+        fprintf(stderr, "export_table: no table %s.%s\n", schema, table);
+        return 1;
+    }
+    double t_intro = now();
+
+    if (print_query) {
+        /* What cursor.c sends when no column is unbound (psqlODBC binds every column). */
+        printf("SELECT ");
+        for (size_t i = 0; i < def->ncolumns; i++) {
+            char *e = b2a__odbc_select_expr(vendor, &def->columns[i]);
+            printf("%s%s", i ? "," : "", e);
+            free(e);
+        }
+        char *qn = b2a__odbc_qualified(vendor, def->schema, def->name);
+        printf(" FROM %s\n", qn);
+        free(qn);
+        b2a__odbc_tables_free(tabs, ntabs);
+        b2a__odbc_disconnect(conn);
+        free(schema);
+        return 0;
+    }
+
+    char *path = b2a__asprintf("%s/export_table-%ld.avro", outdir, (long)getpid());
+    b2a_ocf_writer *w;
+    if (!path || b2a__ocf_open(path, def, "bench", codec, 0, &w, &err))
+        return die("opening the Avro writer", &err);
+    b2a_cursor *cur;
+    double t_open = now();
+    if (b2a__odbc_cursor_open(conn, vendor, def, NULL, &cur, &err)) {
+        b2a__ocf_abort(w);
+        return die("cursor", &err);
+    }
+    int eof = 0;
+    uint64_t rows = 0;
+    while (!eof) {
+        size_t n = 0;
+        if (b2a__odbc_cursor_next(cur, b2a__ocf_sink(w), B2A_EXPORT_CHUNK_ROWS, &n, &eof, &err)) {
+            b2a__ocf_abort(w);
+            return die("export", &err);
+        }
+        rows += n;
+    }
+    b2a__odbc_cursor_close(cur);
+    double t_stream = now();
+    if (b2a__ocf_commit(w, &err))
+        return die("commit", &err);
+    double t_end = now(), cpu = cpu_now() - c0;
+    FILE *f = fopen(path, "rb");
+    long bytes = -1;
+    if (f && !fseek(f, 0, SEEK_END))
+        bytes = ftell(f);
+    if (f)
+        fclose(f);
+    if (!keep)
+        unlink(path);
+
+    double stream = t_end - t_open;
+    printf("export_table codec=%s rows=%llu counted=%lld stream_s=%.3f rows_per_s=%.0f "
+           "connect_s=%.3f introspect_s=%.3f commit_s=%.3f total_s=%.3f cpu_s=%.3f "
+           "avro_bytes=%ld peak_rss_mb=%.1f\n",
+           codec_name, (unsigned long long)rows, (long long)def->row_count, stream, (double)rows / stream,
+           t_conn - t0, t_intro - t_conn, t_end - t_stream, t_end - t0, cpu, bytes,
+           (double)vm_hwm_kb() / 1024);
+    int mismatch = def->row_count >= 0 && (int64_t)rows != def->row_count;
+    if (mismatch)
+        fprintf(stderr, "export_table: %llu rows written but the source counts %lld\n",
+                (unsigned long long)rows, (long long)def->row_count);
+    free(path);
+    b2a__odbc_tables_free(tabs, ntabs);
+    b2a__odbc_disconnect(conn);
+    free(schema);
+    return mismatch ? 1 : 0;
+}
