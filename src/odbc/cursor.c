@@ -1,14 +1,17 @@
 /* Table export over ODBC into a row sink, in bounded chunks.
  *
  * Narrow columns are bound column-wise and fetched B2A_ODBC_ROWSET rows per
- * SQLFetch. Wide ones (text, bytea, LOBs, anything declared over 8 KB) are
- * read with SQLGetData in pieces; ODBC only allows that on columns after
- * the last bound one, so the SELECT list puts them last while the sink still
- * gets table order. With wide columns the rowset shrinks to one row unless
- * the driver supports SQLGetData inside a block (SQL_GD_BLOCK).
- * Memory stays bounded as long as the driver streams (psqlODBC
- * UseDeclareFetch=1, MariaDB NO_CACHE=1 + forward-only: the vendor layer's
- * connection string). */
+ * SQLFetch. Wide ones (text, bytea, LOBs, anything declared over 8 KB):
+ *  - psqlODBC can SQLGetData any bound column inside a block, so they are
+ *    bound with a 1 KB prefix and only longer values are re-read;
+ *  - elsewhere they are unbound and read with SQLGetData in pieces. ODBC
+ *    allows that only after the last bound column, so the SELECT list puts
+ *    them last (the sink still gets table order) and the rowset is one row.
+ * Memory: psqlODBC streams with UseDeclareFetch=1 (the vendor layer's
+ * connection string). MariaDB Connector/ODBC before 3.1.17 (Debian 12 has
+ * 3.1.15) always stores the whole result client-side, so MariaDB tables with
+ * a usable primary key are read in keyset pages: ORDER BY the key, LIMIT
+ * B2A_ODBC_PAGE_ROWS, the next page after the last key seen. */
 #include "odbc/odbc.h"
 
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #define DEC_WIDTH 96      /* decimal text: 38 digits, sign, point and slack */
 #define PIECE 65536       /* first SQLGetData buffer */
 #define WIDE_BIND 1024    /* bound prefix of a wide column when the driver can re-read it */
+#define KEY_WIDTH 4096    /* text of one primary-key value when paging (InnoDB keys <= 3072 bytes) */
 
 typedef struct bcol {
     size_t tcol;          /* index in table order */
@@ -33,6 +37,7 @@ typedef struct bcol {
     SQLLEN *ind;
     int wide;             /* unbound, read with SQLGetData */
     int fallback;         /* bound prefix; longer values re-read with SQLSetPos + SQLGetData */
+    SQLUSMALLINT colno;   /* 1-based position in the SELECT list */
 } bcol;
 
 struct b2a_cursor {
@@ -50,9 +55,28 @@ struct b2a_cursor {
     uint64_t nulled;
     char *lbuf;
     size_t lcap;
+    /* keyset paging (MariaDB) */
+    int paged;
+    size_t npk;
+    bcol *keys;           /* hidden CAST(key AS CHAR) columns, bound */
+    const b2a_column **keycol;
+    char *last;           /* npk * KEY_WIDTH: key of the last row read */
+    SQLLEN *lastlen;
+    char *select_from;    /* "SELECT ... FROM t" */
+    char *where;          /* the caller's range, or NULL */
+    char *order_by;       /* " ORDER BY k1, k2 LIMIT n" */
+    size_t in_page, page_rows;
+    uint64_t queries;     /* export queries run: 1, or the number of pages */
 };
 
 #define OOM() b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory")
+
+static size_t page_rows_setting = B2A_ODBC_PAGE_ROWS;
+
+void b2a__odbc_set_page_rows(size_t rows)
+{
+    page_rows_setting = rows ? rows : B2A_ODBC_PAGE_ROWS;
+}
 
 static int stmt_fail(b2a_cursor *cur, const char *what, b2a_err *err)
 {
@@ -60,17 +84,27 @@ static int stmt_fail(b2a_cursor *cur, const char *what, b2a_err *err)
     return b2a__err_prefix(err, "%s.%s: ", cur->t->schema, cur->t->name);
 }
 
-/* "SELECT e1, e2 FROM t [WHERE ...]"; order gives which column goes where. */
+/* "SELECT e1, e2[, CAST(k AS CHAR)...] FROM t": table columns in sel
+ * order, hidden key columns inserted before the first wide column. */
 static char *build_select(b2a_odbc_vendor v, const b2a_table_def *t, const size_t *sel_order,
-                          const char *where)
+                          size_t nbound, const b2a_column *const *keys, size_t nkeys)
 {
     size_t cap = 256, len = 0;
     char *sql = malloc(cap);
     if (!sql)
         return NULL;
     len = (size_t)snprintf(sql, cap, "SELECT ");
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        char *e = b2a__odbc_select_expr(v, &t->columns[sel_order ? sel_order[i] : i]);
+    size_t n = t->ncolumns + nkeys;
+    for (size_t j = 0, i = 0; j < n; j++) {
+        char *e;
+        if (j >= nbound && j < nbound + nkeys) {
+            char *q = b2a__odbc_quote_ident(v, keys[j - nbound]->name);
+            e = q ? b2a__asprintf("CAST(%s AS CHAR)", q) : NULL;
+            free(q);
+        } else {
+            e = b2a__odbc_select_expr(v, &t->columns[sel_order ? sel_order[i] : i]);
+            i++;
+        }
         if (!e) {
             free(sql);
             return NULL;
@@ -86,7 +120,7 @@ static char *build_select(b2a_odbc_vendor v, const b2a_table_def *t, const size_
             }
             sql = ns;
         }
-        if (i)
+        if (j)
             sql[len++] = ',';
         memcpy(sql + len, e, el);
         len += el;
@@ -94,11 +128,134 @@ static char *build_select(b2a_odbc_vendor v, const b2a_table_def *t, const size_
         free(e);
     }
     char *qn = b2a__odbc_qualified(v, t->schema, t->name);
-    char *full = qn ? b2a__asprintf("%s FROM %s%s%s", sql, qn, where ? " WHERE " : "", where ? where : "")
-                    : NULL;
+    char *full = qn ? b2a__asprintf("%s FROM %s", sql, qn) : NULL;
     free(qn);
     free(sql);
     return full;
+}
+
+static int is_number(const char *s)
+{
+    const char *p = s + (*s == '-');
+    if (!*p)
+        return 0;
+    for (int dot = 0; *p; p++) {
+        if (*p == '.' && !dot)
+            dot = 1;
+        else if (*p < '0' || *p > '9')
+            return 0;
+    }
+    return 1;
+}
+
+/* Run (or re-run, for the next page) the export query. */
+static int run_query(b2a_cursor *cur, int next_page, b2a_err *err)
+{
+    char *pred = NULL, *sql = NULL;
+    int rc = B2A_OK;
+    if (next_page) {
+        /* (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... : rows after the last key */
+        size_t cap = 64, len = 0;
+        pred = malloc(cap);
+        if (!pred)
+            return OOM();
+        pred[0] = '\0';
+        for (size_t i = 0; i < cur->npk; i++) {
+            for (size_t j = 0; j <= i; j++) {
+                const b2a_column *kc = cur->keycol[j];
+                char *q = b2a__odbc_quote_ident(cur->vendor, kc->name);
+                const char *val = cur->last + j * KEY_WIDTH;
+                int num = (kc->vtype == B2A_V_INT || kc->vtype == B2A_V_LONG || kc->vtype == B2A_V_DECIMAL) &&
+                          is_number(val);
+                char *lit = num ? b2a__strdup(val) : b2a__odbc_quote_literal(cur->vendor, val);
+                char *term = q && lit ? b2a__asprintf("%s%s%s %s %s%s", j == 0 ? (i ? " OR (" : "(") : " AND ",
+                                                      "", q, j == i ? ">" : "=", lit, j == i ? ")" : "")
+                                      : NULL;
+                free(q);
+                free(lit);
+                if (!term) {
+                    free(pred);
+                    return OOM();
+                }
+                size_t tl = strlen(term);
+                if (len + tl + 1 > cap) {
+                    cap = (len + tl + 1) * 2;
+                    char *np = realloc(pred, cap);
+                    if (!np) {
+                        free(term);
+                        free(pred);
+                        return OOM();
+                    }
+                    pred = np;
+                }
+                memcpy(pred + len, term, tl + 1);
+                len += tl;
+                free(term);
+            }
+        }
+    }
+    if (cur->where && pred)
+        sql = b2a__asprintf("%s WHERE (%s) AND (%s)%s", cur->select_from, cur->where, pred, cur->order_by);
+    else if (cur->where || pred)
+        sql = b2a__asprintf("%s WHERE %s%s", cur->select_from, cur->where ? cur->where : pred,
+                            cur->order_by ? cur->order_by : "");
+    else
+        sql = b2a__asprintf("%s%s", cur->select_from, cur->order_by ? cur->order_by : "");
+    free(pred);
+    if (!sql)
+        return OOM();
+    if (next_page)
+        SQLCloseCursor(cur->st);
+    if (!SQL_SUCCEEDED(SQLExecDirect(cur->st, (SQLCHAR *)sql, SQL_NTS)))
+        rc = stmt_fail(cur, "export query failed", err);
+    free(sql);
+    cur->in_page = 0;
+    cur->queries++;
+    return rc;
+}
+
+/* MariaDB: the primary key, when every part of it can be compared with its
+ * own text (numbers, strings, temporal types; not floats, binary or ENUM
+ * whose ORDER BY follows the declaration). */
+static int find_page_key(b2a_odbc_conn *c, b2a_cursor *cur, b2a_err *err)
+{
+    const b2a_table_def *t = cur->t;
+    char *ls = b2a__odbc_quote_literal(B2A_ODBC_MYSQL, t->schema ? t->schema : "");
+    char *ln = b2a__odbc_quote_literal(B2A_ODBC_MYSQL, t->name);
+    char *sql = ls && ln ? b2a__asprintf("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE"
+                                         " WHERE CONSTRAINT_NAME = 'PRIMARY' AND TABLE_SCHEMA = %s"
+                                         " AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION", ls, ln)
+                         : NULL;
+    free(ls);
+    free(ln);
+    if (!sql)
+        return OOM();
+    b2a_odbc_result r;
+    int rc = b2a__odbc_query(c, sql, &r, err);
+    free(sql);
+    if (rc)
+        return b2a__err_prefix(err, "%s.%s: looking up the primary key: ", t->schema, t->name);
+    cur->keycol = calloc(r.nrows ? r.nrows : 1, sizeof(*cur->keycol));
+    if (!cur->keycol) {
+        b2a__odbc_result_clear(&r);
+        return OOM();
+    }
+    int ok = r.nrows > 0;
+    for (size_t i = 0; ok && i < r.nrows; i++) {
+        const b2a_column *kc = NULL;
+        for (size_t k = 0; k < t->ncolumns; k++)
+            if (!strcmp(t->columns[k].name, b2a__odbc_cell(&r, i, 0)))
+                kc = &t->columns[k];
+        const char *st = kc && kc->source_type ? kc->source_type : "";
+        ok = kc && (kc->vtype == B2A_V_INT || kc->vtype == B2A_V_LONG || kc->vtype == B2A_V_DECIMAL ||
+                    kc->vtype == B2A_V_STRING || kc->vtype == B2A_V_UUID || kc->vtype == B2A_V_DATE ||
+                    kc->vtype == B2A_V_TIMESTAMP_MICROS || kc->vtype == B2A_V_LOCAL_TIMESTAMP_MICROS) &&
+             strncmp(st, "enum(", 5) && strncmp(st, "set(", 4) && strncmp(st, "bit(", 4);
+        cur->keycol[i] = kc;
+    }
+    cur->npk = ok ? r.nrows : 0;
+    b2a__odbc_result_clear(&r);
+    return B2A_OK;
 }
 
 static SQLSMALLINT ctype_of(b2a_vtype vt, size_t *width)
@@ -174,13 +331,25 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
         goto fail;
     }
 
+    cur->page_rows = page_rows_setting;
+    if (vendor == B2A_ODBC_MYSQL && (t->row_count < 0 || (size_t)t->row_count > cur->page_rows)) {
+        if ((rc = find_page_key(c, cur, err)))
+            goto fail;
+        cur->paged = cur->npk > 0;
+    }
+
     /* Probe the result shape without rows to learn declared sizes. */
-    sql = build_select(vendor, t, NULL, "1 = 0");
-    if (!sql) {
+    sql = build_select(vendor, t, NULL, t->ncolumns, NULL, 0);
+    char *probe = sql ? b2a__asprintf("%s WHERE 1 = 0", sql) : NULL;
+    free(sql);
+    sql = NULL;
+    if (!probe) {
         rc = OOM();
         goto fail;
     }
-    if (!SQL_SUCCEEDED(SQLExecDirect(cur->st, (SQLCHAR *)sql, SQL_NTS))) {
+    SQLRETURN pr = SQLExecDirect(cur->st, (SQLCHAR *)probe, SQL_NTS);
+    free(probe);
+    if (!SQL_SUCCEEDED(pr)) {
         rc = stmt_fail(cur, "describing the export query", err);
         goto fail;
     }
@@ -223,10 +392,8 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
             nb++;
     }
     SQLCloseCursor(cur->st);
-    free(sql);
-    sql = NULL;
 
-    /* bound columns first, wide ones last; both in table order */
+    /* bound columns first, then the hidden key columns, wide ones last */
     {
         bcol *tmp = malloc(t->ncolumns * sizeof(*tmp));
         if (!tmp) {
@@ -237,6 +404,7 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
         for (size_t i = 0; i < t->ncolumns; i++) {
             size_t k = cur->cols[i].wide ? b++ : a++;
             tmp[k] = cur->cols[i];
+            tmp[k].colno = (SQLUSMALLINT)(k + 1 + (cur->cols[i].wide ? cur->npk : 0));
             sel[k] = i;
             cur->order[i] = k;
         }
@@ -244,7 +412,6 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
         free(tmp);
     }
     cur->nbound = nb;
-
     cur->rowset = nw == 0 ? B2A_ODBC_ROWSET : 1;
 
     SQLSetStmtAttr(cur->st, SQL_ATTR_CURSOR_TYPE, (SQLPOINTER)SQL_CURSOR_FORWARD_ONLY, 0);
@@ -263,23 +430,59 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
             rc = OOM();
             goto fail;
         }
-        if (!SQL_SUCCEEDED(SQLBindCol(cur->st, (SQLUSMALLINT)(k + 1), bc->ctype, bc->data, (SQLLEN)bc->width,
-                                      bc->ind))) {
-            rc = stmt_fail(cur, "binding a column", err);
+    }
+    if (cur->paged) {
+        cur->keys = calloc(cur->npk, sizeof(*cur->keys));
+        cur->last = malloc(cur->npk * KEY_WIDTH);
+        cur->lastlen = calloc(cur->npk, sizeof(*cur->lastlen));
+        cur->order_by = b2a__asprintf(" ORDER BY ");
+        if (!cur->keys || !cur->last || !cur->lastlen || !cur->order_by) {
+            rc = OOM();
+            goto fail;
+        }
+        for (size_t i = 0; i < cur->npk; i++) {
+            bcol *kc = &cur->keys[i];
+            kc->ctype = SQL_C_CHAR;
+            kc->width = KEY_WIDTH;
+            kc->colno = (SQLUSMALLINT)(nb + 1 + i);
+            kc->data = malloc(KEY_WIDTH * cur->rowset);
+            kc->ind = malloc(sizeof(SQLLEN) * cur->rowset);
+            char *q = b2a__odbc_quote_ident(vendor, cur->keycol[i]->name);
+            char *ob = q ? b2a__asprintf("%s%s%s", cur->order_by, i ? ", " : "", q) : NULL;
+            free(q);
+            free(cur->order_by);
+            cur->order_by = ob;
+            if (!kc->data || !kc->ind || !ob) {
+                rc = OOM();
+                goto fail;
+            }
+        }
+        char *ob = b2a__asprintf("%s LIMIT %zu", cur->order_by, cur->page_rows);
+        free(cur->order_by);
+        cur->order_by = ob;
+        if (!ob) {
+            rc = OOM();
             goto fail;
         }
     }
 
-    sql = build_select(vendor, t, sel, range_where);
-    if (!sql) {
+    cur->select_from = build_select(vendor, t, sel, nb, cur->keycol, cur->paged ? cur->npk : 0);
+    cur->where = range_where ? b2a__strdup(range_where) : NULL;
+    if (!cur->select_from || (range_where && !cur->where)) {
         rc = OOM();
         goto fail;
     }
-    if (!SQL_SUCCEEDED(SQLExecDirect(cur->st, (SQLCHAR *)sql, SQL_NTS))) {
-        rc = stmt_fail(cur, "export query failed", err);
+    if ((rc = run_query(cur, 0, err)))
         goto fail;
+    /* bound after execution: MariaDB's driver checks column numbers against
+     * the open result, and the hidden key columns exist only in this one */
+    for (size_t k = 0; k < nb + (cur->paged ? cur->npk : 0); k++) {
+        bcol *bc = k < nb ? &cur->cols[k] : &cur->keys[k - nb];
+        if (!SQL_SUCCEEDED(SQLBindCol(cur->st, bc->colno, bc->ctype, bc->data, (SQLLEN)bc->width, bc->ind))) {
+            rc = stmt_fail(cur, "binding a column", err);
+            goto fail;
+        }
     }
-    free(sql);
     free(sel);
     *out = cur;
     return B2A_OK;
@@ -380,7 +583,7 @@ static int get_wide(b2a_cursor *cur, size_t k, SQLLEN *len, b2a_err *err)
     }
     for (;;) {
         SQLLEN ind = 0;
-        SQLRETURN r = SQLGetData(cur->st, (SQLUSMALLINT)(k + 1), bc->ctype, cur->lbuf + used,
+        SQLRETURN r = SQLGetData(cur->st, bc->colno, bc->ctype, cur->lbuf + used,
                                  (SQLLEN)(cur->lcap - used), &ind);
         if (r == SQL_NO_DATA)
             break;
@@ -497,20 +700,47 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
     return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "unknown value type %d", (int)bc->vt);
 }
 
+/* Remember the key of the last row of the rowset before it is overwritten. */
+static int save_last_key(b2a_cursor *cur, b2a_err *err)
+{
+    size_t r = (size_t)cur->fetched - 1;
+    for (size_t i = 0; i < cur->npk; i++) {
+        SQLLEN ind = cur->keys[i].ind[r];
+        if (ind == SQL_NULL_DATA || ind == SQL_NO_TOTAL || ind >= KEY_WIDTH)
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_ODBC,
+                                "%s.%s: primary key value of column %s is NULL or longer than %d bytes",
+                                cur->t->schema, cur->t->name, cur->keycol[i]->name, KEY_WIDTH - 1);
+        memcpy(cur->last + i * KEY_WIDTH, cur->keys[i].data + r * KEY_WIDTH, (size_t)ind);
+        cur->last[i * KEY_WIDTH + (size_t)ind] = '\0';
+        cur->lastlen[i] = ind;
+    }
+    return B2A_OK;
+}
+
 static int fetch_rowset(b2a_cursor *cur, b2a_err *err)
 {
-    cur->fetched = 0;
-    cur->pos = 0;
-    SQLRETURN r = SQLFetch(cur->st);
-    if (r == SQL_NO_DATA) {
-        cur->eof = 1;
+    int rc;
+    if (cur->paged && cur->fetched > 0 && (rc = save_last_key(cur, err)))
+        return rc;
+    for (;;) {
+        cur->fetched = 0;
+        cur->pos = 0;
+        SQLRETURN r = SQLFetch(cur->st);
+        if (r != SQL_NO_DATA && !SQL_SUCCEEDED(r))
+            return stmt_fail(cur, "fetching rows", err);
+        if (r == SQL_NO_DATA || cur->fetched == 0) {
+            /* a full page: there may be more after its last key */
+            if (cur->paged && cur->in_page >= cur->page_rows) {
+                if ((rc = run_query(cur, 1, err)))
+                    return rc;
+                continue;
+            }
+            cur->eof = 1;
+            return B2A_OK;
+        }
+        cur->in_page += cur->fetched;
         return B2A_OK;
     }
-    if (!SQL_SUCCEEDED(r))
-        return stmt_fail(cur, "fetching rows", err);
-    if (cur->fetched == 0)
-        cur->eof = 1;
-    return B2A_OK;
 }
 
 int b2a__odbc_cursor_next(b2a_cursor *cur, b2a_sink *sink, size_t max_rows, size_t *rows_out,
@@ -570,6 +800,11 @@ int b2a__odbc_cursor_next(b2a_cursor *cur, b2a_sink *sink, size_t max_rows, size
     return rc;
 }
 
+uint64_t b2a__odbc_cursor_queries(const b2a_cursor *cur)
+{
+    return cur ? cur->queries : 0;
+}
+
 uint64_t b2a__odbc_cursor_nulled(const b2a_cursor *cur)
 {
     return cur ? cur->nulled : 0;
@@ -587,6 +822,17 @@ void b2a__odbc_cursor_close(b2a_cursor *cur)
         free(cur->cols[i].data);
         free(cur->cols[i].ind);
     }
+    for (size_t i = 0; cur->keys && i < cur->npk; i++) {
+        free(cur->keys[i].data);
+        free(cur->keys[i].ind);
+    }
+    free(cur->keys);
+    free(cur->keycol);
+    free(cur->last);
+    free(cur->lastlen);
+    free(cur->select_from);
+    free(cur->where);
+    free(cur->order_by);
     free(cur->cols);
     free(cur->order);
     free(cur->lbuf);

@@ -90,10 +90,18 @@ int b2a__odbc_cursor_next(b2a_cursor *cur, b2a_sink *sink, size_t max_rows, size
 /* Values the target cannot represent (MariaDB zero dates, PostgreSQL
  * infinite dates) written as NULL so far. */
 uint64_t b2a__odbc_cursor_nulled(const b2a_cursor *cur);
+/* Export queries run so far: 1, or the number of keyset pages (MariaDB). */
+uint64_t b2a__odbc_cursor_queries(const b2a_cursor *cur);
 void b2a__odbc_cursor_close(b2a_cursor *cur);  /* NULL is fine */
 
 /* Fetch rows per SQLFetch; a few hundred keeps memory small and calls few. */
 #define B2A_ODBC_ROWSET 256
+/* Rows per keyset page on MariaDB, whose driver (before 3.1.17) keeps a
+ * whole result in memory. */
+#define B2A_ODBC_PAGE_ROWS 20000
+/* Process-wide page size for cursors opened afterwards (0: the default);
+ * for tests and tuning. */
+void b2a__odbc_set_page_rows(size_t rows);
 
 /* keyrange.c: split a table into at most n ranges on an orderable column
  * (normally the first primary-key column). Range i covers lo <= key < hi;

@@ -209,7 +209,9 @@ static const char pg_fixture[] =
     "INSERT INTO b2a_t.tkey SELECT 'k' || lpad(g::text, 4, '0'), g FROM generate_series(1, 500) g;\n"
     "CREATE TABLE b2a_t.longval (id int PRIMARY KEY, t text, b bytea);\n"
     "INSERT INTO b2a_t.longval SELECT g, repeat('é', g * 700), decode(repeat('ab', g * 1500), 'hex') FROM generate_series(0, 6) g;\n"
-    "INSERT INTO b2a_t.longval VALUES (7, repeat('é', 150000), decode(repeat('ab', 150000), 'hex')), (8, NULL, NULL);\n";
+    "INSERT INTO b2a_t.longval VALUES (7, repeat('é', 150000), decode(repeat('ab', 150000), 'hex')), (8, NULL, NULL);\n"
+    "CREATE TABLE b2a_t.ckey (v int, a int, b varchar(10), PRIMARY KEY (a, b));\n"
+    "INSERT INTO b2a_t.ckey SELECT g, g % 7, 'b' || g FROM generate_series(1, 2500) g;\n";
 
 static const char my_fixture[] =
     "DROP DATABASE IF EXISTS b2a_t;\n"
@@ -243,7 +245,9 @@ static const char my_fixture[] =
     "INSERT INTO b2a_t.tkey SELECT CONCAT('k', LPAD(seq, 4, '0')), seq FROM seq_1_to_500;\n"
     "CREATE TABLE b2a_t.longval (id int PRIMARY KEY, t mediumtext, b mediumblob);\n"
     "INSERT INTO b2a_t.longval SELECT seq, REPEAT('é', seq * 700), UNHEX(REPEAT('ab', seq * 1500)) FROM seq_0_to_6;\n"
-    "INSERT INTO b2a_t.longval VALUES (7, REPEAT('é', 150000), UNHEX(REPEAT('ab', 150000))), (8, NULL, NULL);\n";
+    "INSERT INTO b2a_t.longval VALUES (7, REPEAT('é', 150000), UNHEX(REPEAT('ab', 150000))), (8, NULL, NULL);\n"
+    "CREATE TABLE b2a_t.ckey (v int, a int, b varchar(10), PRIMARY KEY (a, b));\n"
+    "INSERT INTO b2a_t.ckey SELECT seq, seq % 7, CONCAT('b', seq) FROM seq_1_to_2500;\n";
 
 /* ---- test state ---- */
 typedef struct fx {
@@ -450,7 +454,7 @@ static void test_introspect_postgres(void **state)
     assert_int_equal(table("big")->def.row_count, 10000);
     assert_int_equal(table("narrow")->def.row_count, 1000);
     assert_int_equal(table("tkey")->def.row_count, 500);
-    assert_int_equal(F.ntabs, 10);
+    assert_int_equal(F.ntabs, 11);
 }
 
 static void test_introspect_mariadb(void **state)
@@ -500,7 +504,7 @@ static void test_introspect_mariadb(void **state)
     assert_string_equal(t->pk[0], "k`ey");
     assert_int_equal(t->def.row_count, 2);
     assert_int_equal(table("big")->def.row_count, 10000);
-    assert_int_equal(F.ntabs, 7);
+    assert_int_equal(F.ntabs, 8);
 }
 
 /* ---- export ---- */
@@ -606,6 +610,54 @@ static void test_export_long(void **state)
     assert_true(memcmp(s.buf, e.buf, e.len) == 0);
     free(s.buf);
     free(e.buf);
+}
+
+/* Every row exactly once with small keyset pages (MariaDB pages; PostgreSQL
+ * streams and must ignore the setting): page sizes equal to, below and
+ * above the 256-row rowset, single and composite keys, wide columns. */
+static void check_paged(const char *name, size_t nrows, size_t page)
+{
+    const b2a_odbc_table *t = table(name);
+    text_sink s;
+    sink_init(&s, &t->def);
+    s.seen = calloc(nrows + 1, 1);
+    s.nseen = nrows + 1;
+    b2a__odbc_set_page_rows(page);
+    b2a_err err = {0};
+    b2a_cursor *cur;
+    if (b2a__odbc_cursor_open(F.c, F.v, &t->def, NULL, &cur, &err))
+        fail_msg("open %s: %s", name, err.msg);
+    int eof = 0;
+    while (!eof) {
+        size_t n;
+        if (b2a__odbc_cursor_next(cur, &s.base, 777, &n, &eof, &err))
+            fail_msg("next %s: %s", name, err.msg);
+    }
+    assert_int_equal(s.rows, nrows);
+    assert_int_equal(s.bad_keys, 0);
+    for (size_t i = 1; i <= nrows; i++)
+        if (s.seen[i] != 1)
+            fail_msg("%s: key %zu seen %d times (page %zu)", name, i, s.seen[i], page);
+    uint64_t queries = b2a__odbc_cursor_queries(cur);
+    if (F.v == B2A_ODBC_MYSQL)
+        assert_int_equal(queries, nrows / page + 1);
+    else
+        assert_int_equal(queries, 1);
+    b2a__odbc_cursor_close(cur);
+    b2a__odbc_set_page_rows(0);
+    free(s.seen);
+    free(s.buf);
+}
+
+static void test_export_paged(void **state)
+{
+    (void)state;
+    check_paged("narrow", 1000, 256);
+    check_paged("narrow", 1000, 300);
+    check_paged("narrow", 1000, 999);
+    check_paged("big", 10000, 1000);   /* text column: one row per fetch on MariaDB */
+    check_paged("ckey", 2500, 256);
+    check_paged("ckey", 2500, 100);
 }
 
 static void export_ranges(const b2a_odbc_table *t, const char *key, int n, size_t expect_ranges, text_sink *s)
@@ -754,6 +806,7 @@ int main(void)
         cmocka_unit_test(test_export_postgres),
         cmocka_unit_test(test_export_chunks),
         cmocka_unit_test(test_export_long),
+        cmocka_unit_test(test_export_paged),
         cmocka_unit_test(test_keyrange),
         cmocka_unit_test(test_sink_error),
         cmocka_unit_test(test_bad_sql),
@@ -764,6 +817,7 @@ int main(void)
         cmocka_unit_test(test_export_mariadb),
         cmocka_unit_test(test_export_chunks),
         cmocka_unit_test(test_export_long),
+        cmocka_unit_test(test_export_paged),
         cmocka_unit_test(test_keyrange),
         cmocka_unit_test(test_sink_error),
         cmocka_unit_test(test_bad_sql),
