@@ -61,6 +61,17 @@ int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *er
         free(b);
         return rc;
     }
+    const b2a_bak_header *h = b2a__bak_pages_header(b->ps);
+    if (h && (h->backup_type == B2A_BAK_TYPE_LOG || h->backup_type == B2A_BAK_TYPE_DIFFERENTIAL)) {
+        b2a__bak_pages_close(b->ps);
+        free(b);
+        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                            h->backup_type == B2A_BAK_TYPE_LOG
+                                ? "%s is a transaction log backup: it holds log records, not tables"
+                                : "%s is a differential backup: it holds only changed extents and must be "
+                                  "laid over its full backup, which this reader does not do yet",
+                            paths[0]);
+    }
     const char *base = strrchr(paths[0], '/');
     if (!(b->name = b2a__strdup(base ? base + 1 : paths[0]))) {
         b2a__bak_pages_close(b->ps);

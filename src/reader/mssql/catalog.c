@@ -259,10 +259,15 @@ static int read_boot(loader *L, b2a_mcatalog *cat, b2a_pgid *sysalloc, b2a_err *
         return rc;
     const uint8_t *r;
     size_t maxlen;
-    if (b2a__page_type(pg) != B2A_PG_BOOT || b2a__page_record(pg, 0, &r, &maxlen) != 0 ||
-        r != pg + B2A_PG_HDR || maxlen < 4 + 518)
+    if (b2a__page_type(pg) != B2A_PG_BOOT)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                            "page (1:9) is not a valid boot page (type %u)", b2a__page_type(pg));
+                            "page (1:9) is not a boot page (type %u)", b2a__page_type(pg));
+    /* A clear header over an unreadable body is what TDE looks like. */
+    if (b2a__page_record(pg, 0, &r, &maxlen) != 0 || r != pg + B2A_PG_HDR || maxlen < 4 + 518 ||
+        (r[0] & 0x0E) != 0 || b2a__rd16(r + 2) < 4 + 518)
+        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                            "the boot page (1:9) has a valid header but an unreadable body: the database "
+                            "is probably encrypted with TDE, which this reader cannot decrypt");
     cat->dbi_version = b2a__rd16(r + 4);
     cat->create_version = b2a__rd16(r + 6);
     /* name nchar(128) at fixed +48, padded with 0x20 bytes (U+2020). */
