@@ -269,6 +269,9 @@ static int detect_text(const unsigned char *buf, size_t len, b2a_detected *out)
     /* A cluster dump embeds per-database "PostgreSQL database dump" headers: test it first. */
     if (find_in(buf, len, 4096, "-- PostgreSQL database cluster dump")) {
         set_found(out, B2A_VENDOR_POSTGRESQL, B2A_FMT_PG_DUMPALL);
+        /* pg_dumpall runs pg_dump of its own version for each database */
+        text_version(buf, len, "-- Dumped by pg_dump version ", out->version,
+                     sizeof(out->version));
         return 1;
     }
     if (find_in(buf, len, 4096, "-- PostgreSQL database dump")) {

@@ -39,7 +39,7 @@ typedef struct b2a_detected {
     uint64_t size;       /* bytes on disk (a directory: sum of its regular files) */
     char version[64];    /* what the head tells cheaply, "" if nothing: archive version
                             "1.14.0" (pg custom/tar/directory), pg_dump version "17.0"
-                            (pg plain), server version "8.0.36" (mysqldump header),
+                            (pg plain, pg_dumpall when in the first 16 KiB), server version "8.0.36" (mysqldump header),
                             "V12.01.00" (exp), DB version "12.01.00.02.00" (Data Pump) */
 } b2a_detected;
 

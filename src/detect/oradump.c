@@ -128,3 +128,120 @@ int b2a__oradump_read_header(const char *path, b2a_oradump_info *out, b2a_err *e
     parse_datapump(buf, (size_t)n, out);
     return B2A_OK;
 }
+
+static int add_table(b2a_oradump_tables *t, const char *schema, const char *name, size_t nlen)
+{
+    char *full = NULL;
+    if (asprintf(&full, "%s%s%.*s", schema, *schema ? "." : "", (int)nlen, name) < 0)
+        return B2A_ENOMEM;
+    t->n_segments++;
+    if (t->n_tables && strcmp(t->tables[t->n_tables - 1], full) == 0) {
+        free(full); /* another partition of the same table */
+        return B2A_OK;
+    }
+    if (t->n_tables % 64 == 0) {
+        char **v = realloc(t->tables, (t->n_tables + 64) * sizeof(char *));
+        if (!v) {
+            free(full);
+            return B2A_ENOMEM;
+        }
+        t->tables = v;
+    }
+    t->tables[t->n_tables++] = full;
+    return B2A_OK;
+}
+
+/* Statements start at a line start; rows are binary but a false
+ * `INSERT INTO "` at a line start inside them is not plausible. */
+static int scan_line(b2a_oradump_tables *t, char *schema, size_t schema_len, const char *p,
+                     size_t avail)
+{
+    static const char ins[] = "INSERT INTO \"", con[] = "CONNECT ";
+    if (avail > sizeof(ins) - 1 && memcmp(p, ins, sizeof(ins) - 1) == 0) {
+        const char *name = p + sizeof(ins) - 1;
+        const char *q = memchr(name, '"', avail - (sizeof(ins) - 1));
+        if (q && q > name && q - name <= 128)
+            return add_table(t, schema, name, (size_t)(q - name));
+    } else if (avail > sizeof(con) - 1 && memcmp(p, con, sizeof(con) - 1) == 0) {
+        const char *name = p + sizeof(con) - 1;
+        const char *q = memchr(name, '\n', avail - (sizeof(con) - 1));
+        if (q && q > name && (size_t)(q - name) < schema_len) {
+            memcpy(schema, name, (size_t)(q - name));
+            schema[q - name] = '\0';
+        }
+    }
+    return B2A_OK;
+}
+
+int b2a__oradump_exp_tables(const char *path, const b2a_oradump_info *hdr, uint64_t max_bytes,
+                            b2a_oradump_tables *out, b2a_err *err)
+{
+    enum { CHUNK = 1 << 20, KEEP = 512 };
+    memset(out, 0, sizeof(*out));
+    if (hdr->datapump)
+        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                            "%s: Data Pump files keep their DDL compressed; no table list", path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot open: %s", path,
+                            strerror(errno));
+    char *buf = malloc(CHUNK + KEEP);
+    if (!buf) {
+        close(fd);
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: out of memory", path);
+    }
+    char schema[130];
+    snprintf(schema, sizeof(schema), "%s", hdr->user);
+    size_t have = 0;
+    uint64_t total = 0;
+    int rc = B2A_OK, at_end = 0, capped = 0;
+    while (rc == B2A_OK && !at_end) {
+        ssize_t r = read(fd, buf + have, CHUNK);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: read error: %s", path,
+                              strerror(errno));
+            break;
+        }
+        total += (uint64_t)r;
+        capped = max_bytes && total >= max_bytes && r > 0;
+        at_end = r == 0 || capped;
+        size_t len = have + (size_t)r, i = 0;
+        for (;;) {
+            const char *nl = memchr(buf + i, '\n', len - i);
+            if (!nl) {
+                i = len;
+                break;
+            }
+            size_t start = (size_t)(nl - buf) + 1;
+            if (!at_end && len - start < KEEP) {
+                i = (size_t)(nl - buf); /* finish this line with the next chunk */
+                break;
+            }
+            if (scan_line(out, schema, sizeof(schema), buf + start, len - start) != B2A_OK) {
+                rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: out of memory", path);
+                break;
+            }
+            i = start;
+        }
+        have = len - i;
+        memmove(buf, buf + i, have);
+    }
+    out->complete = rc == B2A_OK && !capped;
+    free(buf);
+    close(fd);
+    if (rc != B2A_OK)
+        b2a__oradump_tables_free(out);
+    return rc;
+}
+
+void b2a__oradump_tables_free(b2a_oradump_tables *t)
+{
+    if (!t)
+        return;
+    for (uint32_t i = 0; i < t->n_tables; i++)
+        free(t->tables[i]);
+    free(t->tables);
+    memset(t, 0, sizeof(*t));
+}

@@ -27,6 +27,23 @@ typedef struct b2a_oradump_info {
 
 int b2a__oradump_read_header(const char *path, b2a_oradump_info *out, b2a_err *err);
 
+/* Tables of a classic exp file, from its plain-text statements: one entry
+ * per `INSERT INTO "T"` (the statement before each table's rows), owner from
+ * the last `CONNECT` line or the exporting user. Partitions of a table come
+ * one after another and count as data segments of one table. At most
+ * max_bytes are scanned (0 = all); *complete says whether the scan reached
+ * the end. Free with b2a__oradump_tables_free. */
+typedef struct b2a_oradump_tables {
+    uint32_t n_tables;
+    char **tables;            /* "ALPHA.ADDRESSES" */
+    uint32_t n_segments;      /* INSERT statements: tables plus extra partitions */
+    int complete;
+} b2a_oradump_tables;
+
+int b2a__oradump_exp_tables(const char *path, const b2a_oradump_info *hdr, uint64_t max_bytes,
+                            b2a_oradump_tables *out, b2a_err *err);
+void b2a__oradump_tables_free(b2a_oradump_tables *t);
+
 /* Oracle NLS character set name for an id seen in dump headers, NULL if not in our table. */
 const char *b2a__oradump_charset_name(int id);
 

@@ -22,7 +22,7 @@ static const struct {
     {"postgresql/chinook_pg15_custom_uncompressed.dump", "postgresql", B2A_FMT_PG_CUSTOM, "pg_dump custom", "1.14.0"},
     {"postgresql/chinook_pg15_directory", "postgresql", B2A_FMT_PG_DIRECTORY, "pg_dump directory", "1.14.0"},
     {"postgresql/chinook_pg15_tar.tar", "postgresql", B2A_FMT_PG_TAR, "pg_dump tar", "1.14.0"},
-    {"postgresql/dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar", "postgresql", B2A_FMT_PG_DUMPALL, "pg_dumpall plain text", ""},
+    {"postgresql/dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar", "postgresql", B2A_FMT_PG_DUMPALL, "pg_dumpall plain text", "13.3"},
     {"postgresql/dvdrental_pg11_tar-format.tar", "postgresql", B2A_FMT_PG_TAR, "pg_dump tar", "1.13.0"},
     {"postgresql/northwind_pg10_custom-format.backup", "postgresql", B2A_FMT_PG_CUSTOM, "pg_dump custom", "1.13.0"},
     {"postgresql/pagila_pg9.4_custom-format.backup", "postgresql", B2A_FMT_PG_CUSTOM, "pg_dump custom", "1.12.0"},
@@ -308,6 +308,87 @@ static void oracle_headers(void **state)
     assert_string_equal(err.msg, want);
 }
 
+static void oracle_exp_tables(void **state)
+{
+    (void)state;
+    b2a_oradump_info o;
+    b2a_oradump_tables t;
+    b2a_err err;
+    const char *p = th_sample("oracle/alphaoffice_expdat.dmp");
+    assert_int_equal(b2a__oradump_read_header(p, &o, &err), 0);
+    assert_int_equal(b2a__oradump_exp_tables(p, &o, 0, &t, &err), 0);
+    assert_int_equal(t.n_tables, 19);
+    assert_int_equal(t.n_segments, 19);
+    assert_int_equal(t.complete, 1);
+    assert_string_equal(t.tables[0], "ALPHA.ADDRESSES");
+    assert_string_equal(t.tables[18], "ALPHA.SALES_ORDER_LINE_ITEM");
+    b2a__oradump_tables_free(&t);
+
+    /* SYSTEM export: owners come from CONNECT lines; partitions are segments */
+    p = th_sample("oracle/rjschof_legacy.dmp");
+    assert_int_equal(b2a__oradump_read_header(p, &o, &err), 0);
+    assert_string_equal(o.user, "SYSTEM");
+    assert_int_equal(b2a__oradump_exp_tables(p, &o, 0, &t, &err), 0);
+    assert_int_equal(t.n_tables, 27);
+    assert_int_equal(t.n_segments, 47);
+    assert_string_equal(t.tables[0], "HRDATA.DEPARTMENTS");
+    assert_string_equal(t.tables[26], "AUDITLOG.CHANGE_LOG");
+    b2a__oradump_tables_free(&t);
+
+    p = th_sample("oracle/freetic_car.dmp");
+    assert_int_equal(b2a__oradump_read_header(p, &o, &err), 0);
+    assert_int_equal(b2a__oradump_exp_tables(p, &o, 0, &t, &err), 0);
+    assert_int_equal(t.n_tables, 24);
+    b2a__oradump_tables_free(&t);
+
+    p = th_sample("oracle/jliverse_datapump_scott.dmp");
+    assert_int_equal(b2a__oradump_read_header(p, &o, &err), 0);
+    assert_int_equal(b2a__oradump_exp_tables(p, &o, 0, &t, &err), B2A_EUNSUPPORTED);
+}
+
+/* Statements every 97 bytes across 3 MB: every read-chunk boundary case. */
+static void oracle_exp_tables_chunk_edges(void **state)
+{
+    (void)state;
+    static const char hdr[] = "\x03\x00\x01" "EXPORT:V12.01.00\nDSCOTT\nRUSERS\n8192\n0\n72\n0\n"
+                              "\x00\x01\x00\xb2\x07\xd0\x00\x01\n";
+    size_t n = 30000, cap = sizeof(hdr) + n * 97 + 64;
+    char *b = malloc(cap);
+    assert_non_null(b);
+    memcpy(b, hdr, sizeof(hdr) - 1);
+    size_t len = sizeof(hdr) - 1;
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(b + len, cap - len, "INSERT INTO \"T%05zu\" (\"A\") VALUES (:1)\n", i);
+        len += (size_t)w;
+        while (len % 97 != 0) {
+            b[len] = (char)(0x80 | (len & 0x3f)); /* binary row bytes, no newline */
+            len++;
+        }
+        b[len - 1] = '\n';
+    }
+    const char *p = th_tmp_path("many.dmp");
+    th_write(p, b, len);
+    free(b);
+    b2a_oradump_info o;
+    b2a_oradump_tables t;
+    b2a_err err;
+    assert_int_equal(b2a__oradump_read_header(p, &o, &err), 0);
+    assert_int_equal(b2a__oradump_exp_tables(p, &o, 0, &t, &err), 0);
+    assert_int_equal(t.n_tables, n);
+    assert_int_equal(t.complete, 1);
+    for (size_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof(want), "SCOTT.T%05zu", i);
+        assert_string_equal(t.tables[i], want);
+    }
+    b2a__oradump_tables_free(&t);
+    /* a capped scan says it is incomplete */
+    assert_int_equal(b2a__oradump_exp_tables(p, &o, 1 << 20, &t, &err), 0);
+    assert_int_equal(t.complete, 0);
+    assert_true(t.n_tables > 10000 && t.n_tables < n);
+    b2a__oradump_tables_free(&t);
+}
+
 int main(void)
 {
     th_require_samples();
@@ -322,6 +403,8 @@ int main(void)
         cmocka_unit_test(foreign_tar_and_directories),
         cmocka_unit_test(text_headers_from_buffers),
         cmocka_unit_test(oracle_headers),
+        cmocka_unit_test(oracle_exp_tables),
+        cmocka_unit_test(oracle_exp_tables_chunk_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

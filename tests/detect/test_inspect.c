@@ -119,6 +119,11 @@ static void several_vendors_in_one_call(void **state)
     assert_string_equal(str_at(ora, "contents", "user", NULL), "ALPHA");
     assert_string_equal(str_at(ora, "contents", "charset", NULL), "WE8MSWIN1252");
     assert_string_equal(str_at(ora, "contents", "client_charset", NULL), "US7ASCII");
+    t = get(ora, "contents", "tables", NULL);
+    assert_int_equal(t->u.array.len, 19);
+    assert_string_equal(YAJL_GET_STRING(t->u.array.values[0]), "ALPHA.ADDRESSES");
+    assert_int_equal(int_at(ora, "contents", "data_segments", NULL), 19);
+    assert_true(YAJL_IS_TRUE(get(ora, "contents", "tables_complete", NULL)));
 
     yajl_val dp = input(doc, 2);
     assert_string_equal(str_at(dp, "format_id", NULL, NULL), "oracle_datapump");
