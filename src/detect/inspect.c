@@ -15,8 +15,8 @@
 #include "detect/pgdump.h"
 #include "detect/pgplain.h"
 
-/* Bytes of a classic exp file scanned for its table list. */
-#define EXP_SCAN_MAX (512ull * 1024 * 1024)
+/* Bytes of an Oracle dump scanned for its table list. */
+#define ORA_SCAN_MAX (512ull * 1024 * 1024)
 
 /* yajl does not check UTF-8 unless told, and names in backups may be in any
  * charset: replace bytes that are not valid UTF-8 with '?' so the document stays JSON. */
@@ -240,17 +240,20 @@ static int inspect_oracle(yajl_gen g, const char *path, b2a_err *err)
         cs = b2a__oradump_charset_name(oi.nchar_charset_id);
         gen_str(g, "nchar_charset", cs);
         gen_int(g, "record_length", oi.record_length);
-        /* The statements are plain text between binary rows: one pass lists
-         * the tables. Capped so inspect stays quick on huge dumps. */
-        b2a_oradump_tables t;
-        rc = b2a__oradump_exp_tables(path, &oi, EXP_SCAN_MAX, &t, err);
-        if (rc)
-            return rc;
-        gen_strv(g, "tables", t.tables, t.n_tables);
-        gen_int(g, "data_segments", t.n_segments);
-        gen_bool(g, "tables_complete", t.complete);
-        b2a__oradump_tables_free(&t);
     }
+    /* exp statements are plain text between binary rows, and Data Pump data
+     * segments start with readable XML: one pass lists the tables. Capped so
+     * inspect stays quick on huge dumps. */
+    b2a_oradump_tables t;
+    rc = b2a__oradump_tables(path, &oi, ORA_SCAN_MAX, &t, err);
+    if (rc)
+        return rc;
+    gen_strv(g, "tables", t.tables, t.n_tables);
+    gen_int(g, "data_segments", t.n_segments);
+    if (oi.datapump)
+        gen_int(g, "system_segments", t.n_system);
+    gen_bool(g, "tables_complete", t.complete);
+    b2a__oradump_tables_free(&t);
     yajl_gen_map_close(g);
     return B2A_OK;
 }

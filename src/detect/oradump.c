@@ -129,16 +129,19 @@ int b2a__oradump_read_header(const char *path, b2a_oradump_info *out, b2a_err *e
     return B2A_OK;
 }
 
-static int add_table(b2a_oradump_tables *t, const char *schema, const char *name, size_t nlen)
+static int add_table(b2a_oradump_tables *t, const char *schema, const char *name, size_t nlen,
+                     int any_earlier)
 {
     char *full = NULL;
     if (asprintf(&full, "%s%s%.*s", schema, *schema ? "." : "", (int)nlen, name) < 0)
         return B2A_ENOMEM;
     t->n_segments++;
-    if (t->n_tables && strcmp(t->tables[t->n_tables - 1], full) == 0) {
-        free(full); /* another partition of the same table */
-        return B2A_OK;
-    }
+    /* another partition of the same table: exp writes them one after another */
+    for (uint32_t i = t->n_tables; i > 0 && (any_earlier || i == t->n_tables); i--)
+        if (strcmp(t->tables[i - 1], full) == 0) {
+            free(full);
+            return B2A_OK;
+        }
     if (t->n_tables % 64 == 0) {
         char **v = realloc(t->tables, (t->n_tables + 64) * sizeof(char *));
         if (!v) {
@@ -161,7 +164,7 @@ static int scan_line(b2a_oradump_tables *t, char *schema, size_t schema_len, con
         const char *name = p + sizeof(ins) - 1;
         const char *q = memchr(name, '"', avail - (sizeof(ins) - 1));
         if (q && q > name && q - name <= 128)
-            return add_table(t, schema, name, (size_t)(q - name));
+            return add_table(t, schema, name, (size_t)(q - name), 0);
     } else if (avail > sizeof(con) - 1 && memcmp(p, con, sizeof(con) - 1) == 0) {
         const char *name = p + sizeof(con) - 1;
         const char *q = memchr(name, '\n', avail - (sizeof(con) - 1));
@@ -173,14 +176,11 @@ static int scan_line(b2a_oradump_tables *t, char *schema, size_t schema_len, con
     return B2A_OK;
 }
 
-int b2a__oradump_exp_tables(const char *path, const b2a_oradump_info *hdr, uint64_t max_bytes,
+static int exp_tables(const char *path, const b2a_oradump_info *hdr, uint64_t max_bytes,
                             b2a_oradump_tables *out, b2a_err *err)
 {
     enum { CHUNK = 1 << 20, KEEP = 512 };
     memset(out, 0, sizeof(*out));
-    if (hdr->datapump)
-        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
-                            "%s: Data Pump files keep their DDL compressed; no table list", path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot open: %s", path,
@@ -231,6 +231,109 @@ int b2a__oradump_exp_tables(const char *path, const b2a_oradump_info *hdr, uint6
     out->complete = rc == B2A_OK && !capped;
     free(buf);
     close(fd);
+    if (rc != B2A_OK)
+        b2a__oradump_tables_free(out);
+    return rc;
+}
+
+/* Text between <tag> and </tag> inside [p, end), or NULL. */
+static const char *xml_text(const char *p, const char *end, const char *tag, size_t *len)
+{
+    char open[40], close[40];
+    snprintf(open, sizeof(open), "<%s>", tag);
+    snprintf(close, sizeof(close), "</%s>", tag);
+    const char *a = memmem(p, (size_t)(end - p), open, strlen(open));
+    if (!a)
+        return NULL;
+    a += strlen(open);
+    const char *b = memmem(a, (size_t)(end - a), close, strlen(close));
+    if (!b || b - a > 128)
+        return NULL;
+    *len = (size_t)(b - a);
+    return a;
+}
+
+/* SYS and SYSTEM own the job's master table and exported statistics, not user data. */
+static int datapump_segment(b2a_oradump_tables *t, const char *p, const char *end)
+{
+    size_t olen, nlen;
+    const char *owner = xml_text(p, end, "OWNER_NAME", &olen);
+    const char *name = owner ? xml_text(owner + olen, end, "NAME", &nlen) : NULL;
+    if (!name)
+        return B2A_OK;
+    char own[130];
+    snprintf(own, sizeof(own), "%.*s", (int)olen, owner);
+    if (strcmp(own, "SYS") == 0 || strcmp(own, "SYSTEM") == 0) {
+        t->n_system++;
+        return B2A_OK;
+    }
+    return add_table(t, own, name, nlen, 1);
+}
+
+static int datapump_tables(const char *path, uint64_t max_bytes, b2a_oradump_tables *out,
+                           b2a_err *err)
+{
+    enum { CHUNK = 1 << 20, KEEP = 8192 };
+    static const char mark[] = "<STRMTABLE_T>";
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot open: %s", path,
+                            strerror(errno));
+    char *buf = malloc(CHUNK + KEEP);
+    if (!buf) {
+        close(fd);
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: out of memory", path);
+    }
+    size_t have = 0;
+    uint64_t total = 0;
+    int rc = B2A_OK, at_end = 0, capped = 0;
+    while (rc == B2A_OK && !at_end) {
+        ssize_t r = read(fd, buf + have, CHUNK);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: read error: %s", path,
+                              strerror(errno));
+            break;
+        }
+        total += (uint64_t)r;
+        capped = max_bytes && total >= max_bytes && r > 0;
+        at_end = r == 0 || capped;
+        size_t len = have + (size_t)r, i = 0;
+        for (;;) {
+            const char *m = memmem(buf + i, len - i, mark, sizeof(mark) - 1);
+            if (!m) {
+                /* keep a tail that may hold the start of a marker */
+                i = len > sizeof(mark) ? len - sizeof(mark) : 0;
+                break;
+            }
+            size_t at = (size_t)(m - buf);
+            if (!at_end && len - at < KEEP) {
+                i = at; /* the segment's XML continues in the next chunk */
+                break;
+            }
+            size_t span = len - at < KEEP ? len - at : KEEP;
+            if (datapump_segment(out, m, m + span) != B2A_OK) {
+                rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: out of memory", path);
+                break;
+            }
+            i = at + sizeof(mark) - 1;
+        }
+        have = len - i;
+        memmove(buf, buf + i, have);
+    }
+    out->complete = rc == B2A_OK && !capped;
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+int b2a__oradump_tables(const char *path, const b2a_oradump_info *hdr, uint64_t max_bytes,
+                        b2a_oradump_tables *out, b2a_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    int rc = hdr->datapump ? datapump_tables(path, max_bytes, out, err)
+                           : exp_tables(path, hdr, max_bytes, out, err);
     if (rc != B2A_OK)
         b2a__oradump_tables_free(out);
     return rc;

@@ -27,20 +27,26 @@ typedef struct b2a_oradump_info {
 
 int b2a__oradump_read_header(const char *path, b2a_oradump_info *out, b2a_err *err);
 
-/* Tables of a classic exp file, from its plain-text statements: one entry
- * per `INSERT INTO "T"` (the statement before each table's rows), owner from
- * the last `CONNECT` line or the exporting user. Partitions of a table come
- * one after another and count as data segments of one table. At most
- * max_bytes are scanned (0 = all); *complete says whether the scan reached
- * the end. Free with b2a__oradump_tables_free. */
+/* Tables of a dump file, found without a database.
+ * Classic exp: from its plain-text statements, one entry per
+ * `INSERT INTO "T"` (the statement before each table's rows), owner from the
+ * last `CONNECT` line or the exporting user.
+ * Data Pump: from the STRMTABLE_T XML that starts each uncompressed data
+ * segment (its first OWNER_NAME/NAME); SYS segments (the job's master table,
+ * exported statistics) are counted apart. Segments written with
+ * COMPRESSION=ALL or ENCRYPTION show no XML and are not found.
+ * Partitions count as data segments of one table. At most max_bytes are
+ * scanned (0 = all); complete says whether the scan reached the end. Free
+ * with b2a__oradump_tables_free. */
 typedef struct b2a_oradump_tables {
     uint32_t n_tables;
     char **tables;            /* "ALPHA.ADDRESSES" */
-    uint32_t n_segments;      /* INSERT statements: tables plus extra partitions */
+    uint32_t n_segments;      /* data segments: tables plus extra partitions */
+    uint32_t n_system;        /* Data Pump segments owned by SYS, not listed */
     int complete;
 } b2a_oradump_tables;
 
-int b2a__oradump_exp_tables(const char *path, const b2a_oradump_info *hdr, uint64_t max_bytes,
+int b2a__oradump_tables(const char *path, const b2a_oradump_info *hdr, uint64_t max_bytes,
                             b2a_oradump_tables *out, b2a_err *err);
 void b2a__oradump_tables_free(b2a_oradump_tables *t);
 

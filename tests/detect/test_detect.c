@@ -316,7 +316,7 @@ static void oracle_exp_tables(void **state)
     b2a_err err;
     const char *p = th_sample("oracle/alphaoffice_expdat.dmp");
     assert_int_equal(b2a__oradump_read_header(p, &o, &err), 0);
-    assert_int_equal(b2a__oradump_exp_tables(p, &o, 0, &t, &err), 0);
+    assert_int_equal(b2a__oradump_tables(p, &o, 0, &t, &err), 0);
     assert_int_equal(t.n_tables, 19);
     assert_int_equal(t.n_segments, 19);
     assert_int_equal(t.complete, 1);
@@ -328,7 +328,7 @@ static void oracle_exp_tables(void **state)
     p = th_sample("oracle/rjschof_legacy.dmp");
     assert_int_equal(b2a__oradump_read_header(p, &o, &err), 0);
     assert_string_equal(o.user, "SYSTEM");
-    assert_int_equal(b2a__oradump_exp_tables(p, &o, 0, &t, &err), 0);
+    assert_int_equal(b2a__oradump_tables(p, &o, 0, &t, &err), 0);
     assert_int_equal(t.n_tables, 27);
     assert_int_equal(t.n_segments, 47);
     assert_string_equal(t.tables[0], "HRDATA.DEPARTMENTS");
@@ -337,13 +337,21 @@ static void oracle_exp_tables(void **state)
 
     p = th_sample("oracle/freetic_car.dmp");
     assert_int_equal(b2a__oradump_read_header(p, &o, &err), 0);
-    assert_int_equal(b2a__oradump_exp_tables(p, &o, 0, &t, &err), 0);
+    assert_int_equal(b2a__oradump_tables(p, &o, 0, &t, &err), 0);
     assert_int_equal(t.n_tables, 24);
     b2a__oradump_tables_free(&t);
 
+    /* Data Pump: from the XML of the data segments */
     p = th_sample("oracle/jliverse_datapump_scott.dmp");
     assert_int_equal(b2a__oradump_read_header(p, &o, &err), 0);
-    assert_int_equal(b2a__oradump_exp_tables(p, &o, 0, &t, &err), B2A_EUNSUPPORTED);
+    assert_int_equal(b2a__oradump_tables(p, &o, 0, &t, &err), 0);
+    assert_int_equal(t.n_tables, 3); /* BONUS has 0 rows and no segment */
+    assert_string_equal(t.tables[0], "SCOTT.DEPT");
+    assert_string_equal(t.tables[1], "SCOTT.EMP");
+    assert_string_equal(t.tables[2], "SCOTT.SALGRADE");
+    assert_int_equal(t.n_segments, 3);
+    assert_int_equal(t.n_system, 2); /* SYS.IMPDP_STATS and the master table */
+    b2a__oradump_tables_free(&t);
 }
 
 /* Statements every 97 bytes across 3 MB: every read-chunk boundary case. */
@@ -373,7 +381,7 @@ static void oracle_exp_tables_chunk_edges(void **state)
     b2a_oradump_tables t;
     b2a_err err;
     assert_int_equal(b2a__oradump_read_header(p, &o, &err), 0);
-    assert_int_equal(b2a__oradump_exp_tables(p, &o, 0, &t, &err), 0);
+    assert_int_equal(b2a__oradump_tables(p, &o, 0, &t, &err), 0);
     assert_int_equal(t.n_tables, n);
     assert_int_equal(t.complete, 1);
     for (size_t i = 0; i < n; i++) {
@@ -383,7 +391,7 @@ static void oracle_exp_tables_chunk_edges(void **state)
     }
     b2a__oradump_tables_free(&t);
     /* a capped scan says it is incomplete */
-    assert_int_equal(b2a__oradump_exp_tables(p, &o, 1 << 20, &t, &err), 0);
+    assert_int_equal(b2a__oradump_tables(p, &o, 1 << 20, &t, &err), 0);
     assert_int_equal(t.complete, 0);
     assert_true(t.n_tables > 10000 && t.n_tables < n);
     b2a__oradump_tables_free(&t);

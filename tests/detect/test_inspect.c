@@ -130,6 +130,10 @@ static void several_vendors_in_one_call(void **state)
     assert_string_equal(str_at(dp, "versions", "database", NULL), "12.01.00.02.00");
     assert_string_equal(str_at(dp, "versions", "file_version", NULL), "0x0401");
     assert_string_equal(str_at(dp, "contents", "job_name", NULL), "\"SYS\".\"SYS_EXPORT_SCHEMA_01\"");
+    t = get(dp, "contents", "tables", NULL);
+    assert_int_equal(t->u.array.len, 3);
+    assert_string_equal(YAJL_GET_STRING(t->u.array.values[1]), "SCOTT.EMP");
+    assert_int_equal(int_at(dp, "contents", "system_segments", NULL), 2);
 
     yajl_val ms = input(doc, 3);
     assert_string_equal(str_at(ms, "vendor", NULL, NULL), "sqlserver");
