@@ -169,6 +169,37 @@ static void test_types(void **state)
     EXPECT(&t, B(0xC7, 0xE1), B2A_V_STRING, 0, "\xD8\xA7\xD9\x84"); /* ال */
     t.xtype = B2A_MT_NVARCHAR; /* a surrogate pair and a lone surrogate */
     EXPECT(&t, B(0x3D, 0xD8, 0x00, 0xDE, 0x00, 0xD8, 'a', 0), B2A_V_STRING, 0, "\xF0\x9F\x98\x80\xEF\xBF\xBD" "a");
+    /* sql_variant: [base type][version 1][properties][value], as text. */
+    t.xtype = B2A_MT_SQL_VARIANT;
+    EXPECT(&t, B(B2A_MT_INT, 1, 0x2A, 0, 0, 0), B2A_V_STRING, 0, "42");
+    EXPECT(&t, B(B2A_MT_DECIMAL, 1, 5, 2, 0, 0x39, 0x30, 0, 0), B2A_V_STRING, 0, "-123.45");
+    EXPECT(&t, B(B2A_MT_MONEY, 1, 0x10, 0x27, 0, 0, 0, 0, 0, 0), B2A_V_STRING, 0, "1.0000");
+    EXPECT(&t, B(B2A_MT_DATETIME, 1, 0x2C, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00), B2A_V_STRING, 0,
+           "1900-01-02 00:00:01.000");
+    EXPECT(&t, B(B2A_MT_DATE, 1, 0x3A, 0xF9, 0x0A), B2A_V_STRING, 0, "1970-01-01");
+    /* datetimeoffset(0): UTC 1970-01-01 00:00:00 shown at +01:30 */
+    EXPECT(&t, B(B2A_MT_DATETIMEOFFSET, 1, 0, 0, 0, 0, 0x3A, 0xF9, 0x0A, 90, 0), B2A_V_STRING, 0,
+           "1970-01-01 01:30:00 +01:30");
+    EXPECT(&t, B(B2A_MT_NVARCHAR, 1, 0x09, 0x04, 0xD0, 0x00, 0x34, 0x00, 'h', 0, 'i', 0), B2A_V_STRING, 0, "hi");
+    EXPECT(&t, B(B2A_MT_VARCHAR, 1, 0x09, 0x04, 0xD0, 0x00, 0x34, 0x00, 'M', 0x81), B2A_V_STRING, 0, "M\xC2\x81");
+    EXPECT(&t, B(B2A_MT_VARBINARY, 1, 8, 0, 0xDE, 0xAD), B2A_V_STRING, 0, "0xDEAD");
+    {
+        /* Truncated variants are refused. */
+        b2a_column vc = { 0 };
+        vc.vtype = B2A_V_STRING;
+        b2a_table_def vd = { 0 };
+        vd.ncolumns = 1;
+        vd.columns = &vc;
+        text_sink vs;
+        text_sink_init(&vs, &vd);
+        b2a_mbuf vsc = { 0 };
+        char vwhy[128];
+        uint8_t trunc[] = { B2A_MT_BIGINT, 1, 1, 2, 3 };
+        assert_int_equal(b2a__mtype_emit(&t, trunc, sizeof trunc, 0, &vs.base, &vsc, vwhy, sizeof vwhy), B2A_EFORMAT);
+        assert_non_null(strstr(vwhy, "sql_variant"));
+        text_sink_free(&vs);
+        b2a__mbuf_free(&vsc);
+    }
     /* Bad lengths are errors, not reads past the value. */
     b2a_mtype bad = { 0 };
     bad.xtype = B2A_MT_INT;

@@ -226,8 +226,8 @@ int b2a__mtype_describe(const b2a_mtype *t, const char *alias, b2a_column *col)
     case B2A_MT_UDT: st = b2a__strdup(alias ? alias : "udt"); col->vtype = B2A_V_BYTES;
         note = "CLR type: its serialized bytes"; alias = NULL; break;
     case B2A_MT_SQL_VARIANT:
-        st = b2a__strdup("sql_variant"); col->vtype = B2A_V_BYTES;
-        note = "raw sql_variant storage (base type id, version, properties, value), not decoded";
+        st = b2a__strdup("sql_variant"); col->vtype = B2A_V_STRING;
+        note = "each value as text (ISO dates, 0x hex for binary); its base type is not kept";
         break;
     default:
         st = b2a__asprintf("xtype %u", t->xtype); col->vtype = B2A_V_BYTES;
@@ -316,6 +316,243 @@ static int check_f64(b2a_sink *s, double v) { (void)s; (void)v; return B2A_OK; }
 static int check_bytes(b2a_sink *s, const void *p, size_t n) { (void)s; (void)p; (void)n; return B2A_OK; }
 static int check_dec(b2a_sink *s, const uint8_t *p, size_t n) { (void)s; (void)p; (void)n; return B2A_OK; }
 static int check_string(b2a_sink *s, const char *p, size_t n) { (void)s; (void)p; (void)n; return B2A_OK; }
+
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
+}
+
+/* "YYYY-MM-DD", then " HH:MM:SS" and `digits` fractional digits of us. */
+static int put_datetime(b2a_mbuf *o, int64_t days, int64_t us, int with_time, int digits)
+{
+    char buf[64];
+    int y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    int k = snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
+    if (with_time) {
+        k += snprintf(buf + k, sizeof buf - (size_t)k, " %02d:%02d:%02d", (int)(us / 3600000000LL),
+                      (int)(us / 60000000 % 60), (int)(us / 1000000 % 60));
+        if (digits > 0) {
+            char f[8];
+            snprintf(f, sizeof f, "%06d", (int)(us % 1000000));
+            k += snprintf(buf + k, sizeof buf - (size_t)k, ".%.*s", digits > 6 ? 6 : digits, f);
+        }
+    }
+    return b2a__mbuf_append(o, buf, (size_t)k);
+}
+
+/* Unscaled sign+magnitude to decimal text with scale. */
+static int put_decimal(b2a_mbuf *o, int neg, const uint8_t *le, size_t n, int scale)
+{
+    uint8_t mag[20];
+    char digits[64];
+    int nd = 0;
+    if (n > sizeof mag)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        mag[i] = le[n - 1 - i]; /* big-endian for long division */
+    for (;;) {
+        unsigned rem = 0;
+        int zero = 1;
+        for (size_t i = 0; i < n; i++) {
+            unsigned cur = rem * 256 + mag[i];
+            mag[i] = (uint8_t)(cur / 10);
+            rem = cur % 10;
+            zero &= mag[i] == 0;
+        }
+        digits[nd++] = (char)('0' + rem);
+        if (zero || nd >= 60)
+            break;
+    }
+    while (nd <= scale && nd < 60)
+        digits[nd++] = '0';
+    char out[72];
+    int k = 0;
+    if (neg)
+        out[k++] = '-';
+    for (int i = nd - 1; i >= 0; i--) {
+        out[k++] = digits[i];
+        if (i == scale && scale > 0)
+            out[k++] = '.';
+    }
+    return b2a__mbuf_append(o, out, (size_t)k);
+}
+
+static int lcid_codepage(uint32_t lcid)
+{
+    switch (lcid & 0xFFFF) {
+    case 0x0401: case 0x0801: case 0x0c01: case 0x1001: case 0x1401: case 0x1801: case 0x1c01:
+    case 0x2001: case 0x2401: case 0x2801: case 0x2c01: case 0x3001: case 0x3401: case 0x3801:
+    case 0x3c01: case 0x4001: case 0x0429: case 0x0420:
+        return 1256;
+    case 0x0405: case 0x0415: case 0x040e: case 0x041a: case 0x041b: case 0x0424: case 0x0418:
+        return 1250;
+    case 0x0419: case 0x0422: case 0x0423: case 0x0402: case 0x042f:
+        return 1251;
+    case 0x0408: return 1253;
+    case 0x041f: return 1254;
+    case 0x040d: return 1255;
+    case 0x0425: case 0x0426: case 0x0427: return 1257;
+    case 0x042a: return 1258;
+    case 0x041e: return 874;
+    default: return 1252;
+    }
+}
+
+/* sql_variant: [base type][version 1][properties][value] (the [MS-TDS]
+ * SQL_VARIANT layout): the value as text into o. */
+static int variant_text(const uint8_t *p, size_t n, b2a_mbuf *o, char *why, size_t whylen)
+{
+    char buf[64];
+    int k;
+    if (n < 2)
+        goto bad;
+    uint8_t base = p[0];
+    const uint8_t *v = p + 2;
+    size_t vn = n - 2;
+    switch (base) {
+    case B2A_MT_TINYINT:
+        if (vn != 1) goto bad;
+        k = snprintf(buf, sizeof buf, "%u", v[0]);
+        break;
+    case B2A_MT_SMALLINT:
+        if (vn != 2) goto bad;
+        k = snprintf(buf, sizeof buf, "%d", (int16_t)b2a__rd16(v));
+        break;
+    case B2A_MT_INT:
+        if (vn != 4) goto bad;
+        k = snprintf(buf, sizeof buf, "%d", (int32_t)b2a__rd32(v));
+        break;
+    case B2A_MT_BIGINT:
+        if (vn != 8) goto bad;
+        k = snprintf(buf, sizeof buf, "%lld", (long long)(int64_t)b2a__rd64(v));
+        break;
+    case B2A_MT_BIT:
+        if (vn != 1) goto bad;
+        k = snprintf(buf, sizeof buf, "%d", v[0] & 1);
+        break;
+    case B2A_MT_REAL: {
+        if (vn != 4) goto bad;
+        uint32_t u = b2a__rd32(v);
+        float f;
+        memcpy(&f, &u, 4);
+        k = snprintf(buf, sizeof buf, "%.9g", (double)f);
+        break;
+    }
+    case B2A_MT_FLOAT: {
+        if (vn != 8) goto bad;
+        uint64_t u = b2a__rd64(v);
+        double f;
+        memcpy(&f, &u, 8);
+        k = snprintf(buf, sizeof buf, "%.17g", f);
+        break;
+    }
+    case B2A_MT_MONEY: case B2A_MT_SMALLMONEY: {
+        if (vn != (base == B2A_MT_MONEY ? 8u : 4u)) goto bad;
+        int64_t x = base == B2A_MT_MONEY ? (int64_t)b2a__rd64(v) : (int32_t)b2a__rd32(v);
+        uint64_t mag = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+        uint8_t le[8];
+        for (int i = 0; i < 8; i++)
+            le[i] = (uint8_t)(mag >> (8 * i));
+        return put_decimal(o, x < 0, le, 8, 4);
+    }
+    case B2A_MT_DECIMAL: case B2A_MT_NUMERIC:
+        /* precision @2, scale @3, sign @4, magnitude after */
+        if (n < 6 || n > 21 || p[3] > 38) goto bad;
+        return put_decimal(o, p[4] == 0, p + 5, n - 5, p[3]);
+    case B2A_MT_DATE:
+        if (vn != 3) goto bad;
+        return put_datetime(o, (int64_t)rd_uint(v, 3) - DAYS_0001_TO_1970, 0, 0, 0);
+    case B2A_MT_DATETIME: {
+        if (vn != 8) goto bad;
+        int64_t ticks = b2a__rd32(v), days = (int32_t)b2a__rd32(v + 4);
+        if (days < -53690 || days > 2958463 || ticks > 25920000) goto bad;
+        return put_datetime(o, days - DAYS_1900_TO_1970, (ticks * 10000 + 1) / 3 / 1000 * 1000, 1, 3);
+    }
+    case B2A_MT_SMALLDATETIME:
+        if (vn != 4) goto bad;
+        return put_datetime(o, (int64_t)b2a__rd16(v + 2) - DAYS_1900_TO_1970,
+                            (int64_t)b2a__rd16(v) * 60000000, 1, 0);
+    case B2A_MT_TIME: case B2A_MT_DATETIME2: case B2A_MT_DATETIMEOFFSET: {
+        if (n < 3) goto bad;
+        int scale = p[2] > 7 ? 7 : p[2];
+        size_t tb = time_bytes(scale);
+        size_t want = tb + (base == B2A_MT_TIME ? 0 : 3) + (base == B2A_MT_DATETIMEOFFSET ? 2 : 0);
+        v = p + 3;
+        if (n - 3 != want) goto bad;
+        int64_t us = time_to_us(rd_uint(v, tb), scale);
+        if (base == B2A_MT_TIME) {
+            k = snprintf(buf, sizeof buf, "%02d:%02d:%02d", (int)(us / 3600000000LL), (int)(us / 60000000 % 60),
+                         (int)(us / 1000000 % 60));
+            if (scale > 0) {
+                char f[8];
+                snprintf(f, sizeof f, "%06d", (int)(us % 1000000));
+                k += snprintf(buf + k, sizeof buf - (size_t)k, ".%.*s", scale > 6 ? 6 : scale, f);
+            }
+            break;
+        }
+        int64_t days = (int64_t)rd_uint(v + tb, 3) - DAYS_0001_TO_1970;
+        if (base == B2A_MT_DATETIME2)
+            return put_datetime(o, days, us, 1, scale);
+        /* datetimeoffset: stored as UTC; shown in its own offset like SQL Server does. */
+        int off = (int16_t)b2a__rd16(v + tb + 3);
+        int64_t local = days * US_PER_DAY + us + (int64_t)off * 60000000;
+        int64_t ld = local >= 0 ? local / US_PER_DAY : -((-local + US_PER_DAY - 1) / US_PER_DAY);
+        if (put_datetime(o, ld, local - ld * US_PER_DAY, 1, scale) < 0)
+            return -1;
+        int ao = off < 0 ? -off : off;
+        k = snprintf(buf, sizeof buf, " %c%02d:%02d", off < 0 ? '-' : '+', ao / 60, ao % 60);
+        break;
+    }
+    case B2A_MT_UNIQUEIDENTIFIER:
+        if (vn != 16) goto bad;
+        k = snprintf(buf, sizeof buf, "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-%02X%02X%02X%02X%02X%02X",
+                     v[3], v[2], v[1], v[0], v[5], v[4], v[7], v[6], v[8], v[9], v[10], v[11], v[12], v[13],
+                     v[14], v[15]);
+        break;
+    case B2A_MT_BINARY: case B2A_MT_VARBINARY: {
+        if (n < 4) goto bad;
+        static const char hx[] = "0123456789ABCDEF";
+        if (b2a__mbuf_reserve(o, o->n + 2 + 2 * (n - 4) + 1) < 0)
+            return -1;
+        o->p[o->n++] = '0';
+        o->p[o->n++] = 'x';
+        for (size_t i = 4; i < n; i++) {
+            o->p[o->n++] = (uint8_t)hx[p[i] >> 4];
+            o->p[o->n++] = (uint8_t)hx[p[i] & 15];
+        }
+        return 0;
+    }
+    case B2A_MT_CHAR: case B2A_MT_VARCHAR: {
+        /* 5-byte [MS-TDS] collation at +2 (LCID/flags/version, then sort
+         * id); the value starts at +8 (mssqlbak-tests' measured layout). */
+        if (n < 8) goto bad;
+        unsigned sortid = p[6];
+        int cp = sortid ? b2a__collation_codepage((uint32_t)sortid << 24) : lcid_codepage(b2a__rd32(p + 2) & 0xFFFFF);
+        return b2a__cp_to_utf8(cp, p + 8, n - 8, o);
+    }
+    case B2A_MT_NCHAR: case B2A_MT_NVARCHAR:
+        if (n < 8) goto bad;
+        return b2a__utf16le_to_utf8(p + 8, n - 8, o);
+    default:
+        snprintf(why, whylen, "sql_variant with base type %u, which this reader does not decode", base);
+        return B2A_EUNSUPPORTED;
+    }
+    return b2a__mbuf_append(o, buf, (size_t)k) < 0 ? B2A_ENOMEM : 0;
+bad:
+    snprintf(why, whylen, "malformed sql_variant value of %zu bytes", n);
+    return B2A_EFORMAT;
+}
 
 #define BADLEN(what) do { snprintf(why, whylen, "%s value of %zu bytes", what, n); return B2A_EFORMAT; } while (0)
 
@@ -432,8 +669,16 @@ int b2a__mtype_emit(const b2a_mtype *t, const uint8_t *p, size_t n, unsigned bit
     case B2A_MT_BINARY: case B2A_MT_VARBINARY: case B2A_MT_IMAGE: case B2A_MT_TIMESTAMP:
     case B2A_MT_UDT:
         return o->bytes(sink, p, n);
-    case B2A_MT_XML: case B2A_MT_SQL_VARIANT:
+    case B2A_MT_XML:
         return o->bytes(sink, p, n);
+    case B2A_MT_SQL_VARIANT: {
+        int rc = variant_text(p, n, sc, why, whylen);
+        if (rc == -1) /* the text helpers' out of memory */
+            return B2A_ENOMEM;
+        if (rc < 0 || checking)
+            return rc;
+        return o->string(sink, (const char *)sc->p, sc->n);
+    }
     default:
         return o->bytes(sink, p, n);
     }
