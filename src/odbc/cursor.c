@@ -1,17 +1,20 @@
 /* Table export over ODBC into a row sink, in bounded chunks.
  *
  * Narrow columns are bound column-wise and fetched B2A_ODBC_ROWSET rows per
- * SQLFetch. Wide ones (text, bytea, LOBs, anything declared over 8 KB):
- *  - psqlODBC can SQLGetData any bound column inside a block, so they are
- *    bound with a 1 KB prefix and only longer values are re-read;
- *  - elsewhere they are unbound and read with SQLGetData in pieces. ODBC
- *    allows that only after the last bound column, so the SELECT list puts
- *    them last (the sink still gets table order) and the rowset is one row.
+ * SQLFetch. Wide ones (text, bytea, LOBs, anything declared over 8 KB) are
+ * bound with a 1 KB prefix; a longer value is re-read whole:
+ *  - psqlODBC: SQLSetPos on its row, then SQLGetData;
+ *  - MariaDB (its SQLGetData after SQLSetPos returns NULL): by primary key
+ *    on a second statement, the key coming from hidden CAST(k AS CHAR)
+ *    columns of the SELECT list.
+ * A MariaDB table without a usable key has its wide columns unbound, last
+ * in the SELECT list (ODBC allows SQLGetData only after the last bound
+ * column), read one row per fetch. The sink always gets table order.
  * Memory: psqlODBC streams with UseDeclareFetch=1 (the vendor layer's
  * connection string). MariaDB Connector/ODBC before 3.1.17 (Debian 12 has
- * 3.1.15) always stores the whole result client-side, so MariaDB tables with
- * a usable primary key are read in keyset pages: ORDER BY the key, LIMIT
- * B2A_ODBC_PAGE_ROWS, the next page after the last key seen. */
+ * 3.1.15) stores a whole result client-side, so MariaDB tables with a key
+ * are read in keyset pages: ORDER BY key LIMIT page, the next page after
+ * the last key seen. */
 #include "odbc/odbc.h"
 
 #include <stdio.h>
@@ -36,12 +39,14 @@ typedef struct bcol {
     char *data;           /* rowset * width */
     SQLLEN *ind;
     int wide;             /* unbound, read with SQLGetData */
-    int fallback;         /* bound prefix; longer values re-read with SQLSetPos + SQLGetData */
+    int fallback;         /* bound prefix; longer values re-read (SQLSetPos + SQLGetData, or by key) */
     SQLUSMALLINT colno;   /* 1-based position in the SELECT list */
 } bcol;
 
 struct b2a_cursor {
     SQLHSTMT st;
+    SQLHSTMT st2;         /* MariaDB: re-reads of long values by key */
+    SQLHDBC dbc;
     b2a_odbc_vendor vendor;
     const b2a_table_def *t;
     size_t ncols;
@@ -55,8 +60,9 @@ struct b2a_cursor {
     uint64_t nulled;
     char *lbuf;
     size_t lcap;
-    /* keyset paging (MariaDB) */
+    /* keyset paging and key lookups (MariaDB) */
     int paged;
+    int has_keys;         /* hidden key columns in the SELECT list */
     size_t npk;
     bcol *keys;           /* hidden CAST(key AS CHAR) columns, bound */
     const b2a_column **keycol;
@@ -148,6 +154,15 @@ static int is_number(const char *s)
     return 1;
 }
 
+/* A key value as SQL: numbers stay numbers (a quoted bound would compare
+ * as a double on MariaDB), everything else a quoted literal. */
+static char *key_literal(const b2a_cursor *cur, size_t j, const char *val)
+{
+    const b2a_column *kc = cur->keycol[j];
+    int num = (kc->vtype == B2A_V_INT || kc->vtype == B2A_V_LONG || kc->vtype == B2A_V_DECIMAL) && is_number(val);
+    return num ? b2a__strdup(val) : b2a__odbc_quote_literal(cur->vendor, val);
+}
+
 /* Run (or re-run, for the next page) the export query. */
 static int run_query(b2a_cursor *cur, int next_page, b2a_err *err)
 {
@@ -162,12 +177,8 @@ static int run_query(b2a_cursor *cur, int next_page, b2a_err *err)
         pred[0] = '\0';
         for (size_t i = 0; i < cur->npk; i++) {
             for (size_t j = 0; j <= i; j++) {
-                const b2a_column *kc = cur->keycol[j];
-                char *q = b2a__odbc_quote_ident(cur->vendor, kc->name);
-                const char *val = cur->last + j * KEY_WIDTH;
-                int num = (kc->vtype == B2A_V_INT || kc->vtype == B2A_V_LONG || kc->vtype == B2A_V_DECIMAL) &&
-                          is_number(val);
-                char *lit = num ? b2a__strdup(val) : b2a__odbc_quote_literal(cur->vendor, val);
+                char *q = b2a__odbc_quote_ident(cur->vendor, cur->keycol[j]->name);
+                char *lit = key_literal(cur, j, cur->last + j * KEY_WIDTH);
                 char *term = q && lit ? b2a__asprintf("%s%s%s %s %s%s", j == 0 ? (i ? " OR (" : "(") : " AND ",
                                                       "", q, j == i ? ">" : "=", lit, j == i ? ")" : "")
                                       : NULL;
@@ -332,10 +343,12 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
     }
 
     cur->page_rows = page_rows_setting;
-    if (vendor == B2A_ODBC_MYSQL && (t->row_count < 0 || (size_t)t->row_count > cur->page_rows)) {
+    cur->dbc = b2a__odbc_conn_dbc(c);
+    if (vendor == B2A_ODBC_MYSQL) {
         if ((rc = find_page_key(c, cur, err)))
             goto fail;
-        cur->paged = cur->npk > 0;
+        cur->has_keys = cur->npk > 0;
+        cur->paged = cur->has_keys && (t->row_count < 0 || (size_t)t->row_count > cur->page_rows);
     }
 
     /* Probe the result shape without rows to learn declared sizes. */
@@ -360,9 +373,10 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
      * and fetched one row at a time. */
     SQLULEN gd = 0;
     const SQLULEN gd_need = SQL_GD_ANY_COLUMN | SQL_GD_ANY_ORDER | SQL_GD_BLOCK | SQL_GD_BOUND;
-    int bind_wide = vendor != B2A_ODBC_MYSQL &&
-                    SQL_SUCCEEDED(SQLGetInfo(b2a__odbc_conn_dbc(c), SQL_GETDATA_EXTENSIONS, &gd, sizeof(gd), NULL)) &&
-                    (gd & gd_need) == gd_need;
+    int bind_wide = vendor == B2A_ODBC_MYSQL
+                        ? cur->has_keys /* re-read by key instead (lookup_wide) */
+                        : SQL_SUCCEEDED(SQLGetInfo(b2a__odbc_conn_dbc(c), SQL_GETDATA_EXTENSIONS, &gd,
+                                                   sizeof(gd), NULL)) && (gd & gd_need) == gd_need;
     size_t nb = 0, nw = 0;
     for (size_t i = 0; i < t->ncolumns; i++) {
         SQLCHAR nm[8];
@@ -404,7 +418,7 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
         for (size_t i = 0; i < t->ncolumns; i++) {
             size_t k = cur->cols[i].wide ? b++ : a++;
             tmp[k] = cur->cols[i];
-            tmp[k].colno = (SQLUSMALLINT)(k + 1 + (cur->cols[i].wide ? cur->npk : 0));
+            tmp[k].colno = (SQLUSMALLINT)(k + 1 + (cur->cols[i].wide && cur->has_keys ? cur->npk : 0));
             sel[k] = i;
             cur->order[i] = k;
         }
@@ -431,7 +445,7 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
             goto fail;
         }
     }
-    if (cur->paged) {
+    if (cur->has_keys) {
         cur->keys = calloc(cur->npk, sizeof(*cur->keys));
         cur->last = malloc(cur->npk * KEY_WIDTH);
         cur->lastlen = calloc(cur->npk, sizeof(*cur->lastlen));
@@ -457,16 +471,16 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
                 goto fail;
             }
         }
-        char *ob = b2a__asprintf("%s LIMIT %zu", cur->order_by, cur->page_rows);
+        char *ob = cur->paged ? b2a__asprintf("%s LIMIT %zu", cur->order_by, cur->page_rows) : NULL;
         free(cur->order_by);
         cur->order_by = ob;
-        if (!ob) {
+        if (cur->paged && !ob) {
             rc = OOM();
             goto fail;
         }
     }
 
-    cur->select_from = build_select(vendor, t, sel, nb, cur->keycol, cur->paged ? cur->npk : 0);
+    cur->select_from = build_select(vendor, t, sel, nb, cur->keycol, cur->has_keys ? cur->npk : 0);
     cur->where = range_where ? b2a__strdup(range_where) : NULL;
     if (!cur->select_from || (range_where && !cur->where)) {
         rc = OOM();
@@ -476,7 +490,7 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
         goto fail;
     /* bound after execution: MariaDB's driver checks column numbers against
      * the open result, and the hidden key columns exist only in this one */
-    for (size_t k = 0; k < nb + (cur->paged ? cur->npk : 0); k++) {
+    for (size_t k = 0; k < nb + (cur->has_keys ? cur->npk : 0); k++) {
         bcol *bc = k < nb ? &cur->cols[k] : &cur->keys[k - nb];
         if (!SQL_SUCCEEDED(SQLBindCol(cur->st, bc->colno, bc->ctype, bc->data, (SQLLEN)bc->width, bc->ind))) {
             rc = stmt_fail(cur, "binding a column", err);
@@ -569,12 +583,12 @@ static int sink_fail(b2a_cursor *cur, size_t tcol, int rc, b2a_err *err)
     return rc;
 }
 
-/* Read a wide column of the current row into lbuf; *len or SQL_NULL_DATA. */
-static int get_wide(b2a_cursor *cur, size_t k, SQLLEN *len, b2a_err *err)
+/* Read column colno of st's current row into lbuf in pieces; *len or SQL_NULL_DATA. */
+static int get_data(b2a_cursor *cur, SQLHSTMT st, SQLUSMALLINT colno, SQLSMALLINT ctype, SQLLEN *len,
+                    b2a_err *err)
 {
-    bcol *bc = &cur->cols[k];
     size_t used = 0;
-    int text = bc->ctype == SQL_C_CHAR;
+    int text = ctype == SQL_C_CHAR;
     if (!cur->lbuf) {
         cur->lbuf = malloc(PIECE);
         if (!cur->lbuf)
@@ -583,12 +597,13 @@ static int get_wide(b2a_cursor *cur, size_t k, SQLLEN *len, b2a_err *err)
     }
     for (;;) {
         SQLLEN ind = 0;
-        SQLRETURN r = SQLGetData(cur->st, bc->colno, bc->ctype, cur->lbuf + used,
-                                 (SQLLEN)(cur->lcap - used), &ind);
+        SQLRETURN r = SQLGetData(st, colno, ctype, cur->lbuf + used, (SQLLEN)(cur->lcap - used), &ind);
         if (r == SQL_NO_DATA)
             break;
-        if (!SQL_SUCCEEDED(r))
-            return stmt_fail(cur, "reading a wide value", err);
+        if (!SQL_SUCCEEDED(r)) {
+            b2a__odbc_diag(SQL_HANDLE_STMT, st, "reading a wide value", err);
+            return b2a__err_prefix(err, "%s.%s: ", cur->t->schema, cur->t->name);
+        }
         if (ind == SQL_NULL_DATA) {
             *len = SQL_NULL_DATA;
             return B2A_OK;
@@ -611,6 +626,67 @@ static int get_wide(b2a_cursor *cur, size_t k, SQLLEN *len, b2a_err *err)
     }
     *len = (SQLLEN)used;
     return B2A_OK;
+}
+
+static int get_wide(b2a_cursor *cur, size_t k, SQLLEN *len, b2a_err *err)
+{
+    return get_data(cur, cur->st, cur->cols[k].colno, cur->cols[k].ctype, len, err);
+}
+
+/* MariaDB: the whole value of a wide column whose bound prefix was cut, by
+ * primary key on a second statement (the page's result is stored
+ * client-side, so the connection is free). */
+static int lookup_wide(b2a_cursor *cur, bcol *bc, size_t r, SQLLEN *len, b2a_err *err)
+{
+    char *cond = NULL;
+    for (size_t i = 0; i < cur->npk; i++) {
+        SQLLEN ind = cur->keys[i].ind[r];
+        if (ind == SQL_NULL_DATA || ind == SQL_NO_TOTAL || ind >= KEY_WIDTH) {
+            free(cond);
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_ODBC,
+                                "%s.%s: primary key value of column %s is NULL or longer than %d bytes",
+                                cur->t->schema, cur->t->name, cur->keycol[i]->name, KEY_WIDTH - 1);
+        }
+        char val[KEY_WIDTH];
+        memcpy(val, cur->keys[i].data + r * KEY_WIDTH, (size_t)ind);
+        val[ind] = '\0';
+        char *q = b2a__odbc_quote_ident(cur->vendor, cur->keycol[i]->name);
+        char *lit = key_literal(cur, i, val);
+        char *c2 = q && lit ? b2a__asprintf("%s%s%s = %s", cond ? cond : "", cond ? " AND " : "", q, lit) : NULL;
+        free(q);
+        free(lit);
+        free(cond);
+        if (!(cond = c2))
+            return OOM();
+    }
+    char *expr = b2a__odbc_select_expr(cur->vendor, &cur->t->columns[bc->tcol]);
+    char *qn = b2a__odbc_qualified(cur->vendor, cur->t->schema, cur->t->name);
+    char *sql = expr && qn ? b2a__asprintf("SELECT %s FROM %s WHERE %s", expr, qn, cond) : NULL;
+    free(expr);
+    free(qn);
+    free(cond);
+    if (!sql)
+        return OOM();
+    int rc = B2A_OK;
+    if (cur->st2 == SQL_NULL_HSTMT &&
+        !SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, cur->dbc, &cur->st2))) {
+        free(sql);
+        return b2a__odbc_diag(SQL_HANDLE_DBC, cur->dbc, "allocating a statement", err);
+    }
+    SQLRETURN x = SQLExecDirect(cur->st2, (SQLCHAR *)sql, SQL_NTS);
+    free(sql);
+    if (SQL_SUCCEEDED(x))
+        x = SQLFetch(cur->st2);
+    if (x == SQL_NO_DATA)
+        rc = b2a__err_set(err, B2A_EMISMATCH, B2A_ERRCLASS_ODBC,
+                          "%s.%s: row vanished while re-reading column %s", cur->t->schema, cur->t->name,
+                          cur->t->columns[bc->tcol].name);
+    else if (!SQL_SUCCEEDED(x))
+        rc = b2a__odbc_diag(SQL_HANDLE_STMT, cur->st2, "re-reading a long value", err);
+    else
+        rc = get_data(cur, cur->st2, 1, bc->ctype, len, err);
+    SQLCloseCursor(cur->st2);
+    return rc;
 }
 
 static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *err)
@@ -670,10 +746,15 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
             size_t k = (size_t)(bc - cur->cols);
             SQLLEN len = 0;
             int rc;
-            if (cur->rowset > 1 &&
-                !SQL_SUCCEEDED(SQLSetPos(cur->st, (SQLSETPOSIROW)(r + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE)))
-                return stmt_fail(cur, "positioning on a row", err);
-            if ((rc = get_wide(cur, k, &len, err)))
+            if (cur->vendor == B2A_ODBC_MYSQL) {
+                rc = lookup_wide(cur, bc, r, &len, err);
+            } else {
+                if (cur->rowset > 1 &&
+                    !SQL_SUCCEEDED(SQLSetPos(cur->st, (SQLSETPOSIROW)(r + 1), SQL_POSITION, SQL_LOCK_NO_CHANGE)))
+                    return stmt_fail(cur, "positioning on a row", err);
+                rc = get_wide(cur, k, &len, err);
+            }
+            if (rc)
                 return rc;
             if (len == SQL_NULL_DATA)
                 return s->ops->null(s);
@@ -818,6 +899,8 @@ void b2a__odbc_cursor_close(b2a_cursor *cur)
         SQLCloseCursor(cur->st);
         SQLFreeHandle(SQL_HANDLE_STMT, cur->st);
     }
+    if (cur->st2 != SQL_NULL_HSTMT)
+        SQLFreeHandle(SQL_HANDLE_STMT, cur->st2);
     for (size_t i = 0; cur->cols && i < cur->ncols; i++) {
         free(cur->cols[i].data);
         free(cur->cols[i].ind);

@@ -211,7 +211,9 @@ static const char pg_fixture[] =
     "INSERT INTO b2a_t.longval SELECT g, repeat('é', g * 700), decode(repeat('ab', g * 1500), 'hex') FROM generate_series(0, 6) g;\n"
     "INSERT INTO b2a_t.longval VALUES (7, repeat('é', 150000), decode(repeat('ab', 150000), 'hex')), (8, NULL, NULL);\n"
     "CREATE TABLE b2a_t.ckey (v int, a int, b varchar(10), PRIMARY KEY (a, b));\n"
-    "INSERT INTO b2a_t.ckey SELECT g, g % 7, 'b' || g FROM generate_series(1, 2500) g;\n";
+    "INSERT INTO b2a_t.ckey SELECT g, g % 7, 'b' || g FROM generate_series(1, 2500) g;\n"
+    "CREATE TABLE b2a_t.nopk (i int, t text);\n"
+    "INSERT INTO b2a_t.nopk SELECT g, repeat('z', g * 1000) FROM generate_series(1, 300) g;\n";
 
 static const char my_fixture[] =
     "DROP DATABASE IF EXISTS b2a_t;\n"
@@ -247,7 +249,9 @@ static const char my_fixture[] =
     "INSERT INTO b2a_t.longval SELECT seq, REPEAT('é', seq * 700), UNHEX(REPEAT('ab', seq * 1500)) FROM seq_0_to_6;\n"
     "INSERT INTO b2a_t.longval VALUES (7, REPEAT('é', 150000), UNHEX(REPEAT('ab', 150000))), (8, NULL, NULL);\n"
     "CREATE TABLE b2a_t.ckey (v int, a int, b varchar(10), PRIMARY KEY (a, b));\n"
-    "INSERT INTO b2a_t.ckey SELECT seq, seq % 7, CONCAT('b', seq) FROM seq_1_to_2500;\n";
+    "INSERT INTO b2a_t.ckey SELECT seq, seq % 7, CONCAT('b', seq) FROM seq_1_to_2500;\n"
+    "CREATE TABLE b2a_t.nopk (i int, t mediumtext);\n"
+    "INSERT INTO b2a_t.nopk SELECT seq, REPEAT('z', seq * 1000) FROM seq_1_to_300;\n";
 
 /* ---- test state ---- */
 typedef struct fx {
@@ -454,7 +458,7 @@ static void test_introspect_postgres(void **state)
     assert_int_equal(table("big")->def.row_count, 10000);
     assert_int_equal(table("narrow")->def.row_count, 1000);
     assert_int_equal(table("tkey")->def.row_count, 500);
-    assert_int_equal(F.ntabs, 11);
+    assert_int_equal(F.ntabs, 12);
 }
 
 static void test_introspect_mariadb(void **state)
@@ -504,7 +508,7 @@ static void test_introspect_mariadb(void **state)
     assert_string_equal(t->pk[0], "k`ey");
     assert_int_equal(t->def.row_count, 2);
     assert_int_equal(table("big")->def.row_count, 10000);
-    assert_int_equal(F.ntabs, 8);
+    assert_int_equal(F.ntabs, 9);
 }
 
 /* ---- export ---- */
@@ -645,6 +649,34 @@ static void check_paged(const char *name, size_t nrows, size_t page)
         assert_int_equal(queries, 1);
     b2a__odbc_cursor_close(cur);
     b2a__odbc_set_page_rows(0);
+    free(s.seen);
+    free(s.buf);
+}
+
+/* No primary key: no paging, and wide values piecewise (MariaDB: one row
+ * per fetch, SQLGetData; PostgreSQL: bound prefix and re-read). */
+static void test_export_nopk(void **state)
+{
+    (void)state;
+    const b2a_odbc_table *t = table("nopk");
+    assert_int_equal(t->npk, 0);
+    assert_int_equal(t->def.row_count, 300);
+    text_sink s;
+    sink_init(&s, &t->def);
+    s.seen = calloc(301, 1);
+    s.nseen = 301;
+    export(t, NULL, 64, &s);
+    assert_int_equal(s.rows, 300);
+    size_t total = 0;
+    for (size_t i = 1; i <= 300; i++) {
+        assert_int_equal(s.seen[i], 1);
+        total += 1000 * i;
+    }
+    /* every z arrived: the sum of lengths plus "i|" and "\n" per row */
+    size_t zs = 0;
+    for (size_t i = 0; i < s.len; i++)
+        zs += s.buf[i] == 'z';
+    assert_int_equal(zs, total);
     free(s.seen);
     free(s.buf);
 }
@@ -807,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_export_chunks),
         cmocka_unit_test(test_export_long),
         cmocka_unit_test(test_export_paged),
+        cmocka_unit_test(test_export_nopk),
         cmocka_unit_test(test_keyrange),
         cmocka_unit_test(test_sink_error),
         cmocka_unit_test(test_bad_sql),
@@ -818,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_export_chunks),
         cmocka_unit_test(test_export_long),
         cmocka_unit_test(test_export_paged),
+        cmocka_unit_test(test_export_nopk),
         cmocka_unit_test(test_keyrange),
         cmocka_unit_test(test_sink_error),
         cmocka_unit_test(test_bad_sql),
