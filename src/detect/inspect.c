@@ -200,6 +200,7 @@ static int inspect_mysql(yajl_gen g, const char *path, const b2a_detected *d, b2
     gen_opt(g, "host", mi.host);
     gen_opt(g, "database", mi.database);
     gen_strv(g, "tables", mi.tables, mi.n_tables);
+    gen_strv(g, "data_tables", mi.data_tables, mi.n_data_tables);
     yajl_gen_map_close(g);
     b2a__mysqldump_free(&mi);
     return B2A_OK;

@@ -91,31 +91,61 @@ static const char *read_ident(const char *p, char *dst, size_t n)
     return p;
 }
 
-static int add_table(b2a_mysqldump_info *info, const char *line)
+/* Append name to a list unless it is there already. */
+static int add_name(char ***list, uint32_t *n, const char *name)
 {
-    const char *p = skip_ws(line);
-    if (!starts_ci(p, "CREATE TABLE "))
-        return B2A_OK;
-    p = skip_ws(p + 13);
-    if (starts_ci(p, "IF NOT EXISTS "))
-        p = skip_ws(p + 14);
-    char a[256], b[256], full[520];
-    p = read_ident(p, a, sizeof(a));
-    if (!p)
-        return B2A_OK;
-    if (*p == '.' && read_ident(p + 1, b, sizeof(b)))
-        snprintf(full, sizeof(full), "%s.%s", a, b);
-    else
-        snprintf(full, sizeof(full), "%s", a);
-    if (info->n_tables % 64 == 0) {
-        char **v = realloc(info->tables, (info->n_tables + 64) * sizeof(char *));
+    for (uint32_t i = *n; i > 0; i--)
+        if (strcmp((*list)[i - 1], name) == 0)
+            return B2A_OK;
+    if (*n % 64 == 0) {
+        char **v = realloc(*list, (*n + 64) * sizeof(char *));
         if (!v)
             return B2A_ENOMEM;
-        info->tables = v;
+        *list = v;
     }
-    if (!(info->tables[info->n_tables] = strdup(full)))
+    if (!((*list)[*n] = strdup(name)))
         return B2A_ENOMEM;
-    info->n_tables++;
+    (*n)++;
+    return B2A_OK;
+}
+
+/* [db.]table after a statement keyword; 0 when there is no identifier. */
+static int read_qualified(const char *p, char *full, size_t n)
+{
+    char a[256], b[256];
+    p = read_ident(p, a, sizeof(a));
+    if (!p)
+        return 0;
+    if (*p == '.' && read_ident(p + 1, b, sizeof(b)))
+        snprintf(full, n, "%s.%s", a, b);
+    else
+        snprintf(full, n, "%s", a);
+    return 1;
+}
+
+static int add_table(b2a_mysqldump_info *info, const char *line)
+{
+    char full[520];
+    const char *p = skip_ws(line);
+    if (starts_ci(p, "CREATE TABLE ")) {
+        p = skip_ws(p + 13);
+        if (starts_ci(p, "IF NOT EXISTS "))
+            p = skip_ws(p + 14);
+        if (!read_qualified(p, full, sizeof(full)))
+            return B2A_OK;
+        /* a table dropped and created again is still one table */
+        return add_name(&info->tables, &info->n_tables, full);
+    }
+    if (starts_ci(p, "INSERT ")) {
+        p = skip_ws(p + 7);
+        if (starts_ci(p, "IGNORE "))
+            p = skip_ws(p + 7);
+        if (!starts_ci(p, "INTO "))
+            return B2A_OK;
+        if (!read_qualified(skip_ws(p + 5), full, sizeof(full)))
+            return B2A_OK;
+        return add_name(&info->data_tables, &info->n_data_tables, full);
+    }
     return B2A_OK;
 }
 
@@ -188,5 +218,8 @@ void b2a__mysqldump_free(b2a_mysqldump_info *info)
     for (uint32_t i = 0; i < info->n_tables; i++)
         free(info->tables[i]);
     free(info->tables);
+    for (uint32_t i = 0; i < info->n_data_tables; i++)
+        free(info->data_tables[i]);
+    free(info->data_tables);
     memset(info, 0, sizeof(*info));
 }

@@ -17,6 +17,8 @@ typedef struct b2a_mysqldump_info {
     char database[128];
     uint32_t n_tables;
     char **tables;           /* CREATE TABLE names in script order, "db.t" when qualified */
+    uint32_t n_data_tables;
+    char **data_tables;      /* tables given rows by INSERT [IGNORE] INTO, first-seen order */
 } b2a_mysqldump_info;
 
 /* Read the header and list CREATE TABLE statements (one pass over the file).

@@ -24,11 +24,15 @@ static void sakila_schema(void **state)
     assert_int_equal(mi.n_tables, 16);
     for (size_t i = 0; i < 16; i++)
         assert_string_equal(mi.tables[i], sakila_tables[i]);
+    assert_int_equal(mi.n_data_tables, 0);
     b2a__mysqldump_free(&mi);
 
-    /* the data script creates no tables */
+    /* the data script creates no tables but fills 15 (film_text is filled by a trigger) */
     assert_int_equal(b2a__mysqldump_read(th_sample("mysql/sakila-data.sql"), &mi, &err), 0);
     assert_int_equal(mi.n_tables, 0);
+    assert_int_equal(mi.n_data_tables, 15);
+    assert_string_equal(mi.data_tables[0], "actor");
+    assert_string_equal(mi.data_tables[1], "address");
     b2a__mysqldump_free(&mi);
 }
 
@@ -44,6 +48,9 @@ static const char mysqldump_text[] =
     "CREATE TABLE `actor` (\n  `actor_id` smallint unsigned NOT NULL AUTO_INCREMENT\n) ENGINE=InnoDB;\n"
     "create table if not exists `shop`.`odd``name` (id int);\n"
     "CREATE TEMPORARY TABLE tmp (id int);\n"
+    "INSERT INTO `actor` VALUES (1),(2);\n"
+    "INSERT IGNORE INTO shop.`odd``name` VALUES (3);\n"
+    "INSERT INTO `actor` VALUES (4);\n"
     "-- CREATE TABLE commented (id int);\n";
 
 static void mysqldump_header_plain_and_gzip(void **state)
@@ -71,6 +78,9 @@ static void mysqldump_header_plain_and_gzip(void **state)
         assert_int_equal(mi.n_tables, 2);
         assert_string_equal(mi.tables[0], "actor");
         assert_string_equal(mi.tables[1], "shop.odd`name");
+        assert_int_equal(mi.n_data_tables, 2);
+        assert_string_equal(mi.data_tables[0], "actor");
+        assert_string_equal(mi.data_tables[1], "shop.odd`name");
         b2a__mysqldump_free(&mi);
     }
 }
