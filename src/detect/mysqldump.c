@@ -136,7 +136,8 @@ static int add_table(b2a_mysqldump_info *info, const char *line)
         /* a table dropped and created again is still one table */
         return add_name(&info->tables, &info->n_tables, full);
     }
-    if (starts_ci(p, "INSERT ")) {
+    /* rows come from top-level INSERTs; indented ones sit in trigger or routine bodies */
+    if (p == line && starts_ci(p, "INSERT ")) {
         p = skip_ws(p + 7);
         if (starts_ci(p, "IGNORE "))
             p = skip_ws(p + 7);
@@ -176,7 +177,7 @@ int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err)
         gzclose(gz);
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: out of memory", path);
     }
-    int rc = B2A_OK, at_start = 1;
+    int rc = B2A_OK, at_start = 1, in_routines = 0;
     uint64_t lineno = 0;
     while (gzgets(gz, line, LINE_KEEP)) {
         size_t len = strlen(line);
@@ -190,6 +191,14 @@ int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err)
                 handle_comment(out, line);
             continue;
         }
+        /* between DELIMITER ;; and DELIMITER ; are routine and trigger bodies */
+        if (starts_ci(line, "DELIMITER ")) {
+            const char *d = skip_ws(line + 10);
+            in_routines = !(d[0] == ';' && (d[1] == '\n' || d[1] == '\r' || d[1] == ' ' || !d[1]));
+            continue;
+        }
+        if (in_routines)
+            continue;
         if (add_table(out, line) != B2A_OK) {
             rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: out of memory", path);
             break;
