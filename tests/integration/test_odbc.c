@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "avro/decimal.h"
 #include "core/sink.h"
@@ -824,6 +825,36 @@ static void test_bad_password(void **state)
     assert_null(strstr(err.msg, "definitely-wrong")); /* never echo the password */
 }
 
+/* The shared environment under concurrent connects and disconnects, and
+ * again after the last connection released it. */
+static void *connect_worker(void *arg)
+{
+    b2a_err err = {0};
+    b2a_odbc_conn *c = NULL;
+    int64_t v = 0;
+    char *cs = connstr(getenv("B2A_TEST_DB_PASSWORD"));
+    intptr_t ok = b2a__odbc_connect(F.v, cs, 15, &c, &err) == 0 &&
+                  b2a__odbc_query_i64(c, (const char *)arg, &v, &err) == 0 && v == 42;
+    b2a__odbc_disconnect(c);
+    free(cs);
+    return (void *)ok;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 2; round++) {
+        pthread_t th[4];
+        for (int i = 0; i < 4; i++)
+            assert_int_equal(pthread_create(&th[i], NULL, connect_worker, "SELECT 40 + 2"), 0);
+        for (int i = 0; i < 4; i++) {
+            void *ok;
+            pthread_join(th[i], &ok);
+            assert_true(ok != NULL);
+        }
+    }
+}
+
 int main(void)
 {
     const char *vendor = getenv("B2A_TEST_DB_VENDOR");
@@ -844,6 +875,7 @@ int main(void)
         cmocka_unit_test(test_sink_error),
         cmocka_unit_test(test_bad_sql),
         cmocka_unit_test(test_bad_password),
+        cmocka_unit_test(test_threads),
     };
     const struct CMUnitTest my[] = {
         cmocka_unit_test(test_introspect_mariadb),
@@ -856,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_sink_error),
         cmocka_unit_test(test_bad_sql),
         cmocka_unit_test(test_bad_password),
+        cmocka_unit_test(test_threads),
     };
     if (F.v == B2A_ODBC_POSTGRES)
         return cmocka_run_group_tests_name("odbc-postgres", pg, setup, teardown);
