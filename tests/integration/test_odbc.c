@@ -512,6 +512,31 @@ static void test_introspect_mariadb(void **state)
     assert_int_equal(F.ntabs, 9);
 }
 
+/* Views are exported (and counted) only when asked. */
+static void test_include_views(void **state)
+{
+    (void)state;
+    const char *schemas[] = {"b2a_t"};
+    b2a_introspect_opts o = B2A_INTROSPECT_OPTS_INIT;
+    o.schemas = schemas;
+    o.nschemas = 1;
+    o.include_views = 1;
+    b2a_odbc_table *t;
+    size_t n;
+    b2a_err err = {0};
+    assert_int_equal(b2a__odbc_introspect(F.c, &o, &t, &n, &err), 0);
+    int views = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].kind == B2A_TABLE_KIND_VIEW || t[i].kind == B2A_TABLE_KIND_MATVIEW) {
+            views++;
+            assert_true(t[i].exported);
+            assert_int_equal(t[i].def.row_count, 3);
+        }
+    }
+    assert_int_equal(views, F.v == B2A_ODBC_POSTGRES ? 2 : 1);
+    b2a__odbc_tables_free(t, n);
+}
+
 /* ---- export ---- */
 static void test_export_postgres(void **state)
 {
@@ -866,6 +891,7 @@ int main(void)
     F.v = !strcmp(vendor, "postgres") ? B2A_ODBC_POSTGRES : B2A_ODBC_MYSQL;
     const struct CMUnitTest pg[] = {
         cmocka_unit_test(test_introspect_postgres),
+        cmocka_unit_test(test_include_views),
         cmocka_unit_test(test_export_postgres),
         cmocka_unit_test(test_export_chunks),
         cmocka_unit_test(test_export_long),
@@ -879,6 +905,7 @@ int main(void)
     };
     const struct CMUnitTest my[] = {
         cmocka_unit_test(test_introspect_mariadb),
+        cmocka_unit_test(test_include_views),
         cmocka_unit_test(test_export_mariadb),
         cmocka_unit_test(test_export_chunks),
         cmocka_unit_test(test_export_long),
