@@ -45,8 +45,12 @@ if [ ! -d "$DATADIR/mysql" ]; then
         log "GENERATED ROOT PASSWORD: $MARIADB_ROOT_PASSWORD"
     fi
     log "initializing database files"
-    mariadb-install-db --datadir="$DATADIR" --rpm --auth-root-authentication-method=normal \
-        --skip-test-db --skip-name-resolve >/dev/null
+    if ! mariadb-install-db --datadir="$DATADIR" --rpm --auth-root-authentication-method=normal \
+        --skip-test-db --skip-name-resolve >/tmp/install-db.log 2>&1; then
+        cat /tmp/install-db.log >&2
+        log "error: mariadb-install-db failed"
+        exit 1
+    fi
 
     # Temporary server without networking for setup and initdb.d.
     mariadbd --skip-networking --socket="$SOCKET" --datadir="$DATADIR" &

@@ -104,7 +104,7 @@ static int my_probe(const b2a_vendor_job *j, b2a_vendor_probe *out, b2a_err *err
     return B2A_OK;
 }
 
-static int my_connstr(const b2a_vendor_job *j, char **out, b2a_err *err)
+static int my_connstr(const b2a_vendor_job *j, const char *dbname, char **out, b2a_err *err)
 {
     char port[16];
     snprintf(port, sizeof port, "%d", j->host_port);
@@ -112,7 +112,7 @@ static int my_connstr(const b2a_vendor_job *j, char **out, b2a_err *err)
      * whole result (Connector/ODBC 3.1.17+; older drivers ignore the key).
      * NO_PROMPT: never open a dialog. */
     const char *kv[][2] = {
-        {"Server", "127.0.0.1"}, {"Port", port}, {"Database", j->dbname}, {"UID", j->user},
+        {"Server", "127.0.0.1"}, {"Port", port}, {"Database", dbname}, {"UID", j->user},
         {"PWD", j->password}, {"NO_CACHE", "1"}, {"FORWARDONLY", "1"},
         {"CHARSET", "utf8mb4"}, {"NO_PROMPT", "1"},
     };
@@ -153,7 +153,8 @@ static int my_plan(const b2a_vendor_job *j, b2a_vendor_plan *p, b2a_err *err)
             !b2a__vendor_strv_pushf(&tool.argv, &tool.argc, "--default-character-set=utf8mb4") &&
             !b2a__vendor_strv_pushf(&tool.argv, &tool.argc, "--max-allowed-packet=1073741824") &&
             !b2a__vendor_strv_pushf(&tool.argv, &tool.argc, "%s", j->dbname) &&
-            !b2a__vendor_stdin_pipeline(&s->cmd, tool.argv, tool.argc, in->gzip, j->in_paths[i]) &&
+            !b2a__vendor_stdin_pipeline(&s->cmd, tool.argv, tool.argc, in->gzip, NULL,
+                                        j->in_paths[i]) &&
             !b2a__vendor_strv_pushf(&s->cmd.env, &s->cmd.nenv, "MYSQL_PWD=%s", j->password) &&
             !b2a__vendor_bytes_probe(s, j->in_paths[i]))
             rc = B2A_OK;

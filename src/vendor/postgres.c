@@ -20,6 +20,15 @@
 #define PG_DB "b2a"
 #define PG_SOCKET_DIR "/var/run/postgresql"
 
+/* CREATE DATABASE in pg_dumpall and pg_dump -C scripts names the dumping
+ * system's locale ("English_United States.1252" from Windows), which this
+ * server may not have: the database would not be created and its data would
+ * go nowhere. Only those clauses of CREATE DATABASE lines are dropped, so
+ * the server default (C.UTF-8 or en_US.utf8) applies. */
+#define LOCALE_FILTER                                                                     \
+    "sed -E -e \"/^CREATE DATABASE /s/ (LOCALE|LC_COLLATE|LC_CTYPE|ICU_LOCALE|ICU_RULES) "    \
+    "= '[^']*'//g\" -e \"/^CREATE DATABASE /s/ LOCALE_PROVIDER = '?[a-z]+'?//g\""
+
 /* Newest archive minor this table knows (1.16 = PostgreSQL 17). */
 #define PG_ARCHIVE_NEWEST 16
 
@@ -129,7 +138,7 @@ static int pg_probe(const b2a_vendor_job *j, b2a_vendor_probe *out, b2a_err *err
     return B2A_OK;
 }
 
-static int pg_connstr(const b2a_vendor_job *j, char **out, b2a_err *err)
+static int pg_connstr(const b2a_vendor_job *j, const char *dbname, char **out, b2a_err *err)
 {
     char *s = NULL;
     size_t len = 0;
@@ -139,7 +148,7 @@ static int pg_connstr(const b2a_vendor_job *j, char **out, b2a_err *err)
      * of the whole result in memory. BoolsAsChar=0: booleans as SQL_BIT.
      * ByteaAsLongVarBinary=1: bytea as binary, not escaped text. */
     const char *kv[][2] = {
-        {"Server", "127.0.0.1"}, {"Port", port}, {"Database", j->dbname}, {"UID", j->user},
+        {"Server", "127.0.0.1"}, {"Port", port}, {"Database", dbname}, {"UID", j->user},
         {"PWD", j->password}, {"UseDeclareFetch", "1"}, {"Fetch", "10000"},
         {"BoolsAsChar", "0"}, {"ByteaAsLongVarBinary", "1"}, {"sslmode", "disable"},
     };
@@ -225,7 +234,7 @@ static int plan_archive(const b2a_vendor_job *j, size_t i, b2a_vendor_plan *p)
          b2a__vendor_strv_pushf(&tool.argv, &tool.argc, "%u", j->jobs)))
         goto out;
     if (from_stdin) {
-        if (b2a__vendor_stdin_pipeline(&s->cmd, tool.argv, tool.argc, 1, path))
+        if (b2a__vendor_stdin_pipeline(&s->cmd, tool.argv, tool.argc, 1, NULL, path))
             goto out;
     } else {
         if (b2a__vendor_strv_pushf(&tool.argv, &tool.argc, "%s", path))
@@ -268,7 +277,8 @@ static int plan_script(const b2a_vendor_job *j, size_t i, b2a_vendor_plan *p)
         b2a__vendor_strv_pushf(&tool.argv, &tool.argc, "-f") ||
         b2a__vendor_strv_pushf(&tool.argv, &tool.argc, "-"))
         goto out;
-    if (b2a__vendor_stdin_pipeline(&s->cmd, tool.argv, tool.argc, in->gzip, j->in_paths[i]) ||
+    if (b2a__vendor_stdin_pipeline(&s->cmd, tool.argv, tool.argc, in->gzip, LOCALE_FILTER,
+                                   j->in_paths[i]) ||
         push_password_env(&s->cmd, j) || b2a__vendor_bytes_probe(s, j->in_paths[i]))
         goto out;
     if (dumpall) {

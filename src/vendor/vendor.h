@@ -170,7 +170,7 @@ struct b2a_vendor {
     /* Fill user, dbname, env and cmd for the job (the common code did the rest). */
     int (*setup)(b2a_vendor_job *j, b2a_err *err);
     int (*probe)(const b2a_vendor_job *j, b2a_vendor_probe *out, b2a_err *err);
-    int (*connstr)(const b2a_vendor_job *j, char **out, b2a_err *err);
+    int (*connstr)(const b2a_vendor_job *j, const char *dbname, char **out, b2a_err *err);
     int (*plan)(const b2a_vendor_job *j, b2a_vendor_plan *out, b2a_err *err);
     /* Classify one output line of a running step. */
     void (*line)(b2a_vendor_run *r, int stream, const char *line, size_t len);
@@ -207,6 +207,9 @@ void b2a__vendor_probe_free(b2a_vendor_probe *p);
 
 /* ODBC connection string for 127.0.0.1:host_port (holds the password: never log). */
 int b2a__vendor_connstr(const b2a_vendor_job *j, char **out, b2a_err *err);
+/* The same for another database of the server (a pg_dumpall or pg_dump -C
+ * script restores into the databases it creates; MySQL scripts USE theirs). */
+int b2a__vendor_connstr_db(const b2a_vendor_job *j, const char *dbname, char **out, b2a_err *err);
 
 /* Restore plan for the job's inputs, in order. */
 int b2a__vendor_plan(const b2a_vendor_job *j, b2a_vendor_plan *out, b2a_err *err);
@@ -251,10 +254,12 @@ int b2a__vendor_connstr_add(char **s, size_t *len, const char *key, const char *
 int b2a__vendor_bytes_probe(b2a_vendor_step *st, const char *in_path);
 /* argv "sh -c SCRIPT ARG0": ARG0 (a path) arrives as $0, never spliced in. */
 int b2a__vendor_sh(b2a_vendor_cmd *c, const char *script, const char *arg0);
-/* sh -c running TOOL with PATH on stdin ("exec TOOL < $0"), or through
- * gzip -dc with a gzip failure turned into a "b2a: error:" line. */
+/* sh -c running TOOL with PATH on stdin ("exec TOOL < $0"), through gzip
+ * -dc (a gzip failure becomes a "b2a: error:" line) and/or through FILTER,
+ * a shell command (NULL for none). Whatever reads PATH has it as fd 0, so
+ * the bytes probe finds it. */
 int b2a__vendor_stdin_pipeline(b2a_vendor_cmd *c, char **tool, size_t ntool, int gzip,
-                               const char *path);
+                               const char *filter, const char *path);
 /* Shared progress bookkeeping: sets r->percent from r->done/total. */
 int b2a__vendor_run_update(b2a_vendor_run *r);
 

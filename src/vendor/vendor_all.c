@@ -484,13 +484,20 @@ void b2a__vendor_probe_free(b2a_vendor_probe *p)
         b2a__vendor_cmd_free(&p->cmd);
 }
 
-int b2a__vendor_connstr(const b2a_vendor_job *j, char **out, b2a_err *err)
+int b2a__vendor_connstr_db(const b2a_vendor_job *j, const char *dbname, char **out, b2a_err *err)
 {
     *out = NULL;
     if (j->host_port <= 0)
         return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
                             "%s container: host port not known yet", j->vendor->name);
-    return j->vendor->connstr(j, out, err);
+    if (!dbname || !*dbname)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "no database name given");
+    return j->vendor->connstr(j, dbname, out, err);
+}
+
+int b2a__vendor_connstr(const b2a_vendor_job *j, char **out, b2a_err *err)
+{
+    return b2a__vendor_connstr_db(j, j->dbname, out, err);
 }
 
 /* ---- plans ---- */
@@ -639,17 +646,27 @@ static char *sh_join(char **argv, size_t argc)
 /* A pipeline reading PATH on stdin: "exec TOOL < $0", or through gzip with
  * a gzip failure turned into an error line (dash has no pipefail). */
 int b2a__vendor_stdin_pipeline(b2a_vendor_cmd *c, char **tool, size_t ntool, int gzip,
-                               const char *path)
+                               const char *filter, const char *path)
 {
     char *t = sh_join(tool, ntool);
     if (!t)
         return B2A_ENOMEM;
     char *script = NULL;
-    int r = gzip ? asprintf(&script,
-                            "{ gzip -dc < \"$0\" || echo \"b2a: error: gzip -d failed with "
-                            "status $?\" >&2; } | %s",
-                            t)
-                 : asprintf(&script, "exec %s < \"$0\"", t);
+    int r;
+    if (gzip && filter)
+        r = asprintf(&script,
+                     "{ gzip -dc < \"$0\" || echo \"b2a: error: gzip -d failed with status $?\" "
+                     ">&2; } | %s | %s",
+                     filter, t);
+    else if (gzip)
+        r = asprintf(&script,
+                     "{ gzip -dc < \"$0\" || echo \"b2a: error: gzip -d failed with status $?\" "
+                     ">&2; } | %s",
+                     t);
+    else if (filter)
+        r = asprintf(&script, "%s < \"$0\" | %s", filter, t);
+    else
+        r = asprintf(&script, "exec %s < \"$0\"", t);
     free(t);
     if (r < 0)
         return B2A_ENOMEM;

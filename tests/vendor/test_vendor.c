@@ -16,6 +16,11 @@
 
 #include "vendor/vendor.h"
 
+/* the CREATE DATABASE locale filter of postgres.c, as the shell sees it */
+#define SED_FILTER                                                                       \
+    "sed -E -e \"/^CREATE DATABASE /s/ (LOCALE|LC_COLLATE|LC_CTYPE|ICU_LOCALE|ICU_RULES) " \
+    "= '[^']*'//g\" -e \"/^CREATE DATABASE /s/ LOCALE_PROVIDER = '?[a-z]+'?//g\""
+
 static char tmpdir[PATH_MAX];
 static char dump_path[PATH_MAX + 64], sql_path[PATH_MAX + 64], dir_path[PATH_MAX + 64];
 
@@ -295,6 +300,10 @@ static void test_pg_spec_publish(void **state)
              j->password);
     assert_string_equal(cs, want);
     free(cs);
+    assert_int_equal(b2a__vendor_connstr_db(j, "dvd;rental", &cs, &err), B2A_OK);
+    assert_non_null(strstr(cs, ";Database={dvd;rental};UID=postgres;"));
+    free(cs);
+    assert_int_equal(b2a__vendor_connstr_db(j, "", &cs, &err), B2A_EINVAL);
     /* the probe talks to the server inside its network: 5432 */
     b2a_vendor_probe pr;
     assert_int_equal(b2a__vendor_probe(j, &pr, &err), B2A_OK);
@@ -522,8 +531,9 @@ static void test_pg_plan_scripts(void **state)
     assert_int_equal(p.nsteps, 4);
     assert_string_equal(p.steps[0].label, "psql my data.sql");
     ARGV(&p.steps[0].cmd, "sh", "-c",
-         "exec 'psql' '-X' '-q' '--output=/dev/null' '-h' '127.0.0.1' '-p' '5499' '-U' "
-         "'postgres' '-d' 'b2a' '-f' '-' < \"$0\"",
+         SED_FILTER " < \"$0\" | "
+         "'psql' '-X' '-q' '--output=/dev/null' '-h' '127.0.0.1' '-p' '5499' '-U' "
+         "'postgres' '-d' 'b2a' '-f' '-'",
          "/backup/0/my data.sql");
     assert_int_equal(p.steps[0].progress, B2A_VENDOR_PROGRESS_BYTES);
     assert_int_equal(p.steps[0].total, 1000);
@@ -533,13 +543,15 @@ static void test_pg_plan_scripts(void **state)
     assert_string_equal(p.steps[0].probe.argv[3], "/backup/0/my data.sql");
     ARGV(&p.steps[1].cmd, "sh", "-c",
          "{ gzip -dc < \"$0\" || echo \"b2a: error: gzip -d failed with status $?\" >&2; } | "
+         SED_FILTER " | "
          "'psql' '-X' '-q' '--output=/dev/null' '-h' '127.0.0.1' '-p' '5499' '-U' "
          "'postgres' '-d' 'b2a' '-f' '-'",
          "/backup/1/my data.sql");
     /* pg_dumpall: over the socket, then the password is put back */
     ARGV(&p.steps[2].cmd, "sh", "-c",
-         "exec 'psql' '-X' '-q' '--output=/dev/null' '-h' '/var/run/postgresql' '-p' '5499' "
-         "'-U' 'postgres' '-d' 'b2a' '-f' '-' < \"$0\"",
+         SED_FILTER " < \"$0\" | "
+         "'psql' '-X' '-q' '--output=/dev/null' '-h' '/var/run/postgresql' '-p' '5499' "
+         "'-U' 'postgres' '-d' 'b2a' '-f' '-'",
          "/backup/2/my data.sql");
     assert_string_equal(p.steps[3].label, "reset password");
     ARGV(&p.steps[3].cmd, "sh", "-c",

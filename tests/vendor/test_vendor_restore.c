@@ -222,13 +222,26 @@ static int wait_ready(const b2a_vendor_job *j, const char *cid)
     b2a_vendor_probe pr;
     assert_int_equal(b2a__vendor_probe(j, &pr, NULL), B2A_OK);
     int ok = 0;
+    char out[4096] = "";
     for (unsigned t = 0; t < pr.tries && !ok; t++) {
         char **v = exec_argv(cid, &pr.cmd);
-        char out[4096] = "";
+        out[0] = '\0';
         ok = run(v, pr.cmd.env, pr.cmd.nenv, collect, out, NULL, 0) == 0;
         free_v(v);
-        if (!ok)
-            usleep(pr.delay_ms * 1000);
+        if (ok)
+            break;
+        char state[4096] = "";
+        char *insp[] = {"docker", "inspect", "-f", "{{.State.Running}}", (char *)cid, NULL};
+        run(insp, NULL, 0, collect, state, NULL, 0);
+        if (strncmp(state, "true", 4))
+            break; /* the container died: no point waiting */
+        usleep(pr.delay_ms * 1000);
+    }
+    if (!ok) {
+        char logs[4096] = "";
+        char *lv[] = {"docker", "logs", "--tail", "20", (char *)cid, NULL};
+        run(lv, NULL, 0, collect, logs, NULL, 0);
+        print_error("last probe output:\n%s\ncontainer log:\n%s\n", out, logs);
     }
     b2a__vendor_probe_free(&pr);
     return ok;
@@ -299,10 +312,11 @@ static int run_plan(const b2a_vendor_job *j, const char *cid, b2a_err *err, int 
 
 /* ---- ODBC with the vendor's connection string ---- */
 
-static long long odbc_count(const b2a_vendor_job *j, const char *sql)
+static long long odbc_count(const b2a_vendor_job *j, const char *db, const char *sql)
 {
     char *cs = NULL;
-    assert_int_equal(b2a__vendor_connstr(j, &cs, NULL), B2A_OK);
+    assert_int_equal(db ? b2a__vendor_connstr_db(j, db, &cs, NULL) : b2a__vendor_connstr(j, &cs, NULL),
+                     B2A_OK);
     SQLHENV env;
     SQLHDBC dbc;
     SQLHSTMT st;
@@ -354,7 +368,7 @@ static char *sample(const char *rel)
 }
 
 static void restore_case(const b2a_vendor *v, const char *image, b2a_vendor_input *in, size_t n,
-                         unsigned jobs, const char *count_sql, long long want)
+                         unsigned jobs, const char *db, const char *count_sql, long long want)
 {
     int port = 0;
     assert_int_equal(b2a__vendor_free_port(&port, NULL), B2A_OK);
@@ -373,7 +387,7 @@ static void restore_case(const b2a_vendor *v, const char *image, b2a_vendor_inpu
     int rc = B2A_EFATAL, changes = 0;
     if (ready)
         rc = run_plan(j, cid, &err, &changes);
-    long long got = rc == B2A_OK ? odbc_count(j, count_sql) : -2;
+    long long got = rc == B2A_OK ? odbc_count(j, db, count_sql) : -2;
     remove_container(cid);
     b2a__vendor_job_free(j);
     if (!ready)
@@ -391,7 +405,7 @@ static void test_pg_custom_counted(void **state)
     char *path = sample("postgresql/chinook_pg15_custom.dump");
     b2a_vendor_input in = {.path = path, .format = B2A_FMT_PG_CUSTOM, .size = size_of(path),
                            .archive_vmaj = 1, .archive_vmin = 14};
-    restore_case(&b2a__vendor_postgres, PG_IMAGE, &in, 1, 0,
+    restore_case(&b2a__vendor_postgres, PG_IMAGE, &in, 1, 0, NULL,
                  "SELECT count(*) FROM public.invoice_line", 2240);
     free(path);
 }
@@ -402,7 +416,7 @@ static void test_pg_directory_parallel(void **state)
     char *path = sample("postgresql/chinook_pg15_directory");
     b2a_vendor_input in = {.path = path, .format = B2A_FMT_PG_DIRECTORY, .is_dir = 1,
                            .size = 1000, .toc_items = 55};
-    restore_case(&b2a__vendor_postgres, PG_IMAGE, &in, 1, 2, "SELECT count(*) FROM public.track",
+    restore_case(&b2a__vendor_postgres, PG_IMAGE, &in, 1, 2, NULL, "SELECT count(*) FROM public.track",
                  3503);
     free(path);
 }
@@ -415,7 +429,7 @@ static void test_pg_plain_pg17_on_15(void **state)
         {.path = a, .format = B2A_FMT_PG_PLAIN, .size = size_of(a)},
         {.path = b, .format = B2A_FMT_PG_PLAIN, .size = size_of(b)},
     };
-    restore_case(&b2a__vendor_postgres, PG_IMAGE, in, 2, 0, "SELECT count(*) FROM public.rental",
+    restore_case(&b2a__vendor_postgres, PG_IMAGE, in, 2, 0, NULL, "SELECT count(*) FROM public.rental",
                  16044);
     free(a);
     free(b);
@@ -429,10 +443,44 @@ static void test_mariadb_sakila(void **state)
         {.path = a, .format = B2A_FMT_MYSQL_SQL, .size = size_of(a)},
         {.path = b, .format = B2A_FMT_MYSQL_SQL, .size = size_of(b)},
     };
-    restore_case(&b2a__vendor_mysql, MY_IMAGE, in, 2, 0, "SELECT count(*) FROM sakila.rental",
+    restore_case(&b2a__vendor_mysql, MY_IMAGE, in, 2, 0, NULL, "SELECT count(*) FROM sakila.rental",
                  16044);
     free(a);
     free(b);
+}
+
+/* pg_dumpall from Windows: its ALTER ROLE postgres PASSWORD and its
+ * CREATE DATABASE ... LOCALE 'English_United States.1252' must not stop us */
+static void test_pg_dumpall(void **state)
+{
+    (void)state;
+    char *a = sample("postgresql/dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar");
+    b2a_vendor_input in = {.path = a, .format = B2A_FMT_PG_DUMPALL, .size = size_of(a)};
+    restore_case(&b2a__vendor_postgres, PG_IMAGE, &in, 1, 0, "dvdrental",
+                 "SELECT count(*) FROM public.rental", 16044);
+    free(a);
+}
+
+/* .sql.gz through gzip -dc, bytes progress read from gzip's stdin */
+static void test_mariadb_gzip(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/b2a-vendor-gz-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[PATH_MAX * 4], gz1[64], gz2[64];
+    snprintf(gz1, sizeof gz1, "%s/sakila-schema.sql.gz", dir);
+    snprintf(gz2, sizeof gz2, "%s/sakila-data.sql.gz", dir);
+    snprintf(cmd, sizeof cmd, "gzip -c '%s/mysql/sakila-schema.sql' > '%s' && "
+             "gzip -c '%s/mysql/sakila-data.sql' > '%s'", samples, gz1, samples, gz2);
+    assert_int_equal(system(cmd), 0);
+    b2a_vendor_input in[] = {
+        {.path = gz1, .format = B2A_FMT_MYSQL_SQL, .gzip = 1, .size = size_of(gz1)},
+        {.path = gz2, .format = B2A_FMT_MYSQL_SQL, .gzip = 1, .size = size_of(gz2)},
+    };
+    restore_case(&b2a__vendor_mysql, MY_IMAGE, in, 2, 0, "sakila",
+                 "SELECT count(*) FROM payment", 16044);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -457,6 +505,10 @@ int main(void)
         cmocka_unit_test(test_pg_directory_parallel),
         cmocka_unit_test(test_pg_plain_pg17_on_15),
         cmocka_unit_test(test_mariadb_sakila),
+        cmocka_unit_test(test_pg_dumpall),
+        cmocka_unit_test(test_mariadb_gzip),
     };
+    if (getenv("B2A_TEST_FILTER")) /* run one case: B2A_TEST_FILTER=test_mariadb_gzip */
+        cmocka_set_test_filter(getenv("B2A_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
