@@ -208,6 +208,10 @@ static int plan_archive(const b2a_vendor_job *j, size_t i, b2a_vendor_plan *p)
         if (asprintf(&s->label, "pg_restore -l %s", base) < 0 ||
             b2a__vendor_strv_pushf(&s->cmd.argv, &s->cmd.argc, "pg_restore") ||
             b2a__vendor_strv_pushf(&s->cmd.argv, &s->cmd.argc, "-l") ||
+            /* the same filters as the restore: then the list has exactly the
+             * entries --verbose will report (ACLs dropped: pagila 232 -> 203) */
+            b2a__vendor_strv_pushf(&s->cmd.argv, &s->cmd.argc, "--no-owner") ||
+            b2a__vendor_strv_pushf(&s->cmd.argv, &s->cmd.argc, "--no-privileges") ||
             b2a__vendor_strv_pushf(&s->cmd.argv, &s->cmd.argc, "%s", path))
             return B2A_ENOMEM;
     }

@@ -43,7 +43,9 @@ typedef struct b2a_vendor_input {
     uint64_t size;          /* bytes (scripts: the progress denominator) */
     int archive_vmaj;       /* pg_dump archive version (1.14 -> 1, 14); 0 unknown */
     int archive_vmin;
-    uint32_t toc_items;     /* pg_dump archive TOC entries; 0: count with pg_restore -l */
+    uint32_t toc_items;     /* pg_dump archive: entries pg_restore --verbose will report
+                               (TOC minus ACLs and the ENCODING/STDSTRINGS/SEARCHPATH/
+                               DATABASE entries); 0: a "pg_restore -l" step counts them */
 } b2a_vendor_input;
 
 typedef enum b2a_vendor_delivery {
