@@ -57,6 +57,7 @@ struct cstate {
     b2a_odbc_table *otables;
     size_t notables;
     b2a_step step;                /* the step running now */
+    unsigned death_checks;        /* inspections after a failed restore */
     int cleaning;
     int handles_open;
     void (*deferred)(cstate *st);
@@ -453,11 +454,18 @@ static void bytes_tick(uv_timer_t *t)
                      (const char *const *)s->probe.env, s->probe.nenv, probe_line, probe_done, st, &st->bytes_req);
 }
 
+static void inspect_after_failure(cstate *st);
+
 static void died_cb(void *ud, int rc, const b2a_err *err, const b2a_docker_state *state, const char *body)
 {
     (void)body, (void)err;
     cstate *st = ud;
     st->req = NULL;
+    /* A killed container can still read as running for a moment: look again, a few times. */
+    if (rc == B2A_OK && state && state->running && ++st->death_checks < 5) {
+        defer(st, 200, inspect_after_failure);
+        return;
+    }
     b2a_err e;
     b2a__err_copy(&e, &st->work_err);
     if (rc == B2A_OK && state && !state->running)
@@ -467,6 +475,12 @@ static void died_cb(void *ud, int rc, const b2a_err *err, const b2a_docker_state
     else if (rc == B2A_ENOTFOUND)
         b2a__err_prefix(&e, "the container is gone: ");
     fail(st, &e);
+}
+
+static void inspect_after_failure(cstate *st)
+{
+    if (b2a__docker_container_inspect(st->docker, st->container_id, died_cb, st, &st->req) != B2A_OK)
+        fail(st, &st->work_err);
 }
 
 static void restore_exec_done(void *ud, int rc, int exit_code, const b2a_err *err)
@@ -487,8 +501,8 @@ static void restore_exec_done(void *ud, int rc, int exit_code, const b2a_err *er
             return;
         }
         /* A dead container explains a failed restore better than the tool's last words. */
-        if (b2a__docker_container_inspect(st->docker, st->container_id, died_cb, st, &st->req) != B2A_OK)
-            fail(st, &st->work_err);
+        st->death_checks = 0;
+        inspect_after_failure(st);
         return;
     }
     if (st->run.ignored)
