@@ -19,9 +19,9 @@ typedef struct b2a_bak_scan b2a_bak_scan;
 
 /* Open all files of one backup (TAPE or MSSQLBAK, striped sets given
  * together) and read its catalog. Errors name the file and the problem:
- * B2A_EIO, B2A_EFORMAT (not a backup, truncated, catalog unreadable),
- * B2A_EUNSUPPORTED (encrypted, SQL 2005 catalog, ...), B2A_EINVAL (half a
- * striped set: the message names the missing stripe). */
+ * B2A_EIO, B2A_EFORMAT (not a backup, truncated, catalog unreadable, half
+ * a striped set: the message names the missing stripe), B2A_EUNSUPPORTED
+ * (TDE, log or differential backup, SQL 2005 catalog), B2A_EINVAL. */
 int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err);
 
 /* UTF-8, from the boot page (or the backup header), never NULL. */
@@ -42,13 +42,14 @@ const b2a_table_def *b2a__bak_table(const b2a_bak *b, size_t i);
 int b2a__bak_inspect(const b2a_bak *b, void *yajl_gen_handle, b2a_err *err);
 
 /* Start a scan of table i. B2A_EUNSUPPORTED with a clear message for what
- * cannot be decoded (e.g. a column type or a compression this build lacks). */
+ * cannot be decoded (ROW/PAGE compression for now). */
 int b2a__bak_scan_open(b2a_bak *b, size_t table, b2a_bak_scan **out, b2a_err *err);
 
 /* Decode at most max_rows rows into sink (one value per column, then
  * end_row). *rows_out = rows delivered by this call; *eof = 1 once the table
- * is exhausted. On error the rows already given to the sink stay given.
- * Sink errors are passed through with their code. */
+ * is exhausted. Rows are atomic: a corrupt row fails before the sink sees
+ * any of its values; rows already given stay given. Messages name the
+ * file, table, page, slot and column. Sink errors keep their code. */
 int b2a__bak_scan_next(b2a_bak_scan *s, b2a_sink *sink, size_t max_rows,
                        size_t *rows_out, int *eof, b2a_err *err);
 
