@@ -64,6 +64,7 @@ typedef struct sample {
 static double opt_seconds = 2.0;
 static const char *opt_outdir = "/tmp";
 static int opt_big_passes = 50;
+static int opt_only = -1;    /* -m: run just this mode (for a profiler) */
 
 static double now(clockid_t c)
 {
@@ -247,6 +248,8 @@ static void print_mode(const sample *s, int m)
     printf("  %-26s %8.1f MB/s/core %8.1f MB/s wall", mode_name[m], mbs, mbs_wall);
     if (m == M_READ)
         printf("                  ratio 1 (baseline)");
+    else if (!base->ok)
+        printf("  %9.0f rows/s  ratio n/a   ", r->rows / r->cpu);
     else
         printf("  %9.0f rows/s  ratio %.4f", r->rows / r->cpu, mbs / (base->bytes / MB / base->cpu));
     printf("  peak RSS %.1f MB (%.2fx backup; +%.1f MB over idle)  [%ld passes, %.2f s wall, %.2f s cpu]\n",
@@ -435,11 +438,12 @@ static int add_path(sample *s, size_t *n, const char *path)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: bench_bak_read [-t SECONDS] [-o SCRATCH_DIR] [-p PASSES] [FILE.bak|DIR]...\n"
+            "usage: bench_bak_read [-t SECONDS] [-o SCRATCH_DIR] [-p PASSES] [-m read|null|avro] [FILE.bak|DIR]...\n"
             "  default input: $B2A_SAMPLES/sqlserver, $B2A_SAMPLES, or /work/shared/samples/sqlserver\n"
             "  -t  minimum seconds per measurement (default 2)\n"
             "  -o  where the Avro files of one pass go (deleted at once; default /tmp)\n"
-            "  -p  passes over the largest TAPE sample in the memory check (default 50)\n");
+            "  -p  passes over the largest TAPE sample in the memory check (default 50)\n"
+            "  -m  run only that measurement and skip the memory check (to profile it)\n");
     exit(2);
 }
 
@@ -451,7 +455,7 @@ static void total_line(const char *label, sample *s, size_t n, int kind)
         off_t size = 0;
         int count = 0;
         for (size_t i = 0; i < n; i++) {
-            if (s[i].kind != kind || !s[i].r[m].ok || !s[i].r[M_NULL].ok)
+            if (s[i].kind != kind || !s[i].r[m].ok)
                 continue;
             count++;
             bytes += s[i].r[m].bytes;
@@ -471,6 +475,8 @@ static void total_line(const char *label, sample *s, size_t n, int kind)
         printf("%-9s %-26s %8.1f MB/s/core %8.1f MB/s wall", label, mode_name[m], mbs, bytes / MB / wall);
         if (m == M_READ)
             printf("                              ");
+        else if (bcpu <= 0)
+            printf("  %9.0f rows/s  ratio n/a   ", rows / cpu);
         else
             printf("  %9.0f rows/s  ratio %.4f", rows / cpu, mbs / (bbytes / MB / bcpu));
         printf("  max peak RSS %.1f MB (backup %.2f MB)", (double)rss / 1024, (double)size / MB);
@@ -483,11 +489,17 @@ static void total_line(const char *label, sample *s, size_t n, int kind)
 int main(int argc, char **argv)
 {
     int c;
-    while ((c = getopt(argc, argv, "t:o:p:h")) != -1) {
+    while ((c = getopt(argc, argv, "t:o:p:m:h")) != -1) {
         switch (c) {
         case 't': opt_seconds = atof(optarg); break;
         case 'o': opt_outdir = optarg; break;
         case 'p': opt_big_passes = atoi(optarg); break;
+        case 'm':
+            opt_only = !strcmp(optarg, "read") ? M_READ : !strcmp(optarg, "null") ? M_NULL
+                     : !strcmp(optarg, "avro") ? M_AVRO : -2;
+            if (opt_only == -2)
+                usage();
+            break;
         default: usage();
         }
     }
@@ -537,6 +549,12 @@ int main(int argc, char **argv)
         b2a__bak_close(b);
         fflush(stdout);
         for (int m = 0; m < M_COUNT; m++) {
+            if (opt_only >= 0 && m != opt_only && m != M_READ && m != M_IDLE)
+                continue;
+            if (opt_only >= 0 && m == M_READ && opt_only != M_READ) {
+                s->r[m].ok = 0; /* not measured: keep it out of the profile */
+                continue;
+            }
             if (measure(m, s, &s->r[m])) {
                 perror("bench_bak_read: fork");
                 return 1;
@@ -549,6 +567,7 @@ int main(int argc, char **argv)
     printf("\ntotals (sum of bytes / sum of CPU seconds over the samples of one kind):\n");
     total_line("TAPE", samples, n, KIND_TAPE);
     total_line("MSSQLBAK", samples, n, KIND_MSSQLBAK);
-    memory_check(samples, n);
+    if (opt_only < 0)
+        memory_check(samples, n);
     return 0;
 }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Benchmark of the ODBC export path against PostgreSQL (not a test).
-#   bench_pg_export.sh [-b BUILD_DIR] [-n ROWS] [-r ROUNDS] [-o SCRATCH_DIR]
+#   bench_pg_export.sh [-b BUILD_DIR] [-n ROWS] [-r ROUNDS] [-o SCRATCH_DIR] [-e 'CMD']
 # Starts a throw-away bak2avro-test/postgres:15 container (host network,
 # loopback, free port, random password), fills a table of ROWS rows
 # (default 10,000,000) of mixed types, then in each round times
@@ -9,8 +9,10 @@
 #   (c) export_table: bak2avro's connect/introspect/cursor -> Avro writer,
 #       null codec and deflate
 # and prints rows/s, the ratios (c)/(b) and (c)/(a), and (c)'s peak RSS,
-# each the median over the rounds. The container is removed at the end,
-# also on failure or interrupt.
+# each the median over the rounds. With -e, CMD runs instead of the rounds
+# (sh -c, with B2A_BENCH_CONNSTR, B2A_BENCH_QUERY and B2A_BENCH_BIN set),
+# for timing the programs with another tool. The container is removed at
+# the end, also on failure or interrupt (after the step that is running).
 set -uo pipefail
 
 me=bench_pg_export.sh
@@ -21,16 +23,18 @@ rows=10000000
 rounds=1
 scratch=/tmp
 bindir=
+external=
 
-usage() { echo "usage: $me [-b BUILD_DIR] [-n ROWS] [-r ROUNDS] [-o SCRATCH_DIR]" >&2; exit 2; }
+usage() { echo "usage: $me [-b BUILD_DIR] [-n ROWS] [-r ROUNDS] [-o SCRATCH_DIR] [-e 'CMD']" >&2; exit 2; }
 fail() { echo "$me: error: $*" >&2; exit 1; }
 
-while getopts b:n:r:o:h opt; do
+while getopts b:n:r:o:e:h opt; do
     case $opt in
         b) bindir=$OPTARG/bench ;;
         n) rows=$OPTARG ;;
         r) rounds=$OPTARG ;;
         o) scratch=$OPTARG ;;
+        e) external=$OPTARG ;;
         *) usage ;;
     esac
 done
@@ -139,12 +143,17 @@ echo "generated $rows rows in ${gen_s}s (table $size)"
 export B2A_BENCH_CONNSTR="Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=$port;Database=b2a;UID=b2a;PWD=$PGPASSWORD;UseDeclareFetch=1;Fetch=10000;BoolsAsChar=0;ByteaAsLongVarBinary=1;sslmode=disable"
 query=$("$bindir/export_table" -q public.bench_mixed) || fail "export_table -q failed"
 echo "query: $query"
+if [ -n "$external" ]; then
+    B2A_BENCH_QUERY=$query B2A_BENCH_BIN=$bindir sh -c "$external"
+    exit $?
+fi
 
 # key=value from a line
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
 : >"$tmp/a" >"$tmp/b" >"$tmp/cn" >"$tmp/cd" >"$tmp/rss_n" >"$tmp/rss_d" >"$tmp/rss_b"
+: >"$tmp/cpu_b" >"$tmp/cpu_n" >"$tmp/cpu_d"
 for r in $(seq "$rounds"); do
     echo "round $r of $rounds"
     t=$(now)
@@ -156,18 +165,20 @@ for r in $(seq "$rounds"); do
     line=$("$bindir/bare_odbc_fetch" "$query") || fail "bare_odbc_fetch failed"
     echo "  (b) $line"
     [ "$(kv rows "$line")" = "$rows" ] || fail "bare fetch counted $(kv rows "$line") rows, not $rows"
-    kv rows_per_s "$line" >>"$tmp/b"; kv peak_rss_mb "$line" >>"$tmp/rss_b"
+    kv rows_per_s "$line" >>"$tmp/b"; kv peak_rss_mb "$line" >>"$tmp/rss_b"; kv cpu_s "$line" >>"$tmp/cpu_b"
 
     for codec in null deflate; do
         line=$("$bindir/export_table" -c "$codec" -o "$tmp" public.bench_mixed) || fail "export_table -c $codec failed"
         echo "  (c) $line"
         [ "$(kv rows "$line")" = "$rows" ] || fail "export wrote $(kv rows "$line") rows, not $rows"
         kv rows_per_s "$line" >>"$tmp/c${codec:0:1}"; kv peak_rss_mb "$line" >>"$tmp/rss_${codec:0:1}"
+        kv cpu_s "$line" >>"$tmp/cpu_${codec:0:1}"
     done
 done
 
 a=$(median <"$tmp/a"); b=$(median <"$tmp/b"); cn=$(median <"$tmp/cn"); cd=$(median <"$tmp/cd")
 rn=$(median <"$tmp/rss_n"); rd=$(median <"$tmp/rss_d"); rb=$(median <"$tmp/rss_b")
+ub=$(median <"$tmp/cpu_b"); un=$(median <"$tmp/cpu_n"); ud=$(median <"$tmp/cpu_d")
 echo
 echo "summary: $rows rows, medians of $rounds round(s)"
 printf '  (a) COPY (FORMAT binary) > /dev/null   %12.0f rows/s\n' "$a"
@@ -176,4 +187,8 @@ printf '  (c) bak2avro export, null codec        %12.0f rows/s  peak RSS %s MB  
     "$cn" "$rn" "$(echo "$cn / $b" | bc -l)" "$(echo "$cn / $a" | bc -l)"
 printf '  (c) bak2avro export, deflate           %12.0f rows/s  peak RSS %s MB  (c)/(b) %.3f  (c)/(a) %.3f\n' \
     "$cd" "$rd" "$(echo "$cd / $b" | bc -l)" "$(echo "$cd / $a" | bc -l)"
+# Client CPU per row does not move with the server's or the machine's load as wall time does.
+printf '  client CPU s per million rows: (b) %.2f  (c) null %.2f (%.2fx)  (c) deflate %.2f (%.2fx)\n' \
+    "$(echo "$ub * 1000000 / $rows" | bc -l)" "$(echo "$un * 1000000 / $rows" | bc -l)" "$(echo "$un / $ub" | bc -l)" \
+    "$(echo "$ud * 1000000 / $rows" | bc -l)" "$(echo "$ud / $ub" | bc -l)"
 echo "  targets: (c)/(b) >= 0.9; peak RSS of (c) <= 64 MB"
