@@ -81,7 +81,7 @@ type Options struct {
 	PostSQL       string
 	Parallel      int
 	Codec         string // "null", "deflate" (default), "snappy"
-	HostNetwork   bool
+	Network       string // "auto" (default: host networking), "host", "publish"
 	Restore       string // "auto" (default), "direct", "container"
 	KeepContainer bool
 	AcceptEULA    bool
@@ -192,8 +192,15 @@ func Run(o Options) (map[string]interface{}, error) {
 	default:
 		return nil, &Error{Code: ErrInvalid, Message: "unknown codec " + o.Codec}
 	}
-	if o.HostNetwork {
+	switch o.Network {
+	case "", "auto":
+		opts.network = C.B2A_NETWORK_AUTO
+	case "host":
 		opts.network = C.B2A_NETWORK_HOST
+	case "publish":
+		opts.network = C.B2A_NETWORK_PUBLISH
+	default:
+		return nil, &Error{Code: ErrInvalid, Message: "unknown network " + o.Network}
 	}
 	switch o.Restore {
 	case "", "auto":

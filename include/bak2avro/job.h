@@ -34,8 +34,9 @@ typedef enum b2a_codec {
 } b2a_codec;
 
 typedef enum b2a_network {
-    B2A_NETWORK_PUBLISH = 0, /**< bridge network, port published on 127.0.0.1 */
-    B2A_NETWORK_HOST = 1     /**< host network, the server listens on 127.0.0.1:<free port> */
+    B2A_NETWORK_PUBLISH = 0, /**< bridge network, port published on 127.0.0.1 (needs the engine's bridge) */
+    B2A_NETWORK_HOST = 1,    /**< host network, the server listens on 127.0.0.1:<free port> */
+    B2A_NETWORK_AUTO = 2     /**< the default: host networking, which every Linux engine has */
 } b2a_network;
 
 typedef enum b2a_restore_mode {
@@ -97,7 +98,7 @@ typedef struct b2a_job_options {
 } b2a_job_options;
 
 #define B2A_JOB_OPTIONS_VERSION 1
-#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_PUBLISH, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_DEFLATE, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0 }
+#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_DEFLATE, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0 }
 
 /** Fill @p opts with defaults for @p version (bindings must call this). */
 B2A_API int b2a_job_options_init(b2a_job_options *opts, unsigned int version);
@@ -106,10 +107,13 @@ B2A_API int b2a_job_options_init(b2a_job_options *opts, unsigned int version);
 B2A_API int b2a_job_new(b2a_ctx *ctx, const b2a_job_options *opts, b2a_job **out);
 
 /**
- * Create a job from a job JSON document (the same keys bak2avro run JOB.json
- * reads); callbacks come from @p callbacks (its other fields are ignored), may be NULL.
+ * Create a job from a job JSON document (the keys bak2avro run JOB.json
+ * reads; a Job JSON written by an earlier run is accepted too). Callbacks
+ * come from @p callbacks (its other fields are ignored), may be NULL. On
+ * failure *errmsg_out (if not NULL) gets a message to free with b2a_free().
  */
-B2A_API int b2a_job_new_from_json(b2a_ctx *ctx, const char *json, const b2a_job_options *callbacks, b2a_job **out);
+B2A_API int b2a_job_new_from_json(b2a_ctx *ctx, const char *json, const b2a_job_options *callbacks, b2a_job **out,
+                                  char **errmsg_out);
 
 /** Start the job. If this returns an error, the done callback is never called. */
 B2A_API int b2a_job_start(b2a_job *job);

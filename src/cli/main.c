@@ -31,7 +31,7 @@ static void usage(FILE *f)
           "      --parallel N        tables exported at once (default 2)\n"
           "      --codec C           null, deflate (default) or snappy\n"
           "      --image IMAGE       container image for the restore\n"
-          "      --network MODE      publish (default) or host\n"
+          "      --network MODE      auto (default: host networking), host or publish\n"
           "      --docker-host URL   unix:///path of the Docker socket\n"
           "      --keep-container    leave the container running at the end\n"
           "      --direct            read the backup directly, never start a container\n"
@@ -180,7 +180,9 @@ static int cmd_run(int argc, char **argv)
     run_state rs;
     memset(&rs, 0, sizeof(rs));
     optind = 1;
+    int job_options_given = 0; /* options other than how to show the run */
     while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
+        job_options_given++;
         switch (c) {
         case 'o': opts.output_dir = optarg; break;
         case 1: opts.vendor = optarg; break;
@@ -222,8 +224,9 @@ static int cmd_run(int argc, char **argv)
         case 9:
             if (strcmp(optarg, "publish") == 0) opts.network = B2A_NETWORK_PUBLISH;
             else if (strcmp(optarg, "host") == 0) opts.network = B2A_NETWORK_HOST;
+            else if (strcmp(optarg, "auto") == 0) opts.network = B2A_NETWORK_AUTO;
             else {
-                fprintf(stderr, "bak2avro: unknown network \"%s\" (publish, host)\n", optarg);
+                fprintf(stderr, "bak2avro: unknown network \"%s\" (auto, host, publish)\n", optarg);
                 exit_code = EXIT_USAGE;
                 goto out;
             }
@@ -234,9 +237,9 @@ static int cmd_run(int argc, char **argv)
         case 13: opts.restore_mode = B2A_RESTORE_CONTAINER; break;
         case 14: opts.accept_eula = 1; break;
         case 15: opts.job_json_path = optarg; break;
-        case 'q': quiet = 1; break;
-        case 16: log_json = 1; break;
-        case 'v': verbose = 1; break;
+        case 'q': quiet = 1; job_options_given--; break;
+        case 16: log_json = 1; job_options_given--; break;
+        case 'v': verbose = 1; job_options_given--; break;
         case 'h':
             usage(stdout);
             exit_code = EXIT_OK;
@@ -277,10 +280,17 @@ static int cmd_run(int argc, char **argv)
             exit_code = EXIT_USAGE;
             goto out;
         }
-        rc = b2a_job_new_from_json(ctx, doc, &opts, &job);
+        if (job_options_given) {
+            fprintf(stderr, "bak2avro run: %s is a job document; put the options in it (only -q, -v and --log-json go with it)\n", inputs.v[0]);
+            free(doc);
+            goto out;
+        }
+        char *why = NULL;
+        rc = b2a_job_new_from_json(ctx, doc, &opts, &job, &why);
         free(doc);
         if (rc != B2A_OK) {
-            fprintf(stderr, "bak2avro: %s: %s\n", inputs.v[0], b2a_strerror(rc));
+            fprintf(stderr, "bak2avro: %s: %s\n", inputs.v[0], why ? why : b2a_strerror(rc));
+            b2a_free(why);
             exit_code = EXIT_USAGE;
             goto out;
         }

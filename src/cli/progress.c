@@ -31,6 +31,10 @@ void show_init(show *s, show_mode mode, int verbose)
 
 static void json_string(FILE *f, const char *v)
 {
+    if (!v) {
+        fputs("null", f);
+        return;
+    }
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++) {
         if (*p == '"' || *p == '\\')

@@ -42,6 +42,7 @@ static int job_alloc(b2a_ctx *ctx, b2a_job **out)
     job->magic = B2A_JOB_MAGIC;
     job->ctx = ctx;
     job->codec = B2A_CODEC_DEFLATE;
+    job->network = B2A_NETWORK_AUTO;
     job->parallel = 2;
     if (b2a__random_hex(job->id, 16) != 0) {
         free(job);
@@ -130,7 +131,7 @@ static int validate(const b2a_job *job)
         return B2A_EINVAL;
     if (job->codec != B2A_CODEC_NULL && job->codec != B2A_CODEC_DEFLATE && job->codec != B2A_CODEC_SNAPPY)
         return B2A_EINVAL;
-    if (job->restore_mode > B2A_RESTORE_CONTAINER || job->network > B2A_NETWORK_HOST)
+    if (job->restore_mode > B2A_RESTORE_CONTAINER || job->network > B2A_NETWORK_AUTO)
         return B2A_EINVAL;
     return B2A_OK;
 }
@@ -151,8 +152,11 @@ int b2a_job_new(b2a_ctx *ctx, const b2a_job_options *opts, b2a_job **out)
     return B2A_OK;
 }
 
-int b2a_job_new_from_json(b2a_ctx *ctx, const char *json, const b2a_job_options *callbacks, b2a_job **out)
+int b2a_job_new_from_json(b2a_ctx *ctx, const char *json, const b2a_job_options *callbacks, b2a_job **out,
+                          char **errmsg_out)
 {
+    if (errmsg_out)
+        *errmsg_out = NULL;
     if (!json)
         return B2A_EINVAL;
     b2a_job *job;
@@ -166,6 +170,8 @@ int b2a_job_new_from_json(b2a_ctx *ctx, const char *json, const b2a_job_options 
         job->userdata = callbacks->userdata;
     }
     if ((rc = b2a__job_load_json(job, json, &job->err)) != B2A_OK || (rc = validate(job)) != B2A_OK) {
+        if (errmsg_out)
+            *errmsg_out = b2a__strdup(job->err.msg[0] ? job->err.msg : "job JSON: invalid option values");
         job_destroy(job);
         return rc;
     }

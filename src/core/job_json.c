@@ -192,7 +192,7 @@ char *b2a__job_render_json(const b2a_job *job)
     strv(g, "exclude", job->exclude, job->n_exclude);
     kint(g, "parallel", job->parallel);
     kv(g, "codec", codec_name(job->codec));
-    kv(g, "network", job->network == B2A_NETWORK_HOST ? "host" : "publish");
+    kv(g, "network", job->network == B2A_NETWORK_HOST ? "host" : job->network == B2A_NETWORK_PUBLISH ? "publish" : "auto");
     kv(g, "restore", restore_name(job->restore_mode));
     key(g, "keep_container");
     yajl_gen_bool(g, job->keep_container);
@@ -321,21 +321,25 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
         yajl_tree_free(root);
         return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: the document must be an object");
     }
+    /* A Job JSON written by a run keeps these under "options": read them there too. */
+    const char *opath[] = {"options", NULL};
+    yajl_val nested = yajl_tree_get(root, opath, yajl_t_object);
+    yajl_val o = nested ? nested : root;
     int rc = B2A_OK;
     char *codec = NULL, *network = NULL, *restore = NULL;
     if (rc == B2A_OK) rc = load_strv(root, "inputs", &job->inputs, &job->n_inputs, err);
-    if (rc == B2A_OK) rc = load_strv(root, "include", &job->include, &job->n_include, err);
-    if (rc == B2A_OK) rc = load_strv(root, "exclude", &job->exclude, &job->n_exclude, err);
+    if (rc == B2A_OK) rc = load_strv(o, "include", &job->include, &job->n_include, err);
+    if (rc == B2A_OK) rc = load_strv(o, "exclude", &job->exclude, &job->n_exclude, err);
     if (rc == B2A_OK) rc = load_str(root, "output_dir", &job->output_dir, err);
     if (rc == B2A_OK) rc = load_str(root, "vendor", &job->vendor, err);
     if (rc == B2A_OK) rc = load_str(root, "image", &job->image, err);
-    if (rc == B2A_OK) rc = load_str(root, "docker_host", &job->docker_host, err);
-    if (rc == B2A_OK) rc = load_str(root, "job_json", &job->job_json_path, err);
-    if (rc == B2A_OK) rc = load_sql(root, "pre_sql", "pre_sql_file", &job->pre_sql, err);
-    if (rc == B2A_OK) rc = load_sql(root, "post_sql", "post_sql_file", &job->post_sql, err);
-    if (rc == B2A_OK) rc = load_str(root, "codec", &codec, err);
-    if (rc == B2A_OK) rc = load_str(root, "network", &network, err);
-    if (rc == B2A_OK) rc = load_str(root, "restore", &restore, err);
+    if (rc == B2A_OK) rc = load_str(o, "docker_host", &job->docker_host, err);
+    if (rc == B2A_OK) rc = load_str(o, "job_json", &job->job_json_path, err);
+    if (rc == B2A_OK) rc = load_sql(o, "pre_sql", "pre_sql_file", &job->pre_sql, err);
+    if (rc == B2A_OK) rc = load_sql(o, "post_sql", "post_sql_file", &job->post_sql, err);
+    if (rc == B2A_OK) rc = load_str(o, "codec", &codec, err);
+    if (rc == B2A_OK) rc = load_str(o, "network", &network, err);
+    if (rc == B2A_OK) rc = load_str(o, "restore", &restore, err);
     if (rc == B2A_OK && codec) {
         static const char *const names[] = {"null", "deflate", "snappy"};
         int v = lookup(codec, names, 3);
@@ -344,11 +348,11 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
         job->codec = (b2a_codec)(v < 0 ? 1 : v);
     }
     if (rc == B2A_OK && network) {
-        static const char *const names[] = {"publish", "host"};
-        int v = lookup(network, names, 2);
+        static const char *const names[] = {"publish", "host", "auto"};
+        int v = lookup(network, names, 3);
         if (v < 0)
-            rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: unknown network \"%s\" (publish, host)", network);
-        job->network = (b2a_network)(v < 0 ? 0 : v);
+            rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: unknown network \"%s\" (auto, publish, host)", network);
+        job->network = (b2a_network)(v < 0 ? B2A_NETWORK_AUTO : v);
     }
     if (rc == B2A_OK && restore) {
         static const char *const names[] = {"auto", "direct", "container"};
@@ -359,13 +363,13 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
     }
     if (rc == B2A_OK) {
         const char *pp[] = {"parallel", NULL}, *kp[] = {"keep_container", NULL}, *ep[] = {"accept_eula", NULL};
-        yajl_val v = yajl_tree_get(root, pp, yajl_t_number);
+        yajl_val v = yajl_tree_get(o, pp, yajl_t_number);
         if (v && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0 && YAJL_GET_INTEGER(v) <= 256)
             job->parallel = (uint32_t)YAJL_GET_INTEGER(v);
         else if (v)
             rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: \"parallel\" must be an integer from 1 to 256");
-        job->keep_container = YAJL_IS_TRUE(yajl_tree_get(root, kp, yajl_t_any));
-        job->accept_eula = YAJL_IS_TRUE(yajl_tree_get(root, ep, yajl_t_any));
+        job->keep_container = YAJL_IS_TRUE(yajl_tree_get(o, kp, yajl_t_any));
+        job->accept_eula = YAJL_IS_TRUE(yajl_tree_get(o, ep, yajl_t_any));
     }
     if (rc == B2A_OK && (job->n_inputs == 0 || !job->output_dir))
         rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: \"inputs\" and \"output_dir\" are required");

@@ -282,7 +282,10 @@ int b2a__export_start(b2a_job *job, const b2a_source_ops *ops, void *source,
         free(ex);
         return err.code;
     }
-    b2a__job_log(job, B2A_LOG_INFO, "exporting %zu tables, %u at a time, %lld rows expected",
+    size_t selected = 0;
+    for (size_t i = 0; i < job->ntables; i++)
+        selected += job->tables[i].selected;
+    b2a__job_log(job, B2A_LOG_INFO, "exporting %zu of %zu tables, %u at a time, %lld rows expected", selected,
                  job->ntables, job->parallel, (long long)total_expected(job));
     schedule_more(ex);
     return B2A_OK;

@@ -710,7 +710,9 @@ static void create_container(cstate *st)
     memset(&p, 0, sizeof(p));
     p.job_id = st->job->id;
     p.image = st->job->image;
-    p.network = st->job->network;
+    /* auto: host networking, which every Linux engine has (a bridge may be disabled);
+     * the server is told to listen on 127.0.0.1 only either way. */
+    p.network = st->job->network == B2A_NETWORK_PUBLISH ? B2A_NETWORK_PUBLISH : B2A_NETWORK_HOST;
     p.port = port;
     p.delivery = B2A_VENDOR_BIND;
     p.inputs = st->inputs;
@@ -719,6 +721,13 @@ static void create_container(cstate *st)
     if (b2a__vendor_job_new(st->vendor, &p, &st->vjob, &e) != B2A_OK) {
         fail(st, &e);
         return;
+    }
+    /* Who owns the container, so `bak2avro gc` never takes a live job's. */
+    char owner[320];
+    if (b2a__owner_tag(owner, sizeof(owner)) == 0 &&
+        b2a__vendor_strv_pushf(&st->vjob->labels, &st->vjob->nlabels, "bak2avro.owner=%s", owner) == B2A_OK) {
+        st->vjob->spec.labels = (const char *const *)st->vjob->labels;
+        st->vjob->spec.nlabels = st->vjob->nlabels;
     }
     free(st->job->image_used);
     st->job->image_used = b2a__strdup(st->vjob->image);

@@ -1,5 +1,7 @@
-/* bak2avro gc: remove containers left by jobs that were killed (every job
- * labels its container bak2avro.job=<id>; a finished job removes its own). */
+/* bak2avro gc: remove containers left by jobs that were killed. Every job
+ * labels its container bak2avro.owner=host:pid:starttime; a container whose
+ * owner still runs on this host belongs to a live job and is left alone, and
+ * so is one made on another host (we cannot tell whether its job lives). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +41,8 @@ static void listed_cb(void *ud, int rc, const b2a_err *err, const b2a_docker_con
         return;
     }
     for (size_t i = 0; i < n; i++) {
+        if (!items[i].label_value || b2a__owner_alive(items[i].label_value) != 0)
+            continue;
         if (b2a__docker_container_remove(st->docker, items[i].id, 1, 1, removed_cb, st, NULL) == B2A_OK)
             st->pending++;
     }
@@ -57,7 +61,7 @@ int b2a_gc(const char *docker_host, uint32_t *removed_out, char **errmsg_out)
         return B2A_ENOMEM;
     int rc = b2a__docker_new(&loop, docker_host, &st.docker, &st.err);
     if (rc == B2A_OK)
-        rc = b2a__docker_container_list_by_label(st.docker, "bak2avro.job", listed_cb, &st, NULL);
+        rc = b2a__docker_container_list_by_label(st.docker, "bak2avro.owner", listed_cb, &st, NULL);
     if (rc == B2A_OK) {
         uv_run(&loop, UV_RUN_DEFAULT);
         rc = st.rc;

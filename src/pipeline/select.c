@@ -39,7 +39,7 @@ const b2a_pipeline_ops *b2a__pipeline_select(b2a_job *job, b2a_err *err)
 
     int direct_capable = first.vendor == B2A_VENDOR_SQLSERVER;
     if (job->restore_mode == B2A_RESTORE_DIRECT && !direct_capable) {
-        b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_USAGE,
+        b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
                      "%s: --direct reads SQL Server .bak files only; a %s backup needs a container restore",
                      job->inputs[0], b2a__detect_format_name(first.format));
         return NULL;

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 char *b2a__strdup(const char *s)
 {
@@ -142,6 +143,55 @@ uint64_t b2a__now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Field 22 of /proc/<pid>/stat: start time in clock ticks since boot. */
+static unsigned long long process_start(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p)
+        return 0;
+    unsigned long long start = 0;
+    int field = 2;
+    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " "))
+        if (++field == 22) {
+            start = strtoull(tok, NULL, 10);
+            break;
+        }
+    return start;
+}
+
+int b2a__owner_tag(char *out, size_t cap)
+{
+    char host[256] = "";
+    gethostname(host, sizeof(host) - 1);
+    long pid = (long)getpid();
+    return snprintf(out, cap, "%s:%ld:%llu", host, pid, process_start(pid)) < (int)cap ? 0 : -1;
+}
+
+int b2a__owner_alive(const char *tag)
+{
+    char host[256] = "";
+    gethostname(host, sizeof(host) - 1);
+    const char *c1 = strrchr(tag, ':');
+    if (!c1 || c1 == tag)
+        return -1;
+    const char *c0 = c1 - 1;
+    while (c0 > tag && *c0 != ':')
+        c0--;
+    if (*c0 != ':' || (size_t)(c0 - tag) != strlen(host) || strncmp(tag, host, strlen(host)) != 0)
+        return -1;
+    long pid = strtol(c0 + 1, NULL, 10);
+    unsigned long long start = strtoull(c1 + 1, NULL, 10);
+    return pid > 0 && process_start(pid) == start && start != 0;
 }
 
 int b2a__mkdir_p(const char *path)

@@ -27,6 +27,12 @@ void b2a__now_iso(char out[32]);
 /* Monotonic milliseconds. */
 uint64_t b2a__now_ms(void);
 
+/* Who made a container: "host:pid:starttime", so `gc` can tell a live job's
+ * container from a killed one's (the start time guards against pid reuse). */
+int b2a__owner_tag(char *out, size_t cap);
+/* 1 when tag names a process alive on this host, 0 when not, -1 when it is another host's. */
+int b2a__owner_alive(const char *tag);
+
 /* mkdir -p; 0 or -errno */
 int b2a__mkdir_p(const char *path);
 

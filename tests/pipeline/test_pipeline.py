@@ -248,6 +248,27 @@ class Pipeline(unittest.TestCase):
         self.assertIn("odbc-postgresql", err)
         self.assertEqual(self.job()["error"]["sqlstate"], "IM002")
 
+    def test_gc_removes_only_containers_of_dead_jobs(self):
+        host = os.uname().nodename
+        me = open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19]
+        live = "%s:%d:%s" % (host, os.getpid(), me)
+        dead = "%s:%d:%s" % (host, 4194000, "12345")  # no such pid
+        other = "elsewhere:1:1"
+        ids = {}
+        for name, owner in (("live", live), ("dead", dead), ("other", other)):
+            p = subprocess.run(["docker", "create", "--label", "bak2avro.job=gc-" + name, "--label",
+                                "bak2avro.owner=" + owner, PG_IMAGE], capture_output=True, text=True, check=True)
+            ids[name] = p.stdout.strip()
+        try:
+            p = subprocess.run([CLI, "gc"], capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("removed 1 container left by bak2avro jobs", p.stdout)
+            self.assertEqual(job_containers("gc-dead"), [])
+            self.assertEqual(len(job_containers("gc-live")), 1)
+            self.assertEqual(len(job_containers("gc-other")), 1)
+        finally:
+            subprocess.run(["docker", "rm", "-f", *ids.values()], capture_output=True)
+
 
 if __name__ == "__main__":
     if not os.path.isdir(SAMPLES):

@@ -103,7 +103,7 @@ static void job_json_document_round_trip(void **state)
                       " \"restore\": \"container\", \"parallel\": 4, \"keep_container\": true,"
                       " \"pre_sql\": \"SELECT 1\"}";
     b2a_job *job = NULL;
-    assert_int_equal(b2a_job_new_from_json(ctx, doc, NULL, &job), B2A_OK);
+    assert_int_equal(b2a_job_new_from_json(ctx, doc, NULL, &job, NULL), B2A_OK);
     assert_int_equal(job->n_inputs, 2);
     assert_string_equal(job->inputs[1], "b \"q\".dump");
     assert_int_equal(job->codec, B2A_CODEC_SNAPPY);
@@ -136,10 +136,39 @@ static void job_json_errors_are_clear(void **state)
     uv_loop_t loop;
     b2a_ctx *ctx = new_ctx(&loop);
     b2a_job *job = NULL;
-    assert_int_equal(b2a_job_new_from_json(ctx, "{\"inputs\": [\"a\"]}", NULL, &job), B2A_EINVAL);
-    assert_int_equal(b2a_job_new_from_json(ctx, "{\"inputs\": [\"a\"], \"output_dir\": \"o\", \"codec\": \"lz4\"}", NULL, &job), B2A_EINVAL);
-    assert_int_equal(b2a_job_new_from_json(ctx, "[1,", NULL, &job), B2A_EINVAL);
+    char *why = NULL;
+    assert_int_equal(b2a_job_new_from_json(ctx, "{\"inputs\": [\"a\"]}", NULL, &job, &why), B2A_EINVAL);
+    assert_string_equal(why, "job JSON: \"inputs\" and \"output_dir\" are required");
+    b2a_free(why);
+    assert_int_equal(b2a_job_new_from_json(ctx, "{\"inputs\": [\"a\"], \"output_dir\": \"o\", \"codec\": \"lz4\"}", NULL, &job, &why), B2A_EINVAL);
+    assert_string_equal(why, "job JSON: unknown codec \"lz4\" (null, deflate, snappy)");
+    b2a_free(why);
+    assert_int_equal(b2a_job_new_from_json(ctx, "[1,", NULL, &job, &why), B2A_EINVAL);
+    assert_non_null(strstr(why, "job JSON: "));
+    b2a_free(why);
     assert_null(job);
+    free_ctx(ctx, &loop);
+}
+
+static void job_json_output_is_accepted_as_input(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    b2a_ctx *ctx = new_ctx(&loop);
+    const char *doc = "{\"inputs\": [\"a.dump\"], \"output_dir\": \"/tmp/o\", \"include\": [\"s.t\"],"
+                      " \"codec\": \"null\", \"network\": \"publish\", \"parallel\": 3}";
+    b2a_job *job = NULL, *again = NULL;
+    assert_int_equal(b2a_job_new_from_json(ctx, doc, NULL, &job, NULL), B2A_OK);
+    char *out = b2a_job_json(job); /* options now nested under "options" */
+    assert_int_equal(b2a_job_new_from_json(ctx, out, NULL, &again, NULL), B2A_OK);
+    assert_int_equal(again->codec, B2A_CODEC_NULL);
+    assert_int_equal(again->network, B2A_NETWORK_PUBLISH);
+    assert_int_equal(again->parallel, 3);
+    assert_int_equal(again->n_include, 1);
+    assert_string_equal(again->include[0], "s.t");
+    b2a_free(out);
+    b2a_job_free(again);
+    b2a_job_free(job);
     free_ctx(ctx, &loop);
 }
 
@@ -189,6 +218,7 @@ int main(void)
         cmocka_unit_test(include_exclude_patterns),
         cmocka_unit_test(job_json_document_round_trip),
         cmocka_unit_test(job_json_errors_are_clear),
+        cmocka_unit_test(job_json_output_is_accepted_as_input),
         cmocka_unit_test(failed_start_never_calls_done),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@ __all__ = ["inspect", "run", "gc", "version", "Progress", "Error", "JobFailed"]
 
 STEPS = ["detect", "container", "pre-sql", "restore", "post-sql", "introspect", "export", "cleanup", "read"]
 CODECS = {"null": 0, "deflate": 1, "snappy": 2}
-NETWORKS = {"publish": 0, "host": 1}
+NETWORKS = {"publish": 0, "host": 1, "auto": 2}
 RESTORE = {"auto": 0, "direct": 1, "container": 2}
 STATUS = {0: "Pending", 1: "Running", 2: "Success", 3: "Failed", 4: "Canceled"}
 LOG_LEVELS = {0: "debug", 1: "info", 2: "warn", 3: "error"}
@@ -67,7 +67,7 @@ def gc(docker_host=None):
 
 
 def run(inputs, output_dir, *, vendor=None, image=None, include=(), exclude=(), pre_sql=None,
-        post_sql=None, parallel=0, codec="deflate", network="publish", restore="auto",
+        post_sql=None, parallel=0, codec="deflate", network="auto", restore="auto",
         keep_container=False, accept_eula=False, docker_host=None, job_json=None,
         progress=None, log=None, raise_on_failure=True):
     """Run one job to the end and return its Job JSON document (a dict).

@@ -95,7 +95,8 @@ b2a_job_options_init = _declare("b2a_job_options_init", ctypes.c_int,
                                 [ctypes.POINTER(JobOptions), ctypes.c_uint], check=True)
 b2a_job_new = _declare("b2a_job_new", ctypes.c_int, [vp, ctypes.POINTER(JobOptions), ctypes.POINTER(vp)])
 b2a_job_new_from_json = _declare("b2a_job_new_from_json", ctypes.c_int,
-                                 [vp, ctypes.c_char_p, ctypes.POINTER(JobOptions), ctypes.POINTER(vp)])
+                                 [vp, ctypes.c_char_p, ctypes.POINTER(JobOptions), ctypes.POINTER(vp),
+                                  ctypes.POINTER(vp)])
 b2a_job_start = _declare("b2a_job_start", ctypes.c_int, [vp])
 b2a_job_cancel = _declare("b2a_job_cancel", ctypes.c_int, [vp])
 b2a_job_free = _declare("b2a_job_free", None, [vp])
