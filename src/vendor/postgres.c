@@ -12,6 +12,8 @@
  * errors from happening at all in the common case. */
 #include "vendor/vendor.h"
 
+#include "detect/pgdump.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +327,31 @@ static int pg_plan(const b2a_vendor_job *j, b2a_vendor_plan *p, b2a_err *err)
             return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     }
     return B2A_OK;
+}
+
+/* Entries pg_restore --no-owner --no-privileges skips or handles silently
+ * (pg_backup_archiver.c _tocEntryRequired): no --verbose line for them. */
+static int pg_entry_reported(const b2a_pgdump_toc_entry *e)
+{
+    static const char *const silent[] = {"ENCODING", "STDSTRINGS", "SEARCHPATH", "DATABASE",
+                                         "DATABASE PROPERTIES", "ACL", "DEFAULT ACL",
+                                         "ACL LANGUAGE"};
+    for (size_t i = 0; i < sizeof silent / sizeof *silent; i++)
+        if (!strcmp(e->desc, silent[i]))
+            return 0;
+    /* comments and labels on the database itself need --create */
+    if ((!strcmp(e->desc, "COMMENT") || !strcmp(e->desc, "SECURITY LABEL")) &&
+        !strncmp(e->tag, "DATABASE ", 9))
+        return 0;
+    return 1;
+}
+
+uint32_t b2a__vendor_pg_toc_items(const b2a_pgdump_info *info)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; info && i < info->n_toc; i++)
+        n += (uint32_t)pg_entry_reported(&info->toc[i]);
+    return n;
 }
 
 /* ---- output ---- */

@@ -240,6 +240,11 @@ int b2a__vendor_free_port(int *port, b2a_err *err);
  * "bak2avro-test/mariadb:10.11" -> 10; -1 when there is no numeric tag. */
 int b2a__vendor_image_major(const char *image);
 
+/* toc_items for a pg_dump archive read by the detect layer: the entries
+ * pg_restore --verbose will report, so no "pg_restore -l" step is needed. */
+struct b2a_pgdump_info;
+uint32_t b2a__vendor_pg_toc_items(const struct b2a_pgdump_info *info);
+
 /* The password generator (exposed for tests). */
 int b2a__vendor_password(char out[B2A_VENDOR_PASSWORD_LEN + 1], b2a_err *err);
 

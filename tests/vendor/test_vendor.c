@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "detect/pgdump.h"
 #include "vendor/vendor.h"
 
 /* the CREATE DATABASE locale filter of postgres.c, as the shell sees it */
@@ -858,6 +859,46 @@ static void test_mariadb_output(void **state)
     b2a__vendor_job_free(j);
 }
 
+/* The count from the detect layer's TOC equals what pg_restore -l with the
+ * restore's filters lists (recorded: chinook 55, pagila 203, dvdrental 140,
+ * northwind 33), so archive progress needs no extra exec. */
+static void test_pg_toc_items(void **state)
+{
+    (void)state;
+    const char *samples = getenv("B2A_SAMPLES");
+    struct stat st;
+    if (!samples || stat(samples, &st) != 0)
+        skip();
+    static const struct {
+        const char *rel;
+        uint32_t want;
+    } cases[] = {
+        {"postgresql/chinook_pg15_custom.dump", 55},
+        {"postgresql/chinook_pg15_custom_uncompressed.dump", 55},
+        {"postgresql/chinook_pg15_tar.tar", 55},
+        {"postgresql/chinook_pg15_directory", 55},
+        {"postgresql/pagila_pg9.4_custom-format.backup", 203},
+        {"postgresql/dvdrental_pg11_tar-format.tar", 140},
+        {"postgresql/northwind_pg10_custom-format.backup", 33},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", samples, cases[i].rel);
+        b2a_pgdump_info info;
+        b2a_err err;
+        b2a__err_clear(&err);
+        int rc = b2a__pgdump_read(path, &info, &err);
+        if (rc)
+            fail_msg("%s: %s", path, err.msg);
+        uint32_t got = b2a__vendor_pg_toc_items(&info);
+        if (got != cases[i].want)
+            print_error("%s: %u items, want %u\n", cases[i].rel, got, cases[i].want);
+        assert_int_equal(got, cases[i].want);
+        b2a__pgdump_free(&info);
+    }
+    assert_int_equal(b2a__vendor_pg_toc_items(NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -883,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_psql_transaction_timeout),
         cmocka_unit_test(test_psql_dumpall_failure),
         cmocka_unit_test(test_mariadb_output),
+        cmocka_unit_test(test_pg_toc_items),
     };
     return cmocka_run_group_tests(tests, setup_files, teardown_files);
 }
