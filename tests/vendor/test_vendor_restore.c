@@ -483,6 +483,25 @@ static void test_mariadb_gzip(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* a gzip'd custom archive: pg_restore reads it from stdin, no --jobs */
+static void test_pg_custom_gzip(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/b2a-vendor-pgz-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[PATH_MAX * 4], gz[64];
+    snprintf(gz, sizeof gz, "%s/chinook.dump.gz", dir);
+    snprintf(cmd, sizeof cmd, "gzip -c '%s/postgresql/chinook_pg15_custom_uncompressed.dump' > '%s'",
+             samples, gz);
+    assert_int_equal(system(cmd), 0);
+    b2a_vendor_input in = {.path = gz, .format = B2A_FMT_PG_CUSTOM, .gzip = 1,
+                           .size = size_of(gz), .toc_items = 55};
+    restore_case(&b2a__vendor_postgres, PG_IMAGE, &in, 1, 4, NULL,
+                 "SELECT count(*) FROM public.customer", 59);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     samples = getenv("B2A_SAMPLES");
@@ -507,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_mariadb_sakila),
         cmocka_unit_test(test_pg_dumpall),
         cmocka_unit_test(test_mariadb_gzip),
+        cmocka_unit_test(test_pg_custom_gzip),
     };
     if (getenv("B2A_TEST_FILTER")) /* run one case: B2A_TEST_FILTER=test_mariadb_gzip */
         cmocka_set_test_filter(getenv("B2A_TEST_FILTER"));
