@@ -69,6 +69,7 @@ struct b2a_cursor {
     char *last;           /* npk * KEY_WIDTH: key of the last row read */
     SQLLEN *lastlen;
     char *select_from;    /* "SELECT ... FROM t" */
+    char *from;           /* "t", or "ONLY t" (see b2a__odbc_from_clause) */
     char *where;          /* the caller's range, or NULL */
     char *order_by;       /* " ORDER BY k1, k2 LIMIT n" */
     size_t in_page, page_rows;
@@ -92,7 +93,7 @@ static int stmt_fail(b2a_cursor *cur, const char *what, b2a_err *err)
 
 /* "SELECT e1, e2[, CAST(k AS CHAR)...] FROM t": table columns in sel
  * order, hidden key columns inserted before the first wide column. */
-static char *build_select(b2a_odbc_vendor v, const b2a_table_def *t, const size_t *sel_order,
+static char *build_select(b2a_odbc_vendor v, const b2a_table_def *t, const char *from, const size_t *sel_order,
                           size_t nbound, const b2a_column *const *keys, size_t nkeys)
 {
     size_t cap = 256, len = 0;
@@ -133,9 +134,7 @@ static char *build_select(b2a_odbc_vendor v, const b2a_table_def *t, const size_
         sql[len] = '\0';
         free(e);
     }
-    char *qn = b2a__odbc_qualified(v, t->schema, t->name);
-    char *full = qn ? b2a__asprintf("%s FROM %s", sql, qn) : NULL;
-    free(qn);
+    char *full = b2a__asprintf("%s FROM %s", sql, from);
     free(sql);
     return full;
 }
@@ -351,8 +350,10 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
         cur->paged = cur->has_keys && (t->row_count < 0 || (size_t)t->row_count > cur->page_rows);
     }
 
+    if ((rc = b2a__odbc_from_clause(c, t, &cur->from, err)))
+        goto fail;
     /* Probe the result shape without rows to learn declared sizes. */
-    sql = build_select(vendor, t, NULL, t->ncolumns, NULL, 0);
+    sql = build_select(vendor, t, cur->from, NULL, t->ncolumns, NULL, 0);
     char *probe = sql ? b2a__asprintf("%s WHERE 1 = 0", sql) : NULL;
     free(sql);
     sql = NULL;
@@ -480,7 +481,7 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
         }
     }
 
-    cur->select_from = build_select(vendor, t, sel, nb, cur->keycol, cur->has_keys ? cur->npk : 0);
+    cur->select_from = build_select(vendor, t, cur->from, sel, nb, cur->keycol, cur->has_keys ? cur->npk : 0);
     cur->where = range_where ? b2a__strdup(range_where) : NULL;
     if (!cur->select_from || (range_where && !cur->where)) {
         rc = OOM();
@@ -914,6 +915,7 @@ void b2a__odbc_cursor_close(b2a_cursor *cur)
     free(cur->last);
     free(cur->lastlen);
     free(cur->select_from);
+    free(cur->from);
     free(cur->where);
     free(cur->order_by);
     free(cur->cols);

@@ -82,12 +82,15 @@ int b2a__introspect_schema_filter(b2a_odbc_vendor v, const b2a_introspect_opts *
 
 int b2a__introspect_count(b2a_odbc_conn *c, b2a_odbc_table *t, b2a_err *err)
 {
-    char *qn = b2a__odbc_qualified(b2a__odbc_conn_vendor(c), t->def.schema, t->def.name);
-    char *sql = qn ? b2a__asprintf("SELECT count(*) FROM %s", qn) : NULL;
-    free(qn);
+    char *from = NULL;
+    int rc = b2a__odbc_from_clause(c, &t->def, &from, err);
+    if (rc)
+        return rc;
+    char *sql = b2a__asprintf("SELECT count(*) FROM %s", from);
+    free(from);
     if (!sql)
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-    int rc = b2a__odbc_query_i64(c, sql, &t->def.row_count, err);
+    rc = b2a__odbc_query_i64(c, sql, &t->def.row_count, err);
     free(sql);
     if (rc)
         b2a__err_prefix(err, "counting rows of %s.%s: ", t->def.schema, t->def.name);

@@ -94,6 +94,12 @@ uint64_t b2a__odbc_cursor_nulled(const b2a_cursor *cur);
 uint64_t b2a__odbc_cursor_queries(const b2a_cursor *cur);
 void b2a__odbc_cursor_close(b2a_cursor *cur);  /* NULL is fine */
 
+/* fromclause.c: what a table's rows are read FROM. On PostgreSQL an ordinary
+ * table is read with ONLY, so the rows of old-style inheritance children are
+ * exported once, with the child, not again with the parent; a partitioned
+ * parent is read whole (its partitions are not listed). malloc'd. */
+int b2a__odbc_from_clause(b2a_odbc_conn *c, const b2a_table_def *t, char **out, b2a_err *err);
+
 /* Fetch rows per SQLFetch; a few hundred keeps memory small and calls few. */
 #define B2A_ODBC_ROWSET 256
 /* Rows per keyset page on MariaDB, whose driver (before 3.1.17) keeps a

@@ -58,6 +58,8 @@ struct cstate {
     size_t notables;
     b2a_step step;                /* the step running now */
     unsigned death_checks;        /* inspections after a failed restore */
+    uint32_t ignored;             /* restore errors judged harmless, over all steps */
+    char first_ignored[256];
     int cleaning;
     int handles_open;
     void (*deferred)(cstate *st);
@@ -505,9 +507,13 @@ static void restore_exec_done(void *ud, int rc, int exit_code, const b2a_err *er
         inspect_after_failure(st);
         return;
     }
-    if (st->run.ignored)
+    if (st->run.ignored) {
         b2a__job_log(st->job, B2A_LOG_WARN, "%s: %u errors judged harmless, the first: %s", st->run.step->label,
                      st->run.ignored, st->run.first_ignored);
+        if (!st->ignored)
+            snprintf(st->first_ignored, sizeof(st->first_ignored), "%s", st->run.first_ignored);
+        st->ignored += st->run.ignored;
+    }
     st->plan_step++;
     run_plan_step(st);
 }
@@ -517,7 +523,12 @@ static void run_plan_step(cstate *st)
     if (canceled(st))
         return;
     if (st->plan_step >= st->plan.nsteps) {
-        b2a__job_step_end(st->job, B2A_STEP_RESTORE, B2A_STATE_OK, "%zu inputs restored", st->ninputs);
+        if (st->ignored)
+            b2a__job_step_end(st->job, B2A_STEP_RESTORE, B2A_STATE_OK,
+                              "%zu inputs restored; %u errors judged harmless, the first: %s", st->ninputs,
+                              st->ignored, st->first_ignored);
+        else
+            b2a__job_step_end(st->job, B2A_STEP_RESTORE, B2A_STATE_OK, "%zu inputs restored", st->ninputs);
         run_script_step(st, B2A_STEP_POST_SQL, st->job->post_sql);
         return;
     }
