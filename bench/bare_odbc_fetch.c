@@ -135,6 +135,11 @@ int main(int argc, char **argv)
         diag(SQL_HANDLE_STMT, st, "query");
     SQLSMALLINT ncols = 0;
     SQLNumResultCols(st, &ncols);
+    void **bufs = calloc((size_t)ncols * 2 + 1, sizeof(void *));
+    if (!bufs) {
+        fprintf(stderr, "bare_odbc_fetch: out of memory\n");
+        return 1;
+    }
     for (SQLUSMALLINT i = 1; i <= ncols; i++) {
         SQLCHAR nm[128];
         SQLSMALLINT nl, sqltype, dec, nul;
@@ -145,6 +150,8 @@ int main(int argc, char **argv)
         SQLSMALLINT ct = ctype_for(sqltype, size, &width);
         void *data = malloc(width * rowset);
         SQLLEN *ind = malloc(sizeof(SQLLEN) * rowset);
+        bufs[2 * (i - 1)] = data;
+        bufs[2 * (i - 1) + 1] = ind;
         if (!data || !ind) {
             fprintf(stderr, "bare_odbc_fetch: out of memory\n");
             return 1;
@@ -164,6 +171,9 @@ int main(int argc, char **argv)
     SQLDisconnect(dbc);
     SQLFreeHandle(SQL_HANDLE_DBC, dbc);
     SQLFreeHandle(SQL_HANDLE_ENV, env);
+    for (int i = 0; i < 2 * ncols; i++)
+        free(bufs[i]);
+    free(bufs);
     double stream = t_end - t_conn;
     printf("bare_odbc_fetch rowset=%lu columns=%d rows=%llu stream_s=%.3f rows_per_s=%.0f connect_s=%.3f "
            "cpu_s=%.3f peak_rss_mb=%.1f\n",
