@@ -140,9 +140,11 @@ int main(int argc, char **argv)
             printf("%s%s", i ? "," : "", e);
             free(e);
         }
-        char *qn = b2a__odbc_qualified(vendor, def->schema, def->name);
-        printf(" FROM %s\n", qn);
-        free(qn);
+        char *from = NULL;
+        if (b2a__odbc_from_clause(conn, def, &from, &err))
+            return die("building the FROM clause", &err);
+        printf(" FROM %s\n", from);
+        free(from);
         b2a__odbc_tables_free(tabs, ntabs);
         b2a__odbc_disconnect(conn);
         free(schema);
