@@ -29,6 +29,8 @@ int b2a__odbc_from_clause(b2a_odbc_conn *c, const b2a_table_def *t, char **out, 
         if (!*out)
             rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     }
+    else
+        b2a__err_prefix(err, "%s.%s: ", t->schema, t->name);
     b2a__odbc_result_clear(&res);
     free(qn);
     return rc;
