@@ -368,7 +368,8 @@ static char *sample(const char *rel)
 }
 
 static void restore_case(const b2a_vendor *v, const char *image, b2a_vendor_input *in, size_t n,
-                         unsigned jobs, const char *db, const char *count_sql, long long want)
+                         unsigned jobs, const char *db, const char *count_sql, long long want,
+                         int min_changes)
 {
     int port = 0;
     assert_int_equal(b2a__vendor_free_port(&port, NULL), B2A_OK);
@@ -395,7 +396,9 @@ static void restore_case(const b2a_vendor *v, const char *image, b2a_vendor_inpu
     if (rc != B2A_OK)
         fail_msg("restore failed: %s", err.msg);
     print_message("  %s: %lld rows, %d progress updates\n", count_sql, got, changes);
-    assert_true(changes >= 1);
+    /* item progress is deterministic; a fast script may finish between
+     * two byte probes, so scripts ask for none */
+    assert_true(changes >= min_changes);
     assert_int_equal(got, want);
 }
 
@@ -406,7 +409,7 @@ static void test_pg_custom_counted(void **state)
     b2a_vendor_input in = {.path = path, .format = B2A_FMT_PG_CUSTOM, .size = size_of(path),
                            .archive_vmaj = 1, .archive_vmin = 14};
     restore_case(&b2a__vendor_postgres, PG_IMAGE, &in, 1, 0, NULL,
-                 "SELECT count(*) FROM public.invoice_line", 2240);
+                 "SELECT count(*) FROM public.invoice_line", 2240, 50);
     free(path);
 }
 
@@ -417,7 +420,7 @@ static void test_pg_directory_parallel(void **state)
     b2a_vendor_input in = {.path = path, .format = B2A_FMT_PG_DIRECTORY, .is_dir = 1,
                            .size = 1000, .toc_items = 55};
     restore_case(&b2a__vendor_postgres, PG_IMAGE, &in, 1, 2, NULL, "SELECT count(*) FROM public.track",
-                 3503);
+                 3503, 50);
     free(path);
 }
 
@@ -430,7 +433,7 @@ static void test_pg_plain_pg17_on_15(void **state)
         {.path = b, .format = B2A_FMT_PG_PLAIN, .size = size_of(b)},
     };
     restore_case(&b2a__vendor_postgres, PG_IMAGE, in, 2, 0, NULL, "SELECT count(*) FROM public.rental",
-                 16044);
+                 16044, 0);
     free(a);
     free(b);
 }
@@ -444,7 +447,7 @@ static void test_mariadb_sakila(void **state)
         {.path = b, .format = B2A_FMT_MYSQL_SQL, .size = size_of(b)},
     };
     restore_case(&b2a__vendor_mysql, MY_IMAGE, in, 2, 0, NULL, "SELECT count(*) FROM sakila.rental",
-                 16044);
+                 16044, 0);
     free(a);
     free(b);
 }
@@ -457,7 +460,7 @@ static void test_pg_dumpall(void **state)
     char *a = sample("postgresql/dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar");
     b2a_vendor_input in = {.path = a, .format = B2A_FMT_PG_DUMPALL, .size = size_of(a)};
     restore_case(&b2a__vendor_postgres, PG_IMAGE, &in, 1, 0, "dvdrental",
-                 "SELECT count(*) FROM public.rental", 16044);
+                 "SELECT count(*) FROM public.rental", 16044, 0);
     free(a);
 }
 
@@ -478,7 +481,7 @@ static void test_mariadb_gzip(void **state)
         {.path = gz2, .format = B2A_FMT_MYSQL_SQL, .gzip = 1, .size = size_of(gz2)},
     };
     restore_case(&b2a__vendor_mysql, MY_IMAGE, in, 2, 0, "sakila",
-                 "SELECT count(*) FROM payment", 16044);
+                 "SELECT count(*) FROM payment", 16044, 0);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
 }
@@ -497,7 +500,7 @@ static void test_pg_custom_gzip(void **state)
     b2a_vendor_input in = {.path = gz, .format = B2A_FMT_PG_CUSTOM, .gzip = 1,
                            .size = size_of(gz), .toc_items = 55};
     restore_case(&b2a__vendor_postgres, PG_IMAGE, &in, 1, 4, NULL,
-                 "SELECT count(*) FROM public.customer", 59);
+                 "SELECT count(*) FROM public.customer", 59, 50);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
 }
