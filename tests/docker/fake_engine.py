@@ -193,7 +193,11 @@ class Server(socketserver.ThreadingUnixStreamServer):
         pass  # a client that hung up (timeouts, cancel) is expected
 
 
-if os.path.exists(SOCK):
-    os.unlink(SOCK)
-srv = Server(SOCK, Handler)
+# Bind and listen under a temporary name, then rename: the test starts
+# connecting as soon as SOCK exists, and bind() creates the file before listen().
+for p in (SOCK, SOCK + ".tmp"):
+    if os.path.exists(p):
+        os.unlink(p)
+srv = Server(SOCK + ".tmp", Handler)
+os.rename(SOCK + ".tmp", SOCK)
 srv.serve_forever()

@@ -158,6 +158,13 @@ static void on_body(void *ud, int rc, const b2a_err *err, const char *body)
         snprintf(r->body, sizeof(r->body), "%s", body);
 }
 
+/* Fails with the message, not just the code. */
+static void expect_ok(const res *r)
+{
+    if (r->rc != B2A_OK)
+        fail_msg("rc %d: %s", r->rc, r->err.msg);
+}
+
 static int on_line(void *ud, int stream, const char *line, size_t len)
 {
     res *r = ud;
@@ -277,7 +284,7 @@ static void test_ping(void **state)
     assert_int_equal(r.calls, 0); /* never from inside the call */
     env_run(&e);
     assert_int_equal(r.calls, 1);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
     assert_string_equal(r.body, "OK");
     char *log = fake_log(&e.f);
     assert_non_null(strstr(log, "\"content-type\": \"application/json\""));
@@ -320,24 +327,24 @@ static void test_create_lifecycle(void **state)
     };
     assert_int_equal(b2a__docker_container_create(e.d, &spec, on_body, &r, NULL), B2A_OK);
     env_run(&e);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
     assert_string_equal(r.body, "c0ffee42");
 
     memset(&r, 0, sizeof(r));
     assert_int_equal(b2a__docker_container_start(e.d, "c0ffee42", on_body, &r, NULL), B2A_OK);
     env_run(&e);
     assert_int_equal(r.calls, 1);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
     /* 304: already started is fine */
     memset(&r, 0, sizeof(r));
     assert_int_equal(b2a__docker_container_start(e.d, "c0ffee42", on_body, &r, NULL), B2A_OK);
     env_run(&e);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
 
     memset(&r, 0, sizeof(r));
     assert_int_equal(b2a__docker_container_inspect(e.d, "c0ffee42", on_inspect, &r, NULL), B2A_OK);
     env_run(&e);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
     assert_int_equal(r.state.running, 1);
     assert_int_equal(r.state.exit_code, 0);
     assert_string_equal(r.status, "running");
@@ -346,11 +353,11 @@ static void test_create_lifecycle(void **state)
     memset(&r, 0, sizeof(r));
     assert_int_equal(b2a__docker_container_stop(e.d, "c0ffee42", 7, on_body, &r, NULL), B2A_OK);
     env_run(&e);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
     memset(&r, 0, sizeof(r));
     assert_int_equal(b2a__docker_container_remove(e.d, "c0ffee42", 1, 1, on_body, &r, NULL), B2A_OK);
     env_run(&e);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
     memset(&r, 0, sizeof(r));
     assert_int_equal(b2a__docker_container_remove(e.d, "c0ffee42", 1, 1, on_body, &r, NULL), B2A_OK);
     env_run(&e);
@@ -448,7 +455,7 @@ static void test_list_by_label(void **state)
     env_start(&e, "list_by_label");
     assert_int_equal(b2a__docker_container_list_by_label(e.d, "bak2avro.job", on_list, &r, NULL), B2A_OK);
     env_run(&e);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
     assert_int_equal(r.nitems, 2);
     assert_string_equal(r.ids[0], "aaa111");
     assert_string_equal(r.names[0], "b2a-job-3f2a");
@@ -470,7 +477,7 @@ static void test_exec_split_frames(void **state)
     assert_int_equal(b2a__docker_exec(e.d, "c0ffee42", argv, 3, envv, 1, on_line, on_exec, &r, NULL), B2A_OK);
     env_run(&e);
     assert_int_equal(r.calls, 1);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
     assert_int_equal(r.exit_code, 0);
     assert_int_equal(r.nlines, 4);
     assert_int_equal(r.streams[0], 1);
@@ -499,7 +506,7 @@ static void test_exec_137(void **state)
     assert_int_equal(b2a__docker_exec(e.d, "c0ffee42", argv, 1, NULL, 0, on_line, on_exec, &r, NULL), B2A_OK);
     env_run(&e);
     assert_int_equal(r.calls, 1);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
     assert_int_equal(r.exit_code, 137);
     assert_int_equal(r.nlines, 1);
     assert_string_equal(r.lines[0], "restoring...");
@@ -635,7 +642,7 @@ static void test_pull_ok(void **state)
     assert_int_equal(b2a__docker_image_pull(e.d, "postgres:16", on_pull_progress, on_body, &r, NULL), B2A_OK);
     env_run(&e);
     assert_int_equal(r.calls, 1);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
     assert_string_equal(r.body, "Status: Downloaded newer image for postgres:16");
     assert_int_equal(r.nprog, 8);
     assert_string_equal(r.statuses[0], "16: Pulling from library/postgres");
@@ -825,7 +832,7 @@ static void test_put_file(void **state)
     assert_int_equal(b2a__docker_put_file(e.d, "c0ffee42", path, "/var/opt/backup", "input.bak", on_bytes, on_body, &r, NULL), B2A_OK);
     env_run(&e);
     assert_int_equal(r.calls, 1);
-    assert_int_equal(r.rc, B2A_OK);
+    expect_ok(&r);
     assert_int_equal(r.last_done, 3 * 1024 * 1024 + 123);
     assert_int_equal(r.last_total, 3 * 1024 * 1024 + 123);
     assert_true(r.nbytes_cb >= 2);
