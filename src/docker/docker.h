@@ -2,12 +2,15 @@
  * libcurl multi_socket driven by the caller's libuv loop, JSON via yajl.
  *
  * Rules every function here follows (libuv/hiredis):
- * - A call that returns an error never calls its callback.
+ * - A call that returns an error never calls its callback. Immediate errors
+ *   are only B2A_EINVAL (bad arguments, invalid UTF-8 in a string that goes
+ *   into JSON), B2A_ENOMEM and B2A_ECANCELED (the client is being freed).
  * - A call that returns B2A_OK calls its done callback exactly once, on the
  *   loop thread, never from inside the call itself: with B2A_OK, with the
  *   failure, or with B2A_ECANCELED after b2a__docker_cancel() or
  *   b2a__docker_free().
- * - Every failure is a b2a_err of class B2A_ERRCLASS_DOCKER whose message
+ * - Every failure is a b2a_err of class B2A_ERRCLASS_DOCKER (IO for local
+ *   files in put_file) whose message
  *   says what we were doing, the engine's own message and the HTTP status,
  *   e.g. "inspecting image postgres:16: No such image: postgres:16 (HTTP 404)".
  *   err->native holds the HTTP status (0 when there was no reply).
@@ -176,13 +179,27 @@ int b2a__docker_exec(b2a_docker *d, const char *container, const char *const *ar
                      const char *const *env, size_t nenv, b2a_docker_line_cb line,
                      b2a_docker_exec_cb done, void *ud, b2a_docker_req **req_out);
 
+/* GET /containers/{id}/logs?stdout=1&stderr=1&tail=N: the container's
+ * output so far (tail > 0: only its last tail lines), line by line as for
+ * exec; for explaining why a database container died. The container must
+ * have been created without a TTY (b2a__docker_container_create never sets
+ * one). body: NULL. */
+int b2a__docker_container_logs(b2a_docker *d, const char *container, int tail,
+                               b2a_docker_line_cb line, b2a_docker_cb done, void *ud,
+                               b2a_docker_req **req_out);
+
 /* Upload progress. Return non-zero to stop (done gets B2A_EUSER). */
 typedef int (*b2a_docker_bytes_cb)(void *ud, uint64_t done_bytes, uint64_t total_bytes);
 
 /* PUT /containers/{id}/archive?path=dir_in_container: host_path is sent as
  * a one-file tar (name_in_container, mode 0644) streamed from disk, never
- * held in memory. dir_in_container must exist in the container. body: NULL.
- * progress may be NULL. */
+ * held in memory. dir_in_container must exist in the container (else
+ * B2A_ENOTFOUND with the engine's message). body: NULL. progress may be NULL.
+ * A host file that cannot be opened or is not a regular file is reported
+ * through done (class B2A_ERRCLASS_IO, B2A_ENOTFOUND or B2A_EIO, naming the
+ * file), like every other failure; so are read errors and a file that
+ * shrinks while it is sent. B2A_EINVAL at once for a name_in_container that
+ * is empty, has a '/', or is 100 bytes or longer, or a relative directory. */
 int b2a__docker_put_file(b2a_docker *d, const char *container, const char *host_path,
                          const char *dir_in_container, const char *name_in_container,
                          b2a_docker_bytes_cb progress, b2a_docker_cb done, void *ud,

@@ -3,6 +3,7 @@
  * curl's multi-uv.c), and the life cycle of one operation. */
 #include "docker/internal.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -512,8 +513,11 @@ int b2a__dreq_http(b2a_docker_req *r, const char *method, const char *path, cons
 static void exchange_done(b2a_docker_req *r, CURLcode res)
 {
     b2a_docker *d = r->d;
-    if (r->easy)
+    long oserr = 0;
+    if (r->easy) {
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+        curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &oserr);
+    }
     detach_easy(r);
     if (r->canceled) {
         b2a__dreq_fail(r, B2A_ECANCELED, "canceled");
@@ -532,8 +536,10 @@ static void exchange_done(b2a_docker_req *r, CURLcode res)
                        d->socket, r->errbuf[0] ? r->errbuf : "timeout");
         return;
     case CURLE_COULDNT_CONNECT:
-        b2a__dreq_fail(r, B2A_EDOCKER, "cannot connect to the Docker engine at %s: %s", d->socket,
-                       r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
+        /* curl's own text talks of "port 80"; the socket's errno says more. */
+        b2a__dreq_fail(r, B2A_EDOCKER, "cannot connect to the Docker engine at %s: %s%s", d->socket,
+                       oserr ? strerror((int)oserr) : curl_easy_strerror(res),
+                       oserr == EACCES ? " (is this user allowed to use Docker?)" : "");
         return;
     default:
         b2a__dreq_fail(r, B2A_EDOCKER, "connection to the Docker engine at %s failed%s: %s",

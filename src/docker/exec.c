@@ -1,8 +1,10 @@
-/* exec: create, start (the reply is the raw multiplexed stream: frames of an
- * 8-byte header {stream, 0, 0, 0, big-endian length} then the payload, split
- * anywhere by the transport), then read the exit code. */
+/* The multiplexed output stream (frames of an 8-byte header {stream, 0, 0,
+ * 0, big-endian length} then the payload, split anywhere by the transport),
+ * cut into lines, and its two users: exec (create, start, read the exit
+ * code) and a container's logs. */
 #include "docker/internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -261,6 +263,88 @@ int b2a__docker_exec(b2a_docker *d, const char *container, const char *const *ar
     }
     if (op) {
         r = NULL;
+        b2a_docker_req tmp = {.op = op};
+        exec_free(&tmp);
+    }
+    free(what);
+    free(path);
+    if (rc == B2A_OK && req_out)
+        *req_out = r;
+    return rc;
+}
+
+static void logs_step(b2a_docker_req *r)
+{
+    /* Same ending as an exec stream, minus the exit code. */
+    exec_op *op = r->op;
+    if (op->frame_left || op->hdr_len) {
+        b2a__dreq_fail(r, B2A_EDOCKER, "the log stream ended mid-frame");
+        return;
+    }
+    for (int s = 1; s <= 2; s++)
+        if (op->len[s]) {
+            size_t n = op->len[s];
+            op->len[s] = 0;
+            if (emit(r, s, op->buf[s], n)) {
+                b2a_err e = r->err;
+                b2a__dreq_finish(r, e.code, &e);
+                return;
+            }
+        }
+    b2a__dreq_finish(r, B2A_OK, NULL);
+}
+
+static void logs_done(b2a_docker_req *r, int rc, const b2a_err *err)
+{
+    b2a_docker_cb cb = (b2a_docker_cb)r->user_cb;
+    cb(r->ud, rc, err, NULL);
+}
+
+int b2a__docker_container_logs(b2a_docker *d, const char *container, int tail,
+                               b2a_docker_line_cb line, b2a_docker_cb done, void *ud,
+                               b2a_docker_req **req_out)
+{
+    if (!d || !container || !*container || !line || !done)
+        return B2A_EINVAL;
+    b2a_err err;
+    exec_op *op = calloc(1, sizeof(*op));
+    if (!op)
+        return B2A_ENOMEM;
+    op->line = line;
+    op->buf[1] = malloc(LINE_MAX_BYTES);
+    op->buf[2] = malloc(LINE_MAX_BYTES);
+    op->container_esc = b2a__durl_escape(container);
+    char tailbuf[24] = "all";
+    if (tail > 0)
+        snprintf(tailbuf, sizeof(tailbuf), "%d", tail);
+    char *what = b2a__dfmt("reading the logs of container %s", container);
+    char *path = op->container_esc
+                     ? b2a__dfmt("/containers/%s/logs?stdout=1&stderr=1&tail=%s", op->container_esc,
+                                 tailbuf)
+                     : NULL;
+    b2a_docker_req *r = NULL;
+    int rc = B2A_ENOMEM;
+    if (op->buf[1] && op->buf[2] && what && path) {
+        r = b2a__dreq_new(d, what, &err);
+        if (!r) {
+            rc = err.code;
+        } else {
+            r->op = op;
+            op = NULL;
+            r->on_free = exec_free;
+            r->on_data = exec_data;
+            r->on_step = logs_step;
+            r->on_done = logs_done;
+            r->user_cb = (void *)done;
+            r->ud = ud;
+            rc = b2a__dreq_http(r, "GET", path, NULL, B2A__HTTP_STREAM, &err);
+            if (rc != B2A_OK) {
+                b2a__dreq_discard(r);
+                r = NULL;
+            }
+        }
+    }
+    if (op) {
         b2a_docker_req tmp = {.op = op};
         exec_free(&tmp);
     }

@@ -764,7 +764,8 @@ static void test_connect_refused(void **state)
     assert_int_equal(r.calls, 1);
     assert_int_equal(r.rc, B2A_EDOCKER);
     assert_int_equal(r.err.native, 0);
-    assert_non_null(strstr(r.err.msg, "pinging the Docker engine: cannot connect to the Docker engine at /nonexistent/b2a/docker.sock: "));
+    assert_string_equal(r.err.msg, "pinging the Docker engine: cannot connect to the Docker engine "
+                                   "at /nonexistent/b2a/docker.sock: No such file or directory");
     b2a__docker_free(d);
     uv_run(&loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&loop), 0);
@@ -798,6 +799,29 @@ static void test_host_selection(void **state)
     assert_int_equal(b2a__docker_new(&loop, "relative.sock", &d, &err), B2A_EINVAL);
     uv_run(&loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+static void test_container_logs(void **state)
+{
+    (void)state;
+    env e;
+    res r = {0};
+    env_start(&e, "logs");
+    assert_int_equal(b2a__docker_container_logs(e.d, "c0ffee42", 50, on_line, on_body, &r, NULL), B2A_OK);
+    env_run(&e);
+    assert_int_equal(r.calls, 1);
+    expect_ok(&r);
+    assert_int_equal(r.nlines, 2);
+    assert_int_equal(r.streams[0], 1);
+    assert_string_equal(r.lines[0], "SQL Server is starting");
+    assert_int_equal(r.streams[1], 2);
+    assert_string_equal(r.lines[1], "sqlservr: This program requires a machine with at least 2000 megabytes of memory.");
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(b2a__docker_container_logs(e.d, "gone", 0, on_line, on_body, &r, NULL), B2A_OK);
+    env_run(&e);
+    assert_int_equal(r.rc, B2A_ENOTFOUND);
+    assert_string_equal(r.err.msg, "reading the logs of container gone: No such container: gone (HTTP 404)");
+    env_stop(&e);
 }
 
 static void make_file(const char *path, size_t n)
@@ -904,6 +928,7 @@ int main(void)
         cmocka_unit_test(test_exec_cancel),
         cmocka_unit_test(test_free_inflight),
         cmocka_unit_test(test_free_pending_runs_callbacks),
+        cmocka_unit_test(test_container_logs),
         cmocka_unit_test(test_pull_ok),
         cmocka_unit_test(test_pull_error_line),
         cmocka_unit_test(test_pull_500),

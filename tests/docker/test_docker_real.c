@@ -154,9 +154,9 @@ static void test_lifecycle(void **state)
     assert_non_null(strstr(r.body, "\"RepoTags\":[\"" IMAGE "\"]"));
 
     const char *labels[] = {job_label, "bak2avro.test=docker"};
-    const char *cmd[] = {"/bin/busybox", "sleep", "600"};
+    const char *cmd[] = {"/bin/busybox", "sh", "-c", "echo started; echo warn >&2; exec busybox sleep 600"};
     b2a_container_spec spec = {.image = IMAGE, .name = container_name, .labels = labels,
-                               .nlabels = 2, .cmd = cmd, .ncmd = 3, .host_network = 1};
+                               .nlabels = 2, .cmd = cmd, .ncmd = 4, .host_network = 1};
     memset(&r, 0, sizeof(r));
     assert_int_equal(b2a__docker_container_create(e.d, &spec, on_body, &r, NULL), B2A_OK);
     run(&e, &r);
@@ -183,6 +183,19 @@ static void test_lifecycle(void **state)
     assert_int_equal(r.nlines, 1);
     assert_int_equal(r.streams[0], 1);
     assert_string_equal(r.lines[0], "hello");
+
+    /* the container's own output, by stream */
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(b2a__docker_container_logs(e.d, container_id, 10, on_line, on_body, &r, NULL), B2A_OK);
+    run(&e, &r);
+    if (r.rc != B2A_OK)
+        fail_msg("logs failed: %s", r.err.msg);
+    assert_int_equal(r.nlines, 2);
+    int out = strcmp(r.lines[0], "started") == 0 ? 0 : 1;
+    assert_string_equal(r.lines[out], "started");
+    assert_int_equal(r.streams[out], 1);
+    assert_string_equal(r.lines[1 - out], "warn");
+    assert_int_equal(r.streams[1 - out], 2);
 
     const char *fail3[] = {"busybox", "sh", "-c", "echo err >&2; exit 3"};
     exec_argv(&e, &r, fail3, 4);
