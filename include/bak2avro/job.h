@@ -3,6 +3,7 @@
 
 #include "common.h"
 #include "types.h"
+#include "errors.h"
 
 B2A_BEGIN_DECL
 

@@ -59,6 +59,7 @@ struct cstate {
     b2a_step step;                /* the step running now */
     unsigned death_checks;        /* inspections after a failed restore */
     uint32_t ignored;             /* restore errors judged harmless, over all steps */
+    char *restored_db;            /* the database a pg_dump -C script made, when not ours */
     char first_ignored[256];
     int cleaning;
     int handles_open;
@@ -168,6 +169,7 @@ static void handle_closed(uv_handle_t *h)
         free(st->connstr);
     }
     free(st->container_id);
+    free(st->restored_db);
     free(st->inputs);
     free(st);
     job->pipeline_state = NULL;
@@ -315,6 +317,38 @@ static void step_export(cstate *st)
 
 /* ---- introspect ---- */
 
+/* A PostgreSQL script made with pg_dump -C creates its own database and
+ * connects to it: when ours is empty and exactly one other database exists,
+ * the data is there. Several: say which, rather than export nothing. */
+static int find_restored_database(b2a_odbc_conn *conn, char **dbname, b2a_err *err)
+{
+    b2a_odbc_result res = {0};
+    int rc = b2a__odbc_query(conn, "SELECT datname FROM pg_database WHERE NOT datistemplate AND "
+                                   "datname <> 'postgres' AND datname <> current_database() ORDER BY 1", &res, err);
+    if (rc != B2A_OK)
+        return rc;
+    if (res.nrows == 1) {
+        *dbname = b2a__strdup(b2a__odbc_cell(&res, 0, 0));
+    } else if (res.nrows > 1) {
+        char list[512] = "";
+        for (size_t i = 0; i < res.nrows; i++)
+            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+                     b2a__odbc_cell(&res, i, 0));
+        rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_RESTORE,
+                          "the backup restored %zu databases (%s); a job exports one database", res.nrows, list);
+    }
+    b2a__odbc_result_clear(&res);
+    return rc;
+}
+
+static size_t exportable(const b2a_odbc_table *t, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += t[i].exported;
+    return k;
+}
+
 static int introspect_work(cstate *st, b2a_err *err)
 {
     b2a_odbc_conn *conn = NULL;
@@ -323,7 +357,32 @@ static int introspect_work(cstate *st, b2a_err *err)
         return rc;
     b2a_introspect_opts o = B2A_INTROSPECT_OPTS_INIT;
     rc = b2a__odbc_introspect(conn, &o, &st->otables, &st->notables, err);
+    char *other = NULL;
+    if (rc == B2A_OK && st->odbc_vendor == B2A_ODBC_POSTGRES && exportable(st->otables, st->notables) == 0)
+        rc = find_restored_database(conn, &other, err);
     b2a__odbc_disconnect(conn);
+    if (rc != B2A_OK || !other)
+        return rc;
+    /* Reconnect there; export uses the same connection string. */
+    char *connstr = NULL;
+    rc = b2a__vendor_connstr_db(st->vjob, other, &connstr, err);
+    if (rc == B2A_OK) {
+        memset(st->connstr, 0, strlen(st->connstr));
+        free(st->connstr);
+        st->connstr = connstr;
+        free(st->restored_db);
+        st->restored_db = other;
+        other = NULL;
+        b2a__odbc_tables_free(st->otables, st->notables);
+        st->otables = NULL;
+        st->notables = 0;
+        rc = connect_db(st, &conn, err);
+        if (rc == B2A_OK) {
+            rc = b2a__odbc_introspect(conn, &o, &st->otables, &st->notables, err);
+            b2a__odbc_disconnect(conn);
+        }
+    }
+    free(other);
     return rc;
 }
 
@@ -333,6 +392,11 @@ static void introspect_after(cstate *st, int rc)
     if (rc != B2A_OK) {
         fail(st, &st->work_err);
         return;
+    }
+    if (st->restored_db) {
+        b2a__job_log(job, B2A_LOG_INFO, "the backup created database %s: exporting it", st->restored_db);
+        free(job->database);
+        job->database = b2a__strdup(st->restored_db);
     }
     size_t exported = 0;
     for (size_t i = 0; i < st->notables; i++) {

@@ -172,6 +172,21 @@ class Pipeline(unittest.TestCase):
         self.assertEqual(tables["payment"]["rows_written"], 16049)
         self.assertFalse(any(name.startswith("payment_p") for name in tables))
 
+    def test_plain_script_that_creates_its_own_database(self):
+        # pg_dump -C writes CREATE DATABASE + \\connect: the data lands in that
+        # database, not the one the job made; the job must find and export it.
+        script = os.path.join(self.tmp, "chinook_create.sql")
+        subprocess.run(["docker", "run", "--rm", "--network", "none", "-v", PG + ":/in:ro", "-v", self.tmp + ":/out",
+                        PG_IMAGE, "sh", "-c", "pg_restore -C -f /out/chinook_create.sql /in/chinook_pg15_custom.dump && "
+                        "chmod 644 /out/chinook_create.sql"], check=True, capture_output=True, timeout=120)
+        self.assertIn("\\connect chinook", open(script).read())
+        code, out, err = self.run_cli(script)
+        self.assertEqual(code, 0, err[-3000:])
+        job = self.job()
+        self.assertEqual(job["database"], "chinook")
+        rows = {t["name"]: t["rows_written"] for t in job["tables"]}
+        self.assertEqual((len(rows), rows["track"], rows["invoice_line"]), (11, 3503, 2240))
+
     def test_sakila_mariadb(self):
         code, out, err = self.run_cli(os.path.join(SAMPLES, "mysql", "sakila-schema.sql"),
                                       os.path.join(SAMPLES, "mysql", "sakila-data.sql"), image=MARIA_IMAGE)
