@@ -793,6 +793,7 @@ static void create_container(cstate *st)
     p.inputs = st->inputs;
     p.ninputs = st->ninputs;
     p.jobs = st->job->parallel;
+    p.accept_eula = st->job->accept_eula;
     if (b2a__vendor_job_new(st->vendor, &p, &st->vjob, &e) != B2A_OK) {
         fail(st, &e);
         return;

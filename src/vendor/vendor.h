@@ -65,6 +65,7 @@ typedef struct b2a_vendor_params {
     const b2a_vendor_input *inputs;
     size_t ninputs;
     unsigned jobs;          /* parallel restore workers where the format allows; 0/1 serial */
+    int accept_eula;        /* the user accepted the vendor's licence (SQL Server); never assumed */
 } b2a_vendor_params;
 
 /* A file to copy into the container (B2A_VENDOR_UPLOAD), with
@@ -90,6 +91,7 @@ typedef struct b2a_vendor_job {
     int host_port;          /* where the host connects (0: not known yet) */
     b2a_vendor_delivery delivery;
     unsigned jobs;
+    int accept_eula;
     size_t ninputs;
     b2a_vendor_input *inputs;   /* copies; path owned */
     char **in_paths;            /* input i inside the container */

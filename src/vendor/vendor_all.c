@@ -409,6 +409,7 @@ int b2a__vendor_job_new(const b2a_vendor *v, const b2a_vendor_params *p, b2a_ven
     j->network = p->network;
     j->delivery = p->delivery;
     j->jobs = p->jobs;
+    j->accept_eula = p->accept_eula;
     if (p->network == B2A_NETWORK_HOST) {
         j->server_port = p->port;
         j->host_port = p->port;
