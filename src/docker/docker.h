@@ -20,6 +20,8 @@
  *   line callback returned non-zero, B2A_EIO for local file errors
  *   (put_file), B2A_EUNSUPPORTED for a tcp:// DOCKER_HOST, B2A_EDOCKER for
  *   everything else the engine refused or broke.
+ * - Any call here may be made from inside any of these callbacks, line and
+ *   progress callbacks included (new requests then join curl from the loop).
  * - Every string argument is copied at call time.
  * - Pointers handed to callbacks are borrowed: valid until the callback returns.
  */

@@ -18,6 +18,7 @@ struct b2a_docker_sock {
 
 static void really_free(b2a_docker *d);
 static void check_multi_info(b2a_docker *d);
+static void on_defer(uv_timer_t *t);
 
 /* Every entry from the loop goes through enter/leave so that a
  * b2a__docker_free from inside a user callback waits until we are out. */
@@ -57,7 +58,9 @@ static void on_poll(uv_poll_t *h, int status, int events)
     if (events & UV_WRITABLE)
         flags |= CURL_CSELECT_OUT;
     enter(d);
+    d->in_curl++;
     curl_multi_socket_action(d->multi, c->fd, flags, &running);
+    d->in_curl--;
     check_multi_info(d);
     leave(d);
 }
@@ -104,7 +107,9 @@ static void on_timeout(uv_timer_t *t)
     b2a_docker *d = t->data;
     int running;
     enter(d);
+    d->in_curl++;
     curl_multi_socket_action(d->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    d->in_curl--;
     check_multi_info(d);
     leave(d);
 }
@@ -210,6 +215,7 @@ static void timer_closed(uv_handle_t *h)
 
 static void detach_easy(b2a_docker_req *r)
 {
+    r->add_pending = 0;
     if (!r->easy)
         return;
     curl_multi_remove_handle(r->d->multi, r->easy);
@@ -500,6 +506,13 @@ int b2a__dreq_http(b2a_docker_req *r, const char *method, const char *path, cons
             d->reqs->prev = r;
         d->reqs = r;
     }
+    if (d->in_curl) {
+        /* Called from a line or progress callback, inside curl: curl refuses
+         * recursive calls, so the handle is added from the loop instead. */
+        r->add_pending = 1;
+        uv_timer_start(&d->defer, on_defer, 0, 0);
+        return B2A_OK;
+    }
     CURLMcode mc = curl_multi_add_handle(d->multi, e);
     if (mc != CURLM_OK) {
         detach_easy(r);
@@ -582,6 +595,13 @@ static void on_defer(uv_timer_t *t)
             /* The loop restarts: a callback may have finished others. */
             b2a__dreq_fail(r, B2A_ECANCELED, "canceled");
             next = d->reqs;
+        } else if (r->add_pending && r->easy) {
+            r->add_pending = 0;
+            CURLMcode mc = curl_multi_add_handle(d->multi, r->easy);
+            if (mc != CURLM_OK) {
+                b2a__dreq_fail(r, B2A_EDOCKER, "%s", curl_multi_strerror(mc));
+                next = d->reqs;
+            }
         }
     }
     leave(d);

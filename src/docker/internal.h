@@ -23,6 +23,7 @@ struct b2a_docker {
     long connect_ms, request_ms;
     size_t max_body;
     int depth;                 /* > 0 while we are inside a dispatch */
+    int in_curl;               /* > 0 inside curl_multi_socket_action */
     int free_pending;          /* b2a__docker_free was called inside a dispatch */
     int freeing;
     int open_handles;          /* timers not yet closed; d is freed at 0 */
@@ -52,6 +53,7 @@ struct b2a_docker_req {
     size_t body_len, body_cap;
     int streaming;             /* 2xx replies go to on_data, not to body */
     int canceled, finished;
+    int add_pending;           /* easy waits for on_defer to join the multi */
     long extra_ms;             /* added to the request timeout (stop's grace period) */
     b2a__dreq_step_fn on_step;
     b2a__dreq_data_fn on_data;

@@ -618,6 +618,49 @@ static void test_free_inflight(void **state)
     env_stop(&e);
 }
 
+/* A request started from inside a line callback (that is, inside curl). */
+typedef struct nested_ctx {
+    res exec, ping;
+    b2a_docker *d;
+    int started;
+} nested_ctx;
+
+static int line_then_ping(void *ud, int stream, const char *line, size_t len)
+{
+    nested_ctx *c = ud;
+    on_line(&c->exec, stream, line, len);
+    c->started = b2a__docker_ping(c->d, on_body, &c->ping, NULL) == B2A_OK;
+    return 0;
+}
+
+static void nested_exec_done(void *ud, int rc, int exit_code, const b2a_err *err)
+{
+    on_exec(&((nested_ctx *)ud)->exec, rc, exit_code, err);
+}
+
+static void test_request_from_callback(void **state)
+{
+    (void)state;
+    env e;
+    nested_ctx c = {0};
+    env_start(&e, "exec_nested");
+    c.d = e.d;
+    const char *argv[] = {"pg_ctl"};
+    assert_int_equal(b2a__docker_exec(e.d, "c0ffee42", argv, 1, NULL, 0, line_then_ping, nested_exec_done, &c, NULL), B2A_OK);
+    env_run(&e);
+    assert_int_equal(c.started, 1);
+    assert_int_equal(c.ping.calls, 1);
+    expect_ok(&c.ping);
+    assert_string_equal(c.ping.body, "OK");
+    assert_int_equal(c.exec.calls, 1);
+    expect_ok(&c.exec);
+    assert_int_equal(c.exec.exit_code, 0);
+    char *log = fake_log(&e.f);
+    assert_int_equal(count(log, "\"unexpected\": true"), 0);
+    free(log);
+    env_stop(&e);
+}
+
 static void test_free_pending_runs_callbacks(void **state)
 {
     (void)state;
@@ -928,6 +971,7 @@ int main(void)
         cmocka_unit_test(test_exec_cancel),
         cmocka_unit_test(test_free_inflight),
         cmocka_unit_test(test_free_pending_runs_callbacks),
+        cmocka_unit_test(test_request_from_callback),
         cmocka_unit_test(test_container_logs),
         cmocka_unit_test(test_pull_ok),
         cmocka_unit_test(test_pull_error_line),
