@@ -187,6 +187,35 @@ class Pipeline(unittest.TestCase):
         rows = {t["name"]: t["rows_written"] for t in job["tables"]}
         self.assertEqual((len(rows), rows["track"], rows["invoice_line"]), (11, 3503, 2240))
 
+    def test_pre_and_post_sql(self):
+        pre = os.path.join(self.tmp, "pre.sql")
+        post = os.path.join(self.tmp, "post.sql")
+        open(pre, "w").write("CREATE SCHEMA extra;\nCREATE TABLE extra.marker (x int PRIMARY KEY);\n"
+                             "INSERT INTO extra.marker VALUES (42);\n")
+        open(post, "w").write("-- a summary made after the restore\n"
+                              "CREATE TABLE public.summary AS SELECT count(*)::int AS tracks FROM public.track;\n")
+        code, out, err = self.run_cli(os.path.join(PG, "chinook_pg15_custom.dump"), "--pre-sql", pre, "--post-sql", post)
+        self.assertEqual(code, 0, err[-3000:])
+        job = self.job()
+        self.assertEqual([s["name"] for s in job["steps"]],
+                         ["detect", "container", "pre-sql", "restore", "post-sql", "introspect", "export", "cleanup"])
+        rows = {(t["schema"], t["name"]): t["rows_written"] for t in job["tables"]}
+        self.assertEqual(rows[("extra", "marker")], 1)
+        summary = next(t for t in job["tables"] if t["name"] == "summary")
+        _, got = read_avro(summary["files"][0])
+        self.assertEqual(got, [{"tracks": 3503}])
+
+    def test_failing_pre_sql_names_the_statement(self):
+        pre = os.path.join(self.tmp, "pre.sql")
+        open(pre, "w").write("SELECT 1;\nSELECT * FROM no_such_table;\n")
+        code, out, err = self.run_cli(os.path.join(PG, "chinook_pg15_custom.dump"), "--pre-sql", pre)
+        self.assertEqual(code, 3)
+        job = self.job()
+        self.assertIn("pre-SQL: statement 2 at line 2", job["error"]["message"])
+        self.assertEqual(job["error"]["sqlstate"], "42P01")
+        self.assertEqual([s["status"] for s in job["steps"] if s["name"] == "pre-sql"], ["Failed"])
+        self.assertFalse(any(s["name"] == "restore" for s in job["steps"]))
+
     def test_sakila_mariadb(self):
         code, out, err = self.run_cli(os.path.join(SAMPLES, "mysql", "sakila-schema.sql"),
                                       os.path.join(SAMPLES, "mysql", "sakila-data.sql"), image=MARIA_IMAGE)
