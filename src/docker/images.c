@@ -41,6 +41,7 @@ typedef struct pull_op {
     int has_error;
     layer layers[MAX_LAYERS];
     size_t nlayers;
+    size_t line_bytes; /* since the last newline */
 } pull_op;
 
 static void copy_field(char *dst, size_t cap, const unsigned char *s, size_t n)
@@ -187,9 +188,21 @@ static void pull_fail_error(b2a_docker_req *r)
                    "%s", op->error[0] ? op->error : "the engine reported an error");
 }
 
+/* One progress line is a few hundred bytes; yajl buffers a token split
+ * across reads, so an endless line would grow without bound. */
+#define PULL_LINE_MAX (1u << 20)
+
 static int pull_data(b2a_docker_req *r, const char *p, size_t n)
 {
     pull_op *op = r->op;
+    const char *nl = memrchr(p, '\n', n);
+    op->line_bytes = nl ? (size_t)(p + n - nl - 1) : op->line_bytes + n;
+    if (op->line_bytes > PULL_LINE_MAX) {
+        b2a__err_set(&r->err, B2A_EDOCKER, B2A_ERRCLASS_DOCKER,
+                     "%s: the engine sent a progress line longer than %u bytes", r->what,
+                     PULL_LINE_MAX);
+        return -1;
+    }
     if (yajl_parse(op->parser, (const unsigned char *)p, n) == yajl_status_ok)
         return 0;
     if (op->has_error || r->err.code != B2A_OK) {

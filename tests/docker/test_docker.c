@@ -916,6 +916,66 @@ static void test_put_file(void **state)
     env_stop(&e);
 }
 
+static int stop_at_third(void *ud, double percent, const char *status)
+{
+    res *r = ud;
+    on_pull_progress(ud, percent, status);
+    return r->nprog == 3;
+}
+
+static void test_pull_progress_stops(void **state)
+{
+    (void)state;
+    env e;
+    res r = {0};
+    env_start(&e, "pull_ok");
+    assert_int_equal(b2a__docker_image_pull(e.d, "postgres:16", stop_at_third, on_body, &r, NULL), B2A_OK);
+    env_run(&e);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.rc, B2A_EUSER);
+    assert_int_equal(r.nprog, 3);
+    assert_string_equal(r.err.msg, "pulling image postgres:16: stopped by the progress callback");
+    env_stop(&e);
+}
+
+typedef struct shrink_ctx {
+    res r;
+    char path[160];
+} shrink_ctx;
+
+static int truncate_on_progress(void *ud, uint64_t done, uint64_t total)
+{
+    shrink_ctx *c = ud;
+    (void)done, (void)total;
+    if (c->r.nbytes_cb++ == 0)
+        assert_int_equal(truncate(c->path, 4096), 0);
+    return 0;
+}
+
+static void on_shrink_done(void *ud, int rc, const b2a_err *err, const char *body)
+{
+    on_body(&((shrink_ctx *)ud)->r, rc, err, body);
+}
+
+static void test_put_file_shrinks(void **state)
+{
+    (void)state;
+    env e;
+    shrink_ctx c = {0};
+    env_start(&e, "put_shrink");
+    snprintf(c.path, sizeof(c.path), "%s/shrinking.bak", e.f.dir);
+    make_file(c.path, 8 * 1024 * 1024);
+    assert_int_equal(b2a__docker_put_file(e.d, "c0ffee42", c.path, "/tmp", "s.bak", truncate_on_progress, on_shrink_done, &c, NULL), B2A_OK);
+    env_run(&e);
+    assert_int_equal(c.r.calls, 1);
+    assert_int_equal(c.r.rc, B2A_EIO);
+    assert_int_equal(c.r.err.klass, B2A_ERRCLASS_IO);
+    assert_non_null(strstr(c.r.err.msg, " shrank while it was being sent ("));
+    assert_non_null(strstr(c.r.err.msg, " of 8388608 bytes read)"));
+    unlink(c.path);
+    env_stop(&e);
+}
+
 static void test_put_file_errors(void **state)
 {
     (void)state;
@@ -984,6 +1044,8 @@ int main(void)
         cmocka_unit_test(test_host_selection),
         cmocka_unit_test(test_put_file),
         cmocka_unit_test(test_put_file_errors),
+        cmocka_unit_test(test_put_file_shrinks),
+        cmocka_unit_test(test_pull_progress_stops),
     };
     /* A hung request must fail the test, not the CI job's timeout. */
     alarm(120);
