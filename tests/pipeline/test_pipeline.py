@@ -247,6 +247,17 @@ class Pipeline(unittest.TestCase):
         self.assertEqual([s["name"] for s in self.job()["steps"]], ["detect", "cleanup"])
         self.assertIsNone(self.job()["container_id"])
 
+    def test_image_that_cannot_be_pulled_fails_first_naming_it(self):
+        # No registry is reachable from the test machines: the pull must fail fast
+        # and say which image and how to provide it.
+        code, out, err = self.run_cli(os.path.join(PG, "chinook_pg15_custom.dump"), image="bak2avro-test/absent:1")
+        self.assertEqual(code, 3)
+        self.assertIn("image bak2avro-test/absent:1 is not on this Docker engine and could not be pulled", err)
+        self.assertIn("docker load", err)
+        job = self.job()
+        self.assertIsNone(job["container_id"])
+        self.assertEqual([s["status"] for s in job["steps"] if s["name"] == "container"], ["Failed"])
+
     def test_truncated_archive_is_refused_naming_the_file(self):
         src = os.path.join(PG, "chinook_pg15_custom.dump")
         bad = os.path.join(self.tmp, "cut.dump")
