@@ -250,9 +250,9 @@ class Pipeline(unittest.TestCase):
     def test_image_that_cannot_be_pulled_fails_first_naming_it(self):
         # No registry is reachable from the test machines: the pull must fail fast
         # and say which image and how to provide it.
-        code, out, err = self.run_cli(os.path.join(PG, "chinook_pg15_custom.dump"), image="bak2avro-test/absent:1")
+        code, out, err = self.run_cli(os.path.join(PG, "chinook_pg15_custom.dump"), image="bak2avro-test/absent:16")
         self.assertEqual(code, 3)
-        self.assertIn("image bak2avro-test/absent:1 is not on this Docker engine and could not be pulled", err)
+        self.assertIn("image bak2avro-test/absent:16 is not on this Docker engine and could not be pulled", err)
         self.assertIn("docker load", err)
         job = self.job()
         self.assertIsNone(job["container_id"])
