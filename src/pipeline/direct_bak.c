@@ -1,10 +1,12 @@
 /* The direct pipeline: read a SQL Server .bak with our own reader, no
  * container and no SQL Server. Steps: detect, read (catalog), export. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ctx.h"
 #include "core/pipeline.h"
+#include "detect/detect.h"
 #include "export/export.h"
 #include "reader/mssql/bak.h"
 #include "util/str.h"
@@ -66,6 +68,38 @@ static void open_work(uv_work_t *req)
     b2a__bak_open((const char *const *)job->inputs, job->n_inputs, &st->bak, &st->err);
 }
 
+/* What the reader cannot serve (e.g. TDE, an old catalog) is restored in a
+ * SQL Server container instead, when the user let the tool choose. Returns 1
+ * when the container pipeline took the job over. */
+static int fall_back_to_container(direct_state *st)
+{
+    b2a_job *job = st->job;
+    b2a_detected d;
+    b2a_err e;
+    b2a__err_clear(&e);
+    if (b2a__detect(job->inputs[0], &d, &e) != B2A_OK)
+        return 0;
+    const b2a_pipeline_ops *p = b2a__pipeline_container_for(job, &d, &e);
+    if (!p) {
+        char reader[B2A_ERRMSG_MAX];
+        snprintf(reader, sizeof(reader), "%s", st->err.msg);
+        b2a__err_set(&st->err, B2A_EUNSUPPORTED, st->err.klass,
+                     "%s; restoring it in a container instead is not possible: %s", reader, e.msg);
+        return 0;
+    }
+    b2a__job_step_end(job, B2A_STEP_READ, B2A_STATE_SKIPPED,
+                      "the direct reader cannot serve this backup (%s): restoring it in a container", st->err.msg);
+    job->pipeline = p;
+    job->pipeline_state = NULL;
+    free(st);
+    if (p->start(job) != B2A_OK) {
+        b2a__err_set(&e, B2A_ENOMEM, B2A_ERRCLASS_OS, "could not start the container pipeline");
+        b2a__job_set_error(job, &e);
+        b2a__job_complete(job);
+    }
+    return 1;
+}
+
 static void open_after(uv_work_t *req, int status)
 {
     direct_state *st = req->data;
@@ -75,6 +109,9 @@ static void open_after(uv_work_t *req, int status)
         finish(st);
         return;
     }
+    if (!st->bak && st->err.code == B2A_EUNSUPPORTED && job->restore_mode == B2A_RESTORE_AUTO &&
+        fall_back_to_container(st))
+        return;
     if (!st->bak) {
         b2a__job_set_error(job, &st->err);
         b2a__job_step_end(job, B2A_STEP_READ, B2A_STATE_FAILED, "%s", st->err.msg);
