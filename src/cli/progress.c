@@ -112,7 +112,14 @@ int show_progress(b2a_job *job, const b2a_progress *p, void *ud)
             snprintf(name, sizeof(name), "%s %s", step_label(p->step), p->table);
         else
             snprintf(name, sizeof(name), "%s", step_label(p->step));
-        s->pct[bar_index(s, name)] = p->percent;
+        int i = bar_index(s, name);
+        s->pct[i] = p->percent;
+        if (p->percent >= 100.0) {
+            /* Done: its log line says so; the bars show what still runs. */
+            memmove(&s->names[i], &s->names[i + 1], (size_t)(s->nbars - i - 1) * sizeof(s->names[0]));
+            memmove(&s->pct[i], &s->pct[i + 1], (size_t)(s->nbars - i - 1) * sizeof(s->pct[0]));
+            s->nbars--;
+        }
         draw(s);
         return 0;
     }
