@@ -16,7 +16,8 @@
 /* Which SQL dialect is on the other end: quoting, catalog, session setup. */
 typedef enum b2a_odbc_vendor {
     B2A_ODBC_POSTGRES = 1,
-    B2A_ODBC_MYSQL = 2      /* MariaDB and MySQL */
+    B2A_ODBC_MYSQL = 2,     /* MariaDB and MySQL */
+    B2A_ODBC_SQLSERVER = 3  /* Microsoft SQL Server (ODBC Driver 17/18 or FreeTDS) */
 } b2a_odbc_vendor;
 
 typedef struct b2a_odbc_conn b2a_odbc_conn;
@@ -29,6 +30,10 @@ void b2a__odbc_env_release(void);
  * SQLSTATE, native error, the driver's text prefixed by `what`).
  * Returns B2A_EODBC (B2A_ENOTFOUND for IM002). */
 int b2a__odbc_diag(SQLSMALLINT htype, SQLHANDLE h, const char *what, b2a_err *err);
+/* introspect_sqlserver.c: the odbcinst.ini name of an installed SQL Server
+ * driver, Microsoft's first ("ODBC Driver 18 for SQL Server", then 17),
+ * else FreeTDS. B2A_ENOTFOUND when none is installed. */
+int b2a__odbc_sqlserver_driver(char *out, size_t cap);
 /* Debian package providing the driver named in a connection string, or NULL. */
 const char *b2a__odbc_driver_package(const char *driver_name);
 
@@ -64,8 +69,8 @@ static inline const char *b2a__odbc_cell(const b2a_odbc_result *r, size_t row, s
 int b2a__odbc_query_i64(b2a_odbc_conn *c, const char *sql, int64_t *out, b2a_err *err);
 
 /* sqltext.c: SQL text helpers, pure. Results are malloc'd (NULL on OOM). */
-char *b2a__odbc_quote_ident(b2a_odbc_vendor v, const char *name);       /* "a""b" / `a``b` */
-char *b2a__odbc_quote_literal(b2a_odbc_vendor v, const char *text);     /* 'it''s' */
+char *b2a__odbc_quote_ident(b2a_odbc_vendor v, const char *name);       /* "a""b" / `a``b` / [a]]b] */
+char *b2a__odbc_quote_literal(b2a_odbc_vendor v, const char *text);     /* 'it''s' / N'it''s' */
 char *b2a__odbc_qualified(b2a_odbc_vendor v, const char *schema, const char *name);
 /* Split a script into statements at top-level semicolons, skipping quotes,
  * comments, PostgreSQL dollar quotes and honouring the mysql client's

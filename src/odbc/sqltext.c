@@ -29,14 +29,37 @@ static char *quote_with(const char *text, char q, int escape_backslash)
     return out;
 }
 
+/* SQL Server: [name] with ']' doubled; '[' needs nothing inside. */
+static char *quote_brackets(const char *name)
+{
+    char *q = quote_with(name, ']', 0);
+    if (q)
+        q[0] = '[';
+    return q;
+}
+
 char *b2a__odbc_quote_ident(b2a_odbc_vendor v, const char *name)
 {
+    if (v == B2A_ODBC_SQLSERVER)
+        return quote_brackets(name);
     return quote_with(name, v == B2A_ODBC_MYSQL ? '`' : '"', 0);
 }
 
 char *b2a__odbc_quote_literal(b2a_odbc_vendor v, const char *text)
 {
-    return quote_with(text, '\'', v == B2A_ODBC_MYSQL);
+    char *q = quote_with(text, '\'', v == B2A_ODBC_MYSQL);
+    if (q && v == B2A_ODBC_SQLSERVER) {
+        /* N'...': catalog names are nvarchar, and so are our comparisons */
+        size_t n = strlen(q);
+        char *nq = malloc(n + 2);
+        if (nq) {
+            nq[0] = 'N';
+            memcpy(nq + 1, q, n + 1);
+        }
+        free(q);
+        q = nq;
+    }
+    return q;
 }
 
 char *b2a__odbc_qualified(b2a_odbc_vendor v, const char *schema, const char *name)
@@ -167,6 +190,25 @@ int b2a__odbc_split_script(b2a_odbc_vendor v, const char *script, b2a_sql_stmt *
                 }
                 if (*p == ch) {
                     if (p[1] == ch) {
+                        p += 2;
+                        continue;
+                    }
+                    break;
+                }
+                p++;
+            }
+            if (*p)
+                p++;
+            continue;
+        }
+        if (ch == '[' && v == B2A_ODBC_SQLSERVER) {
+            /* [identifier], ']]' inside */
+            p++;
+            while (*p) {
+                if (*p == '\n')
+                    line++;
+                if (*p == ']') {
+                    if (p[1] == ']') {
                         p += 2;
                         continue;
                     }
