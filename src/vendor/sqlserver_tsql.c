@@ -55,6 +55,18 @@ static int release_year(int major)
     return major >= 8 && major <= 17 ? years[major - 8] : 0;
 }
 
+/* "mcr.microsoft.com/mssql/server:2019-CU27-ubuntu-20.04" -> 2019; 0 when
+ * the tag names no release year (b2a__vendor_image_major stops at 999). */
+static int image_year(const char *image)
+{
+    const char *slash = strrchr(image, '/');
+    const char *colon = strrchr(slash ? slash : image, ':');
+    if (!colon)
+        return 0;
+    long v = strtol(colon + 1, NULL, 10);
+    return v >= 2000 && v < 2100 ? (int)v : 0;
+}
+
 /* ---- reading the chain ---- */
 
 typedef struct group {
@@ -267,7 +279,7 @@ static int read_set(const b2a_vendor_input *in, const group *g, b2a_mssql_chain 
         rc = OOM(err);
         goto out;
     }
-    if (h->backup_type == B2A_BAK_TYPE_DATABASE) {
+    if (h->backup_type == B2A_BAK_TYPE_DATABASE && !c->moves) { /* a second full is refused later */
         c->software_major = h->software_major;
         rc = add_moves(c, h, first, err);
     }
@@ -311,7 +323,7 @@ static int check_chain(const b2a_vendor_input *in, b2a_mssql_chain *c, const cha
                             "%s was written by SQL Server %d, which SQL Server 2016 and later "
                             "cannot restore; read it directly instead (--direct)",
                             fp, need);
-    int have = b2a__vendor_image_major(image);
+    int have = image_year(image);
     if (need && have >= 2000 && have < need)
         return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_RESTORE,
                             "%s was written by SQL Server %d; image %s (SQL Server %d) cannot "
