@@ -422,6 +422,10 @@ static void test_connstr(void **state)
     assert_int_equal(b2a__odbc_sqlserver_driver(drv, sizeof drv), B2A_OK);
     assert_string_equal(drv, "My TDS");
     unsetenv("B2A_SQLSERVER_ODBC_DRIVER");
+    /* tdsodbc is in .ci/packages.txt, so at least FreeTDS is registered */
+    assert_int_equal(b2a__odbc_sqlserver_driver(drv, sizeof drv), B2A_OK);
+    assert_true(!strcmp(drv, "ODBC Driver 18 for SQL Server") ||
+                !strcmp(drv, "ODBC Driver 17 for SQL Server") || !strcmp(drv, "FreeTDS"));
 }
 
 /* ---- output parsing ---- */
