@@ -64,7 +64,10 @@ static int session_setup(b2a_odbc_conn *c, b2a_err *err)
     static const char *const pg[] = {"SET TIME ZONE 'UTC'", "SET intervalstyle = 'iso_8601'",
                                      "SET extra_float_digits = 3", NULL};
     static const char *const my[] = {"SET time_zone = '+00:00'", NULL};
-    for (const char *const *s = c->vendor == B2A_ODBC_POSTGRES ? pg : my; *s; s++) {
+    /* FreeTDS caps text/ntext/image at 4 KB unless told otherwise. */
+    static const char *const ms[] = {"SET TEXTSIZE 2147483647", NULL};
+    const char *const *setup = c->vendor == B2A_ODBC_POSTGRES ? pg : c->vendor == B2A_ODBC_SQLSERVER ? ms : my;
+    for (const char *const *s = setup; *s; s++) {
         int rc = b2a__odbc_exec(c, *s, err);
         if (rc)
             return b2a__err_prefix(err, "setting up the session (%s): ", *s);
@@ -76,7 +79,7 @@ int b2a__odbc_connect(b2a_odbc_vendor vendor, const char *connstr, int login_tim
                       b2a_odbc_conn **out, b2a_err *err)
 {
     *out = NULL;
-    if (!connstr || (vendor != B2A_ODBC_POSTGRES && vendor != B2A_ODBC_MYSQL))
+    if (!connstr || (vendor != B2A_ODBC_POSTGRES && vendor != B2A_ODBC_MYSQL && vendor != B2A_ODBC_SQLSERVER))
         return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "ODBC connect: bad arguments");
     b2a_odbc_conn *c = calloc(1, sizeof(*c));
     if (!c)

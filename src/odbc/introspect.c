@@ -1,5 +1,6 @@
 /* Vendor dispatch and the helpers both catalogs share. */
 #include "odbc/introspect.h"
+#include "odbc/introspect_sqlserver.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +29,11 @@ int b2a__odbc_introspect(b2a_odbc_conn *c, const b2a_introspect_opts *opts,
         opts = &defaults;
     *out = NULL;
     *n = 0;
-    if (b2a__odbc_conn_vendor(c) == B2A_ODBC_POSTGRES)
-        return b2a__introspect_postgres(c, opts, out, n, err);
-    return b2a__introspect_mysql(c, opts, out, n, err);
+    switch (b2a__odbc_conn_vendor(c)) {
+    case B2A_ODBC_POSTGRES: return b2a__introspect_postgres(c, opts, out, n, err);
+    case B2A_ODBC_SQLSERVER: return b2a__introspect_sqlserver(c, opts, out, n, err);
+    default: return b2a__introspect_mysql(c, opts, out, n, err);
+    }
 }
 
 void b2a__odbc_tables_free(b2a_odbc_table *t, size_t n)
@@ -47,7 +50,9 @@ char *b2a__odbc_select_expr(b2a_odbc_vendor v, const b2a_column *col)
     char *q = b2a__odbc_quote_ident(v, col->name);
     if (!q)
         return NULL;
-    char *e = v == B2A_ODBC_POSTGRES ? b2a__select_expr_postgres(col, q) : b2a__select_expr_mysql(col, q);
+    char *e = v == B2A_ODBC_POSTGRES    ? b2a__select_expr_postgres(col, q)
+              : v == B2A_ODBC_SQLSERVER ? b2a__select_expr_sqlserver(col, q)
+                                        : b2a__select_expr_mysql(col, q);
     free(q);
     return e;
 }

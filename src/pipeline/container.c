@@ -20,6 +20,7 @@
 #include "odbc/introspect.h"
 #include "odbc/odbc.h"
 #include "util/str.h"
+#include "vendor/sqlserver_tsql.h"
 #include "vendor/vendor.h"
 
 #define LOGIN_TIMEOUT_S 30
@@ -930,6 +931,9 @@ static int describe_inputs(cstate *st, b2a_err *err)
         if ((rc = b2a__vendor_check_input(st->vendor, in, job->image, err)) != B2A_OK)
             return rc;
     }
+    /* The licence and a whole media set, before any image is pulled. */
+    if (st->vendor->id == B2A_VENDOR_SQLSERVER)
+        return b2a__sqlserver_check_inputs(st->inputs, st->ninputs, job->image, job->accept_eula, err);
     return B2A_OK;
 }
 
@@ -945,7 +949,10 @@ static int container_start(b2a_job *job)
     st->handles_open = 2;
     job->pipeline_state = st;
     st->vendor = b2a__vendor_by_name(job->vendor);
-    st->odbc_vendor = st->vendor && st->vendor->id == B2A_VENDOR_MYSQL ? B2A_ODBC_MYSQL : B2A_ODBC_POSTGRES;
+    st->odbc_vendor = !st->vendor                            ? B2A_ODBC_POSTGRES
+                      : st->vendor->id == B2A_VENDOR_MYSQL     ? B2A_ODBC_MYSQL
+                      : st->vendor->id == B2A_VENDOR_SQLSERVER ? B2A_ODBC_SQLSERVER
+                                                               : B2A_ODBC_POSTGRES;
 
     begin(st, B2A_STEP_DETECT);
     b2a__err_clear(&st->work_err);

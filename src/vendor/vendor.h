@@ -184,6 +184,7 @@ struct b2a_vendor {
 
 extern const b2a_vendor b2a__vendor_postgres;
 extern const b2a_vendor b2a__vendor_mysql;
+extern const b2a_vendor b2a__vendor_sqlserver;
 
 /* By name ("postgresql", "postgres", "pg", "mysql", "mariadb") or NULL. */
 const b2a_vendor *b2a__vendor_by_name(const char *name);

@@ -18,6 +18,7 @@
 static const b2a_vendor *const all_vendors[] = {
     &b2a__vendor_postgres,
     &b2a__vendor_mysql,
+    &b2a__vendor_sqlserver,
     NULL,
 };
 
@@ -34,6 +35,8 @@ const b2a_vendor *b2a__vendor_by_name(const char *name)
         return &b2a__vendor_postgres;
     if (!strcmp(name, "mysql") || !strcmp(name, "mariadb"))
         return &b2a__vendor_mysql;
+    if (!strcmp(name, "sqlserver") || !strcmp(name, "mssql"))
+        return &b2a__vendor_sqlserver;
     return NULL;
 }
 

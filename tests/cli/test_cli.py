@@ -116,6 +116,13 @@ class Cli(unittest.TestCase):
         self.assertEqual(code, 3)
         self.assertIn("pg_dumpall", err)
 
+    def test_sqlserver_container_restore_needs_the_licence_accepted(self):
+        code, _, err = run("run", "--restore", NW2008, "-o", self.out)
+        self.assertEqual(code, 3)
+        self.assertIn("pass --accept-eula", err)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        self.assertIsNone(job["container_id"])
+
     def test_inspect_bak(self):
         code, out, err = run("inspect", NW2008)
         self.assertEqual(code, 0, err)

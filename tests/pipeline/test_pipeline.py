@@ -258,6 +258,15 @@ class Pipeline(unittest.TestCase):
         self.assertIsNone(job["container_id"])
         self.assertEqual([s["status"] for s in job["steps"] if s["name"] == "container"], ["Failed"])
 
+    def test_sqlserver_container_path_asks_for_its_image(self):
+        # No SQL Server image can run here; with the licence accepted the job gets
+        # as far as the image and says how to provide it.
+        bak = os.path.join(SAMPLES, "sqlserver", "northwind_sql2008_mtf__thuyluv.bak")
+        code, out, err = self.run_cli("--restore", "--accept-eula", bak, image="mcr.microsoft.com/mssql/server:2022-latest")
+        self.assertEqual(code, 3)
+        self.assertIn("image mcr.microsoft.com/mssql/server:2022-latest is not on this Docker engine", err)
+        self.assertEqual(self.job()["vendor"], "sqlserver")
+
     def test_truncated_archive_is_refused_naming_the_file(self):
         src = os.path.join(PG, "chinook_pg15_custom.dump")
         bad = os.path.join(self.tmp, "cut.dump")
