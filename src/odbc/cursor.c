@@ -574,6 +574,25 @@ static int dec_fast(const char *p, size_t n, int precision, int scale, uint8_t *
     return 1;
 }
 
+/* 'A'-'F' to 'a'-'f', eight bytes per step: a byte gets 0x20 where it is
+ * below 0x80 and (b | 0x80) - 'A' has its top bit set but (b | 0x80) - 'G'
+ * not. The | 0x80 keeps every byte's subtraction from borrowing. */
+static void hex_lower(char *u, size_t n)
+{
+    const uint64_t hi = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, u + i, 8);
+        uint64_t ge_a = (x | hi) - 0x4141414141414141ULL, ge_g = (x | hi) - 0x4747474747474747ULL;
+        x |= (ge_a & ~ge_g & ~x & hi) >> 2;
+        memcpy(u + i, &x, 8);
+    }
+    for (; i < n; i++)
+        if (u[i] >= 'A' && u[i] <= 'F')
+            u[i] = (char)(u[i] - 'A' + 'a');
+}
+
 static int sink_fail(b2a_cursor *cur, size_t tcol, int rc, b2a_err *err)
 {
     /* err still clear: the sink refused (its own record has the detail);
@@ -769,13 +788,8 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
                                 cur->t->schema, cur->t->name, col->name, cap);
         if (bc->vt == B2A_V_BYTES)
             return s->ops->bytes(s, p, (size_t)ind);
-        if (bc->vt == B2A_V_UUID) {
-            /* psqlODBC prints GUIDs in upper case; Avro's uuid is lower case */
-            char *u = bc->data + r * bc->width;
-            for (SQLLEN i = 0; i < ind; i++)
-                if (u[i] >= 'A' && u[i] <= 'F')
-                    u[i] = (char)(u[i] - 'A' + 'a');
-        }
+        if (bc->vt == B2A_V_UUID) /* psqlODBC prints GUIDs in upper case; Avro's uuid is lower case */
+            hex_lower(bc->data + r * bc->width, (size_t)ind);
         return s->ops->string(s, p, (size_t)ind);
     }
     }
