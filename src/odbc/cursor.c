@@ -41,6 +41,8 @@ typedef struct bcol {
     int wide;             /* unbound, read with SQLGetData */
     int fallback;         /* bound prefix; longer values re-read (SQLSetPos + SQLGetData, or by key) */
     SQLUSMALLINT colno;   /* 1-based position in the SELECT list */
+    uint32_t memo_ymd;    /* dates: the last year/month/day converted (0: none) ... */
+    int64_t memo_days;    /* ... and its day number; neighbouring rows often share a day */
 } bcol;
 
 struct b2a_cursor {
@@ -52,6 +54,7 @@ struct b2a_cursor {
     size_t ncols;
     bcol *cols;           /* SELECT order: bound first, wide last */
     size_t *order;        /* order[table col] = index in cols */
+    bcol **tord;          /* &cols[order[i]]: the per-row loop's view */
     size_t nbound;
     size_t rowset;
     SQLULEN fetched;      /* rows in the current rowset */
@@ -329,10 +332,11 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
     cur->ncols = t->ncolumns;
     cur->cols = calloc(t->ncolumns, sizeof(*cur->cols));
     cur->order = calloc(t->ncolumns, sizeof(*cur->order));
+    cur->tord = calloc(t->ncolumns, sizeof(*cur->tord));
     size_t *sel = calloc(t->ncolumns, sizeof(*sel));
     char *sql = NULL;
     int rc = B2A_OK;
-    if (!cur->cols || !cur->order || !sel) {
+    if (!cur->cols || !cur->order || !cur->tord || !sel) {
         rc = OOM();
         goto fail;
     }
@@ -425,6 +429,8 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
         }
         memcpy(cur->cols, tmp, t->ncolumns * sizeof(*tmp));
         free(tmp);
+        for (size_t i = 0; i < t->ncolumns; i++)
+            cur->tord[i] = &cur->cols[cur->order[i]];
     }
     cur->nbound = nb;
     cur->rowset = nw == 0 ? B2A_ODBC_ROWSET : 1;
@@ -519,6 +525,17 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* days_from_civil, remembered per column for the next row of the same day */
+static inline int64_t col_days(bcol *bc, int y, unsigned m, unsigned d)
+{
+    uint32_t key = (uint32_t)(uint16_t)y << 16 | m << 8 | d; /* m, d >= 1: never 0 */
+    if (key != bc->memo_ymd) {
+        bc->memo_days = days_from_civil(y, m, d);
+        bc->memo_ymd = key;
+    }
+    return bc->memo_days;
+}
+
 /* Decimal text of at most 18 digits straight to a 64-bit unscaled value:
  * the common case, several times cheaper than the general conversion.
  * Returns 0 when it does not apply (wider values, more fractional digits
@@ -561,36 +578,43 @@ static int dec_fast(const char *p, size_t n, int precision, int scale, uint8_t *
     if (precision - shift < 0 && v != 0)
         return 0;
     v *= pow10[shift];
-    uint64_t x = (uint64_t)(neg ? -v : v);
-    uint8_t be[8];
-    for (int k = 7; k >= 0; k--, x >>= 8)
-        be[k] = (uint8_t)x;
-    /* minimal two's complement: drop sign-extension bytes */
-    int k = 0;
-    while (k < 7 && ((be[k] == 0x00 && !(be[k + 1] & 0x80)) || (be[k] == 0xFF && (be[k + 1] & 0x80))))
-        k++;
-    memcpy(out, be + k, (size_t)(8 - k));
-    *outlen = (size_t)(8 - k);
+    if (neg)
+        v = -v;
+    /* minimal two's complement: the magnitude's bits plus a sign bit */
+    uint64_t mag = (uint64_t)(v < 0 ? ~v : v);
+    size_t len = (size_t)((mag ? 64 - __builtin_clzll(mag) : 0) + 8) / 8;
+    for (size_t k = 0; k < len; k++)
+        out[k] = (uint8_t)((uint64_t)v >> (8 * (len - 1 - k)));
+    *outlen = len;
     return 1;
 }
 
-/* 'A'-'F' to 'a'-'f', eight bytes per step: a byte gets 0x20 where it is
- * below 0x80 and (b | 0x80) - 'A' has its top bit set but (b | 0x80) - 'G'
- * not. The | 0x80 keeps every byte's subtraction from borrowing. */
-static void hex_lower(char *u, size_t n)
+/* 'A'-'F' to 'a'-'f' in 8 bytes: a byte gets 0x20 where it is below 0x80
+ * and (b | 0x80) - 'A' has its top bit set but (b | 0x80) - 'G' not. The
+ * | 0x80 keeps every byte's subtraction from borrowing. */
+static inline void hex_lower8(char *u)
 {
     const uint64_t hi = 0x8080808080808080ULL;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, u + i, 8);
-        uint64_t ge_a = (x | hi) - 0x4141414141414141ULL, ge_g = (x | hi) - 0x4747474747474747ULL;
-        x |= (ge_a & ~ge_g & ~x & hi) >> 2;
-        memcpy(u + i, &x, 8);
+    uint64_t x;
+    memcpy(&x, u, 8);
+    uint64_t ge_a = (x | hi) - 0x4141414141414141ULL, ge_g = (x | hi) - 0x4747474747474747ULL;
+    x |= (ge_a & ~ge_g & ~x & hi) >> 2;
+    memcpy(u, &x, 8);
+}
+
+static void hex_lower(char *u, size_t n)
+{
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (u[i] >= 'A' && u[i] <= 'F')
+                u[i] = (char)(u[i] - 'A' + 'a');
+        return;
     }
-    for (; i < n; i++)
-        if (u[i] >= 'A' && u[i] <= 'F')
-            u[i] = (char)(u[i] - 'A' + 'a');
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        hex_lower8(u + i);
+    if (i < n) /* the tail as the last whole word: folding twice is harmless */
+        hex_lower8(u + n - 8);
 }
 
 static int sink_fail(b2a_cursor *cur, size_t tcol, int rc, b2a_err *err)
@@ -713,7 +737,6 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
 {
     const char *p = bc->data + r * bc->width;
     SQLLEN ind = bc->ind[r];
-    const b2a_column *col = &cur->t->columns[bc->tcol];
     if (ind == SQL_NULL_DATA)
         return s->ops->null(s);
     switch (bc->vt) {
@@ -729,7 +752,7 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
             cur->nulled++;
             return s->ops->null(s);
         }
-        return s->ops->i32(s, (int32_t)days_from_civil(d->year, d->month, d->day));
+        return s->ops->i32(s, (int32_t)col_days(bc, d->year, d->month, d->day));
     }
     case B2A_V_TIMESTAMP_MICROS:
     case B2A_V_LOCAL_TIMESTAMP_MICROS: {
@@ -738,11 +761,12 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
             cur->nulled++;
             return s->ops->null(s);
         }
-        int64_t days = days_from_civil(ts->year, ts->month, ts->day);
+        int64_t days = col_days(bc, ts->year, ts->month, ts->day);
         int64_t us = ((days * 24 + ts->hour) * 60 + ts->minute) * 60 + ts->second;
         return s->ops->i64(s, us * 1000000 + (int64_t)(ts->fraction / 1000));
     }
     case B2A_V_DECIMAL: {
+        const b2a_column *col = &cur->t->columns[bc->tcol];
         uint8_t be[B2A_DECIMAL_MAX_BYTES];
         size_t n = 0;
         if (ind == SQL_NO_TOTAL || (size_t)ind >= bc->width)
@@ -785,7 +809,7 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
         if (ind == SQL_NO_TOTAL || (size_t)ind > cap)
             return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_ODBC,
                                 "%s.%s, column %s: value longer than its declared size %zu (driver truncated it)",
-                                cur->t->schema, cur->t->name, col->name, cap);
+                                cur->t->schema, cur->t->name, cur->t->columns[bc->tcol].name, cap);
         if (bc->vt == B2A_V_BYTES)
             return s->ops->bytes(s, p, (size_t)ind);
         if (bc->vt == B2A_V_UUID) /* psqlODBC prints GUIDs in upper case; Avro's uuid is lower case */
@@ -855,8 +879,7 @@ int b2a__odbc_cursor_next(b2a_cursor *cur, b2a_sink *sink, size_t max_rows, size
         }
         size_t r = cur->pos;
         for (size_t tc = 0; tc < cur->ncols; tc++) {
-            size_t k = cur->order[tc];
-            bcol *bc = &cur->cols[k];
+            bcol *bc = cur->tord[tc];
             if (!bc->wide) {
                 rc = put_value(cur, sink, bc, r, err);
                 if (rc) {
@@ -866,7 +889,7 @@ int b2a__odbc_cursor_next(b2a_cursor *cur, b2a_sink *sink, size_t max_rows, size
                 continue;
             }
             SQLLEN len = 0;
-            if ((rc = get_wide(cur, k, &len, err)))
+            if ((rc = get_wide(cur, (size_t)(bc - cur->cols), &len, err)))
                 break;
             if (len == SQL_NULL_DATA)
                 rc = sink->ops->null(sink);
@@ -934,6 +957,7 @@ void b2a__odbc_cursor_close(b2a_cursor *cur)
     free(cur->order_by);
     free(cur->cols);
     free(cur->order);
+    free(cur->tord);
     free(cur->lbuf);
     free(cur);
 }
