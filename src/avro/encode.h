@@ -55,20 +55,30 @@ static inline uint8_t *b2a__put_long(uint8_t *o, int64_t v)
 
 static inline uint8_t *b2a__put_f32(uint8_t *o, float v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(o, &v, 4);   /* already the wire order */
+    return o + 4;
+#else
     uint32_t u;
     memcpy(&u, &v, 4);
     for (int i = 0; i < 4; i++)
         *o++ = (uint8_t)(u >> (8 * i));
     return o;
+#endif
 }
 
 static inline uint8_t *b2a__put_f64(uint8_t *o, double v)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(o, &v, 8);
+    return o + 8;
+#else
     uint64_t u;
     memcpy(&u, &v, 8);
     for (int i = 0; i < 8; i++)
         *o++ = (uint8_t)(u >> (8 * i));
     return o;
+#endif
 }
 
 static inline uint8_t *b2a__put_bytes(uint8_t *o, const void *p, size_t n)
