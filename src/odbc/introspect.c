@@ -29,11 +29,22 @@ int b2a__odbc_introspect(b2a_odbc_conn *c, const b2a_introspect_opts *opts,
         opts = &defaults;
     *out = NULL;
     *n = 0;
+    int rc;
     switch (b2a__odbc_conn_vendor(c)) {
-    case B2A_ODBC_POSTGRES: return b2a__introspect_postgres(c, opts, out, n, err);
-    case B2A_ODBC_SQLSERVER: return b2a__introspect_sqlserver(c, opts, out, n, err);
-    default: return b2a__introspect_mysql(c, opts, out, n, err);
+    case B2A_ODBC_POSTGRES: rc = b2a__introspect_postgres(c, opts, out, n, err); break;
+    case B2A_ODBC_SQLSERVER: rc = b2a__introspect_sqlserver(c, opts, out, n, err); break;
+    default: rc = b2a__introspect_mysql(c, opts, out, n, err); break;
     }
+    /* Exact row counts, the same way for every vendor (FROM ONLY on PostgreSQL). */
+    for (size_t i = 0; rc == B2A_OK && opts->count_rows && i < *n; i++)
+        if ((*out)[i].exported && (*out)[i].def.ncolumns)
+            rc = b2a__introspect_count(c, &(*out)[i], err);
+    if (rc != B2A_OK) {
+        b2a__odbc_tables_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
 }
 
 void b2a__odbc_tables_free(b2a_odbc_table *t, size_t n)
@@ -91,7 +102,9 @@ int b2a__introspect_count(b2a_odbc_conn *c, b2a_odbc_table *t, b2a_err *err)
     int rc = b2a__odbc_from_clause(c, &t->def, &from, err);
     if (rc)
         return rc;
-    char *sql = b2a__asprintf("SELECT count(*) FROM %s", from);
+    /* COUNT_BIG: SQL Server's count(*) is an int and overflows past 2^31 rows. */
+    const char *count = b2a__odbc_conn_vendor(c) == B2A_ODBC_SQLSERVER ? "COUNT_BIG(*)" : "count(*)";
+    char *sql = b2a__asprintf("SELECT %s FROM %s", count, from);
     free(from);
     if (!sql)
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");

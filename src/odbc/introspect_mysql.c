@@ -280,12 +280,6 @@ int b2a__introspect_mysql(b2a_odbc_conn *c, const b2a_introspect_opts *o,
         }
     }
 
-    if (o->count_rows) {
-        for (size_t i = 0; i < ntabs; i++) {
-            if (tabs[i].exported && (rc = b2a__introspect_count(c, &tabs[i], err)))
-                goto out;
-        }
-    }
     *out = tabs;
     *nout = ntabs;
     tabs = NULL;

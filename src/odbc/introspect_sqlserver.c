@@ -155,20 +155,6 @@ static b2a_odbc_table *find_obj(obj *objs, size_t n, b2a_odbc_table *tabs, long 
     return r ? &tabs[r->idx] : NULL;
 }
 
-static int count_big(b2a_odbc_conn *c, b2a_odbc_table *t, b2a_err *err)
-{
-    char *qn = b2a__odbc_qualified(B2A_ODBC_SQLSERVER, t->def.schema, t->def.name);
-    char *sql = qn ? b2a__asprintf("SELECT COUNT_BIG(*) FROM %s", qn) : NULL;
-    free(qn);
-    if (!sql)
-        return OOM();
-    int rc = b2a__odbc_query_i64(c, sql, &t->def.row_count, err);
-    free(sql);
-    if (rc)
-        b2a__err_prefix(err, "counting rows of %s.%s: ", t->def.schema, t->def.name);
-    return rc;
-}
-
 #define OBJ_FILTER " o.type IN ('U','V') AND o.is_ms_shipped = 0"
 
 int b2a__introspect_sqlserver(b2a_odbc_conn *c, const b2a_introspect_opts *o,
@@ -272,12 +258,9 @@ int b2a__introspect_sqlserver(b2a_odbc_conn *c, const b2a_introspect_opts *o,
         }
     }
 
-    if (o->count_rows) {
-        for (size_t i = 0; i < ntabs; i++)
-            if (tabs[i].exported && tabs[i].def.ncolumns && (rc = count_big(c, &tabs[i], err)))
-                goto out;
-    } else {
-        /* the heap's or clustered index's partitions: the server's own count */
+    if (!o->count_rows) {
+        /* the heap's or clustered index's partitions: the server's own count
+         * (exact counts are made by b2a__odbc_introspect, for every vendor) */
         rc = b2a__odbc_query(c, "SELECT object_id, SUM(rows) FROM sys.partitions"
                                 " WHERE index_id IN (0, 1) GROUP BY object_id", &rn, err);
         if (rc)
