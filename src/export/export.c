@@ -28,6 +28,7 @@ struct exporter {
     b2a_export_done_cb done;
     void *userdata;
     size_t next_table;       /* next index to consider */
+    int64_t rows_done, rows_expected; /* over all selected tables, for the step's progress */
     unsigned running;
     table_task *tasks;       /* one per table */
 };
@@ -130,6 +131,11 @@ static void chunk_after(uv_work_t *req, int status)
     int64_t done = tt->writer ? b2a__ocf_rows(tt->writer) : t->rows_written;
     double pct = t->def.row_count > 0 ? 100.0 * (double)done / (double)t->def.row_count : (tt->eof ? 100.0 : -1.0);
     b2a__job_progress(job, B2A_STEP_EXPORT, pct, qualified, done, t->def.row_count);
+    /* And the step as a whole: rows done over rows expected in the selected tables. */
+    ex->rows_done += tt->chunk_rows;
+    if (ex->rows_expected > 0)
+        b2a__job_progress(job, B2A_STEP_EXPORT, 100.0 * (double)ex->rows_done / (double)ex->rows_expected, NULL,
+                          ex->rows_done, ex->rows_expected);
     if (tt->eof) {
         if (tt->err.code != B2A_OK) /* committed data, but the .avsc failed */
             table_end(ex, tt, B2A_STATE_FAILED, tt->err.msg);
@@ -270,6 +276,7 @@ int b2a__export_start(b2a_job *job, const b2a_source_ops *ops, void *source,
         return B2A_ENOMEM;
     }
     ex->job = job;
+    ex->rows_expected = total_expected(job);
     ex->ops = ops;
     ex->source = source;
     ex->done = done;
