@@ -123,6 +123,30 @@ class Cli(unittest.TestCase):
         job = json.load(open(os.path.join(self.out, "job.json")))
         self.assertIsNone(job["container_id"])
 
+    def test_backup_the_reader_cannot_serve_goes_to_a_container_restore(self):
+        # A differential backup (made here by setting the SSET differential bit of a
+        # copy) is refused by the reader; in auto mode the job hands it to the SQL
+        # Server container path, which wants the licence accepted and its full backup.
+        data = bytearray(open(NW2008, "rb").read())
+        sset = data.find(b"SSET")
+        data[sset + 52] |= 0x08
+        diff = os.path.join(self.tmp, "diff.bak")
+        open(diff, "wb").write(bytes(data))
+        code, _, err = run("run", diff, "-o", self.out)
+        self.assertEqual(code, 3)
+        self.assertIn("pass --accept-eula", err)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        read = next(s for s in job["steps"] if s["name"] == "read")
+        self.assertEqual(read["status"], "Skipped")
+        self.assertIn("diff.bak is a differential backup", read["message"])
+        self.assertIsNone(job["container_id"])
+        code, _, err = run("run", "--accept-eula", diff, "-o", self.out)
+        self.assertEqual(code, 3)
+        self.assertIn("give the full backup together with it", err)
+        code, _, err = run("run", "--direct", diff, "-o", self.out)
+        self.assertEqual(code, 3)
+        self.assertIn("is a differential backup", err)
+
     def test_inspect_bak(self):
         code, out, err = run("inspect", NW2008)
         self.assertEqual(code, 0, err)
