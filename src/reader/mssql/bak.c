@@ -63,10 +63,11 @@ int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *er
     }
     const b2a_bak_header *h = b2a__bak_pages_header(b->ps);
     if (h && (h->backup_type == B2A_BAK_TYPE_LOG || h->backup_type == B2A_BAK_TYPE_DIFFERENTIAL)) {
+        int type = h->backup_type; /* h lives in the page store closed next */
         b2a__bak_pages_close(b->ps);
         free(b);
         return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
-                            h->backup_type == B2A_BAK_TYPE_LOG
+                            type == B2A_BAK_TYPE_LOG
                                 ? "%s is a transaction log backup: it holds log records, not tables"
                                 : "%s is a differential backup: it holds only changed extents and must be "
                                   "laid over its full backup, which this reader does not do yet",
