@@ -149,3 +149,21 @@ int b2a__introspect_add_pk(b2a_odbc_table *t, const char *col)
     t->npk++;
     return B2A_OK;
 }
+
+static int cmp_id(const void *a, const void *b)
+{
+    long x = ((const b2a_introspect_id *)a)->id, y = ((const b2a_introspect_id *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+void b2a__introspect_ids_sort(b2a_introspect_id *ids, size_t n)
+{
+    qsort(ids, n, sizeof(*ids), cmp_id);
+}
+
+b2a_odbc_table *b2a__introspect_find(const b2a_introspect_id *ids, size_t n, b2a_odbc_table *tabs, long id)
+{
+    b2a_introspect_id key = {id, 0};
+    const b2a_introspect_id *r = bsearch(&key, ids, n, sizeof(*ids), cmp_id);
+    return r ? &tabs[r->idx] : NULL;
+}

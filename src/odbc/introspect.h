@@ -59,5 +59,13 @@ int b2a__introspect_count(b2a_odbc_conn *c, b2a_odbc_table *t, b2a_err *err);
 int b2a__introspect_add_column(b2a_table_def *t, const char *name, const char *source_type,
                                b2a_vtype vt, int precision, int scale, int nullable, const char *note);
 int b2a__introspect_add_pk(b2a_odbc_table *t, const char *col);
+/* Catalog ids (oid, object_id) to the table they describe: sort once, then
+ * find the table of a column or key row by its id. */
+typedef struct b2a_introspect_id {
+    long id;
+    size_t idx;          /* into the tables array */
+} b2a_introspect_id;
+void b2a__introspect_ids_sort(b2a_introspect_id *ids, size_t n);
+b2a_odbc_table *b2a__introspect_find(const b2a_introspect_id *ids, size_t n, b2a_odbc_table *tabs, long id);
 
 #endif

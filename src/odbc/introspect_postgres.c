@@ -17,24 +17,6 @@
     " AND n.nspname NOT IN ('pg_catalog','information_schema')" \
     " AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'"
 
-typedef struct pg_rel {
-    long oid;
-    size_t idx;
-} pg_rel;
-
-static int cmp_rel(const void *a, const void *b)
-{
-    long x = ((const pg_rel *)a)->oid, y = ((const pg_rel *)b)->oid;
-    return x < y ? -1 : x > y;
-}
-
-static b2a_odbc_table *find_rel(pg_rel *rels, size_t n, b2a_odbc_table *tabs, long oid)
-{
-    pg_rel key = {oid, 0};
-    pg_rel *r = bsearch(&key, rels, n, sizeof(*rels), cmp_rel);
-    return r ? &tabs[r->idx] : NULL;
-}
-
 /* numeric profile of one column: NaN/Infinity, integer and fraction digits */
 typedef struct num_profile {
     int64_t nvalues, nspecial;
@@ -184,7 +166,7 @@ int b2a__introspect_postgres(b2a_odbc_conn *c, const b2a_introspect_opts *o,
 {
     b2a_odbc_result rt = {0}, rc_ = {0}, rp = {0};
     b2a_odbc_table *tabs = NULL;
-    pg_rel *rels = NULL;
+    b2a_introspect_id *rels = NULL;
     size_t ntabs = 0;
     char *filter = NULL, *sql = NULL;
     int rc;
@@ -220,7 +202,7 @@ int b2a__introspect_postgres(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     for (size_t i = 0; i < ntabs; i++) {
         b2a_odbc_table *t = &tabs[i];
         char kind = b2a__odbc_cell(&rt, i, 3)[0];
-        rels[i].oid = strtol(b2a__odbc_cell(&rt, i, 0), NULL, 10);
+        rels[i].id = strtol(b2a__odbc_cell(&rt, i, 0), NULL, 10);
         rels[i].idx = i;
         t->def.schema = b2a__strdup(b2a__odbc_cell(&rt, i, 1));
         t->def.name = b2a__strdup(b2a__odbc_cell(&rt, i, 2));
@@ -236,7 +218,7 @@ int b2a__introspect_postgres(b2a_odbc_conn *c, const b2a_introspect_opts *o,
         t->exported = t->kind == B2A_TABLE_KIND_TABLE || t->kind == B2A_TABLE_KIND_PARTITIONED ||
                       (o->include_views && (t->kind == B2A_TABLE_KIND_VIEW || t->kind == B2A_TABLE_KIND_MATVIEW));
     }
-    qsort(rels, ntabs, sizeof(*rels), cmp_rel);
+    b2a__introspect_ids_sort(rels, ntabs);
 
     sql = b2a__asprintf(
         "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull::int,"
@@ -258,7 +240,7 @@ int b2a__introspect_postgres(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     if (rc)
         goto out_prefix;
     for (size_t i = 0; i < rc_.nrows; i++) {
-        b2a_odbc_table *t = find_rel(rels, ntabs, tabs, strtol(b2a__odbc_cell(&rc_, i, 0), NULL, 10));
+        b2a_odbc_table *t = b2a__introspect_find(rels, ntabs, tabs, strtol(b2a__odbc_cell(&rc_, i, 0), NULL, 10));
         if (!t)
             continue; /* created between the two queries */
         b2a_vtype vt;
@@ -297,7 +279,7 @@ int b2a__introspect_postgres(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     if (rc)
         goto out_prefix;
     for (size_t i = 0; i < rp.nrows; i++) {
-        b2a_odbc_table *t = find_rel(rels, ntabs, tabs, strtol(b2a__odbc_cell(&rp, i, 0), NULL, 10));
+        b2a_odbc_table *t = b2a__introspect_find(rels, ntabs, tabs, strtol(b2a__odbc_cell(&rp, i, 0), NULL, 10));
         if (t && b2a__introspect_add_pk(t, b2a__odbc_cell(&rp, i, 1))) {
             rc = OOM();
             goto out;

@@ -137,23 +137,6 @@ char *b2a__select_expr_sqlserver(const b2a_column *col, const char *q)
 
 /* ---- catalog ---- */
 
-typedef struct obj {
-    long id;
-    size_t idx;
-} obj;
-
-static int cmp_obj(const void *a, const void *b)
-{
-    long x = ((const obj *)a)->id, y = ((const obj *)b)->id;
-    return x < y ? -1 : x > y;
-}
-
-static b2a_odbc_table *find_obj(obj *objs, size_t n, b2a_odbc_table *tabs, long id)
-{
-    obj key = {id, 0};
-    obj *r = bsearch(&key, objs, n, sizeof *objs, cmp_obj);
-    return r ? &tabs[r->idx] : NULL;
-}
 
 #define OBJ_FILTER " o.type IN ('U','V') AND o.is_ms_shipped = 0"
 
@@ -162,7 +145,7 @@ int b2a__introspect_sqlserver(b2a_odbc_conn *c, const b2a_introspect_opts *o,
 {
     b2a_odbc_result rt = {0}, rc_ = {0}, rp = {0}, rn = {0};
     b2a_odbc_table *tabs = NULL;
-    obj *objs = NULL;
+    b2a_introspect_id *objs = NULL;
     size_t ntabs = 0;
     char *filter = NULL, *sql = NULL;
     int rc;
@@ -202,7 +185,7 @@ int b2a__introspect_sqlserver(b2a_odbc_conn *c, const b2a_introspect_opts *o,
         t->kind = b2a__odbc_cell(&rt, i, 3)[0] == 'V' ? B2A_TABLE_KIND_VIEW : B2A_TABLE_KIND_TABLE;
         t->exported = t->kind == B2A_TABLE_KIND_TABLE || o->include_views;
     }
-    qsort(objs, ntabs, sizeof *objs, cmp_obj);
+    b2a__introspect_ids_sort(objs, ntabs);
 
     sql = b2a__asprintf(
         "SELECT c.object_id, c.name, c.system_type_id, c.user_type_id, ty.name, c.max_length,"
@@ -221,7 +204,7 @@ int b2a__introspect_sqlserver(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     if (rc)
         goto out_prefix;
     for (size_t i = 0; i < rc_.nrows; i++) {
-        b2a_odbc_table *t = find_obj(objs, ntabs, tabs, strtol(b2a__odbc_cell(&rc_, i, 0), NULL, 10));
+        b2a_odbc_table *t = b2a__introspect_find(objs, ntabs, tabs, strtol(b2a__odbc_cell(&rc_, i, 0), NULL, 10));
         if (!t)
             continue; /* created between the two queries */
         b2a_column col;
@@ -251,7 +234,7 @@ int b2a__introspect_sqlserver(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     if (rc)
         goto out_prefix;
     for (size_t i = 0; i < rp.nrows; i++) {
-        b2a_odbc_table *t = find_obj(objs, ntabs, tabs, strtol(b2a__odbc_cell(&rp, i, 0), NULL, 10));
+        b2a_odbc_table *t = b2a__introspect_find(objs, ntabs, tabs, strtol(b2a__odbc_cell(&rp, i, 0), NULL, 10));
         if (t && b2a__introspect_add_pk(t, b2a__odbc_cell(&rp, i, 1))) {
             rc = OOM();
             goto out;
@@ -266,7 +249,7 @@ int b2a__introspect_sqlserver(b2a_odbc_conn *c, const b2a_introspect_opts *o,
         if (rc)
             goto out_prefix;
         for (size_t i = 0; i < rn.nrows; i++) {
-            b2a_odbc_table *t = find_obj(objs, ntabs, tabs, strtol(b2a__odbc_cell(&rn, i, 0), NULL, 10));
+            b2a_odbc_table *t = b2a__introspect_find(objs, ntabs, tabs, strtol(b2a__odbc_cell(&rn, i, 0), NULL, 10));
             if (t && t->kind == B2A_TABLE_KIND_TABLE)
                 t->def.row_count = strtoll(b2a__odbc_cell(&rn, i, 1), NULL, 10);
         }
