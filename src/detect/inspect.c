@@ -272,13 +272,23 @@ static int inspect_mssql_contents(yajl_gen g, const char *path, const b2a_detect
     b2a_err rerr;
     b2a__err_clear(&rerr);
     gen_key(g, "contents");
-    if (b2a__bak_open(&path, 1, &bak, &rerr) != B2A_OK) {
-        yajl_gen_null(g);
-        gen_str(g, "error", rerr.msg);
-        return B2A_OK;
+    if (b2a__bak_open(&path, 1, &bak, &rerr) == B2A_OK) {
+        int rc = b2a__bak_inspect(bak, g, err);
+        b2a__bak_close(bak);
+        return rc;
     }
-    int rc = b2a__bak_inspect(bak, g, err);
-    b2a__bak_close(bak);
+    /* A backup the reader cannot read tables from (a log or differential
+     * backup) still has headers worth showing, next to the reason. */
+    b2a_err herr;
+    b2a__err_clear(&herr);
+    int rc = B2A_OK;
+    if (rerr.code == B2A_EUNSUPPORTED && b2a__bak_open_header(&path, 1, &bak, &herr) == B2A_OK) {
+        rc = b2a__bak_inspect(bak, g, err);
+        b2a__bak_close(bak);
+    } else {
+        yajl_gen_null(g);
+    }
+    gen_str(g, "error", rerr.msg);
     return rc;
 }
 

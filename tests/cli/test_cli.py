@@ -147,6 +147,25 @@ class Cli(unittest.TestCase):
         self.assertEqual(code, 3)
         self.assertIn("is a differential backup", err)
 
+    def test_log_backup_is_refused_by_the_reader_naming_it(self):
+        # A log backup carries MTF's INCREMENTAL bit in its SSET attributes (made
+        # here on a copy of a full backup); the reader refuses it as holding log
+        # records, and inspect reports its type.
+        data = bytearray(open(NW2008, "rb").read())
+        sset = data.find(b"SSET")
+        data[sset + 52] = (data[sset + 52] & ~0x04) | 0x10
+        log = os.path.join(self.tmp, "log.bak")
+        open(log, "wb").write(bytes(data))
+        code, _, err = run("run", "--direct", log, "-o", self.out)
+        self.assertEqual(code, 3)
+        self.assertIn("log.bak is a transaction log backup: it holds log records, not tables", err)
+        self.assertFalse(os.path.exists(os.path.join(self.out, "dbo")))
+        code, out, err = run("inspect", log)
+        inspected = json.loads(out)["inputs"][0]
+        self.assertEqual(inspected["contents"]["header"]["backup_type"], "log")
+        self.assertEqual(inspected["contents"]["tables"], [])
+        self.assertIn("is a transaction log backup", inspected["error"])
+
     def test_inspect_bak(self):
         code, out, err = run("inspect", NW2008)
         self.assertEqual(code, 0, err)

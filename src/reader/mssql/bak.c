@@ -48,7 +48,7 @@ struct b2a_bak_scan {
     int done;
 };
 
-int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err)
+static int bak_open(const char *const *paths, size_t n, int header_only, b2a_bak **out, b2a_err *err)
 {
     *out = NULL;
     if (!paths || n == 0)
@@ -62,7 +62,7 @@ int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *er
         return rc;
     }
     const b2a_bak_header *h = b2a__bak_pages_header(b->ps);
-    if (h && (h->backup_type == B2A_BAK_TYPE_LOG || h->backup_type == B2A_BAK_TYPE_DIFFERENTIAL)) {
+    if (!header_only && h && (h->backup_type == B2A_BAK_TYPE_LOG || h->backup_type == B2A_BAK_TYPE_DIFFERENTIAL)) {
         int type = h->backup_type; /* h lives in the page store closed next */
         b2a__bak_pages_close(b->ps);
         free(b);
@@ -79,7 +79,7 @@ int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *er
         free(b);
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     }
-    rc = b2a__catalog_load(b->ps, &b->cat, err);
+    rc = header_only ? B2A_OK : b2a__catalog_load(b->ps, &b->cat, err);
     if (rc < 0) {
         b2a__err_prefix(err, "%s: ", b->name);
         b2a__bak_pages_close(b->ps);
@@ -89,6 +89,16 @@ int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *er
     }
     *out = b;
     return B2A_OK;
+}
+
+int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err)
+{
+    return bak_open(paths, n, 0, out, err);
+}
+
+int b2a__bak_open_header(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err)
+{
+    return bak_open(paths, n, 1, out, err);
 }
 
 const char *b2a__bak_database_name(const b2a_bak *b)

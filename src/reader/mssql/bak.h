@@ -24,6 +24,12 @@ typedef struct b2a_bak_scan b2a_bak_scan;
  * (TDE, log or differential backup, SQL 2005 catalog), B2A_EINVAL. */
 int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err);
 
+/* Like b2a__bak_open, but only the media and backup-set headers: no catalog
+ * is read and log or differential backups are not refused. For inspect,
+ * which reports what RESTORE HEADERONLY would say of any backup; the
+ * handle has no tables. */
+int b2a__bak_open_header(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err);
+
 /* UTF-8, from the boot page (or the backup header), never NULL. */
 const char *b2a__bak_database_name(const b2a_bak *b);
 

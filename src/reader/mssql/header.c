@@ -161,8 +161,12 @@ int b2a__bak_header_build(b2a_bak_header *h, const b2a_mtf_info *const *infos,
     if (in->sset.data && in->sset.len >= 94) {
         uint32_t a = rd32(in->sset.data + 52);
         h->copy_only = (a & 0x2) != 0;
-        h->backup_type = (a & 0x8) ? B2A_BAK_TYPE_DIFFERENTIAL
-                       : (a & 0x4) ? B2A_BAK_TYPE_DATABASE : B2A_BAK_TYPE_UNKNOWN;
+        /* MTF's INCREMENTAL bit (0x10) is what a log backup carries: changes
+         * since the last backup, as log records. */
+        h->backup_type = (a & 0x8)    ? B2A_BAK_TYPE_DIFFERENTIAL
+                       : (a & 0x10)   ? B2A_BAK_TYPE_LOG
+                       : (a & 0x4)    ? B2A_BAK_TYPE_DATABASE
+                                      : B2A_BAK_TYPE_UNKNOWN;
         b2a__mtf_date(in->sset.data + 88, h->backup_date);
     }
     /* MSCI + 0xAC: dbi_version [measured]. */

@@ -374,6 +374,11 @@ int b2a__bak_pages_open(const char *const *paths, size_t n, b2a_bak_pages **out,
     }
     p->hdr.extents = p->count;
     p->hdr.data_regions = p->nregions;
+    /* A complete backup set (its ESET was reached) without a single data
+     * page is a log backup whatever its attribute bits say: every database
+     * or differential backup carries at least the boot page. */
+    if (p->count == 0 && p->fams[0].info.saw_eset && p->hdr.backup_type != B2A_BAK_TYPE_DIFFERENTIAL)
+        p->hdr.backup_type = B2A_BAK_TYPE_LOG;
     *out = p;
     return B2A_OK;
 }
