@@ -487,6 +487,39 @@ static void test_stripes_merged(void **state)
     unlink(s2);
 }
 
+/* Where an extent's image appears twice in the data regions, the later one
+ * is the page's content (a page changed while the backup ran is written
+ * again). Made from the 2008 Northwind: extent slot 3's image, with one
+ * byte of its first page's body changed, replaces slot 50 of the region. */
+static void test_later_copy_supersedes(void **state)
+{
+    (void)state;
+    size_t n;
+    uint8_t *b = slurp(sample(NW2008), &n);
+    uint8_t *first = b + 0x1E00 + 3 * 65536, *later = b + 0x1E00 + 50 * 65536;
+    uint16_t fid = rd16(first + 36);
+    uint32_t pid = rd32(first + 32);
+    assert_int_equal(pid & 7, 0);
+    uint8_t want[B2A_BAK_PAGE_SIZE];
+    memcpy(later, first, 65536);
+    later[4000] ^= 0x5A;
+    memcpy(want, later, sizeof(want));
+    char path[512];
+    snprintf(path, sizeof(path), "%s/nw-twice.bak", tmpdir);
+    put(path, b, n);
+    free(b);
+
+    b2a_bak_pages *p = open1(path);
+    b2a_err err;
+    uint8_t got[B2A_BAK_PAGE_SIZE];
+    assert_int_equal(b2a__bak_pages_get(p, fid, pid, got, &err), B2A_OK);
+    b2a__bak_page_untear(want);
+    assert_memory_equal(got, want, sizeof(got));
+    assert_int_equal(b2a__bak_pages_header(p)->extents, 54);
+    b2a__bak_pages_close(p);
+    unlink(path);
+}
+
 /* Concurrent readers of a compressed backup see the same bytes as one. */
 typedef struct worker {
     b2a_bak_pages *p;
@@ -565,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_stripe_refused),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_stripes_merged),
+        cmocka_unit_test(test_later_copy_supersedes),
         cmocka_unit_test(test_truncated_mtf),
         cmocka_unit_test(test_truncated_compressed),
         cmocka_unit_test(test_flips),
