@@ -72,3 +72,66 @@ def load(path, encoding="utf-8"):
         rows, pos = _tuples(text, m.end())
         entry = out.setdefault(table, (cols, []))
         entry[1].extend(rows)
+
+
+_TSQL_INSERT = re.compile(r'^INSERT\s+(?:INTO\s+)?"([^"]+)"\s*(\(([^)]*)\))?\s*VALUES\s*', re.M | re.I)
+
+
+def _tsql_value(tok):
+    if tok.lower().startswith("0x"):
+        return bytes.fromhex(tok[2:])
+    return _value(tok)
+
+
+def _tsql_tuple(text, i):
+    """Parse one "(a, N'b', 0x..)" at text[i]; T-SQL ends statements by line, not ';'."""
+    row, tok = [], ""
+    i += 1
+    while True:
+        c = text[i]
+        if c in "Nn" and text[i + 1] == "'" and not (tok or "").strip():
+            i += 1
+            continue
+        if c == "'":
+            j, s = i + 1, []
+            while True:
+                k = text.index("'", j)
+                s.append(text[j:k])
+                if text[k + 1] == "'":
+                    s.append("'")
+                    j = k + 2
+                    continue
+                i = k + 1
+                break
+            row.append("".join(s))
+            tok = None
+            continue
+        if c in ",)":
+            if tok is not None and tok.strip():
+                row.append(_tsql_value(tok.strip()))
+            tok = ""
+            i += 1
+            if c == ")":
+                return tuple(row)
+            continue
+        if tok is not None:
+            tok += c
+        i += 1
+
+
+def load_tsql(path, encoding="utf-16"):
+    """Microsoft's instnwnd.sql style: one INSERT per row, with or without a column
+    list (then the CREATE TABLE order applies). Names are lower-cased."""
+    text = open(path, encoding=encoding).read()
+    create = {}
+    for m in re.finditer(r'CREATE TABLE "([^"]+)" \((.*?)\n\)', text, re.S):
+        create[m.group(1).lower()] = [n.lower() for n in re.findall(r'^\s*"(\w+)"\s+"?\w', m.group(2), re.M)]
+    out = {}
+    for m in _TSQL_INSERT.finditer(text):
+        table = m.group(1).lower()
+        cols = [c.strip().strip('"').lower() for c in m.group(3).split(",")] if m.group(2) else create[table]
+        row = _tsql_tuple(text, m.end())
+        if len(row) != len(cols):
+            raise ValueError("%s: %d values for %d columns" % (table, len(row), len(cols)))
+        out.setdefault(table, (cols, []))[1].append(row)
+    return out
