@@ -85,6 +85,7 @@ type Options struct {
 	Restore       string // "auto" (default), "direct", "container"
 	KeepContainer bool
 	AcceptEULA    bool
+	IncludeViews  bool // export views (and PostgreSQL materialized views) too
 	// Progress is called as the job goes; returning true cancels it.
 	Progress func(Progress) bool
 	Log      func(level int, message string)
@@ -216,6 +217,9 @@ func Run(o Options) (map[string]interface{}, error) {
 	}
 	if o.AcceptEULA {
 		opts.accept_eula = 1
+	}
+	if o.IncludeViews {
+		opts.include_views = 1
 	}
 	cb := &callbacks{progress: o.Progress, log: o.Log}
 	h := cgo.NewHandle(cb)

@@ -96,10 +96,12 @@ typedef struct b2a_job_options {
     b2a_log_cb log_cb;
     b2a_done_cb done_cb;
     void *userdata;
+    /* version 2 */
+    int32_t include_views;        /**< non-zero: export views (and PostgreSQL materialized views) too */
 } b2a_job_options;
 
-#define B2A_JOB_OPTIONS_VERSION 1
-#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_DEFLATE, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0 }
+#define B2A_JOB_OPTIONS_VERSION 2
+#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_DEFLATE, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0 }
 
 /** Fill @p opts with defaults for @p version (bindings must call this). */
 B2A_API int b2a_job_options_init(b2a_job_options *opts, unsigned int version);

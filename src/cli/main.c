@@ -26,6 +26,7 @@ static void usage(FILE *f)
           "      --vendor NAME       postgresql, mysql, sqlserver or oracle (default: from magic bytes)\n"
           "      --include PATTERN   export only schema.table matching this glob (repeatable)\n"
           "      --exclude PATTERN   skip schema.table matching this glob (repeatable)\n"
+          "      --include-views     export views (and materialized views) too\n"
           "      --pre-sql FILE      SQL run before the restore\n"
           "      --post-sql FILE     SQL run after the restore\n"
           "      --parallel N        tables exported at once (default 2)\n"
@@ -166,6 +167,7 @@ static int cmd_run(int argc, char **argv)
         {"accept-eula", no_argument, 0, 14},   {"job-json", required_argument, 0, 15},
         {"quiet", no_argument, 0, 'q'},        {"log-json", no_argument, 0, 16},
         {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
+        {"include-views", no_argument, 0, 17},
         {0, 0, 0, 0}};
     b2a_job_options opts;
     b2a_job_options_init(&opts, B2A_JOB_OPTIONS_VERSION);
@@ -237,6 +239,7 @@ static int cmd_run(int argc, char **argv)
         case 13: opts.restore_mode = B2A_RESTORE_CONTAINER; break;
         case 14: opts.accept_eula = 1; break;
         case 15: opts.job_json_path = optarg; break;
+        case 17: opts.include_views = 1; break;
         case 'q': quiet = 1; job_options_given--; break;
         case 16: log_json = 1; job_options_given--; break;
         case 'v': verbose = 1; job_options_given--; break;

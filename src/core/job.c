@@ -2,6 +2,7 @@
 #include "core/job_impl.h"
 
 #include <fnmatch.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@
 static size_t options_size(unsigned int version)
 {
     switch (version) {
-    case 1: return sizeof(b2a_job_options);
+    case 1: return offsetof(b2a_job_options, include_views);
+    case 2: return sizeof(b2a_job_options);
     default: return 0;
     }
 }
@@ -83,6 +85,7 @@ static int copy_options(b2a_job *job, const b2a_job_options *in)
     job->keep_container = o.keep_container;
     job->restore_mode = o.restore_mode;
     job->accept_eula = o.accept_eula;
+    job->include_views = o.include_views;
     job->progress_cb = o.progress_cb;
     job->log_cb = o.log_cb;
     job->done_cb = o.done_cb;

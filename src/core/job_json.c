@@ -196,6 +196,8 @@ char *b2a__job_render_json(const b2a_job *job)
     kv(g, "restore", restore_name(job->restore_mode));
     key(g, "keep_container");
     yajl_gen_bool(g, job->keep_container);
+    key(g, "include_views");
+    yajl_gen_bool(g, job->include_views);
     yajl_gen_map_close(g);
 
     key(g, "error");
@@ -362,7 +364,8 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
         job->restore_mode = (b2a_restore_mode)(v < 0 ? 0 : v);
     }
     if (rc == B2A_OK) {
-        const char *pp[] = {"parallel", NULL}, *kp[] = {"keep_container", NULL}, *ep[] = {"accept_eula", NULL};
+        const char *pp[] = {"parallel", NULL}, *kp[] = {"keep_container", NULL}, *ep[] = {"accept_eula", NULL},
+                   *vp[] = {"include_views", NULL};
         yajl_val v = yajl_tree_get(o, pp, yajl_t_number);
         if (v && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0 && YAJL_GET_INTEGER(v) <= 256)
             job->parallel = (uint32_t)YAJL_GET_INTEGER(v);
@@ -370,6 +373,7 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
             rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: \"parallel\" must be an integer from 1 to 256");
         job->keep_container = YAJL_IS_TRUE(yajl_tree_get(o, kp, yajl_t_any));
         job->accept_eula = YAJL_IS_TRUE(yajl_tree_get(o, ep, yajl_t_any));
+        job->include_views = YAJL_IS_TRUE(yajl_tree_get(o, vp, yajl_t_any));
     }
     if (rc == B2A_OK && (job->n_inputs == 0 || !job->output_dir))
         rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: \"inputs\" and \"output_dir\" are required");

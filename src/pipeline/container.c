@@ -357,6 +357,7 @@ static int introspect_work(cstate *st, b2a_err *err)
     if (rc != B2A_OK)
         return rc;
     b2a_introspect_opts o = B2A_INTROSPECT_OPTS_INIT;
+    o.include_views = st->job->include_views;
     rc = b2a__odbc_introspect(conn, &o, &st->otables, &st->notables, err);
     char *other = NULL;
     if (rc == B2A_OK && st->odbc_vendor == B2A_ODBC_POSTGRES && exportable(st->otables, st->notables) == 0)

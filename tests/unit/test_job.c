@@ -40,6 +40,37 @@ static void options_init_rejects_unknown_versions(void **state)
     assert_null(o.output_dir);
 }
 
+/* A program built against version 1 of the options has a shorter struct:
+ * the library must neither write nor read past it. */
+static void options_version_1_callers_keep_their_size(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    b2a_ctx *ctx = new_ctx(&loop);
+    unsigned char buf[sizeof(b2a_job_options)];
+    size_t v1 = offsetof(b2a_job_options, include_views);
+    memset(buf, 0xA5, sizeof(buf));
+    b2a_job_options *o = (b2a_job_options *)(void *)buf;
+    assert_int_equal(b2a_job_options_init(o, 1), B2A_OK);
+    for (size_t i = v1; i < sizeof(buf); i++)
+        assert_int_equal(buf[i], 0xA5);
+    const char *inputs[] = {"x.dump"};
+    o->inputs = inputs;
+    o->n_inputs = 1;
+    o->output_dir = "/tmp/out";
+    b2a_job *job = NULL;
+    assert_int_equal(b2a_job_new(ctx, o, &job), B2A_OK);
+    assert_false(job->include_views); /* the 0xA5 bytes beyond version 1 are not read */
+    b2a_job_free(job);
+
+    o->version = 2;
+    o->include_views = 1;
+    assert_int_equal(b2a_job_new(ctx, o, &job), B2A_OK);
+    assert_true(job->include_views);
+    b2a_job_free(job);
+    free_ctx(ctx, &loop);
+}
+
 static void job_new_copies_strings_and_validates(void **state)
 {
     (void)state;
@@ -101,7 +132,7 @@ static void job_json_document_round_trip(void **state)
     const char *doc = "{\"inputs\": [\"a.dump\", \"b \\\"q\\\".dump\"], \"output_dir\": \"/tmp/o\","
                       " \"include\": [\"public.*\"], \"codec\": \"snappy\", \"network\": \"host\","
                       " \"restore\": \"container\", \"parallel\": 4, \"keep_container\": true,"
-                      " \"pre_sql\": \"SELECT 1\"}";
+                      " \"pre_sql\": \"SELECT 1\", \"include_views\": true}";
     b2a_job *job = NULL;
     assert_int_equal(b2a_job_new_from_json(ctx, doc, NULL, &job, NULL), B2A_OK);
     assert_int_equal(job->n_inputs, 2);
@@ -112,6 +143,7 @@ static void job_json_document_round_trip(void **state)
     assert_int_equal(job->parallel, 4);
     assert_true(job->keep_container);
     assert_string_equal(job->pre_sql, "SELECT 1");
+    assert_true(job->include_views);
 
     char *out = b2a_job_json(job);
     assert_non_null(out);
@@ -119,10 +151,12 @@ static void job_json_document_round_trip(void **state)
     yajl_val root = yajl_tree_parse(out, err, sizeof(err));
     assert_non_null(root);
     const char *p_status[] = {"status", NULL}, *p_codec[] = {"options", "codec", NULL},
-               *p_inputs[] = {"inputs", NULL}, *p_id[] = {"job_id", NULL};
+               *p_inputs[] = {"inputs", NULL}, *p_id[] = {"job_id", NULL},
+               *p_views[] = {"options", "include_views", NULL};
     assert_string_equal(YAJL_GET_STRING(yajl_tree_get(root, p_status, yajl_t_string)), "Pending");
     assert_string_equal(YAJL_GET_STRING(yajl_tree_get(root, p_codec, yajl_t_string)), "snappy");
     assert_int_equal(YAJL_GET_ARRAY(yajl_tree_get(root, p_inputs, yajl_t_array))->len, 2);
+    assert_true(YAJL_IS_TRUE(yajl_tree_get(root, p_views, yajl_t_any)));
     assert_string_equal(YAJL_GET_STRING(yajl_tree_get(root, p_id, yajl_t_string)), b2a_job_id(job));
     yajl_tree_free(root);
     b2a_free(out);
@@ -214,6 +248,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(options_init_rejects_unknown_versions),
+        cmocka_unit_test(options_version_1_callers_keep_their_size),
         cmocka_unit_test(job_new_copies_strings_and_validates),
         cmocka_unit_test(include_exclude_patterns),
         cmocka_unit_test(job_json_document_round_trip),

@@ -68,7 +68,7 @@ def gc(docker_host=None):
 
 def run(inputs, output_dir, *, vendor=None, image=None, include=(), exclude=(), pre_sql=None,
         post_sql=None, parallel=0, codec="deflate", network="auto", restore="auto",
-        keep_container=False, accept_eula=False, docker_host=None, job_json=None,
+        keep_container=False, accept_eula=False, include_views=False, docker_host=None, job_json=None,
         progress=None, log=None, raise_on_failure=True):
     """Run one job to the end and return its Job JSON document (a dict).
 
@@ -101,6 +101,7 @@ def run(inputs, output_dir, *, vendor=None, image=None, include=(), exclude=(), 
     opts.restore_mode = RESTORE[restore]
     opts.keep_container = int(bool(keep_container))
     opts.accept_eula = int(bool(accept_eula))
+    opts.include_views = int(bool(include_views))
 
     raised = []
 

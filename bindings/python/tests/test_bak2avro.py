@@ -26,6 +26,22 @@ class Binding(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def test_ctypes_mirrors_match_the_c_header(self):
+        # tests/bindings/options_layout (built with the library) prints offsetof()
+        # of every field; a field added to a header must be added here too.
+        import ctypes
+        import json
+        import subprocess
+        from bak2avro import _ffi
+        exe = os.path.join(os.environ.get("B2A_BUILD_ROOT", ""), "tests", "bindings", "options_layout")
+        if not os.path.exists(exe):
+            self.skipTest("%s not built" % exe)
+        layout = json.loads(subprocess.check_output([exe]))
+        for cname, mirror in (("b2a_job_options", _ffi.JobOptions), ("b2a_progress", _ffi.Progress)):
+            c = layout[cname]
+            self.assertEqual(ctypes.sizeof(mirror), c["sizeof"], cname)
+            self.assertEqual({f: getattr(mirror, f).offset for f, _ in mirror._fields_}, c["fields"], cname)
+
     def test_version(self):
         self.assertRegex(bak2avro.version(), r"^\d+\.\d+\.\d+$")
 

@@ -1,0 +1,50 @@
+/* Prints the C layout of the public structs the Python binding mirrors with
+ * ctypes, so its test can check the mirror field by field: a field added to
+ * a header and forgotten in bindings/python/bak2avro/_ffi.py fails there. */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "bak2avro.h"
+
+#define FIELD(s, f) printf("%s\"%s\": %zu", first ? "" : ", ", #f, offsetof(s, f)), first = 0
+
+int main(void)
+{
+    int first = 1;
+    printf("{\"b2a_job_options\": {\"sizeof\": %zu, \"fields\": {", sizeof(b2a_job_options));
+    FIELD(b2a_job_options, version);
+    FIELD(b2a_job_options, inputs);
+    FIELD(b2a_job_options, n_inputs);
+    FIELD(b2a_job_options, output_dir);
+    FIELD(b2a_job_options, vendor);
+    FIELD(b2a_job_options, image);
+    FIELD(b2a_job_options, docker_host);
+    FIELD(b2a_job_options, network);
+    FIELD(b2a_job_options, include);
+    FIELD(b2a_job_options, n_include);
+    FIELD(b2a_job_options, exclude);
+    FIELD(b2a_job_options, n_exclude);
+    FIELD(b2a_job_options, pre_sql);
+    FIELD(b2a_job_options, post_sql);
+    FIELD(b2a_job_options, parallel);
+    FIELD(b2a_job_options, codec);
+    FIELD(b2a_job_options, keep_container);
+    FIELD(b2a_job_options, job_json_path);
+    FIELD(b2a_job_options, restore_mode);
+    FIELD(b2a_job_options, accept_eula);
+    FIELD(b2a_job_options, progress_cb);
+    FIELD(b2a_job_options, log_cb);
+    FIELD(b2a_job_options, done_cb);
+    FIELD(b2a_job_options, userdata);
+    FIELD(b2a_job_options, include_views);
+    first = 1;
+    printf("}}, \"b2a_progress\": {\"sizeof\": %zu, \"fields\": {", sizeof(b2a_progress));
+    FIELD(b2a_progress, version);
+    FIELD(b2a_progress, step);
+    FIELD(b2a_progress, percent);
+    FIELD(b2a_progress, table);
+    FIELD(b2a_progress, rows_done);
+    FIELD(b2a_progress, rows_expected);
+    printf("}}}\n");
+    return 0;
+}
