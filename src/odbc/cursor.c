@@ -4,7 +4,7 @@
  * SQLFetch. Wide ones (text, bytea, LOBs, anything declared over 8 KB) are
  * bound with a 1 KB prefix; a longer value is re-read whole:
  *  - psqlODBC: SQLSetPos on its row, then SQLGetData;
- *  - MariaDB (its SQLGetData after SQLSetPos returns NULL): by primary key
+ *  - MariaDB (its SQLGetData after SQLSetPos returns NULL): by key
  *    on a second statement, the key coming from hidden CAST(k AS CHAR)
  *    columns of the SELECT list.
  * A MariaDB table without a usable key has its wide columns unbound, last
@@ -12,9 +12,12 @@
  * column), read one row per fetch. The sink always gets table order.
  * Memory: psqlODBC streams with UseDeclareFetch=1 (the vendor layer's
  * connection string). MariaDB Connector/ODBC before 3.1.17 (Debian 12 has
- * 3.1.15) stores a whole result client-side, so MariaDB tables with a key
- * are read in keyset pages: ORDER BY key LIMIT page, the next page after
- * the last key seen. */
+ * 3.1.15) stores a whole result client-side whatever the options: its
+ * NO_CACHE/FORWARDONLY are ignored (measured: 2M narrow rows in one SELECT
+ * peak at 130 MB). So MariaDB tables are read in keyset pages: ORDER BY key
+ * LIMIT page, the next page after the last key seen. The key is the primary
+ * key, else a unique NOT NULL one, else one the cursor adds to the private
+ * restored copy (add_page_key). */
 #include "odbc/odbc.h"
 
 #include <stdio.h>
@@ -77,7 +80,11 @@ struct b2a_cursor {
     char *order_by;       /* " ORDER BY k1, k2 LIMIT n" */
     size_t in_page, page_rows;
     uint64_t queries;     /* export queries run: 1, or the number of pages */
+    b2a_column added;     /* the page key add_page_key gives a table without one */
 };
+
+/* The column add_page_key adds; unlikely to clash with a user's name. */
+#define B2A_PAGE_KEY "__b2a_page_key"
 
 #define OOM() b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory")
 
@@ -227,17 +234,36 @@ static int run_query(b2a_cursor *cur, int next_page, b2a_err *err)
     return rc;
 }
 
-/* MariaDB: the primary key, when every part of it can be compared with its
- * own text (numbers, strings, temporal types; not floats, binary or ENUM
- * whose ORDER BY follows the declaration). */
+/* Can a key column page? Its values must compare like their own text:
+ * numbers, strings, temporal types; not floats, binary or ENUM/SET/BIT,
+ * whose ORDER BY follows the declaration or the bytes. */
+static int pageable(const b2a_column *kc)
+{
+    const char *st = kc->source_type ? kc->source_type : "";
+    return (kc->vtype == B2A_V_INT || kc->vtype == B2A_V_LONG || kc->vtype == B2A_V_DECIMAL ||
+            kc->vtype == B2A_V_STRING || kc->vtype == B2A_V_UUID || kc->vtype == B2A_V_DATE ||
+            kc->vtype == B2A_V_TIMESTAMP_MICROS || kc->vtype == B2A_V_LOCAL_TIMESTAMP_MICROS) &&
+           strncmp(st, "enum(", 5) && strncmp(st, "set(", 4) && strncmp(st, "bit(", 4);
+}
+
+/* MariaDB: the key to page on. The primary key when every part can page,
+ * else the first UNIQUE key whose parts can page and are NOT NULL (a
+ * nullable unique column may hold many NULLs, which no "k > last" reaches).
+ * A column named B2A_PAGE_KEY is the one add_page_key made. */
 static int find_page_key(b2a_odbc_conn *c, b2a_cursor *cur, b2a_err *err)
 {
     const b2a_table_def *t = cur->t;
     char *ls = b2a__odbc_quote_literal(B2A_ODBC_MYSQL, t->schema ? t->schema : "");
     char *ln = b2a__odbc_quote_literal(B2A_ODBC_MYSQL, t->name);
-    char *sql = ls && ln ? b2a__asprintf("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE"
-                                         " WHERE CONSTRAINT_NAME = 'PRIMARY' AND TABLE_SCHEMA = %s"
-                                         " AND TABLE_NAME = %s ORDER BY ORDINAL_POSITION", ls, ln)
+    char *sql = ls && ln ? b2a__asprintf("SELECT k.CONSTRAINT_NAME, k.COLUMN_NAME"
+                                         " FROM information_schema.KEY_COLUMN_USAGE k"
+                                         " JOIN information_schema.TABLE_CONSTRAINTS c"
+                                         " ON c.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA"
+                                         " AND c.TABLE_NAME = k.TABLE_NAME AND c.CONSTRAINT_NAME = k.CONSTRAINT_NAME"
+                                         " WHERE k.TABLE_SCHEMA = %s AND k.TABLE_NAME = %s"
+                                         " AND c.CONSTRAINT_TYPE IN ('PRIMARY KEY', 'UNIQUE')"
+                                         " ORDER BY c.CONSTRAINT_TYPE <> 'PRIMARY KEY', k.CONSTRAINT_NAME,"
+                                         " k.ORDINAL_POSITION", ls, ln)
                          : NULL;
     free(ls);
     free(ln);
@@ -247,28 +273,74 @@ static int find_page_key(b2a_odbc_conn *c, b2a_cursor *cur, b2a_err *err)
     int rc = b2a__odbc_query(c, sql, &r, err);
     free(sql);
     if (rc)
-        return b2a__err_prefix(err, "%s.%s: looking up the primary key: ", t->schema, t->name);
+        return b2a__err_prefix(err, "%s.%s: looking up the keys: ", t->schema, t->name);
+    free(cur->keycol);
     cur->keycol = calloc(r.nrows ? r.nrows : 1, sizeof(*cur->keycol));
     if (!cur->keycol) {
         b2a__odbc_result_clear(&r);
         return OOM();
     }
-    int ok = r.nrows > 0;
-    for (size_t i = 0; ok && i < r.nrows; i++) {
-        const b2a_column *kc = NULL;
-        for (size_t k = 0; k < t->ncolumns; k++)
-            if (!strcmp(t->columns[k].name, b2a__odbc_cell(&r, i, 0)))
-                kc = &t->columns[k];
-        const char *st = kc && kc->source_type ? kc->source_type : "";
-        ok = kc && (kc->vtype == B2A_V_INT || kc->vtype == B2A_V_LONG || kc->vtype == B2A_V_DECIMAL ||
-                    kc->vtype == B2A_V_STRING || kc->vtype == B2A_V_UUID || kc->vtype == B2A_V_DATE ||
-                    kc->vtype == B2A_V_TIMESTAMP_MICROS || kc->vtype == B2A_V_LOCAL_TIMESTAMP_MICROS) &&
-             strncmp(st, "enum(", 5) && strncmp(st, "set(", 4) && strncmp(st, "bit(", 4);
-        cur->keycol[i] = kc;
+    cur->npk = 0;
+    for (size_t i = 0; i < r.nrows && cur->npk == 0;) {
+        const char *name = b2a__odbc_cell(&r, i, 0);
+        int primary = !strcmp(name, "PRIMARY"), ok = 1;
+        size_t n = 0;
+        for (; i < r.nrows && !strcmp(b2a__odbc_cell(&r, i, 0), name); i++, n++) {
+            const char *cn = b2a__odbc_cell(&r, i, 1);
+            const b2a_column *kc = NULL;
+            for (size_t k = 0; k < t->ncolumns; k++)
+                if (!strcmp(t->columns[k].name, cn))
+                    kc = &t->columns[k];
+            if (!kc && !strcmp(cn, cur->added.name))
+                kc = &cur->added;
+            ok = ok && kc && pageable(kc) && (primary || !kc->nullable);
+            cur->keycol[n] = kc;
+        }
+        if (ok)
+            cur->npk = n;
     }
-    cur->npk = ok ? r.nrows : 0;
     b2a__odbc_result_clear(&r);
     return B2A_OK;
+}
+
+/* MariaDB, a base table with no key to page on and more rows than a page:
+ * give it one. The database is the private copy restored into the job's
+ * own container, so an added column costs one table rebuild (a copy of
+ * the table, on the server's disk) and nothing else; the export lists
+ * only the introspected columns. Without it the driver would hold the
+ * whole table in memory. When the table cannot take the column (a view,
+ * a row-size limit), it is read in one query as before. */
+static int add_page_key(b2a_odbc_conn *c, b2a_cursor *cur, b2a_err *err)
+{
+    const b2a_table_def *t = cur->t;
+    char *ls = b2a__odbc_quote_literal(B2A_ODBC_MYSQL, t->schema ? t->schema : "");
+    char *ln = b2a__odbc_quote_literal(B2A_ODBC_MYSQL, t->name);
+    char *qt = b2a__odbc_qualified(B2A_ODBC_MYSQL, t->schema, t->name);
+    char *q = b2a__odbc_quote_ident(B2A_ODBC_MYSQL, cur->added.name);
+    char *probe = ls && ln ? b2a__asprintf("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s"
+                                           " AND TABLE_NAME = %s AND TABLE_TYPE = 'BASE TABLE'", ls, ln)
+                           : NULL;
+    char *alter = qt && q ? b2a__asprintf("ALTER TABLE %s ADD COLUMN %s BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,"
+                                          " ADD UNIQUE KEY %s (%s)", qt, q, q, q)
+                          : NULL;
+    int rc = probe && alter ? B2A_OK : OOM();
+    int64_t base = 0;
+    if (rc == B2A_OK && (rc = b2a__odbc_query_i64(c, probe, &base, err)))
+        b2a__err_prefix(err, "%s.%s: ", t->schema, t->name);
+    if (rc == B2A_OK && base == 1) {
+        b2a_err ignored = {0};
+        if (b2a__odbc_exec(c, alter, &ignored) == B2A_OK) {
+            cur->keycol[0] = &cur->added;
+            cur->npk = 1;
+        }
+    }
+    free(ls);
+    free(ln);
+    free(qt);
+    free(q);
+    free(probe);
+    free(alter);
+    return rc;
 }
 
 static SQLSMALLINT ctype_of(b2a_vtype vt, size_t *width)
@@ -348,7 +420,13 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
     cur->page_rows = page_rows_setting;
     cur->dbc = b2a__odbc_conn_dbc(c);
     if (vendor == B2A_ODBC_MYSQL) {
+        cur->added.name = (char *)B2A_PAGE_KEY;
+        cur->added.source_type = (char *)"bigint unsigned";
+        cur->added.vtype = B2A_V_LONG;
         if ((rc = find_page_key(c, cur, err)))
+            goto fail;
+        if (cur->npk == 0 && (t->row_count < 0 || (size_t)t->row_count > cur->page_rows) &&
+            (rc = add_page_key(c, cur, err)))
             goto fail;
         cur->has_keys = cur->npk > 0;
         cur->paged = cur->has_keys && (t->row_count < 0 || (size_t)t->row_count > cur->page_rows);
@@ -678,7 +756,7 @@ static int get_wide(b2a_cursor *cur, size_t k, SQLLEN *len, b2a_err *err)
 }
 
 /* MariaDB: the whole value of a wide column whose bound prefix was cut, by
- * primary key on a second statement (the page's result is stored
+ * page key on a second statement (the page's result is stored
  * client-side, so the connection is free). */
 static int lookup_wide(b2a_cursor *cur, bcol *bc, size_t r, SQLLEN *len, b2a_err *err)
 {
@@ -688,7 +766,7 @@ static int lookup_wide(b2a_cursor *cur, bcol *bc, size_t r, SQLLEN *len, b2a_err
         if (ind == SQL_NULL_DATA || ind == SQL_NO_TOTAL || ind >= KEY_WIDTH) {
             free(cond);
             return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_ODBC,
-                                "%s.%s: primary key value of column %s is NULL or longer than %d bytes",
+                                "%s.%s: key value of column %s is NULL or longer than %d bytes",
                                 cur->t->schema, cur->t->name, cur->keycol[i]->name, KEY_WIDTH - 1);
         }
         char val[KEY_WIDTH];
@@ -828,7 +906,7 @@ static int save_last_key(b2a_cursor *cur, b2a_err *err)
         SQLLEN ind = cur->keys[i].ind[r];
         if (ind == SQL_NULL_DATA || ind == SQL_NO_TOTAL || ind >= KEY_WIDTH)
             return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_ODBC,
-                                "%s.%s: primary key value of column %s is NULL or longer than %d bytes",
+                                "%s.%s: key value of column %s is NULL or longer than %d bytes",
                                 cur->t->schema, cur->t->name, cur->keycol[i]->name, KEY_WIDTH - 1);
         memcpy(cur->last + i * KEY_WIDTH, cur->keys[i].data + r * KEY_WIDTH, (size_t)ind);
         cur->last[i * KEY_WIDTH + (size_t)ind] = '\0';

@@ -227,7 +227,7 @@ int b2a__introspect_mysql(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     free(sql);
 
     sql = b2a__asprintf("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE,"
-                        " NUMERIC_PRECISION, NUMERIC_SCALE FROM information_schema.COLUMNS"
+                        " NUMERIC_PRECISION, NUMERIC_SCALE, EXTRA FROM information_schema.COLUMNS"
                         " WHERE TABLE_SCHEMA NOT IN " MY_SYS_SCHEMAS "%s"
                         " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION", filter);
     if (!sql) {
@@ -245,6 +245,12 @@ int b2a__introspect_mysql(b2a_odbc_conn *c, const b2a_introspect_opts *o,
         const char *np = b2a__odbc_cell(&rcol, i, 5), *ns = b2a__odbc_cell(&rcol, i, 6);
         b2a_odbc_table *t = find_table(tabs, ntabs, &hint, s, tn);
         if (!t)
+            continue;
+        /* the page key the export cursor added to a keyless table of an
+         * earlier export on this server (odbc/cursor.c): not the data's */
+        const char *extra = b2a__odbc_cell(&rcol, i, 7);
+        if (!strcmp(name, "__b2a_page_key") && !strncmp(ct, "bigint", 6) && strstr(ct, "unsigned") && extra &&
+            strstr(extra, "auto_increment"))
             continue;
         char dt[32];
         data_type_of(ct, dt, sizeof(dt));

@@ -108,8 +108,9 @@ static int my_connstr(const b2a_vendor_job *j, const char *dbname, char **out, b
 {
     char port[16];
     snprintf(port, sizeof port, "%d", j->host_port);
-    /* NO_CACHE=1 with FORWARDONLY=1 streams rows instead of buffering the
-     * whole result (Connector/ODBC 3.1.17+; older drivers ignore the key).
+    /* NO_CACHE=1 with FORWARDONLY=1 asks newer Connector/ODBC to stream
+     * rows; Debian 12's 3.1.15 ignores both (measured), so the cursor reads
+     * every table in keyset pages instead (odbc/cursor.c).
      * NO_PROMPT: never open a dialog. */
     const char *kv[][2] = {
         {"Server", "127.0.0.1"}, {"Port", port}, {"Database", dbname}, {"UID", j->user},
