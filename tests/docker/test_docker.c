@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "docker/docker.h"
+#include "vendor/vendor.h"
 
 #ifndef B2A_DOCKER_TEST_DIR
 #define B2A_DOCKER_TEST_DIR "tests/docker"
@@ -373,6 +374,77 @@ static void test_create_lifecycle(void **state)
     assert_non_null(strstr(log, "\\\"Binds\\\":[\\\"/srv/in:/backup:ro\\\"]"));
     assert_null(strstr(log, "0.0.0.0"));
     assert_null(strstr(log, "NetworkMode"));
+    free(log);
+    env_stop(&e);
+}
+
+/* The create bodies the vendor layer's specs become (PostgreSQL and
+ * MariaDB, publish and host networking), as the engine receives them: a
+ * restored database is published on 127.0.0.1 only, or not at all. */
+static void test_create_vendor_specs(void **state)
+{
+    (void)state;
+    char dump[] = "/tmp/b2a-spec-XXXXXX";
+    int fd = mkstemp(dump);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "PGDMP", 5), 5);
+    close(fd);
+    const struct {
+        const b2a_vendor *v;
+        b2a_format_id fmt;
+        b2a_network net;
+        int port;
+        const char *bind; /* expected PortBindings, NULL: host network */
+    } cases[] = {
+        {&b2a__vendor_postgres, B2A_FMT_PG_CUSTOM, B2A_NETWORK_PUBLISH, 45432,
+         "\\\"PortBindings\\\":{\\\"5432/tcp\\\":[{\\\"HostIp\\\":\\\"127.0.0.1\\\",\\\"HostPort\\\":\\\"45432\\\"}]}"},
+        {&b2a__vendor_postgres, B2A_FMT_PG_CUSTOM, B2A_NETWORK_HOST, 45433, NULL},
+        {&b2a__vendor_mysql, B2A_FMT_MYSQL_SQL, B2A_NETWORK_PUBLISH, 0,
+         "\\\"PortBindings\\\":{\\\"3306/tcp\\\":[{\\\"HostIp\\\":\\\"127.0.0.1\\\",\\\"HostPort\\\":\\\"\\\"}]}"},
+        {&b2a__vendor_mysql, B2A_FMT_MYSQL_SQL, B2A_NETWORK_HOST, 43306, NULL},
+    };
+    env e;
+    env_start(&e, "create_vendor_specs");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        b2a_vendor_input in = {.path = dump, .format = cases[i].fmt, .size = 5};
+        b2a_vendor_params p = {.job_id = "spec1", .image = NULL, .network = cases[i].net, .port = cases[i].port,
+                               .delivery = B2A_VENDOR_BIND, .inputs = &in, .ninputs = 1};
+        b2a_vendor_job *j = NULL;
+        b2a_err err;
+        b2a__err_clear(&err);
+        if (b2a__vendor_job_new(cases[i].v, &p, &j, &err) != B2A_OK)
+            fail_msg("vendor job %zu: %s", i, err.msg);
+        res r = {0};
+        assert_int_equal(b2a__docker_container_create(e.d, &j->spec, on_body, &r, NULL), B2A_OK);
+        env_run(&e);
+        expect_ok(&r);
+        b2a__vendor_job_free(j);
+    }
+    unlink(dump);
+    char *log = fake_log(&e.f);
+    assert_int_equal(count(log, "\"unexpected\": true"), 0);
+    assert_int_equal(count(log, "\"method\": \"POST\""), 4);
+    /* no address but loopback, anywhere, ever */
+    assert_null(strstr(log, "0.0.0.0"));
+    assert_null(strstr(log, "::"));
+    char *line = log;
+    for (size_t i = 0; i < 4; i++) {
+        char *end = strchr(line, '\n');
+        assert_non_null(end);
+        *end = '\0';
+        if (cases[i].bind) {
+            if (!strstr(line, cases[i].bind))
+                fail_msg("case %zu: no %s in %s", i, cases[i].bind, line);
+            assert_int_equal(count(line, "HostIp"), 1);
+            assert_null(strstr(line, "NetworkMode"));
+        } else {
+            assert_non_null(strstr(line, "\\\"NetworkMode\\\":\\\"host\\\""));
+            assert_null(strstr(line, "PortBindings"));
+            assert_null(strstr(line, "ExposedPorts"));
+            assert_null(strstr(line, "HostIp"));
+        }
+        line = end + 1;
+    }
     free(log);
     env_stop(&e);
 }
@@ -1019,6 +1091,7 @@ int main(void)
         cmocka_unit_test(test_image_inspect_404),
         cmocka_unit_test(test_create_lifecycle),
         cmocka_unit_test(test_create_500_no_secret),
+        cmocka_unit_test(test_create_vendor_specs),
         cmocka_unit_test(test_create_bad_json),
         cmocka_unit_test(test_create_invalid_spec),
         cmocka_unit_test(test_plain_text_error),
