@@ -1,8 +1,7 @@
 /* SQL Server catalog -> column model (§4.2 of the type mapping), through
  * the direct reader's own mapping function so a backup read directly and
- * one restored in a container give the same Avro schema (the exceptions
- * are the types the server can render and the reader cannot: see
- * introspect_sqlserver.h). Reads sys.objects, sys.schemas, sys.columns,
+ * one restored in a container give the same Avro schema, xml and the CLR
+ * types included (both give their text). Reads sys.objects, sys.schemas, sys.columns,
  * sys.types, sys.indexes, sys.index_columns and sys.partitions. */
 #include "odbc/introspect_sqlserver.h"
 
@@ -62,21 +61,14 @@ static const char *reader_alias(int user_type_id, const char *type_name)
     return user_type_id > UT_SYSNAME ? type_name : NULL;
 }
 
+/* The reader decodes xml, hierarchyid and geometry/geography to the same
+ * text the server gives (binxml.c, hierarchyid.c, clrspatial.c), so no
+ * type is mapped differently any more; kept for its callers. */
 int b2a__sqlserver_type_differs_from_reader(int system_type_id, int user_type_id)
 {
-    return system_type_id == B2A_MT_XML ||
-           (system_type_id == B2A_MT_UDT &&
-            (user_type_id == UT_HIERARCHYID || user_type_id == UT_GEOMETRY ||
-             user_type_id == UT_GEOGRAPHY));
-}
-
-static int set_text(b2a_column *col, const char *note)
-{
-    col->vtype = B2A_V_STRING;
-    col->precision = col->scale = 0;
-    free(col->note);
-    col->note = b2a__strdup(note);
-    return col->note ? 0 : -1;
+    (void)system_type_id;
+    (void)user_type_id;
+    return 0;
 }
 
 int b2a__sqlserver_map_column(int system_type_id, int user_type_id, const char *type_name,
@@ -88,15 +80,7 @@ int b2a__sqlserver_map_column(int system_type_id, int user_type_id, const char *
     t.length = (int16_t)max_length;
     t.prec = (uint8_t)precision;
     t.scale = (uint8_t)scale;
-    if (b2a__mtype_describe(&t, reader_alias(user_type_id, type_name), col) < 0)
-        return -1;
-    if (!b2a__sqlserver_type_differs_from_reader(system_type_id, user_type_id))
-        return 0;
-    if (system_type_id == B2A_MT_XML)
-        return set_text(col, "xml as text, converted by the server");
-    if (user_type_id == UT_HIERARCHYID)
-        return set_text(col, "hierarchyid as its path text (ToString())");
-    return set_text(col, "WKT text (STAsText()); the SRID is not kept");
+    return b2a__mtype_describe(&t, reader_alias(user_type_id, type_name), col) < 0 ? -1 : 0;
 }
 
 char *b2a__select_expr_sqlserver(const b2a_column *col, const char *q)

@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "bak2avro/errors.h"
+#include "reader/mssql/binxml.h"
+#include "reader/mssql/clrspatial.h"
 #include "reader/mssql/codepages.h"
+#include "reader/mssql/hierarchyid.h"
 #include "reader/mssql/page.h"
 #include "reader/mssql/types.h"
 #include "util/str.h"
@@ -171,7 +174,7 @@ static char *len_type(const char *name, int16_t len, int unicode)
     return b2a__asprintf("%s(%d)", name, unicode ? len / 2 : len);
 }
 
-int b2a__mtype_describe(const b2a_mtype *t, const char *alias, b2a_column *col)
+int b2a__mtype_describe(b2a_mtype *t, const char *alias, b2a_column *col)
 {
     char *st = NULL;
     const char *note = NULL;
@@ -214,17 +217,31 @@ int b2a__mtype_describe(const b2a_mtype *t, const char *alias, b2a_column *col)
     case B2A_MT_TEXT: st = b2a__strdup("text"); col->vtype = B2A_V_STRING; break;
     case B2A_MT_NTEXT: st = b2a__strdup("ntext"); col->vtype = B2A_V_STRING; break;
     case B2A_MT_XML:
-        /* Stored in SQL Server's binary XML ([MS-BINXML]); kept losslessly as
-         * those bytes until a decoder exists, rather than failing the table. */
-        st = b2a__strdup("xml"); col->vtype = B2A_V_BYTES;
-        note = "SQL Server binary XML ([MS-BINXML]) bytes, not decoded to text";
+        /* Stored as binary XML ([MS-BINXML]); decoded to the server's text. */
+        st = b2a__strdup("xml"); col->vtype = B2A_V_STRING;
+        note = "xml as text (what CONVERT(nvarchar(max), col) gives)";
         break;
     case B2A_MT_BINARY: st = len_type("binary", t->length, 0); col->vtype = B2A_V_BYTES; break;
     case B2A_MT_VARBINARY: st = len_type("varbinary", t->length, 0); col->vtype = B2A_V_BYTES; break;
     case B2A_MT_IMAGE: st = b2a__strdup("image"); col->vtype = B2A_V_BYTES; break;
     case B2A_MT_TIMESTAMP: st = b2a__strdup("timestamp"); col->vtype = B2A_V_BYTES; break;
-    case B2A_MT_UDT: st = b2a__strdup(alias ? alias : "udt"); col->vtype = B2A_V_BYTES;
-        note = "CLR type: its serialized bytes"; alias = NULL; break;
+    case B2A_MT_UDT:
+        /* The shipped CLR types become the text the container path selects
+         * (ToString(), STAsText()); other CLR types stay bytes. */
+        t->codepage = B2A_MUDT_OTHER;
+        if (alias && !strcmp(alias, "hierarchyid")) {
+            t->codepage = B2A_MUDT_HIERARCHYID;
+            note = "hierarchyid as its path text (ToString())";
+        } else if (alias && (!strcmp(alias, "geometry") || !strcmp(alias, "geography"))) {
+            t->codepage = alias[3] == 'm' ? B2A_MUDT_GEOMETRY : B2A_MUDT_GEOGRAPHY;
+            note = "WKT text (STAsText()); the SRID and any Z/M values are not kept";
+        }
+        st = b2a__strdup(alias ? alias : "udt");
+        col->vtype = t->codepage ? B2A_V_STRING : B2A_V_BYTES;
+        if (!t->codepage)
+            note = "CLR type: its serialized bytes";
+        alias = NULL;
+        break;
     case B2A_MT_SQL_VARIANT:
         st = b2a__strdup("sql_variant"); col->vtype = B2A_V_STRING;
         note = "each value as text (ISO dates, 0x hex for binary); its base type is not kept";
@@ -667,17 +684,28 @@ int b2a__mtype_emit(const b2a_mtype *t, const uint8_t *p, size_t n, unsigned bit
             return B2A_ENOMEM;
         return o->string(sink, (const char *)sc->p, sc->n);
     case B2A_MT_BINARY: case B2A_MT_VARBINARY: case B2A_MT_IMAGE: case B2A_MT_TIMESTAMP:
-    case B2A_MT_UDT:
         return o->bytes(sink, p, n);
-    case B2A_MT_XML:
-        return o->bytes(sink, p, n);
+    case B2A_MT_UDT: case B2A_MT_XML: {
+        int rc;
+        if (t->xtype == B2A_MT_XML)
+            rc = b2a__binxml_text(p, n, sc, why, whylen);
+        else if (t->codepage == B2A_MUDT_HIERARCHYID)
+            rc = b2a__hierarchyid_text(p, n, sc, why, whylen);
+        else if (t->codepage == B2A_MUDT_GEOMETRY || t->codepage == B2A_MUDT_GEOGRAPHY)
+            rc = b2a__clrspatial_wkt(p, n, t->codepage == B2A_MUDT_GEOGRAPHY, sc, why, whylen);
+        else
+            return o->bytes(sink, p, n);
+        if (rc < 0 || checking)
+            return rc;
+        return o->string(sink, sc->p ? (const char *)sc->p : "", sc->n);
+    }
     case B2A_MT_SQL_VARIANT: {
         int rc = variant_text(p, n, sc, why, whylen);
         if (rc == -1) /* the text helpers' out of memory */
             return B2A_ENOMEM;
         if (rc < 0 || checking)
             return rc;
-        return o->string(sink, (const char *)sc->p, sc->n);
+        return o->string(sink, sc->p ? (const char *)sc->p : "", sc->n);
     }
     default:
         return o->bytes(sink, p, n);

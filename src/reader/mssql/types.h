@@ -30,17 +30,26 @@ int b2a__mbuf_reserve(b2a_mbuf *b, size_t cap);   /* 0 or -1 on OOM */
 int b2a__mbuf_append(b2a_mbuf *b, const void *p, size_t n);
 void b2a__mbuf_free(b2a_mbuf *b);
 
+/* Which CLR type a B2A_MT_UDT column holds (in b2a_mtype.codepage). */
+enum { B2A_MUDT_OTHER = 0, B2A_MUDT_HIERARCHYID = 1, B2A_MUDT_GEOMETRY = 2, B2A_MUDT_GEOGRAPHY = 3 };
+
 /* What the decoder needs to know about one column. */
 typedef struct b2a_mtype {
     uint8_t xtype;
     int16_t length;        /* syscolpars.length: bytes, -1 for (max) */
     uint8_t prec, scale;
-    int codepage;          /* for char/varchar/text; 0 = UTF-8 collation */
+    int codepage;          /* for char/varchar/text; 0 = UTF-8 collation. For a UDT:
+                            * its B2A_MUDT_* kind, set by b2a__mtype_describe (no new
+                            * field, so positional initialisers stay complete) */
 } b2a_mtype;
 
 /* Fill col->source_type, vtype, precision, scale and note for type t
- * (alias is the alias type's name or NULL). 0, -1 on OOM. */
-int b2a__mtype_describe(const b2a_mtype *t, const char *alias, b2a_column *col);
+ * (alias is the alias or CLR type's name or NULL), and record in
+ * t->codepage which CLR type a UDT column is, so b2a__mtype_emit can decode it.
+ * xml, hierarchyid, geometry and geography map to strings: the text the
+ * server's CONVERT(nvarchar(max)), ToString() and STAsText() give, so the
+ * container path and this reader agree. 0, -1 on OOM. */
+int b2a__mtype_describe(b2a_mtype *t, const char *alias, b2a_column *col);
 
 /* 1 when values of t are stored in the variable part of a record. */
 int b2a__mtype_is_var(uint8_t xtype);
