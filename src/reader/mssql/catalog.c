@@ -19,7 +19,7 @@ enum { OBJ_SYSRSCOLS = 3, OBJ_SYSROWSETS = 5, OBJ_SYSALLOCUNITS = 7, OBJ_SYSSCHO
 typedef struct au_row { uint64_t auid, ownerid; uint8_t type; b2a_pgid first_iam; } au_row;
 typedef struct rs_row { uint64_t rowsetid; int32_t idmajor, idminor; int64_t rcrows; uint8_t cmpr; } rs_row;
 typedef struct obj_row { int32_t id, nsid; char type[3]; char *name; } obj_row;
-typedef struct col_row { int32_t id, colid; uint8_t xtype; int32_t utype; int16_t length; uint8_t prec, scale; uint32_t coll; char *name; } col_row;
+typedef struct col_row { int32_t id, colid; uint8_t xtype; int32_t utype; int16_t length; uint8_t prec, scale; uint32_t coll, status; char *name; } col_row;
 typedef struct rsc_row { uint64_t rsid; b2a_mphys ph; } rsc_row;
 typedef struct named_row { int32_t id; char *name; } named_row;
 
@@ -171,7 +171,7 @@ static int on_col(loader *L, const b2a_rec *r, b2a_err *err)
     if (b2a__rd16(f + 4) != 0) /* procedure parameters carry number > 0 */
         return 0;
     col_row c = { (int32_t)b2a__rd32(f), (int32_t)b2a__rd32(f + 6), f[10], (int32_t)b2a__rd32(f + 11),
-                  (int16_t)b2a__rd16(f + 15), f[17], f[18], b2a__rd32(f + 19), NULL };
+                  (int16_t)b2a__rd16(f + 15), f[17], f[18], b2a__rd32(f + 19), b2a__rd32(f + 23), NULL };
     if (!(c.name = var_name(r, 0)))
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_READER, "out of memory");
     VEC_PUSH(L->col, c, err);
@@ -411,13 +411,22 @@ static int build_table(const loader *L, const obj_row *o, b2a_mtable *t, b2a_err
     t->def.columns = calloc(n ? n : 1, sizeof *t->def.columns);
     t->types = calloc(n ? n : 1, sizeof *t->types);
     t->colids = calloc(n ? n : 1, sizeof *t->colids);
-    if (!t->def.columns || !t->types || !t->colids)
+    t->colflags = calloc(n ? n : 1, sizeof *t->colflags);
+    if (!t->def.columns || !t->types || !t->colids || !t->colflags)
         goto oom;
     for (size_t i = 0; i < n; i++) {
         const col_row *c = &L->col.v[first + i];
-        if (t->nrowsets && !b2a__rowset_phys(&t->rowsets[0], (uint16_t)c->colid))
+        /* A column set is an xml view over the sparse columns, not stored. */
+        if (c->status & B2A_COLPAR_COLSET) {
+            t->colset = 1;
+            continue;
+        }
+        /* Sparse columns live in the sparse vector, whatever sysrscols says. */
+        int sparse = (c->status & B2A_COLPAR_SPARSE) != 0;
+        if (t->nrowsets && !sparse && !b2a__rowset_phys(&t->rowsets[0], (uint16_t)c->colid))
             continue;
         size_t k = t->def.ncolumns;
+        t->colflags[k] = sparse ? B2A_MCOL_SPARSE : 0;
         b2a_mtype *ty = &t->types[k];
         ty->xtype = c->xtype;
         ty->length = c->length;
@@ -531,6 +540,7 @@ void b2a__catalog_free(b2a_mcatalog *cat)
         b2a__table_def_clear(&t->def);
         free(t->types);
         free(t->colids);
+        free(t->colflags);
         for (size_t k = 0; k < t->nrowsets; k++)
             free(t->rowsets[k].phys);
         free(t->rowsets);

@@ -27,17 +27,27 @@ typedef struct b2a_mrowset {
     uint64_t rowsetid;
     int idminor;           /* 0 heap, 1 clustered */
     int64_t rcrows;
-    int cmprlevel;         /* 0 none, 1 ROW, 2 PAGE */
+    int cmprlevel;         /* sysrowsets.cmprlevel: 0 none, 1 ROW, 2 PAGE, 3-4 columnstore */
     b2a_pgid first_iam;    /* of the in-row data allocation unit; page 0 = none */
     size_t nphys;
     b2a_mphys *phys;
 } b2a_mrowset;
+
+/* syscolpars.status bits (the sys.columns view's is_sparse and
+ * is_column_set; not measured on a sample). */
+#define B2A_COLPAR_SPARSE 0x01000000u
+#define B2A_COLPAR_COLSET 0x02000000u
+
+/* Per def column flags. */
+enum { B2A_MCOL_SPARSE = 1 };
 
 typedef struct b2a_mtable {
     int32_t objid;
     b2a_table_def def;     /* what the reader's API hands out */
     b2a_mtype *types;      /* per def column */
     uint16_t *colids;      /* per def column */
+    uint8_t *colflags;     /* per def column: B2A_MCOL_* */
+    int colset;            /* has a sparse column set (xml COLUMN_SET), left out of def */
     size_t nrowsets;
     b2a_mrowset *rowsets;
 } b2a_mtable;

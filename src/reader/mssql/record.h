@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/error.h"
+#include "reader/mssql/page.h"
 
 enum {
     B2A_REC_PRIMARY = 0, B2A_REC_FORWARDED = 1, B2A_REC_FORWARDING_STUB = 2,
@@ -40,5 +42,37 @@ int b2a__rec_var(const b2a_rec *r, unsigned idx, const uint8_t **data, size_t *l
 
 /* Fixed column at byte offset off of size n: pointer or NULL if outside. */
 const uint8_t *b2a__rec_fixed(const b2a_rec *r, unsigned off, unsigned n);
+
+/* --- rows of any format, per table column ---------------------------------
+ * A row decoder turns the records of one table's pages into one located
+ * value per def column, whatever the record format: FixedVar (with sparse
+ * columns from the sparse vector), or CD for ROW and PAGE compression
+ * (values rebuilt into the uncompressed bytes types.c decodes). One per
+ * scan; not shared between threads. */
+struct b2a_mtable;
+
+typedef struct b2a_rcell {
+    const uint8_t *p;      /* valid until the next row or page */
+    size_t n;
+    unsigned bitpos;       /* bit columns */
+    int null;
+    int complex;           /* a LOB or row-overflow pointer (lob.h resolves it) */
+} b2a_rcell;
+
+typedef struct b2a_rowdec b2a_rowdec;
+
+/* B2A_EUNSUPPORTED (table fails) for columnstore storage and sparse
+ * column sets; B2A_ENOMEM. Starts on partition 0. */
+int b2a__rowdec_open(const struct b2a_mtable *t, b2a_rowdec **out, b2a_err *err);
+/* Switch to partition i of the table (its layout and compression). */
+int b2a__rowdec_partition(b2a_rowdec *d, size_t i, b2a_err *err);
+/* A data page of the current partition (read once per page: the PAGE
+ * compression info). pg must stay valid while its rows are decoded. */
+int b2a__rowdec_page(b2a_rowdec *d, const uint8_t *pg, b2a_pgid id, b2a_err *err);
+/* The record in slot: 1 and *cells (one per def column) for a row, 0 for
+ * a slot that holds no row (empty, ghost, forwarding stub), B2A_EFORMAT
+ * naming table, page, slot (and column) when it is malformed. */
+int b2a__rowdec_row(b2a_rowdec *d, unsigned slot, const b2a_rcell **cells, b2a_err *err);
+void b2a__rowdec_close(b2a_rowdec *d);
 
 #endif
