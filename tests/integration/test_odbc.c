@@ -801,11 +801,11 @@ static void test_export_nokey_paged(void **state)
             assert_int_equal(again[i].def.ncolumns, 2);
     b2a__odbc_tables_free(again, n);
     /* a second export uses the key already there */
+    free(s.seen);
     sink_init(&s, &t->def);
     assert_int_equal(export_paged(t, 700, &s), 4);
     assert_int_equal(s.rows, 2500);
     free(s.buf);
-    free(s.seen);
 
     /* a small keyless table (fits a page) is read in one query, untouched */
     t = table("nopk");
@@ -833,12 +833,13 @@ static void test_export_unique_keys(void **state)
         assert_int_equal(s.seen[i], 1);
     assert_non_null(strstr(s.buf, "1000|c01000\n"));
     free(s.buf);
+    free(s.seen);
     assert_int_equal(my_count("SELECT count(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'b2a_t'"
                               " AND TABLE_NAME = 'ukey' AND COLUMN_NAME = '__b2a_page_key'"), 0);
 
     t = table("unull");
     sink_init(&s, &t->def);
-    memset(s.seen = calloc(1001, 1), 0, 1001);
+    s.seen = calloc(1001, 1);
     s.nseen = 1001;
     assert_int_equal(export_paged(t, 300, &s), 4);
     assert_int_equal(s.rows, 1000);
