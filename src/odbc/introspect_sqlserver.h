@@ -7,14 +7,15 @@
 #include "odbc/introspect.h"
 
 /* Fill col (source_type, vtype, precision, scale, note) for a column as
- * sys.columns/sys.types describe it. The mapping is the direct reader's
- * (b2a__mtype_describe, avro-type-mapping.md §4.2) except where the server
- * can do what the reader cannot: xml as text, hierarchyid as ToString(),
- * geometry/geography as WKT (STAsText()). 0, or -1 on out of memory. */
+ * sys.columns/sys.types describe it: the direct reader's own mapping
+ * (b2a__mtype_describe, avro-type-mapping.md §4.2), xml as text,
+ * hierarchyid as ToString() and geometry/geography as WKT (STAsText()) on
+ * both paths. 0, or -1 on out of memory. */
 int b2a__sqlserver_map_column(int system_type_id, int user_type_id, const char *type_name,
                               int max_length, int precision, int scale, b2a_column *col);
 
-/* 1 when the reader maps this type differently on purpose (see above). */
+/* 1 when the reader maps this type differently from the server; 0 for every
+ * type today (kept so a future difference has one place to be declared). */
 int b2a__sqlserver_type_differs_from_reader(int system_type_id, int user_type_id);
 
 int b2a__introspect_sqlserver(b2a_odbc_conn *c, const b2a_introspect_opts *o,
