@@ -314,6 +314,17 @@ static void test_integers(void **state)
     cv r3[] = { VNULL, VNULL, VB(0xFF, 0xFF, 0xFF, 0xFF), VB(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF) };
     /* 4 columns only: the row was written before sm and m were added. */
     expect_row(&T, r3, 4, "NULL|NULL|2147483647|9223372036854775807|NULL|NULL");
+    /* A FixedVar forwarding stub holds no row; a FixedVar primary record
+     * in a compressed table is corrupt. */
+    static const uint8_t stub[] = { 0x04, 0x10, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00 };
+    static const uint8_t fv[] = { 0x10, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00 };
+    res R;
+    one_row(&T, stub, sizeof stub, &R);
+    assert_int_equal(R.rc[0], 0);
+    one_row(&T, fv, sizeof fv, &R);
+    assert_int_equal(R.rc[0], B2A_EFORMAT);
+    assert_string_equal(R.msg[0], "table dbo.T: record at page (1:100) slot 0 is corrupt: not a compressed (CD) "
+                                  "record (header byte 0x10)");
     free_table(&T);
 }
 

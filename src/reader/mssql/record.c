@@ -352,6 +352,8 @@ int b2a__rowdec_row(b2a_rowdec *d, unsigned slot, const b2a_rcell **cells, b2a_e
     const uint8_t *p;
     size_t maxlen;
     d->slot = slot;
+    if (!d->pg)
+        return row_error(d, "no page was given to the row decoder", err);
     int st = b2a__page_record(d->pg, slot, &p, &maxlen);
     if (st == 1)
         return 0;
@@ -360,6 +362,9 @@ int b2a__rowdec_row(b2a_rowdec *d, unsigned slot, const b2a_rcell **cells, b2a_e
     if (d->cmpr == 1 || d->cmpr == 2) {
         char why[200];
         b2a_cdrec r;
+        /* A FixedVar forwarding stub (status 0x04) holds no row in any format. */
+        if (!b2a__cdrec_is_cd(p) && ((p[0] >> 1) & 7) == B2A_REC_FORWARDING_STUB)
+            return 0;
         if (b2a__cdrec_parse(&r, p, maxlen, d->cdv, d->ncdv, why, sizeof why) < 0)
             return row_error(d, why, err);
         if (r.type != B2A_CDREC_PRIMARY && r.type != B2A_CDREC_FORWARDED)
