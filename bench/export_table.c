@@ -107,6 +107,7 @@ int main(int argc, char **argv)
 
     b2a_err err;
     b2a__err_clear(&err);
+    b2a__export_heap_prepare();   /* as b2a__export_start does */
     double t0 = now(), c0 = cpu_now();
     b2a_odbc_conn *conn;
     if (b2a__odbc_connect(vendor, connstr, 30, &conn, &err))

@@ -1,5 +1,6 @@
 #include "export/export.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,6 +265,23 @@ static void schedule_more(exporter *ex)
         finish(ex);
 }
 
+static void heap_prepare_once(void)
+{
+    /* Just over 2 MB, so glibc serves it with mmap and, on free, moves
+     * its thresholds up; touched so the compiler keeps the pair. */
+    volatile char *p = malloc((2u << 20) + 4096);
+    if (p) {
+        p[0] = 0;
+        free((void *)p);
+    }
+}
+
+void b2a__export_heap_prepare(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, heap_prepare_once);
+}
+
 int b2a__export_start(b2a_job *job, const b2a_source_ops *ops, void *source,
                       b2a_export_done_cb done, void *userdata)
 {
@@ -275,6 +293,7 @@ int b2a__export_start(b2a_job *job, const b2a_source_ops *ops, void *source,
         free(ex);
         return B2A_ENOMEM;
     }
+    b2a__export_heap_prepare();
     ex->job = job;
     ex->rows_expected = total_expected(job);
     ex->ops = ops;

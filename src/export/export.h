@@ -22,6 +22,17 @@ typedef void (*b2a_export_done_cb)(b2a_job *job, void *userdata);
 int b2a__export_start(b2a_job *job, const b2a_source_ops *ops, void *source,
                       b2a_export_done_cb done, void *userdata);
 
+/* Once per process, before rows are fetched: raise glibc's heap trim
+ * threshold to about 4 MB the way glibc itself does (freeing a 2 MB
+ * block moves its dynamic mmap threshold to 2 MB and the trim threshold
+ * to twice that). psqlODBC frees a whole fetch batch (a few MB of small
+ * allocations) at every SQLFetch of Fetch=10000 rows; with the default
+ * 128 KB threshold the heap was trimmed and re-grown every batch: 80
+ * page faults per 1000 rows, 17% of the export's client CPU. Unlike
+ * mallopt() it leaves the process's dynamic tuning on. Idempotent and
+ * thread-safe; a no-op cost elsewhere. */
+void b2a__export_heap_prepare(void);
+
 /* Rows per chunk: a cancellation point and a progress report between chunks. */
 #define B2A_EXPORT_CHUNK_ROWS 8192
 
