@@ -85,7 +85,8 @@ type Options struct {
 	Restore       string // "auto" (default), "direct", "container"
 	KeepContainer bool
 	AcceptEULA    bool
-	IncludeViews  bool // export views (and PostgreSQL materialized views) too
+	IncludeViews  bool   // export views (and PostgreSQL materialized views) too
+	Delivery      string // "bind" (default: read-only bind mount), "upload" (copy into the container)
 	// Progress is called as the job goes; returning true cancels it.
 	Progress func(Progress) bool
 	Log      func(level int, message string)
@@ -220,6 +221,13 @@ func Run(o Options) (map[string]interface{}, error) {
 	}
 	if o.IncludeViews {
 		opts.include_views = 1
+	}
+	switch o.Delivery {
+	case "", "bind":
+	case "upload":
+		opts.delivery = C.B2A_DELIVERY_UPLOAD
+	default:
+		return nil, &Error{Code: ErrInvalid, Message: "unknown delivery " + o.Delivery}
 	}
 	cb := &callbacks{progress: o.Progress, log: o.Log}
 	h := cgo.NewHandle(cb)

@@ -40,6 +40,12 @@ typedef enum b2a_network {
     B2A_NETWORK_AUTO = 2     /**< the default: host networking, which every Linux engine has */
 } b2a_network;
 
+/** How the backup files reach the container. */
+typedef enum b2a_delivery {
+    B2A_DELIVERY_BIND = 0,   /**< read-only bind mount of each file's folder: no copy (the engine must see the host's files) */
+    B2A_DELIVERY_UPLOAD = 1  /**< copied into the container through the Engine API (an engine that cannot see them) */
+} b2a_delivery;
+
 typedef enum b2a_restore_mode {
     B2A_RESTORE_AUTO = 0,      /**< read directly where a reader can, else restore in a container */
     B2A_RESTORE_DIRECT = 1,    /**< direct reader only */
@@ -98,10 +104,11 @@ typedef struct b2a_job_options {
     void *userdata;
     /* version 2 */
     int32_t include_views;        /**< non-zero: export views (and PostgreSQL materialized views) too */
+    b2a_delivery delivery;        /**< how the backup reaches the container; default bind mount */
 } b2a_job_options;
 
 #define B2A_JOB_OPTIONS_VERSION 2
-#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_DEFLATE, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0 }
+#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_DEFLATE, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0, B2A_DELIVERY_BIND }
 
 /** Fill @p opts with defaults for @p version (bindings must call this). */
 B2A_API int b2a_job_options_init(b2a_job_options *opts, unsigned int version);

@@ -33,6 +33,8 @@ static void usage(FILE *f)
           "      --codec C           null, deflate (default) or snappy\n"
           "      --image IMAGE       container image for the restore\n"
           "      --network MODE      auto (default: host networking), host or publish\n"
+          "      --deliver HOW       bind (default: read-only bind mount) or upload (copy the\n"
+          "                          backup into the container, for an engine that cannot see it)\n"
           "      --docker-host URL   unix:///path of the Docker socket\n"
           "      --keep-container    leave the container running at the end\n"
           "      --direct            read the backup directly, never start a container\n"
@@ -167,7 +169,7 @@ static int cmd_run(int argc, char **argv)
         {"accept-eula", no_argument, 0, 14},   {"job-json", required_argument, 0, 15},
         {"quiet", no_argument, 0, 'q'},        {"log-json", no_argument, 0, 16},
         {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
-        {"include-views", no_argument, 0, 17},
+        {"include-views", no_argument, 0, 17}, {"deliver", required_argument, 0, 18},
         {0, 0, 0, 0}};
     b2a_job_options opts;
     b2a_job_options_init(&opts, B2A_JOB_OPTIONS_VERSION);
@@ -240,6 +242,15 @@ static int cmd_run(int argc, char **argv)
         case 14: opts.accept_eula = 1; break;
         case 15: opts.job_json_path = optarg; break;
         case 17: opts.include_views = 1; break;
+        case 18:
+            if (strcmp(optarg, "bind") == 0) opts.delivery = B2A_DELIVERY_BIND;
+            else if (strcmp(optarg, "upload") == 0) opts.delivery = B2A_DELIVERY_UPLOAD;
+            else {
+                fprintf(stderr, "bak2avro: unknown delivery \"%s\" (bind, upload)\n", optarg);
+                exit_code = EXIT_USAGE;
+                goto out;
+            }
+            break;
         case 'q': quiet = 1; job_options_given--; break;
         case 16: log_json = 1; job_options_given--; break;
         case 'v': verbose = 1; job_options_given--; break;

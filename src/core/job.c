@@ -86,6 +86,7 @@ static int copy_options(b2a_job *job, const b2a_job_options *in)
     job->restore_mode = o.restore_mode;
     job->accept_eula = o.accept_eula;
     job->include_views = o.include_views;
+    job->delivery = o.delivery;
     job->progress_cb = o.progress_cb;
     job->log_cb = o.log_cb;
     job->done_cb = o.done_cb;
@@ -134,7 +135,8 @@ static int validate(const b2a_job *job)
         return B2A_EINVAL;
     if (job->codec != B2A_CODEC_NULL && job->codec != B2A_CODEC_DEFLATE && job->codec != B2A_CODEC_SNAPPY)
         return B2A_EINVAL;
-    if (job->restore_mode > B2A_RESTORE_CONTAINER || job->network > B2A_NETWORK_AUTO)
+    if (job->restore_mode > B2A_RESTORE_CONTAINER || job->network > B2A_NETWORK_AUTO ||
+        job->delivery > B2A_DELIVERY_UPLOAD)
         return B2A_EINVAL;
     return B2A_OK;
 }

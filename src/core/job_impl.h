@@ -71,6 +71,7 @@ struct b2a_job {
     b2a_restore_mode restore_mode;
     int accept_eula;
     int include_views;
+    b2a_delivery delivery;
     b2a_progress_cb progress_cb;
     b2a_log_cb log_cb;
     b2a_done_cb done_cb;

@@ -198,6 +198,7 @@ char *b2a__job_render_json(const b2a_job *job)
     yajl_gen_bool(g, job->keep_container);
     key(g, "include_views");
     yajl_gen_bool(g, job->include_views);
+    kv(g, "delivery", job->delivery == B2A_DELIVERY_UPLOAD ? "upload" : "bind");
     yajl_gen_map_close(g);
 
     key(g, "error");
@@ -328,7 +329,7 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
     yajl_val nested = yajl_tree_get(root, opath, yajl_t_object);
     yajl_val o = nested ? nested : root;
     int rc = B2A_OK;
-    char *codec = NULL, *network = NULL, *restore = NULL;
+    char *codec = NULL, *network = NULL, *restore = NULL, *delivery = NULL;
     if (rc == B2A_OK) rc = load_strv(root, "inputs", &job->inputs, &job->n_inputs, err);
     if (rc == B2A_OK) rc = load_strv(o, "include", &job->include, &job->n_include, err);
     if (rc == B2A_OK) rc = load_strv(o, "exclude", &job->exclude, &job->n_exclude, err);
@@ -342,6 +343,14 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
     if (rc == B2A_OK) rc = load_str(o, "codec", &codec, err);
     if (rc == B2A_OK) rc = load_str(o, "network", &network, err);
     if (rc == B2A_OK) rc = load_str(o, "restore", &restore, err);
+    if (rc == B2A_OK) rc = load_str(o, "delivery", &delivery, err);
+    if (rc == B2A_OK && delivery) {
+        static const char *const names[] = {"bind", "upload"};
+        int v = lookup(delivery, names, 2);
+        if (v < 0)
+            rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: unknown delivery \"%s\" (bind, upload)", delivery);
+        job->delivery = (b2a_delivery)(v < 0 ? 0 : v);
+    }
     if (rc == B2A_OK && codec) {
         static const char *const names[] = {"null", "deflate", "snappy"};
         int v = lookup(codec, names, 3);
@@ -380,6 +389,7 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
     free(codec);
     free(network);
     free(restore);
+    free(delivery);
     yajl_tree_free(root);
     return rc;
 }

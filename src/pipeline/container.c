@@ -49,6 +49,7 @@ struct cstate {
     b2a_docker_req *bytes_req;
     b2a_vendor_plan plan;
     size_t plan_step;
+    size_t upload_i;        /* next input to upload (upload delivery) */
     b2a_vendor_run run;
     uv_work_t work;
     blocking_fn work_fn;
@@ -478,6 +479,7 @@ static void run_script_step(cstate *st, b2a_step step, const char *sql)
 /* ---- restore ---- */
 
 static void run_plan_step(cstate *st);
+static void upload_next(cstate *st);
 
 static int restore_line(void *ud, int stream, const char *line, size_t len)
 {
@@ -580,8 +582,44 @@ static void restore_exec_done(void *ud, int rc, int exit_code, const b2a_err *er
             snprintf(st->first_ignored, sizeof(st->first_ignored), "%s", st->run.first_ignored);
         st->ignored += st->run.ignored;
     }
+    int prepared = st->run.step->kind == B2A_VENDOR_STEP_PREPARE;
     st->plan_step++;
+    if (prepared) {
+        /* The target folders exist now: copy the inputs in (upload delivery). */
+        st->upload_i = 0;
+        upload_next(st);
+        return;
+    }
     run_plan_step(st);
+}
+
+static void uploaded_cb(void *ud, int rc, const b2a_err *err, const char *body)
+{
+    (void)body;
+    cstate *st = ud;
+    st->req = NULL;
+    if (rc != B2A_OK) {
+        fail(st, err);
+        return;
+    }
+    st->upload_i++;
+    upload_next(st);
+}
+
+static void upload_next(cstate *st)
+{
+    if (canceled(st))
+        return;
+    if (st->upload_i >= st->vjob->nuploads) {
+        run_plan_step(st);
+        return;
+    }
+    b2a_vendor_upload *u = &st->vjob->uploads[st->upload_i];
+    b2a__job_log(st->job, B2A_LOG_INFO, "restore: uploading %s into the container (%zu of %zu)", u->host_path,
+                 st->upload_i + 1, st->vjob->nuploads);
+    if (b2a__docker_put_file(st->docker, st->container_id, u->host_path, u->dir, u->name, NULL, uploaded_cb, st,
+                             &st->req) != B2A_OK)
+        failf(st, B2A_EDOCKER, B2A_ERRCLASS_DOCKER, "could not upload %s into the container", u->host_path);
 }
 
 static void run_plan_step(cstate *st)
@@ -707,40 +745,6 @@ static void probe_try(cstate *st)
         failf(st, B2A_EDOCKER, B2A_ERRCLASS_DOCKER, "%s", "could not run the readiness probe");
 }
 
-static void upload_next(cstate *st, size_t i);
-
-static void uploaded_cb(void *ud, int rc, const b2a_err *err, const char *body)
-{
-    (void)body;
-    cstate *st = ud;
-    st->req = NULL;
-    if (rc != B2A_OK) {
-        fail(st, err);
-        return;
-    }
-    upload_next(st, st->probe_try++);
-}
-
-static void upload_next(cstate *st, size_t i)
-{
-    if (canceled(st))
-        return;
-    if (i >= st->vjob->nuploads) {
-        b2a_err e;
-        st->probe_try = 0;
-        if (b2a__vendor_probe(st->vjob, &st->probe, &e) != B2A_OK) {
-            fail(st, &e);
-            return;
-        }
-        probe_try(st);
-        return;
-    }
-    b2a_vendor_upload *u = &st->vjob->uploads[i];
-    if (b2a__docker_put_file(st->docker, st->container_id, u->host_path, u->dir, u->name, NULL, uploaded_cb, st,
-                             &st->req) != B2A_OK)
-        failf(st, B2A_EDOCKER, B2A_ERRCLASS_DOCKER, "could not upload %s into the container", u->host_path);
-}
-
 static void started_cb(void *ud, int rc, const b2a_err *err, const char *body)
 {
     (void)body;
@@ -754,7 +758,12 @@ static void started_cb(void *ud, int rc, const b2a_err *err, const char *body)
                  st->container_id, st->vjob->image);
     b2a__job_progress(st->job, B2A_STEP_CONTAINER, 50.0, NULL, 0, -1);
     st->probe_try = 0;
-    upload_next(st, 0);
+    b2a_err e;
+    if (b2a__vendor_probe(st->vjob, &st->probe, &e) != B2A_OK) {
+        fail(st, &e);
+        return;
+    }
+    probe_try(st);
 }
 
 static void created_cb(void *ud, int rc, const b2a_err *err, const char *body)
@@ -791,7 +800,7 @@ static void create_container(cstate *st)
      * the server is told to listen on 127.0.0.1 only either way. */
     p.network = st->job->network == B2A_NETWORK_PUBLISH ? B2A_NETWORK_PUBLISH : B2A_NETWORK_HOST;
     p.port = port;
-    p.delivery = B2A_VENDOR_BIND;
+    p.delivery = st->job->delivery == B2A_DELIVERY_UPLOAD ? B2A_VENDOR_UPLOAD : B2A_VENDOR_BIND;
     p.inputs = st->inputs;
     p.ninputs = st->ninputs;
     p.jobs = st->job->parallel;

@@ -37,6 +37,7 @@ int main(void)
     FIELD(b2a_job_options, done_cb);
     FIELD(b2a_job_options, userdata);
     FIELD(b2a_job_options, include_views);
+    FIELD(b2a_job_options, delivery);
     first = 1;
     printf("}}, \"b2a_progress\": {\"sizeof\": %zu, \"fields\": {", sizeof(b2a_progress));
     FIELD(b2a_progress, version);

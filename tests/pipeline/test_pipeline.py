@@ -133,6 +133,38 @@ class Pipeline(unittest.TestCase):
                          ("invoice", "billing_city", "Edinburgh "): "Edinburgh"}
                 self.assert_tables_equal_truth(script, edits)
 
+    def test_upload_delivery_copies_the_archive_into_the_container(self):
+        # --deliver upload: no bind mount; each file of the directory archive is
+        # copied in through the Engine API after the target folder is made.
+        code, out, err = self.run_cli(os.path.join(PG, "chinook_pg15_directory"), "--deliver", "upload")
+        self.assertEqual(code, 0, err[-3000:])
+        job = self.job()
+        self.assertEqual(job["options"]["delivery"], "upload")
+        self.assertIn("into the container (12 of 12)", out + err)
+        self.assertEqual(sum(t["rows_written"] or 0 for t in job["tables"]), 15607)
+        edits = {("customer", "city", "Edinburgh "): "Edinburgh",
+                 ("invoice", "billing_city", "Edinburgh "): "Edinburgh"}
+        self.assert_tables_equal_truth(os.path.join(SAMPLES, "truth", "Chinook_PostgreSql.sql"), edits)
+
+    def test_views_exported_only_when_asked(self):
+        pagila = os.path.join(PG, "pagila_pg9.4_custom-format.backup")
+        code, out, err = self.run_cli(pagila, "--include", "public.actor*", "--include", "public.*list")
+        self.assertEqual(code, 0, err[-3000:])
+        kinds = {t["name"]: (t["kind"], t["selected"], t["status"]) for t in self.job()["tables"]}
+        self.assertEqual(kinds["actor_info"], ("view", False, "Skipped"))
+        self.assertEqual(kinds["actor"], ("table", True, "Success"))
+        shutil.rmtree(self.out)
+        code, out, err = self.run_cli(pagila, "--include", "public.actor*", "--include", "public.*list",
+                                      "--include-views")
+        self.assertEqual(code, 0, err[-3000:])
+        tables = {t["name"]: t for t in self.job()["tables"] if t["selected"]}
+        self.assertEqual({n: (t["kind"], t["status"], t["rows_written"]) for n, t in tables.items()},
+                         {"actor": ("table", "Success", 200), "actor_info": ("view", "Success", 200),
+                          "customer_list": ("view", "Success", 599), "film_list": ("view", "Success", 997),
+                          "nicer_but_slower_film_list": ("view", "Success", 997), "staff_list": ("view", "Success", 2)})
+        _, rows = read_avro(tables["staff_list"]["files"][0])
+        self.assertEqual(sorted(r["name"] for r in rows), ["Jon Stephens", "Mike Hillyer"])
+
     def test_dvdrental_tar_pg11(self):
         code, out, err = self.run_cli(os.path.join(PG, "dvdrental_pg11_tar-format.tar"))
         self.assertEqual(code, 0, err[-3000:])

@@ -65,8 +65,11 @@ static void options_version_1_callers_keep_their_size(void **state)
 
     o->version = 2;
     o->include_views = 1;
+    assert_int_equal(b2a_job_new(ctx, o, &job), B2A_EINVAL); /* delivery is 0xA5A5A5A5 */
+    o->delivery = B2A_DELIVERY_UPLOAD;
     assert_int_equal(b2a_job_new(ctx, o, &job), B2A_OK);
     assert_true(job->include_views);
+    assert_int_equal(job->delivery, B2A_DELIVERY_UPLOAD);
     b2a_job_free(job);
     free_ctx(ctx, &loop);
 }
@@ -132,7 +135,7 @@ static void job_json_document_round_trip(void **state)
     const char *doc = "{\"inputs\": [\"a.dump\", \"b \\\"q\\\".dump\"], \"output_dir\": \"/tmp/o\","
                       " \"include\": [\"public.*\"], \"codec\": \"snappy\", \"network\": \"host\","
                       " \"restore\": \"container\", \"parallel\": 4, \"keep_container\": true,"
-                      " \"pre_sql\": \"SELECT 1\", \"include_views\": true}";
+                      " \"pre_sql\": \"SELECT 1\", \"include_views\": true, \"delivery\": \"upload\"}";
     b2a_job *job = NULL;
     assert_int_equal(b2a_job_new_from_json(ctx, doc, NULL, &job, NULL), B2A_OK);
     assert_int_equal(job->n_inputs, 2);
@@ -144,6 +147,7 @@ static void job_json_document_round_trip(void **state)
     assert_true(job->keep_container);
     assert_string_equal(job->pre_sql, "SELECT 1");
     assert_true(job->include_views);
+    assert_int_equal(job->delivery, B2A_DELIVERY_UPLOAD);
 
     char *out = b2a_job_json(job);
     assert_non_null(out);
@@ -152,11 +156,12 @@ static void job_json_document_round_trip(void **state)
     assert_non_null(root);
     const char *p_status[] = {"status", NULL}, *p_codec[] = {"options", "codec", NULL},
                *p_inputs[] = {"inputs", NULL}, *p_id[] = {"job_id", NULL},
-               *p_views[] = {"options", "include_views", NULL};
+               *p_views[] = {"options", "include_views", NULL}, *p_deliv[] = {"options", "delivery", NULL};
     assert_string_equal(YAJL_GET_STRING(yajl_tree_get(root, p_status, yajl_t_string)), "Pending");
     assert_string_equal(YAJL_GET_STRING(yajl_tree_get(root, p_codec, yajl_t_string)), "snappy");
     assert_int_equal(YAJL_GET_ARRAY(yajl_tree_get(root, p_inputs, yajl_t_array))->len, 2);
     assert_true(YAJL_IS_TRUE(yajl_tree_get(root, p_views, yajl_t_any)));
+    assert_string_equal(YAJL_GET_STRING(yajl_tree_get(root, p_deliv, yajl_t_string)), "upload");
     assert_string_equal(YAJL_GET_STRING(yajl_tree_get(root, p_id, yajl_t_string)), b2a_job_id(job));
     yajl_tree_free(root);
     b2a_free(out);
@@ -177,6 +182,9 @@ static void job_json_errors_are_clear(void **state)
     assert_int_equal(b2a_job_new_from_json(ctx, "{\"inputs\": [\"a\"], \"output_dir\": \"o\", \"codec\": \"lz4\"}", NULL, &job, &why), B2A_EINVAL);
     assert_string_equal(why, "job JSON: unknown codec \"lz4\" (null, deflate, snappy)");
     b2a_free(why);
+    assert_int_equal(b2a_job_new_from_json(ctx, "{\"inputs\": [\"a\"], \"output_dir\": \"o\", \"delivery\": \"scp\"}", NULL, &job, &why), B2A_EINVAL);
+    assert_string_equal(why, "job JSON: unknown delivery \"scp\" (bind, upload)");
+    b2a_free(why);
     assert_int_equal(b2a_job_new_from_json(ctx, "[1,", NULL, &job, &why), B2A_EINVAL);
     assert_non_null(strstr(why, "job JSON: "));
     b2a_free(why);
@@ -190,7 +198,8 @@ static void job_json_output_is_accepted_as_input(void **state)
     uv_loop_t loop;
     b2a_ctx *ctx = new_ctx(&loop);
     const char *doc = "{\"inputs\": [\"a.dump\"], \"output_dir\": \"/tmp/o\", \"include\": [\"s.t\"],"
-                      " \"codec\": \"null\", \"network\": \"publish\", \"parallel\": 3}";
+                      " \"codec\": \"null\", \"network\": \"publish\", \"parallel\": 3,"
+                      " \"include_views\": true, \"delivery\": \"upload\"}";
     b2a_job *job = NULL, *again = NULL;
     assert_int_equal(b2a_job_new_from_json(ctx, doc, NULL, &job, NULL), B2A_OK);
     char *out = b2a_job_json(job); /* options now nested under "options" */
@@ -198,6 +207,8 @@ static void job_json_output_is_accepted_as_input(void **state)
     assert_int_equal(again->codec, B2A_CODEC_NULL);
     assert_int_equal(again->network, B2A_NETWORK_PUBLISH);
     assert_int_equal(again->parallel, 3);
+    assert_true(again->include_views);
+    assert_int_equal(again->delivery, B2A_DELIVERY_UPLOAD);
     assert_int_equal(again->n_include, 1);
     assert_string_equal(again->include[0], "s.t");
     b2a_free(out);

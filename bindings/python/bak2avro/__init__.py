@@ -22,6 +22,7 @@ STEPS = ["detect", "container", "pre-sql", "restore", "post-sql", "introspect", 
 CODECS = {"null": 0, "deflate": 1, "snappy": 2}
 NETWORKS = {"publish": 0, "host": 1, "auto": 2}
 RESTORE = {"auto": 0, "direct": 1, "container": 2}
+DELIVERIES = {"bind": 0, "upload": 1}
 STATUS = {0: "Pending", 1: "Running", 2: "Success", 3: "Failed", 4: "Canceled"}
 LOG_LEVELS = {0: "debug", 1: "info", 2: "warn", 3: "error"}
 
@@ -68,7 +69,7 @@ def gc(docker_host=None):
 
 def run(inputs, output_dir, *, vendor=None, image=None, include=(), exclude=(), pre_sql=None,
         post_sql=None, parallel=0, codec="deflate", network="auto", restore="auto",
-        keep_container=False, accept_eula=False, include_views=False, docker_host=None, job_json=None,
+        keep_container=False, accept_eula=False, include_views=False, delivery="bind", docker_host=None, job_json=None,
         progress=None, log=None, raise_on_failure=True):
     """Run one job to the end and return its Job JSON document (a dict).
 
@@ -102,6 +103,7 @@ def run(inputs, output_dir, *, vendor=None, image=None, include=(), exclude=(), 
     opts.keep_container = int(bool(keep_container))
     opts.accept_eula = int(bool(accept_eula))
     opts.include_views = int(bool(include_views))
+    opts.delivery = DELIVERIES[delivery]
 
     raised = []
 

@@ -67,6 +67,7 @@ class JobOptions(ctypes.Structure):
         ("done_cb", DONE_CB),
         ("userdata", ctypes.c_void_p),
         ("include_views", ctypes.c_int32),  # version 2
+        ("delivery", ctypes.c_int),
     ]
 
 
