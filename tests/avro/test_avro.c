@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -1042,6 +1044,195 @@ static void test_open_errors(void **state)
     assert_string_equal(listing, "");
 }
 
+/* ---- the writer thread ----------------------------------------------- */
+
+/* Threads of this process, from /proc/self/status. */
+static int thread_count(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    assert_non_null(f);
+    char line[256];
+    int n = -1;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+static off_t file_size(const char *p)
+{
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    return st.st_size;
+}
+
+/* One many_cols row (i as in write_many). */
+static int many_row(b2a_sink *s, int i)
+{
+    char buf[64];
+    int rc;
+    if ((rc = s->ops->i64(s, (int64_t)i * 1000003 - 5000000)))
+        return rc;
+    snprintf(buf, sizeof(buf), "item-%d", i);
+    if ((rc = s->ops->string(s, buf, strlen(buf))))
+        return rc;
+    if ((rc = s->ops->null(s)))
+        return rc;
+    return s->ops->end_row(s);
+}
+
+static b2a_ocf_writer *open_many(const char *path, int codec, size_t block)
+{
+    b2a_table_def t;
+    make_table(&t, "sales", "items", many_cols, 3, -1);
+    b2a_ocf_writer *w = NULL;
+    b2a_err err = {0};
+    assert_int_equal(b2a__ocf_open(path, &t, NULL, codec, block, &w, &err), B2A_OK);
+    b2a__table_def_clear(&t);
+    return w;
+}
+
+/* The thread starts only when a first block fills, and is joined by commit. */
+static void test_thread_lifecycle(void **state)
+{
+    (void)state;
+    const char *path = path_in_tmp("life.avro");
+    int base = thread_count();
+    b2a_ocf_writer *w = open_many(path, B2A_CODEC_DEFLATE, 4096);
+    b2a_sink *s = b2a__ocf_sink(w);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(many_row(s, i), B2A_OK);
+    assert_int_equal(thread_count(), base);
+    int i = 10;
+    for (; i < 1000; i++)
+        assert_int_equal(many_row(s, i), B2A_OK);
+    assert_int_equal(thread_count(), base + 1);
+    b2a_err err = {0};
+    assert_int_equal(b2a__ocf_commit(w, &err), B2A_OK);
+    assert_int_equal(thread_count(), base);
+    assert_true(count_blocks(path) >= 5);
+    /* every row is there, in order */
+    char *out = dump(path);
+    const char *r = records_of(out);
+    for (int k = 0; k < 1000; k++) {
+        char want[128];
+        int n = snprintf(want, sizeof(want), "{\"id\":%" PRId64 ",\"label\":\"item-%d\",\"price\":null}\n",
+                         (int64_t)k * 1000003 - 5000000, k);
+        assert_int_equal(strncmp(r, want, (size_t)n), 0);
+        r += n;
+    }
+    assert_string_equal(r, "");
+    free(out);
+    unlink(path);
+}
+
+/* RLIMIT_FSIZE makes the writer thread's write(2) fail with EFBIG. */
+static struct rlimit saved_fsize;
+
+static void limit_file_size(rlim_t bytes)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved_fsize), 0);
+    struct rlimit r = saved_fsize;
+    r.rlim_cur = bytes;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &r), 0);
+}
+
+static void unlimit_file_size(void)
+{
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved_fsize), 0);
+    signal(SIGXFSZ, SIG_DFL);
+}
+
+/* "<path>: writing <path>.tmp-XXXXXXXX failed: File too large" */
+static void assert_efbig_msg(const char *msg, const char *path)
+{
+    char head[600];
+    snprintf(head, sizeof(head), "%s: writing %s.tmp-", path, path);
+    assert_int_equal(strncmp(msg, head, strlen(head)), 0);
+    assert_string_equal(msg + strlen(head) + 8, " failed: File too large");
+}
+
+/* A failure on the writer thread surfaces at a later append, stays
+ * sticky, fails the commit with the same message, and leaves no file. */
+static void test_thread_error_at_append(void **state)
+{
+    (void)state;
+    const char *path = path_in_tmp("efbig.avro");
+    char listing[256];
+    b2a_ocf_writer *w = open_many(path, B2A_CODEC_NULL, 4096);
+    list_dir(listing, sizeof(listing));
+    char tmp[600];
+    snprintf(tmp, sizeof(tmp), "%s/%s", tmpdir, listing);
+    limit_file_size((rlim_t)file_size(tmp) + 10000);
+    b2a_sink *s = b2a__ocf_sink(w);
+    int rc = B2A_OK, i = 0;
+    for (; i < 100000 && rc == B2A_OK; i++)
+        rc = many_row(s, i);
+    unlimit_file_size();
+    assert_int_equal(rc, B2A_EIO);
+    /* 10000 bytes hold 2 blocks; the filler learns at most 3 blocks later */
+    assert_true(i > 100 && i < 2000);
+    assert_efbig_msg(b2a__ocf_error(w)->msg, path);
+    assert_int_equal(b2a__ocf_error(w)->code, B2A_EIO);
+    assert_int_equal(s->ops->null(s), B2A_EIO);
+    assert_int_equal(s->ops->end_row(s), B2A_EIO);
+    b2a_err err = {0};
+    assert_int_equal(b2a__ocf_commit(w, &err), B2A_EIO);
+    assert_int_equal(err.klass, B2A_ERRCLASS_IO);
+    assert_efbig_msg(err.msg, path);
+    list_dir(listing, sizeof(listing));
+    assert_string_equal(listing, "");
+}
+
+/* The last block's failure, after every append succeeded, fails the commit. */
+static void test_thread_error_at_commit(void **state)
+{
+    (void)state;
+    const char *path = path_in_tmp("efbig.avro");
+    char listing[256];
+    b2a_ocf_writer *w = open_many(path, B2A_CODEC_SNAPPY, 4096);
+    list_dir(listing, sizeof(listing));
+    char tmp[600];
+    snprintf(tmp, sizeof(tmp), "%s/%s", tmpdir, listing);
+    limit_file_size((rlim_t)file_size(tmp));   /* the header, and not a byte more */
+    b2a_sink *s = b2a__ocf_sink(w);
+    /* Appends until the first block is handed over (the writer thread
+     * starts): nothing was queued before, so no failure can be known yet. */
+    int base = thread_count();
+    for (int i = 0; thread_count() == base; i++) {
+        assert_true(i < 100000);
+        assert_int_equal(many_row(s, i), B2A_OK);
+    }
+    b2a_err err = {0};
+    assert_int_equal(b2a__ocf_commit(w, &err), B2A_EIO);
+    unlimit_file_size();
+    assert_efbig_msg(err.msg, path);
+    list_dir(listing, sizeof(listing));
+    assert_string_equal(listing, "");
+}
+
+/* Abort while blocks are queued or being written: they are dropped, the
+ * thread is joined, and nothing is left in the folder. */
+static void test_thread_abort_in_flight(void **state)
+{
+    (void)state;
+    const char *path = path_in_tmp("abort.avro");
+    char listing[256];
+    int base = thread_count();
+    for (int round = 0; round < 20; round++) {
+        b2a_ocf_writer *w = open_many(path, B2A_CODEC_DEFLATE, 4096);
+        b2a_sink *s = b2a__ocf_sink(w);
+        for (int i = 0; i < 300 + round * 50; i++)
+            assert_int_equal(many_row(s, i), B2A_OK);
+        b2a__ocf_abort(w);
+        assert_int_equal(thread_count(), base);
+        list_dir(listing, sizeof(listing));
+        assert_string_equal(listing, "");
+    }
+}
+
 /* ---- commit, abort, avsc --------------------------------------------- */
 
 static void test_commit_abort(void **state)
@@ -1170,6 +1361,10 @@ int main(void)
         cmocka_unit_test_setup(test_open_errors, clean_each),
         cmocka_unit_test_setup(test_commit_abort, clean_each),
         cmocka_unit_test_setup(test_avsc, clean_each),
+        cmocka_unit_test_setup(test_thread_lifecycle, clean_each),
+        cmocka_unit_test_setup(test_thread_error_at_append, clean_each),
+        cmocka_unit_test_setup(test_thread_error_at_commit, clean_each),
+        cmocka_unit_test_setup(test_thread_abort_in_flight, clean_each),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
