@@ -41,7 +41,7 @@ struct b2a_bak_scan {
     b2a_pgid page_id;
     int have_page;
     unsigned slot;
-    const b2a_mphys **phys;   /* per def column, for the current partition */
+    b2a_rowdec *dec;          /* locates each column in FixedVar or CD records */
     b2a_cell *cells;          /* per def column */
     b2a_mbuf *lobs;           /* per def column: off-row values of the current row */
     b2a_mbuf scratch;
@@ -126,11 +126,12 @@ void b2a__bak_close(b2a_bak *b)
     free(b);
 }
 
-static int set_partition(b2a_bak_scan *s)
+static int set_partition(b2a_bak_scan *s, b2a_err *err)
 {
     const b2a_mrowset *rs = &s->t->rowsets[s->rowset];
-    for (size_t k = 0; k < s->t->def.ncolumns; k++)
-        s->phys[k] = b2a__rowset_phys(rs, s->t->colids[k]);
+    int rc = b2a__rowdec_partition(s->dec, s->rowset, err);
+    if (rc < 0)
+        return rc;
     b2a__iam_init(&s->walk, s->b->ps, rs->first_iam);
     s->walking = 1;
     s->have_page = 0;
@@ -143,29 +144,28 @@ int b2a__bak_scan_open(b2a_bak *b, size_t table, b2a_bak_scan **out, b2a_err *er
     if (table >= b->cat.ntables)
         return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "no table %zu in this backup", table);
     const b2a_mtable *t = &b->cat.tables[table];
-    for (size_t i = 0; i < t->nrowsets; i++) {
-        if (t->rowsets[i].cmprlevel)
-            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
-                                "table %s.%s uses %s compression, which this reader does not decode yet",
-                                t->def.schema, t->def.name, t->rowsets[i].cmprlevel == 1 ? "ROW" : "PAGE");
-    }
+    b2a_rowdec *dec;
+    int rc = b2a__rowdec_open(t, &dec, err); /* refuses columnstore and column sets */
+    if (rc < 0)
+        return b2a__err_prefix(err, "%s: ", b->name);
     b2a_bak_scan *s = calloc(1, sizeof *s);
-    if (!s || !(s->phys = calloc(t->def.ncolumns + 1, sizeof *s->phys)) ||
-        !(s->cells = calloc(t->def.ncolumns + 1, sizeof *s->cells)) ||
+    if (!s || !(s->cells = calloc(t->def.ncolumns + 1, sizeof *s->cells)) ||
         !(s->lobs = calloc(t->def.ncolumns + 1, sizeof *s->lobs))) {
-        if (s) {
-            free(s->phys);
+        if (s)
             free(s->cells);
-        }
         free(s);
+        b2a__rowdec_close(dec);
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     }
     s->b = b;
     s->t = t;
+    s->dec = dec;
     if (t->nrowsets == 0)
         s->done = 1;
-    else
-        set_partition(s);
+    else if ((rc = set_partition(s, err)) < 0) {
+        b2a__bak_scan_close(s);
+        return rc;
+    }
     *out = s;
     return B2A_OK;
 }
@@ -179,14 +179,8 @@ void b2a__bak_scan_close(b2a_bak_scan *s)
         b2a__mbuf_free(&s->lobs[k]);
     free(s->lobs);
     free(s->cells);
-    free(s->phys);
+    b2a__rowdec_close(s->dec);
     free(s);
-}
-
-/* Fixed size of a stored fixed-length column. */
-static size_t fixed_size(const b2a_mtype *t)
-{
-    return t->xtype == B2A_MT_BIT ? 1 : (size_t)(t->length > 0 ? t->length : 0);
 }
 
 static int cell_error(b2a_bak_scan *s, size_t k, int code, const char *why, b2a_err *err)
@@ -199,59 +193,31 @@ static int cell_error(b2a_bak_scan *s, size_t k, int code, const char *why, b2a_
 /* Pass 1: locate every cell of the record (reading LOBs into per-column
  * buffers) and check it is well-formed. Pass 2 hands the row to the sink.
  * So a corrupt row is reported before the sink sees any part of it. */
-static int locate_row(b2a_bak_scan *s, const b2a_rec *r, b2a_err *err)
+static int locate_row(b2a_bak_scan *s, const b2a_rcell *cells, b2a_err *err)
 {
     const b2a_mtable *t = s->t;
     char why[256];
     for (size_t k = 0; k < t->def.ncolumns; k++) {
-        const b2a_mphys *ph = s->phys[k];
         const b2a_mtype *ty = &t->types[k];
         b2a_cell *c = &s->cells[k];
-        c->null = 0;
-        c->bitpos = 0;
-        if (!ph || b2a__rec_is_null(r, ph->nullbit)) {
-            c->null = 1;
+        c->null = cells[k].null;
+        c->bitpos = cells[k].bitpos;
+        c->p = cells[k].p;
+        c->n = cells[k].n;
+        if (c->null)
             continue;
-        }
-        if (ph->leaf_off > 0) {
-            size_t n = fixed_size(ty);
-            const uint8_t *p = b2a__rec_fixed(r, (unsigned)ph->leaf_off, (unsigned)n);
-            if (!p) {
-                /* Added after this row was written: no value stored. */
-                c->null = 1;
-                continue;
-            }
-            c->p = p;
-            c->n = n;
-            c->bitpos = ph->bitpos;
-        } else {
-            unsigned vi = (unsigned)(-(int)ph->leaf_off - 1);
-            const uint8_t *p = NULL;
-            size_t n = 0;
-            int cx = 0;
-            int v = b2a__rec_var(r, vi, &p, &n, &cx);
-            if (v < 0)
-                return cell_error(s, k, B2A_EFORMAT, "variable-column offsets are corrupt", err);
-            if (v == 1) {
-                /* A trailing empty variable column may be left out. */
-                p = (const uint8_t *)"";
-                n = 0;
-            }
-            if (cx || (b2a__mtype_is_textptr(ty->xtype) && n == 16)) {
-                b2a_mbuf *lb = &s->lobs[k];
-                lb->n = 0;
-                b2a_err e2;
-                b2a__err_clear(&e2);
-                int lr = cx && !(b2a__mtype_is_textptr(ty->xtype) && n == 16)
-                             ? b2a__lob_complex(s->b->ps, p, n, lb, &e2)
-                             : b2a__lob_textptr(s->b->ps, p, n, lb, &e2);
-                if (lr < 0)
-                    return cell_error(s, k, lr, e2.msg, err);
-                p = lb->p ? lb->p : (const uint8_t *)"";
-                n = lb->n;
-            }
-            c->p = p;
-            c->n = n;
+        int cx = cells[k].complex, tp = b2a__mtype_is_textptr(ty->xtype) && c->n == 16;
+        if (cx || tp) {
+            b2a_mbuf *lb = &s->lobs[k];
+            lb->n = 0;
+            b2a_err e2;
+            b2a__err_clear(&e2);
+            int lr = cx && !tp ? b2a__lob_complex(s->b->ps, c->p, c->n, lb, &e2)
+                               : b2a__lob_textptr(s->b->ps, c->p, c->n, lb, &e2);
+            if (lr < 0)
+                return cell_error(s, k, lr, e2.msg, err);
+            c->p = lb->p ? lb->p : (const uint8_t *)"";
+            c->n = lb->n;
         }
         why[0] = 0;
         int rc = b2a__mtype_emit(ty, c->p, c->n, c->bitpos, NULL, &s->scratch, why, sizeof why);
@@ -261,10 +227,10 @@ static int locate_row(b2a_bak_scan *s, const b2a_rec *r, b2a_err *err)
     return 0;
 }
 
-static int emit_row(b2a_bak_scan *s, const b2a_rec *r, b2a_sink *sink, b2a_err *err)
+static int emit_row(b2a_bak_scan *s, const b2a_rcell *cells, b2a_sink *sink, b2a_err *err)
 {
     const b2a_mtable *t = s->t;
-    int rc = locate_row(s, r, err);
+    int rc = locate_row(s, cells, err);
     if (rc < 0)
         return rc;
     char why[256];
@@ -287,18 +253,20 @@ static int emit_row(b2a_bak_scan *s, const b2a_rec *r, b2a_sink *sink, b2a_err *
 /* Advance to the next allocated data page of the table; 1 at the end. */
 static int next_page(b2a_bak_scan *s, b2a_err *err)
 {
+    int rc;
     for (;;) {
         if (!s->walking) {
             if (++s->rowset >= s->t->nrowsets)
                 return 1;
-            set_partition(s);
+            if ((rc = set_partition(s, err)) < 0)
+                return rc;
         }
         if (s->t->rowsets[s->rowset].first_iam.page == 0) {
             s->walking = 0;
             continue;
         }
         b2a_pgid id;
-        int rc = b2a__iam_next(&s->walk, &id, err);
+        rc = b2a__iam_next(&s->walk, &id, err);
         if (rc == 1) {
             s->walking = 0;
             continue;
@@ -314,6 +282,8 @@ static int next_page(b2a_bak_scan *s, b2a_err *err)
             return rc;
         if (b2a__page_type(s->page) != B2A_PG_DATA)
             continue;
+        if ((rc = b2a__rowdec_page(s->dec, s->page, id, err)) < 0)
+            return rc;
         s->page_id = id;
         s->slot = 0;
         s->have_page = 1;
@@ -342,23 +312,14 @@ int b2a__bak_scan_next(b2a_bak_scan *s, b2a_sink *sink, size_t max_rows, size_t 
             s->have_page = 0;
             continue;
         }
-        const uint8_t *p;
-        size_t maxlen;
-        int st = b2a__page_record(s->page, s->slot, &p, &maxlen);
-        if (st == 1) {
-            s->slot++;
-            continue;
-        }
-        b2a_rec r;
-        if (st < 0 || b2a__rec_parse(&r, p, maxlen) < 0) {
-            rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                              "table %s.%s: record at page (%u:%u) slot %u is corrupt", s->t->def.schema,
-                              s->t->def.name, s->page_id.file, s->page_id.page, s->slot);
+        const b2a_rcell *cells;
+        int st = b2a__rowdec_row(s->dec, s->slot, &cells, err);
+        if (st < 0) {
+            rc = st;
             break;
         }
-        int keep = r.type == B2A_REC_PRIMARY || (r.type == B2A_REC_FORWARDED && !(r.stat_b & 1));
-        if (keep) {
-            rc = emit_row(s, &r, sink, err);
+        if (st == 1) {
+            rc = emit_row(s, cells, sink, err);
             if (rc < 0)
                 break;
             rows++;
@@ -446,7 +407,7 @@ int b2a__bak_inspect(const b2a_bak *b, void *handle, b2a_err *err)
         jkv(g, "name", t->def.name);
         jki(g, "rows", (long long)t->def.row_count);
         int cmpr = t->nrowsets ? t->rowsets[0].cmprlevel : 0;
-        jkv(g, "compression", cmpr == 0 ? "none" : cmpr == 1 ? "row" : "page");
+        jkv(g, "compression", cmpr == 0 ? "none" : cmpr == 1 ? "row" : cmpr == 2 ? "page" : "columnstore");
         js(g, "columns");
         yajl_gen_array_open(g);
         for (size_t k = 0; k < t->def.ncolumns; k++) {
