@@ -48,7 +48,7 @@ const b2a_table_def *b2a__bak_table(const b2a_bak *b, size_t i);
 int b2a__bak_inspect(const b2a_bak *b, void *yajl_gen_handle, b2a_err *err);
 
 /* Start a scan of table i. B2A_EUNSUPPORTED with a clear message for what
- * cannot be decoded (ROW/PAGE compression for now). */
+ * cannot be decoded (columnstore indexes, sparse column sets). */
 int b2a__bak_scan_open(b2a_bak *b, size_t table, b2a_bak_scan **out, b2a_err *err);
 
 /* Decode at most max_rows rows into sink (one value per column, then
