@@ -7,9 +7,10 @@
 #   (a) COPY (SELECT ...) TO STDOUT (FORMAT binary) > /dev/null   (psql)
 #   (b) bare_odbc_fetch: plain psqlODBC block fetch of the same SELECT
 #   (c) export_table: bak2avro's connect/introspect/cursor -> Avro writer,
-#       null codec and deflate
-# and prints rows/s, the ratios (c)/(b) and (c)/(a), and (c)'s peak RSS,
-# each the median over the rounds. With -e, CMD runs instead of the rounds
+#       with each codec (null, deflate, snappy)
+# and prints rows/s, the ratios (c)/(b) and (c)/(a), (c)'s peak RSS and
+# client CPU seconds per million rows, each the median over the rounds,
+# with a line for the job options' default codec. With -e, CMD runs instead of the rounds
 # (sh -c, with B2A_BENCH_CONNSTR, B2A_BENCH_QUERY and B2A_BENCH_BIN set),
 # for timing the programs with another tool. The container is removed at
 # the end, also on failure or interrupt (after the step that is running).
@@ -152,8 +153,10 @@ fi
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
-: >"$tmp/a" >"$tmp/b" >"$tmp/cn" >"$tmp/cd" >"$tmp/rss_n" >"$tmp/rss_d" >"$tmp/rss_b"
-: >"$tmp/cpu_b" >"$tmp/cpu_n" >"$tmp/cpu_d"
+: >"$tmp/a" >"$tmp/b" >"$tmp/rss_b" >"$tmp/cpu_b"
+codecs="null deflate snappy"
+for codec in $codecs; do : >"$tmp/c_$codec" >"$tmp/rss_$codec" >"$tmp/cpu_$codec"; done
+default_codec=$("$bindir/export_table" -d) || fail "export_table -d failed"
 for r in $(seq "$rounds"); do
     echo "round $r of $rounds"
     t=$(now)
@@ -167,28 +170,28 @@ for r in $(seq "$rounds"); do
     [ "$(kv rows "$line")" = "$rows" ] || fail "bare fetch counted $(kv rows "$line") rows, not $rows"
     kv rows_per_s "$line" >>"$tmp/b"; kv peak_rss_mb "$line" >>"$tmp/rss_b"; kv cpu_s "$line" >>"$tmp/cpu_b"
 
-    for codec in null deflate; do
+    for codec in $codecs; do
         line=$("$bindir/export_table" -c "$codec" -o "$tmp" public.bench_mixed) || fail "export_table -c $codec failed"
         echo "  (c) $line"
         [ "$(kv rows "$line")" = "$rows" ] || fail "export wrote $(kv rows "$line") rows, not $rows"
-        kv rows_per_s "$line" >>"$tmp/c${codec:0:1}"; kv peak_rss_mb "$line" >>"$tmp/rss_${codec:0:1}"
-        kv cpu_s "$line" >>"$tmp/cpu_${codec:0:1}"
+        kv rows_per_s "$line" >>"$tmp/c_$codec"; kv peak_rss_mb "$line" >>"$tmp/rss_$codec"
+        kv cpu_s "$line" >>"$tmp/cpu_$codec"
     done
 done
 
-a=$(median <"$tmp/a"); b=$(median <"$tmp/b"); cn=$(median <"$tmp/cn"); cd=$(median <"$tmp/cd")
-rn=$(median <"$tmp/rss_n"); rd=$(median <"$tmp/rss_d"); rb=$(median <"$tmp/rss_b")
-ub=$(median <"$tmp/cpu_b"); un=$(median <"$tmp/cpu_n"); ud=$(median <"$tmp/cpu_d")
+a=$(median <"$tmp/a"); b=$(median <"$tmp/b"); rb=$(median <"$tmp/rss_b"); ub=$(median <"$tmp/cpu_b")
 echo
-echo "summary: $rows rows, medians of $rounds round(s)"
+echo "summary: $rows rows, medians of $rounds round(s); client CPU = the program's own CPU seconds (all threads)"
 printf '  (a) COPY (FORMAT binary) > /dev/null   %12.0f rows/s\n' "$a"
-printf '  (b) bare ODBC block fetch (psqlODBC)   %12.0f rows/s  peak RSS %s MB\n' "$b" "$rb"
-printf '  (c) bak2avro export, null codec        %12.0f rows/s  peak RSS %s MB  (c)/(b) %.3f  (c)/(a) %.3f\n' \
-    "$cn" "$rn" "$(echo "$cn / $b" | bc -l)" "$(echo "$cn / $a" | bc -l)"
-printf '  (c) bak2avro export, deflate           %12.0f rows/s  peak RSS %s MB  (c)/(b) %.3f  (c)/(a) %.3f\n' \
-    "$cd" "$rd" "$(echo "$cd / $b" | bc -l)" "$(echo "$cd / $a" | bc -l)"
-# Client CPU per row does not move with the server's or the machine's load as wall time does.
-printf '  client CPU s per million rows: (b) %.2f  (c) null %.2f (%.2fx)  (c) deflate %.2f (%.2fx)\n' \
-    "$(echo "$ub * 1000000 / $rows" | bc -l)" "$(echo "$un * 1000000 / $rows" | bc -l)" "$(echo "$un / $ub" | bc -l)" \
-    "$(echo "$ud * 1000000 / $rows" | bc -l)" "$(echo "$ud / $ub" | bc -l)"
+printf '  (b) bare ODBC block fetch (psqlODBC)   %12.0f rows/s  peak RSS %5s MB  client CPU %.2f s/M rows\n' \
+    "$b" "$rb" "$(echo "$ub * 1000000 / $rows" | bc -l)"
+line_c() {
+    local label=$1 codec=$2 c rss u
+    c=$(median <"$tmp/c_$codec"); rss=$(median <"$tmp/rss_$codec"); u=$(median <"$tmp/cpu_$codec")
+    printf '  (c) %-34s %12.0f rows/s  peak RSS %5s MB  client CPU %.2f s/M rows (%.2fx (b))  (c)/(b) %.3f  (c)/(a) %.3f\n' \
+        "$label" "$c" "$rss" "$(echo "$u * 1000000 / $rows" | bc -l)" "$(echo "$u / $ub" | bc -l)" \
+        "$(echo "$c / $b" | bc -l)" "$(echo "$c / $a" | bc -l)"
+}
+line_c "bak2avro export, default ($default_codec)" "$default_codec"
+for codec in $codecs; do line_c "bak2avro export, $codec" "$codec"; done
 echo "  targets: (c)/(b) >= 0.9; peak RSS of (c) <= 64 MB"

@@ -52,7 +52,8 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: B2A_BENCH_CONNSTR='Driver={PostgreSQL Unicode};...' export_table [options] SCHEMA.TABLE\n"
-            "  -c null|deflate|snappy  codec (default null)\n"
+            "  -c null|deflate|snappy|default  codec (default null; default: the job options' default)\n"
+            "  -d                      only print the name of the job options' default codec, and exit\n"
             "  -o DIR                  where the .avro goes (default /tmp); deleted afterwards unless -k\n"
             "  -k                      keep the .avro file\n"
             "  -q                      only print the SELECT the export runs, and exit\n"
@@ -68,14 +69,21 @@ static int die(const char *what, const b2a_err *err)
 
 int main(int argc, char **argv)
 {
+    static const char *const codec_names[] = { "null", "deflate", "snappy" };
+    const b2a_job_options defaults = B2A_JOB_OPTIONS_INIT;
     int codec = B2A_CODEC_NULL, keep = 0, print_query = 0, c;
     b2a_odbc_vendor vendor = B2A_ODBC_POSTGRES;
     const char *outdir = "/tmp", *codec_name = "null";
-    while ((c = getopt(argc, argv, "c:o:kqm:h")) != -1) {
+    while ((c = getopt(argc, argv, "c:o:kqdm:h")) != -1) {
         switch (c) {
+        case 'd':
+            printf("%s\n", codec_names[defaults.codec]);
+            return 0;
         case 'c':
             codec_name = optarg;
-            if (!strcmp(optarg, "null"))
+            if (!strcmp(optarg, "default"))
+                codec_name = codec_names[codec = (int)defaults.codec];
+            else if (!strcmp(optarg, "null"))
                 codec = B2A_CODEC_NULL;
             else if (!strcmp(optarg, "deflate"))
                 codec = B2A_CODEC_DEFLATE;
