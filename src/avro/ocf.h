@@ -31,7 +31,10 @@ int b2a__ocf_open_table(const char *path, const b2a_avro_table *t, int codec, si
 /* The sink to write rows into; valid until commit/abort. Any sink error
  * (wrong value function for the vtype, too many/few values, a decimal
  * beyond precision, invalid UTF-8, I/O) is sticky: later calls return the
- * same code, and commit fails. */
+ * same code, and commit fails. Full blocks are compressed and written by
+ * a thread of the writer's own (see ocf.c), so an I/O error surfaces at a
+ * later sink call or at commit, not at the row that filled the block.
+ * One thread at a time may use a writer (successive threads are fine). */
 b2a_sink *b2a__ocf_sink(b2a_ocf_writer *w);
 const b2a_err *b2a__ocf_error(const b2a_ocf_writer *w);
 int64_t b2a__ocf_rows(const b2a_ocf_writer *w);
@@ -45,7 +48,8 @@ const char *b2a__ocf_schema_json(const b2a_ocf_writer *w);
 /* Flush, fsync, close and rename the temp file to path; frees w (also on
  * failure, when the temp file is removed). A row left half-written fails. */
 int b2a__ocf_commit(b2a_ocf_writer *w, b2a_err *err);
-/* Close and unlink the temp file; frees w. NULL is allowed. */
+/* Close and unlink the temp file; frees w. NULL is allowed. Blocks not
+ * yet written are dropped; waits for the block being written, if any. */
 void b2a__ocf_abort(b2a_ocf_writer *w);
 
 /* Write the schema as pretty JSON to path (the .avsc beside a data file),
