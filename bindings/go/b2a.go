@@ -80,7 +80,7 @@ type Options struct {
 	PreSQL        string
 	PostSQL       string
 	Parallel      int
-	Codec         string // "null", "deflate" (default), "snappy"
+	Codec         string // "snappy" (default), "deflate", "null"
 	Network       string // "auto" (default: host networking), "host", "publish"
 	Restore       string // "auto" (default), "direct", "container"
 	KeepContainer bool
@@ -185,7 +185,8 @@ func Run(o Options) (map[string]interface{}, error) {
 	opts.post_sql = cstr(o.PostSQL, &keep)
 	opts.parallel = C.uint32_t(o.Parallel)
 	switch o.Codec {
-	case "", "deflate":
+	case "":
+	case "deflate":
 		opts.codec = C.B2A_CODEC_DEFLATE
 	case "null":
 		opts.codec = C.B2A_CODEC_NULL

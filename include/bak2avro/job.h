@@ -31,7 +31,7 @@ typedef enum b2a_job_status {
 typedef enum b2a_codec {
     B2A_CODEC_NULL = 0,
     B2A_CODEC_DEFLATE = 1,
-    B2A_CODEC_SNAPPY = 2
+    B2A_CODEC_SNAPPY = 2     /**< the default, as Spark's: compresses at a small fraction of the fetch's cost */
 } b2a_codec;
 
 typedef enum b2a_network {
@@ -108,7 +108,7 @@ typedef struct b2a_job_options {
 } b2a_job_options;
 
 #define B2A_JOB_OPTIONS_VERSION 2
-#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_DEFLATE, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0, B2A_DELIVERY_BIND }
+#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_SNAPPY, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0, B2A_DELIVERY_BIND }
 
 /** Fill @p opts with defaults for @p version (bindings must call this). */
 B2A_API int b2a_job_options_init(b2a_job_options *opts, unsigned int version);

@@ -30,7 +30,7 @@ static void usage(FILE *f)
           "      --pre-sql FILE      SQL run before the restore\n"
           "      --post-sql FILE     SQL run after the restore\n"
           "      --parallel N        tables exported at once (default 2)\n"
-          "      --codec C           null, deflate (default) or snappy\n"
+          "      --codec C           snappy (default), deflate or null\n"
           "      --image IMAGE       container image for the restore\n"
           "      --network MODE      auto (default: host networking), host or publish\n"
           "      --deliver HOW       bind (default: read-only bind mount) or upload (copy the\n"

@@ -43,7 +43,7 @@ static int job_alloc(b2a_ctx *ctx, b2a_job **out)
         return B2A_ENOMEM;
     job->magic = B2A_JOB_MAGIC;
     job->ctx = ctx;
-    job->codec = B2A_CODEC_DEFLATE;
+    job->codec = B2A_CODEC_SNAPPY;
     job->network = B2A_NETWORK_AUTO;
     job->parallel = 2;
     if (b2a__random_hex(job->id, 16) != 0) {

@@ -14,8 +14,8 @@ static const char *codec_name(b2a_codec c)
 {
     switch (c) {
     case B2A_CODEC_NULL: return "null";
-    case B2A_CODEC_SNAPPY: return "snappy";
-    default: return "deflate";
+    case B2A_CODEC_DEFLATE: return "deflate";
+    default: return "snappy";
     }
 }
 
@@ -356,7 +356,7 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
         int v = lookup(codec, names, 3);
         if (v < 0)
             rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: unknown codec \"%s\" (null, deflate, snappy)", codec);
-        job->codec = (b2a_codec)(v < 0 ? 1 : v);
+        job->codec = (b2a_codec)(v < 0 ? B2A_CODEC_SNAPPY : v);
     }
     if (rc == B2A_OK && network) {
         static const char *const names[] = {"publish", "host", "auto"};

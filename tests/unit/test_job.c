@@ -36,7 +36,7 @@ static void options_init_rejects_unknown_versions(void **state)
     assert_int_equal(b2a_job_options_init(&o, 99), B2A_EINVAL);
     assert_int_equal(b2a_job_options_init(&o, B2A_JOB_OPTIONS_VERSION), B2A_OK);
     assert_int_equal(o.version, B2A_JOB_OPTIONS_VERSION);
-    assert_int_equal(o.codec, B2A_CODEC_DEFLATE);
+    assert_int_equal(o.codec, B2A_CODEC_SNAPPY);
     assert_null(o.output_dir);
 }
 

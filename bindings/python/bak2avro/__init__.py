@@ -68,7 +68,7 @@ def gc(docker_host=None):
 
 
 def run(inputs, output_dir, *, vendor=None, image=None, include=(), exclude=(), pre_sql=None,
-        post_sql=None, parallel=0, codec="deflate", network="auto", restore="auto",
+        post_sql=None, parallel=0, codec="snappy", network="auto", restore="auto",
         keep_container=False, accept_eula=False, include_views=False, delivery="bind", docker_host=None, job_json=None,
         progress=None, log=None, raise_on_failure=True):
     """Run one job to the end and return its Job JSON document (a dict).
