@@ -47,6 +47,9 @@ class Cli(unittest.TestCase):
         code, _, err = run("run", "--codec", "lz4", NW2008, "-o", self.out)
         self.assertEqual(code, 2)
         self.assertIn('unknown codec "lz4"', err)
+        code, _, err = run("run", "--deliver", "scp", NW2008, "-o", self.out)
+        self.assertEqual(code, 2)
+        self.assertIn('unknown delivery "scp" (bind, upload)', err)
 
     def test_direct_read_northwind_2008(self):
         code, out, err = run("run", NW2008, "-o", self.out, "--parallel", "3")
@@ -54,6 +57,7 @@ class Cli(unittest.TestCase):
         self.assertIn("Success: 13 tables exported, 0 failed", out)
         job = json.load(open(os.path.join(self.out, "job.json")))
         self.assertEqual(job["status"], "Success")
+        self.assertEqual(job["options"]["codec"], "snappy")  # the default
         self.assertEqual(job["vendor"], "sqlserver")
         self.assertEqual(job["database"], "Northwind")
         rows = {t["name"]: t["rows_written"] for t in job["tables"]}
