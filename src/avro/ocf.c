@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -31,6 +30,7 @@
 #include "avro/decimal.h"
 #include "avro/encode.h"
 #include "bak2avro/job.h"
+#include "util/str.h"
 
 /* Which sink function each vtype takes (see core/column.h). */
 enum { F_BOOLEAN, F_I32, F_I64, F_F32, F_F64, F_BYTES, F_STRING, F_DECIMAL };
@@ -669,22 +669,6 @@ static int write_header(b2a_ocf_writer *w)
     return rc;
 }
 
-static int random_bytes(void *buf, size_t n)
-{
-    uint8_t *p = buf;
-    while (n) {
-        ssize_t k = getrandom(p, n, 0);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
 /* "<path>.tmp-<8 hex>", created exclusively. */
 static int open_temp(const char *path, char **tmp_out, int *fd_out, b2a_err *err)
 {
@@ -694,7 +678,7 @@ static int open_temp(const char *path, char **tmp_out, int *fd_out, b2a_err *err
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_IO, "%s: out of memory", path);
     for (int attempt = 0; attempt < 16; attempt++) {
         uint8_t r[4];
-        if (random_bytes(r, sizeof(r)) < 0) {
+        if (b2a__random_bytes(r, sizeof(r)) < 0) {
             free(tmp);
             return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_OS, "%s: getrandom failed: %s", path, strerror(errno));
         }
@@ -823,7 +807,7 @@ int b2a__ocf_open_table(const char *path, const b2a_avro_table *t, int codec, si
     }
     if (b2a__abuf_reserve(&w->blk, w->target + w->target / 4) < 0)
         goto nomem;
-    if (random_bytes(w->sync, sizeof(w->sync)) < 0) {
+    if (b2a__random_bytes(w->sync, sizeof(w->sync)) < 0) {
         rc = b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_OS, "%s: getrandom failed: %s", path, strerror(errno));
         writer_free(w);
         return rc;
