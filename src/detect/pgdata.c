@@ -142,17 +142,6 @@ static int check_custom(const char *path, const b2a_pgdump_info *info, b2a_err *
     return rc;
 }
 
-static unsigned long long octal(const unsigned char *p, size_t n)
-{
-    unsigned long long v = 0;
-    size_t i = 0;
-    while (i < n && p[i] == ' ')
-        i++;
-    for (; i < n && p[i] >= '0' && p[i] <= '7'; i++)
-        v = v * 8 + (unsigned)(p[i] - '0');
-    return v;
-}
-
 static int all_zero(const unsigned char *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -185,10 +174,7 @@ static int check_tar(const char *path, const b2a_pgdump_info *info, b2a_err *err
             ended = 1;
             break;
         }
-        unsigned long long sum = 0, want = octal(h + 148, 8);
-        for (size_t i = 0; i < 512; i++)
-            sum += (i >= 148 && i < 156) ? ' ' : h[i];
-        if (sum != want || memcmp(h + 257, "ustar", 5) != 0) {
+        if (b2a__pgdump_tar_sum(h) != b2a__pgdump_tar_octal(h + 148, 8) || memcmp(h + 257, "ustar", 5) != 0) {
             rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                               "%s: corrupt tar archive: bad member header at byte %llu", path,
                               (unsigned long long)pos);
@@ -197,7 +183,7 @@ static int check_tar(const char *path, const b2a_pgdump_info *info, b2a_err *err
         char name[101];
         memcpy(name, h, 100);
         name[100] = '\0';
-        unsigned long long msize = octal(h + 124, 12);
+        unsigned long long msize = b2a__pgdump_tar_octal(h + 124, 12);
         if (pos + 512 + msize > size) {
             rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                               "%s: truncated tar archive: member %s needs %llu bytes after byte "

@@ -469,7 +469,7 @@ static int open_stream(rd *r, const char *path, b2a_err *err)
     return B2A_OK;
 }
 
-static unsigned long long octal_field(const unsigned char *p, size_t n)
+unsigned long long b2a__pgdump_tar_octal(const unsigned char *p, size_t n)
 {
     unsigned long long v = 0;
     size_t i = 0;
@@ -478,6 +478,14 @@ static unsigned long long octal_field(const unsigned char *p, size_t n)
     for (; i < n && p[i] >= '0' && p[i] <= '7'; i++)
         v = v * 8 + (unsigned)(p[i] - '0');
     return v;
+}
+
+unsigned long long b2a__pgdump_tar_sum(const unsigned char *h)
+{
+    unsigned long long sum = 0;
+    for (size_t i = 0; i < 512; i++)
+        sum += (i >= 148 && i < 156) ? ' ' : h[i];
+    return sum;
 }
 
 /* Position r on the toc.dat member of a pg_dump tar (always its first member). */
@@ -496,14 +504,12 @@ static int open_tar_toc(rd *r)
                             "%s: a tar archive whose first member is not toc.dat: not written by "
                             "pg_dump",
                             r->path);
-    unsigned long long sum = 0, want = octal_field(h + 148, 8);
-    for (size_t i = 0; i < 512; i++)
-        sum += (i >= 148 && i < 156) ? ' ' : h[i];
+    unsigned long long sum = b2a__pgdump_tar_sum(h), want = b2a__pgdump_tar_octal(h + 148, 8);
     if (sum != want)
         return b2a__err_set(r->err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                             "%s: tar header of toc.dat has a bad checksum (%llu, expected %llu)",
                             r->path, sum, want);
-    unsigned long long size = octal_field(h + 124, 12);
+    unsigned long long size = b2a__pgdump_tar_octal(h + 124, 12);
     if (r->limit != UINT64_MAX && size > r->limit - 512) {
         return b2a__err_set(r->err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                             "%s: truncated tar archive: toc.dat claims %llu bytes, the file has "
@@ -615,17 +621,6 @@ const char *b2a__pgdump_compression_name(const b2a_pgdump_info *info)
     case B2A_PG_COMPRESS_GZIP: return "gzip";
     case B2A_PG_COMPRESS_LZ4: return "lz4";
     case B2A_PG_COMPRESS_ZSTD: return "zstd";
-    default: return "unknown";
-    }
-}
-
-const char *b2a__pgdump_section_name(int section)
-{
-    switch (section) {
-    case B2A_PG_SECTION_NONE: return "none";
-    case B2A_PG_SECTION_PRE_DATA: return "pre-data";
-    case B2A_PG_SECTION_DATA: return "data";
-    case B2A_PG_SECTION_POST_DATA: return "post-data";
     default: return "unknown";
     }
 }

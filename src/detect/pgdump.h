@@ -105,7 +105,10 @@ int b2a__pgdump_archive_min_version_num(int vmaj, int vmin);
 
 /* "none", "gzip", "lz4", "zstd". */
 const char *b2a__pgdump_compression_name(const b2a_pgdump_info *info);
-/* "none", "pre-data", "data", "post-data", "unknown". */
-const char *b2a__pgdump_section_name(int section);
+/* A tar header's octal field (leading spaces skipped), and the sum of the
+ * header's 512 bytes with the checksum field counted as spaces, to compare
+ * with that field; the TOC reader and the data check both read tar headers. */
+unsigned long long b2a__pgdump_tar_octal(const unsigned char *p, size_t n);
+unsigned long long b2a__pgdump_tar_sum(const unsigned char *h);
 
 #endif
