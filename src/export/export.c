@@ -312,7 +312,7 @@ int b2a__export_start(b2a_job *job, const b2a_source_ops *ops, void *source,
     for (size_t i = 0; i < job->ntables; i++)
         selected += job->tables[i].selected;
     b2a__job_log(job, B2A_LOG_INFO, "exporting %zu of %zu tables, %u at a time, %lld rows expected", selected,
-                 job->ntables, job->parallel, (long long)total_expected(job));
+                 job->ntables, job->parallel, (long long)ex->rows_expected);
     schedule_more(ex);
     return B2A_OK;
 }
