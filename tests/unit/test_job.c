@@ -133,14 +133,14 @@ static void job_json_document_round_trip(void **state)
     uv_loop_t loop;
     b2a_ctx *ctx = new_ctx(&loop);
     const char *doc = "{\"inputs\": [\"a.dump\", \"b \\\"q\\\".dump\"], \"output_dir\": \"/tmp/o\","
-                      " \"include\": [\"public.*\"], \"codec\": \"snappy\", \"network\": \"host\","
+                      " \"include\": [\"public.*\"], \"codec\": \"deflate\", \"network\": \"host\","
                       " \"restore\": \"container\", \"parallel\": 4, \"keep_container\": true,"
                       " \"pre_sql\": \"SELECT 1\", \"include_views\": true, \"delivery\": \"upload\"}";
     b2a_job *job = NULL;
     assert_int_equal(b2a_job_new_from_json(ctx, doc, NULL, &job, NULL), B2A_OK);
     assert_int_equal(job->n_inputs, 2);
     assert_string_equal(job->inputs[1], "b \"q\".dump");
-    assert_int_equal(job->codec, B2A_CODEC_SNAPPY);
+    assert_int_equal(job->codec, B2A_CODEC_DEFLATE); /* not the default (snappy) */
     assert_int_equal(job->network, B2A_NETWORK_HOST);
     assert_int_equal(job->restore_mode, B2A_RESTORE_CONTAINER);
     assert_int_equal(job->parallel, 4);
@@ -158,7 +158,7 @@ static void job_json_document_round_trip(void **state)
                *p_inputs[] = {"inputs", NULL}, *p_id[] = {"job_id", NULL},
                *p_views[] = {"options", "include_views", NULL}, *p_deliv[] = {"options", "delivery", NULL};
     assert_string_equal(YAJL_GET_STRING(yajl_tree_get(root, p_status, yajl_t_string)), "Pending");
-    assert_string_equal(YAJL_GET_STRING(yajl_tree_get(root, p_codec, yajl_t_string)), "snappy");
+    assert_string_equal(YAJL_GET_STRING(yajl_tree_get(root, p_codec, yajl_t_string)), "deflate");
     assert_int_equal(YAJL_GET_ARRAY(yajl_tree_get(root, p_inputs, yajl_t_array))->len, 2);
     assert_true(YAJL_IS_TRUE(yajl_tree_get(root, p_views, yajl_t_any)));
     assert_string_equal(YAJL_GET_STRING(yajl_tree_get(root, p_deliv, yajl_t_string)), "upload");
