@@ -149,29 +149,6 @@ static char *build_select(b2a_odbc_vendor v, const b2a_table_def *t, const char 
     return full;
 }
 
-static int is_number(const char *s)
-{
-    const char *p = s + (*s == '-');
-    if (!*p)
-        return 0;
-    for (int dot = 0; *p; p++) {
-        if (*p == '.' && !dot)
-            dot = 1;
-        else if (*p < '0' || *p > '9')
-            return 0;
-    }
-    return 1;
-}
-
-/* A key value as SQL: numbers stay numbers (a quoted bound would compare
- * as a double on MariaDB), everything else a quoted literal. */
-static char *key_literal(const b2a_cursor *cur, size_t j, const char *val)
-{
-    const b2a_column *kc = cur->keycol[j];
-    int num = (kc->vtype == B2A_V_INT || kc->vtype == B2A_V_LONG || kc->vtype == B2A_V_DECIMAL) && is_number(val);
-    return num ? b2a__strdup(val) : b2a__odbc_quote_literal(cur->vendor, val);
-}
-
 /* Run (or re-run, for the next page) the export query. */
 static int run_query(b2a_cursor *cur, int next_page, b2a_err *err)
 {
@@ -187,7 +164,7 @@ static int run_query(b2a_cursor *cur, int next_page, b2a_err *err)
         for (size_t i = 0; i < cur->npk; i++) {
             for (size_t j = 0; j <= i; j++) {
                 char *q = b2a__odbc_quote_ident(cur->vendor, cur->keycol[j]->name);
-                char *lit = key_literal(cur, j, cur->last + j * KEY_WIDTH);
+                char *lit = b2a__odbc_value_literal(cur->vendor, cur->keycol[j]->vtype, cur->last + j * KEY_WIDTH);
                 char *term = q && lit ? b2a__asprintf("%s%s%s %s %s%s", j == 0 ? (i ? " OR (" : "(") : " AND ",
                                                       "", q, j == i ? ">" : "=", lit, j == i ? ")" : "")
                                       : NULL;
@@ -773,7 +750,7 @@ static int lookup_wide(b2a_cursor *cur, bcol *bc, size_t r, SQLLEN *len, b2a_err
         memcpy(val, cur->keys[i].data + r * KEY_WIDTH, (size_t)ind);
         val[ind] = '\0';
         char *q = b2a__odbc_quote_ident(cur->vendor, cur->keycol[i]->name);
-        char *lit = key_literal(cur, i, val);
+        char *lit = b2a__odbc_value_literal(cur->vendor, cur->keycol[i]->vtype, val);
         char *c2 = q && lit ? b2a__asprintf("%s%s%s = %s", cond ? cond : "", cond ? " AND " : "", q, lit) : NULL;
         free(q);
         free(lit);

@@ -4,7 +4,6 @@
  * cover every row exactly once, even rows outside the sampled min/max. */
 #include "odbc/odbc.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,7 +62,6 @@ static int split_integer(b2a_odbc_conn *c, const char *qt, const char *qk, int n
     *bounds = NULL;
     *nb = 0;
     if (smin && smax) {
-        errno = 0;
         long long lo = strtoll(smin, NULL, 10), hi = strtoll(smax, NULL, 10);
         /* span in 128 bits: min and max may be the extremes of int64 */
         __int128 span = (__int128)hi - lo + 1;
@@ -166,28 +164,6 @@ int b2a__odbc_keyrange_split(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a
     return rc;
 }
 
-static int is_number(const char *s)
-{
-    const char *p = s + (*s == '-');
-    if (!*p)
-        return 0;
-    int dot = 0;
-    for (; *p; p++) {
-        if (*p == '.' && !dot && p[1])
-            dot = 1;
-        else if (*p < '0' || *p > '9')
-            return 0;
-    }
-    return 1;
-}
-
-/* numbers stay numbers: a quoted bound would compare as a double on MariaDB */
-static char *literal(b2a_odbc_vendor v, const b2a_column *col, const char *x)
-{
-    int numeric = col->vtype == B2A_V_INT || col->vtype == B2A_V_LONG || col->vtype == B2A_V_DECIMAL;
-    return numeric && is_number(x) ? b2a__strdup(x) : b2a__odbc_quote_literal(v, x);
-}
-
 char *b2a__odbc_keyrange_where(b2a_odbc_vendor vendor, const b2a_table_def *t, const char *keycol,
                                const b2a_keyrange *r)
 {
@@ -195,8 +171,8 @@ char *b2a__odbc_keyrange_where(b2a_odbc_vendor vendor, const b2a_table_def *t, c
     if (!col)
         return NULL;
     char *qk = b2a__odbc_quote_ident(vendor, keycol);
-    char *lo = r->lo ? literal(vendor, col, r->lo) : NULL;
-    char *hi = r->hi ? literal(vendor, col, r->hi) : NULL;
+    char *lo = r->lo ? b2a__odbc_value_literal(vendor, col->vtype, r->lo) : NULL;
+    char *hi = r->hi ? b2a__odbc_value_literal(vendor, col->vtype, r->hi) : NULL;
     char *out = NULL;
     if (qk && (!r->lo || lo) && (!r->hi || hi)) {
         if (lo && hi)

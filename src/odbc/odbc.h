@@ -72,6 +72,10 @@ int b2a__odbc_query_i64(b2a_odbc_conn *c, const char *sql, int64_t *out, b2a_err
 char *b2a__odbc_quote_ident(b2a_odbc_vendor v, const char *name);       /* "a""b" / `a``b` / [a]]b] */
 char *b2a__odbc_quote_literal(b2a_odbc_vendor v, const char *text);     /* 'it''s' / N'it''s' */
 char *b2a__odbc_qualified(b2a_odbc_vendor v, const char *schema, const char *name);
+/* A key value (text from the server) as SQL for a column of type vt:
+ * numbers stay numbers, since a quoted bound would compare as a double on
+ * MariaDB; anything else is a quoted literal. */
+char *b2a__odbc_value_literal(b2a_odbc_vendor v, b2a_vtype vt, const char *text);
 /* Split a script into statements at top-level semicolons, skipping quotes,
  * comments, PostgreSQL dollar quotes and honouring the mysql client's
  * DELIMITER lines. Each piece is trimmed; empty ones dropped. line is the

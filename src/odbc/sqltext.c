@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/str.h"
+
 /* Wrap text in q, doubling q inside; MariaDB literals also double backslashes
  * because backslash escapes unless NO_BACKSLASH_ESCAPES is set. */
 static char *quote_with(const char *text, char q, int escape_backslash)
@@ -81,6 +83,27 @@ char *b2a__odbc_qualified(b2a_odbc_vendor v, const char *schema, const char *nam
     free(s);
     free(n);
     return out;
+}
+
+/* Digits with an optional leading '-' and at most one inner or leading '.'. */
+static int is_number(const char *s)
+{
+    const char *p = s + (*s == '-');
+    if (!*p)
+        return 0;
+    for (int dot = 0; *p; p++) {
+        if (*p == '.' && !dot && p[1])
+            dot = 1;
+        else if (*p < '0' || *p > '9')
+            return 0;
+    }
+    return 1;
+}
+
+char *b2a__odbc_value_literal(b2a_odbc_vendor v, b2a_vtype vt, const char *text)
+{
+    int numeric = vt == B2A_V_INT || vt == B2A_V_LONG || vt == B2A_V_DECIMAL;
+    return numeric && is_number(text) ? b2a__strdup(text) : b2a__odbc_quote_literal(v, text);
 }
 
 static int push_stmt(b2a_sql_stmt **v, size_t *n, size_t *cap, const char *b, const char *e, int line)

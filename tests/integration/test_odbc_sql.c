@@ -43,6 +43,38 @@ static void test_quote_literal(void **state)
     free(s);
 }
 
+/* Key bounds: numbers of numeric columns unquoted, everything else quoted. */
+static void test_value_literal(void **state)
+{
+    (void)state;
+    static const struct {
+        b2a_odbc_vendor v;
+        b2a_vtype vt;
+        const char *in, *out;
+    } cases[] = {
+        {B2A_ODBC_MYSQL, B2A_V_INT, "42", "42"},
+        {B2A_ODBC_MYSQL, B2A_V_LONG, "-9223372036854775808", "-9223372036854775808"},
+        {B2A_ODBC_POSTGRES, B2A_V_DECIMAL, "-12.50", "-12.50"},
+        {B2A_ODBC_POSTGRES, B2A_V_DECIMAL, ".5", ".5"},
+        {B2A_ODBC_POSTGRES, B2A_V_DECIMAL, "5.", "'5.'"},
+        {B2A_ODBC_POSTGRES, B2A_V_DECIMAL, "1.2.3", "'1.2.3'"},
+        {B2A_ODBC_POSTGRES, B2A_V_LONG, "-", "'-'"},
+        {B2A_ODBC_POSTGRES, B2A_V_LONG, "1e5", "'1e5'"},
+        {B2A_ODBC_MYSQL, B2A_V_INT, "1 OR 1=1", "'1 OR 1=1'"},
+        {B2A_ODBC_MYSQL, B2A_V_STRING, "42", "'42'"},
+        {B2A_ODBC_MYSQL, B2A_V_STRING, "it's\\", "'it''s\\\\'"},
+        {B2A_ODBC_SQLSERVER, B2A_V_STRING, "k1", "N'k1'"},
+        {B2A_ODBC_SQLSERVER, B2A_V_DATE, "2024-02-29", "N'2024-02-29'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *s = b2a__odbc_value_literal(cases[i].v, cases[i].vt, cases[i].in);
+        assert_non_null(s);
+        if (strcmp(s, cases[i].out))
+            fail_msg("value_literal(%s): %s, expected %s", cases[i].in, s, cases[i].out);
+        free(s);
+    }
+}
+
 static void test_split_postgres(void **state)
 {
     (void)state;
@@ -165,6 +197,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quote_ident),
         cmocka_unit_test(test_quote_literal),
+        cmocka_unit_test(test_value_literal),
         cmocka_unit_test(test_split_postgres),
         cmocka_unit_test(test_split_mysql),
         cmocka_unit_test(test_split_empty),
