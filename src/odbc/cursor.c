@@ -73,7 +73,6 @@ struct b2a_cursor {
     bcol *keys;           /* hidden CAST(key AS CHAR) columns, bound */
     const b2a_column **keycol;
     char *last;           /* npk * KEY_WIDTH: key of the last row read */
-    SQLLEN *lastlen;
     char *select_from;    /* "SELECT ... FROM t" */
     char *from;           /* "t", or "ONLY t" (see b2a__odbc_from_clause) */
     char *where;          /* the caller's range, or NULL */
@@ -510,9 +509,8 @@ int b2a__odbc_cursor_open(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_ta
     if (cur->has_keys) {
         cur->keys = calloc(cur->npk, sizeof(*cur->keys));
         cur->last = malloc(cur->npk * KEY_WIDTH);
-        cur->lastlen = calloc(cur->npk, sizeof(*cur->lastlen));
         cur->order_by = b2a__asprintf(" ORDER BY ");
-        if (!cur->keys || !cur->last || !cur->lastlen || !cur->order_by) {
+        if (!cur->keys || !cur->last || !cur->order_by) {
             rc = OOM();
             goto fail;
         }
@@ -732,6 +730,20 @@ static int get_wide(b2a_cursor *cur, size_t k, SQLLEN *len, b2a_err *err)
     return get_data(cur, cur->st, cur->cols[k].colno, cur->cols[k].ctype, len, err);
 }
 
+/* Key part i of rowset row r as text into out (KEY_WIDTH bytes). A NULL or
+ * cut key can neither resume a page nor find its row again. */
+static int key_text(const b2a_cursor *cur, size_t i, size_t r, char *out, b2a_err *err)
+{
+    SQLLEN ind = cur->keys[i].ind[r];
+    if (ind == SQL_NULL_DATA || ind == SQL_NO_TOTAL || ind >= KEY_WIDTH)
+        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_ODBC,
+                            "%s.%s: key value of column %s is NULL or longer than %d bytes",
+                            cur->t->schema, cur->t->name, cur->keycol[i]->name, KEY_WIDTH - 1);
+    memcpy(out, cur->keys[i].data + r * KEY_WIDTH, (size_t)ind);
+    out[ind] = '\0';
+    return B2A_OK;
+}
+
 /* MariaDB: the whole value of a wide column whose bound prefix was cut, by
  * page key on a second statement (the page's result is stored
  * client-side, so the connection is free). */
@@ -739,16 +751,12 @@ static int lookup_wide(b2a_cursor *cur, bcol *bc, size_t r, SQLLEN *len, b2a_err
 {
     char *cond = NULL;
     for (size_t i = 0; i < cur->npk; i++) {
-        SQLLEN ind = cur->keys[i].ind[r];
-        if (ind == SQL_NULL_DATA || ind == SQL_NO_TOTAL || ind >= KEY_WIDTH) {
-            free(cond);
-            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_ODBC,
-                                "%s.%s: key value of column %s is NULL or longer than %d bytes",
-                                cur->t->schema, cur->t->name, cur->keycol[i]->name, KEY_WIDTH - 1);
-        }
         char val[KEY_WIDTH];
-        memcpy(val, cur->keys[i].data + r * KEY_WIDTH, (size_t)ind);
-        val[ind] = '\0';
+        int rc = key_text(cur, i, r, val, err);
+        if (rc) {
+            free(cond);
+            return rc;
+        }
         char *q = b2a__odbc_quote_ident(cur->vendor, cur->keycol[i]->name);
         char *lit = b2a__odbc_value_literal(cur->vendor, cur->keycol[i]->vtype, val);
         char *c2 = q && lit ? b2a__asprintf("%s%s%s = %s", cond ? cond : "", cond ? " AND " : "", q, lit) : NULL;
@@ -880,14 +888,9 @@ static int save_last_key(b2a_cursor *cur, b2a_err *err)
 {
     size_t r = (size_t)cur->fetched - 1;
     for (size_t i = 0; i < cur->npk; i++) {
-        SQLLEN ind = cur->keys[i].ind[r];
-        if (ind == SQL_NULL_DATA || ind == SQL_NO_TOTAL || ind >= KEY_WIDTH)
-            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_ODBC,
-                                "%s.%s: key value of column %s is NULL or longer than %d bytes",
-                                cur->t->schema, cur->t->name, cur->keycol[i]->name, KEY_WIDTH - 1);
-        memcpy(cur->last + i * KEY_WIDTH, cur->keys[i].data + r * KEY_WIDTH, (size_t)ind);
-        cur->last[i * KEY_WIDTH + (size_t)ind] = '\0';
-        cur->lastlen[i] = ind;
+        int rc = key_text(cur, i, r, cur->last + i * KEY_WIDTH, err);
+        if (rc)
+            return rc;
     }
     return B2A_OK;
 }
@@ -1005,7 +1008,6 @@ void b2a__odbc_cursor_close(b2a_cursor *cur)
     free(cur->keys);
     free(cur->keycol);
     free(cur->last);
-    free(cur->lastlen);
     free(cur->select_from);
     free(cur->from);
     free(cur->where);
