@@ -2,6 +2,7 @@
 #include "odbc/introspect.h"
 #include "odbc/introspect_sqlserver.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,22 @@ int b2a__introspect_schema_filter(b2a_odbc_vendor v, const b2a_introspect_opts *
     }
     *sql_out = s;
     return B2A_OK;
+}
+
+int b2a__introspect_queryf(b2a_odbc_conn *c, b2a_odbc_result *res, b2a_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    char *sql = NULL;
+    memset(res, 0, sizeof(*res));
+    va_start(ap, fmt);
+    if (vasprintf(&sql, fmt, ap) < 0)
+        sql = NULL;
+    va_end(ap);
+    if (!sql)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    int rc = b2a__odbc_query(c, sql, res, err);
+    free(sql);
+    return rc;
 }
 
 int b2a__introspect_count(b2a_odbc_conn *c, b2a_odbc_table *t, b2a_err *err)

@@ -55,6 +55,9 @@ char *b2a__select_expr_mysql(const b2a_column *col, const char *qname);
 /* Shared by both (introspect.c). */
 int b2a__introspect_schema_filter(b2a_odbc_vendor v, const b2a_introspect_opts *o,
                                   const char *column, char **sql_out);  /* " AND col IN (...)" or "" */
+/* b2a__odbc_query of the SQL fmt formats (B2A_ENOMEM when it cannot be built). */
+int b2a__introspect_queryf(b2a_odbc_conn *c, b2a_odbc_result *res, b2a_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 int b2a__introspect_count(b2a_odbc_conn *c, b2a_odbc_table *t, b2a_err *err);
 int b2a__introspect_add_column(b2a_table_def *t, const char *name, const char *source_type,
                                b2a_vtype vt, int precision, int scale, int nullable, const char *note);

@@ -182,15 +182,9 @@ int b2a__introspect_mysql(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     if (b2a__introspect_schema_filter(B2A_ODBC_MYSQL, o, "TABLE_SCHEMA", &filter))
         return OOM();
 
-    sql = b2a__asprintf("SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES"
-                        " WHERE TABLE_SCHEMA NOT IN " MY_SYS_SCHEMAS "%s ORDER BY 1, 2", filter);
-    if (!sql) {
-        rc = OOM();
-        goto out;
-    }
-    rc = b2a__odbc_query(c, sql, &rt, err);
-    free(sql);
-    sql = NULL;
+    rc = b2a__introspect_queryf(c, &rt, err,
+        "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES"
+        " WHERE TABLE_SCHEMA NOT IN " MY_SYS_SCHEMAS "%s ORDER BY 1, 2", filter);
     if (rc)
         goto out_prefix;
     ntabs = rt.nrows;
@@ -226,17 +220,11 @@ int b2a__introspect_mysql(b2a_odbc_conn *c, const b2a_introspect_opts *o,
         memset(&chk, 0, sizeof(chk));
     free(sql);
 
-    sql = b2a__asprintf("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE,"
-                        " NUMERIC_PRECISION, NUMERIC_SCALE, EXTRA FROM information_schema.COLUMNS"
-                        " WHERE TABLE_SCHEMA NOT IN " MY_SYS_SCHEMAS "%s"
-                        " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION", filter);
-    if (!sql) {
-        rc = OOM();
-        goto out;
-    }
-    rc = b2a__odbc_query(c, sql, &rcol, err);
-    free(sql);
-    sql = NULL;
+    rc = b2a__introspect_queryf(c, &rcol, err,
+        "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE,"
+        " NUMERIC_PRECISION, NUMERIC_SCALE, EXTRA FROM information_schema.COLUMNS"
+        " WHERE TABLE_SCHEMA NOT IN " MY_SYS_SCHEMAS "%s"
+        " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION", filter);
     if (rc)
         goto out_prefix;
     for (size_t i = 0; i < rcol.nrows; i++) {
@@ -266,16 +254,10 @@ int b2a__introspect_mysql(b2a_odbc_conn *c, const b2a_introspect_opts *o,
         }
     }
 
-    sql = b2a__asprintf("SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE"
-                        " WHERE CONSTRAINT_NAME = 'PRIMARY' AND TABLE_SCHEMA NOT IN " MY_SYS_SCHEMAS "%s"
-                        " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION", filter);
-    if (!sql) {
-        rc = OOM();
-        goto out;
-    }
-    rc = b2a__odbc_query(c, sql, &rp, err);
-    free(sql);
-    sql = NULL;
+    rc = b2a__introspect_queryf(c, &rp, err,
+        "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE"
+        " WHERE CONSTRAINT_NAME = 'PRIMARY' AND TABLE_SCHEMA NOT IN " MY_SYS_SCHEMAS "%s"
+        " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION", filter);
     if (rc)
         goto out_prefix;
     for (size_t i = 0; i < rp.nrows; i++) {

@@ -168,7 +168,7 @@ int b2a__introspect_postgres(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     b2a_odbc_table *tabs = NULL;
     b2a_introspect_id *rels = NULL;
     size_t ntabs = 0;
-    char *filter = NULL, *sql = NULL;
+    char *filter = NULL;
     int rc;
     int money_scale = 2;
 
@@ -180,16 +180,10 @@ int b2a__introspect_postgres(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     if (b2a__odbc_query_i64(c, "SELECT scale(0::money::numeric)", &ms, NULL) == B2A_OK)
         money_scale = (int)ms;
 
-    sql = b2a__asprintf("SELECT c.oid, n.nspname, c.relname, c.relkind"
-                        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                        " WHERE" PG_REL_FILTER "%s ORDER BY n.nspname, c.relname", filter);
-    if (!sql) {
-        rc = OOM();
-        goto out;
-    }
-    rc = b2a__odbc_query(c, sql, &rt, err);
-    free(sql);
-    sql = NULL;
+    rc = b2a__introspect_queryf(c, &rt, err,
+        "SELECT c.oid, n.nspname, c.relname, c.relkind"
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE" PG_REL_FILTER "%s ORDER BY n.nspname, c.relname", filter);
     if (rc)
         goto out_prefix;
     ntabs = rt.nrows;
@@ -220,7 +214,7 @@ int b2a__introspect_postgres(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     }
     b2a__introspect_ids_sort(rels, ntabs);
 
-    sql = b2a__asprintf(
+    rc = b2a__introspect_queryf(c, &rc_, err,
         "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull::int,"
         " bt.typname, CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,"
         " bt.typtype, bt.typcategory"
@@ -230,13 +224,6 @@ int b2a__introspect_postgres(b2a_odbc_conn *c, const b2a_introspect_opts *o,
         " JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END"
         " WHERE a.attnum > 0 AND NOT a.attisdropped AND" PG_REL_FILTER "%s"
         " ORDER BY a.attrelid, a.attnum", filter);
-    if (!sql) {
-        rc = OOM();
-        goto out;
-    }
-    rc = b2a__odbc_query(c, sql, &rc_, err);
-    free(sql);
-    sql = NULL;
     if (rc)
         goto out_prefix;
     for (size_t i = 0; i < rc_.nrows; i++) {

@@ -131,21 +131,15 @@ int b2a__introspect_sqlserver(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     b2a_odbc_table *tabs = NULL;
     b2a_introspect_id *objs = NULL;
     size_t ntabs = 0;
-    char *filter = NULL, *sql = NULL;
+    char *filter = NULL;
     int rc;
 
     if (b2a__introspect_schema_filter(B2A_ODBC_SQLSERVER, o, "s.name", &filter))
         return OOM();
-    sql = b2a__asprintf("SELECT o.object_id, s.name, o.name, RTRIM(o.type)"
-                        " FROM sys.objects o JOIN sys.schemas s ON s.schema_id = o.schema_id"
-                        " WHERE" OBJ_FILTER "%s ORDER BY s.name, o.name", filter);
-    if (!sql) {
-        rc = OOM();
-        goto out;
-    }
-    rc = b2a__odbc_query(c, sql, &rt, err);
-    free(sql);
-    sql = NULL;
+    rc = b2a__introspect_queryf(c, &rt, err,
+        "SELECT o.object_id, s.name, o.name, RTRIM(o.type)"
+        " FROM sys.objects o JOIN sys.schemas s ON s.schema_id = o.schema_id"
+        " WHERE" OBJ_FILTER "%s ORDER BY s.name, o.name", filter);
     if (rc)
         goto out_prefix;
     ntabs = rt.nrows;
@@ -171,20 +165,13 @@ int b2a__introspect_sqlserver(b2a_odbc_conn *c, const b2a_introspect_opts *o,
     }
     b2a__introspect_ids_sort(objs, ntabs);
 
-    sql = b2a__asprintf(
+    rc = b2a__introspect_queryf(c, &rc_, err,
         "SELECT c.object_id, c.name, c.system_type_id, c.user_type_id, ty.name, c.max_length,"
         " c.precision, c.scale, CAST(c.is_nullable AS int)"
         " FROM sys.columns c JOIN sys.objects o ON o.object_id = c.object_id"
         " JOIN sys.schemas s ON s.schema_id = o.schema_id"
         " JOIN sys.types ty ON ty.user_type_id = c.user_type_id"
         " WHERE" OBJ_FILTER "%s ORDER BY c.object_id, c.column_id", filter);
-    if (!sql) {
-        rc = OOM();
-        goto out;
-    }
-    rc = b2a__odbc_query(c, sql, &rc_, err);
-    free(sql);
-    sql = NULL;
     if (rc)
         goto out_prefix;
     for (size_t i = 0; i < rc_.nrows; i++) {
