@@ -1,6 +1,7 @@
 /* Introspection over ODBC: what a restored database holds, mapped to the
  * column model (core/column.h) per /work/shared/docs/avro-type-mapping.md
- * §4.4 (PostgreSQL) and §4.5 (MariaDB/MySQL). */
+ * §4.4 (PostgreSQL), §4.5 (MariaDB/MySQL) and §4.2 (SQL Server, see
+ * introspect_sqlserver.h). */
 #ifndef B2A_ODBC_INTROSPECT_H
 #define B2A_ODBC_INTROSPECT_H
 
@@ -44,7 +45,8 @@ const char *b2a__odbc_table_kind_name(b2a_table_kind k);
  * cursor binds the result by the column's vtype. malloc'd, NULL on OOM. */
 char *b2a__odbc_select_expr(b2a_odbc_vendor v, const b2a_column *col);
 
-/* Per vendor (introspect_postgres.c, introspect_mysql.c). */
+/* Per vendor (introspect_postgres.c, introspect_mysql.c; SQL Server's in
+ * introspect_sqlserver.h). */
 int b2a__introspect_postgres(b2a_odbc_conn *c, const b2a_introspect_opts *o,
                              b2a_odbc_table **out, size_t *n, b2a_err *err);
 int b2a__introspect_mysql(b2a_odbc_conn *c, const b2a_introspect_opts *o,
@@ -52,7 +54,7 @@ int b2a__introspect_mysql(b2a_odbc_conn *c, const b2a_introspect_opts *o,
 char *b2a__select_expr_postgres(const b2a_column *col, const char *qname);
 char *b2a__select_expr_mysql(const b2a_column *col, const char *qname);
 
-/* Shared by both (introspect.c). */
+/* Shared by the vendors' catalogs (introspect.c). */
 int b2a__introspect_schema_filter(b2a_odbc_vendor v, const b2a_introspect_opts *o,
                                   const char *column, char **sql_out);  /* " AND col IN (...)" or "" */
 /* b2a__odbc_query of the SQL fmt formats (B2A_ENOMEM when it cannot be built). */
