@@ -345,30 +345,51 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Every row of an open cursor into s, `chunk` rows per call. */
+static void drain(b2a_cursor *cur, const char *name, size_t chunk, text_sink *s)
+{
+    b2a_err err = {0};
+    int eof = 0;
+    size_t total = 0, before = s->rows;
+    while (!eof) {
+        size_t n = 0;
+        if (b2a__odbc_cursor_next(cur, &s->base, chunk, &n, &eof, &err))
+            fail_msg("cursor_next %s: %s", name, err.msg);
+        assert_true(n <= chunk);
+        assert_true(eof || n == chunk);
+        total += n;
+    }
+    assert_int_equal(total, s->rows - before);
+}
+
 /* Export a table (or a range) in chunks of `chunk` rows into s; returns
  * how many values the cursor wrote as NULL because Avro cannot hold them. */
 static uint64_t export(const b2a_odbc_table *t, const char *where, size_t chunk, text_sink *s)
 {
     b2a_err err = {0};
     b2a_cursor *cur;
-    int rc = b2a__odbc_cursor_open(F.c, F.v, &t->def, where, &cur, &err);
-    if (rc)
+    if (b2a__odbc_cursor_open(F.c, F.v, &t->def, where, &cur, &err))
         fail_msg("cursor_open %s: %s", t->def.name, err.msg);
-    int eof = 0;
-    size_t total = 0, before = s->rows;
-    while (!eof) {
-        size_t n = 0;
-        rc = b2a__odbc_cursor_next(cur, &s->base, chunk, &n, &eof, &err);
-        if (rc)
-            fail_msg("cursor_next %s: %s", t->def.name, err.msg);
-        assert_true(n <= chunk);
-        assert_true(eof || n == chunk);
-        total += n;
-    }
-    assert_int_equal(total, s->rows - before);
+    drain(cur, t->def.name, chunk, s);
     uint64_t nulled = b2a__odbc_cursor_nulled(cur);
     b2a__odbc_cursor_close(cur);
     return nulled;
+}
+
+/* Export with keyset pages of `page` rows (0: the default; only MariaDB
+ * pages); returns the export queries the cursor ran. */
+static uint64_t export_paged(const b2a_odbc_table *t, size_t page, size_t chunk, text_sink *s)
+{
+    b2a__odbc_set_page_rows(page);
+    b2a_err err = {0};
+    b2a_cursor *cur;
+    if (b2a__odbc_cursor_open(F.c, F.v, &t->def, NULL, &cur, &err))
+        fail_msg("open %s: %s", t->def.name, err.msg);
+    drain(cur, t->def.name, chunk, s);
+    uint64_t q = b2a__odbc_cursor_queries(cur);
+    b2a__odbc_cursor_close(cur);
+    b2a__odbc_set_page_rows(0);
+    return q;
 }
 
 static uint64_t expect_export(const char *name, const char *expected)
@@ -662,29 +683,16 @@ static void check_paged(const char *name, size_t nrows, size_t page)
     sink_init(&s, &t->def);
     s.seen = calloc(nrows + 1, 1);
     s.nseen = nrows + 1;
-    b2a__odbc_set_page_rows(page);
-    b2a_err err = {0};
-    b2a_cursor *cur;
-    if (b2a__odbc_cursor_open(F.c, F.v, &t->def, NULL, &cur, &err))
-        fail_msg("open %s: %s", name, err.msg);
-    int eof = 0;
-    while (!eof) {
-        size_t n;
-        if (b2a__odbc_cursor_next(cur, &s.base, 777, &n, &eof, &err))
-            fail_msg("next %s: %s", name, err.msg);
-    }
+    uint64_t queries = export_paged(t, page, 777, &s);
     assert_int_equal(s.rows, nrows);
     assert_int_equal(s.bad_keys, 0);
     for (size_t i = 1; i <= nrows; i++)
         if (s.seen[i] != 1)
             fail_msg("%s: key %zu seen %d times (page %zu)", name, i, s.seen[i], page);
-    uint64_t queries = b2a__odbc_cursor_queries(cur);
     if (F.v == B2A_ODBC_MYSQL)
         assert_int_equal(queries, nrows / page + 1);
     else
         assert_int_equal(queries, 1);
-    b2a__odbc_cursor_close(cur);
-    b2a__odbc_set_page_rows(0);
     free(s.seen);
     free(s.buf);
 }
@@ -728,26 +736,6 @@ static void test_export_paged(void **state)
     check_paged("ckey", 2500, 100);
 }
 
-/* Export a MariaDB table with page size `page`; returns the queries run. */
-static uint64_t export_paged(const b2a_odbc_table *t, size_t page, text_sink *s)
-{
-    b2a__odbc_set_page_rows(page);
-    b2a_err err = {0};
-    b2a_cursor *cur;
-    if (b2a__odbc_cursor_open(F.c, F.v, &t->def, NULL, &cur, &err))
-        fail_msg("open %s: %s", t->def.name, err.msg);
-    int eof = 0;
-    while (!eof) {
-        size_t n;
-        if (b2a__odbc_cursor_next(cur, &s->base, 333, &n, &eof, &err))
-            fail_msg("next %s: %s", t->def.name, err.msg);
-    }
-    uint64_t q = b2a__odbc_cursor_queries(cur);
-    b2a__odbc_cursor_close(cur);
-    b2a__odbc_set_page_rows(0);
-    return q;
-}
-
 static int64_t my_count(const char *sql)
 {
     b2a_err err = {0};
@@ -773,7 +761,7 @@ static void test_export_nokey_paged(void **state)
     sink_init(&s, &t->def);
     s.seen = calloc(1251, 1);
     s.nseen = 1251;
-    assert_int_equal(export_paged(t, 1000, &s), 3);  /* 1000 + 1000 + 500 */
+    assert_int_equal(export_paged(t, 1000, 333, &s), 3);  /* 1000 + 1000 + 500 */
     assert_int_equal(s.rows, 2500);
     assert_int_equal(s.bad_keys, 0);
     for (size_t i = 1; i <= 1250; i++) {
@@ -803,14 +791,14 @@ static void test_export_nokey_paged(void **state)
     /* a second export uses the key already there */
     free(s.seen);
     sink_init(&s, &t->def);
-    assert_int_equal(export_paged(t, 700, &s), 4);
+    assert_int_equal(export_paged(t, 700, 333, &s), 4);
     assert_int_equal(s.rows, 2500);
     free(s.buf);
 
     /* a small keyless table (fits a page) is read in one query, untouched */
     t = table("nopk");
     sink_init(&s, &t->def);
-    assert_int_equal(export_paged(t, 0, &s), 1);
+    assert_int_equal(export_paged(t, 0, 333, &s), 1);
     assert_int_equal(s.rows, 300);
     free(s.buf);
     assert_int_equal(my_count("SELECT count(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'b2a_t'"
@@ -827,7 +815,7 @@ static void test_export_unique_keys(void **state)
     sink_init(&s, &t->def);
     s.seen = calloc(1001, 1);
     s.nseen = 1001;
-    assert_int_equal(export_paged(t, 300, &s), 4);
+    assert_int_equal(export_paged(t, 300, 333, &s), 4);
     assert_int_equal(s.rows, 1000);
     for (size_t i = 1; i <= 1000; i++)
         assert_int_equal(s.seen[i], 1);
@@ -841,7 +829,7 @@ static void test_export_unique_keys(void **state)
     sink_init(&s, &t->def);
     s.seen = calloc(1001, 1);
     s.nseen = 1001;
-    assert_int_equal(export_paged(t, 300, &s), 4);
+    assert_int_equal(export_paged(t, 300, 333, &s), 4);
     assert_int_equal(s.rows, 1000);
     for (size_t i = 1; i <= 1000; i++)
         assert_int_equal(s.seen[i], 1);
@@ -863,7 +851,7 @@ static void test_export_nokey_wide(void **state)
     sink_init(&s, &t->def);
     s.seen = calloc(301, 1);
     s.nseen = 301;
-    assert_int_equal(export_paged(t, 100, &s), 4);
+    assert_int_equal(export_paged(t, 100, 333, &s), 4);
     assert_int_equal(s.rows, 300);
     size_t ws = 0;
     for (size_t i = 0; i < s.len; i++)
@@ -882,7 +870,7 @@ static void test_export_view_unpaged(void **state)
     const b2a_odbc_table *t = table("v");
     text_sink s;
     sink_init(&s, &t->def);
-    assert_int_equal(export_paged(t, 1, &s), 1);
+    assert_int_equal(export_paged(t, 1, 333, &s), 1);
     assert_int_equal(s.rows, 3);
     assert_string_equal(s.buf, "1\n2\n3\n");
     free(s.buf);
