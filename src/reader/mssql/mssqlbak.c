@@ -11,12 +11,9 @@
  * Huffman table (a strong test: a random table is almost never complete). */
 #include "reader/mssql/mssqlbak.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include "reader/mssql/readahead.h"
 #include "reader/mssql/xpress.h"
 
 #define FILE_HDR 16
@@ -26,11 +23,11 @@
 #define ESET_SCAN (1u << 20) /* how far back the run holding ESET may start */
 
 struct b2a_mssqlbak {
-    int fd;
-    uint64_t size;
+    b2a_ra *ra;
+    uint64_t size;       /* b2a__ra_size(ra) */
+    const char *path;    /* b2a__ra_path(ra) */
     uint32_t version;
     uint64_t last_raw;   /* file offset of the closing SFMB */
-    char *path;
 };
 
 static uint32_t rd32(const uint8_t *p)
@@ -38,26 +35,10 @@ static uint32_t rd32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* Full read at an offset; a short read is an error, never a silent one. */
+/* Exact read at an offset (readahead.c): a short read is an error naming the file. */
 static int pread_all(const b2a_mssqlbak *m, uint64_t off, void *buf, size_t n, b2a_err *err)
 {
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pread(m->fd, (uint8_t *)buf + done, n - done, (off_t)(off + done));
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: read failed at offset %llu: %s",
-                                m->path, (unsigned long long)(off + done), strerror(errno));
-        }
-        if (r == 0)
-            return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                                "%s: file ends at offset %llu, inside data expected up to %llu",
-                                m->path, (unsigned long long)(off + done),
-                                (unsigned long long)(off + n));
-        done += (size_t)r;
-    }
-    return B2A_OK;
+    return b2a__ra_read(m->ra, off, buf, n, "compressed backup data", err);
 }
 
 int b2a__mssqlbak_probe(const uint8_t *head, size_t n)
@@ -93,27 +74,16 @@ int b2a__mssqlbak_open(const char *path, b2a_mssqlbak **out, b2a_err *err)
 {
     *out = NULL;
     b2a_mssqlbak *m = calloc(1, sizeof *m);
-    if (!m || !(m->path = strdup(path))) {
-        free(m);
+    if (!m)
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-    }
-    m->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (m->fd < 0) {
-        int e = errno;
-        b2a__err_set(err, e == ENOENT ? B2A_ENOTFOUND : B2A_EIO, B2A_ERRCLASS_IO,
-                     "%s: cannot open: %s", path, strerror(e));
-        free(m->path);
+    int rc = b2a__ra_open(path, &m->ra, err);
+    if (rc != B2A_OK) {
         free(m);
-        return err ? err->code : B2A_EIO;
+        return rc;
     }
-    struct stat st;
-    int rc = B2A_OK;
+    m->size = b2a__ra_size(m->ra);
+    m->path = b2a__ra_path(m->ra);
     uint8_t hdr[FILE_HDR];
-    if (fstat(m->fd, &st) != 0) {
-        rc = b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot stat: %s", path, strerror(errno));
-        goto fail;
-    }
-    m->size = (uint64_t)st.st_size;
     if (m->size < FILE_HDR) {
         rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                           "%s: %llu bytes is too short for a compressed SQL Server backup: "
@@ -361,9 +331,7 @@ void b2a__mssqlbak_close(b2a_mssqlbak *m)
 {
     if (!m)
         return;
-    if (m->fd >= 0)
-        close(m->fd);
-    free(m->path);
+    b2a__ra_close(m->ra);
     free(m);
 }
 
