@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16; }
+#include "reader/mssql/page.h"
 
 static int oom(b2a_err *err)
 {
@@ -59,10 +58,10 @@ static int parse_scin(b2a_bak_header *h, const uint8_t *m, size_t n)
 {
     if (n < 12 || memcmp(m, "SCIN", 4) != 0)
         return 0;
-    size_t sz = rd32(m + 4);
+    size_t sz = b2a__rd32(m + 4);
     if (sz > n || sz < 112)
         return 0;
-    size_t l1 = rd16(m + 104), l2 = rd16(m + 108);
+    size_t l1 = b2a__rd16(m + 104), l2 = b2a__rd16(m + 108);
     if (l1 + l2 > sz - 112)
         return 0;
     const uint8_t *s = m + sz - l1 - l2;
@@ -76,7 +75,7 @@ static int parse_sfin(b2a_bak_header *h, const uint8_t *s, size_t sz)
 {
     if (sz < 56)
         return 0;
-    size_t l1 = rd16(s + 48), l2 = rd16(s + 52);
+    size_t l1 = b2a__rd16(s + 48), l2 = b2a__rd16(s + 52);
     if (l1 + l2 > sz - 56)
         return 0;
     b2a_bak_file *f = realloc(h->files, (h->nfiles + 1) * sizeof(*f));
@@ -91,13 +90,13 @@ static int parse_sfin(b2a_bak_header *h, const uint8_t *s, size_t sz)
     h->nfiles++;
     if (!f->logical_name || !f->physical_name)
         return -1;
-    f->file_id = (uint16_t)rd32(s + 20);
+    f->file_id = (uint16_t)b2a__rd32(s + 20);
     /* Log files belong to no filegroup (+36 = 0) [measured]. */
-    f->type = rd32(s + 36) == 0 ? 'L' : 'D';
+    f->type = b2a__rd32(s + 36) == 0 ? 'L' : 'D';
     /* +24 counts the pages backed up (= MQDA blocks) [measured]. */
-    f->backup_size_bytes = (uint64_t)rd32(s + 24) * 8192;
+    f->backup_size_bytes = (uint64_t)b2a__rd32(s + 24) * 8192;
     /* +40: u64 file size in bytes (logs of 1 MB, 1.5625 MB...) [measured]. */
-    f->size_bytes = (uint64_t)rd32(s + 40) | (uint64_t)rd32(s + 44) << 32;
+    f->size_bytes = (uint64_t)b2a__rd32(s + 40) | (uint64_t)b2a__rd32(s + 44) << 32;
     return 0;
 }
 
@@ -107,7 +106,7 @@ static int parse_mqci(b2a_bak_header *h, const uint8_t *m, size_t n)
         return -1;
     size_t pos = 0;
     while (pos + 8 <= n) {
-        size_t sz = rd32(m + pos + 4);
+        size_t sz = b2a__rd32(m + pos + 4);
         if (sz < 8 || sz > n - pos)
             break;
         if (memcmp(m + pos, "SFIN", 4) == 0 && parse_sfin(h, m + pos, sz))
@@ -159,7 +158,7 @@ int b2a__bak_header_build(b2a_bak_header *h, const b2a_mtf_info *const *infos,
         setstr(&h->user_name, b2a__mtf_string(&in->sset, 76)))
         return oom(err);
     if (in->sset.data && in->sset.len >= 94) {
-        uint32_t a = rd32(in->sset.data + 52);
+        uint32_t a = b2a__rd32(in->sset.data + 52);
         h->copy_only = (a & 0x2) != 0;
         /* MTF's INCREMENTAL bit (0x10) is what a log backup carries: changes
          * since the last backup, as log records. */
@@ -171,7 +170,7 @@ int b2a__bak_header_build(b2a_bak_header *h, const b2a_mtf_info *const *infos,
     }
     /* MSCI + 0xAC: dbi_version [measured]. */
     if (in->msci.data && in->msci.len >= 0xAE)
-        h->database_version = rd16(in->msci.data + 0xAC);
+        h->database_version = b2a__rd16(in->msci.data + 0xAC);
     if (in->mqci && parse_mqci(h, in->mqci, in->mqci_len))
         return oom(err);
 
@@ -179,7 +178,7 @@ int b2a__bak_header_build(b2a_bak_header *h, const b2a_mtf_info *const *infos,
     uint8_t pg[B2A_BAK_PAGE_SIZE];
     b2a_err e2;
     if (pages && b2a__bak_pages_get(pages, 1, 9, pg, &e2) == B2A_OK && pg[1] == 13) {
-        size_t rec = rd16(pg + 8190);
+        size_t rec = b2a__rd16(pg + 8190);
         if (rec >= 96 && rec + 4 + 48 + 256 <= sizeof(pg)) {
             const uint8_t *r = pg + rec + 4;
             char *name = b2a__mtf_utf16(r + 48, 256);
@@ -191,8 +190,8 @@ int b2a__bak_header_build(b2a_bak_header *h, const b2a_mtf_info *const *infos,
             else
                 free(name);
             if (!h->database_version)
-                h->database_version = rd16(r);
-            h->create_version = rd16(r + 2);
+                h->database_version = b2a__rd16(r);
+            h->create_version = b2a__rd16(r + 2);
         }
     }
     h->software_major = software_major(h->database_version);

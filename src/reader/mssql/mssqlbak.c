@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "reader/mssql/page.h"
 #include "reader/mssql/readahead.h"
 #include "reader/mssql/xpress.h"
 
@@ -29,11 +30,6 @@ struct b2a_mssqlbak {
     uint32_t version;
     uint64_t last_raw;   /* file offset of the closing SFMB */
 };
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* Exact read at an offset (readahead.c): a short read is an error naming the file. */
 static int pread_all(const b2a_mssqlbak *m, uint64_t off, void *buf, size_t n, b2a_err *err)
@@ -62,9 +58,9 @@ static int is_raw_block(const uint8_t *p)
 /* p holds at least PROBE bytes of a candidate record header. */
 static int is_record(const uint8_t *p)
 {
-    uint32_t tag = rd32(p);
+    uint32_t tag = b2a__rd32(p);
     return (tag & 0xFF) == 0x21 && (tag & 0xFF00) != 0 && (tag >> 16) >= 256 + 4 &&
-           rd32(p + 20) == 0 &&
+           b2a__rd32(p + 20) == 0 &&
            b2a__xpress_table_ok(p + B2A_MSSQLBAK_REC_HDR);
 }
 
@@ -98,7 +94,7 @@ int b2a__mssqlbak_open(const char *path, b2a_mssqlbak **out, b2a_err *err)
                           "%s: not a compressed SQL Server backup (no MSSQLBAK magic)", path);
         goto fail;
     }
-    m->version = rd32(hdr + 8);
+    m->version = b2a__rd32(hdr + 8);
     if (m->version < 2) {
         rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
                           "%s: MSSQLBAK version %u (8-byte record framing of SQL Server 2008-2012) "
@@ -152,7 +148,7 @@ uint64_t b2a__mssqlbak_size(const b2a_mssqlbak *m) { return m->size; }
 static int record_at(const b2a_mssqlbak *m, uint64_t pos, const uint8_t *p, b2a_mssqlbak_rec *rec,
                      b2a_err *err)
 {
-    uint32_t tag = rd32(p);
+    uint32_t tag = b2a__rd32(p);
     uint64_t end = pos + B2A_MSSQLBAK_REC_HDR + (tag >> 16);
     if (end > m->size)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
@@ -256,10 +252,10 @@ static int decode_at(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_
             *is_extent = 0;
         return B2A_OK;
     }
-    uint32_t tag = rd32(hdr);
+    uint32_t tag = b2a__rd32(hdr);
     uint32_t clen = tag >> 16;
     size_t ulen = ((tag >> 8) & 0xFF) * (size_t)512;
-    if ((tag & 0xFF) != 0x21 || ulen == 0 || rd32(hdr + 20) != 0)
+    if ((tag & 0xFF) != 0x21 || ulen == 0 || b2a__rd32(hdr + 20) != 0)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                             "%s: no record header at offset %llu (tag 0x%08x)", m->path,
                             (unsigned long long)offset, tag);

@@ -4,20 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reader/mssql/page.h"
+
 /* Copies of the fixed parts and of MQCI are small; bound them so a corrupt
  * length cannot make us allocate gigabytes. */
 #define MTF_BLK_MAX 65536u
 #define MTF_MQCI_MAX (1u << 20)
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16; }
-static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
 static int xor_words(const uint8_t *p, size_t nwords)
 {
     uint16_t x = 0;
     for (size_t i = 0; i < nwords; i++)
-        x ^= rd16(p + 2 * i);
+        x ^= b2a__rd16(p + 2 * i);
     return x;
 }
 
@@ -69,8 +68,8 @@ static void take_raid(b2a_mtf_info *info, const uint8_t *d)
 {
     /* RAID: media-set GUID, then FamilyCount at +20 and FamilySequenceNumber at +22 [measured]. */
     memcpy(info->media_set_id, d, 16);
-    info->family_count = rd16(d + 20);
-    info->family_seq = rd16(d + 22);
+    info->family_count = b2a__rd16(d + 20);
+    info->family_seq = b2a__rd16(d + 22);
     info->has_raid = 1;
 }
 
@@ -78,7 +77,7 @@ static int take_tape(b2a_mtf_info *info, const uint8_t *blk, size_t len)
 {
     if (len < 66)
         return -1;
-    uint32_t sfm = rd16(blk + 64);
+    uint32_t sfm = b2a__rd16(blk + 64);
     if (sfm == 0 || sfm > 128)
         return -1;
     info->soft_filemark = sfm * 512;
@@ -122,7 +121,7 @@ int b2a__mtf_walk(b2a_ra *ra, b2a_mtf_info *info, b2a_err *err)
             pos += info->soft_filemark;
             continue;
         }
-        size_t first = rd16(hdr + 8);
+        size_t first = b2a__rd16(hdr + 8);
         if (first < B2A_MTF_DBLK_HDR || first > MTF_BLK_MAX) {
             rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                               "%s: MTF %.4s block at offset %llu has an impossible first-stream offset %zu",
@@ -169,7 +168,7 @@ int b2a__mtf_walk(b2a_ra *ra, b2a_mtf_info *info, b2a_err *err)
                                   (unsigned long long)pos);
                 goto out;
             }
-            uint64_t len = rd64(sh + 8), data = spos + sizeof(sh);
+            uint64_t len = b2a__rd64(sh + 8), data = spos + sizeof(sh);
             if (len > size || data > size - len) {
                 rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                                   "%s: truncated: MTF %.4s stream at offset %llu needs %llu bytes, the file ends at %llu",
@@ -243,7 +242,7 @@ static int parse_streams(const uint8_t *buf, size_t len, size_t spos, const char
         if (!is_type(sh) || xor_words(sh, 11) != 0)
             return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                                 "%s: corrupt MTF stream header at offset %zu", what, spos);
-        uint64_t slen = rd64(sh + 8);
+        uint64_t slen = b2a__rd64(sh + 8);
         size_t data = spos + B2A_MTF_STREAM_HDR, avail = len - data;
         if (memcmp(sh, "SPAD", 4) == 0) {
             st->in_chain = 0;
@@ -304,7 +303,7 @@ int b2a__mtf_parse_chunk(const uint8_t *buf, size_t len, const char *what, b2a_m
             pos += info->soft_filemark;
             continue;
         }
-        size_t first = rd16(p + 8);
+        size_t first = b2a__rd16(p + 8);
         if (first < B2A_MTF_DBLK_HDR || first > len - pos)
             return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                                 "%s: MTF %.4s block at offset %zu has an impossible first-stream offset %zu",
@@ -340,11 +339,11 @@ char *b2a__mtf_utf16(const uint8_t *p, size_t n)
     if (!out)
         return NULL;
     for (size_t i = 0; i + 1 < n; i += 2) {
-        uint32_t c = rd16(p + i);
+        uint32_t c = b2a__rd16(p + i);
         if (c == 0)
             break;
         if (c >= 0xD800 && c < 0xDC00 && i + 3 < n) {
-            uint32_t lo = rd16(p + i + 2);
+            uint32_t lo = b2a__rd16(p + i + 2);
             if (lo >= 0xDC00 && lo < 0xE000) {
                 c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
                 i += 2;
@@ -378,7 +377,7 @@ char *b2a__mtf_string(const b2a_mtf_blk *blk, size_t addr_off)
 {
     if (!blk->data || blk->len < B2A_MTF_DBLK_HDR || addr_off + 4 > blk->len)
         return strdup("");
-    size_t n = rd16(blk->data + addr_off), off = rd16(blk->data + addr_off + 2);
+    size_t n = b2a__rd16(blk->data + addr_off), off = b2a__rd16(blk->data + addr_off + 2);
     if (n == 0 || off > blk->len || n > blk->len - off)
         return strdup("");
     const uint8_t *p = blk->data + off;

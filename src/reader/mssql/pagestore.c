@@ -14,6 +14,7 @@
 #include "reader/mssql/header_impl.h"
 #include "reader/mssql/mssqlbak.h"
 #include "reader/mssql/mtf.h"
+#include "reader/mssql/page.h"
 #include "reader/mssql/readahead.h"
 
 #define PAGE B2A_BAK_PAGE_SIZE
@@ -53,8 +54,6 @@ struct b2a_bak_pages {
     uint32_t nregions;    /* MQDA regions with data, over all families */
 };
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16; }
 
 static int oom(b2a_err *err)
 {
@@ -127,8 +126,8 @@ static int page_ident(const uint8_t *h, unsigned pos, uint16_t *file_id, uint32_
 {
     if (h[0] != 1)
         return -1;
-    uint32_t pid = rd32(h + 32);
-    uint16_t fid = rd16(h + 36);
+    uint32_t pid = b2a__rd32(h + 32);
+    uint16_t fid = b2a__rd16(h + 36);
     if (fid == 0 || (pid & 7) != pos)
         return -1;
     *file_id = fid;
@@ -385,11 +384,11 @@ int b2a__bak_pages_open(const char *const *paths, size_t n, b2a_bak_pages **out,
 
 void b2a__bak_page_untear(uint8_t page[B2A_BAK_PAGE_SIZE])
 {
-    if (!(rd16(page + 4) & 0x100))
+    if (!(b2a__rd16(page + 4) & 0x100))
         return;
     /* Torn-page detection overwrote the low 2 bits of the last byte of
      * sectors 1..15; m_tornBits keeps the originals, sector s at bits 2s. */
-    uint32_t tb = rd32(page + 60);
+    uint32_t tb = b2a__rd32(page + 60);
     for (unsigned s = 1; s < 16; s++) {
         uint8_t *b = page + s * 512 + 511;
         *b = (uint8_t)((*b & ~3u) | ((tb >> (2 * s)) & 3u));
@@ -462,7 +461,7 @@ int b2a__bak_pages_get(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id,
     int rc = read_raw(p, e, page_id & 7, page_out, err);
     if (rc)
         return rc;
-    if (rd32(page_out + 32) != page_id || rd16(page_out + 36) != file_id)
+    if (b2a__rd32(page_out + 32) != page_id || b2a__rd16(page_out + 36) != file_id)
         return b2a__err_set(err, B2A_ENOTFOUND, B2A_ERRCLASS_READER,
                             "%s: the backup holds no image of page (%u:%u) (its extent slot is unwritten)",
                             p->fams[e->fam].path, file_id, page_id);
