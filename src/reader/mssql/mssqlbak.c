@@ -142,7 +142,6 @@ fail:
     return rc;
 }
 
-const char *b2a__mssqlbak_path(const b2a_mssqlbak *m) { return m->path; }
 uint64_t b2a__mssqlbak_size(const b2a_mssqlbak *m) { return m->size; }
 
 static int record_at(const b2a_mssqlbak *m, uint64_t pos, const uint8_t *p, b2a_mssqlbak_rec *rec,

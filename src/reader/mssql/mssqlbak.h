@@ -36,13 +36,9 @@ typedef struct b2a_mssqlbak_rec {
     int raw;          /* 1: an uncompressed MTF block (e.g. SFMB); first 512 bytes */
 } b2a_mssqlbak_rec;
 
-/* Kind of a record: tag & 0xFFFF (0x0221/0x0821 TAPE chunk, 0x0E21/0x1021
- * SSET..MSDA headers, 0x8021 extent, 0x0421/0x2421/0x0621/0x1821 trailers).
+/* Kinds seen (tag & 0xFFFF): 0x0221/0x0821 TAPE chunk, 0x0E21/0x1021
+ * SSET..MSDA headers, 0x8021 extent, 0x0421/0x2421/0x0621/0x1821 trailers.
  * Bits 8-15 are the decoded size in 512-byte sectors, so kinds are sizes. */
-static inline unsigned b2a__mssqlbak_kind(const b2a_mssqlbak_rec *r)
-{
-    return r->raw ? 0u : (unsigned)(r->tag & 0xFFFFu);
-}
 /* A full 64 KiB data record. Every data record in the samples is 0x8021;
  * an extent stored with trailing zero pages dropped would carry a smaller
  * size byte, so a caller tracking the MTF stream should also treat any record
@@ -60,7 +56,6 @@ int b2a__mssqlbak_probe(const uint8_t *head, size_t n);
  * B2A_EUNSUPPORTED (v1 framing of SQL <= 2012 or an unknown version). */
 int b2a__mssqlbak_open(const char *path, b2a_mssqlbak **out, b2a_err *err);
 
-const char *b2a__mssqlbak_path(const b2a_mssqlbak *m);
 uint64_t b2a__mssqlbak_size(const b2a_mssqlbak *m);
 
 /* Walk records in file order without decompressing. *cursor starts at 0 and

@@ -11,7 +11,6 @@ struct b2a_ra {
     int fd;
     uint64_t size;
     char *path;
-    const char *name;
 };
 
 int b2a__ra_open(const char *path, b2a_ra **out, b2a_err *err)
@@ -36,8 +35,6 @@ int b2a__ra_open(const char *path, b2a_ra **out, b2a_err *err)
     }
     ra->fd = fd;
     ra->size = (uint64_t)st.st_size;
-    const char *slash = strrchr(ra->path, '/');
-    ra->name = slash ? slash + 1 : ra->path;
     *out = ra;
     return B2A_OK;
 }
@@ -73,7 +70,6 @@ int b2a__ra_read(b2a_ra *ra, uint64_t off, void *buf, size_t len, const char *wh
 
 uint64_t b2a__ra_size(const b2a_ra *ra) { return ra->size; }
 const char *b2a__ra_path(const b2a_ra *ra) { return ra->path; }
-const char *b2a__ra_name(const b2a_ra *ra) { return ra->name; }
 
 void b2a__ra_close(b2a_ra *ra)
 {

@@ -15,8 +15,6 @@ int b2a__ra_open(const char *path, b2a_ra **out, b2a_err *err);
 int b2a__ra_read(b2a_ra *ra, uint64_t off, void *buf, size_t len, const char *what, b2a_err *err);
 uint64_t b2a__ra_size(const b2a_ra *ra);
 const char *b2a__ra_path(const b2a_ra *ra);
-/* The file name without directories, for messages. */
-const char *b2a__ra_name(const b2a_ra *ra);
 void b2a__ra_close(b2a_ra *ra);
 
 #endif

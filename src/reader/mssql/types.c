@@ -150,18 +150,6 @@ int b2a__collation_codepage(uint32_t collationid)
     }
 }
 
-int b2a__mtype_is_var(uint8_t x)
-{
-    switch (x) {
-    case B2A_MT_VARCHAR: case B2A_MT_NVARCHAR: case B2A_MT_VARBINARY: case B2A_MT_TEXT:
-    case B2A_MT_NTEXT: case B2A_MT_IMAGE: case B2A_MT_SQL_VARIANT: case B2A_MT_XML:
-    case B2A_MT_UDT:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 int b2a__mtype_is_textptr(uint8_t x)
 {
     return x == B2A_MT_TEXT || x == B2A_MT_NTEXT || x == B2A_MT_IMAGE;

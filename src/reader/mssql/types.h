@@ -51,8 +51,6 @@ typedef struct b2a_mtype {
  * container path and this reader agree. 0, -1 on OOM. */
 int b2a__mtype_describe(b2a_mtype *t, const char *alias, b2a_column *col);
 
-/* 1 when values of t are stored in the variable part of a record. */
-int b2a__mtype_is_var(uint8_t xtype);
 /* 1 when t is a LOB type stored off-row by a 16-byte text pointer. */
 int b2a__mtype_is_textptr(uint8_t xtype);
 
