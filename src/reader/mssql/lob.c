@@ -146,7 +146,10 @@ int b2a__lob_complex(b2a_bak_pages *ps, const uint8_t *p, size_t n, b2a_mbuf *ou
                                 "BLOB inline root of %zu bytes", n);
         return follow_links(ps, p + 12, (n - 12) / 12, 4, 0, SIZE_MAX, 0, out, err);
     }
+    /* Sparse columns are read from the vector by the row decoder (record.c);
+     * a vector here sits where a LOB pointer belongs. */
     if (p[0] == 5)
-        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER, "sparse columns are not decoded yet");
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "a sparse vector where a LOB or row-overflow pointer was expected");
     return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "unknown complex column type %u", p[0]);
 }
