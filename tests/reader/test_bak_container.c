@@ -17,6 +17,7 @@
 
 #include "bak2avro/errors.h"
 #include "reader/mssql/pagestore.h"
+#include "util/str.h"
 
 static const char *samples;
 static char tmpdir[256];
@@ -305,15 +306,8 @@ static void test_bad_files(void **state)
 
 static uint8_t *slurp(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc(*n);
+    uint8_t *b = (uint8_t *)b2a__read_file(path, SIZE_MAX, n);
     assert_non_null(b);
-    assert_int_equal(fread(b, 1, *n, f), *n);
-    fclose(f);
     return b;
 }
 

@@ -36,6 +36,7 @@
 #include "reader/mssql/pagestore.h"
 #include "reader/mssql/record.h"
 #include "reader/mssql/types.h"
+#include "util/str.h"
 #include "text_sink.h"
 
 #define NW "sqlserver/northwind_sql2008_mtf__thuyluv.bak"
@@ -58,15 +59,8 @@ typedef struct image {
 
 static void slurp(const char *path, image *im)
 {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    im->n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    im->p = malloc(im->n);
+    im->p = (uint8_t *)b2a__read_file(path, SIZE_MAX, &im->n);
     assert_non_null(im->p);
-    assert_int_equal(fread(im->p, 1, im->n, f), im->n);
-    fclose(f);
 }
 
 static void write_image(const image *im, const char *path)

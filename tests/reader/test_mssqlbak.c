@@ -21,6 +21,7 @@
 
 #include "bak2avro/errors.h"
 #include "reader/mssql/mssqlbak.h"
+#include "util/str.h"
 
 static char samples[4096];
 static char tmpdir[] = "/tmp/b2a_test_mssqlbak_XXXXXX";
@@ -37,14 +38,8 @@ static uint32_t rd32(const uint8_t *p)
 
 static uint8_t *slurp(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    rewind(f);
-    uint8_t *d = malloc(*n);
-    assert_int_equal(fread(d, 1, *n, f), *n);
-    fclose(f);
+    uint8_t *d = (uint8_t *)b2a__read_file(path, SIZE_MAX, n);
+    assert_non_null(d);
     return d;
 }
 
