@@ -164,8 +164,8 @@ static int run_query(b2a_cursor *cur, int next_page, b2a_err *err)
             for (size_t j = 0; j <= i; j++) {
                 char *q = b2a__odbc_quote_ident(cur->vendor, cur->keycol[j]->name);
                 char *lit = b2a__odbc_value_literal(cur->vendor, cur->keycol[j]->vtype, cur->last + j * KEY_WIDTH);
-                char *term = q && lit ? b2a__asprintf("%s%s%s %s %s%s", j == 0 ? (i ? " OR (" : "(") : " AND ",
-                                                      "", q, j == i ? ">" : "=", lit, j == i ? ")" : "")
+                char *term = q && lit ? b2a__asprintf("%s%s %s %s%s", j == 0 ? (i ? " OR (" : "(") : " AND ",
+                                                      q, j == i ? ">" : "=", lit, j == i ? ")" : "")
                                       : NULL;
                 free(q);
                 free(lit);
