@@ -39,6 +39,24 @@ static void exec_free(b2a_docker_req *r)
     r->op = NULL;
 }
 
+/* State for one multiplexed stream; NULL on OOM (then nothing to free). */
+static exec_op *op_new(const char *container, b2a_docker_line_cb line)
+{
+    exec_op *op = calloc(1, sizeof(*op));
+    if (!op)
+        return NULL;
+    op->line = line;
+    op->buf[1] = malloc(LINE_MAX_BYTES);
+    op->buf[2] = malloc(LINE_MAX_BYTES);
+    op->container_esc = b2a__durl_escape(container);
+    if (!op->buf[1] || !op->buf[2] || !op->container_esc) {
+        b2a_docker_req tmp = {.op = op};
+        exec_free(&tmp);
+        return NULL;
+    }
+    return op;
+}
+
 static int emit(b2a_docker_req *r, int stream, const char *p, size_t n)
 {
     exec_op *op = r->op;
@@ -155,12 +173,14 @@ static void exec_inspect(b2a_docker_req *r)
         b2a__dreq_fail(r, rc, "cannot read the exit code");
 }
 
-static void stream_step(b2a_docker_req *r)
+/* The end of a multiplexed stream: refuses a cut frame, then hands out the
+ * partial last lines. Returns 0, or -1 after finishing r. */
+static int stream_end(b2a_docker_req *r, const char *stream_name)
 {
     exec_op *op = r->op;
     if (op->frame_left || op->hdr_len) {
-        b2a__dreq_fail(r, B2A_EDOCKER, "the output stream ended mid-frame");
-        return;
+        b2a__dreq_fail(r, B2A_EDOCKER, "the %s stream ended mid-frame", stream_name);
+        return -1;
     }
     for (int s = 1; s <= 2; s++)
         if (op->len[s]) {
@@ -169,10 +189,16 @@ static void stream_step(b2a_docker_req *r)
             if (emit(r, s, op->buf[s], n)) {
                 b2a_err e = r->err;
                 b2a__dreq_finish(r, e.code, &e);
-                return;
+                return -1;
             }
         }
-    exec_inspect(r);
+    return 0;
+}
+
+static void stream_step(b2a_docker_req *r)
+{
+    if (stream_end(r, "output") == 0)
+        exec_inspect(r);
 }
 
 static void created_step(b2a_docker_req *r)
@@ -214,13 +240,9 @@ int b2a__docker_exec(b2a_docker *d, const char *container, const char *const *ar
     if (!d || !container || !*container || !argv || !argc || !argv[0] || !done)
         return B2A_EINVAL;
     b2a_err err;
-    exec_op *op = calloc(1, sizeof(*op));
+    exec_op *op = op_new(container, line);
     if (!op)
         return B2A_ENOMEM;
-    op->line = line;
-    op->buf[1] = malloc(LINE_MAX_BYTES);
-    op->buf[2] = malloc(LINE_MAX_BYTES);
-    op->container_esc = b2a__durl_escape(container);
     yajl_gen g = b2a__djson_gen();
     int bad = !g;
     if (g) {
@@ -240,10 +262,10 @@ int b2a__docker_exec(b2a_docker *d, const char *container, const char *const *ar
     }
     /* The message names the program only: arguments and env may hold secrets. */
     char *what = b2a__dfmt("running %s in container %s", argv[0], container);
-    char *path = op->container_esc ? b2a__dfmt("/containers/%s/exec", op->container_esc) : NULL;
+    char *path = b2a__dfmt("/containers/%s/exec", op->container_esc);
     b2a_docker_req *r = NULL;
     int rc = bad ? B2A_EINVAL : B2A_ENOMEM;
-    if (!bad && op->buf[1] && op->buf[2] && op->create_body && what && path) {
+    if (!bad && op->create_body && what && path) {
         r = b2a__dreq_new(d, what, &err);
         if (!r) {
             rc = err.code;
@@ -275,23 +297,8 @@ int b2a__docker_exec(b2a_docker *d, const char *container, const char *const *ar
 
 static void logs_step(b2a_docker_req *r)
 {
-    /* Same ending as an exec stream, minus the exit code. */
-    exec_op *op = r->op;
-    if (op->frame_left || op->hdr_len) {
-        b2a__dreq_fail(r, B2A_EDOCKER, "the log stream ended mid-frame");
-        return;
-    }
-    for (int s = 1; s <= 2; s++)
-        if (op->len[s]) {
-            size_t n = op->len[s];
-            op->len[s] = 0;
-            if (emit(r, s, op->buf[s], n)) {
-                b2a_err e = r->err;
-                b2a__dreq_finish(r, e.code, &e);
-                return;
-            }
-        }
-    b2a__dreq_finish(r, B2A_OK, NULL);
+    if (stream_end(r, "log") == 0)
+        b2a__dreq_finish(r, B2A_OK, NULL);
 }
 
 static void logs_done(b2a_docker_req *r, int rc, const b2a_err *err)
@@ -307,24 +314,18 @@ int b2a__docker_container_logs(b2a_docker *d, const char *container, int tail,
     if (!d || !container || !*container || !line || !done)
         return B2A_EINVAL;
     b2a_err err;
-    exec_op *op = calloc(1, sizeof(*op));
+    exec_op *op = op_new(container, line);
     if (!op)
         return B2A_ENOMEM;
-    op->line = line;
-    op->buf[1] = malloc(LINE_MAX_BYTES);
-    op->buf[2] = malloc(LINE_MAX_BYTES);
-    op->container_esc = b2a__durl_escape(container);
     char tailbuf[24] = "all";
     if (tail > 0)
         snprintf(tailbuf, sizeof(tailbuf), "%d", tail);
     char *what = b2a__dfmt("reading the logs of container %s", container);
-    char *path = op->container_esc
-                     ? b2a__dfmt("/containers/%s/logs?stdout=1&stderr=1&tail=%s", op->container_esc,
-                                 tailbuf)
-                     : NULL;
+    char *path =
+        b2a__dfmt("/containers/%s/logs?stdout=1&stderr=1&tail=%s", op->container_esc, tailbuf);
     b2a_docker_req *r = NULL;
     int rc = B2A_ENOMEM;
-    if (op->buf[1] && op->buf[2] && what && path) {
+    if (what && path) {
         r = b2a__dreq_new(d, what, &err);
         if (!r) {
             rc = err.code;
