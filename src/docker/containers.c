@@ -109,32 +109,6 @@ static void null_done(b2a_docker_req *r, int rc, const b2a_err *err)
 
 static void ok_step(b2a_docker_req *r) { b2a__dreq_finish(r, B2A_OK, NULL); }
 
-/* Builds the request, starts it, hands out the handle. what/path are formatted by the caller. */
-static int launch(b2a_docker *d, const char *what, const char *method, const char *path,
-                  const char *body, long extra_ms, b2a__dreq_step_fn step, b2a__dreq_done_fn done,
-                  void *cb, void *ud, b2a_docker_req **req_out)
-{
-    b2a_err err;
-    if (!cb)
-        return B2A_EINVAL;
-    b2a_docker_req *r = b2a__dreq_new(d, what, &err);
-    if (!r)
-        return err.code;
-    r->on_step = step;
-    r->on_done = done;
-    r->user_cb = cb;
-    r->ud = ud;
-    r->extra_ms = extra_ms;
-    int rc = b2a__dreq_http(r, method, path, body, 0, &err);
-    if (rc != B2A_OK) {
-        b2a__dreq_discard(r);
-        return rc;
-    }
-    if (req_out)
-        *req_out = r;
-    return B2A_OK;
-}
-
 int b2a__docker_container_create(b2a_docker *d, const b2a_container_spec *spec, b2a_docker_cb cb,
                                  void *ud, b2a_docker_req **req_out)
 {
@@ -149,7 +123,8 @@ int b2a__docker_container_create(b2a_docker *d, const b2a_container_spec *spec, 
         (what = b2a__dfmt("creating container %s%sfrom image %s", spec->name ? spec->name : "",
                           spec->name ? " " : "", spec->image)) &&
         (path = b2a__dfmt("/containers/create%s%s", name ? "?name=" : "", name ? name : "")))
-        rc = launch(d, what, "POST", path, body, 0, create_step, body_done, (void *)cb, ud, req_out);
+        rc = b2a__dreq_launch(d, what, "POST", path, body, 0, create_step, body_done, (void *)cb,
+                              ud, req_out);
     free(body);
     free(what);
     free(path);
@@ -168,8 +143,8 @@ static int one(b2a_docker *d, const char *verb, const char *container, const cha
     int rc = B2A_ENOMEM;
     if (id && (what = b2a__dfmt("%s container %s", verb, container)) &&
         (path = b2a__dfmt("/containers/%s%s", id, suffix)))
-        rc = launch(d, what, method, path, strcmp(method, "POST") == 0 ? "" : NULL, extra_ms,
-                    step, done, cb, ud, req_out);
+        rc = b2a__dreq_launch(d, what, method, path, strcmp(method, "POST") == 0 ? "" : NULL,
+                              extra_ms, step, done, cb, ud, req_out);
     free(what);
     free(path);
     free(id);
@@ -366,7 +341,8 @@ int b2a__docker_container_list_by_label(b2a_docker *d, const char *label, b2a_do
     if (filters && (esc = b2a__durl_escape(filters)) &&
         (path = b2a__dfmt("/containers/json?all=1&filters=%s", esc)) &&
         (what = b2a__dfmt("listing containers labeled %s", label)))
-        rc = launch(d, what, "GET", path, NULL, 0, list_step, list_done, (void *)cb, ud, &r);
+        rc = b2a__dreq_launch(d, what, "GET", path, NULL, 0, list_step, list_done, (void *)cb, ud,
+                              &r);
     if (rc == B2A_OK) {
         r->op = op;
         r->on_free = list_free;

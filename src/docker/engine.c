@@ -628,8 +628,9 @@ static void simple_done(b2a_docker_req *r, int rc, const b2a_err *err)
     cb(r->ud, rc, err, rc == B2A_OK ? (r->body ? r->body : "") : NULL);
 }
 
-int b2a__docker_simple(b2a_docker *d, const char *what, const char *method, const char *path,
-                       const char *body, b2a_docker_cb cb, void *ud, b2a_docker_req **req_out)
+int b2a__dreq_launch(b2a_docker *d, const char *what, const char *method, const char *path,
+                     const char *body, long extra_ms, b2a__dreq_step_fn step,
+                     b2a__dreq_done_fn done, void *cb, void *ud, b2a_docker_req **req_out)
 {
     b2a_err err;
     if (!cb)
@@ -637,10 +638,11 @@ int b2a__docker_simple(b2a_docker *d, const char *what, const char *method, cons
     b2a_docker_req *r = b2a__dreq_new(d, what, &err);
     if (!r)
         return err.code;
-    r->on_step = simple_step;
-    r->on_done = simple_done;
-    r->user_cb = (void *)cb;
+    r->on_step = step;
+    r->on_done = done;
+    r->user_cb = cb;
     r->ud = ud;
+    r->extra_ms = extra_ms;
     int rc = b2a__dreq_http(r, method, path, body, 0, &err);
     if (rc != B2A_OK) {
         b2a__dreq_discard(r);
@@ -649,6 +651,13 @@ int b2a__docker_simple(b2a_docker *d, const char *what, const char *method, cons
     if (req_out)
         *req_out = r;
     return B2A_OK;
+}
+
+int b2a__docker_simple(b2a_docker *d, const char *what, const char *method, const char *path,
+                       const char *body, b2a_docker_cb cb, void *ud, b2a_docker_req **req_out)
+{
+    return b2a__dreq_launch(d, what, method, path, body, 0, simple_step, simple_done, (void *)cb,
+                            ud, req_out);
 }
 
 int b2a__docker_ping(b2a_docker *d, b2a_docker_cb cb, void *ud, b2a_docker_req **req_out)

@@ -94,6 +94,13 @@ void b2a__dreq_fail(b2a_docker_req *r, int code, const char *fmt, ...)
 /* Runs fn(r) after ms milliseconds on the loop. */
 int b2a__dreq_after(b2a_docker_req *r, uint64_t ms, b2a__dreq_step_fn fn);
 
+/* New operation of one buffered exchange, started: step and done as in
+ * b2a_docker_req, cb the caller's callback (cast by done). On error nothing
+ * is left behind and cb is never called. */
+int b2a__dreq_launch(b2a_docker *d, const char *what, const char *method, const char *path,
+                     const char *body, long extra_ms, b2a__dreq_step_fn step,
+                     b2a__dreq_done_fn done, void *cb, void *ud, b2a_docker_req **req_out);
+
 /* Starts a generic buffered request whose user callback is a b2a_docker_cb
  * getting the reply body. Used by the simple calls. */
 int b2a__docker_simple(b2a_docker *d, const char *what, const char *method, const char *path,
