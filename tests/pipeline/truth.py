@@ -14,19 +14,13 @@ def _value(tok):
     return decimal.Decimal(tok)
 
 
-def _tuples(text, pos):
-    """Parse "(a, 'b', N'c'), (...);" from pos; return (rows, end)."""
-    rows, row, i, n = [], None, pos, len(text)
+def _tuple(text, i, value):
+    """Parse one "(a, 'b', N'c')" starting at text[i] == "("; return (row, end)."""
+    row, tok, n = [], "", len(text)
+    i += 1
     while i < n:
         c = text[i]
-        if row is None:
-            if c == "(":
-                row, tok = [], ""
-            elif c == ";":
-                return rows, i + 1
-            i += 1
-            continue
-        if c in "Nn" and i + 1 < n and text[i + 1] == "'" and not tok.strip():
+        if c in "Nn" and i + 1 < n and text[i + 1] == "'" and not (tok or "").strip():
             i += 1
             continue
         if c == "'":
@@ -45,15 +39,29 @@ def _tuples(text, pos):
             continue
         if c in ",)":
             if tok is not None and tok.strip():
-                row.append(_value(tok.strip()))
+                row.append(value(tok.strip()))
             tok = ""
-            if c == ")":
-                rows.append(tuple(row))
-                row = None
             i += 1
+            if c == ")":
+                return tuple(row), i
             continue
         if tok is not None:
             tok += c
+        i += 1
+    raise ValueError("a row is cut off at the end of the script")
+
+
+def _tuples(text, pos):
+    """Parse "(a, 'b', N'c'), (...);" from pos; return (rows, end)."""
+    rows, i, n = [], pos, len(text)
+    while i < n:
+        c = text[i]
+        if c == "(":
+            row, i = _tuple(text, i, _value)
+            rows.append(row)
+            continue
+        if c == ";":
+            return rows, i + 1
         i += 1
     return rows, n
 
@@ -83,42 +91,6 @@ def _tsql_value(tok):
     return _value(tok)
 
 
-def _tsql_tuple(text, i):
-    """Parse one "(a, N'b', 0x..)" at text[i]; T-SQL ends statements by line, not ';'."""
-    row, tok = [], ""
-    i += 1
-    while True:
-        c = text[i]
-        if c in "Nn" and text[i + 1] == "'" and not (tok or "").strip():
-            i += 1
-            continue
-        if c == "'":
-            j, s = i + 1, []
-            while True:
-                k = text.index("'", j)
-                s.append(text[j:k])
-                if text[k + 1] == "'":
-                    s.append("'")
-                    j = k + 2
-                    continue
-                i = k + 1
-                break
-            row.append("".join(s))
-            tok = None
-            continue
-        if c in ",)":
-            if tok is not None and tok.strip():
-                row.append(_tsql_value(tok.strip()))
-            tok = ""
-            i += 1
-            if c == ")":
-                return tuple(row)
-            continue
-        if tok is not None:
-            tok += c
-        i += 1
-
-
 def load_tsql(path, encoding="utf-16"):
     """Microsoft's instnwnd.sql style: one INSERT per row, with or without a column
     list (then the CREATE TABLE order applies). Names are lower-cased."""
@@ -130,7 +102,8 @@ def load_tsql(path, encoding="utf-16"):
     for m in _TSQL_INSERT.finditer(text):
         table = m.group(1).lower()
         cols = [c.strip().strip('"').lower() for c in m.group(3).split(",")] if m.group(2) else create[table]
-        row = _tsql_tuple(text, m.end())
+        # T-SQL ends a statement by its line, not by ';': one row per INSERT.
+        row, _ = _tuple(text, m.end(), _tsql_value)
         if len(row) != len(cols):
             raise ValueError("%s: %d values for %d columns" % (table, len(row), len(cols)))
         out.setdefault(table, (cols, []))[1].append(row)
