@@ -90,8 +90,8 @@ if [ ! -d "$DATADIR/mysql" ]; then
     client=(mariadb --socket="$SOCKET" -uroot)
     [ -z "$MARIADB_DATABASE" ] || client+=("$MARIADB_DATABASE")
     # A directory we cannot list would otherwise be skipped without a word.
-    if [ -d /docker-entrypoint-initdb.d ] && ! [ -r /docker-entrypoint-initdb.d ] ||
-        [ -d /docker-entrypoint-initdb.d ] && ! [ -x /docker-entrypoint-initdb.d ]; then
+    if [ -d /docker-entrypoint-initdb.d ] &&
+        { ! [ -r /docker-entrypoint-initdb.d ] || ! [ -x /docker-entrypoint-initdb.d ]; }; then
         log "warning: /docker-entrypoint-initdb.d is not readable by $(id -un); its scripts are skipped"
     fi
     for f in /docker-entrypoint-initdb.d/*; do
