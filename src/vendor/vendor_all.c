@@ -2,6 +2,8 @@
  * delivery of the inputs, network mode), plan bookkeeping and progress. */
 #include "vendor/vendor.h"
 
+#include "util/str.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -9,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -150,17 +151,9 @@ int b2a__vendor_password(char out[B2A_VENDOR_PASSWORD_LEN + 1], b2a_err *err)
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     for (int attempt = 0; attempt < 64; attempt++) {
         unsigned char buf[B2A_VENDOR_PASSWORD_LEN * 2];
-        size_t got = 0;
-        while (got < sizeof buf) {
-            ssize_t r = getrandom(buf + got, sizeof buf - got, 0);
-            if (r < 0) {
-                if (errno == EINTR)
-                    continue;
-                return b2a__err_set(err, B2A_EFATAL, B2A_ERRCLASS_OS,
-                                    "getrandom failed: %s", strerror(errno));
-            }
-            got += (size_t)r;
-        }
+        if (b2a__random_bytes(buf, sizeof buf) != 0)
+            return b2a__err_set(err, B2A_EFATAL, B2A_ERRCLASS_OS, "getrandom failed: %s",
+                                strerror(errno));
         size_t n = 0;
         /* rejection sampling keeps the 62 symbols equally likely */
         for (size_t i = 0; i < sizeof buf && n < B2A_VENDOR_PASSWORD_LEN; i++)
