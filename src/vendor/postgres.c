@@ -13,6 +13,7 @@
 #include "vendor/vendor.h"
 
 #include "detect/pgdump.h"
+#include "util/str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,13 +188,6 @@ static int push_password_env(b2a_vendor_cmd *c, const b2a_vendor_job *j)
     return b2a__vendor_strv_pushf(&c->env, &c->nenv, "PGPASSWORD=%s", j->password);
 }
 
-static void free_tool(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
 static int plan_archive(const b2a_vendor_job *j, size_t i, b2a_vendor_plan *p)
 {
     const b2a_vendor_input *in = &j->inputs[i];
@@ -254,7 +248,7 @@ static int plan_archive(const b2a_vendor_job *j, size_t i, b2a_vendor_plan *p)
         goto out;
     rc = B2A_OK;
 out:
-    free_tool(tool.argv, tool.argc);
+    b2a__strv_free(tool.argv, tool.argc);
     return rc;
 }
 
@@ -307,7 +301,7 @@ static int plan_script(const b2a_vendor_job *j, size_t i, b2a_vendor_plan *p)
     }
     rc = B2A_OK;
 out:
-    free_tool(tool.argv, tool.argc);
+    b2a__strv_free(tool.argv, tool.argc);
     return rc;
 }
 

@@ -78,25 +78,21 @@ int b2a__vendor_strv_pushf(char ***v, size_t *n, const char *fmt, ...)
     return b2a__vendor_strv_push(v, n, s);
 }
 
-static void strv_free(char **v, size_t n, int wipe)
+/* env entries carry the password: do not leave it in freed memory */
+static void env_free(char **v, size_t n)
 {
-    if (!v)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        /* env entries carry the password: do not leave it in freed memory */
-        if (wipe && v[i])
+    for (size_t i = 0; v && i < n; i++)
+        if (v[i])
             explicit_bzero(v[i], strlen(v[i]));
-        free(v[i]);
-    }
-    free(v);
+    b2a__strv_free(v, n);
 }
 
 void b2a__vendor_cmd_free(b2a_vendor_cmd *c)
 {
     if (!c)
         return;
-    strv_free(c->argv, c->argc, 0);
-    strv_free(c->env, c->nenv, 1);
+    b2a__strv_free(c->argv, c->argc);
+    env_free(c->env, c->nenv);
     memset(c, 0, sizeof *c);
 }
 
@@ -292,10 +288,10 @@ void b2a__vendor_job_free(b2a_vendor_job *j)
         free(j->uploads[i].name);
     }
     free(j->uploads);
-    strv_free(j->env, j->nenv, 1);
-    strv_free(j->cmd, j->ncmd, 0);
-    strv_free(j->labels, j->nlabels, 0);
-    strv_free(j->binds, j->nbinds, 0);
+    env_free(j->env, j->nenv);
+    b2a__strv_free(j->cmd, j->ncmd);
+    b2a__strv_free(j->labels, j->nlabels);
+    b2a__strv_free(j->binds, j->nbinds);
     free(j);
 }
 
