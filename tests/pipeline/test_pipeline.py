@@ -95,6 +95,8 @@ class Pipeline(unittest.TestCase):
 
     def assert_tables_equal_truth(self, script, known_edits, encoding="utf-8"):
         expected = truth.load(script, encoding)
+        # An empty parse would make every comparison below vacuous.
+        self.assertTrue(expected, "no INSERT rows read from %s" % script)
         job = self.job()
         by_name = {t["name"].lower(): t for t in job["tables"]}
         for table, (cols, rows) in expected.items():
