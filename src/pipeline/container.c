@@ -823,6 +823,12 @@ static void create_container(cstate *st)
         failf(st, B2A_EDOCKER, B2A_ERRCLASS_DOCKER, "%s", "could not create the container");
 }
 
+/* The image asked for, before the vendor job (which holds it later) exists. */
+static const char *image_name(const cstate *st)
+{
+    return st->job->image ? st->job->image : st->vendor->default_image;
+}
+
 static int pull_progress(void *ud, double percent, const char *status)
 {
     cstate *st = ud;
@@ -836,7 +842,7 @@ static void pulled_cb(void *ud, int rc, const b2a_err *err, const char *body)
     (void)body;
     cstate *st = ud;
     st->req = NULL;
-    const char *image = st->job->image ? st->job->image : st->vendor->default_image;
+    const char *image = image_name(st);
     if (rc != B2A_OK) {
         b2a_err e;
         b2a__err_copy(&e, err);
@@ -856,7 +862,7 @@ static void image_cb(void *ud, int rc, const b2a_err *err, const char *body)
     (void)body;
     cstate *st = ud;
     st->req = NULL;
-    const char *image = st->job->image ? st->job->image : st->vendor->default_image;
+    const char *image = image_name(st);
     if (canceled(st))
         return;
     if (rc == B2A_ENOTFOUND) {
@@ -885,7 +891,7 @@ static void ping_cb(void *ud, int rc, const b2a_err *err, const char *body)
         fail(st, &e);
         return;
     }
-    const char *image = st->job->image ? st->job->image : st->vendor->default_image;
+    const char *image = image_name(st);
     if (b2a__docker_image_inspect(st->docker, image, image_cb, st, &st->req) != B2A_OK)
         failf(st, B2A_EDOCKER, B2A_ERRCLASS_DOCKER, "could not inspect image %s", image);
 }
