@@ -12,9 +12,6 @@
 typedef struct gc_state {
     b2a_docker *docker;
     uint32_t removed;
-    size_t pending;
-    char **ids;
-    size_t nids;
     b2a_err err;
     int rc;
 } gc_state;
@@ -29,7 +26,6 @@ static void removed_cb(void *ud, int rc, const b2a_err *err, const char *body)
         st->rc = rc;
         b2a__err_copy(&st->err, err);
     }
-    st->pending--;
 }
 
 static void listed_cb(void *ud, int rc, const b2a_err *err, const b2a_docker_container_info *items, size_t n)
@@ -43,8 +39,12 @@ static void listed_cb(void *ud, int rc, const b2a_err *err, const b2a_docker_con
     for (size_t i = 0; i < n; i++) {
         if (!items[i].label_value || b2a__owner_alive(items[i].label_value) != 0)
             continue;
-        if (b2a__docker_container_remove(st->docker, items[i].id, 1, 1, removed_cb, st, NULL) == B2A_OK)
-            st->pending++;
+        int r = b2a__docker_container_remove(st->docker, items[i].id, 1, 1, removed_cb, st, NULL);
+        if (r != B2A_OK && st->rc == B2A_OK) {
+            st->rc = r;
+            b2a__err_set(&st->err, r, B2A_ERRCLASS_DOCKER, "cannot remove container %s: %s",
+                         items[i].id, b2a_strerror(r));
+        }
     }
 }
 
