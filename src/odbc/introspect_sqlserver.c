@@ -61,16 +61,6 @@ static const char *reader_alias(int user_type_id, const char *type_name)
     return user_type_id > UT_SYSNAME ? type_name : NULL;
 }
 
-/* The reader decodes xml, hierarchyid and geometry/geography to the same
- * text the server gives (binxml.c, hierarchyid.c, clrspatial.c), so no
- * type is mapped differently any more; kept for its callers. */
-int b2a__sqlserver_type_differs_from_reader(int system_type_id, int user_type_id)
-{
-    (void)system_type_id;
-    (void)user_type_id;
-    return 0;
-}
-
 int b2a__sqlserver_map_column(int system_type_id, int user_type_id, const char *type_name,
                               int max_length, int precision, int scale, b2a_column *col)
 {

@@ -14,10 +14,6 @@
 int b2a__sqlserver_map_column(int system_type_id, int user_type_id, const char *type_name,
                               int max_length, int precision, int scale, b2a_column *col);
 
-/* 1 when the reader maps this type differently from the server; 0 for every
- * type today (kept so a future difference has one place to be declared). */
-int b2a__sqlserver_type_differs_from_reader(int system_type_id, int user_type_id);
-
 int b2a__introspect_sqlserver(b2a_odbc_conn *c, const b2a_introspect_opts *o,
                               b2a_odbc_table **out, size_t *n, b2a_err *err);
 /* The SELECT-list expression for col; qname is its quoted name. malloc'd. */
