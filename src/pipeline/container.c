@@ -20,8 +20,8 @@
 #include "odbc/introspect.h"
 #include "odbc/odbc.h"
 #include "util/str.h"
-#include "vendor/sqlserver_tsql.h"
-#include "vendor/vendor.h"
+#include "engine/sqlserver_tsql.h"
+#include "engine/engine.h"
 
 #define LOGIN_TIMEOUT_S 30
 #define STOP_TIMEOUT_S 10

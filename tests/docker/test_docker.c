@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "docker/docker.h"
-#include "vendor/vendor.h"
+#include "engine/engine.h"
 
 #ifndef B2A_DOCKER_TEST_DIR
 #define B2A_DOCKER_TEST_DIR "tests/docker"

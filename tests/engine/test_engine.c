@@ -1,6 +1,6 @@
-/* Unit tests of src/vendor: container specs, exec argv/env, connection
+/* Unit tests of src/engine: container specs, exec argv/env, connection
  * strings, restore plans, and progress/error parsing of tool output
- * recorded from the bak2avro-test images (tests/vendor/data/). */
+ * recorded from the bak2avro-test images (tests/engine/data/). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "detect/pgdump.h"
-#include "vendor/vendor.h"
+#include "engine/engine.h"
 
 /* the CREATE DATABASE locale filter of postgres.c, as the shell sees it */
 #define SED_FILTER                                                                       \
@@ -111,7 +111,7 @@ static const char *data_path(const char *name)
 {
     static char p[PATH_MAX];
     const char *root = getenv("B2A_SOURCE_ROOT");
-    snprintf(p, sizeof p, "%s/tests/vendor/data/%s", root ? root : ".", name);
+    snprintf(p, sizeof p, "%s/tests/engine/data/%s", root ? root : ".", name);
     return p;
 }
 

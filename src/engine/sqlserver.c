@@ -17,8 +17,8 @@
  *
  * Error policy: every message of severity 11 or more fails the step with
  * SQL Server's own text (RESTORE has no harmless errors to skip). */
-#include "vendor/vendor.h"
-#include "vendor/sqlserver_tsql.h"
+#include "engine/engine.h"
+#include "engine/sqlserver_tsql.h"
 #include "odbc/odbc.h"
 #include "reader/mssql/header.h"
 

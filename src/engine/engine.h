@@ -251,7 +251,7 @@ uint32_t b2a__vendor_pg_toc_items(const struct b2a_pgdump_info *info);
 /* The password generator (exposed for tests). */
 int b2a__vendor_password(char out[B2A_VENDOR_PASSWORD_LEN + 1], b2a_err *err);
 
-/* Helpers for the vendor files (vendor_all.c). */
+/* Helpers for the vendor files (engine.c). */
 void b2a__vendor_cmd_free(b2a_vendor_cmd *c);
 int b2a__vendor_strv_push(char ***v, size_t *n, char *s);  /* takes s; NULL s is ENOMEM */
 int b2a__vendor_strv_pushf(char ***v, size_t *n, const char *fmt, ...)

@@ -1,7 +1,7 @@
 /* SQL Server restore chains and RESTORE statements from our own reading of
  * the backup headers (no RESTORE FILELISTONLY round trip), T-SQL quoting
  * and sqlcmd output parsing. See sqlserver_tsql.h. */
-#include "vendor/sqlserver_tsql.h"
+#include "engine/sqlserver_tsql.h"
 
 #include <ctype.h>
 #include <stdio.h>

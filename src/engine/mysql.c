@@ -6,7 +6,7 @@
  * which, so the step fails with the client's "ERROR nnnn at line N" and
  * the file name. The client itself handles DELIMITER, triggers, views and
  * procedures (Sakila has all of them). */
-#include "vendor/vendor.h"
+#include "engine/engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
  * ownership, and psql's \restrict lines. Any other error fails the step with
  * the first such error and the counts. --no-owner --no-privileges keep role
  * errors from happening at all in the common case. */
-#include "vendor/vendor.h"
+#include "engine/engine.h"
 
 #include "detect/pgdump.h"
 #include "util/str.h"

@@ -1,9 +1,9 @@
-/* Unit tests of the SQL Server container vendor (src/vendor/sqlserver*.c,
+/* Unit tests of the SQL Server container vendor (src/engine/sqlserver*.c,
  * src/odbc/introspect_sqlserver.c): RESTORE statements from the real file
  * lists of the sample backups, the licence refusal, secrets kept out of
  * argv and messages, sqlcmd output parsing, T-SQL quoting, the type mapping
  * against the direct reader's, and the container dialogue against the fake
- * Docker Engine (tests/docker/fake_engine.py, cases in tests/vendor/cases).
+ * Docker Engine (tests/docker/fake_engine.py, cases in tests/engine/cases).
  *
  * No SQL Server ran for any of this: the output lines below are written
  * from Microsoft's documented message formats (RESTORE ... WITH STATS,
@@ -32,8 +32,8 @@
 #include "odbc/odbc.h"
 #include "reader/mssql/header.h"
 #include "reader/mssql/types.h"
-#include "vendor/sqlserver_tsql.h"
-#include "vendor/vendor.h"
+#include "engine/sqlserver_tsql.h"
+#include "engine/engine.h"
 
 #define DATA B2A_MSSQL_DATA_DIR
 #define NW2008 "northwind_sql2008_mtf__thuyluv.bak"
@@ -698,7 +698,7 @@ static void fake_start(fake *f, const char *casename)
     const char *root = getenv("B2A_SOURCE_ROOT");
     char script[PATH_MAX], casefile[PATH_MAX];
     snprintf(script, sizeof script, "%s/tests/docker/fake_engine.py", root ? root : ".");
-    snprintf(casefile, sizeof casefile, "%s/tests/vendor/cases/%s.json", root ? root : ".", casename);
+    snprintf(casefile, sizeof casefile, "%s/tests/engine/cases/%s.json", root ? root : ".", casename);
     assert_int_equal(access(casefile, R_OK), 0);
     snprintf(f->dir, sizeof f->dir, "/tmp/b2a-sqlstest-XXXXXX");
     assert_non_null(mkdtemp(f->dir));

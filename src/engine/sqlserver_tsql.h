@@ -2,14 +2,14 @@
  * our own parsing of the .bak headers (what RESTORE HEADERONLY, LABELONLY
  * and FILELISTONLY would say), the RESTORE statements for it, T-SQL quoting,
  * and parsing of sqlcmd's output. Pure text work, so all of it is tested
- * here without SQL Server (tests/vendor/test_sqlserver.c). */
+ * here without SQL Server (tests/engine/test_engine_sqlserver.c). */
 #ifndef B2A_VENDOR_SQLSERVER_TSQL_H
 #define B2A_VENDOR_SQLSERVER_TSQL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vendor/vendor.h"
+#include "engine/engine.h"
 
 /* Where restored database files go (the image's default data directory,
  * owned by the mssql user the server runs as). */

@@ -1,6 +1,6 @@
 /* Vendor registry and what every vendor shares: the job (password, labels,
  * delivery of the inputs, network mode), plan bookkeeping and progress. */
-#include "vendor/vendor.h"
+#include "engine/engine.h"
 
 #include "util/str.h"
 

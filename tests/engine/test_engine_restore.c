@@ -26,7 +26,7 @@
 #include <sql.h>
 #include <sqlext.h>
 
-#include "vendor/vendor.h"
+#include "engine/engine.h"
 
 extern char **environ;
 
