@@ -87,6 +87,12 @@ type Options struct {
 	AcceptEULA    bool
 	IncludeViews  bool   // export views (and PostgreSQL materialized views) too
 	Delivery      string // "bind" (default: read-only bind mount), "upload" (copy into the container)
+	// Overwrite replaces an earlier bak2avro output in OutputDir (only the files its job.json lists).
+	Overwrite bool
+	// IgnoreChecksums exports pages that fail verification (salvage); the Job records it.
+	IgnoreChecksums bool
+	// AllowColumnLoss accepts columns the dump declares but the server skipped at restore.
+	AllowColumnLoss bool
 	// Progress is called as the job goes; returning true cancels it.
 	Progress func(Progress) bool
 	Log      func(level int, message string)
@@ -222,6 +228,15 @@ func Run(o Options) (map[string]interface{}, error) {
 	}
 	if o.IncludeViews {
 		opts.include_views = 1
+	}
+	if o.Overwrite {
+		opts.overwrite = 1
+	}
+	if o.IgnoreChecksums {
+		opts.ignore_checksums = 1
+	}
+	if o.AllowColumnLoss {
+		opts.allow_column_loss = 1
 	}
 	switch o.Delivery {
 	case "", "bind":

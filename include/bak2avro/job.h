@@ -105,10 +105,17 @@ typedef struct b2a_job_options {
     /* version 2 */
     int32_t include_views;        /**< non-zero: export views (and PostgreSQL materialized views) too */
     b2a_delivery delivery;        /**< how the backup reaches the container; default bind mount */
+    /* version 3 */
+    int32_t overwrite;            /**< non-zero: replace an earlier bak2avro output in output_dir (only the files its
+                                       job.json lists); zero refuses a non-empty output_dir */
+    int32_t ignore_checksums;     /**< non-zero: export pages whose checksum or torn bits do not match (salvage);
+                                       the Job records that it was used */
+    int32_t allow_column_loss;    /**< non-zero: accept columns the dump declares but the server skipped
+                                       (e.g. MySQL-only syntax restored into MariaDB); the Job records the loss */
 } b2a_job_options;
 
-#define B2A_JOB_OPTIONS_VERSION 2
-#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_SNAPPY, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0, B2A_DELIVERY_BIND }
+#define B2A_JOB_OPTIONS_VERSION 3
+#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_SNAPPY, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0, B2A_DELIVERY_BIND, 0, 0, 0 }
 
 /** Fill @p opts with defaults for @p version (bindings must call this). */
 B2A_API int b2a_job_options_init(b2a_job_options *opts, unsigned int version);

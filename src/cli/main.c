@@ -41,6 +41,12 @@ static void usage(FILE *f)
           "      --restore           always restore in a container\n"
           "      --accept-eula       accept the vendor's licence (SQL Server containers)\n"
           "      --job-json FILE     where to write the Job JSON (default OUT/job.json)\n"
+          "      --overwrite         replace an earlier bak2avro output in OUT (only the files its\n"
+          "                          job.json lists); without it a non-empty OUT is refused\n"
+          "      --ignore-checksums  export pages that fail checksum or torn-page checks (salvage;\n"
+          "                          the Job records it)\n"
+          "      --allow-column-loss accept columns the dump declares but the server skipped at\n"
+          "                          restore (the Job records them)\n"
           "  -q, --quiet             errors only\n"
           "      --log-json          progress and log as JSON lines on stderr\n"
           "  -v, --verbose           debug lines too\n"
@@ -170,6 +176,8 @@ static int cmd_run(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},        {"log-json", no_argument, 0, 16},
         {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
         {"include-views", no_argument, 0, 17}, {"deliver", required_argument, 0, 18},
+        {"overwrite", no_argument, 0, 19},     {"ignore-checksums", no_argument, 0, 20},
+        {"allow-column-loss", no_argument, 0, 21},
         {0, 0, 0, 0}};
     b2a_job_options opts;
     b2a_job_options_init(&opts, B2A_JOB_OPTIONS_VERSION);
@@ -251,6 +259,9 @@ static int cmd_run(int argc, char **argv)
                 goto out;
             }
             break;
+        case 19: opts.overwrite = 1; break;
+        case 20: opts.ignore_checksums = 1; break;
+        case 21: opts.allow_column_loss = 1; break;
         case 'q': quiet = 1; job_options_given--; break;
         case 16: log_json = 1; job_options_given--; break;
         case 'v': verbose = 1; job_options_given--; break;

@@ -17,7 +17,8 @@ static size_t options_size(unsigned int version)
 {
     switch (version) {
     case 1: return offsetof(b2a_job_options, include_views);
-    case 2: return sizeof(b2a_job_options);
+    case 2: return offsetof(b2a_job_options, overwrite);
+    case 3: return sizeof(b2a_job_options);
     default: return 0;
     }
 }
@@ -87,6 +88,9 @@ static int copy_options(b2a_job *job, const b2a_job_options *in)
     job->accept_eula = o.accept_eula;
     job->include_views = o.include_views;
     job->delivery = o.delivery;
+    job->overwrite = o.overwrite;
+    job->ignore_checksums = o.ignore_checksums;
+    job->allow_column_loss = o.allow_column_loss;
     job->progress_cb = o.progress_cb;
     job->log_cb = o.log_cb;
     job->done_cb = o.done_cb;

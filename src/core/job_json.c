@@ -199,6 +199,12 @@ char *b2a__job_render_json(const b2a_job *job)
     key(g, "include_views");
     yajl_gen_bool(g, job->include_views);
     kv(g, "delivery", job->delivery == B2A_DELIVERY_UPLOAD ? "upload" : "bind");
+    key(g, "overwrite");
+    yajl_gen_bool(g, job->overwrite);
+    key(g, "ignore_checksums");
+    yajl_gen_bool(g, job->ignore_checksums);
+    key(g, "allow_column_loss");
+    yajl_gen_bool(g, job->allow_column_loss);
     yajl_gen_map_close(g);
 
     key(g, "error");
@@ -374,7 +380,8 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
     }
     if (rc == B2A_OK) {
         const char *pp[] = {"parallel", NULL}, *kp[] = {"keep_container", NULL}, *ep[] = {"accept_eula", NULL},
-                   *vp[] = {"include_views", NULL};
+                   *vp[] = {"include_views", NULL}, *op[] = {"overwrite", NULL},
+                   *cp[] = {"ignore_checksums", NULL}, *lp[] = {"allow_column_loss", NULL};
         yajl_val v = yajl_tree_get(o, pp, yajl_t_number);
         if (v && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0 && YAJL_GET_INTEGER(v) <= 256)
             job->parallel = (uint32_t)YAJL_GET_INTEGER(v);
@@ -383,6 +390,9 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
         job->keep_container = YAJL_IS_TRUE(yajl_tree_get(o, kp, yajl_t_any));
         job->accept_eula = YAJL_IS_TRUE(yajl_tree_get(o, ep, yajl_t_any));
         job->include_views = YAJL_IS_TRUE(yajl_tree_get(o, vp, yajl_t_any));
+        job->overwrite = YAJL_IS_TRUE(yajl_tree_get(o, op, yajl_t_any));
+        job->ignore_checksums = YAJL_IS_TRUE(yajl_tree_get(o, cp, yajl_t_any));
+        job->allow_column_loss = YAJL_IS_TRUE(yajl_tree_get(o, lp, yajl_t_any));
     }
     if (rc == B2A_OK && (job->n_inputs == 0 || !job->output_dir))
         rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: \"inputs\" and \"output_dir\" are required");

@@ -38,6 +38,9 @@ int main(void)
     FIELD(b2a_job_options, userdata);
     FIELD(b2a_job_options, include_views);
     FIELD(b2a_job_options, delivery);
+    FIELD(b2a_job_options, overwrite);
+    FIELD(b2a_job_options, ignore_checksums);
+    FIELD(b2a_job_options, allow_column_loss);
     first = 1;
     printf("}}, \"b2a_progress\": {\"sizeof\": %zu, \"fields\": {", sizeof(b2a_progress));
     FIELD(b2a_progress, version);

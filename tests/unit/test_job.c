@@ -70,6 +70,19 @@ static void options_version_1_callers_keep_their_size(void **state)
     assert_int_equal(b2a_job_new(ctx, o, &job), B2A_OK);
     assert_true(job->include_views);
     assert_int_equal(job->delivery, B2A_DELIVERY_UPLOAD);
+    assert_false(job->overwrite); /* nor the 0xA5 bytes beyond version 2 */
+    assert_false(job->ignore_checksums);
+    assert_false(job->allow_column_loss);
+    b2a_job_free(job);
+
+    o->version = 3;
+    o->overwrite = 1;
+    o->ignore_checksums = 0;
+    o->allow_column_loss = 1;
+    assert_int_equal(b2a_job_new(ctx, o, &job), B2A_OK);
+    assert_true(job->overwrite);
+    assert_false(job->ignore_checksums);
+    assert_true(job->allow_column_loss);
     b2a_job_free(job);
     free_ctx(ctx, &loop);
 }
@@ -199,7 +212,8 @@ static void job_json_output_is_accepted_as_input(void **state)
     b2a_ctx *ctx = new_ctx(&loop);
     const char *doc = "{\"inputs\": [\"a.dump\"], \"output_dir\": \"/tmp/o\", \"include\": [\"s.t\"],"
                       " \"codec\": \"null\", \"network\": \"publish\", \"parallel\": 3,"
-                      " \"include_views\": true, \"delivery\": \"upload\"}";
+                      " \"include_views\": true, \"delivery\": \"upload\", \"overwrite\": true,"
+                      " \"ignore_checksums\": true, \"allow_column_loss\": true}";
     b2a_job *job = NULL, *again = NULL;
     assert_int_equal(b2a_job_new_from_json(ctx, doc, NULL, &job, NULL), B2A_OK);
     char *out = b2a_job_json(job); /* options now nested under "options" */
@@ -209,6 +223,9 @@ static void job_json_output_is_accepted_as_input(void **state)
     assert_int_equal(again->parallel, 3);
     assert_true(again->include_views);
     assert_int_equal(again->delivery, B2A_DELIVERY_UPLOAD);
+    assert_true(again->overwrite);
+    assert_true(again->ignore_checksums);
+    assert_true(again->allow_column_loss);
     assert_int_equal(again->n_include, 1);
     assert_string_equal(again->include[0], "s.t");
     b2a_free(out);

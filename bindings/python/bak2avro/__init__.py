@@ -70,6 +70,7 @@ def gc(docker_host=None):
 def run(inputs, output_dir, *, vendor=None, image=None, include=(), exclude=(), pre_sql=None,
         post_sql=None, parallel=0, codec="snappy", network="auto", restore="auto",
         keep_container=False, accept_eula=False, include_views=False, delivery="bind", docker_host=None, job_json=None,
+        overwrite=False, ignore_checksums=False, allow_column_loss=False,
         progress=None, log=None, raise_on_failure=True):
     """Run one job to the end and return its Job JSON document (a dict).
 
@@ -104,6 +105,9 @@ def run(inputs, output_dir, *, vendor=None, image=None, include=(), exclude=(), 
     opts.accept_eula = int(bool(accept_eula))
     opts.include_views = int(bool(include_views))
     opts.delivery = DELIVERIES[delivery]
+    opts.overwrite = int(bool(overwrite))
+    opts.ignore_checksums = int(bool(ignore_checksums))
+    opts.allow_column_loss = int(bool(allow_column_loss))
 
     raised = []
 
