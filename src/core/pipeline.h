@@ -7,7 +7,7 @@
 /* Detect the inputs and pick a pipeline; NULL with err set when none fits. */
 const b2a_pipeline_ops *b2a__pipeline_select(b2a_job *job, b2a_err *err);
 
-extern const b2a_pipeline_ops b2a__pipeline_direct_bak;
+extern const b2a_pipeline_ops b2a__pipeline_direct;
 
 struct b2a_detected;
 /* The container pipeline for a detected input, or NULL with err set when

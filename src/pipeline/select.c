@@ -5,6 +5,7 @@
 
 #include "core/pipeline.h"
 #include "detect/detect.h"
+#include "reader/reader.h"
 #include "util/str.h"
 
 const b2a_pipeline_ops *b2a__pipeline_select(b2a_job *job, b2a_err *err)
@@ -37,14 +38,14 @@ const b2a_pipeline_ops *b2a__pipeline_select(b2a_job *job, b2a_err *err)
     free(job->format_version);
     job->format_version = first.version[0] ? b2a__strdup(first.version) : NULL;
 
-    int direct_capable = first.vendor == B2A_VENDOR_SQLSERVER;
+    int direct_capable = b2a__reader_for(&first) != NULL;
     if (job->restore_mode == B2A_RESTORE_DIRECT && !direct_capable) {
         b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
-                     "%s: --direct reads SQL Server .bak files only; a %s backup needs a container restore",
+                     "%s: --direct has no reader for a %s backup; it needs a container restore",
                      job->inputs[0], b2a__detect_format_name(first.format));
         return NULL;
     }
     if (direct_capable && job->restore_mode != B2A_RESTORE_CONTAINER)
-        return &b2a__pipeline_direct_bak;
+        return &b2a__pipeline_direct;
     return b2a__pipeline_container_for(job, &first, err);
 }

@@ -1,5 +1,6 @@
-/* The direct pipeline: read a SQL Server .bak with our own reader, no
- * container and no SQL Server. Steps: detect, read (catalog), export. */
+/* The direct pipeline: read a backup with one of our own readers
+ * (reader/reader.h), no container and no database server. Steps: detect,
+ * read (catalog), export. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,41 +9,63 @@
 #include "core/pipeline.h"
 #include "detect/detect.h"
 #include "export/export.h"
-#include "reader/mssql/bak.h"
+#include "reader/reader.h"
 #include "util/str.h"
 
 typedef struct direct_state {
     uv_work_t req;
     b2a_job *job;
-    b2a_bak *bak;
+    const b2a_reader_ops *reader;
+    void *handle;             /* the reader's, once open */
     b2a_err err;
 } direct_state;
+
+/* The exporter hands back only the cursor, so each cursor remembers its reader. */
+typedef struct direct_cursor {
+    const b2a_reader_ops *reader;
+    void *scan;
+} direct_cursor;
 
 static int source_open(void *source, const b2a_table_job *t, size_t index, void **cursor, b2a_err *err)
 {
     (void)t;
     direct_state *st = source;
+    direct_cursor *c = calloc(1, sizeof(*c));
+    if (!c)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    c->reader = st->reader;
     /* tables were added in reader order, so the job index is the reader index */
-    return b2a__bak_scan_open(st->bak, index, (b2a_bak_scan **)cursor, err);
+    int rc = st->reader->scan_open(st->handle, index, &c->scan, err);
+    if (rc != B2A_OK) {
+        free(c);
+        return rc;
+    }
+    *cursor = c;
+    return B2A_OK;
 }
 
 static int source_next(void *cursor, b2a_sink *sink, size_t max_rows, size_t *rows, int *eof, b2a_err *err)
 {
-    return b2a__bak_scan_next(cursor, sink, max_rows, rows, eof, err);
+    direct_cursor *c = cursor;
+    return c->reader->scan_next(c->scan, sink, max_rows, rows, eof, err);
 }
 
 static void source_close(void *cursor)
 {
-    b2a__bak_scan_close(cursor);
+    direct_cursor *c = cursor;
+    if (!c)
+        return;
+    c->reader->scan_close(c->scan);
+    free(c);
 }
 
-static const b2a_source_ops bak_source = {source_open, source_next, source_close};
+static const b2a_source_ops reader_source = {source_open, source_next, source_close};
 
 static void finish(direct_state *st)
 {
     b2a_job *job = st->job;
-    if (st->bak)
-        b2a__bak_close(st->bak);
+    if (st->handle)
+        st->reader->close(st->handle);
     job->pipeline_state = NULL;
     free(st);
     b2a__job_complete(job);
@@ -65,11 +88,11 @@ static void open_work(uv_work_t *req)
 {
     direct_state *st = req->data;
     b2a_job *job = st->job;
-    b2a__bak_open((const char *const *)job->inputs, job->n_inputs, &st->bak, &st->err);
+    st->reader->open((const char *const *)job->inputs, job->n_inputs, &st->handle, &st->err);
 }
 
 /* What the reader cannot serve (e.g. TDE, an old catalog) is restored in a
- * SQL Server container instead, when the user let the tool choose. Returns 1
+ * container of its database instead, when the user let the tool choose. Returns 1
  * when the container pipeline took the job over. */
 static int fall_back_to_container(direct_state *st)
 {
@@ -109,21 +132,22 @@ static void open_after(uv_work_t *req, int status)
         finish(st);
         return;
     }
-    if (!st->bak && st->err.code == B2A_EUNSUPPORTED && job->restore_mode == B2A_RESTORE_AUTO &&
+    if (!st->handle && st->err.code == B2A_EUNSUPPORTED && job->restore_mode == B2A_RESTORE_AUTO &&
         fall_back_to_container(st))
         return;
-    if (!st->bak) {
+    if (!st->handle) {
         b2a__job_set_error(job, &st->err);
         b2a__job_step_end(job, B2A_STEP_READ, B2A_STATE_FAILED, "%s", st->err.msg);
         finish(st);
         return;
     }
     free(job->database);
-    job->database = b2a__strdup(b2a__bak_database_name(st->bak));
-    size_t n = b2a__bak_table_count(st->bak);
+    job->database = b2a__strdup(st->reader->database_name(st->handle));
+    size_t n = st->reader->table_count(st->handle);
     for (size_t i = 0; i < n; i++) {
         b2a_table_def def;
-        if (b2a__table_def_copy(&def, b2a__bak_table(st->bak, i)) != 0 || !b2a__job_add_table(job, &def, "table")) {
+        if (b2a__table_def_copy(&def, st->reader->table(st->handle, i)) != 0 ||
+            !b2a__job_add_table(job, &def, st->reader->table_kind(st->handle, i))) {
             b2a__table_def_clear(&def);
             b2a__err_set(&st->err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
             b2a__job_set_error(job, &st->err);
@@ -134,7 +158,7 @@ static void open_after(uv_work_t *req, int status)
     }
     b2a__job_step_end(job, B2A_STEP_READ, B2A_STATE_OK, "database %s, %zu tables", job->database, n);
     b2a__job_step_begin(job, B2A_STEP_EXPORT);
-    int rc = b2a__export_start(job, &bak_source, st, export_done, st);
+    int rc = b2a__export_start(job, &reader_source, st, export_done, st);
     if (rc != B2A_OK) {
         b2a__job_step_end(job, B2A_STEP_EXPORT, B2A_STATE_FAILED, "%s", job->err.msg);
         finish(st);
@@ -143,10 +167,21 @@ static void open_after(uv_work_t *req, int status)
 
 static int direct_start(b2a_job *job)
 {
+    /* select.c chose this pipeline because a reader claims the first input */
+    b2a_detected d;
+    b2a_err e;
+    if (b2a__detect(job->inputs[0], &d, &e) != B2A_OK) {
+        b2a__job_set_error(job, &e);
+        return e.code;
+    }
+    const b2a_reader_ops *reader = b2a__reader_for(&d);
+    if (!reader)
+        return B2A_EUNSUPPORTED;
     direct_state *st = calloc(1, sizeof(*st));
     if (!st)
         return B2A_ENOMEM;
     st->job = job;
+    st->reader = reader;
     st->req.data = st;
     job->pipeline_state = st;
     b2a__job_step_begin(job, B2A_STEP_DETECT);
@@ -167,4 +202,4 @@ static void direct_cancel(b2a_job *job)
         uv_cancel((uv_req_t *)&st->req); /* only stops it if still queued */
 }
 
-const b2a_pipeline_ops b2a__pipeline_direct_bak = {"direct-bak", direct_start, direct_cancel};
+const b2a_pipeline_ops b2a__pipeline_direct = {"direct", direct_start, direct_cancel};

@@ -1,0 +1,16 @@
+/* The list of direct readers, asked in order by magic bytes. */
+#include "reader/reader.h"
+
+#include <stddef.h>
+
+static const b2a_reader_ops *const readers[] = {
+    &b2a__reader_mssql_bak,
+};
+
+const b2a_reader_ops *b2a__reader_for(const struct b2a_detected *d)
+{
+    for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
+        if (readers[i]->probe(d))
+            return readers[i];
+    return NULL;
+}

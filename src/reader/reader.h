@@ -1,0 +1,59 @@
+/* The direct readers: one const vtable per backup format that our own code
+ * reads without the database (libarchive's format readers). A reader opens
+ * the set of files of one backup, lists its tables as b2a_table_def (owner,
+ * name, columns with source types and nullability, a row-count hint) and
+ * scans one table into a b2a_sink in bounded chunks.
+ *
+ * Handles: open() gives a reader handle that is read-only after open, so
+ * scans of different tables may run on different threads at once (one scan
+ * handle per thread). Errors name the file and the problem. */
+#ifndef B2A_READER_READER_H
+#define B2A_READER_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/column.h"
+#include "core/error.h"
+#include "core/sink.h"
+
+struct b2a_detected;
+
+typedef struct b2a_reader_ops {
+    const char *name;   /* "mssql-bak", "oracle-exp": for logs */
+
+    /* 1 when this reader reads a backup detected as d (by magic bytes). */
+    int (*probe)(const struct b2a_detected *d);
+
+    /* Open every file of one backup (stripes or dump pieces given together).
+     * B2A_EUNSUPPORTED for what the reader cannot serve but a container
+     * restore could (the direct pipeline then falls back when allowed). */
+    int (*open)(const char *const *paths, size_t n, void **out, b2a_err *err);
+
+    /* UTF-8, never NULL: the database name, or what stands for it. */
+    const char *(*database_name)(const void *r);
+
+    size_t (*table_count)(const void *r);
+
+    /* Borrowed until close(); NULL if i is out of range. row_count is a
+     * hint from the backup's own metadata, -1 when it has none. */
+    const b2a_table_def *(*table)(const void *r, size_t i);
+
+    /* "table", "partitioned table", ...: the Job's kind for table i. */
+    const char *(*table_kind)(const void *r, size_t i);
+
+    /* Scan table i: at most max_rows rows per next() call (one value per
+     * column, then end_row); *eof = 1 once the table is exhausted. */
+    int (*scan_open)(void *r, size_t table, void **scan, b2a_err *err);
+    int (*scan_next)(void *scan, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof,
+                     b2a_err *err);
+    void (*scan_close)(void *scan);
+
+    void (*close)(void *r);
+} b2a_reader_ops;
+
+extern const b2a_reader_ops b2a__reader_mssql_bak;
+
+/* The direct reader for a detected backup, or NULL when there is none. */
+const b2a_reader_ops *b2a__reader_for(const struct b2a_detected *d);
+
+#endif
