@@ -439,7 +439,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: bench_bak_read [-t SECONDS] [-o SCRATCH_DIR] [-p PASSES] [-m read|null|avro] [FILE.bak|DIR]...\n"
-            "  default input: $B2A_SAMPLES/sqlserver, $B2A_SAMPLES, or /work/shared/samples/sqlserver\n"
+            "  default input: $B2A_SAMPLES/sqlserver, $B2A_SAMPLES, or ../shared/samples/sqlserver\n"
             "  -t  minimum seconds per measurement (default 2)\n"
             "  -o  where the Avro files of one pass go (deleted at once; default /tmp)\n"
             "  -p  passes over the largest TAPE sample in the memory check (default 50)\n"
@@ -517,7 +517,7 @@ int main(int argc, char **argv)
         const char *env = getenv("B2A_SAMPLES");
         char dir[4096];
         struct stat st;
-        snprintf(dir, sizeof dir, "%s/sqlserver", env ? env : "/work/shared/samples");
+        snprintf(dir, sizeof dir, "%s/sqlserver", env ? env : "../shared/samples");
         if (env && stat(dir, &st))
             snprintf(dir, sizeof dir, "%s", env);
         if (add_path(samples, &n, dir)) {

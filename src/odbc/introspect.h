@@ -1,5 +1,5 @@
 /* Introspection over ODBC: what a restored database holds, mapped to the
- * column model (core/column.h) per /work/shared/docs/avro-type-mapping.md
+ * column model (core/column.h) per ../shared/docs/avro-type-mapping.md
  * §4.4 (PostgreSQL), §4.5 (MariaDB/MySQL) and §4.2 (SQL Server, see
  * introspect_sqlserver.h). */
 #ifndef B2A_ODBC_INTROSPECT_H

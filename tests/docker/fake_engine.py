@@ -147,6 +147,11 @@ class Handler(socketserver.StreamRequestHandler):
             hdrs = dict(ex.get("headers", {}))
             if "stream" in ex:
                 self.stream(status, hdrs, ex["stream"])
+                spec = ex["stream"]
+                # A whole chunked reply keeps the connection, as the real Engine does;
+                # closing it raced with the client's reuse of it for the next request.
+                if spec.get("mode", "chunked") == "chunked" and not spec.get("drop") and "cut_at" not in spec:
+                    continue
                 return
             b = ex.get("body")
             if b is None:

@@ -44,7 +44,7 @@ static char samples[PATH_MAX];
 static int have_samples(void)
 {
     const char *s = getenv("B2A_SAMPLES");
-    snprintf(samples, sizeof samples, "%s/sqlserver", s && *s ? s : "/work/shared/samples");
+    snprintf(samples, sizeof samples, "%s/sqlserver", s && *s ? s : "../shared/samples");
     struct stat st;
     if (stat(samples, &st) != 0 || !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "sample backups not found in %s (set B2A_SAMPLES): skipped\n", samples);

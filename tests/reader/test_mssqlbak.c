@@ -420,7 +420,7 @@ static void test_threads(void **state)
 int main(void)
 {
     const char *env = getenv("B2A_SAMPLES");
-    snprintf(samples, sizeof samples, "%s", env && *env ? env : "/work/shared/samples");
+    snprintf(samples, sizeof samples, "%s", env && *env ? env : "../shared/samples");
     char probe[4200];
     struct stat st;
     sample(probe, sizeof probe, "northwind_sql2016_compressed__Guilderm.bak");
