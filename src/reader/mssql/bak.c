@@ -34,6 +34,7 @@ typedef struct b2a_cell {
 struct b2a_bak_scan {
     b2a_bak *b;
     const b2a_mtable *t;
+    char owner[300];          /* "schema.table", for page verification messages */
     size_t rowset;            /* current partition */
     int walking;              /* iam walk started for this partition */
     b2a_iamwalk walk;
@@ -48,7 +49,8 @@ struct b2a_bak_scan {
     int done;
 };
 
-static int bak_open(const char *const *paths, size_t n, int header_only, b2a_bak **out, b2a_err *err)
+static int bak_open(const char *const *paths, size_t n, int header_only, unsigned flags, b2a_bak **out,
+                    b2a_err *err)
 {
     *out = NULL;
     if (!paths || n == 0)
@@ -61,6 +63,7 @@ static int bak_open(const char *const *paths, size_t n, int header_only, b2a_bak
         free(b);
         return rc;
     }
+    b2a__bak_pages_set_ignore_checksums(b->ps, (flags & B2A_BAK_IGNORE_CHECKSUMS) != 0);
     const b2a_bak_header *h = b2a__bak_pages_header(b->ps);
     if (!header_only && h && (h->backup_type == B2A_BAK_TYPE_LOG || h->backup_type == B2A_BAK_TYPE_DIFFERENTIAL)) {
         int type = h->backup_type; /* h lives in the page store closed next */
@@ -93,12 +96,36 @@ static int bak_open(const char *const *paths, size_t n, int header_only, b2a_bak
 
 int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err)
 {
-    return bak_open(paths, n, 0, out, err);
+    return bak_open(paths, n, 0, 0, out, err);
+}
+
+int b2a__bak_open_flags(const char *const *paths, size_t n, unsigned flags, b2a_bak **out, b2a_err *err)
+{
+    return bak_open(paths, n, 0, flags, out, err);
 }
 
 int b2a__bak_open_header(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err)
 {
-    return bak_open(paths, n, 1, out, err);
+    return bak_open(paths, n, 1, 0, out, err);
+}
+
+const char *b2a__bak_page_verify_mode(const b2a_bak *b)
+{
+    /* dbi_status of the boot page: 0x10000 in every CHECKSUM sample and
+     * 0x10 in every TORN_PAGE_DETECTION one, as sysdatabases.status has
+     * 16 for torn-page detection [measured on 8 samples]. */
+    if (!b->cat.dbname)
+        return NULL; /* the catalog was not read */
+    if (b->cat.dbi_status & 0x10000)
+        return "CHECKSUM";
+    if (b->cat.dbi_status & 0x10)
+        return "TORN_PAGE_DETECTION";
+    return "NONE";
+}
+
+void b2a__bak_verify_stats(const b2a_bak *b, b2a_bak_verify_stats *out)
+{
+    b2a__bak_pages_verify_stats(b->ps, out);
 }
 
 const char *b2a__bak_database_name(const b2a_bak *b)
@@ -160,6 +187,7 @@ int b2a__bak_scan_open(b2a_bak *b, size_t table, b2a_bak_scan **out, b2a_err *er
     s->b = b;
     s->t = t;
     s->dec = dec;
+    snprintf(s->owner, sizeof(s->owner), "%s.%s", t->def.schema, t->def.name);
     if (t->nrowsets == 0)
         s->done = 1;
     else if ((rc = set_partition(s, err)) < 0) {
@@ -273,7 +301,7 @@ static int next_page(b2a_bak_scan *s, b2a_err *err)
         }
         if (rc < 0)
             return b2a__err_prefix(err, "table %s.%s: ", s->t->def.schema, s->t->def.name);
-        rc = b2a__bak_pages_get(s->b->ps, id.file, id.page, s->page, err);
+        rc = b2a__bak_pages_get_of(s->b->ps, id.file, id.page, s->owner, s->page, err);
         if (rc == B2A_ENOTFOUND)
             return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                                 "table %s.%s: page (%u:%u) is allocated but not in the backup",

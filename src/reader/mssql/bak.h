@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/column.h"
 #include "core/sink.h"
+#include "reader/mssql/pagestore.h"
 
 typedef struct b2a_bak b2a_bak;
 typedef struct b2a_bak_scan b2a_bak_scan;
@@ -23,6 +24,21 @@ typedef struct b2a_bak_scan b2a_bak_scan;
  * a striped set: the message names the missing stripe), B2A_EUNSUPPORTED
  * (TDE, log or differential backup, SQL 2005 catalog), B2A_EINVAL. */
 int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err);
+
+/* Like b2a__bak_open, with flags. B2A_BAK_IGNORE_CHECKSUMS: pages that
+ * fail their checksum or torn-page check are read anyway (salvage); they
+ * are counted in b2a__bak_verify_stats' failed. Without it such a page
+ * fails the catalog (so the open) or the table that reads it. */
+#define B2A_BAK_IGNORE_CHECKSUMS 1u
+int b2a__bak_open_flags(const char *const *paths, size_t n, unsigned flags, b2a_bak **out, b2a_err *err);
+
+/* The database's PAGE_VERIFY option as the boot page records it:
+ * "CHECKSUM", "TORN_PAGE_DETECTION" or "NONE"; NULL without a catalog. */
+const char *b2a__bak_page_verify_mode(const b2a_bak *b);
+
+/* Pages read so far (catalog and scans), counted once each, by the
+ * protection they carried. Safe while scans run. */
+void b2a__bak_verify_stats(const b2a_bak *b, b2a_bak_verify_stats *out);
 
 /* Like b2a__bak_open, but only the media and backup-set headers: no catalog
  * is read and log or differential backups are not refused. For inspect,

@@ -270,6 +270,7 @@ static int read_boot(loader *L, b2a_mcatalog *cat, b2a_pgid *sysalloc, b2a_err *
                             "is probably encrypted with TDE, which this reader cannot decrypt");
     cat->dbi_version = b2a__rd16(r + 4);
     cat->create_version = b2a__rd16(r + 6);
+    cat->dbi_status = b2a__rd32(r + 4 + 32);
     /* name nchar(128) at fixed +48, padded with 0x20 bytes (U+2020). */
     const uint8_t *nm = r + 4 + 48;
     size_t n = 256;

@@ -55,6 +55,7 @@ typedef struct b2a_mtable {
 typedef struct b2a_mcatalog {
     char *dbname;
     uint16_t dbi_version, create_version;
+    uint32_t dbi_status;   /* boot page: 0x10 torn-page detection, 0x10000 checksum [measured] */
     size_t ntables;
     b2a_mtable *tables;    /* user tables, sorted by schema then name */
 } b2a_mcatalog;

@@ -15,6 +15,7 @@
 #include "reader/mssql/mssqlbak.h"
 #include "reader/mssql/mtf.h"
 #include "reader/mssql/page.h"
+#include "reader/mssql/pagecheck.h"
 #include "reader/mssql/readahead.h"
 
 #define PAGE B2A_BAK_PAGE_SIZE
@@ -26,6 +27,7 @@ typedef struct ext_ent {
     uint64_t loc;   /* MTF: file offset of the extent; MSSQLBAK: record offset */
     uint16_t fam;   /* family index */
     uint16_t rank;  /* region / run number: later supersedes earlier */
+    uint8_t counted; /* pages of the extent already counted in the verify stats (atomic) */
 } ext_ent;
 
 typedef struct family {
@@ -52,6 +54,8 @@ struct b2a_bak_pages {
     cache_slot cache[CACHE_SLOTS];
     uint64_t tick;
     uint32_t nregions;    /* MQDA regions with data, over all families */
+    int ignore_checksums; /* a page that fails verification is still returned */
+    uint64_t nverified[3], nfailed; /* distinct pages by b2a_pgprot, and failed (atomic) */
 };
 
 
@@ -445,10 +449,22 @@ static int read_raw(b2a_bak_pages *p, const ext_ent *e, unsigned pos, uint8_t *p
     return B2A_OK;
 }
 
-int b2a__bak_pages_get(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id,
-                       uint8_t page_out[B2A_BAK_PAGE_SIZE], b2a_err *err)
+/* Count each page once in the verify stats, however often it is read. */
+static void count_page(b2a_bak_pages *p, ext_ent *e, unsigned pos, const b2a_pgcheck *c)
 {
-    const ext_ent *e = NULL;
+    uint8_t bit = (uint8_t)(1u << pos);
+    /* The only field written after open. */
+    if (__atomic_fetch_or(&e->counted, bit, __ATOMIC_RELAXED) & bit)
+        return;
+    __atomic_fetch_add(&p->nverified[c->prot], 1, __ATOMIC_RELAXED);
+    if (!c->ok)
+        __atomic_fetch_add(&p->nfailed, 1, __ATOMIC_RELAXED);
+}
+
+int b2a__bak_pages_get_of(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id, const char *owner,
+                          uint8_t page_out[B2A_BAK_PAGE_SIZE], b2a_err *err)
+{
+    ext_ent *e = NULL;
     if (p->cap && file_id) {
         e = find_slot(p->tab, p->cap, (uint64_t)file_id << 32 | (page_id >> 3));
         if (!e->key)
@@ -465,8 +481,37 @@ int b2a__bak_pages_get(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id,
         return b2a__err_set(err, B2A_ENOTFOUND, B2A_ERRCLASS_READER,
                             "%s: the backup holds no image of page (%u:%u) (its extent slot is unwritten)",
                             p->fams[e->fam].path, file_id, page_id);
+    /* Verified as written to disk, so before the torn bits are restored. */
+    b2a_pgcheck c;
+    b2a__page_verify(page_out, &c);
+    count_page(p, e, page_id & 7, &c);
+    if (!c.ok && !p->ignore_checksums) {
+        char why[128];
+        b2a__page_check_describe(&c, why, sizeof(why));
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "page (%u:%u)%s%s: %s", file_id,
+                            page_id, owner ? " of " : "", owner ? owner : "", why);
+    }
     b2a__bak_page_untear(page_out);
     return B2A_OK;
+}
+
+int b2a__bak_pages_get(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id,
+                       uint8_t page_out[B2A_BAK_PAGE_SIZE], b2a_err *err)
+{
+    return b2a__bak_pages_get_of(p, file_id, page_id, NULL, page_out, err);
+}
+
+void b2a__bak_pages_set_ignore_checksums(b2a_bak_pages *p, int ignore)
+{
+    p->ignore_checksums = ignore != 0;
+}
+
+void b2a__bak_pages_verify_stats(const b2a_bak_pages *p, b2a_bak_verify_stats *out)
+{
+    out->checksum = __atomic_load_n(&p->nverified[B2A_PGPROT_CHECKSUM], __ATOMIC_RELAXED);
+    out->torn = __atomic_load_n(&p->nverified[B2A_PGPROT_TORN], __ATOMIC_RELAXED);
+    out->unprotected = __atomic_load_n(&p->nverified[B2A_PGPROT_NONE], __ATOMIC_RELAXED);
+    out->failed = __atomic_load_n(&p->nfailed, __ATOMIC_RELAXED);
 }
 
 int b2a__bak_pages_has(const b2a_bak_pages *p, uint16_t file_id, uint32_t page_id)

@@ -24,9 +24,30 @@ int b2a__bak_pages_open(const char *const *paths, size_t n, b2a_bak_pages **out,
 
 /* Copy the image of page (file_id:page_id) into page_out, torn-page bits
  * restored (flag 0x100). B2A_ENOTFOUND when the backup holds no image of it
- * (err carries a message then too). Safe to call from several threads. */
+ * (err carries a message then too). Safe to call from several threads.
+ * Every page is verified first (pagecheck.h): a page that fails its
+ * checksum or torn-page check is B2A_EFORMAT, "page (1:289): checksum
+ * mismatch (stored 0x…, computed 0x…)", unless checksums are ignored. */
 int b2a__bak_pages_get(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id,
                        uint8_t page_out[B2A_BAK_PAGE_SIZE], b2a_err *err);
+
+/* The same, naming what the page belongs to in a verification failure:
+ * "page (1:289) of dbo.Orders: checksum mismatch (…)". owner may be NULL. */
+int b2a__bak_pages_get_of(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id, const char *owner,
+                          uint8_t page_out[B2A_BAK_PAGE_SIZE], b2a_err *err);
+
+/* Salvage mode (--ignore-checksums): pages that fail verification are
+ * returned anyway, and counted as failed. Set before any read. */
+void b2a__bak_pages_set_ignore_checksums(b2a_bak_pages *p, int ignore);
+
+/* Distinct pages read so far, by the protection they carried. */
+typedef struct b2a_bak_verify_stats {
+    uint64_t checksum;     /* carried a page checksum (passed or failed) */
+    uint64_t torn;         /* carried torn-page bits (passed or failed) */
+    uint64_t unprotected;  /* carried no protection: written in PAGE_VERIFY NONE, or never rewritten since */
+    uint64_t failed;       /* of the above, failed verification */
+} b2a_bak_verify_stats;
+void b2a__bak_pages_verify_stats(const b2a_bak_pages *p, b2a_bak_verify_stats *out);
 
 /* 1 if the backup holds an image of that page, without reading it. */
 int b2a__bak_pages_has(const b2a_bak_pages *p, uint16_t file_id, uint32_t page_id);
