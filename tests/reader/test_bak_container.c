@@ -412,10 +412,11 @@ static void test_flips(void **state)
     flips(TSQLV4, 40);
 }
 
-/* A striped set is read by merging its families. No two-stripe sample
- * exists, so one is made from the 2008 Northwind: both copies say
- * FamilyCount 2 in their RAID stream (+20, sequence at +22), and each keeps
- * every other extent of the MQDA region (0x1E00, 55 extents) zeroed. */
+/* A striped set is read by merging its families. This one is made from the
+ * 2008 Northwind, so the merge can be compared page by page with the whole
+ * backup: both copies say FamilyCount 2 in their RAID stream (+20, the
+ * stripe's number at +24), and each keeps every other extent of the MQDA
+ * region (0x1E00, 55 extents) zeroed. */
 static void make_stripe(const uint8_t *orig, size_t n, uint16_t seq, const char *path)
 {
     uint8_t *b = malloc(n);
@@ -424,7 +425,7 @@ static void make_stripe(const uint8_t *orig, size_t n, uint16_t seq, const char 
     uint8_t *raid = memmem(b, 4096, "RAID", 4);
     assert_non_null(raid);
     raid[22 + 20] = 2;
-    raid[22 + 22] = (uint8_t)seq;
+    raid[22 + 24] = (uint8_t)seq;
     for (size_t e = 0; e < 55; e++)
         if (e % 2 == seq - 1u)
             memset(b + 0x1E00 + e * 65536, 0, 65536);
@@ -479,6 +480,110 @@ static void test_stripes_merged(void **state)
     b2a__bak_pages_close(whole);
     unlink(s1);
     unlink(s2);
+}
+
+/* The complete striped sets SQL Server wrote: every order of their files
+ * opens as one set, families sorted by stripe number; every proper subset
+ * is refused naming the missing stripe(s). The stripe's number is the RAID
+ * field at +24; +22 is 1 in every file, so reading +22 made every complete
+ * set look like "stripe 1 given twice". */
+typedef struct stripe_set {
+    const char *files[3];   /* stripe 1, 2, 3 */
+    unsigned n;
+    const char *media;
+    const char *db;
+    int type;
+} stripe_set;
+
+static const stripe_set SETS[] = {
+    { { "cakerestoretest_sql2008r2_full_stripe1of3__cake-contrib.bak",
+        "cakerestoretest_sql2008r2_full_stripe2of3__cake-contrib.bak",
+        "cakerestoretest_sql2008r2_full_stripe3of3__cake-contrib.bak" }, 3,
+      "", "CakeRestoreTest", B2A_BAK_TYPE_DATABASE },
+    { { "cakerestoretest_sql2008r2_diff_stripe1of3__cake-contrib.bak",
+        "cakerestoretest_sql2008r2_diff_stripe2of3__cake-contrib.bak",
+        "cakerestoretest_sql2008r2_diff_stripe3of3__cake-contrib.bak" }, 3,
+      "", "CakeRestoreTest", B2A_BAK_TYPE_DIFFERENTIAL },
+    { { "restoretimestripe_sql2008r2_stripe1of2__dataplat.bak",
+        "restoretimestripe_sql2008r2_stripe2of2__dataplat.bak" }, 2,
+      "dba99816-9a6c-4ab6-b68c-76b2a726823d", "RestoreTimeStripe", B2A_BAK_TYPE_DATABASE },
+};
+
+static const unsigned PERM3[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
+                                      { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
+static const unsigned PERM2[2][3] = { { 0, 1, 0 }, { 1, 0, 0 } };
+
+static void test_real_stripe_sets(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof(SETS) / sizeof(SETS[0]); k++) {
+        const stripe_set *set = &SETS[k];
+        const unsigned (*perm)[3] = set->n == 3 ? PERM3 : PERM2;
+        unsigned nperm = set->n == 3 ? 6 : 2;
+        char paths[3][1024];
+        for (unsigned i = 0; i < set->n; i++)
+            snprintf(paths[i], sizeof(paths[i]), "%s", sample(set->files[i]));
+        uint64_t extents = 0;
+        for (unsigned q = 0; q < nperm; q++) {
+            const char *given[3];
+            for (unsigned i = 0; i < set->n; i++)
+                given[i] = paths[perm[q][i]];
+            b2a_bak_pages *p = NULL;
+            b2a_err err;
+            b2a__err_clear(&err);
+            int rc = b2a__bak_pages_open(given, set->n, &p, &err);
+            if (rc)
+                fail_msg("%s, order %u: %d %s", set->files[0], q, rc, err.msg);
+            const b2a_bak_header *h = b2a__bak_pages_header(p);
+            assert_string_equal(h->database_name, set->db);
+            assert_int_equal(h->backup_type, set->type);
+            assert_int_equal(h->family_count, set->n);
+            assert_int_equal(h->nfamilies, set->n);
+            if (set->media[0])
+                assert_string_equal(h->media_set_id, set->media);
+            for (unsigned i = 0; i < set->n; i++) {
+                assert_int_equal(h->families[i].sequence, i + 1);
+                assert_string_equal(h->families[i].path, paths[i]);
+            }
+            /* Every stripe carries data, so the merge has one region per stripe. */
+            assert_int_equal(h->data_regions, set->n);
+            /* The boot page is held, and the order does not change what is. */
+            assert_int_equal(b2a__bak_pages_has(p, 1, 9), 1);
+            if (q == 0)
+                extents = h->extents;
+            assert_int_equal(h->extents, extents);
+            b2a__bak_pages_close(p);
+        }
+
+        /* Each proper subset is half a set: refused, naming what is missing. */
+        for (unsigned mask = 1; mask + 1 < (1u << set->n); mask++) {
+            const char *given[3];
+            unsigned ng = 0, first = 0;
+            char missing[64] = "";
+            size_t ml = 0, nmiss = 0;
+            for (unsigned i = 0; i < set->n; i++) {
+                if (mask & (1u << i)) {
+                    if (!ng)
+                        first = i;
+                    given[ng++] = paths[i];
+                } else {
+                    ml += (size_t)snprintf(missing + ml, sizeof(missing) - ml, "%s%u", nmiss ? ", " : "", i + 1);
+                    nmiss++;
+                }
+            }
+            b2a_bak_pages *p = NULL;
+            b2a_err err;
+            b2a__err_clear(&err);
+            assert_int_equal(b2a__bak_pages_open(given, ng, &p, &err), B2A_EFORMAT);
+            assert_null(p);
+            char want[1100];
+            snprintf(want, sizeof(want), "%.1024s is stripe %u of %u of media set {", paths[first], first + 1, set->n);
+            assert_non_null(strstr(err.msg, want));
+            snprintf(want, sizeof(want), "}; stripe%s %s %s missing: give all %u files together",
+                     nmiss > 1 ? "s" : "", missing, nmiss > 1 ? "are" : "is", set->n);
+            assert_non_null(strstr(err.msg, want));
+        }
+    }
 }
 
 /* Where an extent's image appears twice in the data regions, the later one
@@ -592,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_stripe_refused),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_stripes_merged),
+        cmocka_unit_test(test_real_stripe_sets),
         cmocka_unit_test(test_later_copy_supersedes),
         cmocka_unit_test(test_truncated_mtf),
         cmocka_unit_test(test_truncated_compressed),

@@ -66,10 +66,14 @@ static int add_region(b2a_mtf_info *info, uint64_t off, uint64_t nblocks, b2a_er
 
 static void take_raid(b2a_mtf_info *info, const uint8_t *d)
 {
-    /* RAID: media-set GUID, then FamilyCount at +20 and FamilySequenceNumber at +22 [measured]. */
+    /* RAID: media-set GUID, then FamilyCount at +20, the media (tape)
+     * sequence within the family at +22 (1 on disk) and the stripe's own
+     * FamilySequenceNumber at +24 [measured: 1,2,3 of the complete 3- and
+     * 2-stripe sets, +22 = 1 in every file]. */
     memcpy(info->media_set_id, d, 16);
     info->family_count = b2a__rd16(d + 20);
-    info->family_seq = b2a__rd16(d + 22);
+    info->media_seq = b2a__rd16(d + 22);
+    info->family_seq = b2a__rd16(d + 24);
     info->has_raid = 1;
 }
 
@@ -180,8 +184,8 @@ int b2a__mtf_walk(b2a_ra *ra, b2a_mtf_info *info, b2a_err *err)
                 spos = data + len;
                 break;
             }
-            if (memcmp(sh, "RAID", 4) == 0 && len >= 24 && !info->has_raid) {
-                uint8_t raid[24];
+            if (memcmp(sh, "RAID", 4) == 0 && len >= 26 && !info->has_raid) {
+                uint8_t raid[26];
                 if ((rc = b2a__ra_read(ra, data, raid, sizeof(raid), "RAID stream", err)))
                     goto out;
                 take_raid(info, raid);
@@ -256,7 +260,7 @@ static int parse_streams(const uint8_t *buf, size_t len, size_t spos, const char
             *next = len;
             return B2A_OK;
         }
-        if (memcmp(sh, "RAID", 4) == 0 && slen >= 24 && !info->has_raid)
+        if (memcmp(sh, "RAID", 4) == 0 && slen >= 26 && !info->has_raid)
             take_raid(info, buf + data);
         else if (memcmp(sh, "MQCI", 4) == 0 && !info->mqci && slen > 0) {
             size_t n = slen > MTF_MQCI_MAX ? MTF_MQCI_MAX : (size_t)slen;

@@ -30,7 +30,8 @@ typedef struct b2a_mtf_info {
     int has_raid;
     uint8_t media_set_id[16];
     uint16_t family_count;
-    uint16_t family_seq;
+    uint16_t media_seq;         /* tape number within the family; 1 on disk */
+    uint16_t family_seq;        /* the stripe's number, 1..family_count */
     b2a_mtf_blk tape, sset, volb, msci;
     uint8_t *mqci;              /* first MQCI stream's data */
     size_t mqci_len;
