@@ -348,6 +348,63 @@ static void test_striped_sets_read(void **state)
     b2a__bak_close(b);
 }
 
+/* NOT NULL and the PRIMARY KEY of every table that the install script
+ * creates, as its DDL states them; returns how many tables were checked. */
+static size_t check_keys(const b2a_bak *b, const char *script)
+{
+    truth_ddl ddl;
+    assert_int_equal(truth_load_ddl(sample(script), &ddl), 0);
+    size_t checked = 0, pks = 0;
+    for (size_t i = 0; i < b2a__bak_table_count(b); i++) {
+        const b2a_table_def *d = b2a__bak_table(b, i);
+        const truth_table *t = truth_ddl_table(&ddl, d->schema, d->name);
+        if (!t)
+            continue;
+        assert_int_equal(d->ncolumns, t->ncols);
+        for (size_t k = 0; k < d->ncolumns; k++) {
+            assert_string_equal(d->columns[k].name, t->cols[k]);
+            if (d->columns[k].nullable != !t->not_null[k])
+                fail_msg("%s.%s: nullable %d, the script says %s", d->name, t->cols[k], d->columns[k].nullable,
+                         t->not_null[k] ? "NOT NULL" : "NULL");
+        }
+        size_t npk;
+        const size_t *pk = b2a__bak_table_primary_key(b, i, &npk);
+        if (npk != t->npk)
+            fail_msg("%s: %zu primary-key columns, the script says %zu", d->name, npk, t->npk);
+        for (size_t k = 0; k < npk; k++)
+            assert_string_equal(d->columns[pk[k]].name, t->pk[k]);
+        checked++;
+        pks += npk > 0;
+    }
+    assert_true(pks > 0);
+    truth_ddl_free(&ddl);
+    return checked;
+}
+
+static void test_keys_and_not_null(void **state)
+{
+    (void)state;
+    b2a_bak *b = open_one("sqlserver/northwind_sql2008_mtf__thuyluv.bak");
+    assert_int_equal(check_keys(b, "truth/instnwnd.sql"), 13);
+    /* Two the issue names: Categories' key, Order Details' two-column key. */
+    size_t n;
+    const size_t *pk = b2a__bak_table_primary_key(b, find_table(b, "dbo", "Categories"), &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(b2a__bak_table(b, find_table(b, "dbo", "Categories"))->columns[pk[0]].name, "CategoryID");
+    pk = b2a__bak_table_primary_key(b, find_table(b, "dbo", "Order Details"), &n);
+    assert_int_equal(n, 2);
+    assert_int_equal(pk[0], 0);
+    assert_int_equal(pk[1], 1);
+    b2a__bak_close(b);
+    /* pubs: its keys are named UPKCL_*, and its extra tables are not in the script. */
+    b = open_one("sqlserver/pubs_sql2012_mtf__UGR95.bak");
+    assert_int_equal(check_keys(b, "truth/instpubs.sql"), 11);
+    b2a__bak_close(b);
+    b = open_one("sqlserver/tsqlv4_sql2016_compressed__JoeyCheung.bak");
+    assert_int_equal(check_keys(b, "truth/TSQLV4.sql"), 11);
+    b2a__bak_close(b);
+}
+
 static void test_chunks_and_inspect(void **state)
 {
     (void)state;
@@ -592,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_arabic_2014),
         cmocka_unit_test(test_stripe_refused),
         cmocka_unit_test(test_striped_sets_read),
+        cmocka_unit_test(test_keys_and_not_null),
         cmocka_unit_test(test_chunks_and_inspect),
         cmocka_unit_test(test_concurrent_scans),
         cmocka_unit_test(test_truncation_northwind_2016),

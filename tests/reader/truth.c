@@ -211,6 +211,224 @@ void truth_free(truth *t)
     memset(t, 0, sizeof *t);
 }
 
+/* --- DDL: NOT NULL and PRIMARY KEY ------------------------------------ */
+
+/* A dotted name; *out = its last component, *schema the one before (or NULL). */
+static const char *dotted(const char *s, char **out, char **schema)
+{
+    *out = NULL;
+    *schema = NULL;
+    for (;;) {
+        char *part;
+        if (!(s = ident(ws(s), &part))) { free(*out); free(*schema); *out = *schema = NULL; return NULL; }
+        free(*schema);
+        *schema = *out;
+        *out = part;
+        s = ws(s);
+        if (*s != '.') return s;
+        s++;
+    }
+}
+
+/* "( a, b )" into *names; returns past the ')'. */
+static const char *name_list(const char *s, char ***names, size_t *n)
+{
+    s = ws(s);
+    if (*s != '(') return NULL;
+    s++;
+    for (;;) {
+        char *c;
+        if (!(s = ident(ws(s), &c))) return NULL;
+        *names = realloc(*names, (*n + 1) * sizeof **names);
+        (*names)[(*n)++] = c;
+        s = ws(s);
+        if (kw(s, "ASC")) s = ws(s + 3);
+        else if (kw(s, "DESC")) s = ws(s + 4);
+        if (*s == ',') { s++; continue; }
+        if (*s == ')') return s + 1;
+        return NULL;
+    }
+}
+
+/* After PRIMARY: KEY [CLUSTERED|NONCLUSTERED] (cols). */
+static const char *pk_cols(const char *s, truth_table *t)
+{
+    s = ws(s);
+    if (!kw(s, "KEY")) return NULL;
+    s = ws(s + 3);
+    if (kw(s, "CLUSTERED")) s += 9;
+    else if (kw(s, "NONCLUSTERED")) s += 12;
+    for (size_t i = 0; i < t->npk; i++) free(t->pk[i]);
+    t->npk = 0;
+    return name_list(s, &t->pk, &t->npk);
+}
+
+static truth_table *ddl_get(truth_ddl *d, const char *schema, const char *name)
+{
+    for (size_t i = 0; i < d->ntables; i++)
+        if (strcmp(d->tables[i].name, name) == 0 &&
+            (!schema || !d->tables[i].schema || strcmp(d->tables[i].schema, schema) == 0))
+            return &d->tables[i];
+    d->tables = realloc(d->tables, (d->ntables + 1) * sizeof *d->tables);
+    truth_table *t = &d->tables[d->ntables++];
+    memset(t, 0, sizeof *t);
+    t->name = strdup(name);
+    t->schema = schema ? strdup(schema) : NULL;
+    return t;
+}
+
+/* The body of CREATE TABLE name ( ... ): elements split at depth-0 commas. */
+/* Alias types declared NOT NULL (sp_addtype name, 'type', 'NOT NULL'). */
+typedef struct aliases { size_t n; char **names; } aliases;
+
+static int is_nn_alias(const aliases *a, const char *s)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (kw(s, a->names[i])) return 1;
+    return 0;
+}
+
+static const char *create_body(const char *s, truth_table *t, const aliases *al)
+{
+    s = ws(s);
+    if (*s != '(') return NULL;
+    s++;
+    for (;;) {
+        s = ws(s);
+        if (kw(s, "CONSTRAINT")) {
+            char *cn;
+            if (!(s = ident(ws(s + 10), &cn))) return NULL;
+            free(cn);
+            s = ws(s);
+        }
+        const char *e = s;
+        int is_col = 0;
+        if (kw(s, "PRIMARY")) {
+            if (!(e = pk_cols(s + 7, t))) return NULL;
+        } else if (!kw(s, "FOREIGN") && !kw(s, "CHECK") && !kw(s, "UNIQUE")) {
+            char *c;
+            if (!(e = ident(s, &c))) return NULL;
+            t->cols = realloc(t->cols, (t->ncols + 1) * sizeof *t->cols);
+            t->not_null = realloc(t->not_null, (t->ncols + 1) * sizeof *t->not_null);
+            t->cols[t->ncols] = c;
+            /* An alias type declared NOT NULL makes the column NOT NULL
+             * unless it says NULL itself. */
+            t->not_null[t->ncols++] = is_nn_alias(al, ws(e)) ? 2 : 0;
+            is_col = 1;
+        }
+        /* Up to the element's end: a depth-0 ',' or the closing ')'. */
+        int depth = 0;
+        for (s = e; *s; s++) {
+            if (*s == '\'') { s = strchr(s + 1, '\''); if (!s) return NULL; continue; }
+            if (*s == '(') depth++;
+            else if (*s == ')' && depth-- == 0) break;
+            else if (*s == ',' && depth == 0) break;
+            else if (is_col && depth == 0 && isspace((unsigned char)s[-1]) && kw(s, "NOT") && kw(ws(s + 3), "NULL")) {
+                t->not_null[t->ncols - 1] = 1;
+                s = ws(s + 3) + 3;   /* onto NULL's last letter */
+            } else if (is_col && depth == 0 && isspace((unsigned char)s[-1]) && kw(s, "NULL"))
+                t->not_null[t->ncols - 1] = 0;
+            else if (is_col && depth == 0 && isspace((unsigned char)s[-1]) && kw(s, "PRIMARY")) {
+                /* Column-level "PRIMARY KEY". */
+                for (size_t i = 0; i < t->npk; i++) free(t->pk[i]);
+                t->pk = realloc(t->pk, sizeof *t->pk);
+                t->pk[0] = strdup(t->cols[t->ncols - 1]);
+                t->npk = 1;
+            }
+        }
+        if (!*s) return NULL;
+        if (*s == ')') return s + 1;
+        s++;
+    }
+}
+
+int truth_load_ddl(const char *path, truth_ddl *d)
+{
+    size_t n;
+    char *p = read_all(path, &n);
+    if (!p) return -1;
+    p = to_utf8(p, n);
+    memset(d, 0, sizeof *d);
+    aliases al = { 0, NULL };
+    for (const char *s = p; *s; ) {
+        s = ws(s);
+        char *name = NULL, *schema = NULL;
+        const char *e = NULL;
+        if (kw(s, "sp_addtype")) {
+            char *an = NULL;
+            const char *q = ident(ws(s + 10), &an);
+            const char *nl = q ? strchr(q, '\n') : NULL;
+            const char *nn = q ? strcasestr(q, "'NOT NULL'") : NULL;
+            if (an && nn && (!nl || nn < nl)) {
+                al.names = realloc(al.names, (al.n + 1) * sizeof *al.names);
+                al.names[al.n++] = an;
+            } else {
+                free(an);
+            }
+        } else if (kw(s, "CREATE") && kw(ws(s + 6), "TABLE")) {
+            if ((e = dotted(ws(s + 6) + 5, &name, &schema)) != NULL)
+                e = create_body(e, ddl_get(d, schema, name), &al);
+        } else if (kw(s, "ALTER") && kw(ws(s + 5), "TABLE")) {
+            if ((e = dotted(ws(s + 5) + 5, &name, &schema)) != NULL && kw(e, "ADD") && kw(ws(e + 3), "CONSTRAINT")) {
+                char *cn = NULL;
+                e = ident(ws(ws(e + 3) + 10), &cn);
+                free(cn);
+                if (e && kw(ws(e), "PRIMARY"))
+                    e = pk_cols(ws(e) + 7, ddl_get(d, schema, name));
+                else
+                    e = NULL;
+            } else {
+                e = NULL;
+            }
+        }
+        free(name);
+        free(schema);
+        if (e && e > s) { s = e; continue; }
+        /* Not DDL we read: skip a token (a quoted string whole). */
+        if (*s == '\'') { const char *q = strchr(s + 1, '\''); s = q ? q + 1 : s + strlen(s); }
+        else if (isalnum((unsigned char)*s) || *s == '_') { while (isalnum((unsigned char)*s) || *s == '_') s++; }
+        else if (*s) s++;
+    }
+    free(p);
+    for (size_t i = 0; i < al.n; i++) free(al.names[i]);
+    free(al.names);
+    /* PRIMARY KEY columns are NOT NULL whatever their declaration says. */
+    for (size_t i = 0; i < d->ntables; i++) {
+        truth_table *t = &d->tables[i];
+        for (size_t c = 0; c < t->ncols; c++)
+            t->not_null[c] = t->not_null[c] != 0;
+        for (size_t k = 0; k < t->npk; k++)
+            for (size_t c = 0; c < t->ncols; c++)
+                if (strcmp(t->cols[c], t->pk[k]) == 0) t->not_null[c] = 1;
+    }
+    return 0;
+}
+
+const truth_table *truth_ddl_table(const truth_ddl *d, const char *schema, const char *name)
+{
+    for (size_t i = 0; i < d->ntables; i++)
+        if (strcmp(d->tables[i].name, name) == 0 &&
+            (!d->tables[i].schema || strcmp(d->tables[i].schema, schema) == 0))
+            return &d->tables[i];
+    return NULL;
+}
+
+void truth_ddl_free(truth_ddl *d)
+{
+    for (size_t i = 0; i < d->ntables; i++) {
+        truth_table *t = &d->tables[i];
+        free(t->name);
+        free(t->schema);
+        for (size_t k = 0; k < t->ncols; k++) free(t->cols[k]);
+        free(t->cols);
+        free(t->not_null);
+        for (size_t k = 0; k < t->npk; k++) free(t->pk[k]);
+        free(t->pk);
+    }
+    free(d->tables);
+    memset(d, 0, sizeof *d);
+}
+
 /* --- canonical values ----------------------------------------------- */
 
 static void rtrim(char *s)

@@ -39,4 +39,27 @@ void truth_free(truth *t);
 size_t truth_compare(const truth *t, const b2a_table_def *def, char **rows, size_t nrows,
                      size_t *missing, size_t *extra, int show);
 
+/* What an install script's DDL says of each table: its columns' NULL /
+ * NOT NULL and its PRIMARY KEY (from CREATE TABLE, or from a later ALTER
+ * TABLE ... ADD CONSTRAINT ... PRIMARY KEY). */
+typedef struct truth_table {
+    char *name;        /* last name component, unquoted */
+    char *schema;      /* the component before it, or NULL */
+    size_t ncols;
+    char **cols;
+    int *not_null;     /* per column */
+    size_t npk;
+    char **pk;         /* key order */
+} truth_table;
+
+typedef struct truth_ddl {
+    size_t ntables;
+    truth_table *tables;
+} truth_ddl;
+
+int truth_load_ddl(const char *path, truth_ddl *d);
+/* The table of that name; its schema must match where the script names one. */
+const truth_table *truth_ddl_table(const truth_ddl *d, const char *schema, const char *name);
+void truth_ddl_free(truth_ddl *d);
+
 #endif

@@ -143,6 +143,16 @@ const b2a_table_def *b2a__bak_table(const b2a_bak *b, size_t i)
     return i < b->cat.ntables ? &b->cat.tables[i].def : NULL;
 }
 
+const size_t *b2a__bak_table_primary_key(const b2a_bak *b, size_t i, size_t *n)
+{
+    if (i >= b->cat.ntables) {
+        *n = 0;
+        return NULL;
+    }
+    *n = b->cat.tables[i].npk;
+    return b->cat.tables[i].pk;
+}
+
 void b2a__bak_close(b2a_bak *b)
 {
     if (!b)
@@ -436,12 +446,19 @@ int b2a__bak_inspect(const b2a_bak *b, void *handle, b2a_err *err)
         jki(g, "rows", (long long)t->def.row_count);
         int cmpr = t->nrowsets ? t->rowsets[0].cmprlevel : 0;
         jkv(g, "compression", cmpr == 0 ? "none" : cmpr == 1 ? "row" : cmpr == 2 ? "page" : "columnstore");
+        js(g, "primary_key");
+        yajl_gen_array_open(g);
+        for (size_t k = 0; k < t->npk; k++)
+            js(g, t->def.columns[t->pk[k]].name);
+        yajl_gen_array_close(g);
         js(g, "columns");
         yajl_gen_array_open(g);
         for (size_t k = 0; k < t->def.ncolumns; k++) {
             yajl_gen_map_open(g);
             jkv(g, "name", t->def.columns[k].name);
             jkv(g, "type", t->def.columns[k].source_type);
+            js(g, "nullable");
+            yajl_gen_bool(g, t->def.columns[k].nullable);
             yajl_gen_map_close(g);
         }
         yajl_gen_array_close(g);

@@ -58,9 +58,14 @@ size_t b2a__bak_table_count(const b2a_bak *b);
  * over the heap/clustered partitions (-1 if unknown). */
 const b2a_table_def *b2a__bak_table(const b2a_bak *b, size_t i);
 
+/* Table i's PRIMARY KEY, from sysidxstats/sysiscols: column indexes into
+ * its def, in key order; *n = 0 when the table has none. Borrowed, valid
+ * until b2a__bak_close. NOT NULL is each column's def.nullable = 0. */
+const size_t *b2a__bak_table_primary_key(const b2a_bak *b, size_t i, size_t *n);
+
 /* Write one JSON object into the yajl_gen passed as void * (so this header
  * needs no yajl.h): {"database", "header":{...}, "files":[...],
- * "tables":[{"schema","name","rows","columns":[...]}]}. */
+ * "tables":[{"schema","name","rows","primary_key":[...],"columns":[{"name","type","nullable"}]}]}. */
 int b2a__bak_inspect(const b2a_bak *b, void *yajl_gen_handle, b2a_err *err);
 
 /* Start a scan of table i. B2A_EUNSUPPORTED with a clear message for what

@@ -11,7 +11,15 @@
 #include "util/str.h"
 
 enum { OBJ_SYSRSCOLS = 3, OBJ_SYSROWSETS = 5, OBJ_SYSALLOCUNITS = 7, OBJ_SYSSCHOBJS = 34,
-       OBJ_SYSCOLPARS = 41, OBJ_SYSSCALARTYPES = 50, OBJ_SYSCLSOBJS = 64 };
+       OBJ_SYSCOLPARS = 41, OBJ_SYSSCALARTYPES = 50, OBJ_SYSIDXSTATS = 54, OBJ_SYSISCOLS = 55,
+       OBJ_SYSCLSOBJS = 64 };
+
+/* syscolpars.status 0x1: NOT NULL (sys.columns.is_nullable is its negation).
+ * sysidxstats.status 0x20: the index enforces the PRIMARY KEY constraint
+ * (sys.indexes.is_primary_key). [measured: exactly the PK_ indexes of the
+ * Northwind and pubs samples carry it] */
+#define COLPAR_NOT_NULL 0x1u
+#define IDX_PRIMARY_KEY 0x20u
 
 #define BOOT_PAGE 9
 #define BOOT_SYSALLOC_PTR (B2A_PG_HDR + 4 + 512)
@@ -22,6 +30,8 @@ typedef struct obj_row { int32_t id, nsid; char type[3]; char *name; } obj_row;
 typedef struct col_row { int32_t id, colid; uint8_t xtype; int32_t utype; int16_t length; uint8_t prec, scale; uint32_t coll, status; char *name; } col_row;
 typedef struct rsc_row { uint64_t rsid; b2a_mphys ph; } rsc_row;
 typedef struct named_row { int32_t id; char *name; } named_row;
+typedef struct idx_row { int32_t id, indid; uint32_t status; } idx_row;
+typedef struct isc_row { int32_t idmajor, idminor, subid, colid; } isc_row;
 
 #define VEC(T) struct { T *v; size_t n, cap; }
 typedef struct loader {
@@ -33,6 +43,8 @@ typedef struct loader {
     VEC(rsc_row) rsc;
     VEC(named_row) types;
     VEC(named_row) schemas;
+    VEC(idx_row) pkidx;     /* primary-key indexes only */
+    VEC(isc_row) iscols;
 } loader;
 
 #define VEC_PUSH(vec, item, err)                                                        \
@@ -222,6 +234,31 @@ static int on_named(loader *L, const b2a_rec *r, b2a_err *err, int which)
         VEC_PUSH(L->types, n, err);
     return 0;
 }
+/* sysidxstats: id @0, indid @4, status @8; only primary keys are kept. */
+static int on_idx(loader *L, const b2a_rec *r, b2a_err *err)
+{
+    const uint8_t *f = b2a__rec_fixed(r, 4, 12);
+    if (!f)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "short sysidxstats row");
+    idx_row x = { (int32_t)b2a__rd32(f), (int32_t)b2a__rd32(f + 4), b2a__rd32(f + 8) };
+    if (x.status & IDX_PRIMARY_KEY)
+        VEC_PUSH(L->pkidx, x, err);
+    return 0;
+}
+
+/* sysiscols: idmajor @0, idminor @4, subid @8 (position in the key),
+ * status @12, intprop @16 (syscolpars.colid). */
+static int on_isc(loader *L, const b2a_rec *r, b2a_err *err)
+{
+    const uint8_t *f = b2a__rec_fixed(r, 4, 20);
+    if (!f)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "short sysiscols row");
+    isc_row c = { (int32_t)b2a__rd32(f), (int32_t)b2a__rd32(f + 4), (int32_t)b2a__rd32(f + 8),
+                  (int32_t)b2a__rd32(f + 16) };
+    VEC_PUSH(L->iscols, c, err);
+    return 0;
+}
+
 static int on_schema(loader *L, const b2a_rec *r, b2a_err *err) { return on_named(L, r, err, OBJ_SYSCLSOBJS); }
 static int on_type(loader *L, const b2a_rec *r, b2a_err *err) { return on_named(L, r, err, OBJ_SYSSCALARTYPES); }
 
@@ -363,6 +400,43 @@ static const char *alias_name(const loader *L, int32_t utype)
     return NULL;
 }
 
+/* The table's PRIMARY KEY columns in key order, as def column indexes. */
+static int primary_key(const loader *L, b2a_mtable *t, b2a_err *err)
+{
+    const idx_row *pk = NULL;
+    for (size_t i = 0; i < L->pkidx.n && !pk; i++)
+        if (L->pkidx.v[i].id == t->objid)
+            pk = &L->pkidx.v[i];
+    if (!pk)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < L->iscols.n; i++)
+        n += L->iscols.v[i].idmajor == t->objid && L->iscols.v[i].idminor == pk->indid;
+    if (!n)
+        return 0;
+    if (!(t->pk = calloc(n, sizeof *t->pk)))
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_READER, "out of memory building the catalog");
+    /* subid 1..n is the column's position in the key. */
+    for (int32_t sub = 1; (size_t)sub <= n; sub++) {
+        const isc_row *c = NULL;
+        for (size_t i = 0; i < L->iscols.n && !c; i++) {
+            const isc_row *x = &L->iscols.v[i];
+            if (x->idmajor == t->objid && x->idminor == pk->indid && x->subid == sub)
+                c = x;
+        }
+        size_t k = t->def.ncolumns;
+        for (size_t j = 0; c && j < t->def.ncolumns && k == t->def.ncolumns; j++)
+            if (t->colids[j] == c->colid)
+                k = j;
+        if (k == t->def.ncolumns)
+            return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                                "table %s.%s: column %d of its primary key is not a column of the table",
+                                t->def.schema, t->def.name, sub);
+        t->pk[t->npk++] = k;
+    }
+    return 0;
+}
+
 static int build_table(const loader *L, const obj_row *o, b2a_mtable *t, b2a_err *err)
 {
     memset(t, 0, sizeof *t);
@@ -436,12 +510,12 @@ static int build_table(const loader *L, const obj_row *o, b2a_mtable *t, b2a_err
         ty->codepage = b2a__collation_codepage(c->coll);
         t->colids[k] = (uint16_t)c->colid;
         b2a_column *col = &t->def.columns[k];
-        col->nullable = 1;
+        col->nullable = !(c->status & COLPAR_NOT_NULL);
         t->def.ncolumns++; /* counted first so a failure below frees it */
         if (!(col->name = b2a__strdup(c->name)) || b2a__mtype_describe(ty, alias_name(L, c->utype), col) < 0)
             goto oom;
     }
-    return 0;
+    return primary_key(L, t, err);
 oom:
     return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_READER, "out of memory building the catalog");
 }
@@ -463,6 +537,8 @@ static void loader_free(loader *L)
     free(L->rsc.v);
     free(L->types.v);
     free(L->schemas.v);
+    free(L->pkidx.v);
+    free(L->iscols.v);
 }
 
 int b2a__catalog_load(b2a_bak_pages *ps, b2a_mcatalog *cat, b2a_err *err)
@@ -494,6 +570,8 @@ int b2a__catalog_load(b2a_bak_pages *ps, b2a_mcatalog *cat, b2a_err *err)
         { OBJ_SYSRSCOLS, "sysrscols", on_rsc, 1 },
         { OBJ_SYSSCALARTYPES, "sysscalartypes", on_type, 0 },
         { OBJ_SYSCLSOBJS, "sysclsobjs", on_schema, 0 },
+        { OBJ_SYSIDXSTATS, "sysidxstats", on_idx, 0 },
+        { OBJ_SYSISCOLS, "sysiscols", on_isc, 0 },
     };
     for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++) {
         if (system_iam(&L, sys[i].obj, &iam) < 0) {
@@ -542,6 +620,7 @@ void b2a__catalog_free(b2a_mcatalog *cat)
         free(t->types);
         free(t->colids);
         free(t->colflags);
+        free(t->pk);
         for (size_t k = 0; k < t->nrowsets; k++)
             free(t->rowsets[k].phys);
         free(t->rowsets);

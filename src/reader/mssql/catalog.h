@@ -50,6 +50,8 @@ typedef struct b2a_mtable {
     int colset;            /* has a sparse column set (xml COLUMN_SET), left out of def */
     size_t nrowsets;
     b2a_mrowset *rowsets;
+    size_t npk;
+    size_t *pk;            /* PRIMARY KEY columns in key order, as def column indexes */
 } b2a_mtable;
 
 typedef struct b2a_mcatalog {
