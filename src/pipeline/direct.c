@@ -123,6 +123,24 @@ static int fall_back_to_container(direct_state *st)
     return 1;
 }
 
+/* The Job's primary_key of table i: its key columns' names, when the
+ * reader knows keys. 0, or -1 on out of memory. */
+static int set_primary_key(direct_state *st, size_t i, b2a_table_job *t)
+{
+    size_t n = 0;
+    const size_t *pk = st->reader->primary_key ? st->reader->primary_key(st->handle, i, &n) : NULL;
+    if (!pk || n == 0)
+        return 0;
+    if (!(t->primary_key = calloc(n, sizeof *t->primary_key)))
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        if (!(t->primary_key[k] = b2a__strdup(t->def.columns[pk[k]].name)))
+            return -1;
+        t->nprimary_key++;
+    }
+    return 0;
+}
+
 static void open_after(uv_work_t *req, int status)
 {
     direct_state *st = req->data;
@@ -146,9 +164,11 @@ static void open_after(uv_work_t *req, int status)
     size_t n = st->reader->table_count(st->handle);
     for (size_t i = 0; i < n; i++) {
         b2a_table_def def;
+        b2a_table_job *t = NULL;
         if (b2a__table_def_copy(&def, st->reader->table(st->handle, i)) != 0 ||
-            !b2a__job_add_table(job, &def, st->reader->table_kind(st->handle, i))) {
-            b2a__table_def_clear(&def);
+            !(t = b2a__job_add_table(job, &def, st->reader->table_kind(st->handle, i))) ||
+            set_primary_key(st, i, t) != 0) {
+            b2a__table_def_clear(&def); /* empty once moved into the job */
             b2a__err_set(&st->err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
             b2a__job_set_error(job, &st->err);
             b2a__job_step_end(job, B2A_STEP_READ, B2A_STATE_FAILED, "out of memory");

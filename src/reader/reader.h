@@ -49,6 +49,11 @@ typedef struct b2a_reader_ops {
     void (*scan_close)(void *scan);
 
     void (*close)(void *r);
+
+    /* Table i's primary key as indexes into its def's columns, in key
+     * order; *n = 0 when it has none. Borrowed until close(). NULL when
+     * the format carries no keys. */
+    const size_t *(*primary_key)(const void *r, size_t i, size_t *n);
 } b2a_reader_ops;
 
 extern const b2a_reader_ops b2a__reader_mssql_bak;

@@ -68,6 +68,13 @@ class Cli(unittest.TestCase):
         self.assertEqual([s["name"] for s in job["steps"]], ["detect", "read", "export"])
         od = next(t for t in job["tables"] if t["name"] == "Order Details")
         self.assertTrue(od["files"][0].endswith("dbo/Order_Details/part-00000.avro"))
+        # Keys from the backup's catalog, as instnwnd.sql declares them: every
+        # Northwind table has one.
+        keys = {t["name"]: t["primary_key"] for t in job["tables"]}
+        self.assertEqual(keys["Categories"], ["CategoryID"])
+        self.assertEqual(keys["Order Details"], ["OrderID", "ProductID"])
+        self.assertEqual(keys["EmployeeTerritories"], ["EmployeeID", "TerritoryID"])
+        self.assertEqual([t for t, k in keys.items() if not k], [])
 
         schema, shippers = read_avro(os.path.join(self.out, "dbo", "Shippers", "part-00000.avro"))
         self.assertEqual(schema["name"], "Shippers")
