@@ -51,6 +51,13 @@ typedef struct b2a_table_job {
 
 struct b2a_pipeline_ops;
 
+/* Page verification of a direct read, for the Job (see reader/reader.h). */
+typedef struct b2a_page_verification {
+    int known;                /* the reader reported it */
+    char page_verify[24];     /* the database's PAGE_VERIFY setting */
+    uint64_t checksum, torn, unprotected, failed; /* distinct pages read */
+} b2a_page_verification;
+
 struct b2a_job {
     uint32_t magic;
     b2a_ctx *ctx;
@@ -97,6 +104,7 @@ struct b2a_job {
     char *database;
     char *image_used;
     char *container_id;
+    b2a_page_verification verification;
     b2a_table_job *tables;
     size_t ntables;
 

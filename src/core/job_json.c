@@ -118,6 +118,25 @@ static void render_steps(yajl_gen g, const b2a_job *job)
     yajl_gen_array_close(g);
 }
 
+/* "page_verification": what a direct reader checked of the backup's pages,
+ * null when the input has no page checks (or nothing was read). */
+static void render_verification(yajl_gen g, const b2a_page_verification *v)
+{
+    key(g, "page_verification");
+    if (!v->known) {
+        yajl_gen_null(g);
+        return;
+    }
+    yajl_gen_map_open(g);
+    kv(g, "database_page_verify", v->page_verify);
+    kint(g, "pages_read", (long long)(v->checksum + v->torn + v->unprotected));
+    kint(g, "pages_checksum_verified", (long long)v->checksum);
+    kint(g, "pages_torn_bits_verified", (long long)v->torn);
+    kint(g, "pages_unprotected", (long long)v->unprotected);
+    kint(g, "pages_failed_verification", (long long)v->failed);
+    yajl_gen_map_close(g);
+}
+
 static void render_table(yajl_gen g, const b2a_table_job *t)
 {
     yajl_gen_map_open(g);
@@ -206,6 +225,8 @@ char *b2a__job_render_json(const b2a_job *job)
     key(g, "allow_column_loss");
     yajl_gen_bool(g, job->allow_column_loss);
     yajl_gen_map_close(g);
+
+    render_verification(g, &job->verification);
 
     key(g, "error");
     if (job->err.code != B2A_OK) {

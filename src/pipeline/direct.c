@@ -61,9 +61,29 @@ static void source_close(void *cursor)
 
 static const b2a_source_ops reader_source = {source_open, source_next, source_close};
 
+/* What the reader verified, into the Job, while its handle is open. */
+static void record_verification(direct_state *st)
+{
+    b2a_reader_verification v;
+    b2a_page_verification *jv = &st->job->verification;
+    if (!st->handle || !st->reader->verification || !st->reader->verification(st->handle, &v))
+        return;
+    jv->known = 1;
+    snprintf(jv->page_verify, sizeof(jv->page_verify), "%s", v.page_verify);
+    jv->checksum = v.checksum;
+    jv->torn = v.torn;
+    jv->unprotected = v.unprotected;
+    jv->failed = v.failed;
+    if (v.failed && st->job->ignore_checksums)
+        b2a__job_log(st->job, B2A_LOG_WARN,
+                     "%llu page(s) failed checksum or torn-page verification and were exported anyway (--ignore-checksums)",
+                     (unsigned long long)v.failed);
+}
+
 static void finish(direct_state *st)
 {
     b2a_job *job = st->job;
+    record_verification(st);
     if (st->handle)
         st->reader->close(st->handle);
     job->pipeline_state = NULL;
@@ -88,7 +108,8 @@ static void open_work(uv_work_t *req)
 {
     direct_state *st = req->data;
     b2a_job *job = st->job;
-    st->reader->open((const char *const *)job->inputs, job->n_inputs, &st->handle, &st->err);
+    b2a_reader_opts opts = {job->ignore_checksums};
+    st->reader->open((const char *const *)job->inputs, job->n_inputs, &opts, &st->handle, &st->err);
 }
 
 /* What the reader cannot serve (e.g. TDE, an old catalog) is restored in a

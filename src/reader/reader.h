@@ -18,6 +18,21 @@
 
 struct b2a_detected;
 
+/* How a reader opens a backup. */
+typedef struct b2a_reader_opts {
+    int ignore_checksums;   /* read pages that fail their checksum (salvage) instead of failing */
+} b2a_reader_opts;
+
+/* Page verification done so far by a reader of a format whose pages carry
+ * checksums (SQL Server): the database's setting and distinct pages read. */
+typedef struct b2a_reader_verification {
+    const char *page_verify;     /* "CHECKSUM", "TORN_PAGE_DETECTION", "NONE"; static */
+    uint64_t checksum;           /* pages that carried a checksum */
+    uint64_t torn;               /* pages that carried torn-page bits */
+    uint64_t unprotected;        /* pages that carried neither: not verifiable */
+    uint64_t failed;             /* of those verified, pages that failed (read only when ignored) */
+} b2a_reader_verification;
+
 typedef struct b2a_reader_ops {
     const char *name;   /* "mssql-bak", "oracle-exp": for logs */
 
@@ -27,7 +42,7 @@ typedef struct b2a_reader_ops {
     /* Open every file of one backup (stripes or dump pieces given together).
      * B2A_EUNSUPPORTED for what the reader cannot serve but a container
      * restore could (the direct pipeline then falls back when allowed). */
-    int (*open)(const char *const *paths, size_t n, void **out, b2a_err *err);
+    int (*open)(const char *const *paths, size_t n, const b2a_reader_opts *opts, void **out, b2a_err *err);
 
     /* UTF-8, never NULL: the database name, or what stands for it. */
     const char *(*database_name)(const void *r);
@@ -54,6 +69,10 @@ typedef struct b2a_reader_ops {
      * order; *n = 0 when it has none. Borrowed until close(). NULL when
      * the format carries no keys. */
     const size_t *(*primary_key)(const void *r, size_t i, size_t *n);
+
+    /* NULL for formats without page checks. Fills *out; 0 when the reader
+     * has nothing to report (no catalog read). Safe while scans run. */
+    int (*verification)(const void *r, b2a_reader_verification *out);
 } b2a_reader_ops;
 
 extern const b2a_reader_ops b2a__reader_mssql_bak;

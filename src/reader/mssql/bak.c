@@ -405,6 +405,12 @@ int b2a__bak_inspect(const b2a_bak *b, void *handle, b2a_err *err)
         jkv(g, "backup_date", h->backup_date);
     }
     jki(g, "create_version", b->cat.create_version);
+    /* The database's PAGE_VERIFY setting, null when no catalog was read. */
+    js(g, "page_verify");
+    if (b2a__bak_page_verify_mode(b))
+        js(g, b2a__bak_page_verify_mode(b));
+    else
+        yajl_gen_null(g);
     yajl_gen_map_close(g);
     js(g, "labels");
     yajl_gen_map_open(g);

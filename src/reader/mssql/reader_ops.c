@@ -8,9 +8,10 @@ static int probe(const struct b2a_detected *d)
     return d->vendor == B2A_VENDOR_SQLSERVER;
 }
 
-static int open_bak(const char *const *paths, size_t n, void **out, b2a_err *err)
+static int open_bak(const char *const *paths, size_t n, const b2a_reader_opts *opts, void **out, b2a_err *err)
 {
-    return b2a__bak_open(paths, n, (b2a_bak **)out, err);
+    unsigned flags = opts && opts->ignore_checksums ? B2A_BAK_IGNORE_CHECKSUMS : 0;
+    return b2a__bak_open_flags(paths, n, flags, (b2a_bak **)out, err);
 }
 
 static const char *database_name(const void *r) { return b2a__bak_database_name(r); }
@@ -38,7 +39,22 @@ static void scan_close(void *scan) { b2a__bak_scan_close(scan); }
 static void close_bak(void *r) { b2a__bak_close(r); }
 static const size_t *primary_key(const void *r, size_t i, size_t *n) { return b2a__bak_table_primary_key(r, i, n); }
 
+static int verification(const void *r, b2a_reader_verification *out)
+{
+    const char *mode = b2a__bak_page_verify_mode(r);
+    if (!mode)
+        return 0;
+    b2a_bak_verify_stats st;
+    b2a__bak_verify_stats(r, &st);
+    out->page_verify = mode;
+    out->checksum = st.checksum;
+    out->torn = st.torn;
+    out->unprotected = st.unprotected;
+    out->failed = st.failed;
+    return 1;
+}
+
 const b2a_reader_ops b2a__reader_mssql_bak = {
     "mssql-bak", probe, open_bak, database_name, table_count, table, table_kind,
-    scan_open, scan_next, scan_close, close_bak, primary_key,
+    scan_open, scan_next, scan_close, close_bak, primary_key, verification,
 };
