@@ -1,11 +1,13 @@
 /* bak2avro: the command line, built on the public API only. */
 #include <bak2avro.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -98,11 +100,22 @@ static char *slurp(const char *path)
     return buf;
 }
 
+/* Only a regular file can be a job document. Anything else (a FIFO, a
+ * socket, a device, a directory) goes to the library's detection, which
+ * refuses it by name; opening it here could block, or act on a device. */
 static int looks_like_json_job(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
         return 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    FILE *f = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        close(fd);
+        return 0;
+    }
     int c;
     while ((c = fgetc(f)) != EOF && (c == ' ' || c == '\n' || c == '\r' || c == '\t'))
         ;

@@ -372,6 +372,48 @@ static int open_error(b2a_err *err, const char *path, int e)
     return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot read: %s", path, strerror(e));
 }
 
+/* What a path is, for a message that refuses it. */
+static const char *file_kind(mode_t m)
+{
+    if (S_ISFIFO(m)) return "a FIFO (named pipe)";
+    if (S_ISSOCK(m)) return "a socket";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISDIR(m)) return "a directory";
+    return "not a regular file";
+}
+
+static int not_a_file(b2a_err *err, const char *path, mode_t m)
+{
+    return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_USAGE,
+                        "%s: is %s, not a backup file; give a regular file (or a pg_dump directory archive)",
+                        path, file_kind(m));
+}
+
+/* Open a regular file for reading without ever blocking: the type is checked
+ * with stat before open (opening a FIFO waits for a writer; opening a device
+ * may act on it), and again on the descriptor, opened O_NONBLOCK, in case the
+ * path was swapped in between. */
+static int open_regular(const char *path, struct stat *st, int *fd_out, b2a_err *err)
+{
+    *fd_out = -1;
+    if (stat(path, st) != 0)
+        return open_error(err, path, errno);
+    if (!S_ISREG(st->st_mode))
+        return not_a_file(err, path, st->st_mode);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return open_error(err, path, errno);
+    struct stat again;
+    if (fstat(fd, &again) != 0 || !S_ISREG(again.st_mode) || again.st_ino != st->st_ino ||
+        again.st_dev != st->st_dev) {
+        close(fd);
+        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: changed while being opened", path);
+    }
+    *fd_out = fd;
+    return B2A_OK;
+}
+
 static int detect_directory(const char *path, b2a_detected *out, b2a_err *err)
 {
     char toc[4096];
@@ -395,11 +437,14 @@ static int detect_directory(const char *path, b2a_detected *out, b2a_err *err)
 
     if (snprintf(toc, sizeof(toc), "%s/toc.dat", path) >= (int)sizeof(toc))
         return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "%s: path too long", path);
-    int fd = open(toc, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    struct stat tst;
+    int fd, rc;
+    if (stat(toc, &tst) != 0 && errno == ENOENT)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                             "%s: a directory, but not a pg_dump directory archive (no toc.dat)",
                             path);
+    if ((rc = open_regular(toc, &tst, &fd, err)) != B2A_OK)
+        return rc;
     ssize_t n = read_head(fd, head, sizeof(head));
     close(fd);
     if (n < 0)
@@ -441,14 +486,10 @@ int b2a__detect(const char *path, b2a_detected *out, b2a_err *err)
         return open_error(err, path, errno);
     if (S_ISDIR(st.st_mode))
         return detect_directory(path, out, err);
-    if (!S_ISREG(st.st_mode))
-        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                            "%s: not a regular file or directory", path);
+    int fd, rc = open_regular(path, &st, &fd, err);
+    if (rc != B2A_OK)
+        return rc;
     out->size = (uint64_t)st.st_size;
-
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return open_error(err, path, errno);
     unsigned char *buf = malloc(HEAD_MAX);
     if (!buf) {
         close(fd);
@@ -457,7 +498,6 @@ int b2a__detect(const char *path, b2a_detected *out, b2a_err *err)
     ssize_t n = read_head(fd, buf, HEAD_MAX);
     int e = errno;
     close(fd);
-    int rc;
     if (n < 0) {
         rc = open_error(err, path, e);
     } else if (has_prefix(buf, (size_t)n, 0, "\x1f\x8b")) {

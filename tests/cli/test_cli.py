@@ -2,6 +2,7 @@
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -17,8 +18,8 @@ STRIPE = os.path.join(SAMPLES, "sqlserver", "northwind_sql2014_stripe1of2__CCono
 DUMPALL = os.path.join(SAMPLES, "postgresql", "dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar")
 
 
-def run(*args):
-    p = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300)
+def run(*args, timeout=300):
+    p = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -121,6 +122,38 @@ class Cli(unittest.TestCase):
         self.assertEqual(code, 3)
         self.assertIn("photo.bak", err)
         self.assertIn("not a backup", err)
+
+    def test_odd_inputs_are_refused_at_once(self):
+        # Opening a FIFO for reading waits for a writer: the command must look at
+        # what the path is before it opens it, and refuse anything but a regular
+        # file or a pg_dump directory, naming the path and what it is.
+        fifo = os.path.join(self.tmp, "backup.fifo")
+        os.mkfifo(fifo)
+        sock_path = os.path.join(self.tmp, "backup.sock")
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(sock_path)
+        self.addCleanup(sock.close)
+        empty_dir = os.path.join(self.tmp, "not-a-dump")
+        os.mkdir(empty_dir)
+        fifo_toc_dir = os.path.join(self.tmp, "fifo-toc")
+        os.mkdir(fifo_toc_dir)
+        os.mkfifo(os.path.join(fifo_toc_dir, "toc.dat"))
+        cases = [
+            (fifo, fifo + ": is a FIFO (named pipe), not a backup file"),
+            (sock_path, sock_path + ": is a socket, not a backup file"),
+            ("/dev/null", "/dev/null: is a character device, not a backup file"),
+            (empty_dir, empty_dir + ": a directory, but not a pg_dump directory archive (no toc.dat)"),
+            (fifo_toc_dir, os.path.join(fifo_toc_dir, "toc.dat") + ": is a FIFO (named pipe), not a backup file"),
+        ]
+        for path, message in cases:
+            with self.subTest(path=path):
+                code, out, err = run("run", path, "-o", self.out, timeout=20)
+                self.assertEqual(code, 3, err)
+                self.assertIn(message, err)
+                self.assertNotIn("Success", out)
+                code, out, err = run("inspect", path, timeout=20)
+                self.assertNotEqual(code, 0, err)
+                self.assertIn(message, err)
 
     def test_pg_dumpall_named_tar_is_refused_clearly(self):
         code, _, err = run("run", DUMPALL, "-o", self.out)

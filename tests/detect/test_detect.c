@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <zlib.h>
 
 #include "detect/detect.h"
@@ -136,6 +139,49 @@ static void empty_and_missing_files(void **state)
     assert_int_equal(b2a__detect(p, &d, &err), B2A_EFORMAT);
     snprintf(want, sizeof(want), "%s: not a backup this tool knows (first bytes: 50 47 44)", p);
     assert_string_equal(err.msg, want);
+}
+
+/* A FIFO, a socket, a device, or a pg_dump directory whose toc.dat is a
+ * FIFO: refused at once, naming the path and what it is. Opening a FIFO
+ * for reading waits for a writer, so alarm() turns a hang into a failure. */
+static void odd_file_types_are_refused_without_blocking(void **state)
+{
+    (void)state;
+    b2a_detected d;
+    b2a_err err;
+    char want[1400];
+    alarm(20);
+
+    const char *fifo = th_tmp_path("backup.fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(b2a__detect(fifo, &d, &err), B2A_EFORMAT);
+    snprintf(want, sizeof(want), "%s: is a FIFO (named pipe), not a backup file; give a regular file "
+             "(or a pg_dump directory archive)", fifo);
+    assert_string_equal(err.msg, want);
+
+    const char *sock = th_tmp_path("backup.sock");
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+    assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(b2a__detect(sock, &d, &err), B2A_EFORMAT);
+    assert_non_null(strstr(err.msg, ": is a socket, not a backup file"));
+    close(s);
+
+    assert_int_equal(b2a__detect("/dev/null", &d, &err), B2A_EFORMAT);
+    assert_string_equal(err.msg, "/dev/null: is a character device, not a backup file; give a regular "
+                        "file (or a pg_dump directory archive)");
+
+    const char *dir = th_tmp_path("fifo_toc_dir");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    char toc[700];
+    snprintf(toc, sizeof(toc), "%s/toc.dat", dir);
+    assert_int_equal(mkfifo(toc, 0600), 0);
+    assert_int_equal(b2a__detect(dir, &d, &err), B2A_EFORMAT);
+    snprintf(want, sizeof(want), "%s: is a FIFO (named pipe), not a backup file; give a regular file "
+             "(or a pg_dump directory archive)", toc);
+    assert_string_equal(err.msg, want);
+    alarm(0);
 }
 
 static void sql_scripts_of_other_vendors_are_refused(void **state)
@@ -406,6 +452,7 @@ int main(void)
         cmocka_unit_test(dumpall_named_tar),
         cmocka_unit_test(random_bytes_are_not_a_backup),
         cmocka_unit_test(empty_and_missing_files),
+        cmocka_unit_test(odd_file_types_are_refused_without_blocking),
         cmocka_unit_test(sql_scripts_of_other_vendors_are_refused),
         cmocka_unit_test(gzip_inner_format),
         cmocka_unit_test(foreign_tar_and_directories),
