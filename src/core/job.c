@@ -1,6 +1,7 @@
 /* Job lifecycle: options, start, cancel, free, steps, progress, completion. */
 #include "core/job_impl.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 
 #include "core/ctx.h"
 #include "core/pipeline.h"
+#include "util/file.h"
 #include "util/str.h"
 
 /* Size of b2a_job_options as each published version defines it. */
@@ -438,32 +440,30 @@ static b2a_job_status final_status(const b2a_job *job)
     return B2A_JOB_SUCCESS;
 }
 
-static int write_job_json(b2a_job *job)
+/* The Job JSON is what says a run is complete, so it is written whole or
+ * not at all (temp name, fsync, rename); if it cannot be written the job
+ * has failed, whatever its tables did. */
+static void write_job_json(b2a_job *job)
 {
     char *path = job->job_json_path ? b2a__strdup(job->job_json_path)
                                     : b2a__asprintf("%s/job.json", job->output_dir);
-    char *tmp = path ? b2a__asprintf("%s.tmp-%s", path, job->id) : NULL;
     char *doc = b2a__job_render_json(job);
-    int rc = B2A_ENOMEM;
-    if (path && tmp && doc) {
+    int rc = -ENOMEM;
+    if (path && doc) {
         b2a__mkdir_p(job->output_dir);
-        FILE *f = fopen(tmp, "w");
-        rc = B2A_EIO;
-        if (f) {
-            int ok = fputs(doc, f) >= 0;
-            ok = (fclose(f) == 0) && ok;
-            if (ok && rename(tmp, path) == 0)
-                rc = B2A_OK;
-            else
-                remove(tmp);
-        }
-        if (rc != B2A_OK)
-            b2a__job_log(job, B2A_LOG_ERROR, "could not write the Job JSON to %s", path);
+        rc = b2a__write_file_atomic(path, doc, strlen(doc));
+    }
+    if (rc != 0) {
+        b2a_err e;
+        b2a__err_set(&e, rc == -ENOMEM ? B2A_ENOMEM : B2A_EIO, B2A_ERRCLASS_IO, "could not write the Job JSON to %s: %s",
+                     path ? path : "job.json", strerror(-rc));
+        b2a__job_log(job, B2A_LOG_ERROR, "%s", e.msg);
+        b2a__job_set_error(job, &e);
+        if (job->status == B2A_JOB_SUCCESS)
+            job->status = B2A_JOB_FAILED;
     }
     free(doc);
-    free(tmp);
     free(path);
-    return rc;
 }
 
 void b2a__job_complete(b2a_job *job)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "avro/ocf.h"
 #include "avro/names.h"
@@ -74,13 +75,19 @@ static void chunk_work(uv_work_t *req)
                      (long long)written, (long long)t->def.row_count);
         return;
     }
-    t->rows_written = written;
+    /* The .avsc and the Avro file are a pair: the schema first, then the
+     * data's rename, which is what makes the table visible; if that fails
+     * the schema goes too, so no final name of a failed table is left. */
+    if (b2a__ocf_write_avsc(t->avsc_path, &t->def, job->database, &tt->err) != B2A_OK)
+        return;
     rc = b2a__ocf_commit(tt->writer, &tt->err);
     tt->writer = NULL;
-    if (rc != B2A_OK)
+    if (rc != B2A_OK) {
+        unlink(t->avsc_path);
         return;
+    }
+    t->rows_written = written;
     tt->committed = 1;
-    b2a__ocf_write_avsc(t->avsc_path, &t->def, job->database, &tt->err);
 }
 
 static void schedule_more(exporter *ex);
@@ -138,10 +145,7 @@ static void chunk_after(uv_work_t *req, int status)
         b2a__job_progress(job, B2A_STEP_EXPORT, 100.0 * (double)ex->rows_done / (double)ex->rows_expected, NULL,
                           ex->rows_done, ex->rows_expected);
     if (tt->eof) {
-        if (tt->err.code != B2A_OK) /* committed data, but the .avsc failed */
-            table_end(ex, tt, B2A_STATE_FAILED, tt->err.msg);
-        else
-            table_end(ex, tt, B2A_STATE_OK, NULL);
+        table_end(ex, tt, B2A_STATE_OK, NULL);
         return;
     }
     if (job->cancel_requested) {
@@ -218,9 +222,32 @@ static int assign_paths(b2a_job *job, b2a_err *err)
     return rc;
 }
 
+/* A folder is what Spark and Hive read as a table: an empty one would read
+ * as a table with no rows. Remove the folders of tables that did not end
+ * in Success (rmdir: only when empty), and their schema's when it is empty. */
+static void remove_empty_folders(b2a_job *job)
+{
+    for (size_t i = 0; i < job->ntables; i++) {
+        b2a_table_job *t = &job->tables[i];
+        if (t->state == B2A_STATE_OK || !t->avro_path)
+            continue;
+        char *dir = b2a__strdup(t->avro_path);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash) {
+            *slash = '\0';
+            if (rmdir(dir) == 0 && (slash = strrchr(dir, '/')) != NULL) {
+                *slash = '\0';
+                rmdir(dir);
+            }
+        }
+        free(dir);
+    }
+}
+
 static void finish(exporter *ex)
 {
     b2a_job *job = ex->job;
+    remove_empty_folders(job);
     b2a_export_done_cb done = ex->done;
     void *ud = ex->userdata;
     free(ex->tasks);

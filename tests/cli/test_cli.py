@@ -32,6 +32,49 @@ def read_avro(path):
     return schema, rows
 
 
+def mount_tmpfs(test, size):
+    """A real small file system (tmpfs of `size`), unmounted at cleanup; skips
+    the test with a clear message where mounting is not permitted."""
+    d = tempfile.mkdtemp(prefix="b2a-tmpfs-", dir=test.tmp)
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", d], capture_output=True, text=True)
+    if p.returncode != 0:
+        test.skipTest("cannot mount a tmpfs for the full-disk test (needs root): " + p.stderr.strip())
+    test.addCleanup(subprocess.run, ["umount", d], check=True)
+    return d
+
+
+def files_under(root):
+    return sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+
+
+def assert_output_is_honest(test, out, job):
+    """What a warehouse relies on after any run: no temporary files left; no
+    empty folder (Spark and Hive read one as an empty table); and with a Job
+    JSON, the Avro and .avsc files on disk are exactly those of the tables it
+    calls Success, each complete with the rows it claims."""
+    test.assertEqual([f for f in files_under(out) if ".tmp-" in f], [])
+    test.assertEqual([d for d, ds, fs in os.walk(out) if not ds and not fs and d != out], [])
+    data = [f for f in files_under(out) if f.endswith((".avro", ".avsc"))]
+    if job is None:
+        for f in data:  # every table that is there is there whole, as a pair
+            test.assertTrue(os.path.exists(f[:-5] + (".avsc" if f.endswith(".avro") else ".avro")), f)
+            if f.endswith(".avro"):
+                read_avro(f)
+        return
+    claimed = []
+    for t in job["tables"]:
+        if t["status"] == "Success":
+            test.assertEqual(len(t["files"]), 1, t["name"])
+            claimed += [os.path.realpath(t["files"][0]), os.path.realpath(t["schema_file"])]
+            _, rows = read_avro(t["files"][0])
+            test.assertEqual(len(rows), t["rows_written"], t["name"])
+            test.assertEqual(t["rows_written"], t["rows_expected"], t["name"])
+        else:
+            test.assertEqual(t["files"], [], t["name"])
+            test.assertIsNone(t["schema_file"], t["name"])
+    test.assertEqual(sorted(os.path.realpath(f) for f in data), sorted(claimed))
+
+
 class Cli(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="b2a-cli-")
@@ -104,6 +147,58 @@ class Cli(unittest.TestCase):
         chosen = sorted(t["name"] for t in job["tables"] if t["selected"])
         self.assertEqual(chosen, ["Orders"])
         self.assertFalse(os.path.exists(os.path.join(self.out, "dbo", "Customers")))
+
+    def test_full_disk_fails_tables_whole(self):
+        # Output on small real file systems; the Job JSON elsewhere, so it can
+        # say what happened. A table whose .avro or .avsc could not be written
+        # is Failed and leaves no final name; the job exits 1.
+        job_json = os.path.join(self.tmp, "job.json")
+        seen = set()
+        for size in ["64k", "100k", "160k", "240k", "400k"]:
+            with self.subTest(size=size):
+                out = os.path.join(mount_tmpfs(self, size), "out")
+                code, stdout, err = run("run", NW2008, "-o", out, "--job-json", job_json, "--parallel", "1")
+                job = json.load(open(job_json))
+                failed = [t for t in job["tables"] if t["status"] == "Failed"]
+                self.assertEqual(code, 1 if failed else 0, err)
+                self.assertEqual(job["status"], "Failed" if failed else "Success")
+                self.assertIn("%s: %d tables exported, %d failed" % (job["status"], 13 - len(failed), len(failed)),
+                              stdout)
+                for t in failed:
+                    self.assertIn("No space left on device", t["message"])
+                    seen.add("avsc" if ".avsc: write failed" in t["message"] else "avro")
+                assert_output_is_honest(self, out, job)
+        # Both halves of the pair failed somewhere in these runs.
+        self.assertEqual(seen, {"avro", "avsc"})
+
+    def test_full_disk_job_json_fails_the_job(self):
+        # The Job JSON on a full file system: every table is written, but the
+        # run is not complete without its Job JSON: Failed, exit 3.
+        full = mount_tmpfs(self, "64k")
+        fd = os.open(os.path.join(full, "filler"), os.O_WRONLY | os.O_CREAT)
+        try:
+            while True:
+                os.write(fd, b"\0" * 4096)
+        except OSError:
+            pass
+        os.close(fd)
+        job_json = os.path.join(full, "job.json")
+        code, stdout, err = run("run", NW2008, "-o", self.out, "--job-json", job_json)
+        self.assertEqual(code, 3, err)
+        self.assertIn("Failed: 13 tables exported, 0 failed", stdout)
+        self.assertIn("could not write the Job JSON to %s: No space left on device" % job_json, err)
+        self.assertEqual(os.listdir(full), ["filler"])
+
+        # Everything on one 400 KB file system, as reported: never Success.
+        out = os.path.join(mount_tmpfs(self, "400k"), "out")
+        code, stdout, err = run("run", NW2008, "-o", out)
+        self.assertIn(code, (1, 3), err)
+        self.assertNotIn("Success", stdout)
+        job = json.load(open(os.path.join(out, "job.json"))) if code == 1 else None
+        if code == 3:
+            self.assertIn("could not write the Job JSON", err)
+            self.assertFalse(os.path.exists(os.path.join(out, "job.json")))
+        assert_output_is_honest(self, out, job)
 
     def test_half_a_striped_set_is_refused(self):
         code, out, err = run("run", STRIPE, "-o", self.out)

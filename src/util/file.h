@@ -1,0 +1,12 @@
+/* Writing a small file so that a reader sees either nothing new or all of it. */
+#ifndef B2A_UTIL_FILE_H
+#define B2A_UTIL_FILE_H
+
+#include <stddef.h>
+
+/* Write data to "<path>.tmp-<8 hex>", fsync, close and rename it to path,
+ * then fsync the folder. On failure the temporary file is removed, path is
+ * left as it was, and -errno is returned; 0 on success. */
+int b2a__write_file_atomic(const char *path, const char *data, size_t len);
+
+#endif
