@@ -61,6 +61,13 @@ int b2a__page_verify(const uint8_t pg[8192], b2a_pgcheck *out)
                 out->sector = s;
             }
         }
+    } else if (field != 0) {
+        /* A page written without protection has 0 there (every such page
+         * of the samples, and DBCC PAGE of one written in PAGE_VERIFY NONE
+         * in public material), so a value means the flag bits were
+         * damaged: fail rather than read the page unchecked. */
+        out->prot = B2A_PGPROT_FLAGS;
+        out->ok = 0;
     }
     return out->ok;
 }
@@ -72,6 +79,9 @@ void b2a__page_check_describe(const b2a_pgcheck *c, char *buf, unsigned len)
     else if (c->prot == B2A_PGPROT_TORN)
         snprintf(buf, len, "torn page (sector %u ends in bits %u, the header's torn-page pattern is %u)",
                  c->sector, c->computed, c->stored);
+    else if (c->prot == B2A_PGPROT_FLAGS)
+        snprintf(buf, len, "its header claims no checksum and no torn-page bits, yet holds 0x%08X where they go "
+                 "(header damaged)", c->stored);
     else
         snprintf(buf, len, "no page protection");
 }

@@ -12,7 +12,8 @@
 typedef enum b2a_pgprot {
     B2A_PGPROT_NONE = 0,     /* no protection: nothing to verify */
     B2A_PGPROT_CHECKSUM = 1,
-    B2A_PGPROT_TORN = 2
+    B2A_PGPROT_TORN = 2,
+    B2A_PGPROT_FLAGS = 3     /* flags say none, but the check field is set: the header is damaged */
 } b2a_pgprot;
 
 typedef struct b2a_pgcheck {

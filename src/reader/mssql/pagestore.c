@@ -456,7 +456,9 @@ static void count_page(b2a_bak_pages *p, ext_ent *e, unsigned pos, const b2a_pgc
     /* The only field written after open. */
     if (__atomic_fetch_or(&e->counted, bit, __ATOMIC_RELAXED) & bit)
         return;
-    __atomic_fetch_add(&p->nverified[c->prot], 1, __ATOMIC_RELAXED);
+    /* A page with damaged flags claimed no protection: counted there, and as failed. */
+    b2a_pgprot slot = c->prot == B2A_PGPROT_FLAGS ? B2A_PGPROT_NONE : c->prot;
+    __atomic_fetch_add(&p->nverified[slot], 1, __ATOMIC_RELAXED);
     if (!c->ok)
         __atomic_fetch_add(&p->nfailed, 1, __ATOMIC_RELAXED);
 }

@@ -44,7 +44,8 @@ void b2a__bak_pages_set_ignore_checksums(b2a_bak_pages *p, int ignore);
 typedef struct b2a_bak_verify_stats {
     uint64_t checksum;     /* carried a page checksum (passed or failed) */
     uint64_t torn;         /* carried torn-page bits (passed or failed) */
-    uint64_t unprotected;  /* carried no protection: written in PAGE_VERIFY NONE, or never rewritten since */
+    uint64_t unprotected;  /* flags said no protection: written in PAGE_VERIFY NONE or never rewritten
+                              since (or, when also failed, a damaged header) */
     uint64_t failed;       /* of the above, failed verification */
 } b2a_bak_verify_stats;
 void b2a__bak_pages_verify_stats(const b2a_bak_pages *p, b2a_bak_verify_stats *out);
