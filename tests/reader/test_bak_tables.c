@@ -99,6 +99,7 @@ static size_t check_table(b2a_bak *b, const truth *t, size_t i, size_t want_miss
 }
 
 static truth nw_truth;
+static size_t check_keys(const b2a_bak *b, const char *script);
 
 static void test_northwind_2008_all_tables(void **state)
 {
@@ -127,6 +128,40 @@ static void test_northwind_2008_all_tables(void **state)
     assert_string_equal(em->columns[14].source_type, "image");
     assert_string_equal(em->columns[15].source_type, "ntext");
     assert_int_equal(em->columns[5].vtype, B2A_V_LOCAL_TIMESTAMP_MICROS);
+    b2a__bak_close(b);
+}
+
+/* SQL Server 2005 keeps the rows' physical layout in sysrowsetcolumns and
+ * syshobtcolumns instead of sysrscols: the same 13 tables as the 2008
+ * backup, value by value against instnwnd.sql, with the same keys. The
+ * backup's owner edited Products: 64 of its rows are the script's, 13 were
+ * changed (product 1 renamed "Chai2" at 16.50, stock counts moved, ...)
+ * and 6 added (78 "choc chips", 99 "GreenTea", ...). */
+static void test_northwind_2005(void **state)
+{
+    (void)state;
+    b2a_bak *b = open_one("sqlserver/northwind_sql2005_mtf__gabrujo.bak");
+    assert_string_equal(b2a__bak_database_name(b), "Northwind");
+    /* dtproperties is shipped by the server (sys.objects.is_ms_shipped): left out. */
+    assert_int_equal(b2a__bak_table_count(b), 13);
+    size_t total = 0;
+    for (size_t i = 0; i < b2a__bak_table_count(b); i++) {
+        const b2a_table_def *d = b2a__bak_table(b, i);
+        int products = strcmp(d->name, "Products") == 0;
+        total += check_table(b, &nw_truth, i, products ? 13 : 0, products ? 13 + 6 : 0);
+    }
+    assert_int_equal(total, 3308 + 6);
+    text_sink ts;
+    scan_all(b, find_table(b, "dbo", "Products"), &ts, 100);
+    int chai2 = 0, greentea = 0;
+    for (size_t r = 0; r < ts.nrows; r++) {
+        chai2 += strcmp(ts.rows[r], "1\x1f" "Chai2\x1f" "1\x1f" "1\x1f" "10 boxes x 20 bags\x1f" "16.5000\x1f" "17\x1f" "0\x1f" "10\x1f" "0") == 0;
+        greentea += strncmp(ts.rows[r], "99\x1f" "GreenTea\x1f", 12) == 0;
+    }
+    assert_int_equal(chai2, 1);
+    assert_int_equal(greentea, 1);
+    text_sink_free(&ts);
+    assert_int_equal(check_keys(b, "truth/instnwnd.sql"), 13);
     b2a__bak_close(b);
 }
 
@@ -644,6 +679,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_northwind_2008_all_tables),
         cmocka_unit_test(test_northwind_2016_compressed),
+        cmocka_unit_test(test_northwind_2005),
         cmocka_unit_test(test_tsqlv4_compressed),
         cmocka_unit_test(test_pubs_2012),
         cmocka_unit_test(test_arabic_2014),

@@ -22,7 +22,7 @@ typedef struct b2a_bak_scan b2a_bak_scan;
  * together) and read its catalog. Errors name the file and the problem:
  * B2A_EIO, B2A_EFORMAT (not a backup, truncated, catalog unreadable, half
  * a striped set: the message names the missing stripe), B2A_EUNSUPPORTED
- * (TDE, log or differential backup, SQL 2005 catalog), B2A_EINVAL. */
+ * (TDE, log backup, a catalog older than SQL Server 2005), B2A_EINVAL. */
 int b2a__bak_open(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err);
 
 /* Like b2a__bak_open, with flags. B2A_BAK_IGNORE_CHECKSUMS: pages that
