@@ -277,12 +277,13 @@ static int inspect_mssql_contents(yajl_gen g, const char *path, const b2a_detect
         b2a__bak_close(bak);
         return rc;
     }
-    /* A backup the reader cannot read tables from (a log or differential
-     * backup) still has headers worth showing, next to the reason. */
+    /* A backup the reader cannot read tables from (a log backup, half a
+     * striped set, an unreadable catalog) still has headers worth showing,
+     * next to the reason. */
     b2a_err herr;
     b2a__err_clear(&herr);
     int rc = B2A_OK;
-    if (rerr.code == B2A_EUNSUPPORTED && b2a__bak_open_header(&path, 1, &bak, &herr) == B2A_OK) {
+    if (b2a__bak_open_header(&path, 1, &bak, &herr) == B2A_OK) {
         rc = b2a__bak_inspect(bak, g, err);
         b2a__bak_close(bak);
     } else {

@@ -14,6 +14,7 @@ import avro.io
 CLI = os.environ["B2A_CLI"]
 SAMPLES = os.environ.get("B2A_SAMPLES", "")
 NW2008 = os.path.join(SAMPLES, "sqlserver", "northwind_sql2008_mtf__thuyluv.bak")
+NW2005 = os.path.join(SAMPLES, "sqlserver", "northwind_sql2005_mtf__gabrujo.bak")
 STRIPE = os.path.join(SAMPLES, "sqlserver", "northwind_sql2014_stripe1of2__CConocimientos.bak")
 DUMPALL = os.path.join(SAMPLES, "postgresql", "dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar")
 
@@ -208,6 +209,34 @@ class Cli(unittest.TestCase):
         job = json.load(open(os.path.join(self.out, "job.json")))
         self.assertEqual(job["status"], "Failed")
         self.assertEqual(job["tables"], [])
+
+    def test_inspect_shows_the_headers_next_to_any_error(self):
+        # Half a striped set cannot be read, but its headers can: inspect shows
+        # them with the reason, instead of "contents": null.
+        code, out, err = run("inspect", STRIPE)
+        inspected = json.loads(out)["inputs"][0]
+        self.assertIn("stripe 2 is missing: give all 2 files together", inspected["error"])
+        contents = inspected["contents"]
+        self.assertEqual(contents["database"], "Northwind")
+        self.assertEqual(contents["header"]["backup_name"], "Northwind-Full Database Backup")
+        self.assertEqual(contents["header"]["backup_date"], "2024-12-09 18:58:10")
+        self.assertEqual(contents["labels"]["media_set_id"], "258e4405-8273-410d-aa5f-7f0ff53b9a3e")
+        self.assertEqual(contents["labels"]["family_count"], 2)
+        self.assertEqual([f["sequence"] for f in contents["labels"]["families"]], [1])
+        self.assertEqual([f["logical_name"] for f in contents["files"]], ["Northwind", "Northwind_log"])
+        self.assertEqual(contents["tables"], [])
+
+    def test_inspect_sql2005_lists_its_tables_and_keys(self):
+        code, out, err = run("inspect", NW2005)
+        self.assertEqual(code, 0, err)
+        contents = json.loads(out)["inputs"][0]["contents"]
+        self.assertEqual(contents["header"]["database_version"], 611)
+        tables = {t["name"]: t for t in contents["tables"]}
+        self.assertEqual(len(tables), 13)
+        self.assertEqual(tables["Order Details"]["rows"], 2155)
+        self.assertEqual(tables["Order Details"]["primary_key"], ["OrderID", "ProductID"])
+        self.assertEqual([(c["name"], c["nullable"]) for c in tables["Categories"]["columns"]],
+                         [("CategoryID", False), ("CategoryName", False), ("Description", True), ("Picture", True)])
 
     def test_foreign_file_is_refused_naming_it(self):
         path = os.path.join(self.tmp, "photo.bak")

@@ -58,7 +58,8 @@ static int bak_open(const char *const *paths, size_t n, int header_only, unsigne
     b2a_bak *b = calloc(1, sizeof *b);
     if (!b)
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-    int rc = b2a__bak_pages_open(paths, n, &b->ps, err);
+    int rc = header_only ? b2a__bak_pages_open_incomplete(paths, n, &b->ps, err)
+                         : b2a__bak_pages_open(paths, n, &b->ps, err);
     if (rc < 0) {
         free(b);
         return rc;

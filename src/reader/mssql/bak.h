@@ -41,9 +41,9 @@ const char *b2a__bak_page_verify_mode(const b2a_bak *b);
 void b2a__bak_verify_stats(const b2a_bak *b, b2a_bak_verify_stats *out);
 
 /* Like b2a__bak_open, but only the media and backup-set headers: no catalog
- * is read and log or differential backups are not refused. For inspect,
- * which reports what RESTORE HEADERONLY would say of any backup; the
- * handle has no tables. */
+ * is read, log or differential backups and half a striped set are not
+ * refused. For inspect, which reports what RESTORE HEADERONLY would say of
+ * any backup next to the reason it cannot be read; the handle has no tables. */
 int b2a__bak_open_header(const char *const *paths, size_t n, b2a_bak **out, b2a_err *err);
 
 /* UTF-8, from the boot page (or the backup header), never NULL. */

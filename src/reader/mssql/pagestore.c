@@ -288,8 +288,9 @@ static void guid_text(const uint8_t g[16], char out[37])
              g[13], g[14], g[15]);
 }
 
-/* The families must be one complete media set, each stripe once. */
-static int check_stripes(b2a_bak_pages *p, b2a_err *err)
+/* The families must be one complete media set, each stripe once; with
+ * allow_missing, stripes of the set may be absent (headers only). */
+static int check_stripes(b2a_bak_pages *p, int allow_missing, b2a_err *err)
 {
     family *f0 = &p->fams[0];
     char g0[37], g[37];
@@ -322,7 +323,7 @@ static int check_stripes(b2a_bak_pages *p, b2a_err *err)
                                 count, g0);
         seen[s / 8] |= (unsigned char)(1u << (s % 8));
     }
-    if (p->nfams == count)
+    if (p->nfams == count || allow_missing)
         return B2A_OK;
     /* Name every missing stripe (up to a sensible length). */
     char miss[400] = "";
@@ -340,7 +341,8 @@ static int check_stripes(b2a_bak_pages *p, b2a_err *err)
                         nmiss > 1 ? "are" : "is", count);
 }
 
-int b2a__bak_pages_open(const char *const *paths, size_t n, b2a_bak_pages **out, b2a_err *err)
+static int pages_open(const char *const *paths, size_t n, int allow_missing, b2a_bak_pages **out,
+                      b2a_err *err)
 {
     *out = NULL;
     if (!paths || n == 0)
@@ -359,7 +361,7 @@ int b2a__bak_pages_open(const char *const *paths, size_t n, b2a_bak_pages **out,
     for (size_t i = 0; i < n && !rc; i++)
         rc = open_family(p, (uint16_t)i, paths[i], err);
     if (!rc)
-        rc = check_stripes(p, err);
+        rc = check_stripes(p, allow_missing, err);
     if (!rc) {
         const b2a_mtf_info *infos[64];
         const char *fpaths[64];
@@ -384,6 +386,16 @@ int b2a__bak_pages_open(const char *const *paths, size_t n, b2a_bak_pages **out,
         p->hdr.backup_type = B2A_BAK_TYPE_LOG;
     *out = p;
     return B2A_OK;
+}
+
+int b2a__bak_pages_open(const char *const *paths, size_t n, b2a_bak_pages **out, b2a_err *err)
+{
+    return pages_open(paths, n, 0, out, err);
+}
+
+int b2a__bak_pages_open_incomplete(const char *const *paths, size_t n, b2a_bak_pages **out, b2a_err *err)
+{
+    return pages_open(paths, n, 1, out, err);
 }
 
 void b2a__bak_page_untear(uint8_t page[B2A_BAK_PAGE_SIZE])

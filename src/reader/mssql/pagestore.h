@@ -22,6 +22,11 @@ typedef struct b2a_bak_pages b2a_bak_pages;
  * different media sets, duplicates). Messages name the file and offset. */
 int b2a__bak_pages_open(const char *const *paths, size_t n, b2a_bak_pages **out, b2a_err *err);
 
+/* The same, but stripes missing from the media set are no error: for
+ * reporting the headers of half a set (family_count says how many there
+ * are, nfamilies how many were given). Its pages are not the database's. */
+int b2a__bak_pages_open_incomplete(const char *const *paths, size_t n, b2a_bak_pages **out, b2a_err *err);
+
 /* Copy the image of page (file_id:page_id) into page_out, torn-page bits
  * restored (flag 0x100). B2A_ENOTFOUND when the backup holds no image of it
  * (err carries a message then too). Safe to call from several threads.
