@@ -76,6 +76,7 @@ typedef struct b2a_reader_ops {
 } b2a_reader_ops;
 
 extern const b2a_reader_ops b2a__reader_mssql_bak;
+extern const b2a_reader_ops b2a__reader_oracle_exp;
 
 /* The direct reader for a detected backup, or NULL when there is none. */
 const b2a_reader_ops *b2a__reader_for(const struct b2a_detected *d);

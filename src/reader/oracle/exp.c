@@ -1,0 +1,1095 @@
+/* The classic exp reader (exp.h). The body of an exp file is a stream of
+ * statements; after each `INSERT INTO "T" (...) VALUES (...)` come the
+ * table's rows: column descriptors, then rows of (u16 length, bytes) cells
+ * (0xFFFE NULL), each ended by a zero u16, the section by 0xFFFF. Tables
+ * with LOB or object columns have a second descriptor list and, after each
+ * row's cells, a u16 count of LOB values and those values instead of the
+ * zero u16 (oracle-dump-format.md §2.1, checked on every sample). */
+#include "reader/oracle/exp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avro/decimal.h"
+#include "detect/oradump.h"
+#include "reader/mssql/readahead.h"
+#include "reader/oracle/exp_ddl.h"
+#include "reader/oracle/exp_stream.h"
+#include "reader/oracle/oracharset.h"
+#include "reader/oracle/oravalue.h"
+#include "util/str.h"
+
+/* Type codes of exp's column descriptors (Oracle's internal type numbers). */
+enum {
+    T_VARCHAR2 = 1, T_NUMBER = 2, T_LONG = 8, T_DATE = 12, T_RAW = 23, T_LONG_RAW = 24,
+    T_OPAQUE = 58, T_ROWID = 69, T_CHAR = 96, T_BFLOAT = 100, T_BDOUBLE = 101, T_CLOB = 112,
+    T_BLOB = 113, T_BFILE = 114, T_OBJECT = 121, T_NESTED = 122, T_VARRAY = 123, T_TIMESTAMP = 180,
+    T_TSTZ = 181, T_IYM = 182, T_IDS = 183, T_UROWID = 208, T_TSLTZ = 231
+};
+
+#define MAX_COLUMNS 4096 /* Oracle allows 1000 (4096 with 23ai's MAX_COLUMNS=EXTENDED) */
+#define LEN_NULL 0xFFFEu
+#define LEN_END 0xFFFFu
+#define LEN_LONG_FORM 0xFF00u /* and above: a long-value form not decoded yet */
+
+typedef struct exp_col {
+    uint16_t type, maxlen, cs, csform;
+    /* profile of an unbounded NUMBER/FLOAT, taken while walking the rows */
+    int max_int, max_frac, special;
+} exp_col;
+
+typedef struct exp_seg {
+    uint64_t rows_at;   /* first row of this section */
+    char *partition;    /* (sub)partition name, or NULL */
+    int64_t rows;
+} exp_seg;
+
+typedef struct exp_table {
+    b2a_table_def def;
+    b2a_exp_ddl ddl;    /* as declared; columns may be absent for a storage table */
+    exp_col *cols;      /* the rows' columns (def.columns), from the descriptors */
+    int lobsec;         /* rows carry a LOB section */
+    exp_seg *segs;
+    size_t nsegs;
+    char *unsupported;  /* why it cannot be scanned, or NULL */
+} exp_table;
+
+struct b2a_exp {
+    b2a_ra *ra;
+    const char *path;
+    b2a_oradump_info hdr;
+    int dbtz_minutes;   /* the database time zone, for TIMESTAMP WITH LOCAL TIME ZONE */
+    exp_table *tables;
+    size_t ntables;
+};
+
+/* The cells of one row, copied out of the read window. LOB columns hold
+ * their LOB section value (not the locator the row cell has). */
+typedef struct exp_cell {
+    size_t off, len;
+    int null;
+} exp_cell;
+
+typedef struct exp_row {
+    exp_cell *cells;
+    uint8_t *data;
+    size_t len, cap;
+} exp_row;
+
+static int is_lob(uint16_t t) { return t == T_CLOB || t == T_BLOB; }
+static int has_charset(uint16_t t) { return t == T_VARCHAR2 || t == T_CHAR || t == T_CLOB || t == T_LONG; }
+
+static const char *type_name(uint16_t t)
+{
+    switch (t) {
+    case T_OBJECT: return "an object type";
+    case T_NESTED: return "a nested table";
+    case T_VARRAY: return "a VARRAY";
+    case T_OPAQUE: return "an opaque type (XMLTYPE)";
+    default: return "a type";
+    }
+}
+
+static int row_put(exp_row *r, const uint8_t *p, size_t n, exp_cell *c, b2a_err *err)
+{
+    if (r->len + n > r->cap) {
+        size_t cap = r->cap ? r->cap : 4096;
+        while (cap < r->len + n)
+            cap *= 2;
+        uint8_t *d = realloc(r->data, cap);
+        if (!d)
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        r->data = d;
+        r->cap = cap;
+    }
+    memcpy(r->data + r->len, p, n);
+    c->off = r->len;
+    c->len = n;
+    c->null = 0;
+    r->len += n;
+    return B2A_OK;
+}
+
+static int row_error(b2a_exp_in *in, const exp_table *t, uint64_t at, b2a_err *err, const char *what)
+{
+    return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: table %s.%s: %s at offset %llu",
+                        b2a__ra_path(in->ra), t->def.schema, t->def.name, what, (unsigned long long)at);
+}
+
+/* One row into r; *end = 1 at the section's 0xFFFF instead. */
+static int read_row(b2a_exp_in *in, const exp_table *t, exp_row *r, int *end, b2a_err *err)
+{
+    size_t n = t->def.ncolumns;
+    uint16_t len;
+    *end = 0;
+    r->len = 0;
+    uint64_t row_at = b2a__exp_in_tell(in);
+    if (b2a__exp_in_u16(in, "a row", &len, err) != B2A_OK)
+        return err->code;
+    if (len == LEN_END) {
+        *end = 1;
+        return B2A_OK;
+    }
+    size_t lobs = 0;
+    for (size_t c = 0; c < n; c++) {
+        if (c > 0 && b2a__exp_in_u16(in, "a row", &len, err) != B2A_OK)
+            return err->code;
+        exp_cell *cell = &r->cells[c];
+        if (len == LEN_NULL) {
+            cell->null = 1;
+            cell->len = 0;
+            continue;
+        }
+        if (len == 0 || len == LEN_END) {
+            char what[96];
+            snprintf(what, sizeof(what), "the row starting at offset %llu ends after %zu of %zu columns",
+                     (unsigned long long)row_at, c, n);
+            return row_error(in, t, b2a__exp_in_tell(in) - 2, err, what);
+        }
+        if (len >= LEN_LONG_FORM) {
+            char what[160];
+            snprintf(what, sizeof(what), "column %s holds a value in exp's long-value form (length word 0x%04X), which this reader does not decode yet",
+                     t->def.columns[c].name, len);
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER, "%s: table %s.%s: %s (offset %llu)",
+                                b2a__ra_path(in->ra), t->def.schema, t->def.name, what,
+                                (unsigned long long)(b2a__exp_in_tell(in) - 2));
+        }
+        const uint8_t *p = b2a__exp_in_take(in, len, "a column value", err);
+        if (!p || row_put(r, p, len, cell, err) != B2A_OK)
+            return err->code;
+        if (is_lob(t->cols[c].type))
+            lobs++;
+    }
+    if (b2a__exp_in_u16(in, "a row", &len, err) != B2A_OK)
+        return err->code;
+    if (!t->lobsec) {
+        if (len != 0)
+            return row_error(in, t, b2a__exp_in_tell(in) - 2, err,
+                             "a row has more cells than the table has columns");
+        return B2A_OK;
+    }
+    if (len != lobs)
+        return row_error(in, t, b2a__exp_in_tell(in) - 2, err,
+                         "a row's LOB count differs from its non-NULL LOB columns");
+    for (size_t c = 0; c < n; c++) {
+        if (!is_lob(t->cols[c].type) || r->cells[c].null)
+            continue;
+        if (b2a__exp_in_u16(in, "a LOB value", &len, err) != B2A_OK)
+            return err->code;
+        if (len >= LEN_LONG_FORM) {
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                "%s: table %s.%s: column %s holds a LOB value in exp's chunked form (length word 0x%04X), which this reader does not decode yet (offset %llu)",
+                                b2a__ra_path(in->ra), t->def.schema, t->def.name, t->def.columns[c].name, len,
+                                (unsigned long long)(b2a__exp_in_tell(in) - 2));
+        }
+        const uint8_t *p = b2a__exp_in_take(in, len, "a LOB value", err);
+        if (!p || row_put(r, p, len, &r->cells[c], err) != B2A_OK)
+            return err->code;
+    }
+    return B2A_OK;
+}
+
+/* ---- the walk at open ---- */
+
+typedef struct walk {
+    b2a_exp *x;
+    b2a_exp_in in;
+    b2a_exp_stmt st;
+    char *owner;
+    exp_table *cur;           /* the table the last TABLE / CREATE TABLE began */
+    char *partition;          /* the last PARTITION / SUBPARTITION name */
+    exp_row row;
+    int saw_exit;
+} walk;
+
+static exp_table *add_table(walk *w, const char *name, b2a_err *err)
+{
+    b2a_exp *x = w->x;
+    exp_table *t = realloc(x->tables, (x->ntables + 1) * sizeof(*t));
+    if (!t) {
+        b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        return NULL;
+    }
+    x->tables = t;
+    t = &x->tables[x->ntables];
+    memset(t, 0, sizeof(*t));
+    t->def.schema = b2a__strdup(w->owner);
+    t->def.name = b2a__strdup(name);
+    if (!t->def.schema || !t->def.name) {
+        b2a__table_def_clear(&t->def);
+        b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        return NULL;
+    }
+    x->ntables++;
+    return t;
+}
+
+/* Column descriptors after an INSERT: u16 n, n x (u16 type, u16 max length
+ * [, u16 charset id, u16 charset form]); u16 m (0, or n for tables with LOB
+ * or object columns), m x 3 length-prefixed strings (type owner, type
+ * name, column name); u16 0. */
+static int read_descriptors(b2a_exp_in *in, exp_col **out, size_t *nout, int *lobsec, b2a_err *err)
+{
+    uint16_t n, m, v;
+    uint64_t at = b2a__exp_in_tell(in);
+    if (b2a__exp_in_u16(in, "column descriptors", &n, err) != B2A_OK)
+        return err->code;
+    if (n == 0 || n > MAX_COLUMNS)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: %u columns in the descriptors at offset %llu",
+                            b2a__ra_path(in->ra), n, (unsigned long long)at);
+    exp_col *cols = calloc(n, sizeof(*cols));
+    if (!cols)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    for (uint16_t i = 0; i < n; i++) {
+        const uint8_t *p = b2a__exp_in_take(in, 4, "column descriptors", err);
+        if (!p)
+            goto fail;
+        cols[i].type = (uint16_t)(p[0] | p[1] << 8);
+        cols[i].maxlen = (uint16_t)(p[2] | p[3] << 8);
+        if (has_charset(cols[i].type)) {
+            if (!(p = b2a__exp_in_take(in, 4, "column descriptors", err)))
+                goto fail;
+            cols[i].cs = (uint16_t)(p[0] | p[1] << 8);
+            cols[i].csform = (uint16_t)(p[2] | p[3] << 8);
+        }
+    }
+    if (b2a__exp_in_u16(in, "column descriptors", &m, err) != B2A_OK)
+        goto fail;
+    if (m != 0 && m != n) {
+        b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                     "%s: the descriptors at offset %llu list %u columns, then %u", b2a__ra_path(in->ra),
+                     (unsigned long long)at, n, m);
+        goto fail;
+    }
+    for (uint32_t i = 0; i < 3u * m; i++) {
+        const uint8_t *p = b2a__exp_in_take(in, 1, "column descriptors", err);
+        if (!p || !b2a__exp_in_take(in, p[0], "column descriptors", err))
+            goto fail;
+    }
+    if (b2a__exp_in_u16(in, "column descriptors", &v, err) != B2A_OK)
+        goto fail;
+    if (v != 0) {
+        b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                     "%s: unexpected word 0x%04X after the descriptors at offset %llu", b2a__ra_path(in->ra), v,
+                     (unsigned long long)at);
+        goto fail;
+    }
+    *out = cols;
+    *nout = n;
+    *lobsec = m != 0;
+    return B2A_OK;
+fail:
+    free(cols);
+    return err->code;
+}
+
+static const b2a_exp_ddl_col *ddl_col(const b2a_exp_ddl *d, const char *name)
+{
+    for (size_t i = 0; i < d->ncols; i++)
+        if (strcmp(d->cols[i].name, name) == 0)
+            return &d->cols[i];
+    return NULL;
+}
+
+/* Columns of a table from its first rows section: names from the INSERT,
+ * types from the descriptors, declarations from the CREATE TABLE. */
+static int set_columns(exp_table *t, char **names, size_t nnames, exp_col *cols, size_t ncols, b2a_err *err)
+{
+    if (nnames != ncols)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "table %s.%s: the INSERT names %zu columns but the rows have %zu", t->def.schema,
+                            t->def.name, nnames, ncols);
+    b2a_table_def *d = &t->def;
+    d->columns = calloc(ncols, sizeof(*d->columns));
+    if (!d->columns)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    d->ncolumns = ncols;
+    for (size_t i = 0; i < ncols; i++) {
+        const b2a_exp_ddl_col *dc = ddl_col(&t->ddl, names[i]);
+        d->columns[i].name = b2a__strdup(names[i]);
+        d->columns[i].source_type = dc ? b2a__strdup(dc->type) : b2a__asprintf("type %u", cols[i].type);
+        d->columns[i].nullable = dc ? !dc->not_null : 1;
+        if (!d->columns[i].name || !d->columns[i].source_type)
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    }
+    t->cols = cols;
+    return B2A_OK;
+}
+
+static void profile_number(exp_col *c, const uint8_t *p, size_t n)
+{
+    char text[160];
+    int idig, fdig, special;
+    if (b2a__oranum_text(p, n, text, sizeof(text), &idig, &fdig, &special) < 0)
+        return; /* the scan reports it, with its row */
+    if (special)
+        c->special = 1;
+    if (idig > c->max_int)
+        c->max_int = idig;
+    if (fdig > c->max_frac)
+        c->max_frac = fdig;
+}
+
+/* Walk one rows section: count its rows and profile its numbers. */
+static int walk_rows(walk *w, exp_table *t, exp_seg *seg, b2a_err *err)
+{
+    exp_cell *cells = realloc(w->row.cells, t->def.ncolumns * sizeof(*cells));
+    if (!cells)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    w->row.cells = cells;
+    for (;;) {
+        int end;
+        if (read_row(&w->in, t, &w->row, &end, err) != B2A_OK)
+            return err->code;
+        if (end)
+            return B2A_OK;
+        seg->rows++;
+        for (size_t c = 0; c < t->def.ncolumns; c++)
+            if (t->cols[c].type == T_NUMBER && !w->row.cells[c].null)
+                profile_number(&t->cols[c], w->row.data + w->row.cells[c].off, w->row.cells[c].len);
+    }
+}
+
+static int on_insert(walk *w, b2a_err *err)
+{
+    char *name = NULL, **names = NULL;
+    size_t nnames = 0;
+    exp_col *cols = NULL;
+    size_t ncols = 0;
+    int lobsec = 0, rc;
+    if (b2a__exp_parse_insert(w->st.text, &name, &names, &nnames) != 0)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: cannot parse the INSERT at offset %llu",
+                            w->x->path, (unsigned long long)w->st.offset);
+    rc = read_descriptors(&w->in, &cols, &ncols, &lobsec, err);
+    if (rc != B2A_OK)
+        goto done;
+    exp_table *t = w->cur;
+    exp_table scratch;
+    if (!t || strcmp(t->def.name, name) != 0) {
+        /* rows of a storage table (a nested table's): read past them */
+        memset(&scratch, 0, sizeof(scratch));
+        scratch.def.schema = w->owner;
+        scratch.def.name = name;
+        t = &scratch;
+    }
+    exp_seg seg = {b2a__exp_in_tell(&w->in), NULL, 0};
+    if (!t->cols) {
+        rc = set_columns(t, names, nnames, cols, ncols, err);
+        if (rc != B2A_OK)
+            goto done_scratch;
+        cols = NULL;
+        t->lobsec = lobsec;
+    } else if (ncols != t->def.ncolumns || lobsec != t->lobsec) {
+        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                          "%s: table %s.%s: partition rows at offset %llu have other columns than the first",
+                          w->x->path, t->def.schema, t->def.name, (unsigned long long)seg.rows_at);
+        goto done;
+    }
+    rc = walk_rows(w, t, &seg, err);
+    if (rc == B2A_OK && t != &scratch) {
+        exp_seg *s = realloc(t->segs, (t->nsegs + 1) * sizeof(*s));
+        if (!s) {
+            rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        } else {
+            t->segs = s;
+            seg.partition = w->partition;
+            w->partition = NULL;
+            t->segs[t->nsegs++] = seg;
+        }
+    }
+done_scratch:
+    if (t == &scratch) {
+        for (size_t i = 0; i < scratch.def.ncolumns; i++)
+            b2a__column_clear(&scratch.def.columns[i]);
+        free(scratch.def.columns);
+        free(scratch.cols);
+    }
+done:
+    free(cols);
+    free(name);
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+static int starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+static int on_statement(walk *w, b2a_err *err)
+{
+    const char *s = w->st.text;
+    if (w->st.kind == 'T' && starts(s, "CONNECT ")) {
+        const char *p = s + 8;
+        char *o = b2a__exp_ident(&p);
+        if (!o)
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        free(w->owner);
+        w->owner = o;
+        w->cur = NULL;
+    } else if (w->st.kind == 'T' && starts(s, "TABLE \"")) {
+        w->cur = NULL; /* the CREATE TABLE that follows makes it */
+        free(w->partition);
+        w->partition = NULL;
+    } else if (starts(s, "CREATE TABLE ")) {
+        b2a_exp_ddl d;
+        int rc = b2a__exp_parse_create(s, &d);
+        if (rc == -2)
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        if (rc == 0 || rc == -3) {
+            exp_table *t = add_table(w, d.name, err);
+            if (!t) {
+                b2a__exp_ddl_clear(&d);
+                return err->code;
+            }
+            t->ddl = d;
+            w->cur = t;
+        }
+    } else if (w->st.kind == 'T' && (starts(s, "PARTITION \"") || starts(s, "SUBPARTITION \""))) {
+        const char *p = strchr(s, '"');
+        free(w->partition);
+        if (!(w->partition = b2a__exp_ident(&p)))
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    } else if (w->st.kind == 'T' && starts(s, "INSERT INTO ")) {
+        return on_insert(w, err);
+    } else if (w->st.kind == 'T' && strcmp(s, "EXIT") == 0) {
+        w->saw_exit = 1;
+    }
+    return B2A_OK;
+}
+
+/* The database time zone, from the session settings exp writes before its
+ * statements ("+00:00", "-07:00"). */
+static void note_dbtz(b2a_exp *x, const b2a_exp_stmt *st)
+{
+    const char *s = st->text;
+    if (st->len == 6 && (s[0] == '+' || s[0] == '-') && s[3] == ':') {
+        int h = (s[1] - '0') * 10 + (s[2] - '0'), m = (s[4] - '0') * 10 + (s[5] - '0');
+        x->dbtz_minutes = (s[0] == '-' ? -1 : 1) * (h * 60 + m);
+    }
+}
+
+/* ---- types ---- */
+
+static void set_decimal(b2a_column *c, int p, int s)
+{
+    c->vtype = B2A_V_DECIMAL;
+    c->precision = p;
+    c->scale = s;
+}
+
+static void map_number(b2a_column *c, const exp_col *ec)
+{
+    int p, s, has_scale;
+    if (!b2a__exp_number_type(c->source_type, &p, &s, &has_scale))
+        p = 0, s = 0, has_scale = 0;
+    if (p > 0 && has_scale) {
+        if (s < 0) {
+            if (p - s <= 18)
+                c->vtype = B2A_V_LONG;
+            else if (p - s <= B2A_DECIMAL_MAX_PRECISION)
+                set_decimal(c, p - s, 0);
+            else
+                c->vtype = B2A_V_STRING;
+        } else if (s == 0) {
+            if (p <= 18)
+                c->vtype = B2A_V_LONG;
+            else
+                set_decimal(c, p, 0);
+        } else {
+            set_decimal(c, s > p ? s : p, s);
+        }
+        return;
+    }
+    if (p == 0 && has_scale && s > 0) { /* NUMBER(*,s) */
+        set_decimal(c, 38, s);
+        return;
+    }
+    /* Unbounded: typed from the values the walk saw. */
+    if (ec->special)
+        c->vtype = B2A_V_STRING;
+    else if (ec->max_frac == 0 && ec->max_int <= 18)
+        c->vtype = B2A_V_LONG;
+    else if (ec->max_int + ec->max_frac <= 38)
+        set_decimal(c, 38, ec->max_frac);
+    else
+        c->vtype = B2A_V_STRING;
+    c->note = b2a__asprintf("unbounded %s typed from the values in the dump: at most %d integer and %d fractional digits%s",
+                            c->source_type, ec->max_int, ec->max_frac, ec->special ? ", infinities present" : "");
+}
+
+/* The Avro-facing type of each column; a column that cannot be decoded
+ * marks the table unsupported, naming it. */
+static int map_columns(exp_table *t)
+{
+    for (size_t i = 0; i < t->def.ncolumns; i++) {
+        b2a_column *c = &t->def.columns[i];
+        const exp_col *ec = &t->cols[i];
+        switch (ec->type) {
+        case T_NUMBER: map_number(c, ec); break;
+        case T_BFLOAT: c->vtype = B2A_V_FLOAT; break;
+        case T_BDOUBLE: c->vtype = B2A_V_DOUBLE; break;
+        case T_DATE:
+        case T_TIMESTAMP:
+            c->vtype = B2A_V_LOCAL_TIMESTAMP_MICROS;
+            if (strstr(c->source_type, "(7)") || strstr(c->source_type, "(8)") || strstr(c->source_type, "(9)"))
+                c->note = b2a__strdup("fractional seconds beyond microseconds are truncated");
+            break;
+        case T_TSTZ:
+        case T_TSLTZ: c->vtype = B2A_V_TIMESTAMP_MICROS; break;
+        case T_RAW:
+        case T_LONG_RAW:
+        case T_BLOB: c->vtype = B2A_V_BYTES; break;
+        case T_VARCHAR2:
+        case T_CHAR:
+        case T_LONG:
+        case T_CLOB:
+            c->vtype = B2A_V_STRING;
+            if (!b2a__oracs_supported(ec->cs) && !t->unsupported)
+                t->unsupported = b2a__asprintf("column %s (%s) is in character set id %u, which this reader does not convert",
+                                               c->name, c->source_type, ec->cs);
+            break;
+        case T_IYM:
+        case T_IDS:
+        case T_ROWID:
+        case T_UROWID:
+        case T_BFILE: c->vtype = B2A_V_STRING; break;
+        default:
+            c->vtype = B2A_V_STRING;
+            if (!t->unsupported)
+                t->unsupported = b2a__asprintf("column %s has %s (%s, exp type %u), which this reader does not decode",
+                                               c->name, type_name(ec->type), c->source_type, ec->type);
+        }
+        if (!c->source_type)
+            return -1;
+    }
+    return 0;
+}
+
+/* A table exp wrote no rows section for: its columns from the CREATE TABLE,
+ * and why it cannot be read. */
+static int describe_rowless(exp_table *t)
+{
+    b2a_table_def *d = &t->def;
+    d->columns = calloc(t->ddl.ncols ? t->ddl.ncols : 1, sizeof(*d->columns));
+    if (!d->columns)
+        return -1;
+    d->ncolumns = t->ddl.ncols;
+    const char *odd = NULL;
+    for (size_t i = 0; i < t->ddl.ncols; i++) {
+        d->columns[i].name = b2a__strdup(t->ddl.cols[i].name);
+        d->columns[i].source_type = b2a__strdup(t->ddl.cols[i].type);
+        d->columns[i].nullable = !t->ddl.cols[i].not_null;
+        d->columns[i].vtype = B2A_V_STRING;
+        if (!d->columns[i].name || !d->columns[i].source_type)
+            return -1;
+        const char *ty = t->ddl.cols[i].type;
+        if (!odd && (!ty[0] || strcmp(ty, "JSON") == 0 || strcmp(ty, "BOOLEAN") == 0 || strcmp(ty, "VECTOR") == 0 || ty[0] == '"'))
+            odd = d->columns[i].name;
+    }
+    if (odd && !ddl_col(&t->ddl, odd)->type[0])
+        t->unsupported = b2a__asprintf("exp wrote no rows for this table and cut its CREATE TABLE off at column %s, "
+                                       "whose type classic exp cannot write (such as JSON)", odd);
+    else if (odd)
+        t->unsupported = b2a__asprintf("exp wrote no rows for this table; its column %s has type %s, which classic exp does not export",
+                                       odd, ddl_col(&t->ddl, odd)->type);
+    else
+        t->unsupported = b2a__strdup("exp wrote no rows section for this table (was it exported with ROWS=N?)");
+    d->row_count = -1;
+    return t->unsupported ? 0 : -1;
+}
+
+static int finish_tables(b2a_exp *x, b2a_err *err)
+{
+    for (size_t i = 0; i < x->ntables; i++) {
+        exp_table *t = &x->tables[i];
+        int rc;
+        if (!t->cols) {
+            rc = describe_rowless(t);
+        } else {
+            rc = map_columns(t);
+            t->def.row_count = 0;
+            for (size_t k = 0; k < t->nsegs; k++)
+                t->def.row_count += t->segs[k].rows;
+        }
+        if (rc != 0)
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    }
+    return B2A_OK;
+}
+
+static void free_table(exp_table *t)
+{
+    b2a__table_def_clear(&t->def);
+    b2a__exp_ddl_clear(&t->ddl);
+    free(t->cols);
+    for (size_t k = 0; k < t->nsegs; k++)
+        free(t->segs[k].partition);
+    free(t->segs);
+    free(t->unsupported);
+}
+
+void b2a__exp_close(b2a_exp *x)
+{
+    if (!x)
+        return;
+    for (size_t i = 0; i < x->ntables; i++)
+        free_table(&x->tables[i]);
+    free(x->tables);
+    b2a__ra_close(x->ra);
+    free(x);
+}
+
+/* Where the statements stopped (end at zero padding) is a proper end of an
+ * exp file: the zeros pad the last record block, starting inside it. */
+static int ends_padded(const b2a_exp *x, uint64_t zeros_at)
+{
+    uint64_t size = b2a__ra_size(x->ra), rl = x->hdr.record_length;
+    return size % rl == 0 && zeros_at < size && zeros_at > size - rl && zeros_at > rl;
+}
+
+static int walk_dump(b2a_exp *x, b2a_err *err)
+{
+    walk w;
+    memset(&w, 0, sizeof(w));
+    w.x = x;
+    int rc = b2a__exp_in_init(&w.in, x->ra, x->hdr.record_length, err);
+    if (rc != B2A_OK)
+        return rc;
+    w.owner = b2a__strdup(x->hdr.user);
+    if (!w.owner)
+        rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    int in_statements = 0;
+    while (rc == B2A_OK) {
+        int more = b2a__exp_next_stmt(&w.in, &w.st, err);
+        if (more < 0) {
+            rc = more;
+            break;
+        }
+        if (more == 0)
+            break;
+        if (!in_statements && w.st.kind == 'L')
+            note_dbtz(x, &w.st);
+        if (w.st.kind == 'T')
+            in_statements = 1;
+        rc = on_statement(&w, err);
+        if (w.saw_exit)
+            break;
+    }
+    /* Without its EXIT (23ai's exp ends some files without one) a file
+     * must at least end in the zero padding of a whole record block; a
+     * file cut at a statement boundary would otherwise pass as complete. */
+    if (rc == B2A_OK && !w.saw_exit && !ends_padded(x, w.st.offset))
+        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+            "%s: truncated: no EXIT statement, and the file (%llu bytes) does not end in "
+            "the zero padding of its last %u-byte record",
+            x->path, (unsigned long long)b2a__ra_size(x->ra), x->hdr.record_length);
+    if (rc == B2A_OK)
+        rc = finish_tables(x, err);
+    b2a__exp_in_free(&w.in);
+    b2a__exp_stmt_free(&w.st);
+    free(w.owner);
+    free(w.partition);
+    free(w.row.cells);
+    free(w.row.data);
+    return rc;
+}
+
+int b2a__exp_open(const char *const *paths, size_t n, b2a_exp **out, b2a_err *err)
+{
+    *out = NULL;
+    if (n != 1)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                            "%s: an exp dump is one file; %zu were given", n ? paths[0] : "(none)", n);
+    b2a_exp *x = calloc(1, sizeof(*x));
+    if (!x)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    int rc = b2a__ra_open(paths[0], &x->ra, err);
+    if (rc == B2A_OK) {
+        x->path = b2a__ra_path(x->ra);
+        rc = b2a__oradump_read_header(paths[0], &x->hdr, err);
+    }
+    if (rc == B2A_OK && x->hdr.datapump)
+        rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_READER, "%s: a Data Pump dump, not a classic exp file", x->path);
+    if (rc == B2A_OK && (x->hdr.record_length < 64 || x->hdr.record_length > (1u << 20)))
+        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: exp header gives a record length of %u",
+                          x->path, x->hdr.record_length);
+    if (rc == B2A_OK)
+        rc = walk_dump(x, err);
+    if (rc != B2A_OK) {
+        b2a__exp_close(x);
+        return rc;
+    }
+    *out = x;
+    return B2A_OK;
+}
+
+const char *b2a__exp_database_name(const b2a_exp *x) { return x->hdr.user; }
+size_t b2a__exp_table_count(const b2a_exp *x) { return x->ntables; }
+
+const b2a_table_def *b2a__exp_table(const b2a_exp *x, size_t i)
+{
+    return i < x->ntables ? &x->tables[i].def : NULL;
+}
+
+const char *b2a__exp_table_kind(const b2a_exp *x, size_t i)
+{
+    return i < x->ntables && x->tables[i].nsegs > 1 ? "partitioned table" : "table";
+}
+
+size_t b2a__exp_partition_count(const b2a_exp *x, size_t i)
+{
+    if (i >= x->ntables)
+        return 0;
+    size_t n = 0;
+    for (size_t k = 0; k < x->tables[i].nsegs; k++)
+        n += x->tables[i].segs[k].partition != NULL;
+    return n;
+}
+
+const char *b2a__exp_partition_name(const b2a_exp *x, size_t i, size_t k)
+{
+    if (i >= x->ntables)
+        return NULL;
+    for (size_t s = 0; s < x->tables[i].nsegs; s++)
+        if (x->tables[i].segs[s].partition && k-- == 0)
+            return x->tables[i].segs[s].partition;
+    return NULL;
+}
+
+/* ---- scans ---- */
+
+enum { V_NULL, V_I64, V_F32, V_F64, V_TEXT, V_BYTES_ROW, V_DECIMAL };
+
+typedef struct conv_val {
+    int kind;
+    int64_t i;
+    double d;
+    float f;
+    size_t off, len;    /* V_TEXT / V_DECIMAL: in the scan's out buffer; V_BYTES_ROW: in the row */
+} conv_val;
+
+struct b2a_exp_scan {
+    b2a_exp *x;
+    const exp_table *t;
+    size_t seg;         /* current rows section */
+    int in_seg;
+    b2a_exp_in in;
+    exp_row row;
+    int64_t rows_done;
+    b2a_oracs **cs;     /* per character column */
+    conv_val *vals;
+    char *out;
+    size_t outcap, outlen;
+};
+
+void b2a__exp_scan_close(b2a_exp_scan *s)
+{
+    if (!s)
+        return;
+    b2a__exp_in_free(&s->in);
+    for (size_t i = 0; s->cs && i < s->t->def.ncolumns; i++)
+        b2a__oracs_free(s->cs[i]);
+    free(s->cs);
+    free(s->row.cells);
+    free(s->row.data);
+    free(s->vals);
+    free(s->out);
+    free(s);
+}
+
+/* The character set a column's bytes are in: CLOBs of a multi-byte
+ * database, and NCHAR data, are stored as AL16UTF16. */
+static int column_charset(const exp_col *c)
+{
+    if (c->type == T_CLOB && (c->csform == 2 || b2a__oracs_multibyte(c->cs)))
+        return B2A_ORACS_AL16UTF16;
+    return c->cs;
+}
+
+int b2a__exp_scan_open(b2a_exp *x, size_t table, b2a_exp_scan **out, b2a_err *err)
+{
+    *out = NULL;
+    if (table >= x->ntables)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_READER, "%s: no table %zu", x->path, table);
+    const exp_table *t = &x->tables[table];
+    if (t->unsupported)
+        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER, "%s: table %s.%s: %s", x->path,
+                            t->def.schema, t->def.name, t->unsupported);
+    b2a_exp_scan *s = calloc(1, sizeof(*s));
+    if (!s)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    s->x = x;
+    s->t = t;
+    size_t n = t->def.ncolumns;
+    s->cs = calloc(n, sizeof(*s->cs));
+    s->row.cells = calloc(n, sizeof(*s->row.cells));
+    s->vals = calloc(n, sizeof(*s->vals));
+    int rc = (!s->cs || !s->row.cells || !s->vals) ? b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory")
+                                                 : b2a__exp_in_init(&s->in, x->ra, 0, err);
+    for (size_t i = 0; rc == B2A_OK && i < n; i++) {
+        if (!has_charset(t->cols[i].type))
+            continue;
+        s->cs[i] = b2a__oracs_new(column_charset(&t->cols[i]));
+        if (!s->cs[i])
+            rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: table %s.%s: cannot convert column %s from character set %d",
+                              x->path, t->def.schema, t->def.name, t->def.columns[i].name, column_charset(&t->cols[i]));
+    }
+    if (rc != B2A_OK) {
+        b2a__exp_scan_close(s);
+        return rc;
+    }
+    *out = s;
+    return B2A_OK;
+}
+
+static int out_reserve(b2a_exp_scan *s, size_t more)
+{
+    if (s->outlen + more <= s->outcap)
+        return 0;
+    size_t cap = s->outcap ? s->outcap : 4096;
+    while (cap < s->outlen + more)
+        cap *= 2;
+    char *p = realloc(s->out, cap);
+    if (!p)
+        return -1;
+    s->out = p;
+    s->outcap = cap;
+    return 0;
+}
+
+static int out_text(b2a_exp_scan *s, conv_val *v, const char *p, size_t n)
+{
+    if (out_reserve(s, n) != 0)
+        return -1;
+    memcpy(s->out + s->outlen, p, n);
+    v->kind = V_TEXT;
+    v->off = s->outlen;
+    v->len = n;
+    s->outlen += n;
+    return 0;
+}
+
+/* Extended ROWIDs (10 bytes: object, file and block, row) in Oracle's own
+ * base-64 text OOOOOOFFFBBBBBBRRR; other forms as printable text or hex. */
+static int rowid_text(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    if (n == 10 && cap > 18) {
+        uint32_t obj = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        uint32_t fb = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+        uint32_t file = fb >> 22, block = fb & 0x3FFFFF, row = (uint32_t)p[8] << 8 | p[9];
+        for (int i = 5; i >= 0; i--)
+            buf[o++] = b64[(obj >> (6 * i)) & 63];
+        for (int i = 2; i >= 0; i--)
+            buf[o++] = b64[(file >> (6 * i)) & 63];
+        for (int i = 5; i >= 0; i--)
+            buf[o++] = b64[(block >> (6 * i)) & 63];
+        for (int i = 2; i >= 0; i--)
+            buf[o++] = b64[(row >> (6 * i)) & 63];
+        buf[o] = '\0';
+        return (int)o;
+    }
+    int printable = 1;
+    for (size_t i = 0; i < n; i++)
+        printable &= p[i] >= 0x20 && p[i] < 0x7F;
+    if (printable && n < cap) {
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        return (int)n;
+    }
+    for (size_t i = 0; i < n && o + 3 <= cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%02X", p[i]);
+    return (int)o;
+}
+
+static int value_error(b2a_exp_scan *s, size_t c, b2a_err *err, const char *why)
+{
+    const exp_table *t = s->t;
+    return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: table %s.%s, row %lld, column %s (%s): %s",
+                        s->x->path, t->def.schema, t->def.name, (long long)s->rows_done + 1,
+                        t->def.columns[c].name, t->def.columns[c].source_type, why);
+}
+
+static int convert_number(b2a_exp_scan *s, size_t c, const uint8_t *p, size_t n, conv_val *v, b2a_err *err)
+{
+    const b2a_column *col = &s->t->def.columns[c];
+    char text[160];
+    int special;
+    int len = b2a__oranum_text(p, n, text, sizeof(text), NULL, NULL, &special);
+    if (len < 0)
+        return value_error(s, c, err, "the bytes are not an Oracle NUMBER");
+    if (col->vtype == B2A_V_STRING)
+        return out_text(s, v, text, (size_t)len) == 0 ? B2A_OK : b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    if (special || (col->vtype == B2A_V_LONG && (strchr(text, '.') || len > 20))) {
+        char why[220];
+        snprintf(why, sizeof(why), "the value %s does not fit the column's Avro type", text);
+        return value_error(s, c, err, why);
+    }
+    if (col->vtype == B2A_V_LONG) {
+        char *end;
+        errno = 0;
+        long long ll = strtoll(text, &end, 10);
+        if (errno || *end)
+            return value_error(s, c, err, "the value does not fit a long");
+        v->kind = V_I64;
+        v->i = ll;
+        return B2A_OK;
+    }
+    uint8_t be[B2A_DECIMAL_MAX_BYTES];
+    size_t blen;
+    b2a_err derr;
+    if (b2a__decimal_from_text(text, (size_t)len, col->precision, col->scale, be, &blen, &derr) != B2A_OK)
+        return value_error(s, c, err, derr.msg);
+    if (out_reserve(s, blen) != 0)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    memcpy(s->out + s->outlen, be, blen);
+    v->kind = V_DECIMAL;
+    v->off = s->outlen;
+    v->len = blen;
+    s->outlen += blen;
+    return B2A_OK;
+}
+
+static int convert_cell(b2a_exp_scan *s, size_t c, b2a_err *err)
+{
+    const exp_cell *cell = &s->row.cells[c];
+    conv_val *v = &s->vals[c];
+    v->kind = V_NULL;
+    if (cell->null)
+        return B2A_OK;
+    const uint8_t *p = s->row.data + cell->off;
+    size_t n = cell->len;
+    char text[192];
+    char zone[16];
+    int len;
+    switch (s->t->cols[c].type) {
+    case T_NUMBER:
+        return convert_number(s, c, p, n, v, err);
+    case T_BFLOAT:
+        if (b2a__orafloat(p, n, &v->f) != 0)
+            return value_error(s, c, err, "the bytes are not a BINARY_FLOAT");
+        v->kind = V_F32;
+        return B2A_OK;
+    case T_BDOUBLE:
+        if (b2a__oradouble(p, n, &v->d) != 0)
+            return value_error(s, c, err, "the bytes are not a BINARY_DOUBLE");
+        v->kind = V_F64;
+        return B2A_OK;
+    case T_DATE:
+    case T_TIMESTAMP:
+        if (b2a__oradate_micros(p, n, &v->i) != 0)
+            return value_error(s, c, err, "the bytes are not a valid date and time");
+        v->kind = V_I64;
+        return B2A_OK;
+    case T_TSLTZ:
+        /* stored as the wall clock of the database time zone */
+        if (b2a__oradate_micros(p, n, &v->i) != 0)
+            return value_error(s, c, err, "the bytes are not a valid date and time");
+        v->i -= (int64_t)s->x->dbtz_minutes * 60 * 1000000;
+        v->kind = V_I64;
+        return B2A_OK;
+    case T_TSTZ:
+        if (b2a__oratstz_micros(p, n, &v->i, zone) != 0)
+            return value_error(s, c, err, "the bytes are not a valid timestamp with time zone");
+        v->kind = V_I64;
+        return B2A_OK;
+    case T_IYM:
+    case T_IDS:
+        len = s->t->cols[c].type == T_IYM ? b2a__oraiym_text(p, n, text, sizeof(text))
+                                          : b2a__oraids_text(p, n, text, sizeof(text));
+        if (len < 0)
+            return value_error(s, c, err, "the bytes are not a valid interval");
+        break;
+    case T_ROWID:
+    case T_UROWID:
+        len = rowid_text(p, n, text, sizeof(text));
+        break;
+    case T_BFILE: {
+        /* the locator, in hex: its layout is not documented */
+        if (out_reserve(s, 2 * n + 1) != 0)
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        for (size_t i = 0; i < n; i++)
+            snprintf(s->out + s->outlen + 2 * i, 3, "%02X", p[i]);
+        v->kind = V_TEXT;
+        v->off = s->outlen;
+        v->len = 2 * n;
+        s->outlen += 2 * n;
+        return B2A_OK;
+    }
+    case T_RAW:
+    case T_LONG_RAW:
+    case T_BLOB:
+        v->kind = V_BYTES_ROW;
+        v->off = cell->off;
+        v->len = n;
+        return B2A_OK;
+    default: { /* character data */
+        size_t start = s->outlen;
+        if (b2a__oracs_to_utf8(s->cs[c], p, n, &s->out, &s->outcap, &s->outlen) < 0)
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        v->kind = V_TEXT;
+        v->off = start;
+        v->len = s->outlen - start;
+        return B2A_OK;
+    }
+    }
+    return out_text(s, v, text, (size_t)len) == 0 ? B2A_OK : b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+}
+
+static int emit(b2a_exp_scan *s, b2a_sink *sink)
+{
+    const b2a_sink_ops *o = sink->ops;
+    int rc = B2A_OK;
+    for (size_t c = 0; rc == B2A_OK && c < s->t->def.ncolumns; c++) {
+        const conv_val *v = &s->vals[c];
+        switch (v->kind) {
+        case V_NULL: rc = o->null(sink); break;
+        case V_I64: rc = o->i64(sink, v->i); break;
+        case V_F32: rc = o->f32(sink, v->f); break;
+        case V_F64: rc = o->f64(sink, v->d); break;
+        case V_TEXT: rc = o->string(sink, s->out + v->off, v->len); break;
+        case V_DECIMAL: rc = o->decimal(sink, (const uint8_t *)s->out + v->off, v->len); break;
+        default: rc = o->bytes(sink, s->row.data + v->off, v->len); break;
+        }
+    }
+    return rc == B2A_OK ? o->end_row(sink) : rc;
+}
+
+int b2a__exp_scan_next(b2a_exp_scan *s, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof,
+                       b2a_err *err)
+{
+    *rows_out = 0;
+    *eof = 0;
+    while (*rows_out < max_rows) {
+        if (!s->in_seg) {
+            if (s->seg >= s->t->nsegs) {
+                *eof = 1;
+                return B2A_OK;
+            }
+            b2a__exp_in_seek(&s->in, s->t->segs[s->seg].rows_at);
+            s->in_seg = 1;
+        }
+        int end;
+        int rc = read_row(&s->in, s->t, &s->row, &end, err);
+        if (rc != B2A_OK)
+            return rc;
+        if (end) {
+            s->seg++;
+            s->in_seg = 0;
+            continue;
+        }
+        s->outlen = 0;
+        for (size_t c = 0; c < s->t->def.ncolumns; c++)
+            if ((rc = convert_cell(s, c, err)) != B2A_OK)
+                return rc;
+        if ((rc = emit(s, sink)) != B2A_OK)
+            return b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s: table %s.%s, row %lld: the sink refused a value",
+                                s->x->path, s->t->def.schema, s->t->def.name, (long long)s->rows_done + 1);
+        s->rows_done++;
+        (*rows_out)++;
+    }
+    return B2A_OK;
+}

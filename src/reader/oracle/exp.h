@@ -1,0 +1,45 @@
+/* The classic exp direct reader: an Oracle `exp` dump read without Oracle.
+ * Opening walks the whole file once (its statements and, to find where each
+ * table's rows end, every row), keeping for each table its columns and the
+ * offsets of its row sections (one per partition); a scan then seeks to
+ * those offsets and streams rows in bounded chunks. Memory is bounded by
+ * the widest row and the number of tables, never by the dump's size.
+ * Unbounded NUMBER/FLOAT columns are profiled during that walk and typed by
+ * the rule of avro-type-mapping.md ("Unbounded numbers"). */
+#ifndef B2A_READER_ORACLE_EXP_H
+#define B2A_READER_ORACLE_EXP_H
+
+#include <stddef.h>
+#include "core/column.h"
+#include "core/error.h"
+#include "core/sink.h"
+
+typedef struct b2a_exp b2a_exp;
+typedef struct b2a_exp_scan b2a_exp_scan;
+
+/* One file (exp writes one). Errors name the file: B2A_EIO/B2A_ENOTFOUND,
+ * B2A_EFORMAT (not an exp file, truncated, a row that does not parse),
+ * B2A_EINVAL (more than one file). */
+int b2a__exp_open(const char *const *paths, size_t n, b2a_exp **out, b2a_err *err);
+
+/* The exporting user from the header ("SYSTEM", "ALPHA"): an exp file names no database. */
+const char *b2a__exp_database_name(const b2a_exp *x);
+size_t b2a__exp_table_count(const b2a_exp *x);
+/* row_count is the number of rows the walk at open counted. */
+const b2a_table_def *b2a__exp_table(const b2a_exp *x, size_t i);
+/* "table", or "partitioned table" when the rows come in several sections. */
+const char *b2a__exp_table_kind(const b2a_exp *x, size_t i);
+/* Partition or subpartition names of table i, in dump order (0 if none). */
+size_t b2a__exp_partition_count(const b2a_exp *x, size_t i);
+const char *b2a__exp_partition_name(const b2a_exp *x, size_t i, size_t k);
+
+/* B2A_EUNSUPPORTED naming the column and its type for what cannot be
+ * decoded (object types, collections, XMLTYPE). */
+int b2a__exp_scan_open(b2a_exp *x, size_t table, b2a_exp_scan **out, b2a_err *err);
+/* Rows are atomic: a row that fails to decode reaches the sink not at all. */
+int b2a__exp_scan_next(b2a_exp_scan *s, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof,
+                       b2a_err *err);
+void b2a__exp_scan_close(b2a_exp_scan *s);
+void b2a__exp_close(b2a_exp *x);
+
+#endif

@@ -1,0 +1,37 @@
+/* The classic exp reader behind the direct-reader vtable (reader/reader.h). */
+#include "reader/reader.h"
+#include "detect/detect.h"
+#include "reader/oracle/exp.h"
+
+static int probe(const struct b2a_detected *d) { return d->format == B2A_FMT_ORACLE_EXP; }
+
+static int open_exp(const char *const *paths, size_t n, const b2a_reader_opts *opts, void **out, b2a_err *err)
+{
+    (void)opts; /* exp files carry no checksums to ignore */
+    return b2a__exp_open(paths, n, (b2a_exp **)out, err);
+}
+
+static const char *database_name(const void *r) { return b2a__exp_database_name(r); }
+static size_t table_count(const void *r) { return b2a__exp_table_count(r); }
+static const b2a_table_def *table(const void *r, size_t i) { return b2a__exp_table(r, i); }
+static const char *table_kind(const void *r, size_t i) { return b2a__exp_table_kind(r, i); }
+
+static int scan_open(void *r, size_t t, void **scan, b2a_err *err)
+{
+    return b2a__exp_scan_open(r, t, (b2a_exp_scan **)scan, err);
+}
+
+static int scan_next(void *scan, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof, b2a_err *err)
+{
+    return b2a__exp_scan_next(scan, sink, max_rows, rows_out, eof, err);
+}
+
+static void scan_close(void *scan) { b2a__exp_scan_close(scan); }
+static void close_exp(void *r) { b2a__exp_close(r); }
+
+const b2a_reader_ops b2a__reader_oracle_exp = {
+    "oracle-exp", probe, open_exp, database_name, table_count, table, table_kind,
+    scan_open, scan_next, scan_close, close_exp,
+    NULL, /* primary keys: ALTER TABLE ... PRIMARY KEY statements are not read yet */
+    NULL, /* no page checksums */
+};
