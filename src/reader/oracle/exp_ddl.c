@@ -133,8 +133,10 @@ int b2a__exp_parse_create(const char *text, b2a_exp_ddl *out)
             return -1;
         p = skip_ws(p);
     }
-    if (*p != '(')
+    if (*p != '(') {
+        b2a__exp_ddl_clear(out);
         return -1;
+    }
     p++;
     for (;;) {
         p = skip_ws(p);
