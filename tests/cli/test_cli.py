@@ -17,6 +17,8 @@ NW2008 = os.path.join(SAMPLES, "sqlserver", "northwind_sql2008_mtf__thuyluv.bak"
 NW2005 = os.path.join(SAMPLES, "sqlserver", "northwind_sql2005_mtf__gabrujo.bak")
 STRIPE = os.path.join(SAMPLES, "sqlserver", "northwind_sql2014_stripe1of2__CConocimientos.bak")
 DUMPALL = os.path.join(SAMPLES, "postgresql", "dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar")
+EXPTEST = os.path.join(SAMPLES, "oracle", "oracledmpparser_exptest.dmp")
+RJLEGACY = os.path.join(SAMPLES, "oracle", "rjschof_legacy.dmp")
 
 
 def run(*args, timeout=300):
@@ -140,6 +142,30 @@ class Cli(unittest.TestCase):
         # Nothing temporary left behind.
         leftovers = [f for _, _, fs in os.walk(self.out) for f in fs if ".tmp" in f]
         self.assertEqual(leftovers, [])
+
+    def test_direct_read_oracle_exp(self):
+        code, out, err = run("run", EXPTEST, "-o", self.out)
+        self.assertEqual(code, 0, err)
+        self.assertIn("Success: 4 tables exported, 0 failed", out)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        self.assertEqual(job["vendor"], "oracle")
+        self.assertEqual([s["name"] for s in job["steps"]], ["detect", "read", "export"])
+        rows = {t["name"]: t["rows_written"] for t in job["tables"]}
+        self.assertEqual(rows, {"IGNORE": 0, "IGNORE2": 0, "TABLE1": 7, "TABLE2": 4})
+        schema, t1 = read_avro(os.path.join(self.out, "EXPTEST", "TABLE1", "part-00000.avro"))
+        fields = {f["name"]: f for f in schema["fields"]}
+        self.assertEqual(fields["NUMCOL1"]["type"][1], {"type": "bytes", "logicalType": "decimal",
+                                                         "precision": 22, "scale": 0})
+        self.assertEqual(t1[0]["NUMCOL1"], 123)
+        self.assertEqual(str(t1[0]["FLOATCOL1"]).rstrip("0"), "3.56789")
+        self.assertTrue(all(r["BLOBCOL1"] is None for r in t1))
+
+    def test_oracle_exp_table_it_cannot_decode_fails_alone(self):
+        code, out, err = run("run", RJLEGACY, "-o", self.out)
+        self.assertEqual(code, 1, err)
+        self.assertIn("23 tables exported, 4 failed", out)
+        self.assertIn("STORE_LOCATIONS", err)
+        self.assertIn('column LOCATION has an object type ("MDSYS"."SDO_GEOMETRY"', err)
 
     def test_include_exclude(self):
         code, out, err = run("run", NW2008, "-o", self.out, "--include", "dbo.*Order*", "--exclude", "*Details")
