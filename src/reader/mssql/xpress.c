@@ -13,7 +13,7 @@
 #define NSYMS 512
 #define MAX_LEN 15
 #define BLOCK_OUT 65536
-#define PBITS 10                     /* primary table index bits */
+#define PBITS 12                     /* primary table index bits: most codes resolve in one lookup */
 #define SBITS (MAX_LEN - PBITS)      /* bits resolved by a subtable */
 #define SUB_FLAG 0x8000u
 
@@ -54,41 +54,42 @@ static int build(dtable *t, const uint8_t table[256])
     unsigned count[MAX_LEN + 1];
     if (!lengths_of(table, len, count))
         return 0;
-    uint32_t next[MAX_LEN + 2];
-    uint32_t code = 0;
-    for (unsigned l = 1; l <= MAX_LEN; l++) {
-        next[l] = code;
-        code = (code + count[l]) << 1;
-    }
-    unsigned nsub = 0;
+    /* Symbols sorted by (length, symbol): the canonical code order. */
+    uint16_t order[NSYMS];
+    unsigned start[MAX_LEN + 2];
+    start[1] = 0;
+    for (unsigned l = 1; l <= MAX_LEN; l++)
+        start[l + 1] = start[l] + count[l];
+    for (unsigned s = 0; s < NSYMS; s++)
+        if (len[s])
+            order[start[len[s]]++] = (uint16_t)s;
+    unsigned nsub = 0, k = 0;
     int sub_of_prefix[1u << PBITS];
     memset(sub_of_prefix, -1, sizeof sub_of_prefix);
+    uint32_t code = 0;
     for (unsigned l = 1; l <= MAX_LEN; l++) {
-        if (!count[l])
-            continue;
-        for (unsigned s = 0; s < NSYMS; s++) {
-            if (len[s] != l)
-                continue;
-            uint32_t c = next[l]++;
+        for (unsigned i = 0; i < count[l]; i++, k++, code++) {
+            unsigned s = order[k];
             uint16_t e = (uint16_t)(s | (l << 9));
             if (l <= PBITS) {
-                uint32_t first = c << (PBITS - l), n = 1u << (PBITS - l);
-                for (uint32_t k = 0; k < n; k++)
-                    t->prim[first + k] = e;
+                uint32_t first = code << (PBITS - l), n = 1u << (PBITS - l);
+                for (uint32_t j = 0; j < n; j++)
+                    t->prim[first + j] = e;
             } else {
-                uint32_t prefix = c >> (l - PBITS);
+                uint32_t prefix = code >> (l - PBITS);
                 if (sub_of_prefix[prefix] < 0) {
                     sub_of_prefix[prefix] = (int)nsub;
                     t->prim[prefix] = (uint16_t)(SUB_FLAG | nsub);
                     nsub++;
                 }
                 uint16_t *st = t->sub[sub_of_prefix[prefix]];
-                uint32_t low = c & ((1u << (l - PBITS)) - 1);
+                uint32_t low = code & ((1u << (l - PBITS)) - 1);
                 uint32_t first = low << (MAX_LEN - l), n = 1u << (MAX_LEN - l);
-                for (uint32_t k = 0; k < n; k++)
-                    st[first + k] = e;
+                for (uint32_t j = 0; j < n; j++)
+                    st[first + j] = e;
             }
         }
+        code <<= 1;
     }
     return 1;
 }
@@ -104,14 +105,17 @@ typedef struct bits {
 /* Words past the end read as zero; the caller bounds how far that may go. */
 static inline uint32_t word_at(const bits *b, size_t pos)
 {
+    if (pos + 1 < b->len)
+        return (uint32_t)b->in[pos] | (uint32_t)b->in[pos + 1] << 8;
     uint32_t lo = pos < b->len ? b->in[pos] : 0;
     uint32_t hi = pos + 1 < b->len ? b->in[pos + 1] : 0;
     return lo | hi << 8;
 }
 
+/* n <= 15: a code length, or a match's offset bit count (symbol >> 4). */
 static inline void consume(bits *b, unsigned n)
 {
-    b->nb = n >= 32 ? 0 : b->nb << n;
+    b->nb <<= n;
     b->extra -= (int)n;
     if (b->extra < 0) {
         b->nb |= word_at(b, b->pos) << (-b->extra);
@@ -212,8 +216,14 @@ int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t ou
             uint8_t *dst = out + op;
             if (off >= mlen) {
                 memcpy(dst, src, mlen);
+            } else if (off == 1) {
+                memset(dst, src[0], mlen);     /* a run of one byte: zeros, mostly */
             } else {
-                for (size_t i = 0; i < mlen; i++)
+                size_t i = 0;
+                if (off >= 8)                  /* each 8 bytes read are already written */
+                    for (; i + 8 <= mlen; i += 8)
+                        memcpy(dst + i, src + i, 8);
+                for (; i < mlen; i++)
                     dst[i] = src[i];
             }
             op += mlen;
