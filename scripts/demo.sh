@@ -37,7 +37,7 @@ build/src/cli/bak2avro inspect "$work/shop.dump" | head -20
 echo "   ..."
 
 echo "== bak2avro run"
-build/src/cli/bak2avro run "$work/shop.dump" -o "$work/out" --image "$image" --network host
+build/src/cli/bak2avro run "$work/shop.dump" -o "$work/out" --image "$image" --network host --overwrite
 
 echo "== what was exported"
 /usr/bin/python3 - "$work/out" <<'PY'

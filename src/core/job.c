@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/ctx.h"
+#include "core/output.h"
 #include "core/pipeline.h"
 #include "util/file.h"
 #include "util/str.h"
@@ -200,6 +201,15 @@ int b2a_job_start(b2a_job *job)
     const b2a_pipeline_ops *p = b2a__pipeline_select(job, &job->err);
     if (!p)
         return job->err.code ? job->err.code : B2A_EUNSUPPORTED;
+    /* Before anything is written: a used output folder is refused, or with
+     * overwrite, the earlier output there is removed whole. */
+    size_t removed = 0;
+    int prc = b2a__output_prepare(job->output_dir, job->job_json_path, job->overwrite, &removed, &job->err);
+    if (prc != B2A_OK)
+        return prc;
+    if (removed)
+        b2a__job_log(job, B2A_LOG_INFO, "--overwrite: removed the %zu files of the earlier output in %s", removed,
+                     job->output_dir);
     job->pipeline = p;
     job->started = 1;
     job->status = B2A_JOB_RUNNING;

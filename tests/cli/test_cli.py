@@ -184,7 +184,8 @@ class Cli(unittest.TestCase):
         for size in ["64k", "100k", "160k", "240k", "400k"]:
             with self.subTest(size=size):
                 out = os.path.join(mount_tmpfs(self, size), "out")
-                code, stdout, err = run("run", NW2008, "-o", out, "--job-json", job_json, "--parallel", "1")
+                code, stdout, err = run("run", NW2008, "-o", out, "--job-json", job_json, "--parallel", "1",
+                                        "--overwrite")
                 job = json.load(open(job_json))
                 failed = [t for t in job["tables"] if t["status"] == "Failed"]
                 self.assertEqual(code, 1 if failed else 0, err)
@@ -226,6 +227,108 @@ class Cli(unittest.TestCase):
             self.assertIn("could not write the Job JSON", err)
             self.assertFalse(os.path.exists(os.path.join(out, "job.json")))
         assert_output_is_honest(self, out, job)
+
+    def test_used_output_folder_is_refused(self):
+        # As Spark's errorifexists and Sqoop's --target-dir: a second run into a
+        # used folder is refused and leaves the earlier output as it was.
+        code, _, err = run("run", NW2008, "-o", self.out)
+        self.assertEqual(code, 0, err)
+        before = {f: os.path.getmtime(f) for f in files_under(self.out)}
+        code, out, err = run("run", NW2008, "-o", self.out, "--include", "dbo.Shippers")
+        self.assertEqual(code, 2, err)
+        self.assertIn("the output folder %s is not empty; give a new or empty folder, or --overwrite" % self.out, err)
+        self.assertNotIn("Success", out)
+        self.assertEqual({f: os.path.getmtime(f) for f in files_under(self.out)}, before)
+        # A folder with someone else's file is used too.
+        other = os.path.join(self.tmp, "other")
+        os.mkdir(other)
+        open(os.path.join(other, "notes.txt"), "w").write("mine\n")
+        code, _, err = run("run", NW2008, "-o", other)
+        self.assertEqual(code, 2, err)
+        self.assertEqual(os.listdir(other), ["notes.txt"])
+
+    def test_overwrite_replaces_an_earlier_output_whole(self):
+        code, _, err = run("run", NW2008, "-o", self.out)
+        self.assertEqual(code, 0, err)
+        # What an earlier run may also have left: a second part file its Job
+        # JSON lists, and temporary files of a run that was killed.
+        job_path = os.path.join(self.out, "job.json")
+        job = json.load(open(job_path))
+        orders = next(t for t in job["tables"] if t["name"] == "Orders")
+        part1 = orders["files"][0].replace("part-00000", "part-00001")
+        shutil.copy(orders["files"][0], part1)
+        orders["files"].append(part1)
+        json.dump(job, open(job_path, "w"))
+        open(os.path.join(self.out, "dbo", "Orders", "part-00000.avro.tmp-0123abcd"), "w").write("partial")
+        open(os.path.join(self.out, "job.json.tmp-" + "ab" * 16), "w").write("{")
+
+        code, stdout, err = run("run", NW2008, "-o", self.out, "--overwrite", "--include", "dbo.Shippers")
+        self.assertEqual(code, 0, err)
+        self.assertIn("Success: 1 tables exported, 0 failed", stdout)
+        new_job = json.load(open(job_path))
+        self.assertNotEqual(new_job["job_id"], job["job_id"])
+        shippers = os.path.join(self.out, "dbo", "Shippers")
+        self.assertEqual(files_under(self.out), sorted([job_path, os.path.join(shippers, "part-00000.avro"),
+                                                        os.path.join(shippers, "part-00000.avsc")]))
+        self.assertEqual(sorted(os.listdir(os.path.join(self.out, "dbo"))), ["Shippers"])
+        self.assertEqual(len(read_avro(os.path.join(shippers, "part-00000.avro"))[1]), 3)
+
+    def test_overwrite_after_a_failed_run(self):
+        # A failed run leaves only its job.json: that folder is ours too.
+        code, _, err = run("run", STRIPE, "-o", self.out)
+        self.assertEqual(code, 3, err)
+        self.assertEqual(os.listdir(self.out), ["job.json"])
+        code, _, err = run("run", NW2008, "-o", self.out)
+        self.assertEqual(code, 2, err)
+        code, stdout, err = run("run", NW2008, "-o", self.out, "--overwrite")
+        self.assertEqual(code, 0, err)
+        self.assertIn("Success: 13 tables exported, 0 failed", stdout)
+
+    def test_overwrite_deletes_nothing_the_earlier_job_did_not_write(self):
+        code, _, err = run("run", NW2008, "-o", self.out)
+        self.assertEqual(code, 0, err)
+        job_path = os.path.join(self.out, "job.json")
+        outside = os.path.join(self.tmp, "outside")
+        os.mkdir(outside)
+        open(os.path.join(outside, "keep.avro"), "w").write("not ours")
+
+        def refused(extra, message):
+            before = files_under(self.tmp)
+            code, stdout, err = run("run", NW2008, "-o", self.out, "--overwrite")
+            self.assertEqual(code, 2, err)
+            self.assertIn(message, err)
+            self.assertIn("nothing was deleted", err)
+            self.assertEqual(files_under(self.tmp), before)
+            if extra and (os.path.islink(extra) or os.path.isfile(extra)):
+                os.unlink(extra)
+
+        # A file the earlier job did not list, even one named like ours.
+        for extra in [os.path.join(self.out, "notes.txt"), os.path.join(self.out, "dbo", "Orders", "part-00009.avro")]:
+            open(extra, "w").write("mine")
+            refused(extra, "%s is not listed there" % extra)
+        # A symbolic link to a folder outside: never followed.
+        link = os.path.join(self.out, "dbo", "Elsewhere")
+        os.symlink(outside, link)
+        refused(link, "%s is not listed there" % link)
+
+        # A Job JSON whose paths climb out of the folder or are absolute elsewhere.
+        job = json.load(open(job_path))
+        original = json.dumps(job)
+        for hostile in [os.path.join(self.out, "..", "outside", "keep.avro"), os.path.join(outside, "keep.avro")]:
+            job = json.loads(original)
+            job["tables"][0]["files"] = [hostile]
+            json.dump(job, open(job_path, "w"))
+            refused(None, "lists %s, which is not inside its output folder" % hostile)
+        self.assertTrue(os.path.exists(os.path.join(outside, "keep.avro")))
+
+        # A folder with no job.json is not an earlier bak2avro output.
+        other = os.path.join(self.tmp, "other")
+        os.mkdir(other)
+        open(os.path.join(other, "data.avro"), "w").write("mine")
+        code, _, err = run("run", NW2008, "-o", other, "--overwrite")
+        self.assertEqual(code, 2, err)
+        self.assertIn("holds no job.json of an earlier bak2avro run", err)
+        self.assertEqual(os.listdir(other), ["data.avro"])
 
     def test_half_a_striped_set_is_refused(self):
         code, out, err = run("run", STRIPE, "-o", self.out)
@@ -334,10 +437,10 @@ class Cli(unittest.TestCase):
         self.assertEqual(read["status"], "Skipped")
         self.assertIn("diff.bak is a differential backup", read["message"])
         self.assertIsNone(job["container_id"])
-        code, _, err = run("run", "--accept-eula", diff, "-o", self.out)
+        code, _, err = run("run", "--accept-eula", diff, "-o", self.out, "--overwrite")
         self.assertEqual(code, 3)
         self.assertIn("give the full backup together with it", err)
-        code, _, err = run("run", "--direct", diff, "-o", self.out)
+        code, _, err = run("run", "--direct", diff, "-o", self.out, "--overwrite")
         self.assertEqual(code, 3)
         self.assertIn("is a differential backup", err)
 
