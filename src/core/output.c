@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,8 +65,8 @@ typedef struct cleanup {
     struct stat manifest_st;
     int have_manifest;
     strvec listed;            /* paths relative to out that the Job JSON lists */
-    strvec files;             /* to unlink, as full paths */
-    strvec dirs;              /* to rmdir, deepest first */
+    strvec files;             /* to unlink, relative to out */
+    strvec dirs;              /* to rmdir, relative to out, deepest first */
 } cleanup;
 
 /* "<name>.tmp-<8 or 32 hex>", where name is an Avro file, an .avsc or the
@@ -190,14 +191,14 @@ static int walk(cleanup *c, const char *dir, const char *rel, b2a_err *err)
         } else if (S_ISDIR(st.st_mode)) {
             rc = walk(c, path, sub, err);
             if (rc == B2A_OK) {
-                rc = strvec_push(&c->dirs, path);
-                path = NULL;
+                rc = strvec_push(&c->dirs, sub);
+                sub = NULL;
             }
         } else if (c->have_manifest && st.st_dev == c->manifest_st.st_dev && st.st_ino == c->manifest_st.st_ino) {
             /* the earlier Job JSON itself: deleted last, below */
         } else if (S_ISREG(st.st_mode) && (strvec_has(&c->listed, sub) || is_our_temp(de->d_name, c->manifest_base))) {
-            rc = strvec_push(&c->files, path);
-            path = NULL;
+            rc = strvec_push(&c->files, sub);
+            sub = NULL;
         } else {
             rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
                               "%s: --overwrite deletes only what the earlier run's Job JSON (%s) lists, and %s is "
@@ -211,21 +212,56 @@ static int walk(cleanup *c, const char *dir, const char *rel, b2a_err *err)
     return rc;
 }
 
+/* unlinkat() of rel below the folder outfd, never through a symbolic link:
+ * each folder on the way is opened O_NOFOLLOW, so a folder swapped for a
+ * link after the walk makes the delete fail instead of reaching outside. */
+static int unlink_below(int outfd, const char *rel, int flags)
+{
+    char *copy = b2a__strdup(rel);
+    if (!copy)
+        return -ENOMEM;
+    int fd = outfd, rc = 0;
+    char *name = copy, *slash;
+    while (rc == 0 && (slash = strchr(name, '/')) != NULL) {
+        *slash = '\0';
+        int next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0)
+            rc = -errno;
+        if (fd != outfd)
+            close(fd);
+        fd = next;
+        name = slash + 1;
+    }
+    if (rc == 0 && unlinkat(fd, name, flags) != 0)
+        rc = -errno;
+    if (fd >= 0 && fd != outfd)
+        close(fd);
+    free(copy);
+    return rc == -ENOENT ? 0 : rc;
+}
+
 static int delete_collected(cleanup *c, b2a_err *err)
 {
-    for (size_t i = 0; i < c->files.n; i++)
-        if (unlink(c->files.v[i]) != 0 && errno != ENOENT)
-            return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "--overwrite: cannot delete %s: %s", c->files.v[i],
-                                strerror(errno));
-    for (size_t i = 0; i < c->dirs.n; i++) /* collected after their contents: deepest first */
-        if (rmdir(c->dirs.v[i]) != 0 && errno != ENOENT)
-            return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "--overwrite: cannot delete the folder %s: %s",
-                                c->dirs.v[i], strerror(errno));
-    /* Last, so that an interrupted overwrite can be run again. */
-    if (c->have_manifest && unlink(c->manifest) != 0 && errno != ENOENT)
-        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "--overwrite: cannot delete %s: %s", c->manifest,
+    int outfd = c->files.n + c->dirs.n ? open(c->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (outfd < 0 && c->files.n + c->dirs.n)
+        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "--overwrite: cannot open the folder %s: %s", c->out,
                             strerror(errno));
-    return B2A_OK;
+    int rc = B2A_OK, e = 0;
+    for (size_t i = 0; rc == B2A_OK && i < c->files.n; i++)
+        if ((e = unlink_below(outfd, c->files.v[i], 0)) != 0)
+            rc = b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "--overwrite: cannot delete %s/%s: %s", c->out,
+                              c->files.v[i], strerror(-e));
+    for (size_t i = 0; rc == B2A_OK && i < c->dirs.n; i++) /* collected after their contents: deepest first */
+        if ((e = unlink_below(outfd, c->dirs.v[i], AT_REMOVEDIR)) != 0)
+            rc = b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "--overwrite: cannot delete the folder %s/%s: %s",
+                              c->out, c->dirs.v[i], strerror(-e));
+    if (outfd >= 0)
+        close(outfd);
+    /* Last, so that an interrupted overwrite can be run again. */
+    if (rc == B2A_OK && c->have_manifest && unlink(c->manifest) != 0 && errno != ENOENT)
+        rc = b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "--overwrite: cannot delete %s: %s", c->manifest,
+                          strerror(errno));
+    return rc;
 }
 
 static int is_empty_dir(const char *path, int *empty)
