@@ -38,7 +38,9 @@ def read_avro(path):
 def mount_tmpfs(test, size):
     """A real small file system (tmpfs of `size`), unmounted at cleanup; skips
     the test with a clear message where mounting is not permitted."""
-    d = tempfile.mkdtemp(prefix="b2a-tmpfs-", dir=test.tmp)
+    # Not under test.tmp: tearDown removes that before cleanups unmount.
+    d = tempfile.mkdtemp(prefix="b2a-tmpfs-")
+    test.addCleanup(os.rmdir, d)
     p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", d], capture_output=True, text=True)
     if p.returncode != 0:
         test.skipTest("cannot mount a tmpfs for the full-disk test (needs root): " + p.stderr.strip())
