@@ -122,6 +122,7 @@ static void job_destroy(b2a_job *job)
     free(job->database);
     free(job->image_used);
     free(job->container_id);
+    b2a__strv_free(job->verification.failures, job->verification.nfailures);
     for (size_t i = 0; i < job->ntables; i++) {
         b2a_table_job *t = &job->tables[i];
         b2a__table_def_clear(&t->def);

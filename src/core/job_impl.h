@@ -56,6 +56,8 @@ typedef struct b2a_page_verification {
     int known;                /* the reader reported it */
     char page_verify[24];     /* the database's PAGE_VERIFY setting */
     uint64_t checksum, torn, unprotected, failed; /* distinct pages read */
+    char **failures;          /* the first failed pages, described */
+    size_t nfailures;
 } b2a_page_verification;
 
 struct b2a_job {

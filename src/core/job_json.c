@@ -134,6 +134,7 @@ static void render_verification(yajl_gen g, const b2a_page_verification *v)
     kint(g, "pages_torn_bits_verified", (long long)v->torn);
     kint(g, "pages_unprotected", (long long)v->unprotected);
     kint(g, "pages_failed_verification", (long long)v->failed);
+    strv(g, "failures", v->failures, v->nfailures);
     yajl_gen_map_close(g);
 }
 

@@ -74,10 +74,13 @@ static void record_verification(direct_state *st)
     jv->torn = v.torn;
     jv->unprotected = v.unprotected;
     jv->failed = v.failed;
+    jv->failures = b2a__strv_dup(v.failures, v.nfailures);
+    jv->nfailures = jv->failures ? v.nfailures : 0;
     if (v.failed && st->job->ignore_checksums)
         b2a__job_log(st->job, B2A_LOG_WARN,
-                     "%llu page(s) failed checksum or torn-page verification and were exported anyway (--ignore-checksums)",
-                     (unsigned long long)v.failed);
+                     "%llu page(s) failed checksum or torn-page verification and were exported anyway "
+                     "(--ignore-checksums); the first: %s",
+                     (unsigned long long)v.failed, v.nfailures ? v.failures[0] : "?");
 }
 
 static void finish(direct_state *st)

@@ -31,6 +31,8 @@ typedef struct b2a_reader_verification {
     uint64_t torn;               /* pages that carried torn-page bits */
     uint64_t unprotected;        /* pages that carried neither: not verifiable */
     uint64_t failed;             /* of those verified, pages that failed (read only when ignored) */
+    const char *failures[20];    /* the first of them, described; borrowed until close() */
+    size_t nfailures;
 } b2a_reader_verification;
 
 typedef struct b2a_reader_ops {

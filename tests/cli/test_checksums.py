@@ -72,6 +72,8 @@ class Checksums(unittest.TestCase):
         v = job["page_verification"]
         self.assertEqual(v["database_page_verify"], "CHECKSUM")
         self.assertEqual(v["pages_failed_verification"], 1)
+        self.assertEqual(len(v["failures"]), 1)
+        self.assertIn(v["failures"][0], pub["message"])
         self.assertFalse(job["options"]["ignore_checksums"])
 
     def test_ignore_checksums_salvages_and_is_recorded(self):
@@ -80,9 +82,14 @@ class Checksums(unittest.TestCase):
         job = self.job()
         self.assertTrue(job["options"]["ignore_checksums"])
         self.assertEqual(job["page_verification"]["pages_failed_verification"], 1)
+        failures = job["page_verification"]["failures"]
+        self.assertEqual(len(failures), 1)
+        self.assertTrue(failures[0].startswith("page (1:%d) of dbo.publishers: checksum mismatch (stored 0x" % self.page),
+                        failures[0])
         names = [r["pub_name"] for r in read_avro(os.path.join(self.out, "dbo", "publishers", "part-00000.avro"))]
         self.assertIn("New Moon Bookr", names)
-        self.assertIn("exported anyway (--ignore-checksums)", out + err)
+        self.assertIn("exported anyway (--ignore-checksums); the first: page (1:%d) of dbo.publishers" % self.page,
+                      out + err)
 
     def test_clean_reads_report_what_was_verified(self):
         code, out, err = run("run", PUBS, "-o", self.out)
@@ -93,6 +100,7 @@ class Checksums(unittest.TestCase):
         self.assertGreater(v["pages_checksum_verified"], 100)
         self.assertEqual(v["pages_torn_bits_verified"], 0)
         self.assertEqual(v["pages_read"], v["pages_checksum_verified"] + v["pages_unprotected"])
+        self.assertEqual(v["failures"], [])
         shutil.rmtree(self.out)
         code, out, err = run("run", NW2008, "-o", self.out)
         self.assertEqual(code, 0, out + err)

@@ -320,6 +320,13 @@ static void test_corrupt_data_page(void **state)
     b2a_bak_verify_stats st;
     b2a__bak_verify_stats(b, &st);
     assert_int_equal(st.failed, 1);
+    /* The failure is listed as the error said it, once however often read. */
+    assert_non_null(b2a__bak_verify_failure(b, 0));
+    assert_non_null(strstr(err.msg, "page (1:"));
+    assert_non_null(strstr(b2a__bak_verify_failure(b, 0), want));
+    assert_int_equal(scan_table(b, "dbo", "publishers", &ts, &err), B2A_EFORMAT);
+    text_sink_free(&ts);
+    assert_null(b2a__bak_verify_failure(b, 1));
     b2a__bak_close(b);
 
     /* Salvage: read anyway, and the changed value comes through. */

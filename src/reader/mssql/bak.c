@@ -129,6 +129,11 @@ void b2a__bak_verify_stats(const b2a_bak *b, b2a_bak_verify_stats *out)
     b2a__bak_pages_verify_stats(b->ps, out);
 }
 
+const char *b2a__bak_verify_failure(const b2a_bak *b, size_t i)
+{
+    return b2a__bak_pages_failure(b->ps, i);
+}
+
 const char *b2a__bak_database_name(const b2a_bak *b)
 {
     if (b->cat.dbname && b->cat.dbname[0])

@@ -40,6 +40,9 @@ const char *b2a__bak_page_verify_mode(const b2a_bak *b);
  * protection they carried. Safe while scans run. */
 void b2a__bak_verify_stats(const b2a_bak *b, b2a_bak_verify_stats *out);
 
+/* The i-th page that failed verification (see b2a__bak_pages_failure). */
+const char *b2a__bak_verify_failure(const b2a_bak *b, size_t i);
+
 /* Like b2a__bak_open, but only the media and backup-set headers: no catalog
  * is read, log or differential backups and half a striped set are not
  * refused. For inspect, which reports what RESTORE HEADERONLY would say of

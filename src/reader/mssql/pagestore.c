@@ -56,6 +56,9 @@ struct b2a_bak_pages {
     uint32_t nregions;    /* MQDA regions with data, over all families */
     int ignore_checksums; /* a page that fails verification is still returned */
     uint64_t nverified[3], nfailed; /* distinct pages by b2a_pgprot, and failed (atomic) */
+    pthread_mutex_t fail_lock;       /* guards the two below */
+    char *failures[B2A_BAK_MAX_FAILURES]; /* the first failed pages, described */
+    size_t nfailures;
 };
 
 
@@ -356,6 +359,7 @@ static int pages_open(const char *const *paths, size_t n, int allow_missing, b2a
         return oom(err);
     }
     pthread_mutex_init(&p->lock, NULL);
+    pthread_mutex_init(&p->fail_lock, NULL);
     p->nfams = n;
     int rc = B2A_OK;
     for (size_t i = 0; i < n && !rc; i++)
@@ -461,13 +465,20 @@ static int read_raw(b2a_bak_pages *p, const ext_ent *e, unsigned pos, uint8_t *p
     return B2A_OK;
 }
 
-/* Count each page once in the verify stats, however often it is read. */
-static void count_page(b2a_bak_pages *p, ext_ent *e, unsigned pos, const b2a_pgcheck *c)
+/* Count each page once in the verify stats, however often it is read;
+ * a failed page's description (why) is kept among the first few. */
+static void count_page(b2a_bak_pages *p, ext_ent *e, unsigned pos, const b2a_pgcheck *c, const char *why)
 {
     uint8_t bit = (uint8_t)(1u << pos);
     /* The only field written after open. */
     if (__atomic_fetch_or(&e->counted, bit, __ATOMIC_RELAXED) & bit)
         return;
+    if (!c->ok) {
+        pthread_mutex_lock(&p->fail_lock);
+        if (p->nfailures < B2A_BAK_MAX_FAILURES && (p->failures[p->nfailures] = strdup(why)))
+            p->nfailures++;
+        pthread_mutex_unlock(&p->fail_lock);
+    }
     /* A page with damaged flags claimed no protection: counted there, and as failed. */
     b2a_pgprot slot = c->prot == B2A_PGPROT_FLAGS ? B2A_PGPROT_NONE : c->prot;
     __atomic_fetch_add(&p->nverified[slot], 1, __ATOMIC_RELAXED);
@@ -497,14 +508,16 @@ int b2a__bak_pages_get_of(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id, 
                             p->fams[e->fam].path, file_id, page_id);
     /* Verified as written to disk, so before the torn bits are restored. */
     b2a_pgcheck c;
-    b2a__page_verify(page_out, &c);
-    count_page(p, e, page_id & 7, &c);
-    if (!c.ok && !p->ignore_checksums) {
-        char why[128];
-        b2a__page_check_describe(&c, why, sizeof(why));
-        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "page (%u:%u)%s%s: %s", file_id,
-                            page_id, owner ? " of " : "", owner ? owner : "", why);
+    char why[B2A_ERRMSG_MAX / 2] = "";
+    if (!b2a__page_verify(page_out, &c)) {
+        char what[160];
+        b2a__page_check_describe(&c, what, sizeof(what));
+        snprintf(why, sizeof(why), "page (%u:%u)%s%s: %s", file_id, page_id, owner ? " of " : "",
+                 owner ? owner : "", what);
     }
+    count_page(p, e, page_id & 7, &c, why);
+    if (!c.ok && !p->ignore_checksums)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s", why);
     b2a__bak_page_untear(page_out);
     return B2A_OK;
 }
@@ -526,6 +539,14 @@ void b2a__bak_pages_verify_stats(const b2a_bak_pages *p, b2a_bak_verify_stats *o
     out->torn = __atomic_load_n(&p->nverified[B2A_PGPROT_TORN], __ATOMIC_RELAXED);
     out->unprotected = __atomic_load_n(&p->nverified[B2A_PGPROT_NONE], __ATOMIC_RELAXED);
     out->failed = __atomic_load_n(&p->nfailed, __ATOMIC_RELAXED);
+}
+
+const char *b2a__bak_pages_failure(b2a_bak_pages *p, size_t i)
+{
+    pthread_mutex_lock(&p->fail_lock);
+    const char *f = i < p->nfailures ? p->failures[i] : NULL;
+    pthread_mutex_unlock(&p->fail_lock);
+    return f;
 }
 
 int b2a__bak_pages_has(const b2a_bak_pages *p, uint16_t file_id, uint32_t page_id)
@@ -588,6 +609,9 @@ void b2a__bak_pages_close(b2a_bak_pages *p)
     for (int i = 0; i < CACHE_SLOTS; i++)
         free(p->cache[i].data);
     b2a__bak_header_clear(&p->hdr);
+    for (size_t i = 0; i < p->nfailures; i++)
+        free(p->failures[i]);
+    pthread_mutex_destroy(&p->fail_lock);
     pthread_mutex_destroy(&p->lock);
     free(p->fams);
     free(p->tab);

@@ -55,6 +55,12 @@ typedef struct b2a_bak_verify_stats {
 } b2a_bak_verify_stats;
 void b2a__bak_pages_verify_stats(const b2a_bak_pages *p, b2a_bak_verify_stats *out);
 
+/* The i-th page that failed verification, described as in the error
+ * ("page (1:289) of dbo.Orders: checksum mismatch (…)"), in the order they
+ * were read; NULL past the first B2A_BAK_MAX_FAILURES. Valid until close. */
+#define B2A_BAK_MAX_FAILURES 20
+const char *b2a__bak_pages_failure(b2a_bak_pages *p, size_t i);
+
 /* 1 if the backup holds an image of that page, without reading it. */
 int b2a__bak_pages_has(const b2a_bak_pages *p, uint16_t file_id, uint32_t page_id);
 

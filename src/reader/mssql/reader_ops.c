@@ -51,6 +51,11 @@ static int verification(const void *r, b2a_reader_verification *out)
     out->torn = st.torn;
     out->unprotected = st.unprotected;
     out->failed = st.failed;
+    out->nfailures = 0;
+    const char *f;
+    while (out->nfailures < sizeof(out->failures) / sizeof(out->failures[0]) &&
+           (f = b2a__bak_verify_failure(r, out->nfailures)))
+        out->failures[out->nfailures++] = f;
     return 1;
 }
 
