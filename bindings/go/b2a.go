@@ -145,23 +145,29 @@ func cstr(s string, keep *[]unsafe.Pointer) *C.char {
 }
 
 // Inspect tells what backup files are and what they hold, without starting anything.
+// When an input could not be read whole it returns an *Error and, where a
+// document could be made, that document too: what could be read, with each
+// such input's "error".
 func Inspect(paths ...string) (map[string]interface{}, error) {
 	cs := newCStrings(paths)
 	defer cs.free()
 	var out, errmsg *C.char
 	rc := C.b2a_inspect(cs.arr, cs.n, &out, &errmsg)
+	var doc map[string]interface{}
+	if out != nil {
+		text := C.GoString(out)
+		C.b2a_free(unsafe.Pointer(out))
+		if err := json.Unmarshal([]byte(text), &doc); err != nil {
+			return nil, err
+		}
+	}
 	if rc != 0 {
 		msg := C.GoString(C.b2a_strerror(rc))
 		if errmsg != nil {
 			msg = C.GoString(errmsg)
 			C.b2a_free(unsafe.Pointer(errmsg))
 		}
-		return nil, &Error{Code: int(rc), Message: msg}
-	}
-	defer C.b2a_free(unsafe.Pointer(out))
-	var doc map[string]interface{}
-	if err := json.Unmarshal([]byte(C.GoString(out)), &doc); err != nil {
-		return nil, err
+		return doc, &Error{Code: int(rc), Message: msg}
 	}
 	return doc, nil
 }

@@ -48,6 +48,32 @@ func TestInspectPgArchive(t *testing.T) {
 	}
 }
 
+func TestInspectTruncatedDumpGivesErrorAndDocument(t *testing.T) {
+	p := samples(t, "postgresql/chinook_pg15_custom.dump")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.dump")
+	os.WriteFile(cut, data[:3000], 0o644)
+	doc, err := Inspect(p, cut)
+	var e *Error
+	if !errors.As(err, &e) || e.Code != ErrFormat || !strings.Contains(e.Message, "cut.dump: truncated pg_dump archive") {
+		t.Fatalf("want a format error naming cut.dump, got %v", err)
+	}
+	inputs, _ := doc["inputs"].([]interface{})
+	if len(inputs) != 2 {
+		t.Fatalf("want both inputs in the document, got %v", doc)
+	}
+	part, _ := inputs[1].(map[string]interface{})
+	if part["error"] != e.Message || part["format_id"] != "pg_custom" {
+		t.Fatalf("the cut input lacks its error or format: %v", part)
+	}
+	if _, bad := inputs[0].(map[string]interface{})["error"]; bad {
+		t.Fatalf("the whole input has an error: %v", inputs[0])
+	}
+}
+
 func TestRunDirectBakWithProgress(t *testing.T) {
 	p := samples(t, "sqlserver/northwind_sql2008_mtf__thuyluv.bak")
 	out := filepath.Join(t.TempDir(), "out")

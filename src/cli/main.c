@@ -401,14 +401,18 @@ static int cmd_inspect(int argc, char **argv)
     }
     char *json = NULL, *err = NULL;
     int rc = b2a_inspect((const char *const *)argv + 1, (uint32_t)(argc - 1), &json, &err);
+    /* An input that could not be read whole still shows what was read, with
+     * its "error"; the exit code says it was not whole. */
+    if (json) {
+        fputs(json, stdout);
+        fputc('\n', stdout);
+        b2a_free(json);
+    }
     if (rc != B2A_OK) {
         fprintf(stderr, "bak2avro: %s\n", err ? err : b2a_strerror(rc));
         b2a_free(err);
         return rc == B2A_EINVAL ? EXIT_USAGE : EXIT_FATAL;
     }
-    fputs(json, stdout);
-    fputc('\n', stdout);
-    b2a_free(json);
     return EXIT_OK;
 }
 

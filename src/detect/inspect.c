@@ -176,8 +176,16 @@ static int inspect_pg_plain(yajl_gen g, const char *path, const b2a_detected *d,
     gen_int(g, "table_data_entries", pp.n_copy);
     gen_strv(g, "tables", pp.copy_tables, pp.n_copy);
     yajl_gen_map_close(g);
+    /* pg_dump and pg_dumpall end with "-- PostgreSQL database [cluster] dump
+     * complete"; output without its header comments cannot be checked. */
+    if (pp.has_header && !pp.completed)
+        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                          "%s: truncated %s script: it does not end with the \"-- PostgreSQL "
+                          "database %sdump complete\" comment (it stops after line %llu)",
+                          path, pp.is_dumpall ? "pg_dumpall" : "pg_dump",
+                          pp.is_dumpall ? "cluster " : "", (unsigned long long)pp.lines);
     b2a__pgplain_free(&pp);
-    return B2A_OK;
+    return rc;
 }
 
 static int inspect_mysql(yajl_gen g, const char *path, const b2a_detected *d, b2a_err *err)
@@ -202,8 +210,17 @@ static int inspect_mysql(yajl_gen g, const char *path, const b2a_detected *d, b2
     gen_strv(g, "tables", mi.tables, mi.n_tables);
     gen_strv(g, "data_tables", mi.data_tables, mi.n_data_tables);
     yajl_gen_map_close(g);
+    /* mysqldump writes "-- Dump completed" last (unless told --skip-comments,
+     * which also drops the header): a dump with its header but not that line
+     * was cut short. A script without the header has no end marker to check. */
+    if (mi.has_header && !mi.completed)
+        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                          "%s: truncated %s: it does not end with the \"-- Dump completed\" line "
+                          "(it stops after line %llu)",
+                          path, mi.is_mariadb ? "MariaDB dump" : "mysqldump",
+                          (unsigned long long)mi.lines);
     b2a__mysqldump_free(&mi);
-    return B2A_OK;
+    return rc;
 }
 
 static int inspect_oracle(yajl_gen g, const char *path, b2a_err *err)
@@ -247,26 +264,31 @@ static int inspect_oracle(yajl_gen g, const char *path, b2a_err *err)
      * inspect stays quick on huge dumps. */
     b2a_oradump_tables t;
     rc = b2a__oradump_tables(path, &oi, ORA_SCAN_MAX, &t, err);
-    if (rc)
+    if (rc) {
+        yajl_gen_map_close(g);
         return rc;
+    }
+    /* The list is complete only when the scan reached the end of the file
+     * and that is the end of the dump. */
+    int end_rc = b2a__oradump_check_end(path, &oi, err);
     gen_strv(g, "tables", t.tables, t.n_tables);
     gen_int(g, "data_segments", t.n_segments);
     if (oi.datapump)
         gen_int(g, "system_segments", t.n_system);
-    gen_bool(g, "tables_complete", t.complete);
+    gen_bool(g, "tables_complete", t.complete && end_rc == B2A_OK);
     b2a__oradump_tables_free(&t);
     yajl_gen_map_close(g);
-    return B2A_OK;
+    return end_rc;
 }
 
 /* SQL Server: our own .bak reader tells what RESTORE HEADERONLY,
  * FILELISTONLY and LABELONLY would say, and the tables with row counts.
  * A file the reader cannot open (half a striped set, a damaged backup) is
- * still inspected: what the magic bytes tell, plus the reader's error. */
+ * still inspected: what the magic bytes tell, and the reader's error is
+ * returned for inspect_one to report. */
 static int inspect_mssql_contents(yajl_gen g, const char *path, const b2a_detected *d,
                                   b2a_err *err)
 {
-    (void)err;
     gen_str(g, "compression", d->format == B2A_FMT_MSSQL_COMPRESSED ? "MSSQLBAK" : "none");
     b2a_bak *bak = NULL;
     b2a_err rerr;
@@ -282,57 +304,62 @@ static int inspect_mssql_contents(yajl_gen g, const char *path, const b2a_detect
      * next to the reason. */
     b2a_err herr;
     b2a__err_clear(&herr);
-    int rc = B2A_OK;
     if (b2a__bak_open_header(&path, 1, &bak, &herr) == B2A_OK) {
-        rc = b2a__bak_inspect(bak, g, err);
+        int rc = b2a__bak_inspect(bak, g, err);
         b2a__bak_close(bak);
+        if (rc != B2A_OK)
+            return rc;
     } else {
         yajl_gen_null(g);
     }
-    gen_str(g, "error", rerr.msg);
-    return rc;
+    b2a__err_copy(err, &rerr);
+    return rerr.code;
 }
 
+/* One input's object: what could be read, and "error" when the input could
+ * not be read whole. Returns B2A_OK only when it was read whole. */
 static int inspect_one(yajl_gen g, const char *path, b2a_err *err)
 {
     b2a_detected d;
-    int rc = b2a__detect(path, &d, err);
-    if (rc)
-        return rc;
     yajl_gen_map_open(g);
     gen_str(g, "path", path);
-    gen_int(g, "size", (long long)d.size);
-    gen_str(g, "vendor", b2a__detect_vendor_name(d.vendor));
-    gen_str(g, "format", b2a__detect_format_name(d.format));
-    gen_str(g, "format_id", b2a__detect_format_key(d.format));
-    gen_bool(g, "gzip_wrapped", d.gzip);
-    switch (d.format) {
-    case B2A_FMT_PG_CUSTOM:
-    case B2A_FMT_PG_TAR:
-    case B2A_FMT_PG_DIRECTORY:
-        rc = inspect_pg_archive(g, path, err);
-        break;
-    case B2A_FMT_PG_PLAIN:
-    case B2A_FMT_PG_DUMPALL:
-        rc = inspect_pg_plain(g, path, &d, err);
-        break;
-    case B2A_FMT_MYSQLDUMP:
-    case B2A_FMT_MARIADB_DUMP:
-    case B2A_FMT_MYSQL_SQL:
-        rc = inspect_mysql(g, path, &d, err);
-        break;
-    case B2A_FMT_ORACLE_EXP:
-    case B2A_FMT_ORACLE_DATAPUMP:
-        rc = inspect_oracle(g, path, err);
-        break;
-    case B2A_FMT_MSSQL_MTF:
-    case B2A_FMT_MSSQL_COMPRESSED:
-        rc = inspect_mssql_contents(g, path, &d, err);
-        break;
-    default:
-        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: unknown format", path);
-        break;
+    int rc = b2a__detect(path, &d, err);
+    if (rc == B2A_OK) {
+        gen_int(g, "size", (long long)d.size);
+        gen_str(g, "vendor", b2a__detect_vendor_name(d.vendor));
+        gen_str(g, "format", b2a__detect_format_name(d.format));
+        gen_str(g, "format_id", b2a__detect_format_key(d.format));
+        gen_bool(g, "gzip_wrapped", d.gzip);
+        switch (d.format) {
+        case B2A_FMT_PG_CUSTOM:
+        case B2A_FMT_PG_TAR:
+        case B2A_FMT_PG_DIRECTORY:
+            rc = inspect_pg_archive(g, path, err);
+            break;
+        case B2A_FMT_PG_PLAIN:
+        case B2A_FMT_PG_DUMPALL:
+            rc = inspect_pg_plain(g, path, &d, err);
+            break;
+        case B2A_FMT_MYSQLDUMP:
+        case B2A_FMT_MARIADB_DUMP:
+        case B2A_FMT_MYSQL_SQL:
+            rc = inspect_mysql(g, path, &d, err);
+            break;
+        case B2A_FMT_ORACLE_EXP:
+        case B2A_FMT_ORACLE_DATAPUMP:
+            rc = inspect_oracle(g, path, err);
+            break;
+        case B2A_FMT_MSSQL_MTF:
+        case B2A_FMT_MSSQL_COMPRESSED:
+            rc = inspect_mssql_contents(g, path, &d, err);
+            break;
+        default:
+            rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: unknown format", path);
+            break;
+        }
     }
+    if (rc != B2A_OK)
+        gen_str(g, "error", err->msg[0] ? err->msg : b2a_strerror(rc));
     yajl_gen_map_close(g);
     return rc;
 }
@@ -342,6 +369,12 @@ static int fail(int code, const char *msg, char **errmsg_out)
     if (errmsg_out)
         *errmsg_out = strdup(msg);
     return code;
+}
+
+/* Errors that leave no document worth showing. */
+static int fatal(int rc)
+{
+    return rc == B2A_ENOMEM || rc == B2A_EINVAL;
 }
 
 int b2a_inspect(const char *const *paths, uint32_t n_paths, char **json_out, char **errmsg_out)
@@ -363,28 +396,38 @@ int b2a_inspect(const char *const *paths, uint32_t n_paths, char **json_out, cha
     yajl_gen_config(g, yajl_gen_beautify, 1);
     yajl_gen_config(g, yajl_gen_indent_string, "  ");
 
-    b2a_err err;
-    b2a__err_clear(&err);
-    int rc = B2A_OK;
+    /* Every input is inspected; the first that could not be read whole
+     * gives the return code and message, and each one's "error" is in the
+     * document next to what could be read. */
+    b2a_err first;
+    b2a__err_clear(&first);
     yajl_gen_map_open(g);
     gen_key(g, "inputs");
     yajl_gen_array_open(g);
-    for (uint32_t i = 0; i < n_paths && rc == B2A_OK; i++)
-        rc = inspect_one(g, paths[i], &err);
+    for (uint32_t i = 0; i < n_paths && !fatal(first.code); i++) {
+        b2a_err err;
+        b2a__err_clear(&err);
+        int rc = inspect_one(g, paths[i], &err);
+        if (rc != B2A_OK && (first.code == B2A_OK || fatal(rc))) {
+            b2a__err_copy(&first, &err);
+            first.code = rc;
+        }
+    }
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
 
-    if (rc == B2A_OK) {
+    int rc = first.code;
+    if (!fatal(rc)) {
         const unsigned char *buf;
         size_t len;
         if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok ||
             !(*json_out = strndup((const char *)buf, len))) {
             rc = B2A_ENOMEM;
-            b2a__err_set(&err, rc, B2A_ERRCLASS_OS, "inspect: out of memory");
+            b2a__err_set(&first, rc, B2A_ERRCLASS_OS, "inspect: out of memory");
         }
     }
     yajl_gen_free(g);
     if (rc != B2A_OK)
-        return fail(rc, err.msg[0] ? err.msg : b2a_strerror(rc), errmsg_out);
+        return fail(rc, first.msg[0] ? first.msg : b2a_strerror(rc), errmsg_out);
     return B2A_OK;
 }

@@ -36,7 +36,8 @@ int b2a__oradump_read_header(const char *path, b2a_oradump_info *out, b2a_err *e
  * exported statistics) are counted apart. Segments written with
  * COMPRESSION=ALL or ENCRYPTION show no XML and are not found.
  * Partitions count as data segments of one table. At most max_bytes are
- * scanned (0 = all); complete says whether the scan reached the end. Free
+ * scanned (0 = all); complete says whether the scan reached the end of the
+ * file (whether that is the end of the dump is b2a__oradump_check_end's). Free
  * with b2a__oradump_tables_free. */
 typedef struct b2a_oradump_tables {
     uint32_t n_tables;
@@ -49,6 +50,12 @@ typedef struct b2a_oradump_tables {
 int b2a__oradump_tables(const char *path, const b2a_oradump_info *hdr, uint64_t max_bytes,
                             b2a_oradump_tables *out, b2a_err *err);
 void b2a__oradump_tables_free(b2a_oradump_tables *t);
+
+/* Whether the dump was written to its end and is all here: exp's closing
+ * EXIT records; Data Pump's master table where its header puts it, whole.
+ * B2A_EFORMAT with a message naming the file and what is missing if not.
+ * Reads only the ends of the file, so it is cheap on huge dumps. */
+int b2a__oradump_check_end(const char *path, const b2a_oradump_info *hdr, b2a_err *err);
 
 /* Oracle NLS character set name for an id seen in dump headers, NULL if not in our table. */
 const char *b2a__oradump_charset_name(int id);

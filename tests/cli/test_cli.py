@@ -460,10 +460,32 @@ class Cli(unittest.TestCase):
         self.assertIn("log.bak is a transaction log backup: it holds log records, not tables", err)
         self.assertFalse(os.path.exists(os.path.join(self.out, "dbo")))
         code, out, err = run("inspect", log)
+        self.assertEqual(code, 3)
         inspected = json.loads(out)["inputs"][0]
         self.assertEqual(inspected["contents"]["header"]["backup_type"], "log")
         self.assertEqual(inspected["contents"]["tables"], [])
         self.assertIn("is a transaction log backup", inspected["error"])
+
+    def test_inspect_exits_3_on_any_input_not_read_whole(self):
+        # One rule for every format: the JSON on stdout with the error and what
+        # could be read, the message on stderr, exit 3.
+        cut = os.path.join(self.tmp, "cut.bak")
+        open(cut, "wb").write(open(NW2008, "rb").read()[:2000000])
+        ora = os.path.join(SAMPLES, "oracle", "jliverse_datapump_scott.dmp")
+        cut_dp = os.path.join(self.tmp, "cut.dmp")
+        open(cut_dp, "wb").write(open(ora, "rb").read()[:200000])
+        for path, what in ((STRIPE, "stripe 2 is missing"), (cut, "cut.bak: truncated"),
+                           (cut_dp, "cut.dmp: truncated Data Pump dump")):
+            code, out, err = run("inspect", path)
+            self.assertEqual(code, 3, path)
+            self.assertIn(what, err)
+            inspected = json.loads(out)["inputs"][0]
+            self.assertEqual(inspected["path"], path)
+            self.assertEqual("bak2avro: " + inspected["error"] + "\n", err)
+            self.assertFalse((inspected["contents"] or {}).get("tables_complete", False))
+        code, out, err = run("inspect", ora)
+        self.assertEqual(code, 0, err)
+        self.assertTrue(json.loads(out)["inputs"][0]["contents"]["tables_complete"])
 
     def test_inspect_bak(self):
         code, out, err = run("inspect", NW2008)

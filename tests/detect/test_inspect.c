@@ -158,59 +158,253 @@ static void several_vendors_in_one_call(void **state)
 }
 
 /* Half a striped set is still inspected: what the magic bytes tell, and the
- * reader's reason in "error" (the job refuses it later, with the same text). */
+ * reader's reason in "error"; it cannot be read whole, so the call fails with
+ * the same message (the job refuses it later, with the same text). */
 static void half_a_stripe_set(void **state)
 {
     (void)state;
     const char *paths[] = {th_sample("sqlserver/northwind_sql2014_stripe1of2__CConocimientos.bak")};
     char *json = NULL, *msg = NULL;
-    assert_int_equal(b2a_inspect(paths, 1, &json, &msg), B2A_OK);
+    assert_int_not_equal(b2a_inspect(paths, 1, &json, &msg), B2A_OK);
+    assert_non_null(json);
     yajl_val doc = parse(json);
     yajl_val in = input(doc, 0);
     assert_string_equal(str_at(in, "format", NULL, NULL), "SQL Server MTF");
-    assert_true(YAJL_IS_NULL(get(in, "contents", NULL, NULL)));
+    /* the header facts are shown next to the error */
+    assert_string_equal(str_at(in, "contents", "database", NULL), "Northwind");
+    assert_int_equal(int_at(in, "contents", "labels", "family_count"), 2);
     const char *e = str_at(in, "error", NULL, NULL);
     assert_non_null(strstr(e, paths[0]));
     assert_non_null(strstr(e, "stripe 1 of 2"));
+    assert_string_equal(msg, e);
     yajl_tree_free(doc);
-    free(json);
+    b2a_free(json);
+    b2a_free(msg);
+}
+
+/* The rule for every format: an input cut at `cut` bytes fails the call with
+ * a message naming it, and the document still holds its format and an
+ * "error" with that message; an Oracle table list never claims to be
+ * complete. Returns the document for more checks (free with yajl_tree_free). */
+static yajl_val inspect_cut(const char *sample, size_t cut, const char *name)
+{
+    const char *p = th_prefix_copy(th_sample(sample), cut, name);
+    const char *paths[] = {p};
+    char *json = NULL, *msg = NULL;
+    int rc = b2a_inspect(paths, 1, &json, &msg);
+    if (rc == B2A_OK)
+        fail_msg("%s cut at %zu bytes: inspect says it was read whole", sample, cut);
+    assert_non_null(json);
+    assert_non_null(msg);
+    assert_non_null(strstr(msg, p));
+    yajl_val doc = parse(json);
+    yajl_val in = input(doc, 0);
+    assert_string_equal(str_at(in, "path", NULL, NULL), p);
+    assert_string_equal(str_at(in, "error", NULL, NULL), msg);
+    yajl_val complete = get(in, "contents", "tables_complete", NULL);
+    if (complete && !YAJL_IS_FALSE(complete))
+        fail_msg("%s cut at %zu bytes: tables_complete is not false", sample, cut);
+    b2a_free(json);
+    b2a_free(msg);
+    return doc;
+}
+
+static void truncated_inputs_fail_with_what_was_read(void **state)
+{
+    (void)state;
+    yajl_val doc = inspect_cut("sqlserver/northwind_sql2008_mtf__thuyluv.bak", 2000000, "cut.bak");
+    assert_string_equal(str_at(input(doc, 0), "format", NULL, NULL), "SQL Server MTF");
+    assert_non_null(strstr(str_at(input(doc, 0), "error", NULL, NULL), "truncated"));
+    yajl_tree_free(doc);
+
+    doc = inspect_cut("postgresql/chinook_pg15_custom.dump", 3000, "cut.dump");
+    assert_non_null(strstr(str_at(input(doc, 0), "error", NULL, NULL),
+                           "cut.dump: truncated pg_dump archive: data ends at byte 3000"));
+    yajl_tree_free(doc);
+
+    /* a plain pg_dump cut between statements: only the closing comment is missing */
+    size_t len;
+    char *text = (char *)th_slurp(th_sample("postgresql/pagila-schema.sql"), &len);
+    char *end = strstr(text, "\n--\n-- PostgreSQL database dump complete");
+    assert_non_null(end);
+    doc = inspect_cut("postgresql/pagila-schema.sql", (size_t)(end - text) + 1, "cut.sql");
+    assert_non_null(strstr(str_at(input(doc, 0), "error", NULL, NULL),
+                           "cut.sql: truncated pg_dump script: it does not end with the "
+                           "\"-- PostgreSQL database dump complete\" comment"));
+    assert_int_equal(get(input(doc, 0), "contents", "tables", NULL)->u.array.len, 0);
+    yajl_tree_free(doc);
+    free(text);
+
+    /* a pg_dumpall script whose last database is whole but the cluster's end is missing */
+    text = (char *)th_slurp(th_sample("postgresql/dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar"), &len);
+    end = strstr(text, "\n--\n-- PostgreSQL database cluster dump complete");
+    assert_non_null(end);
+    doc = inspect_cut("postgresql/dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar",
+                      (size_t)(end - text) + 1, "cut_all.sql");
+    assert_non_null(strstr(str_at(input(doc, 0), "error", NULL, NULL),
+                           "truncated pg_dumpall script"));
+    yajl_tree_free(doc);
+    free(text);
+
+    /* Data Pump cut to 511 bytes: the header facts, no tables, not complete */
+    doc = inspect_cut("oracle/jliverse_datapump_scott.dmp", 511, "cut.dmp");
+    assert_string_equal(str_at(input(doc, 0), "format_id", NULL, NULL), "oracle_datapump");
+    assert_string_equal(str_at(input(doc, 0), "contents", "job_name", NULL),
+                        "\"SYS\".\"SYS_EXPORT_SCHEMA_01\"");
+    assert_int_equal(get(input(doc, 0), "contents", "tables", NULL)->u.array.len, 0);
+    assert_non_null(strstr(str_at(input(doc, 0), "error", NULL, NULL),
+                           "cut.dmp: truncated Data Pump dump: 511 bytes is not a whole number of "
+                           "4096-byte blocks"));
+    yajl_tree_free(doc);
+}
+
+/* Oracle classic and Data Pump dumps cut at 101 points each, and at block
+ * boundaries (a cut there leaves whole blocks): never read whole, never
+ * tables_complete. A cut in the zero padding after the last record loses
+ * nothing and is not counted. */
+static void oracle_dumps_cut_anywhere_are_never_complete(void **state)
+{
+    (void)state;
+    static const char *const dumps[] = {
+        "oracle/oracledmpparser_exptest.dmp", "oracle/hr_exp10g_classic__momaresh.dmp",
+        "oracle/jliverse_datapump_scott.dmp", "oracle/it_tabla1_expdp19c__leanzungri.dmp"};
+    for (size_t k = 0; k < sizeof(dumps) / sizeof(*dumps); k++) {
+        size_t len;
+        unsigned char *b = th_slurp(th_sample(dumps[k]), &len);
+        size_t data_end = len;
+        while (data_end > 0 && b[data_end - 1] == 0)
+            data_end--;
+        free(b);
+        unsigned checked = 0;
+        for (size_t i = 1; i <= 100 + len / 4096; i++) {
+            size_t cut = i <= 100 ? len * i / 101 : (i - 100) * 4096;
+            if (cut >= data_end)
+                continue;
+            yajl_tree_free(inspect_cut(dumps[k], cut, "cut_ora.dmp"));
+            checked++;
+        }
+        assert_true(checked >= 70);
+    }
+}
+
+/* A dump that is whole says so; one that exp did not finish (no closing
+ * EXIT records: rjschof_legacy stops after AUDITLOG.CHANGE_LOG, without
+ * the tables its Data Pump twin has after it) does not. */
+static void oracle_whole_and_unfinished(void **state)
+{
+    (void)state;
+    const char *whole[] = {th_sample("oracle/rjschof_modern.dmp"),
+                           th_sample("oracle/it_tabla1_expdp19c__leanzungri.dmp"),
+                           th_sample("oracle/hr_exp10g_classic__momaresh.dmp")};
+    char *json = NULL, *msg = NULL;
+    assert_int_equal(b2a_inspect(whole, 3, &json, &msg), B2A_OK);
+    yajl_val doc = parse(json);
+    for (size_t i = 0; i < 3; i++)
+        assert_true(YAJL_IS_TRUE(get(input(doc, i), "contents", "tables_complete", NULL)));
+    assert_int_equal(get(input(doc, 0), "contents", "tables", NULL)->u.array.len, 30);
+    yajl_tree_free(doc);
+    b2a_free(json);
+
+    const char *legacy[] = {th_sample("oracle/rjschof_legacy.dmp")};
+    assert_int_equal(b2a_inspect(legacy, 1, &json, &msg), B2A_EFORMAT);
+    char want[700];
+    snprintf(want, sizeof(want), "%s: truncated Oracle exp dump: it does not end with exp's "
+             "closing EXIT records (188416 bytes)", legacy[0]);
+    assert_string_equal(msg, want);
+    doc = parse(json);
+    assert_true(YAJL_IS_FALSE(get(input(doc, 0), "contents", "tables_complete", NULL)));
+    assert_int_equal(get(input(doc, 0), "contents", "tables", NULL)->u.array.len, 27);
+    yajl_tree_free(doc);
+    b2a_free(json);
+    b2a_free(msg);
+}
+
+/* mysqldump writes "-- Dump completed" last: a dump with its header and
+ * without that line was cut short; the tables read so far are shown. */
+static void mysqldump_without_its_last_line(void **state)
+{
+    (void)state;
+    static const char head[] =
+        "-- MySQL dump 10.13  Distrib 8.0.19, for Linux (x86_64)\n"
+        "--\n"
+        "-- Host: localhost    Database: sakila\n"
+        "-- ------------------------------------------------------\n"
+        "-- Server version\t8.0.19\n"
+        "\n"
+        "DROP TABLE IF EXISTS `actor`;\n"
+        "CREATE TABLE `actor` (\n  `actor_id` smallint unsigned NOT NULL\n) ENGINE=InnoDB;\n"
+        "INSERT INTO `actor` VALUES (1),(2);\n"
+        "/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n"
+        "\n";
+    static const char tail[] = "-- Dump completed on 2020-02-11 10:00:01\n";
+    char whole[sizeof(head) + sizeof(tail)];
+    snprintf(whole, sizeof(whole), "%s%s", head, tail);
+    const char *p[] = {th_tmp_path("whole.sql")};
+    th_write(p[0], whole, strlen(whole));
+    char *json = NULL, *msg = NULL;
+    assert_int_equal(b2a_inspect(p, 1, &json, &msg), B2A_OK);
+    b2a_free(json);
+
+    th_write(p[0], head, sizeof(head) - 1);
+    assert_int_equal(b2a_inspect(p, 1, &json, &msg), B2A_EFORMAT);
+    char want[600];
+    snprintf(want, sizeof(want), "%s: truncated mysqldump: it does not end with the \"-- Dump "
+             "completed\" line (it stops after line 13)", p[0]);
+    assert_string_equal(msg, want);
+    yajl_val doc = parse(json);
+    assert_string_equal(str_at(input(doc, 0), "error", NULL, NULL), want);
+    assert_string_equal(str_at(input(doc, 0), "versions", "client", NULL), "8.0.19");
+    assert_int_equal(get(input(doc, 0), "contents", "tables", NULL)->u.array.len, 1);
+    yajl_tree_free(doc);
+    b2a_free(json);
+    b2a_free(msg);
+}
+
+/* Several inputs: each is inspected; the first failure gives the code and
+ * message, the whole ones are shown as usual. */
+static void one_bad_input_among_good_ones(void **state)
+{
+    (void)state;
+    const char *paths[] = {th_sample("postgresql/chinook_pg15_custom.dump"),
+                           th_tmp_path("nowhere.bak"),
+                           th_sample("oracle/rjschof_legacy.dmp")};
+    char *json = NULL, *msg = NULL;
+    assert_int_equal(b2a_inspect(paths, 3, &json, &msg), B2A_ENOTFOUND);
+    char want[600];
+    snprintf(want, sizeof(want), "%s: no such file or directory", paths[1]);
+    assert_string_equal(msg, want);
+    yajl_val doc = parse(json);
+    assert_int_equal(get(doc, "inputs", NULL, NULL)->u.array.len, 3);
+    assert_null(get(input(doc, 0), "error", NULL, NULL));
+    assert_int_equal(int_at(input(doc, 0), "contents", "table_data_entries", NULL), 11);
+    assert_string_equal(str_at(input(doc, 1), "path", NULL, NULL), paths[1]);
+    assert_string_equal(str_at(input(doc, 1), "error", NULL, NULL), want);
+    assert_null(get(input(doc, 1), "format", NULL, NULL));
+    assert_non_null(strstr(str_at(input(doc, 2), "error", NULL, NULL), "closing EXIT records"));
+    yajl_tree_free(doc);
+    b2a_free(json);
+    b2a_free(msg);
 }
 
 static void errors_name_the_file(void **state)
 {
     (void)state;
-    char *json = (char *)1, *msg = NULL;
-    const char *missing[] = {th_sample("postgresql/chinook_pg15_custom.dump"),
-                             th_tmp_path("nowhere.bak")};
-    assert_int_equal(b2a_inspect(missing, 2, &json, &msg), B2A_ENOTFOUND);
-    assert_null(json);
-    assert_non_null(msg);
-    char want[600];
-    snprintf(want, sizeof(want), "%s: no such file or directory", missing[1]);
-    assert_string_equal(msg, want);
-    b2a_free(msg);
-
+    char *json = NULL, *msg = NULL;
     unsigned char junk[64];
     for (size_t i = 0; i < sizeof(junk); i++)
         junk[i] = (unsigned char)(i * 37 + 11);
     const char *rnd[] = {th_tmp_path("junk.dump")};
     th_write(rnd[0], junk, sizeof(junk));
     assert_int_equal(b2a_inspect(rnd, 1, &json, &msg), B2A_EFORMAT);
+    char want[600];
     snprintf(want, sizeof(want), "%s: not a backup this tool knows (first bytes: 0b 30 55 7a 9f c4 e9 0e ...)", rnd[0]);
     assert_string_equal(msg, want);
     b2a_free(msg);
+    b2a_free(json);
 
-    /* a truncated archive is an error, not a short listing */
-    size_t len;
-    unsigned char *b = th_slurp(th_sample("postgresql/chinook_pg15_custom.dump"), &len);
-    const char *cut[] = {th_tmp_path("cut.dump")};
-    th_write(cut[0], b, 3000);
-    free(b);
-    assert_int_equal(b2a_inspect(cut, 1, &json, &msg), B2A_EFORMAT);
-    assert_non_null(strstr(msg, "cut.dump: truncated pg_dump archive: data ends at byte 3000"));
-    b2a_free(msg);
-
+    json = (char *)1;
     assert_int_equal(b2a_inspect(rnd, 0, &json, &msg), B2A_EINVAL);
+    assert_null(json);
     assert_string_equal(msg, "inspect: no input files");
     b2a_free(msg);
     assert_int_equal(b2a_inspect(rnd, 1, NULL, NULL), B2A_EINVAL);
@@ -223,6 +417,11 @@ int main(void)
         cmocka_unit_test(chinook_custom_field_by_field),
         cmocka_unit_test(several_vendors_in_one_call),
         cmocka_unit_test(half_a_stripe_set),
+        cmocka_unit_test(truncated_inputs_fail_with_what_was_read),
+        cmocka_unit_test(oracle_dumps_cut_anywhere_are_never_complete),
+        cmocka_unit_test(oracle_whole_and_unfinished),
+        cmocka_unit_test(mysqldump_without_its_last_line),
+        cmocka_unit_test(one_bad_input_among_good_ones),
         cmocka_unit_test(errors_name_the_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

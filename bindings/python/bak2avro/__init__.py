@@ -52,10 +52,13 @@ def inspect(paths):
     out, err = ctypes.c_void_p(), ctypes.c_void_p()
     rc = _ffi.b2a_inspect(arr, n, ctypes.byref(out), ctypes.byref(err))
     del keep
+    doc = json.loads(_ffi.take_string(out.value)) if out.value else None
     if rc != 0:
+        # An input that could not be read whole: the error, and what could be
+        # read in .document (each input with its own "error").
         msg = _ffi.take_string(err.value) or _ffi.b2a_strerror(rc).decode()
-        raise from_code(rc, msg)
-    return json.loads(_ffi.take_string(out.value))
+        raise from_code(rc, msg, document=doc)
+    return doc
 
 
 def gc(docker_host=None):

@@ -4,11 +4,12 @@
 class Error(Exception):
     """A libbak2avro call failed. .code is the library's negative code."""
 
-    def __init__(self, message, code=None, sqlstate=None, job=None):
+    def __init__(self, message, code=None, sqlstate=None, job=None, document=None):
         super().__init__(message)
         self.code = code
         self.sqlstate = sqlstate or None
         self.job = job  # the Job JSON document (dict) when a job ran
+        self.document = document  # inspect: what could be read, when an input was not whole
 
 
 class InvalidArgument(Error): pass

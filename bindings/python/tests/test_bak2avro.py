@@ -56,6 +56,19 @@ class Binding(unittest.TestCase):
             bak2avro.inspect(os.path.join(self.tmp, "nope.bak"))
         self.assertIn("nope.bak", str(cm.exception))
 
+    def test_inspect_truncated_dump_raises_with_what_was_read(self):
+        need(CHINOOK)
+        cut = os.path.join(self.tmp, "cut.dump")
+        with open(CHINOOK, "rb") as f, open(cut, "wb") as g:
+            g.write(f.read(3000))
+        with self.assertRaises(bak2avro.FormatError) as cm:
+            bak2avro.inspect([CHINOOK, cut])
+        self.assertIn("cut.dump: truncated pg_dump archive", str(cm.exception))
+        whole, part = cm.exception.document["inputs"]
+        self.assertNotIn("error", whole)
+        self.assertEqual(part["format_id"], "pg_custom")
+        self.assertEqual(part["error"], str(cm.exception))
+
     def test_run_foreign_file_raises_format_error(self):
         path = os.path.join(self.tmp, "notes.bak")
         with open(path, "wb") as f:
