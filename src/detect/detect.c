@@ -280,8 +280,13 @@ static int detect_text(const unsigned char *buf, size_t len, b2a_detected *out)
                      sizeof(out->version));
         return 1;
     }
-    if (find_in(buf, len, 4096, "-- MySQL dump ")) {
-        set_found(out, B2A_VENDOR_MYSQL, B2A_FMT_MYSQLDUMP);
+    const unsigned char *my = find_in(buf, len, 4096, "-- MySQL dump ");
+    if (my) {
+        /* MariaDB's older mysqldump says "-- MySQL dump 10.17  Distrib 10.3.22-MariaDB" */
+        const unsigned char *eol = memchr(my, '\n', (size_t)(buf + len - my));
+        size_t line = eol ? (size_t)(eol - my) : (size_t)(buf + len - my);
+        set_found(out, B2A_VENDOR_MYSQL,
+                  memmem(my, line, "-MariaDB", 8) ? B2A_FMT_MARIADB_DUMP : B2A_FMT_MYSQLDUMP);
         text_version(buf, len, "-- Server version\t", out->version, sizeof(out->version));
         return 1;
     }

@@ -154,6 +154,7 @@ static void handle_comment(b2a_mysqldump_info *info, const char *line)
 {
     if (starts_ci(line, "-- MySQL dump ")) {
         info->has_header = 1;
+        info->is_mariadb = strstr(line, "-MariaDB") != NULL; /* "Distrib 10.3.22-MariaDB" */
         parse_dump_line(info, line + 14);
     } else if (starts_ci(line, "-- MariaDB dump ")) {
         info->has_header = info->is_mariadb = 1;

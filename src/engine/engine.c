@@ -256,7 +256,13 @@ int b2a__vendor_check_input(const b2a_vendor *v, const b2a_vendor_input *in, con
         return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_USAGE,
                             "%s: this kind of backup (format %d) cannot be restored by the %s "
                             "vendor", in->path, (int)in->format, v->name);
-    return v->check_input(in, image ? image : v->default_image, err);
+    return v->check_input(in, image ? image : b2a__vendor_default_image(v, in, 1), err);
+}
+
+const char *b2a__vendor_default_image(const b2a_vendor *v, const b2a_vendor_input *in, size_t n)
+{
+    const char *image = v->image_for && in && n ? v->image_for(in, n) : NULL;
+    return image ? image : v->default_image;
 }
 
 void b2a__vendor_job_set_host_port(b2a_vendor_job *j, int port)
@@ -394,7 +400,8 @@ int b2a__vendor_job_new(const b2a_vendor *v, const b2a_vendor_params *p, b2a_ven
     int rc = B2A_ENOMEM;
     j->vendor = v;
     j->job_id = strdup(p->job_id);
-    j->image = strdup(p->image && *p->image ? p->image : v->default_image);
+    j->image = strdup(p->image && *p->image ? p->image
+                                             : b2a__vendor_default_image(v, p->inputs, p->ninputs));
     if (!j->job_id || !j->image)
         goto fail;
     j->image_major = b2a__vendor_image_major(j->image);

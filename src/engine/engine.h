@@ -180,6 +180,8 @@ struct b2a_vendor {
     void (*line)(b2a_vendor_run *r, int stream, const char *line, size_t len);
     /* After the exec: B2A_OK, or B2A_ERESTORE with what went wrong. */
     int (*finish)(b2a_vendor_run *r, int exit_code, b2a_err *err);
+    /* The default image for these inputs when it depends on them; NULL: default_image. */
+    const char *(*image_for)(const b2a_vendor_input *in, size_t n);
 };
 
 extern const b2a_vendor b2a__vendor_postgres;
@@ -197,6 +199,17 @@ const b2a_vendor *const *b2a__vendor_all(void);
  * not newer than the image's server. image NULL: the default. */
 int b2a__vendor_check_input(const b2a_vendor *v, const b2a_vendor_input *in, const char *image,
                             b2a_err *err);
+
+/* The image used when none is named: the vendor's choice for these inputs
+ * (a MySQL dump gets mysql:8.0, a MariaDB dump mariadb:11), else default_image. */
+const char *b2a__vendor_default_image(const b2a_vendor *v, const b2a_vendor_input *in, size_t n);
+
+/* MySQL/MariaDB: 1 when a server with this VERSION() skips what a version
+ * comment {!version} (or MariaDB's {M!version} when mariadb_only) holds, with
+ * why ("declared in a ... version comment, which MariaDB 10.11.6 skips ...");
+ * 0 when it runs it. */
+int b2a__mysql_comment_skipped(uint32_t version, int mariadb_only, const char *server_version,
+                               char *why, size_t n);
 
 /* Builds the job: random password, env, labels bak2avro.job/bak2avro.vendor,
  * binds or uploads, network. j->spec is ready for b2a__docker_container_create. */

@@ -206,6 +206,78 @@ static int my_finish(b2a_vendor_run *r, int exit_code, b2a_err *err)
     return B2A_OK;
 }
 
+/* The official image for the dump's own server: the header tells a
+ * mysqldump ("-- MySQL dump 10.13  Distrib 8.0.19") from a MariaDB dump
+ * ("-- MariaDB dump", or an older mysqldump "Distrib 10.3.22-MariaDB", which
+ * detection files as a MariaDB dump). MySQL-only syntax in a MySQL dump
+ * (version comments {!50700} to {!99999}, see detect/mysqlddl.h) is skipped
+ * by MariaDB. A script without a header gets MariaDB. */
+static const char *my_image_for(const b2a_vendor_input *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (in[i].format == B2A_FMT_MYSQLDUMP)
+            return "mysql:8.0";
+        if (in[i].format == B2A_FMT_MARIADB_DUMP)
+            return "mariadb:11";
+    }
+    return "mariadb:11";
+}
+
+/* "10.11.6-MariaDB-0+deb12u1" -> 101106; "8.0.36" -> 80036; 0 when unreadable. */
+static uint32_t version_num(const char *v)
+{
+    unsigned a = 0, b = 0, c = 0;
+    if (!v || sscanf(v, "%u.%u.%u", &a, &b, &c) < 2 || a > 99 || b > 99 || c > 99)
+        return 0;
+    return a * 10000 + b * 100 + c;
+}
+
+/* "MariaDB 10.11.6" or "MySQL 8.0.36" from a VERSION() string. */
+static void server_name(const char *v, char *out, size_t n)
+{
+    size_t len = strcspn(v ? v : "", "-");
+    snprintf(out, n, "%s %.*s", v && strstr(v, "MariaDB") ? "MariaDB" : "MySQL", (int)len,
+             v ? v : "");
+}
+
+int b2a__mysql_comment_skipped(uint32_t version, int mariadb_only, const char *server_version,
+                               char *why, size_t n)
+{
+    int maria = server_version && strstr(server_version, "MariaDB") != NULL;
+    uint32_t have = version_num(server_version);
+    char name[80];
+    server_name(server_version, name, sizeof name);
+    if (mariadb_only && !maria) {
+        snprintf(why, n, "declared in a /*M!%u */ comment, which only MariaDB runs (the server is %s)",
+                 version, name);
+        return 1;
+    }
+    if (mariadb_only) {
+        if (version && have && have < version) {
+            snprintf(why, n, "declared in a /*M!%u */ comment, which %s skips (it needs MariaDB %u.%u.%u)",
+                     version, name, version / 10000, version / 100 % 100, version % 100);
+            return 1;
+        }
+        return 0;
+    }
+    if (!version)
+        return 0;
+    /* MariaDB treats {!50700} to {!99999} as plain comments: MySQL 5.7 and
+     * later syntax it has not taken over (MariaDB's "Comment Syntax" page). */
+    if (maria && version >= 50700 && version <= 99999) {
+        snprintf(why, n, "declared in a /*!%u */ version comment, which %s skips (MariaDB ignores "
+                         "/*!50700 */ to /*!99999 */: MySQL 5.7 and later syntax)",
+                 version, name);
+        return 1;
+    }
+    if (have && have < version) {
+        snprintf(why, n, "declared in a /*!%u */ version comment, which %s skips (it needs %u.%u.%u)",
+                 version, name, version / 10000, version / 100 % 100, version % 100);
+        return 1;
+    }
+    return 0;
+}
+
 const b2a_vendor b2a__vendor_mysql = {
     .name = "mysql",
     .id = B2A_VENDOR_MYSQL,
@@ -220,4 +292,5 @@ const b2a_vendor b2a__vendor_mysql = {
     .plan = my_plan,
     .line = my_line,
     .finish = my_finish,
+    .image_for = my_image_for,
 };

@@ -299,6 +299,11 @@ static void text_headers_from_buffers(void **state)
     assert_int_equal(d.format, B2A_FMT_MARIADB_DUMP);
     assert_int_equal(d.vendor, B2A_VENDOR_MYSQL);
     assert_string_equal(d.version, "10.11.6-MariaDB-0+deb12u1");
+    /* MariaDB's mysqldump before 10.5 still called itself "MySQL dump" */
+    static const char maria_old[] = "-- MySQL dump 10.17  Distrib 10.3.22-MariaDB, for debian-linux-gnu (x86_64)\n"
+                                    "--\n-- Host: db    Database: shop\n-- Server version\t10.3.22-MariaDB-0+deb10u1\n";
+    assert_int_equal(b2a__detect_buf("m.sql", (const unsigned char *)maria_old, sizeof(maria_old) - 1, &d, NULL), 0);
+    assert_int_equal(d.format, B2A_FMT_MARIADB_DUMP);
     /* one weak MySQL sign is not enough; two are */
     static const char weak1[] = "CREATE TABLE t (id INT AUTO_INCREMENT);\n";
     assert_int_equal(b2a__detect_buf("w.sql", (const unsigned char *)weak1, sizeof(weak1) - 1, &d, NULL), B2A_EFORMAT);

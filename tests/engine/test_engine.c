@@ -373,6 +373,67 @@ static void test_my_spec_and_connstr(void **state)
     b2a__vendor_job_free(j);
 }
 
+/* The dump's header picks the image: a mysqldump gets MySQL's own image (its
+ * MYSQL_* environment, mysql client), a MariaDB dump or a bare script MariaDB. */
+static void test_my_default_image_by_dump_header(void **state)
+{
+    (void)state;
+    b2a_vendor_input in = {.path = sql_path, .format = B2A_FMT_MYSQLDUMP, .size = 10};
+    b2a_vendor_job *j = new_job(&b2a__vendor_mysql, B2A_NETWORK_HOST, 3399, &in, 1, 0,
+                                B2A_VENDOR_BIND, NULL);
+    assert_string_equal(j->spec.image, "mysql:8.0");
+    assert_int_equal(j->mysql_flavour, 1);
+    assert_true(!strncmp(j->spec.env[0], "MYSQL_ROOT_PASSWORD=", 20));
+    assert_string_equal(j->spec.env[1], "MYSQL_DATABASE=b2a");
+    assert_true(has(j->cmd, j->ncmd, "--mysqlx=OFF"));
+    b2a_vendor_probe pr;
+    assert_int_equal(b2a__vendor_probe(j, &pr, NULL), B2A_OK);
+    assert_string_equal(pr.cmd.argv[0], "mysql");
+    b2a__vendor_probe_free(&pr);
+    b2a__vendor_job_free(j);
+    assert_string_equal(b2a__vendor_default_image(&b2a__vendor_mysql, &in, 1), "mysql:8.0");
+    in.format = B2A_FMT_MARIADB_DUMP;
+    assert_string_equal(b2a__vendor_default_image(&b2a__vendor_mysql, &in, 1), "mariadb:11");
+    in.format = B2A_FMT_MYSQL_SQL;
+    assert_string_equal(b2a__vendor_default_image(&b2a__vendor_mysql, &in, 1), "mariadb:11");
+    /* schema and data scripts: the first with a header decides */
+    b2a_vendor_input two[] = {{.path = sql_path, .format = B2A_FMT_MYSQL_SQL},
+                              {.path = sql_path, .format = B2A_FMT_MYSQLDUMP}};
+    assert_string_equal(b2a__vendor_default_image(&b2a__vendor_mysql, two, 2), "mysql:8.0");
+    /* a named image wins */
+    j = new_job(&b2a__vendor_mysql, B2A_NETWORK_HOST, 3399, two, 2, 0, B2A_VENDOR_BIND,
+                "bak2avro-test/mariadb:10.11");
+    assert_int_equal(j->mysql_flavour, 0);
+    b2a__vendor_job_free(j);
+    assert_string_equal(b2a__vendor_default_image(&b2a__vendor_postgres, two, 2), "postgres:16");
+}
+
+/* Which server skips which version comment, and the reason given. */
+static void test_my_comment_skipped(void **state)
+{
+    (void)state;
+    char why[512];
+    const char *maria = "10.11.6-MariaDB-0+deb12u1", *mysql = "8.0.36";
+    assert_int_equal(b2a__mysql_comment_skipped(50705, 0, maria, why, sizeof why), 1);
+    assert_string_equal(why, "declared in a /*!50705 */ version comment, which MariaDB 10.11.6 "
+                             "skips (MariaDB ignores /*!50700 */ to /*!99999 */: MySQL 5.7 and "
+                             "later syntax)");
+    assert_int_equal(b2a__mysql_comment_skipped(80023, 0, maria, why, sizeof why), 1);
+    assert_int_equal(b2a__mysql_comment_skipped(50604, 0, maria, why, sizeof why), 0);
+    assert_int_equal(b2a__mysql_comment_skipped(0, 0, maria, why, sizeof why), 0);
+    assert_int_equal(b2a__mysql_comment_skipped(50705, 0, mysql, why, sizeof why), 0);
+    assert_int_equal(b2a__mysql_comment_skipped(80040, 0, mysql, why, sizeof why), 1);
+    assert_string_equal(why, "declared in a /*!80040 */ version comment, which MySQL 8.0.36 skips "
+                             "(it needs 8.0.40)");
+    assert_int_equal(b2a__mysql_comment_skipped(100301, 1, mysql, why, sizeof why), 1);
+    assert_string_equal(why, "declared in a /*M!100301 */ comment, which only MariaDB runs (the "
+                             "server is MySQL 8.0.36)");
+    assert_int_equal(b2a__mysql_comment_skipped(100301, 1, maria, why, sizeof why), 0);
+    assert_int_equal(b2a__mysql_comment_skipped(110400, 1, maria, why, sizeof why), 1);
+    assert_string_equal(why, "declared in a /*M!110400 */ comment, which MariaDB 10.11.6 skips (it "
+                             "needs MariaDB 11.4.0)");
+}
+
 static void test_job_errors(void **state)
 {
     (void)state;
@@ -928,6 +989,8 @@ int main(void)
         cmocka_unit_test(test_psql_transaction_timeout),
         cmocka_unit_test(test_psql_dumpall_failure),
         cmocka_unit_test(test_mariadb_output),
+        cmocka_unit_test(test_my_default_image_by_dump_header),
+        cmocka_unit_test(test_my_comment_skipped),
         cmocka_unit_test(test_pg_toc_items),
     };
     return cmocka_run_group_tests(tests, setup_files, teardown_files);
