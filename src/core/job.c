@@ -131,6 +131,11 @@ static void job_destroy(b2a_job *job)
         free(t->avro_path);
         free(t->avsc_path);
         free(t->message);
+        for (size_t k = 0; k < t->nlost_columns; k++) {
+            free(t->lost_columns[k].name);
+            free(t->lost_columns[k].reason);
+        }
+        free(t->lost_columns);
     }
     free(job->tables);
     job->magic = 0;

@@ -33,6 +33,12 @@ typedef struct b2a_step_rec {
     char *message;
 } b2a_step_rec;
 
+/* A column the backup declares that the restored database lacks, and why. */
+typedef struct b2a_lost_column {
+    char *name;
+    char *reason;
+} b2a_lost_column;
+
 typedef struct b2a_table_job {
     b2a_table_def def;        /* owned copy of what the source described */
     char *kind;               /* "table", "partitioned table", "view", ... */
@@ -45,6 +51,8 @@ typedef struct b2a_table_job {
     char *avsc_path;
     const char *schema_dir;   /* exporter scratch while assigning paths */
     char *message;            /* why it failed or was skipped */
+    b2a_lost_column *lost_columns; /* declared by the backup, not created by the restore */
+    size_t nlost_columns;
     char started[32], ended[32];
     uint64_t t0_ms, t1_ms;
 } b2a_table_job;

@@ -183,6 +183,17 @@ static void render_table(yajl_gen g, const b2a_table_job *t)
         kint(g, "duration_ms", t->ended[0] ? (long long)(t->t1_ms - t->t0_ms) : 0);
     }
     kv(g, "message", t->message);
+    if (t->nlost_columns) {
+        key(g, "lost_columns");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < t->nlost_columns; i++) {
+            yajl_gen_map_open(g);
+            kv(g, "name", t->lost_columns[i].name);
+            kv(g, "reason", t->lost_columns[i].reason);
+            yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+    }
     yajl_gen_map_close(g);
 }
 

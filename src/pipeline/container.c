@@ -22,6 +22,7 @@
 #include "util/str.h"
 #include "engine/sqlserver_tsql.h"
 #include "engine/engine.h"
+#include "pipeline/declared.h"
 
 #define LOGIN_TIMEOUT_S 30
 #define STOP_TIMEOUT_S 10
@@ -62,6 +63,8 @@ struct cstate {
     unsigned death_checks;        /* inspections after a failed restore */
     uint32_t ignored;             /* restore errors judged harmless, over all steps */
     char *restored_db;            /* the database a pg_dump -C script made, when not ours */
+    b2a_mysql_decl declared;      /* MySQL: tables and columns the scripts declare */
+    char *server_version;         /* MySQL: the server's VERSION() */
     char first_ignored[256];
     int cleaning;
     int handles_open;
@@ -172,6 +175,8 @@ static void handle_closed(uv_handle_t *h)
     }
     free(st->container_id);
     free(st->restored_db);
+    b2a__mysql_decl_free(&st->declared);
+    free(st->server_version);
     free(st->inputs);
     free(st);
     job->pipeline_state = NULL;
@@ -351,6 +356,23 @@ static size_t exportable(const b2a_odbc_table *t, size_t n)
     return k;
 }
 
+/* What the scripts declare and which server read them, for
+ * b2a__check_declared: a server skips version comments it does not take
+ * without a word. */
+static int mysql_declared_work(cstate *st, b2a_odbc_conn *conn, b2a_err *err)
+{
+    b2a_odbc_result res = {0};
+    int rc = b2a__odbc_query(conn, "SELECT VERSION()", &res, err);
+    if (rc != B2A_OK)
+        return rc;
+    st->server_version = res.nrows == 1 ? b2a__strdup(b2a__odbc_cell(&res, 0, 0)) : NULL;
+    b2a__odbc_result_clear(&res);
+    if (!st->server_version)
+        return b2a__err_set(err, B2A_EODBC, B2A_ERRCLASS_ODBC, "SELECT VERSION() gave no row");
+    return b2a__mysql_ddl_read((const char *const *)st->job->inputs, st->job->n_inputs,
+                               &st->declared, err);
+}
+
 static int introspect_work(cstate *st, b2a_err *err)
 {
     b2a_odbc_conn *conn = NULL;
@@ -360,6 +382,8 @@ static int introspect_work(cstate *st, b2a_err *err)
     b2a_introspect_opts o = B2A_INTROSPECT_OPTS_INIT;
     o.include_views = st->job->include_views;
     rc = b2a__odbc_introspect(conn, &o, &st->otables, &st->notables, err);
+    if (rc == B2A_OK && st->odbc_vendor == B2A_ODBC_MYSQL)
+        rc = mysql_declared_work(st, conn, err);
     char *other = NULL;
     if (rc == B2A_OK && st->odbc_vendor == B2A_ODBC_POSTGRES && exportable(st->otables, st->notables) == 0)
         rc = find_restored_database(conn, &other, err);
@@ -419,6 +443,11 @@ static void introspect_after(cstate *st, int rc)
             t->message = b2a__asprintf("%s: not exported", t->kind);
         }
         exported += t->selected;
+    }
+    if (st->odbc_vendor == B2A_ODBC_MYSQL &&
+        b2a__check_declared(job, &st->declared, st->vjob->dbname, st->server_version) != B2A_OK) {
+        failf(st, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s", "out of memory");
+        return;
     }
     b2a__job_step_end(job, B2A_STEP_INTROSPECT, B2A_STATE_OK, "%zu tables and views, %zu selected for export",
                       st->notables, exported);
@@ -826,7 +855,8 @@ static void create_container(cstate *st)
 /* The image asked for, before the vendor job (which holds it later) exists. */
 static const char *image_name(const cstate *st)
 {
-    return st->job->image ? st->job->image : st->vendor->default_image;
+    return st->job->image ? st->job->image
+                          : b2a__vendor_default_image(st->vendor, st->inputs, st->ninputs);
 }
 
 static int pull_progress(void *ud, double percent, const char *status)
