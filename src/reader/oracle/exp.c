@@ -36,12 +36,14 @@ enum {
 
 typedef struct exp_col {
     uint16_t type, maxlen, cs, csform;
+    int profile;        /* an unbounded NUMBER/FLOAT: its values type it */
     /* profile of an unbounded NUMBER/FLOAT, taken while walking the rows */
     int max_int, max_frac, special;
 } exp_col;
 
 typedef struct exp_seg {
     uint64_t rows_at;   /* first row of this section */
+    uint64_t rows_end;  /* its closing 0xFFFF */
     char *partition;    /* (sub)partition name, or NULL */
     int64_t rows;
 } exp_seg;
@@ -119,7 +121,8 @@ static int row_error(b2a_exp_in *in, const exp_table *t, uint64_t at, b2a_err *e
 }
 
 /* One row into r; *end = 1 at the section's 0xFFFF instead. */
-static int read_row(b2a_exp_in *in, const exp_table *t, exp_row *r, int *end, b2a_err *err)
+/* keep = 0 (the walk at open): only profiled columns' bytes are kept. */
+static int read_row(b2a_exp_in *in, const exp_table *t, exp_row *r, int keep, int *end, b2a_err *err)
 {
     size_t n = t->def.ncolumns;
     uint16_t len;
@@ -157,7 +160,10 @@ static int read_row(b2a_exp_in *in, const exp_table *t, exp_row *r, int *end, b2
                                 (unsigned long long)(b2a__exp_in_tell(in) - 2));
         }
         const uint8_t *p = b2a__exp_in_take(in, len, "a column value", err);
-        if (!p || row_put(r, p, len, cell, err) != B2A_OK)
+        if (!p)
+            return err->code;
+        cell->null = 0;
+        if ((keep || t->cols[c].profile) && row_put(r, p, len, cell, err) != B2A_OK)
             return err->code;
         if (is_lob(t->cols[c].type))
             lobs++;
@@ -185,7 +191,7 @@ static int read_row(b2a_exp_in *in, const exp_table *t, exp_row *r, int *end, b2
                                 (unsigned long long)(b2a__exp_in_tell(in) - 2));
         }
         const uint8_t *p = b2a__exp_in_take(in, len, "a LOB value", err);
-        if (!p || row_put(r, p, len, &r->cells[c], err) != B2A_OK)
+        if (!p || (keep && row_put(r, p, len, &r->cells[c], err) != B2A_OK))
             return err->code;
     }
     return B2A_OK;
@@ -313,6 +319,9 @@ static int set_columns(exp_table *t, char **names, size_t nnames, exp_col *cols,
         d->columns[i].nullable = dc ? !dc->not_null : 1;
         if (!d->columns[i].name || !d->columns[i].source_type)
             return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        int p, sc, has_scale;
+        cols[i].profile = cols[i].type == T_NUMBER &&
+                          (!b2a__exp_number_type(d->columns[i].source_type, &p, &sc, &has_scale) || p == 0);
     }
     t->cols = cols;
     return B2A_OK;
@@ -341,13 +350,16 @@ static int walk_rows(walk *w, exp_table *t, exp_seg *seg, b2a_err *err)
     w->row.cells = cells;
     for (;;) {
         int end;
-        if (read_row(&w->in, t, &w->row, &end, err) != B2A_OK)
+        uint64_t at = b2a__exp_in_tell(&w->in);
+        if (read_row(&w->in, t, &w->row, 0, &end, err) != B2A_OK)
             return err->code;
-        if (end)
+        if (end) {
+            seg->rows_end = at;
             return B2A_OK;
+        }
         seg->rows++;
         for (size_t c = 0; c < t->def.ncolumns; c++)
-            if (t->cols[c].type == T_NUMBER && !w->row.cells[c].null)
+            if (t->cols[c].profile && !w->row.cells[c].null)
                 profile_number(&t->cols[c], w->row.data + w->row.cells[c].off, w->row.cells[c].len);
     }
 }
@@ -374,7 +386,7 @@ static int on_insert(walk *w, b2a_err *err)
         scratch.def.name = name;
         t = &scratch;
     }
-    exp_seg seg = {b2a__exp_in_tell(&w->in), NULL, 0};
+    exp_seg seg = {b2a__exp_in_tell(&w->in), 0, NULL, 0};
     if (!t->cols) {
         rc = set_columns(t, names, nnames, cols, ncols, err);
         if (rc != B2A_OK)
@@ -916,6 +928,10 @@ static int value_error(b2a_exp_scan *s, size_t c, b2a_err *err, const char *why)
 static int convert_number(b2a_exp_scan *s, size_t c, const uint8_t *p, size_t n, conv_val *v, b2a_err *err)
 {
     const b2a_column *col = &s->t->def.columns[c];
+    if (col->vtype == B2A_V_LONG && b2a__oranum_i64(p, n, &v->i) == 0) {
+        v->kind = V_I64; /* the common case, without the text form */
+        return B2A_OK;
+    }
     char text[160];
     int special;
     int len = b2a__oranum_text(p, n, text, sizeof(text), NULL, NULL, &special);
@@ -1073,7 +1089,7 @@ int b2a__exp_scan_next(b2a_exp_scan *s, b2a_sink *sink, size_t max_rows, size_t 
             s->in_seg = 1;
         }
         int end;
-        int rc = read_row(&s->in, s->t, &s->row, &end, err);
+        int rc = read_row(&s->in, s->t, &s->row, 1, &end, err);
         if (rc != B2A_OK)
             return rc;
         if (end) {
@@ -1092,4 +1108,13 @@ int b2a__exp_scan_next(b2a_exp_scan *s, b2a_sink *sink, size_t max_rows, size_t 
         (*rows_out)++;
     }
     return B2A_OK;
+}
+
+int b2a__exp_rows_span(const b2a_exp *x, size_t i, size_t k, uint64_t *start, uint64_t *end)
+{
+    if (i >= x->ntables || k >= x->tables[i].nsegs)
+        return -1;
+    *start = x->tables[i].segs[k].rows_at;
+    *end = x->tables[i].segs[k].rows_end;
+    return 0;
 }

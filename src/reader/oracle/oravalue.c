@@ -82,6 +82,37 @@ int b2a__oranum_text(const uint8_t *p, size_t n, char *buf, size_t cap, int *int
     return len;
 }
 
+int b2a__oranum_i64(const uint8_t *p, size_t n, int64_t *out)
+{
+    if (n == 1 && p[0] == 0x80) {
+        *out = 0;
+        return 0;
+    }
+    if (n < 2 || n > 11)
+        return -1;
+    int neg = !(p[0] & 0x80);
+    int e = (neg ? (~p[0] & 0x7F) : (p[0] & 0x7F)) - 65;
+    size_t k = n - 1;
+    if (neg && p[n - 1] == 102)
+        k--;
+    if (k == 0 || e < 0 || e > 8 || (int)k > e + 1)
+        return -1; /* a fraction, or 10^18 and above */
+    int64_t v = 0;
+    for (int place = e, i = 0; place >= 0; place--, i++) {
+        int d = 0;
+        if (i < (int)k) {
+            d = neg ? 101 - p[1 + i] : p[1 + i] - 1;
+            if (d < 0 || d > 99)
+                return -1;
+        }
+        v = v * 100 + d;
+    }
+    if (e == 8 && v >= INT64_C(1000000000000000000))
+        return -1;
+    *out = neg ? -v : v;
+    return 0;
+}
+
 /* Howard Hinnant's days_from_civil. */
 int64_t b2a__ora_days_from_civil(int64_t y, unsigned m, unsigned d)
 {

@@ -18,6 +18,10 @@
 int b2a__oranum_text(const uint8_t *p, size_t n, char *buf, size_t cap, int *int_digits,
                      int *frac_digits, int *special);
 
+/* An integral NUMBER of at most 18 digits as int64: 0, or -1 when the
+ * value has a fraction, more digits or malformed bytes (use the text form). */
+int b2a__oranum_i64(const uint8_t *p, size_t n, int64_t *out);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (year may be <= 0). */
 int64_t b2a__ora_days_from_civil(int64_t y, unsigned m, unsigned d);
 
