@@ -10,6 +10,7 @@
 #define B2A_READER_ORACLE_EXP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "core/column.h"
 #include "core/error.h"
 #include "core/sink.h"
@@ -32,6 +33,10 @@ const char *b2a__exp_table_kind(const b2a_exp *x, size_t i);
 /* Partition or subpartition names of table i, in dump order (0 if none). */
 size_t b2a__exp_partition_count(const b2a_exp *x, size_t i);
 const char *b2a__exp_partition_name(const b2a_exp *x, size_t i, size_t k);
+
+/* File offsets of rows section k of table i: its first row and its closing
+ * 0xFFFF (for tools such as the bench that build larger dumps). -1 if none. */
+int b2a__exp_rows_span(const b2a_exp *x, size_t i, size_t k, uint64_t *start, uint64_t *end);
 
 /* B2A_EUNSUPPORTED naming the column and its type for what cannot be
  * decoded (object types, collections, XMLTYPE). */
