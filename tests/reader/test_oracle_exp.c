@@ -111,6 +111,13 @@ static void test_exptest(void **state)
     assert_int_equal(column(d1, "KEYCOL")->nullable, 0);
     assert_int_equal(column(d1, "BLOBCOL1")->vtype, B2A_V_BYTES);
     assert_int_equal(column(d1, "DATECOL1")->vtype, B2A_V_LOCAL_TIMESTAMP_MICROS);
+    /* ALTER TABLE "TABLE1" ADD  CONSTRAINT "TABLE1_PK" PRIMARY KEY ("KEYCOL") */
+    size_t npk;
+    const size_t *pk = b2a__exp_primary_key(x, t1, &npk);
+    assert_int_equal(npk, 1);
+    assert_string_equal(d1->columns[pk[0]].name, "KEYCOL");
+    assert_null(b2a__exp_primary_key(x, find_table(x, "EXPTEST", "IGNORE"), &npk));
+    assert_int_equal(npk, 0);
 
     text_sink ts;
     scan_ok(x, t1, &ts);
@@ -153,6 +160,12 @@ static void test_alphaoffice(void **state)
         assert_int_equal(ts.nrows, (size_t)want[k].rows);
         text_sink_free(&ts);
     }
+    /* a two-column key: ... PRIMARY KEY ("SERVICE_NAME", "FUNCTION_NAME") */
+    size_t st = find_table(x, "ALPHA", "ALPHA_SERVICES_STATS"), npk;
+    const size_t *pk = b2a__exp_primary_key(x, st, &npk);
+    assert_int_equal(npk, 2);
+    assert_string_equal(b2a__exp_table(x, st)->columns[pk[0]].name, "SERVICE_NAME");
+    assert_string_equal(b2a__exp_table(x, st)->columns[pk[1]].name, "FUNCTION_NAME");
     const b2a_table_def *img = b2a__exp_table(x, find_table(x, "ALPHA", "PRODUCT_IMAGES"));
     assert_string_equal(column(img, "IMAGE")->source_type, "BLOB");
     assert_int_equal(column(img, "IMAGE")->vtype, B2A_V_BYTES);

@@ -56,6 +56,9 @@ typedef struct exp_table {
     exp_seg *segs;
     size_t nsegs;
     char *unsupported;  /* why it cannot be scanned, or NULL */
+    char **pk_names;    /* PRIMARY KEY columns from ALTER TABLE, in key order */
+    size_t npk;
+    size_t *pk;         /* the same as column indexes (npk of them once mapped) */
 } exp_table;
 
 struct b2a_exp {
@@ -429,6 +432,43 @@ done:
 
 static int starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
 
+/* ALTER TABLE "T" ADD [CONSTRAINT "C"] PRIMARY KEY ("A", "B") ...: the
+ * key of table T of the current owner, which exp writes after its rows. */
+static int on_primary_key(walk *w, b2a_err *err)
+{
+    const char *p = w->st.text + strlen("ALTER TABLE ");
+    char *name = b2a__exp_ident(&p);
+    if (!name)
+        return B2A_OK;
+    exp_table *t = NULL;
+    for (size_t i = w->x->ntables; i-- > 0;)
+        if (strcmp(w->x->tables[i].def.name, name) == 0 && strcmp(w->x->tables[i].def.schema, w->owner) == 0) {
+            t = &w->x->tables[i];
+            break;
+        }
+    free(name);
+    if (!t || t->npk)
+        return B2A_OK;
+    p = strstr(p, " PRIMARY KEY (") + strlen(" PRIMARY KEY (");
+    for (;;) {
+        char *col = b2a__exp_ident(&p);
+        if (!col)
+            return B2A_OK; /* not a list exp writes: leave the key out */
+        char **v = realloc(t->pk_names, (t->npk + 1) * sizeof(*v));
+        if (!v) {
+            free(col);
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        }
+        t->pk_names = v;
+        v[t->npk++] = col;
+        while (*p == ' ')
+            p++;
+        if (*p != ',')
+            return B2A_OK;
+        p++;
+    }
+}
+
 static int on_statement(walk *w, b2a_err *err)
 {
     const char *s = w->st.text;
@@ -465,6 +505,8 @@ static int on_statement(walk *w, b2a_err *err)
             return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     } else if (w->st.kind == 'T' && starts(s, "INSERT INTO ")) {
         return on_insert(w, err);
+    } else if (starts(s, "ALTER TABLE \"") && strstr(s, " PRIMARY KEY (")) {
+        return on_primary_key(w, err);
     } else if (w->st.kind == 'T' && strcmp(s, "EXIT") == 0) {
         w->saw_exit = 1;
     }
@@ -579,6 +621,27 @@ static int map_columns(exp_table *t)
     return 0;
 }
 
+/* Key column names to indexes; a name that is not a column drops the key. */
+static int map_primary_key(exp_table *t)
+{
+    if (!t->npk)
+        return 0;
+    if (!(t->pk = calloc(t->npk, sizeof(*t->pk))))
+        return -1;
+    for (size_t k = 0; k < t->npk; k++) {
+        size_t i = 0;
+        while (i < t->def.ncolumns && strcmp(t->def.columns[i].name, t->pk_names[k]) != 0)
+            i++;
+        if (i == t->def.ncolumns) {
+            free(t->pk);
+            t->pk = NULL;
+            return 0;
+        }
+        t->pk[k] = i;
+    }
+    return 0;
+}
+
 /* A table exp wrote no rows section for: its columns from the CREATE TABLE,
  * and why it cannot be read. */
 static int describe_rowless(exp_table *t)
@@ -620,7 +683,7 @@ static int finish_tables(b2a_exp *x, b2a_err *err)
         if (!t->cols) {
             rc = describe_rowless(t);
         } else {
-            rc = map_columns(t);
+            rc = map_columns(t) != 0 || map_primary_key(t) != 0 ? -1 : 0;
             t->def.row_count = 0;
             for (size_t k = 0; k < t->nsegs; k++)
                 t->def.row_count += t->segs[k].rows;
@@ -640,6 +703,10 @@ static void free_table(exp_table *t)
         free(t->segs[k].partition);
     free(t->segs);
     free(t->unsupported);
+    for (size_t k = 0; k < t->npk; k++)
+        free(t->pk_names[k]);
+    free(t->pk_names);
+    free(t->pk);
 }
 
 void b2a__exp_close(b2a_exp *x)
@@ -1117,4 +1184,13 @@ int b2a__exp_rows_span(const b2a_exp *x, size_t i, size_t k, uint64_t *start, ui
     *start = x->tables[i].segs[k].rows_at;
     *end = x->tables[i].segs[k].rows_end;
     return 0;
+}
+
+const size_t *b2a__exp_primary_key(const b2a_exp *x, size_t i, size_t *n)
+{
+    *n = 0;
+    if (i >= x->ntables || !x->tables[i].pk)
+        return NULL;
+    *n = x->tables[i].npk;
+    return x->tables[i].pk;
 }

@@ -34,6 +34,10 @@ const char *b2a__exp_table_kind(const b2a_exp *x, size_t i);
 size_t b2a__exp_partition_count(const b2a_exp *x, size_t i);
 const char *b2a__exp_partition_name(const b2a_exp *x, size_t i, size_t k);
 
+/* Table i's primary key (from exp's ALTER TABLE ... PRIMARY KEY) as column
+ * indexes in key order; NULL with *n = 0 when it has none. */
+const size_t *b2a__exp_primary_key(const b2a_exp *x, size_t i, size_t *n);
+
 /* File offsets of rows section k of table i: its first row and its closing
  * 0xFFFF (for tools such as the bench that build larger dumps). -1 if none. */
 int b2a__exp_rows_span(const b2a_exp *x, size_t i, size_t k, uint64_t *start, uint64_t *end);

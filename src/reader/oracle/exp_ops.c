@@ -16,6 +16,8 @@ static size_t table_count(const void *r) { return b2a__exp_table_count(r); }
 static const b2a_table_def *table(const void *r, size_t i) { return b2a__exp_table(r, i); }
 static const char *table_kind(const void *r, size_t i) { return b2a__exp_table_kind(r, i); }
 
+static const size_t *primary_key(const void *r, size_t i, size_t *n) { return b2a__exp_primary_key(r, i, n); }
+
 static int scan_open(void *r, size_t t, void **scan, b2a_err *err)
 {
     return b2a__exp_scan_open(r, t, (b2a_exp_scan **)scan, err);
@@ -32,6 +34,6 @@ static void close_exp(void *r) { b2a__exp_close(r); }
 const b2a_reader_ops b2a__reader_oracle_exp = {
     "oracle-exp", probe, open_exp, database_name, table_count, table, table_kind,
     scan_open, scan_next, scan_close, close_exp,
-    NULL, /* primary keys: ALTER TABLE ... PRIMARY KEY statements are not read yet */
+    primary_key,
     NULL, /* no page checksums */
 };
