@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unicodedata
 import unittest
 
@@ -372,6 +373,55 @@ class Pipeline(unittest.TestCase):
         self.assertIn("/*!50705 */ version comment", address["lost_columns"][0]["reason"])
         self.assertNotIn("location", [c["name"] for c in address["columns"]])
         self.assertIn("exported without them (--allow-column-loss)", err)
+
+    def mariadb_dump_of_sakila(self):
+        """A real dump made by mariadb-dump in the MariaDB test image."""
+        name = "b2a-test-dump-%d" % os.getpid()
+        subprocess.run(["docker", "run", "-d", "--name", name, "--network", "none", "-e", "MARIADB_ROOT_PASSWORD=pw",
+                        MARIA_IMAGE], check=True, capture_output=True)
+        try:
+            # Over TCP: the entrypoint's set-up server listens on the socket only.
+            for _ in range(240):
+                if subprocess.run(["docker", "exec", name, "mariadb", "--protocol=TCP", "-h", "127.0.0.1", "-uroot",
+                                   "-ppw", "-e", "SELECT 1"], capture_output=True).returncode == 0:
+                    break
+                time.sleep(0.5)
+            for script in ("sakila-schema.sql", "sakila-data.sql"):
+                with open(os.path.join(SAMPLES, "mysql", script), "rb") as f:
+                    subprocess.run(["docker", "exec", "-i", name, "mariadb", "-uroot", "-ppw"], stdin=f, check=True,
+                                   capture_output=True)
+            path = os.path.join(self.tmp, "sakila-mariadb-dump.sql")
+            with open(path, "wb") as f:
+                subprocess.run(["docker", "exec", name, "mariadb-dump", "-uroot", "-ppw", "--routines", "--triggers",
+                                "--databases", "sakila"], stdout=f, check=True)
+            return path
+        finally:
+            subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+    def test_real_mariadb_dump_whole_and_cut(self):
+        # inspect: whole exits 0; cut short (no "-- Dump completed") exits 3 with
+        # the error and what was read. The whole dump restores into MariaDB with
+        # no column reported lost (address has no location in a MariaDB dump).
+        dump = self.mariadb_dump_of_sakila()
+        p = subprocess.run([CLI, "inspect", dump], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        inspected = json.loads(p.stdout)["inputs"][0]
+        self.assertEqual(inspected["format_id"], "mariadb_dump")
+        self.assertEqual(len(inspected["contents"]["tables"]), 16)
+        cut = os.path.join(self.tmp, "cut.sql")
+        with open(dump, "rb") as f, open(cut, "wb") as g:
+            g.write(f.read(os.path.getsize(dump) // 2))
+        p = subprocess.run([CLI, "inspect", cut], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 3)
+        self.assertIn("cut.sql: truncated MariaDB dump: it does not end with the \"-- Dump completed\" line", p.stderr)
+        self.assertEqual(json.loads(p.stdout)["inputs"][0]["format_id"], "mariadb_dump")
+
+        code, out, err = self.run_cli(dump, image=MARIA_IMAGE)
+        self.assertEqual(code, 0, err[-3000:])
+        job = self.job()
+        tables = [t for t in job["tables"] if t["kind"] == "table"]
+        self.assertEqual(sorted(t["status"] for t in tables), ["Success"] * 16)
+        self.assertFalse([t["name"] for t in tables if "lost_columns" in t])
 
     def test_archive_newer_than_the_server_is_refused_before_any_container(self):
         # chinook_pg15 is archive format 1.14, which needs pg_restore 12 or later; an
