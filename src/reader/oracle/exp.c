@@ -332,7 +332,7 @@ static int set_columns(exp_table *t, char **names, size_t nnames, exp_col *cols,
 
 static void profile_number(exp_col *c, const uint8_t *p, size_t n)
 {
-    char text[160];
+    char text[B2A_ORANUM_TEXT_MAX];
     int idig, fdig, special;
     if (b2a__oranum_text(p, n, text, sizeof(text), &idig, &fdig, &special) < 0)
         return; /* the scan reports it, with its row */
@@ -999,7 +999,7 @@ static int convert_number(b2a_exp_scan *s, size_t c, const uint8_t *p, size_t n,
         v->kind = V_I64; /* the common case, without the text form */
         return B2A_OK;
     }
-    char text[160];
+    char text[B2A_ORANUM_TEXT_MAX];
     int special;
     int len = b2a__oranum_text(p, n, text, sizeof(text), NULL, NULL, &special);
     if (len < 0)
@@ -1007,7 +1007,7 @@ static int convert_number(b2a_exp_scan *s, size_t c, const uint8_t *p, size_t n,
     if (col->vtype == B2A_V_STRING)
         return out_text(s, v, text, (size_t)len) == 0 ? B2A_OK : b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     if (special || (col->vtype == B2A_V_LONG && (strchr(text, '.') || len > 20))) {
-        char why[220];
+        char why[B2A_ORANUM_TEXT_MAX + 64];
         snprintf(why, sizeof(why), "the value %s does not fit the column's Avro type", text);
         return value_error(s, c, err, why);
     }

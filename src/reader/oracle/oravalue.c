@@ -34,10 +34,12 @@ int b2a__oranum_text(const uint8_t *p, size_t n, char *buf, size_t cap, int *int
             d[i] = (uint8_t)v;
         }
         /* pairs of decimal digits from place e down to place e-k+1 */
-        char digits[2 * 64 + 2];
+        /* places run from 10^125 (e = 62) down to 10^-130 and 20 digits
+         * further (e = -65 with 20 base-100 digits): at most 148 of them */
+        char digits[2 * 150];
         int lo = e - (int)k + 1; /* lowest base-100 place present */
         int top = e > 0 ? e : 0, bottom = lo < 0 ? lo : 0;
-        if (top - bottom + 1 > 64)
+        if (top - bottom + 1 > 150)
             return -1;
         size_t nd = 0;
         for (int place = top; place >= bottom; place--) {
@@ -138,6 +140,8 @@ static int date7(const uint8_t *p, int64_t *micros)
         h > 23 || p[5] < 1 || mi > 59 || p[6] < 1 || s > 59)
         return -1;
     int64_t year = (int64_t)c * 100 + y;
+    if (year <= 0)
+        year++; /* Oracle's years BC are -1, -2...: no year 0, unlike the proleptic count */
     int64_t days = b2a__ora_days_from_civil(year, mo, d);
     *micros = ((days * 24 + h) * 60 + mi) * 60 * INT64_C(1000000) + (int64_t)s * 1000000;
     return 0;

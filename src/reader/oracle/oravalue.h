@@ -10,11 +10,13 @@
 #include <stdint.h>
 
 /* NUMBER (and FLOAT) as plain decimal text, never an exponent: "-122.413349",
- * "0", "1E+126" style infinities as "Infinity"/"-Infinity". Returns the
- * text length, or -1 for malformed bytes or a cap too small (cap >= 136
- * always suffices). *int_digits / *frac_digits (may be NULL) receive the
+ * "0"; infinities as "Infinity"/"-Infinity". Returns the text length, or
+ * -1 for malformed bytes or a cap too small (B2A_ORANUM_TEXT_MAX always
+ * suffices: 1E-130 is written out in full). *int_digits / *frac_digits (may be NULL) receive the
  * digits before and after the point (0 has 1 integer digit, 0 fractional);
  * *special (may be NULL) is 1 for an infinity. */
+#define B2A_ORANUM_TEXT_MAX 304
+
 int b2a__oranum_text(const uint8_t *p, size_t n, char *buf, size_t cap, int *int_digits,
                      int *frac_digits, int *special);
 
