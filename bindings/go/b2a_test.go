@@ -102,6 +102,29 @@ func TestRunDirectBakWithProgress(t *testing.T) {
 	}
 }
 
+func TestRunDirectOracleExp(t *testing.T) {
+	p := samples(t, "oracle/oracledmpparser_exptest.dmp")
+	out := filepath.Join(t.TempDir(), "out")
+	doc, err := Run(Options{Inputs: []string{p}, OutputDir: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc["status"] != "Success" || doc["vendor"] != "oracle" {
+		t.Fatalf("status %v, vendor %v", doc["status"], doc["vendor"])
+	}
+	rows := map[string]float64{}
+	for _, tb := range doc["tables"].([]interface{}) {
+		m := tb.(map[string]interface{})
+		rows[m["name"].(string)] = m["rows_written"].(float64)
+	}
+	if rows["TABLE1"] != 7 || rows["TABLE2"] != 4 {
+		t.Fatalf("rows %v", rows)
+	}
+	if _, err := os.Stat(filepath.Join(out, "EXPTEST", "TABLE1", "part-00000.avro")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func toString(v interface{}) string {
 	switch x := v.(type) {
 	case map[string]interface{}:

@@ -12,6 +12,7 @@ import bak2avro  # noqa: E402
 SAMPLES = os.environ.get("B2A_SAMPLES") or os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "shared", "samples")
 NORTHWIND = os.path.join(SAMPLES, "sqlserver", "northwind_sql2008_mtf__thuyluv.bak")
 CHINOOK = os.path.join(SAMPLES, "postgresql", "chinook_pg15_custom.dump")
+FREETIC = os.path.join(SAMPLES, "oracle", "freetic_car.dmp")
 
 
 def need(path):
@@ -90,6 +91,17 @@ class Binding(unittest.TestCase):
         self.assertEqual(tables["Shippers"]["rows_written"], 3)
         self.assertTrue(any(e.step == "export" and e.table == "dbo.Customers" for e in events))
         self.assertTrue(os.path.exists(os.path.join(out, "dbo", "Customers", "part-00000.avro")))
+
+    def test_run_direct_oracle_exp(self):
+        need(FREETIC)
+        out = os.path.join(self.tmp, "out")
+        job = bak2avro.run(FREETIC, out, include=["SCOTT.ZIPCODE", "SCOTT.EX_PREPARED"])
+        self.assertEqual(job["status"], "Success")
+        self.assertEqual(job["vendor"], "oracle")
+        tables = {t["name"]: t for t in job["tables"] if t["selected"]}
+        self.assertEqual(tables["ZIPCODE"]["rows_written"], 51925)
+        self.assertEqual(tables["EX_PREPARED"]["rows_written"], 2)
+        self.assertTrue(os.path.exists(os.path.join(out, "SCOTT", "ZIPCODE", "part-00000.avro")))
 
     def test_exception_in_callback_cancels_and_propagates(self):
         need(NORTHWIND)
