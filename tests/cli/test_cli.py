@@ -423,28 +423,49 @@ class Cli(unittest.TestCase):
         self.assertIsNone(job["container_id"])
 
     def test_backup_the_reader_cannot_serve_goes_to_a_container_restore(self):
-        # A differential backup (made here by setting the SSET differential bit of a
+        # A log backup (made here by setting the SSET's MTF incremental bit on a
         # copy) is refused by the reader; in auto mode the job hands it to the SQL
         # Server container path, which wants the licence accepted and its full backup.
         data = bytearray(open(NW2008, "rb").read())
         sset = data.find(b"SSET")
-        data[sset + 52] |= 0x08
-        diff = os.path.join(self.tmp, "diff.bak")
-        open(diff, "wb").write(bytes(data))
-        code, _, err = run("run", diff, "-o", self.out)
+        data[sset + 52] = (data[sset + 52] & ~0x04) | 0x10
+        log = os.path.join(self.tmp, "log.bak")
+        open(log, "wb").write(bytes(data))
+        code, _, err = run("run", log, "-o", self.out)
         self.assertEqual(code, 3)
         self.assertIn("pass --accept-eula", err)
         job = json.load(open(os.path.join(self.out, "job.json")))
         read = next(s for s in job["steps"] if s["name"] == "read")
         self.assertEqual(read["status"], "Skipped")
-        self.assertIn("diff.bak is a differential backup", read["message"])
+        self.assertIn("log.bak is a transaction log backup", read["message"])
         self.assertIsNone(job["container_id"])
-        code, _, err = run("run", "--accept-eula", diff, "-o", self.out, "--overwrite")
+        code, _, err = run("run", "--accept-eula", log, "-o", self.out, "--overwrite")
         self.assertEqual(code, 3)
         self.assertIn("give the full backup together with it", err)
-        code, _, err = run("run", "--direct", diff, "-o", self.out, "--overwrite")
-        self.assertEqual(code, 3)
-        self.assertIn("is a differential backup", err)
+
+    def test_differential_alone_names_the_full_backup_it_needs(self):
+        diff = os.path.join(SAMPLES, "sqlserver", "restoretimeclean_sql2008r2_diff__dataplat.bak")
+        for mode in ([], ["--direct"]):
+            code, _, err = run("run", *mode, diff, "-o", self.out, "--overwrite")
+            self.assertEqual(code, 3)
+            self.assertIn("restoretimeclean_sql2008r2_diff__dataplat.bak is a differential backup of database "
+                          "RestoreTimeClean: it holds only the extents changed since its full backup (LSN "
+                          "25000000006200170, backup set {5af3e50d-a4e0-4e9b-8aef-fe52898c6359}); give that full "
+                          "backup together with it", err)
+
+    def test_full_and_differential_read_together(self):
+        # dbo.steps has its 30 rows only in the differential.
+        full = os.path.join(SAMPLES, "sqlserver", "restoretimeclean_sql2008r2_full__dataplat.bak")
+        diff = os.path.join(SAMPLES, "sqlserver", "restoretimeclean_sql2008r2_diff__dataplat.bak")
+        code, out, err = run("run", diff, full, "-o", self.out)
+        self.assertEqual(code, 0, err)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        self.assertEqual(job["status"], "Success")
+        self.assertEqual(job["database"], "RestoreTimeClean")
+        steps = next(t for t in job["tables"] if t["name"] == "steps")
+        self.assertEqual((steps["rows_expected"], steps["rows_written"]), (30, 30))
+        _, rows = read_avro(steps["files"][0])
+        self.assertEqual(sorted(r["step"] for r in rows), list(range(30)))
 
     def test_log_backup_is_refused_by_the_reader_naming_it(self):
         # A log backup carries MTF's INCREMENTAL bit in its SSET attributes (made

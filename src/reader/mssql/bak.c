@@ -8,6 +8,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "reader/mssql/bak.h"
+#include "reader/mssql/backupset.h"
 #include "reader/mssql/catalog.h"
 #include "reader/mssql/iam.h"
 #include "reader/mssql/lob.h"
@@ -59,23 +60,18 @@ static int bak_open(const char *const *paths, size_t n, int header_only, unsigne
     if (!b)
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     int rc = header_only ? b2a__bak_pages_open_incomplete(paths, n, &b->ps, err)
-                         : b2a__bak_pages_open(paths, n, &b->ps, err);
+                         : b2a__backupset_open(paths, n, &b->ps, err);
     if (rc < 0) {
         free(b);
         return rc;
     }
     b2a__bak_pages_set_ignore_checksums(b->ps, (flags & B2A_BAK_IGNORE_CHECKSUMS) != 0);
     const b2a_bak_header *h = b2a__bak_pages_header(b->ps);
-    if (!header_only && h && (h->backup_type == B2A_BAK_TYPE_LOG || h->backup_type == B2A_BAK_TYPE_DIFFERENTIAL)) {
-        int type = h->backup_type; /* h lives in the page store closed next */
+    if (!header_only && h && h->backup_type == B2A_BAK_TYPE_LOG) {
         b2a__bak_pages_close(b->ps);
         free(b);
         return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
-                            type == B2A_BAK_TYPE_LOG
-                                ? "%s is a transaction log backup: it holds log records, not tables"
-                                : "%s is a differential backup: it holds only changed extents and must be "
-                                  "laid over its full backup, which this reader does not do yet",
-                            paths[0]);
+                            "%s is a transaction log backup: it holds log records, not tables", paths[0]);
     }
     const char *base = strrchr(paths[0], '/');
     if (!(b->name = b2a__strdup(base ? base + 1 : paths[0]))) {

@@ -53,6 +53,29 @@ static int software_major(uint16_t v)
     return 0;
 }
 
+int b2a__lsn_cmp(const b2a_lsn *a, const b2a_lsn *b)
+{
+    if (a->vlf != b->vlf)
+        return a->vlf < b->vlf ? -1 : 1;
+    if (a->block != b->block)
+        return a->block < b->block ? -1 : 1;
+    return a->slot < b->slot ? -1 : a->slot > b->slot;
+}
+
+void b2a__lsn_text(const b2a_lsn *l, char out[32])
+{
+    if (l->vlf)
+        snprintf(out, 32, "%u%010u%05u", l->vlf, l->block, l->slot);
+    else
+        snprintf(out, 32, "%u", l->block ? l->block * 100000u + l->slot : l->slot);
+}
+
+static b2a_lsn rd_lsn(const uint8_t *p)
+{
+    b2a_lsn l = { b2a__rd32(p), b2a__rd32(p + 4), b2a__rd16(p + 8) };
+    return l;
+}
+
 /* SCIN: database name and server name lengths at +104/+108, strings at its end. */
 static int parse_scin(b2a_bak_header *h, const uint8_t *m, size_t n)
 {
@@ -61,6 +84,13 @@ static int parse_scin(b2a_bak_header *h, const uint8_t *m, size_t n)
     size_t sz = b2a__rd32(m + 4);
     if (sz > n || sz < 112)
         return 0;
+    h->has_lsns = 1;
+    h->first_lsn = rd_lsn(m + 32);
+    h->last_lsn = rd_lsn(m + 42);
+    h->checkpoint_lsn = rd_lsn(m + 52);
+    h->database_backup_lsn = rd_lsn(m + 62);
+    if (sz >= 216)
+        memcpy(h->differential_base_guid, m + 200, 16);
     size_t l1 = b2a__rd16(m + 104), l2 = b2a__rd16(m + 108);
     if (l1 + l2 > sz - 112)
         return 0;
@@ -116,8 +146,9 @@ static int parse_mqci(b2a_bak_header *h, const uint8_t *m, size_t n)
     return 0;
 }
 
-static void guid_lower(const uint8_t g[16], char out[37])
+void b2a__bak_guid_text(const uint8_t g[16], char out[37])
 {
+    /* The first three groups are little-endian, as SQL Server prints them. */
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
              g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12],
              g[13], g[14], g[15]);
@@ -151,7 +182,7 @@ int b2a__bak_header_build(b2a_bak_header *h, const b2a_mtf_info *const *infos,
     h->backup_sets = in->nsets;
     h->family_count = in->has_raid ? in->family_count : 1;
     if (in->has_raid)
-        guid_lower(in->media_set_id, h->media_set_id);
+        b2a__bak_guid_text(in->media_set_id, h->media_set_id);
 
     if (setstr(&h->backup_name, b2a__mtf_string(&in->sset, 64)) ||
         setstr(&h->backup_description, b2a__mtf_string(&in->sset, 68)) ||
@@ -168,11 +199,15 @@ int b2a__bak_header_build(b2a_bak_header *h, const b2a_mtf_info *const *infos,
                                       : B2A_BAK_TYPE_UNKNOWN;
         b2a__mtf_date(in->sset.data + 88, h->backup_date);
     }
+    if (in->sset.data && in->sset.len >= 116)
+        memcpy(h->backup_set_guid, in->sset.data + 100, 16);
     /* MSCI + 0xAC: dbi_version [measured]. */
     if (in->msci.data && in->msci.len >= 0xAE)
         h->database_version = b2a__rd16(in->msci.data + 0xAC);
     if (in->mqci && parse_mqci(h, in->mqci, in->mqci_len))
         return oom(err);
+    if (h->backup_type != B2A_BAK_TYPE_DIFFERENTIAL)   /* the field means something else there */
+        memset(h->differential_base_guid, 0, sizeof h->differential_base_guid);
 
     /* The boot page confirms name and version where the backup holds it. */
     uint8_t pg[B2A_BAK_PAGE_SIZE];

@@ -17,6 +17,22 @@ enum {
     B2A_BAK_TYPE_DIFFERENTIAL = 5
 };
 
+/* A log sequence number: virtual log file, log block, slot. */
+typedef struct b2a_lsn {
+    uint32_t vlf, block;
+    uint16_t slot;
+} b2a_lsn;
+
+/* <0, 0, >0 as a is before, equal to, after b. */
+int b2a__lsn_cmp(const b2a_lsn *a, const b2a_lsn *b);
+
+/* As HEADERONLY prints it: the three parts as one decimal number
+ * ("25000000006200170" for 25:62:170). */
+void b2a__lsn_text(const b2a_lsn *l, char out[32]);
+
+/* A GUID as SQL Server prints it, lower case: "3af66134-ad66-494f-...". */
+void b2a__bak_guid_text(const uint8_t g[16], char out[37]);
+
 /* One database file, as FILELISTONLY lists it. */
 typedef struct b2a_bak_file {
     char *logical_name;     /* "Northwind" */
@@ -50,6 +66,14 @@ typedef struct b2a_bak_header {
     char backup_date[20];       /* "YYYY-MM-DD HH:MM:SS" from the SSET write date, "" if unknown */
     uint32_t soft_filemark;     /* MTF soft-filemark block size in bytes (512 or 4096) */
     uint32_t backup_sets;       /* backup sets in the file; only the first is read (FILE = 1) */
+    /* HEADERONLY's LSNs, from MQCI's SCIN sub-block [measured, SQL 2005-2014]:
+     * FirstLSN +32, LastLSN +42, CheckpointLSN +52, DatabaseBackupLSN +62
+     * (of a differential: its DifferentialBaseLSN, the base full's CheckpointLSN). */
+    int has_lsns;
+    b2a_lsn first_lsn, last_lsn, checkpoint_lsn, database_backup_lsn;
+    uint8_t backup_set_guid[16];        /* BackupSetGUID: SSET +100 [measured] */
+    uint8_t differential_base_guid[16]; /* SCIN +200 of a differential: its base full's
+                                           BackupSetGUID [measured]; zero otherwise */
 
     /* LABELONLY */
     char media_set_id[37];      /* RAID stream GUID, lower case "xxxxxxxx-xxxx-..." */

@@ -55,6 +55,7 @@ struct b2a_bak_pages {
     uint64_t tick;
     uint32_t nregions;    /* MQDA regions with data, over all families */
     int ignore_checksums; /* a page that fails verification is still returned */
+    b2a_bak_pages *older; /* a differential's base (owned): extents this backup lacks */
     uint64_t nverified[3], nfailed; /* distinct pages by b2a_pgprot, and failed (atomic) */
     pthread_mutex_t fail_lock;       /* guards the two below */
     char *failures[B2A_BAK_MAX_FAILURES]; /* the first failed pages, described */
@@ -283,14 +284,6 @@ static int open_family(b2a_bak_pages *p, uint16_t fi, const char *path, b2a_err 
     return index_mtf(p, fi, err);
 }
 
-static void guid_text(const uint8_t g[16], char out[37])
-{
-    /* The first three groups are little-endian, as SQL Server prints them. */
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12],
-             g[13], g[14], g[15]);
-}
-
 /* The families must be one complete media set, each stripe once; with
  * allow_missing, stripes of the set may be absent (headers only). */
 static int check_stripes(b2a_bak_pages *p, int allow_missing, b2a_err *err)
@@ -304,13 +297,13 @@ static int check_stripes(b2a_bak_pages *p, int allow_missing, b2a_err *err)
                                 f0->path, p->nfams);
         return B2A_OK;
     }
-    guid_text(f0->info.media_set_id, g0);
+    b2a__bak_guid_text(f0->info.media_set_id, g0);
     uint16_t count = f0->info.family_count ? f0->info.family_count : 1;
     unsigned char seen[65536 / 8];
     memset(seen, 0, sizeof(seen));
     for (size_t i = 0; i < p->nfams; i++) {
         family *f = &p->fams[i];
-        guid_text(f->info.media_set_id, g);
+        b2a__bak_guid_text(f->info.media_set_id, g);
         if (!f->info.has_raid || memcmp(f->info.media_set_id, f0->info.media_set_id, 16) != 0)
             return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
                                 "%s belongs to media set {%s}, but %s belongs to media set {%s}: give the files of one backup only",
@@ -495,6 +488,8 @@ int b2a__bak_pages_get_of(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id, 
         if (!e->key)
             e = NULL;
     }
+    if (!e && p->older)   /* unchanged since the base: its image stands */
+        return b2a__bak_pages_get_of(p->older, file_id, page_id, owner, page_out, err);
     if (!e)
         return b2a__err_set(err, B2A_ENOTFOUND, B2A_ERRCLASS_READER,
                             "%s: the backup holds no image of page (%u:%u)", p->fams[0].path, file_id,
@@ -530,7 +525,8 @@ int b2a__bak_pages_get(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id,
 
 void b2a__bak_pages_set_ignore_checksums(b2a_bak_pages *p, int ignore)
 {
-    p->ignore_checksums = ignore != 0;
+    for (; p; p = p->older)
+        p->ignore_checksums = ignore != 0;
 }
 
 void b2a__bak_pages_verify_stats(const b2a_bak_pages *p, b2a_bak_verify_stats *out)
@@ -539,6 +535,14 @@ void b2a__bak_pages_verify_stats(const b2a_bak_pages *p, b2a_bak_verify_stats *o
     out->torn = __atomic_load_n(&p->nverified[B2A_PGPROT_TORN], __ATOMIC_RELAXED);
     out->unprotected = __atomic_load_n(&p->nverified[B2A_PGPROT_NONE], __ATOMIC_RELAXED);
     out->failed = __atomic_load_n(&p->nfailed, __ATOMIC_RELAXED);
+    if (p->older) {
+        b2a_bak_verify_stats o;
+        b2a__bak_pages_verify_stats(p->older, &o);
+        out->checksum += o.checksum;
+        out->torn += o.torn;
+        out->unprotected += o.unprotected;
+        out->failed += o.failed;
+    }
 }
 
 const char *b2a__bak_pages_failure(b2a_bak_pages *p, size_t i)
@@ -551,6 +555,8 @@ const char *b2a__bak_pages_failure(b2a_bak_pages *p, size_t i)
 
 int b2a__bak_pages_has(const b2a_bak_pages *p, uint16_t file_id, uint32_t page_id)
 {
+    if (p->older && b2a__bak_pages_has(p->older, file_id, page_id))
+        return 1;
     if (!p->cap || !file_id)
         return 0;
     return find_slot(p->tab, p->cap, (uint64_t)file_id << 32 | (page_id >> 3))->key != 0;
@@ -558,9 +564,10 @@ int b2a__bak_pages_has(const b2a_bak_pages *p, uint16_t file_id, uint32_t page_i
 
 uint32_t b2a__bak_pages_limit(const b2a_bak_pages *p, uint16_t file_id)
 {
+    uint32_t base = p->older ? b2a__bak_pages_limit(p->older, file_id) : 0;
     if (file_id < 16)
-        return p->limit[file_id];
-    uint32_t lim = 0;
+        return p->limit[file_id] > base ? p->limit[file_id] : base;
+    uint32_t lim = base;
     for (size_t i = 0; i < p->cap; i++)
         if (p->tab[i].key >> 32 == file_id && ((uint32_t)p->tab[i].key + 1) * 8 > lim)
             lim = ((uint32_t)p->tab[i].key + 1) * 8;
@@ -595,10 +602,61 @@ void b2a__bak_pages_dump(const b2a_bak_pages *p, void *fp)
 
 const b2a_bak_header *b2a__bak_pages_header(const b2a_bak_pages *p) { return &p->hdr; }
 
+void b2a__bak_pages_overlay(b2a_bak_pages *newer, b2a_bak_pages *older)
+{
+    newer->older = older;
+}
+
+/* The media-set GUID from the TAPE block's RAID stream, read from the
+ * file's first descriptor blocks only (the first compressed record of an
+ * MSSQLBAK file). */
+int b2a__bak_media_set(const char *path, uint8_t id[16], b2a_err *err)
+{
+    b2a_mtf_info info;
+    b2a_mtf_chunkstate st;
+    memset(&info, 0, sizeof info);
+    memset(&st, 0, sizeof st);
+    uint8_t *buf = malloc(B2A_MSSQLBAK_OUT_MAX + 4096);
+    b2a_ra *ra = NULL;
+    b2a_mssqlbak *mb = NULL;
+    size_t n = 0;
+    int rc = buf ? b2a__ra_open(path, &ra, err) : oom(err);
+    if (rc == B2A_OK) {
+        uint64_t size = b2a__ra_size(ra);
+        n = size < 65536 ? (size_t)size : 65536;
+        rc = b2a__ra_read(ra, 0, buf, n, "file header", err);
+    }
+    if (rc == B2A_OK && b2a__mssqlbak_probe(buf, n)) {
+        uint64_t cur = 0;
+        b2a_mssqlbak_rec rec;
+        n = 0;
+        if ((rc = b2a__mssqlbak_open(path, &mb, err)) == B2A_OK) {
+            while ((rc = b2a__mssqlbak_next(mb, &cur, &rec, err)) == 1 && rec.raw)
+                ;
+            if (rc == 1)
+                rc = b2a__mssqlbak_read(mb, rec.offset, buf, B2A_MSSQLBAK_OUT_MAX + 4096, &n, err);
+            else if (rc == 0)
+                rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: no compressed record", path);
+        }
+    }
+    if (rc == B2A_OK)
+        rc = b2a__mtf_parse_chunk(buf, n, path, &info, &st, err);
+    if (rc == B2A_OK && info.has_raid)
+        memcpy(id, info.media_set_id, 16);
+    int has = rc == B2A_OK && info.has_raid;
+    b2a__mtf_info_clear(&info);
+    if (mb)
+        b2a__mssqlbak_close(mb);
+    b2a__ra_close(ra);
+    free(buf);
+    return rc < 0 ? rc : has;
+}
+
 void b2a__bak_pages_close(b2a_bak_pages *p)
 {
     if (!p)
         return;
+    b2a__bak_pages_close(p->older);
     for (size_t i = 0; i < p->nfams; i++) {
         b2a__ra_close(p->fams[i].ra);
         if (p->fams[i].mb)

@@ -67,6 +67,20 @@ int b2a__bak_pages_has(const b2a_bak_pages *p, uint16_t file_id, uint32_t page_i
 /* Highest page id + 1 held for file_id (0 if none): a bound for scans. */
 uint32_t b2a__bak_pages_limit(const b2a_bak_pages *p, uint16_t file_id);
 
+/* Lay a differential backup (newer) over its base (older: the full
+ * backup, or that full with earlier differentials over it). Page reads then
+ * take each extent's image from the newest backup that holds it, as
+ * RESTORE of the full WITH NORECOVERY then the differential would leave it.
+ * newer owns older from then on (closing newer closes both); has() and
+ * limit() cover both; the header stays newer's. The caller has checked
+ * that older is newer's base. */
+void b2a__bak_pages_overlay(b2a_bak_pages *newer, b2a_bak_pages *older);
+
+/* The media-set GUID of a backup file, from its first descriptor blocks
+ * only (cheap: for telling which given files belong together). 1 with id
+ * filled, 0 when the file carries none, <0 when it cannot be read. */
+int b2a__bak_media_set(const char *path, uint8_t id[16], b2a_err *err);
+
 /* Borrowed; valid until close. */
 const b2a_bak_header *b2a__bak_pages_header(const b2a_bak_pages *p);
 

@@ -1,0 +1,447 @@
+/* Differential backups read together with their full backup: the newest
+ * image of each extent wins, as RESTORE of the full WITH NORECOVERY then
+ * the differential would leave the database. On the real samples: rows
+ * only the differential holds, tables a differential did not change read
+ * the same, page by page agreement with the newest backup holding each
+ * extent, files in any order, and every refusal naming the files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reader/mssql/backupset.h"
+#include "reader/mssql/bak.h"
+#include "text_sink.h"
+#include "util/str.h"
+
+static const char *samples;
+static char tmpdir[256];
+
+#define CLEAN_FULL "restoretimeclean_sql2008r2_full__dataplat.bak"
+#define CLEAN_DIFF "restoretimeclean_sql2008r2_diff__dataplat.bak"
+#define DBR_FULL "dbareports_sql2008r2_full__dataplat.bak"
+#define DBR_DIFF1 "dbareports_sql2008r2_diff1__dataplat.bak"
+#define DBR_DIFF2 "dbareports_sql2008r2_diff2__dataplat.bak"
+#define NW2008 "northwind_sql2008_mtf__thuyluv.bak"
+
+static char *sample(const char *name)
+{
+    static char buf[8][1024];
+    static int k;
+    char *b = buf[k++ & 7];
+    snprintf(b, sizeof(buf[0]), "%s/sqlserver/%s", samples, name);
+    return b;
+}
+
+static b2a_bak *open_set(const char *const *paths, size_t n)
+{
+    b2a_bak *b = NULL;
+    b2a_err err;
+    b2a__err_clear(&err);
+    int rc = b2a__bak_open(paths, n, &b, &err);
+    if (rc)
+        fail_msg("open %s (+%zu): %d %s", paths[0], n - 1, rc, err.msg);
+    return b;
+}
+
+static int refused(const char *const *paths, size_t n, b2a_err *err)
+{
+    b2a_bak *b = NULL;
+    b2a__err_clear(err);
+    int rc = b2a__bak_open(paths, n, &b, err);
+    assert_null(b);
+    assert_true(rc < 0);
+    return rc;
+}
+
+static size_t find_table(const b2a_bak *b, const char *schema, const char *name)
+{
+    for (size_t i = 0; i < b2a__bak_table_count(b); i++) {
+        const b2a_table_def *t = b2a__bak_table(b, i);
+        if (strcmp(t->schema, schema) == 0 && strcmp(t->name, name) == 0)
+            return i;
+    }
+    fail_msg("no table %s.%s", schema, name);
+    return 0;
+}
+
+static void scan_all(b2a_bak *b, size_t i, text_sink *ts)
+{
+    b2a_err err;
+    b2a__err_clear(&err);
+    b2a_bak_scan *s = NULL;
+    int rc = b2a__bak_scan_open(b, i, &s, &err);
+    if (rc)
+        fail_msg("scan_open: %s", err.msg);
+    text_sink_init(ts, b2a__bak_table(b, i));
+    int eof = 0;
+    while (!eof) {
+        size_t got = 0;
+        rc = b2a__bak_scan_next(s, &ts->base, 100, &got, &eof, &err);
+        if (rc)
+            fail_msg("scan_next: %s", err.msg);
+    }
+    b2a__bak_scan_close(s);
+    assert_int_equal(ts->errors, 0);
+}
+
+/* dbo.steps gets its 30 rows (steps 0..29, 30 s apart) only in the
+ * differential: the full alone has none, full + differential in either
+ * order has them all, as the differential's catalog counts. */
+static void test_rows_only_the_differential_holds(void **state)
+{
+    (void)state;
+    const char *full[1] = { sample(CLEAN_FULL) };
+    b2a_bak *b = open_set(full, 1);
+    size_t steps = find_table(b, "dbo", "steps");
+    assert_int_equal(b2a__bak_table(b, steps)->row_count, 0);
+    text_sink ts;
+    scan_all(b, steps, &ts);
+    assert_int_equal(ts.nrows, 0);
+    text_sink_free(&ts);
+    b2a__bak_close(b);
+
+    const char *orders[2][2] = { { sample(CLEAN_FULL), sample(CLEAN_DIFF) },
+                                 { sample(CLEAN_DIFF), sample(CLEAN_FULL) } };
+    for (int o = 0; o < 2; o++) {
+        b = open_set(orders[o], 2);
+        assert_string_equal(b2a__bak_database_name(b), "RestoreTimeClean");
+        assert_int_equal(b2a__bak_table_count(b), 2);
+        steps = find_table(b, "dbo", "steps");
+        assert_int_equal(b2a__bak_table(b, steps)->row_count, 30);
+        scan_all(b, steps, &ts);
+        assert_int_equal(ts.nrows, 30);
+        /* Each step once, 0..29; dt from 2017-06-01 12:59:12.97 on, 30 s apart. */
+        int seen[30] = { 0 };
+        for (size_t r = 0; r < ts.nrows; r++) {
+            int step = atoi(ts.rows[r]);
+            assert_true(step >= 0 && step < 30);
+            seen[step]++;
+            if (step == 0)
+                assert_string_equal(ts.rows[r], "0" TS_SEP_STR "2017-06-01 12:59:12.970000");
+            if (step == 29)
+                assert_string_equal(ts.rows[r], "29" TS_SEP_STR "2017-06-01 13:13:43.100000");
+        }
+        for (int k = 0; k < 30; k++)
+            assert_int_equal(seen[k], 1);
+        text_sink_free(&ts);
+        /* table1 was not touched: empty before and after. */
+        size_t t1 = find_table(b, "dbo", "table1");
+        scan_all(b, t1, &ts);
+        assert_int_equal(ts.nrows, 0);
+        text_sink_free(&ts);
+        b2a__bak_close(b);
+    }
+}
+
+/* All tables as rows of text, in scan order. */
+typedef struct snapshot {
+    size_t ntables;
+    char *names[32];
+    text_sink rows[32];
+} snapshot;
+
+static void take(b2a_bak *b, snapshot *s)
+{
+    s->ntables = b2a__bak_table_count(b);
+    assert_true(s->ntables <= 32);
+    for (size_t i = 0; i < s->ntables; i++) {
+        const b2a_table_def *d = b2a__bak_table(b, i);
+        s->names[i] = b2a__asprintf("%s.%s", d->schema, d->name);
+        scan_all(b, i, &s->rows[i]);
+    }
+}
+
+static void same(const snapshot *a, const snapshot *b)
+{
+    assert_int_equal(a->ntables, b->ntables);
+    for (size_t i = 0; i < a->ntables; i++) {
+        assert_string_equal(a->names[i], b->names[i]);
+        assert_int_equal(a->rows[i].nrows, b->rows[i].nrows);
+        for (size_t r = 0; r < a->rows[i].nrows; r++)
+            assert_string_equal(a->rows[i].rows[r], b->rows[i].rows[r]);
+    }
+}
+
+static void drop(snapshot *s)
+{
+    for (size_t i = 0; i < s->ntables; i++) {
+        free(s->names[i]);
+        text_sink_free(&s->rows[i]);
+    }
+}
+
+/* Page by page, a stack reads each extent from the newest backup holding
+ * it: layers[0] is the full, the last the newest differential. Returns how
+ * many pages came from a differential. */
+static unsigned newest_wins(b2a_bak_pages *stack, b2a_bak_pages *const *layers, size_t n)
+{
+    unsigned from_diff = 0, pages = 0;
+    uint8_t got[B2A_BAK_PAGE_SIZE], want[B2A_BAK_PAGE_SIZE];
+    uint32_t lim = b2a__bak_pages_limit(stack, 1);
+    for (size_t k = 0; k < n; k++)
+        assert_true(b2a__bak_pages_limit(layers[k], 1) <= lim);
+    for (uint32_t pg = 0; pg < lim; pg++) {
+        size_t k = n;
+        while (k > 0 && !b2a__bak_pages_has(layers[k - 1], 1, pg))
+            k--;
+        b2a_err e1, e2;
+        int rs = b2a__bak_pages_get(stack, 1, pg, got, &e1);
+        if (k == 0) {
+            assert_int_equal(rs, B2A_ENOTFOUND);
+            continue;
+        }
+        int rw = b2a__bak_pages_get(layers[k - 1], 1, pg, want, &e2);
+        assert_int_equal(rs, rw);
+        if (rs == B2A_OK) {
+            assert_memory_equal(got, want, sizeof got);
+            pages++;
+            from_diff += k > 1;
+        }
+    }
+    assert_true(pages > 0);
+    return from_diff;
+}
+
+static b2a_bak_pages *pages1(const char *path)
+{
+    b2a_bak_pages *p = NULL;
+    b2a_err err;
+    if (b2a__bak_pages_open(&path, 1, &p, &err))
+        fail_msg("%s", err.msg);
+    return p;
+}
+
+/* Two differentials of dbareports changed no user row: every table reads
+ * the same through them as from the full alone, whatever the order of the
+ * files; the pages come from the newest backup holding their extent. */
+static void test_two_differentials(void **state)
+{
+    (void)state;
+    const char *full[1] = { sample(DBR_FULL) };
+    b2a_bak *b = open_set(full, 1);
+    assert_int_equal(b2a__bak_table_count(b), 14);
+    snapshot base;
+    take(b, &base);
+    b2a__bak_close(b);
+    assert_string_equal(base.names[2], "dbo.InstanceList");
+    assert_int_equal(base.rows[2].nrows, 2);
+
+    static const unsigned perm[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
+                                         { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
+    const char *files[3] = { sample(DBR_FULL), sample(DBR_DIFF1), sample(DBR_DIFF2) };
+    for (int q = 0; q < 6; q++) {
+        const char *given[3] = { files[perm[q][0]], files[perm[q][1]], files[perm[q][2]] };
+        b = open_set(given, 3);
+        snapshot s;
+        take(b, &s);
+        same(&base, &s);
+        drop(&s);
+        b2a__bak_close(b);
+    }
+    /* Full + the first differential only is a database too (the state then). */
+    const char *two[2] = { files[1], files[0] };
+    b = open_set(two, 2);
+    snapshot s;
+    take(b, &s);
+    same(&base, &s);
+    drop(&s);
+    b2a__bak_close(b);
+    drop(&base);
+
+    /* Page level: the stack of full, diff1, diff2 against each alone. */
+    b2a_bak_pages *stack = NULL, *layers[3];
+    b2a_err err;
+    const char *shuffled[3] = { files[2], files[0], files[1] };
+    assert_int_equal(b2a__backupset_open(shuffled, 3, &stack, &err), B2A_OK);
+    for (int k = 0; k < 3; k++)
+        layers[k] = pages1(files[k]);
+    /* The stack's header is the newest differential's. */
+    assert_memory_equal(b2a__bak_pages_header(stack)->backup_set_guid,
+                        b2a__bak_pages_header(layers[2])->backup_set_guid, 16);
+    assert_int_equal(b2a__bak_pages_header(stack)->backup_type, B2A_BAK_TYPE_DIFFERENTIAL);
+    unsigned from_diff = newest_wins(stack, layers, 3);
+    assert_true(from_diff >= 8);   /* the boot page's extent at least */
+    for (int k = 0; k < 3; k++)
+        b2a__bak_pages_close(layers[k]);
+    b2a__bak_pages_close(stack);
+}
+
+/* The striped differential of the cake-contrib set over its striped full:
+ * six files in a shuffled order make one database. Table dbo.test was
+ * created between the two backups: the full has no user table, full plus
+ * differential has dbo.test (empty, as its catalog counts). */
+static void test_striped_differential(void **state)
+{
+    (void)state;
+    char f[3][1024], d[3][1024];
+    for (int i = 0; i < 3; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "cakerestoretest_sql2008r2_full_stripe%dof3__cake-contrib.bak", i + 1);
+        snprintf(f[i], sizeof f[i], "%s", sample(name));
+        snprintf(name, sizeof name, "cakerestoretest_sql2008r2_diff_stripe%dof3__cake-contrib.bak", i + 1);
+        snprintf(d[i], sizeof d[i], "%s", sample(name));
+    }
+    const char *given[6] = { d[1], f[2], d[0], f[0], d[2], f[1] };
+    b2a_bak *b = open_set(given, 6);
+    assert_string_equal(b2a__bak_database_name(b), "CakeRestoreTest");
+    assert_int_equal(b2a__bak_table_count(b), 1);
+    const b2a_table_def *t = b2a__bak_table(b, 0);
+    assert_string_equal(t->schema, "dbo");
+    assert_string_equal(t->name, "test");
+    assert_int_equal(t->row_count, 0);
+    text_sink ts;
+    scan_all(b, 0, &ts);
+    assert_int_equal(ts.nrows, 0);
+    text_sink_free(&ts);
+    b2a__bak_close(b);
+    const char *full_only[3] = { f[1], f[0], f[2] };
+    b = open_set(full_only, 3);
+    assert_int_equal(b2a__bak_table_count(b), 0);
+    b2a__bak_close(b);
+
+    b2a_bak_pages *stack = NULL, *layers[2];
+    b2a_err err;
+    assert_int_equal(b2a__backupset_open(given, 6, &stack, &err), B2A_OK);
+    const char *fs[3] = { f[0], f[1], f[2] }, *ds[3] = { d[2], d[0], d[1] };
+    assert_int_equal(b2a__bak_pages_open(fs, 3, &layers[0], &err), B2A_OK);
+    assert_int_equal(b2a__bak_pages_open(ds, 3, &layers[1], &err), B2A_OK);
+    assert_true(newest_wins(stack, layers, 2) >= 8);
+    b2a__bak_pages_close(layers[0]);
+    b2a__bak_pages_close(layers[1]);
+    b2a__bak_pages_close(stack);
+
+    /* Half of the differential's stripes: refused, naming the missing one. */
+    const char *half[5] = { d[1], f[2], d[0], f[0], f[1] };
+    b2a_err e;
+    assert_int_equal(refused(half, 5, &e), B2A_EFORMAT);
+    assert_non_null(strstr(e.msg, "stripe 3 is missing: give all 3 files together"));
+}
+
+static void put(const char *path, const uint8_t *b, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(b, 1, n, fp), n);
+    fclose(fp);
+}
+
+/* A copy of a sample with one change: offset `at` of the first block
+ * named `blk` (an MTF block or stream) gets `n` bytes of `with`. */
+static const char *altered(const char *name, const char *blk, size_t at, const void *with, size_t n,
+                           const char *as)
+{
+    size_t len;
+    uint8_t *b = (uint8_t *)b2a__read_file(sample(name), SIZE_MAX, &len);
+    assert_non_null(b);
+    uint8_t *p = memmem(b, len < 65536 ? len : 65536, blk, 4);
+    assert_non_null(p);
+    memcpy(p + at, with, n);
+    static char path[4][600];
+    static int k;
+    char *out = path[k++ & 3];
+    snprintf(out, sizeof path[0], "%s/%s", tmpdir, as);
+    put(out, b, len);
+    free(b);
+    return out;
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    b2a_err e;
+    char want[2400];
+
+    /* A differential alone names the full backup it needs. */
+    const char *alone[1] = { sample(CLEAN_DIFF) };
+    assert_int_equal(refused(alone, 1, &e), B2A_EINVAL);
+    snprintf(want, sizeof want,
+             "%s is a differential backup of database RestoreTimeClean: it holds only the extents changed "
+             "since its full backup (LSN 25000000006200170, backup set {5af3e50d-a4e0-4e9b-8aef-fe52898c6359}); "
+             "give that full backup together with it", alone[0]);
+    assert_string_equal(e.msg, want);
+    /* So do two differentials without theirs. */
+    const char *diffs[2] = { sample(DBR_DIFF2), sample(DBR_DIFF1) };
+    assert_int_equal(refused(diffs, 2, &e), B2A_EINVAL);
+    assert_non_null(strstr(e.msg, "is a differential backup of database dbareports"));
+    assert_non_null(strstr(e.msg, "give that full backup together with it"));
+
+    /* A differential of another database's full: both files named. */
+    const char *other[2] = { sample(DBR_FULL), sample(CLEAN_DIFF) };
+    assert_int_equal(refused(other, 2, &e), B2A_EINVAL);
+    snprintf(want, sizeof want,
+             "%s is a differential of another full backup than %s: its base is LSN 25000000006200170, "
+             "backup set {5af3e50d-a4e0-4e9b-8aef-fe52898c6359}, %s is LSN 28000000003400094, backup set "
+             "{2a7c80eb-b664-4423-8ee0-e85818", other[1], other[0], other[0]);
+    assert_non_null(strstr(e.msg, want));
+
+    /* Same backup set GUID as its full, but another base LSN (a full taken
+     * later, say): refused on the LSN alone. */
+    uint8_t lsn[10] = { 0x19, 0, 0, 0, 0x3e, 0, 0, 0, 0xab, 0 };   /* 25:62:171 */
+    const char *moved = altered(CLEAN_DIFF, "MQCI", 22 + 62, lsn, sizeof lsn, "diff-moved-base.bak");
+    const char *lsnpair[2] = { sample(CLEAN_FULL), moved };
+    assert_int_equal(refused(lsnpair, 2, &e), B2A_EINVAL);
+    assert_non_null(strstr(e.msg, "diff-moved-base.bak is a differential of another full backup than"));
+    assert_non_null(strstr(e.msg, "its base is LSN 25000000006200171"));
+
+    /* Two full backups. */
+    const char *fulls[2] = { sample(CLEAN_FULL), sample(DBR_FULL) };
+    assert_int_equal(refused(fulls, 2, &e), B2A_EINVAL);
+    snprintf(want, sizeof want, "%s and %s are both full backups: give one full backup, with its differentials",
+             fulls[0], fulls[1]);
+    assert_string_equal(e.msg, want);
+
+    /* The same differential twice is one media set given twice. */
+    const char *twice[3] = { sample(DBR_FULL), sample(DBR_DIFF1), sample(DBR_DIFF1) };
+    assert_int_equal(refused(twice, 3, &e), B2A_EINVAL);
+    assert_non_null(strstr(e.msg, "was given twice"));
+
+    /* A log backup among them (MTF's incremental bit on a copy of a full). */
+    uint8_t attr[1];
+    size_t len;
+    uint8_t *nw = (uint8_t *)b2a__read_file(sample(NW2008), SIZE_MAX, &len);
+    assert_non_null(nw);
+    attr[0] = (uint8_t)((((uint8_t *)memmem(nw, 65536, "SSET", 4))[52] & ~0x04) | 0x10);
+    free(nw);
+    const char *log = altered(NW2008, "SSET", 52, attr, 1, "log.bak");
+    const char *withlog[2] = { sample(CLEAN_FULL), log };
+    assert_int_equal(refused(withlog, 2, &e), B2A_EUNSUPPORTED);
+    assert_non_null(strstr(e.msg, "log.bak is a transaction log backup: it holds log records, not tables"));
+}
+
+int main(void)
+{
+    samples = getenv("B2A_SAMPLES");
+    char probe[1024];
+    snprintf(probe, sizeof probe, "%s/sqlserver/" CLEAN_DIFF, samples ? samples : "");
+    if (!samples || access(probe, R_OK) != 0) {
+        fprintf(stderr, "test_bak_differential: sample backups not found (B2A_SAMPLES=%s): skipped\n",
+                samples ? samples : "(unset)");
+        return 77;
+    }
+    const char *td = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/b2a-diff-XXXXXX", td ? td : "/tmp");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows_only_the_differential_holds),
+        cmocka_unit_test(test_two_differentials),
+        cmocka_unit_test(test_striped_differential),
+        cmocka_unit_test(test_refusals),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+    return failed;
+}
