@@ -263,9 +263,12 @@ static void list_free(b2a_docker_req *r)
 static void list_step(b2a_docker_req *r)
 {
     list_op *op = r->op;
-    op->tree = b2a__djson_parse(r);
-    if (!op->tree)
+    /* A reply that is not JSON fails (and frees) r, op with it: keep the
+     * tree only once it parsed. */
+    yajl_val tree = b2a__djson_parse(r);
+    if (!tree)
         return;
+    op->tree = tree;
     if (!YAJL_IS_ARRAY(op->tree)) {
         b2a__dreq_fail(r, B2A_EDOCKER, "the engine's reply is not a list");
         return;

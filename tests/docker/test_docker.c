@@ -538,6 +538,22 @@ static void test_list_by_label(void **state)
     env_stop(&e);
 }
 
+/* A list reply that is not JSON fails the call once (found by fuzz_docker:
+ * the failure freed the request, then the parse result was stored in it). */
+static void test_list_bad_json(void **state)
+{
+    (void)state;
+    env e;
+    res r = {0};
+    env_start(&e, "list_bad_json");
+    assert_int_equal(b2a__docker_container_list_by_label(e.d, "bak2avro.job", on_list, &r, NULL), B2A_OK);
+    env_run(&e);
+    assert_int_equal(r.calls, 1);
+    assert_int_equal(r.rc, B2A_EDOCKER);
+    assert_non_null(strstr(r.err.msg, "the engine's reply is not valid JSON"));
+    env_stop(&e);
+}
+
 static void test_exec_split_frames(void **state)
 {
     (void)state;
@@ -1096,6 +1112,7 @@ int main(void)
         cmocka_unit_test(test_create_invalid_spec),
         cmocka_unit_test(test_plain_text_error),
         cmocka_unit_test(test_list_by_label),
+        cmocka_unit_test(test_list_bad_json),
         cmocka_unit_test(test_exec_split_frames),
         cmocka_unit_test(test_exec_137),
         cmocka_unit_test(test_exec_dropped),
