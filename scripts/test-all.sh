@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every test suite: a normal build, then the same suites under
-# AddressSanitizer + UndefinedBehaviorSanitizer, the bindings' tests and the
-# ABI check. Ends with one line "N passed, N failed".
+# AddressSanitizer + UndefinedBehaviorSanitizer, the fuzz targets for a
+# bounded time, the bindings' tests and the ABI check. Ends with one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -46,6 +46,10 @@ run_meson build-test "build -Wall -Wextra -Werror"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_meson build-asan "ASan+UBSan" -Db_sanitize=address,undefined -Db_lundef=false \
         -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug
+# The libFuzzer targets (clang), each run for a bounded time under ASan+UBSan;
+# a crash prints the crashing input's path (doc/fuzzing.md).
+CC=clang MESON_TEST_ARGS="--suite fuzz" run_meson build-fuzz "fuzz (libFuzzer, ASan+UBSan)" \
+    -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=all
 
 # Bindings and ABI checks report their own pass/fail counts.
 for t in tests/bindings/run-*.sh scripts/check-abi.sh; do
