@@ -33,11 +33,12 @@ static reply replies[MAX_REPLIES];
 static size_t nreplies, served;
 static char sock_path[108];
 
+/* send, not write: a client that gave up has closed its end (no SIGPIPE). */
 static int write_all(int fd, const void *p, size_t n)
 {
     const char *c = p;
     while (n > 0) {
-        ssize_t w = write(fd, c, n);
+        ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
         if (w <= 0)
             return -1;
         c += w;
@@ -71,16 +72,23 @@ static void serve(int fd)
             return;
         have += (size_t)r;
     }
+    /* A copy: the input may be gone by the time a late reply is written. */
     pthread_mutex_lock(&lock);
     reply rp = nreplies ? replies[served < nreplies ? served : nreplies - 1] : (reply){ 200, NULL, 0 };
     served++;
+    uint8_t *copy = rp.len ? malloc(rp.len) : NULL;
+    if (copy)
+        memcpy(copy, rp.body, rp.len);
     pthread_mutex_unlock(&lock);
+    if (rp.len && !copy)
+        return;
     char head[256];
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 %d Fuzz\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\nConnection: close\r\n\r\n", rp.status, rp.len);
     if (write_all(fd, head, (size_t)n) == 0 && rp.len)
-        write_all(fd, rp.body, rp.len);
+        write_all(fd, copy, rp.len);
+    free(copy);
 }
 
 static void *engine(void *arg)
@@ -126,8 +134,10 @@ static void take_replies(const uint8_t *data, size_t size)
     const uint8_t *p = data, *end = data + size;
     while (p < end && nreplies < MAX_REPLIES) {
         p += mlen;
-        int status = atoi((const char *)p); /* digits, then '\n': atoi stops there */
         const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+        int status = 0;
+        for (const uint8_t *d = p; d < (nl ? nl : end) && *d >= '0' && *d <= '9' && status < 1000; d++)
+            status = status * 10 + (*d - '0');
         const uint8_t *body = nl ? nl + 1 : end;
         const uint8_t *next = memmem(body, (size_t)(end - body), FUZZ_FILE_MARKER, mlen);
         if (!next)
@@ -210,5 +220,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ;
     b2a__docker_free(d);
     uv_run(&loop, UV_RUN_DEFAULT);
+    pthread_mutex_lock(&lock);
+    nreplies = 0; /* a late request must not read this input once it is freed */
+    pthread_mutex_unlock(&lock);
     return 0;
 }
