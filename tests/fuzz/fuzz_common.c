@@ -109,6 +109,39 @@ void fuzz_files_drop(fuzz_files *f)
     f->memfd = -1;
 }
 
+void fuzz_reader_run(const b2a_reader_ops *ops, const b2a_reader_opts *opts, const uint8_t *data,
+                     size_t size)
+{
+    fuzz_files f;
+    if (fuzz_files_make(data, size, &f) < 0)
+        return;
+    b2a_err err;
+    void *r = NULL;
+    if (ops->open(f.argv, f.n, opts, &r, &err) == 0) {
+        ops->database_name(r);
+        for (size_t i = 0; i < ops->table_count(r); i++) {
+            size_t nkey;
+            ops->table(r, i);
+            ops->table_kind(r, i);
+            if (ops->primary_key)
+                ops->primary_key(r, i, &nkey);
+            void *scan = NULL;
+            if (ops->scan_open(r, i, &scan, &err) != 0)
+                continue;
+            int eof = 0;
+            size_t got;
+            while (!eof && ops->scan_next(scan, &fuzz_null_sink, 256, &got, &eof, &err) == 0)
+                ;
+            ops->scan_close(scan);
+        }
+        b2a_reader_verification v;
+        if (ops->verification)
+            ops->verification(r, &v);
+        ops->close(r);
+    }
+    fuzz_files_drop(&f);
+}
+
 static int s_null(b2a_sink *s) { (void)s; return 0; }
 static int s_bool(b2a_sink *s, int v) { (void)s; (void)v; return 0; }
 static int s_i32(b2a_sink *s, int32_t v) { (void)s; (void)v; return 0; }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/sink.h"
+#include "reader/reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -34,6 +35,13 @@ void fuzz_files_drop(fuzz_files *f);
 
 /* The input as one file (a memfd), for single-file readers. */
 int fuzz_file_make(const uint8_t *data, size_t size, fuzz_files *f);
+
+/* A direct reader as the direct pipeline drives it: the input as files
+ * (fuzz_files_make), open with opts, every table's definition, kind and
+ * key, every table scanned into fuzz_null_sink, page verification, close.
+ * A new reader's target is this one call with its vtable. */
+void fuzz_reader_run(const b2a_reader_ops *ops, const b2a_reader_opts *opts, const uint8_t *data,
+                     size_t size);
 
 /* A sink whose every call succeeds and keeps nothing. */
 extern b2a_sink fuzz_null_sink;
