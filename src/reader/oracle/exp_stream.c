@@ -57,7 +57,7 @@ static int fill(b2a_exp_in *in, size_t n, b2a_err *err)
     return rc;
 }
 
-const uint8_t *b2a__exp_in_take(b2a_exp_in *in, size_t n, const char *what, b2a_err *err)
+const uint8_t *b2a__exp_in_take_slow(b2a_exp_in *in, size_t n, const char *what, b2a_err *err)
 {
     if (n > B2A_EXP_WINDOW) {
         b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: %s at offset %llu is %zu bytes, more than a value can be",
@@ -76,15 +76,6 @@ const uint8_t *b2a__exp_in_take(b2a_exp_in *in, size_t n, const char *what, b2a_
     const uint8_t *p = in->buf + in->pos;
     in->pos += n;
     return p;
-}
-
-int b2a__exp_in_u16(b2a_exp_in *in, const char *what, uint16_t *out, b2a_err *err)
-{
-    const uint8_t *p = b2a__exp_in_take(in, 2, what, err);
-    if (!p)
-        return err->code;
-    *out = (uint16_t)(p[0] | p[1] << 8);
-    return B2A_OK;
 }
 
 static int append(b2a_exp_stmt *st, const uint8_t *p, size_t n, b2a_err *err)

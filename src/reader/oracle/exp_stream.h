@@ -27,12 +27,31 @@ void b2a__exp_in_seek(b2a_exp_in *in, uint64_t offset);
 /* Bytes left in the file after the read position. */
 uint64_t b2a__exp_in_left(const b2a_exp_in *in);
 
+/* Refill, then take: the slow path of the two below. */
+const uint8_t *b2a__exp_in_take_slow(b2a_exp_in *in, size_t n, const char *what, b2a_err *err);
+
 /* The next n bytes (n <= B2A_EXP_WINDOW), valid until the next call;
- * NULL with err set when the file ends first. what names the data. */
-const uint8_t *b2a__exp_in_take(b2a_exp_in *in, size_t n, const char *what, b2a_err *err);
+ * NULL with err set when the file ends first. what names the data.
+ * Inline: rows are read a few bytes at a time. */
+static inline const uint8_t *b2a__exp_in_take(b2a_exp_in *in, size_t n, const char *what, b2a_err *err)
+{
+    if (in->len - in->pos >= n) {
+        const uint8_t *p = in->buf + in->pos;
+        in->pos += n;
+        return p;
+    }
+    return b2a__exp_in_take_slow(in, n, what, err);
+}
 
 /* Little-endian u16 (the x86 exports' length words). */
-int b2a__exp_in_u16(b2a_exp_in *in, const char *what, uint16_t *out, b2a_err *err);
+static inline int b2a__exp_in_u16(b2a_exp_in *in, const char *what, uint16_t *out, b2a_err *err)
+{
+    const uint8_t *p = b2a__exp_in_take(in, 2, what, err);
+    *out = p ? (uint16_t)(p[0] | p[1] << 8) : 0;
+    if (!p)
+        return err->code;
+    return B2A_OK;
+}
 
 /* One statement record of the DDL stream, as text without its terminator:
  * a line ending in '\n', a u16-length-prefixed statement (PL/SQL blocks,
