@@ -456,10 +456,7 @@ static b2a_job_status final_status(const b2a_job *job)
     return B2A_JOB_SUCCESS;
 }
 
-/* The Job JSON is what says a run is complete, so it is written whole or
- * not at all (temp name, fsync, rename); if it cannot be written the job
- * has failed, whatever its tables did. */
-static void write_job_json(b2a_job *job)
+int b2a__job_write_json(b2a_job *job, b2a_err *err)
 {
     char *path = job->job_json_path ? b2a__strdup(job->job_json_path)
                                     : b2a__asprintf("%s/job.json", job->output_dir);
@@ -469,17 +466,26 @@ static void write_job_json(b2a_job *job)
         b2a__mkdir_p(job->output_dir);
         rc = b2a__write_file_atomic(path, doc, strlen(doc));
     }
-    if (rc != 0) {
-        b2a_err e;
-        b2a__err_set(&e, rc == -ENOMEM ? B2A_ENOMEM : B2A_EIO, B2A_ERRCLASS_IO, "could not write the Job JSON to %s: %s",
+    if (rc != 0)
+        b2a__err_set(err, rc == -ENOMEM ? B2A_ENOMEM : B2A_EIO, B2A_ERRCLASS_IO, "could not write the Job JSON to %s: %s",
                      path ? path : "job.json", strerror(-rc));
-        b2a__job_log(job, B2A_LOG_ERROR, "%s", e.msg);
-        b2a__job_set_error(job, &e);
-        if (job->status == B2A_JOB_SUCCESS)
-            job->status = B2A_JOB_FAILED;
-    }
     free(doc);
     free(path);
+    return rc == 0 ? B2A_OK : rc == -ENOMEM ? B2A_ENOMEM : B2A_EIO;
+}
+
+/* The Job JSON is what says a run is complete, so if it cannot be written
+ * the job has failed, whatever its tables did. */
+static void write_final_json(b2a_job *job)
+{
+    b2a_err e;
+    b2a__err_clear(&e);
+    if (b2a__job_write_json(job, &e) == B2A_OK)
+        return;
+    b2a__job_log(job, B2A_LOG_ERROR, "%s", e.msg);
+    b2a__job_set_error(job, &e);
+    if (job->status == B2A_JOB_SUCCESS)
+        job->status = B2A_JOB_FAILED;
 }
 
 void b2a__job_complete(b2a_job *job)
@@ -494,7 +500,7 @@ void b2a__job_complete(b2a_job *job)
         b2a__job_set_error(job, &e);
     }
     b2a__now_iso(job->ended_at);
-    write_job_json(job);
+    write_final_json(job);
     b2a_ctx *ctx = job->ctx;
     if (job->done_cb)
         job->done_cb(job, job->status, job->userdata);

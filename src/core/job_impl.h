@@ -153,6 +153,10 @@ int b2a__job_selects(const b2a_job *job, const char *schema, const char *table);
 /* The pipeline is done: status, Job JSON, the done callback (once), deferred frees. */
 void b2a__job_complete(b2a_job *job);
 
+/* Write the Job JSON as the job stands (temp name, fsync, rename) to
+ * job_json_path or output_dir/job.json; B2A_EIO with the reason in err. */
+int b2a__job_write_json(b2a_job *job, b2a_err *err);
+
 /* Job JSON document (yajl); NULL on OOM. */
 char *b2a__job_render_json(const b2a_job *job);
 

@@ -260,6 +260,19 @@ char *b2a__job_render_json(const b2a_job *job)
         render_table(g, &job->tables[i]);
     yajl_gen_array_close(g);
 
+    /* While the job runs: the final names its tables may be writing, so that
+     * the output of a run that was killed is still known to be ours. */
+    key(g, "incomplete_files");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < job->ntables; i++) {
+        const b2a_table_job *t = &job->tables[i];
+        if (t->selected && t->avro_path && (t->state == B2A_STATE_PENDING || t->state == B2A_STATE_RUNNING)) {
+            str(g, t->avro_path);
+            str(g, t->avsc_path);
+        }
+    }
+    yajl_gen_array_close(g);
+
     key(g, "summary");
     yajl_gen_map_open(g);
     kint(g, "tables_ok", b2a_job_tables_ok(job));

@@ -115,6 +115,24 @@ static char *relative_inside(const char *p, const char *old_out)
     return rel;
 }
 
+/* Note the paths in v (strings of the earlier Job JSON) as listed. */
+static int list_paths(cleanup *c, yajl_val *v, size_t n, const char *old_out, b2a_err *err)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (!YAJL_IS_STRING(v[k]))
+            continue;
+        char *rel = relative_inside(YAJL_GET_STRING(v[k]), old_out);
+        if (!rel)
+            return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                                "%s lists %s, which is not inside its output folder: nothing was deleted",
+                                c->manifest, YAJL_GET_STRING(v[k]));
+        int rc = strvec_push(&c->listed, rel);
+        if (rc != B2A_OK)
+            return rc;
+    }
+    return B2A_OK;
+}
+
 /* Read the earlier Job JSON and note the files it lists. */
 static int load_listing(cleanup *c, int manifest_is_default, b2a_err *err)
 {
@@ -127,8 +145,10 @@ static int load_listing(cleanup *c, int manifest_is_default, b2a_err *err)
     char ebuf[256];
     yajl_val root = yajl_tree_parse(doc, ebuf, sizeof(ebuf));
     free(doc);
-    const char *idp[] = {"job_id", NULL}, *tp[] = {"tables", NULL}, *op[] = {"output_dir", NULL};
+    const char *idp[] = {"job_id", NULL}, *tp[] = {"tables", NULL}, *op[] = {"output_dir", NULL},
+               *ip[] = {"incomplete_files", NULL};
     yajl_val tables = root ? yajl_tree_get(root, tp, yajl_t_array) : NULL;
+    yajl_val incomplete = root ? yajl_tree_get(root, ip, yajl_t_array) : NULL;
     yajl_val old_out = root ? yajl_tree_get(root, op, yajl_t_string) : NULL;
     if (!root || !YAJL_IS_OBJECT(root) || !yajl_tree_get(root, idp, yajl_t_string) || !tables || !old_out) {
         yajl_tree_free(root);
@@ -151,20 +171,15 @@ static int load_listing(cleanup *c, int manifest_is_default, b2a_err *err)
         yajl_val t = YAJL_GET_ARRAY(tables)->values[i];
         const char *fp[] = {"files", NULL}, *sp[] = {"schema_file", NULL};
         yajl_val files = yajl_tree_get(t, fp, yajl_t_array);
+        if (files)
+            rc = list_paths(c, YAJL_GET_ARRAY(files)->values, YAJL_GET_ARRAY(files)->len, old, err);
         yajl_val schema = yajl_tree_get(t, sp, yajl_t_string);
-        size_t nfiles = files ? YAJL_GET_ARRAY(files)->len : 0;
-        for (size_t k = 0; rc == B2A_OK && k <= nfiles; k++) {
-            yajl_val v = k < nfiles ? YAJL_GET_ARRAY(files)->values[k] : schema;
-            if (!v || !YAJL_IS_STRING(v))
-                continue;
-            char *rel = relative_inside(YAJL_GET_STRING(v), old);
-            if (!rel)
-                rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "%s lists %s, which is not inside its output folder: nothing was deleted",
-                            c->manifest, YAJL_GET_STRING(v));
-            else
-                rc = strvec_push(&c->listed, rel);
-        }
+        if (rc == B2A_OK && schema)
+            rc = list_paths(c, &schema, 1, old, err);
     }
+    /* A run that did not finish lists the final names it was writing. */
+    if (rc == B2A_OK && incomplete)
+        rc = list_paths(c, YAJL_GET_ARRAY(incomplete)->values, YAJL_GET_ARRAY(incomplete)->len, old, err);
     yajl_tree_free(root);
     return rc;
 }

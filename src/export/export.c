@@ -335,6 +335,15 @@ int b2a__export_start(b2a_job *job, const b2a_source_ops *ops, void *source,
         free(ex);
         return err.code;
     }
+    /* Before any table file exists, a Job JSON that lists the files to come:
+     * a run killed from here on leaves an output --overwrite can replace. */
+    if (b2a__job_write_json(job, &err) != B2A_OK) {
+        remove_empty_folders(job);
+        b2a__job_set_error(job, &err);
+        free(ex->tasks);
+        free(ex);
+        return err.code;
+    }
     size_t selected = 0;
     for (size_t i = 0; i < job->ntables; i++)
         selected += job->tables[i].selected;

@@ -202,8 +202,8 @@ class Cli(unittest.TestCase):
         self.assertEqual(seen, {"avro", "avsc"})
 
     def test_full_disk_job_json_fails_the_job(self):
-        # The Job JSON on a full file system: every table is written, but the
-        # run is not complete without its Job JSON: Failed, exit 3.
+        # The Job JSON on a full file system. It is first written before any
+        # table (listing the files to come), so the run fails at once: exit 3.
         full = mount_tmpfs(self, "64k")
         fd = os.open(os.path.join(full, "filler"), os.O_WRONLY | os.O_CREAT)
         try:
@@ -215,9 +215,10 @@ class Cli(unittest.TestCase):
         job_json = os.path.join(full, "job.json")
         code, stdout, err = run("run", NW2008, "-o", self.out, "--job-json", job_json)
         self.assertEqual(code, 3, err)
-        self.assertIn("Failed: 13 tables exported, 0 failed", stdout)
+        self.assertIn("Failed: 0 tables exported, 0 failed", stdout)
         self.assertIn("could not write the Job JSON to %s: No space left on device" % job_json, err)
         self.assertEqual(os.listdir(full), ["filler"])
+        self.assertEqual(list(os.walk(self.out)), [(self.out, [], [])])
 
         # Everything on one 400 KB file system, as reported: never Success.
         out = os.path.join(mount_tmpfs(self, "400k"), "out")
@@ -227,8 +228,39 @@ class Cli(unittest.TestCase):
         job = json.load(open(os.path.join(out, "job.json"))) if code == 1 else None
         if code == 3:
             self.assertIn("could not write the Job JSON", err)
-            self.assertFalse(os.path.exists(os.path.join(out, "job.json")))
         assert_output_is_honest(self, out, job)
+
+    def test_run_that_could_not_finish_its_job_json_is_replaced_by_overwrite(self):
+        # Room for the first Job JSON but not for the last (the rename needs
+        # the old and the new at once): every table is written, the final Job
+        # JSON is not. What is left is the state of a run killed at its end.
+        code, _, err = run("run", NW2008, "-o", self.out)
+        self.assertEqual(code, 0, err)
+        size = os.path.getsize(os.path.join(self.out, "job.json"))
+        small = mount_tmpfs(self, "%dk" % ((size * 3 // 2) // 4096 * 4 + 4))
+        job_json = os.path.join(small, "job.json")
+        out = os.path.join(self.tmp, "out2")
+        code, stdout, err = run("run", NW2008, "-o", out, "--job-json", job_json)
+        self.assertEqual(code, 3, err)
+        self.assertIn("Failed: 13 tables exported, 0 failed", stdout)
+        self.assertIn("could not write the Job JSON to %s: No space left on device" % job_json, err)
+        left = json.load(open(job_json))
+        self.assertEqual(left["status"], "Running")  # never Success
+        self.assertEqual([t["files"] for t in left["tables"]], [[]] * 13)  # claims no file
+        on_disk = [os.path.realpath(f) for f in files_under(out) if f.endswith((".avro", ".avsc"))]
+        self.assertEqual(len(on_disk), 26)
+        self.assertEqual(sorted(os.path.realpath(f) for f in left["incomplete_files"]), on_disk)
+
+        # Once there is room, --overwrite replaces that output whole.
+        subprocess.run(["mount", "-o", "remount,size=1m", small], check=True)
+        code, stdout, err = run("run", NW2008, "-o", out, "--job-json", job_json, "--overwrite",
+                                "--include", "dbo.Shippers")
+        self.assertEqual(code, 0, err)
+        shippers = os.path.join(out, "dbo", "Shippers")
+        self.assertEqual(files_under(out), [os.path.join(shippers, "part-00000.avro"),
+                                            os.path.join(shippers, "part-00000.avsc")])
+        job = json.load(open(job_json))
+        self.assertEqual((job["status"], job["incomplete_files"]), ("Success", []))
 
     def test_used_output_folder_is_refused(self):
         # As Spark's errorifexists and Sqoop's --target-dir: a second run into a
