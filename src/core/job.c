@@ -467,8 +467,8 @@ int b2a__job_write_json(b2a_job *job, b2a_err *err)
         rc = b2a__write_file_atomic(path, doc, strlen(doc));
     }
     if (rc != 0)
-        b2a__err_set(err, rc == -ENOMEM ? B2A_ENOMEM : B2A_EIO, B2A_ERRCLASS_IO, "could not write the Job JSON to %s: %s",
-                     path ? path : "job.json", strerror(-rc));
+        b2a__err_set(err, rc == -ENOMEM ? B2A_ENOMEM : B2A_EIO, B2A_ERRCLASS_IO,
+                     "could not write the Job JSON to %s: %s", path ? path : "job.json", strerror(-rc));
     free(doc);
     free(path);
     return rc == 0 ? B2A_OK : rc == -ENOMEM ? B2A_ENOMEM : B2A_EIO;

@@ -152,8 +152,10 @@ static int load_listing(cleanup *c, int manifest_is_default, b2a_err *err)
     yajl_val old_out = root ? yajl_tree_get(root, op, yajl_t_string) : NULL;
     if (!root || !YAJL_IS_OBJECT(root) || !yajl_tree_get(root, idp, yajl_t_string) || !tables || !old_out) {
         yajl_tree_free(root);
-        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "%s is not the Job JSON of a bak2avro run; --overwrite deletes only an earlier "
-                           "bak2avro output in %s: nothing was deleted", c->manifest, c->out);
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                            "%s is not the Job JSON of a bak2avro run; --overwrite deletes only an earlier "
+                            "bak2avro output in %s: nothing was deleted",
+                            c->manifest, c->out);
     }
     const char *old = YAJL_GET_STRING(old_out);
     int rc = B2A_OK;
@@ -328,11 +330,13 @@ int b2a__output_prepare(const char *out, const char *job_json_path, int overwrit
                               "the Job JSON %s already exists; --overwrite to replace it", c.manifest);
     } else if (rc == B2A_OK && used) {
         if (c.have_manifest && !S_ISREG(c.manifest_st.st_mode))
-            rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "%s is not a regular file: nothing was deleted in %s", c.manifest, out);
+            rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                              "%s is not a regular file: nothing was deleted in %s", c.manifest, out);
         if (rc == B2A_OK && !c.have_manifest)
-            rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "%s is not empty and holds no job.json of an earlier bak2avro run; --overwrite deletes "
-                             "only an earlier bak2avro output: nothing was deleted (looked for %s)",
-                        out, c.manifest);
+            rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                              "%s is not empty and holds no job.json of an earlier bak2avro run; --overwrite "
+                              "deletes only an earlier bak2avro output: nothing was deleted (looked for %s)",
+                              out, c.manifest);
         /* A Job JSON kept elsewhere, with nothing in the folder: only it goes. */
         if (rc == B2A_OK && !empty)
             rc = load_listing(&c, job_json_path == NULL, err);

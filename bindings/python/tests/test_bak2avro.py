@@ -103,6 +103,18 @@ class Binding(unittest.TestCase):
         self.assertEqual(tables["EX_PREPARED"]["rows_written"], 2)
         self.assertTrue(os.path.exists(os.path.join(out, "SCOTT", "ZIPCODE", "part-00000.avro")))
 
+    def test_used_output_folder_needs_overwrite(self):
+        need(NORTHWIND)
+        out = os.path.join(self.tmp, "out")
+        first = bak2avro.run(NORTHWIND, out)
+        with self.assertRaises(bak2avro.InvalidArgument) as cm:
+            bak2avro.run(NORTHWIND, out, include=["dbo.Shippers"])
+        self.assertIn("the output folder %s is not empty" % out, str(cm.exception))
+        second = bak2avro.run(NORTHWIND, out, include=["dbo.Shippers"], overwrite=True)
+        self.assertNotEqual(second["job_id"], first["job_id"])
+        self.assertEqual(sorted(glob.glob(os.path.join(out, "*", "*", "part-*.avro"))),
+                         [os.path.join(out, "dbo", "Shippers", "part-00000.avro")])
+
     def test_exception_in_callback_cancels_and_propagates(self):
         need(NORTHWIND)
         out = os.path.join(self.tmp, "out")
