@@ -16,7 +16,8 @@ import sys
 MARKER = b"B2AFILE:"
 # Targets with a recipe below; the others start from their committed seeds.
 FROM_SAMPLES = {"fuzz_bak", "fuzz_bak_header", "fuzz_mtf", "fuzz_mssqlbak", "fuzz_xpress", "fuzz_page",
-                "fuzz_pgdump", "fuzz_pgplain", "fuzz_mysqldump", "fuzz_oradump", "fuzz_exp", "fuzz_inspect"}
+                "fuzz_pgdump", "fuzz_pgplain", "fuzz_mysqldump", "fuzz_mysqlddl", "fuzz_oradump", "fuzz_exp",
+                "fuzz_inspect"}
 PAGE = 8192
 
 
@@ -135,7 +136,7 @@ def make(target, s):
         s.whole("postgresql/*.sql")
         s.whole("postgresql/*NOT-a-tar*")
         s.gzipped("postgresql/pagila-schema.sql")
-    elif target == "fuzz_mysqldump":
+    elif target in ("fuzz_mysqldump", "fuzz_mysqlddl"):
         s.whole("mysql/*.sql")
         s.whole("truth/Chinook_MySql.sql")
         s.gzipped("mysql/sakila-schema.sql")
