@@ -9,6 +9,7 @@
 
 #include "reader/mssql/bak.h"
 #include "reader/mssql/backupset.h"
+#include "reader/mssql/logwindow.h"
 #include "reader/mssql/catalog.h"
 #include "reader/mssql/iam.h"
 #include "reader/mssql/lob.h"
@@ -50,6 +51,45 @@ struct b2a_bak_scan {
     int done;
 };
 
+/* Every backup of the set (the full and each differential) must carry no
+ * transaction's work in the log it appends: RESTORE would replay it over
+ * the copied pages and roll back what was not committed, and this reader
+ * does neither, so its rows could differ from a restore's. */
+static int check_log_windows(b2a_bak_pages *ps, b2a_err *err)
+{
+    for (b2a_bak_pages *q = ps; q; q = b2a__bak_pages_older(q)) {
+        const b2a_bak_header *h = b2a__bak_pages_header(q);
+        const char *path = h->nfamilies ? h->families[0].path : "";
+        b2a_log_window w;
+        int rc = b2a__log_window(q, &w, err);
+        if (rc < 0)
+            return rc;
+        char a[32], c[32];
+        if (w.in_transaction) {
+            b2a__lsn_text(&w.first_change, a);
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                "%s: transactions ran while this backup was taken (%llu of the log records it "
+                                "carries belong to them, the first at LSN %s); RESTORE replays that log and this "
+                                "reader does not, so its rows could differ from a restore's: restore it in a "
+                                "container instead (--restore)", path, (unsigned long long)w.in_transaction, a);
+        }
+        if (w.active_at_start) {
+            b2a__lsn_text(&h->first_lsn, a);
+            b2a__lsn_text(&h->checkpoint_lsn, c);
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                "%s: transactions were open when this backup began (its log starts at LSN %s, "
+                                "before its checkpoint at LSN %s); RESTORE rolls them back and this reader does "
+                                "not: restore it in a container instead (--restore)", path, a, c);
+        }
+        if (w.unreadable)
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                "%s: the log this backup carries could not be read, so whether transactions ran "
+                                "while it was taken is unknown; restore it in a container instead (--restore)",
+                                path);
+    }
+    return B2A_OK;
+}
+
 static int bak_open(const char *const *paths, size_t n, int header_only, unsigned flags, b2a_bak **out,
                     b2a_err *err)
 {
@@ -72,6 +112,11 @@ static int bak_open(const char *const *paths, size_t n, int header_only, unsigne
         free(b);
         return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
                             "%s is a transaction log backup: it holds log records, not tables", paths[0]);
+    }
+    if (!header_only && (rc = check_log_windows(b->ps, err)) < 0) {
+        b2a__bak_pages_close(b->ps);
+        free(b);
+        return rc;
     }
     const char *base = strrchr(paths[0], '/');
     if (!(b->name = b2a__strdup(base ? base + 1 : paths[0]))) {

@@ -64,6 +64,18 @@ static int add_region(b2a_mtf_info *info, uint64_t off, uint64_t nblocks, b2a_er
     return B2A_OK;
 }
 
+static int add_log(b2a_mtf_info *info, uint64_t off, uint64_t len, b2a_err *err)
+{
+    b2a_mtf_region *r = realloc(info->logs, (info->nlogs + 1) * sizeof(*r));
+    if (!r)
+        return oom(err);
+    info->logs = r;
+    r[info->nlogs].offset = off;
+    r[info->nlogs].nblocks = len;
+    info->nlogs++;
+    return B2A_OK;
+}
+
 static void take_raid(b2a_mtf_info *info, const uint8_t *d)
 {
     /* RAID: media-set GUID, then FamilyCount at +20, the media (tape)
@@ -207,6 +219,9 @@ int b2a__mtf_walk(b2a_ra *ra, b2a_mtf_info *info, b2a_err *err)
                 }
                 if (info->nsets == 1 && (len - 2) / 8192 &&
                     (rc = add_region(info, data + 2, (len - 2) / 8192, err)))
+                    goto out;
+            } else if (memcmp(sh, "MQTL", 4) == 0 && len > 2 && info->nsets == 1) {
+                if ((rc = add_log(info, data + 2, len - 2, err)))
                     goto out;
             }
             spos = (data + len + 3) & ~(uint64_t)3;
@@ -423,5 +438,6 @@ void b2a__mtf_info_clear(b2a_mtf_info *info)
     free(info->msci.data);
     free(info->mqci);
     free(info->regions);
+    free(info->logs);
     memset(info, 0, sizeof(*info));
 }

@@ -37,6 +37,9 @@ typedef struct b2a_mtf_info {
     size_t mqci_len;
     b2a_mtf_region *regions;    /* MQDA regions in file order */
     size_t nregions;
+    b2a_mtf_region *logs;       /* MQTL data in file order: offset and *bytes* (nblocks
+                                   here counts bytes, the 2 lead bytes left out) */
+    size_t nlogs;
     int saw_eset;
     uint32_t nsets;             /* SSET blocks seen: backup sets in the file */
     char last_type[5];          /* type of the last descriptor block seen */

@@ -35,6 +35,8 @@ typedef struct family {
     b2a_mssqlbak *mb;     /* MSSQLBAK */
     b2a_mtf_info info;
     char *path;
+    uint64_t *logrecs;    /* MSSQLBAK: offsets of the records holding MQTL (log) data */
+    size_t nlogrecs;
 } family;
 
 typedef struct cache_slot {
@@ -195,8 +197,20 @@ static int index_mssqlbak(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
         return oom(err);
     while ((rc = b2a__mssqlbak_next(f->mb, &cur, &rec, err)) == 1) {
         if (b2a__mssqlbak_is_extent(&rec)) {
-            if (strcmp(st.ext_stream, "MQDA") != 0 || f->info.nsets != 1)
-                continue;   /* log (MQTL) data, or a later backup set */
+            if (f->info.nsets != 1)
+                continue;   /* a later backup set */
+            if (strcmp(st.ext_stream, "MQTL") == 0) {
+                uint64_t *nl = realloc(f->logrecs, (f->nlogrecs + 1) * sizeof *nl);
+                if (!nl) {
+                    rc = oom(err);
+                    goto out;
+                }
+                f->logrecs = nl;
+                f->logrecs[f->nlogrecs++] = rec.offset;
+                continue;
+            }
+            if (strcmp(st.ext_stream, "MQDA") != 0)
+                continue;
             size_t got = 0;
             uint16_t fid;
             uint32_t e;
@@ -602,10 +616,38 @@ void b2a__bak_pages_dump(const b2a_bak_pages *p, void *fp)
 
 const b2a_bak_header *b2a__bak_pages_header(const b2a_bak_pages *p) { return &p->hdr; }
 
+int b2a__bak_pages_log(b2a_bak_pages *p, b2a_bak_log_cb cb, void *ud, b2a_err *err)
+{
+    uint8_t *buf = malloc(B2A_MSSQLBAK_OUT_MAX);
+    int rc = buf ? B2A_OK : oom(err);
+    for (size_t i = 0; i < p->nfams && rc == B2A_OK; i++) {
+        family *f = &p->fams[i];
+        for (size_t k = 0; k < f->info.nlogs && rc == B2A_OK; k++) {
+            uint64_t off = f->info.logs[k].offset, left = f->info.logs[k].nblocks;
+            while (left && rc == B2A_OK) {
+                size_t n = left < B2A_MSSQLBAK_OUT_MAX ? (size_t)left : B2A_MSSQLBAK_OUT_MAX;
+                if ((rc = b2a__ra_read(f->ra, off, buf, n, "MQTL log data", err)) == B2A_OK)
+                    rc = cb(ud, i, buf, n, err);
+                off += n;
+                left -= n;
+            }
+        }
+        for (size_t k = 0; k < f->nlogrecs && rc == B2A_OK; k++) {
+            size_t n = 0;
+            if ((rc = b2a__mssqlbak_read(f->mb, f->logrecs[k], buf, B2A_MSSQLBAK_OUT_MAX, &n, err)) == B2A_OK)
+                rc = cb(ud, i, buf, n, err);
+        }
+    }
+    free(buf);
+    return rc;
+}
+
 void b2a__bak_pages_overlay(b2a_bak_pages *newer, b2a_bak_pages *older)
 {
     newer->older = older;
 }
+
+b2a_bak_pages *b2a__bak_pages_older(const b2a_bak_pages *p) { return p->older; }
 
 /* The media-set GUID from the TAPE block's RAID stream, read from the
  * file's first descriptor blocks only (the first compressed record of an
@@ -663,6 +705,7 @@ void b2a__bak_pages_close(b2a_bak_pages *p)
             b2a__mssqlbak_close(p->fams[i].mb);
         b2a__mtf_info_clear(&p->fams[i].info);
         free(p->fams[i].path);
+        free(p->fams[i].logrecs);
     }
     for (int i = 0; i < CACHE_SLOTS; i++)
         free(p->cache[i].data);

@@ -76,6 +76,16 @@ uint32_t b2a__bak_pages_limit(const b2a_bak_pages *p, uint16_t file_id);
  * that older is newer's base. */
 void b2a__bak_pages_overlay(b2a_bak_pages *newer, b2a_bak_pages *older);
 
+/* The log the backup carries (its MQTL streams), in file order per
+ * family, in chunks of at most 64 KiB: cb(ud, family index, bytes, n, err)
+ * for each; a non-zero return stops the walk and is returned. Only this
+ * backup's, not an overlaid base's (b2a__bak_pages_older gives that). */
+typedef int (*b2a_bak_log_cb)(void *ud, size_t family, const uint8_t *p, size_t n, b2a_err *err);
+int b2a__bak_pages_log(b2a_bak_pages *p, b2a_bak_log_cb cb, void *ud, b2a_err *err);
+
+/* The backup newer was laid over, or NULL. */
+b2a_bak_pages *b2a__bak_pages_older(const b2a_bak_pages *p);
+
 /* The media-set GUID of a backup file, from its first descriptor blocks
  * only (cheap: for telling which given files belong together). 1 with id
  * filled, 0 when the file carries none, <0 when it cannot be read. */
