@@ -16,7 +16,9 @@ struct b2a_ra {
 int b2a__ra_open(const char *path, b2a_ra **out, b2a_err *err)
 {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO put at path after detection must not block the
+     * open (it is refused just below); reads of a regular file ignore it. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return b2a__err_set(err, errno == ENOENT ? B2A_ENOTFOUND : B2A_EIO, B2A_ERRCLASS_IO,
                             "%s: cannot open: %s", path, strerror(errno));
