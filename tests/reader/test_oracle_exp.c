@@ -319,6 +319,44 @@ static void test_rjschof_legacy(void **state)
     b2a__exp_close(x);
 }
 
+static char *copy_to_tmp(const char *src, size_t *len);
+
+/* A CREATE TABLE the reader cannot parse must not make its rows vanish:
+ * the table is still listed, from its TABLE line, INSERT and descriptors. */
+static void test_unreadable_create_table_keeps_the_table(void **state)
+{
+    (void)state;
+    size_t len;
+    char *tmp = copy_to_tmp(sample("oracledmpparser_exptest.dmp"), &len);
+    FILE *f = fopen(tmp, "r+b");
+    char *buf = malloc(len);
+    assert_int_equal(fread(buf, 1, len, f), len);
+    const char *stmt = "CREATE TABLE \"TABLE2\" (";
+    char *at = memmem(buf, len, stmt, strlen(stmt));
+    assert_non_null(at);
+    fseek(f, (long)(at - buf) + (long)strlen(stmt) - 1, SEEK_SET);
+    fputc('X', f); /* no column list any more */
+    fclose(f);
+    free(buf);
+    b2a_err err;
+    const char *p = tmp;
+    b2a_exp *x = NULL;
+    assert_int_equal(b2a__exp_open(&p, 1, &x, &err), 0);
+    assert_int_equal(b2a__exp_table_count(x), 4);
+    size_t t2 = find_table(x, "EXPTEST", "TABLE2");
+    const b2a_table_def *d = b2a__exp_table(x, t2);
+    assert_int_equal(d->row_count, 4);
+    assert_string_equal(d->columns[0].source_type, "VARCHAR2");
+    assert_string_equal(d->columns[2].source_type, "NUMBER");
+    text_sink ts;
+    scan_ok(x, t2, &ts);
+    assert_string_equal(ts.rows[1], "K2" TS_SEP_STR "0.2" TS_SEP_STR "2.99992");
+    text_sink_free(&ts);
+    b2a__exp_close(x);
+    unlink(tmp);
+    free(tmp);
+}
+
 /* ---- robustness ---- */
 
 static char *copy_to_tmp(const char *src, size_t *len)
@@ -455,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_freetic_korean),
         cmocka_unit_test(test_hr),
         cmocka_unit_test(test_rjschof_legacy),
+        cmocka_unit_test(test_unreadable_create_table_keeps_the_table),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_flips),
     };

@@ -97,6 +97,33 @@ static const char *type_name(uint16_t t)
     }
 }
 
+/* The declared type of a column whose CREATE TABLE could not be read. */
+static const char *type_code_name(const exp_col *c)
+{
+    switch (c->type) {
+    case T_VARCHAR2: return c->csform == 2 ? "NVARCHAR2" : "VARCHAR2";
+    case T_NUMBER: return "NUMBER";
+    case T_LONG: return "LONG";
+    case T_DATE: return "DATE";
+    case T_RAW: return "RAW";
+    case T_LONG_RAW: return "LONG RAW";
+    case T_ROWID: return "ROWID";
+    case T_CHAR: return c->csform == 2 ? "NCHAR" : "CHAR";
+    case T_BFLOAT: return "BINARY_FLOAT";
+    case T_BDOUBLE: return "BINARY_DOUBLE";
+    case T_CLOB: return c->csform == 2 ? "NCLOB" : "CLOB";
+    case T_BLOB: return "BLOB";
+    case T_BFILE: return "BFILE";
+    case T_TIMESTAMP: return "TIMESTAMP";
+    case T_TSTZ: return "TIMESTAMP WITH TIME ZONE";
+    case T_TSLTZ: return "TIMESTAMP WITH LOCAL TIME ZONE";
+    case T_IYM: return "INTERVAL YEAR TO MONTH";
+    case T_IDS: return "INTERVAL DAY TO SECOND";
+    case T_UROWID: return "UROWID";
+    default: return "an object or opaque type";
+    }
+}
+
 static int row_put(exp_row *r, const uint8_t *p, size_t n, exp_cell *c, b2a_err *err)
 {
     if (r->len + n > r->cap) {
@@ -209,6 +236,7 @@ typedef struct walk {
     char *owner;
     exp_table *cur;           /* the table the last TABLE / CREATE TABLE began */
     char *partition;          /* the last PARTITION / SUBPARTITION name */
+    char *announced;          /* the table the last TABLE "X" line names */
     exp_row row;
     int saw_exit;
 } walk;
@@ -304,12 +332,13 @@ static const b2a_exp_ddl_col *ddl_col(const b2a_exp_ddl *d, const char *name)
 
 /* Columns of a table from its first rows section: names from the INSERT,
  * types from the descriptors, declarations from the CREATE TABLE. */
-static int set_columns(exp_table *t, char **names, size_t nnames, exp_col *cols, size_t ncols, b2a_err *err)
+static int set_columns(const char *path, exp_table *t, char **names, size_t nnames, exp_col *cols, size_t ncols,
+                       b2a_err *err)
 {
     if (nnames != ncols)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                            "table %s.%s: the INSERT names %zu columns but the rows have %zu", t->def.schema,
-                            t->def.name, nnames, ncols);
+                            "%s: table %s.%s: the INSERT names %zu columns but the rows have %zu", path,
+                            t->def.schema, t->def.name, nnames, ncols);
     b2a_table_def *d = &t->def;
     d->columns = calloc(ncols, sizeof(*d->columns));
     if (!d->columns)
@@ -318,7 +347,7 @@ static int set_columns(exp_table *t, char **names, size_t nnames, exp_col *cols,
     for (size_t i = 0; i < ncols; i++) {
         const b2a_exp_ddl_col *dc = ddl_col(&t->ddl, names[i]);
         d->columns[i].name = b2a__strdup(names[i]);
-        d->columns[i].source_type = dc ? b2a__strdup(dc->type) : b2a__asprintf("type %u", cols[i].type);
+        d->columns[i].source_type = dc ? b2a__strdup(dc->type) : b2a__strdup(type_code_name(&cols[i]));
         d->columns[i].nullable = dc ? !dc->not_null : 1;
         if (!d->columns[i].name || !d->columns[i].source_type)
             return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
@@ -382,6 +411,13 @@ static int on_insert(walk *w, b2a_err *err)
         goto done;
     exp_table *t = w->cur;
     exp_table scratch;
+    if ((!t || strcmp(t->def.name, name) != 0) && w->announced && strcmp(w->announced, name) == 0) {
+        /* its CREATE TABLE did not parse: the rows still make the table */
+        if (!(t = w->cur = add_table(w, name, err))) {
+            rc = err->code;
+            goto done;
+        }
+    }
     if (!t || strcmp(t->def.name, name) != 0) {
         /* rows of a storage table (a nested table's): read past them */
         memset(&scratch, 0, sizeof(scratch));
@@ -391,7 +427,7 @@ static int on_insert(walk *w, b2a_err *err)
     }
     exp_seg seg = {b2a__exp_in_tell(&w->in), 0, NULL, 0};
     if (!t->cols) {
-        rc = set_columns(t, names, nnames, cols, ncols, err);
+        rc = set_columns(w->x->path, t, names, nnames, cols, ncols, err);
         if (rc != B2A_OK)
             goto done_scratch;
         cols = NULL;
@@ -475,8 +511,10 @@ static int on_statement(walk *w, b2a_err *err)
     if (w->st.kind == 'T' && starts(s, "CONNECT ")) {
         const char *p = s + 8;
         char *o = b2a__exp_ident(&p);
-        if (!o)
-            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        if (!o) /* the owner of what follows: never guess it */
+            return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                                "%s: no schema name in the CONNECT statement at offset %llu", w->x->path,
+                                (unsigned long long)w->st.offset);
         free(w->owner);
         w->owner = o;
         w->cur = NULL;
@@ -484,6 +522,9 @@ static int on_statement(walk *w, b2a_err *err)
         w->cur = NULL; /* the CREATE TABLE that follows makes it */
         free(w->partition);
         w->partition = NULL;
+        const char *p = s + 6;
+        free(w->announced);
+        w->announced = b2a__exp_ident(&p); /* NULL when unreadable: the CREATE TABLE then decides */
     } else if (starts(s, "CREATE TABLE ")) {
         b2a_exp_ddl d;
         int rc = b2a__exp_parse_create(s, &d);
@@ -501,8 +542,7 @@ static int on_statement(walk *w, b2a_err *err)
     } else if (w->st.kind == 'T' && (starts(s, "PARTITION \"") || starts(s, "SUBPARTITION \""))) {
         const char *p = strchr(s, '"');
         free(w->partition);
-        if (!(w->partition = b2a__exp_ident(&p)))
-            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        w->partition = b2a__exp_ident(&p); /* a name for the Job only */
     } else if (w->st.kind == 'T' && starts(s, "INSERT INTO ")) {
         return on_insert(w, err);
     } else if (starts(s, "ALTER TABLE \"") && strstr(s, " PRIMARY KEY (")) {
@@ -770,6 +810,7 @@ static int walk_dump(b2a_exp *x, b2a_err *err)
     b2a__exp_stmt_free(&w.st);
     free(w.owner);
     free(w.partition);
+    free(w.announced);
     free(w.row.cells);
     free(w.row.data);
     return rc;

@@ -78,12 +78,11 @@ const uint8_t *b2a__exp_in_take_slow(b2a_exp_in *in, size_t n, const char *what,
     return p;
 }
 
-static int append(b2a_exp_stmt *st, const uint8_t *p, size_t n, b2a_err *err)
+static int append(const b2a_exp_in *in, b2a_exp_stmt *st, const uint8_t *p, size_t n, b2a_err *err)
 {
     if (st->len + n + 1 > STMT_MAX)
-        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                            "statement at offset %llu is longer than %u bytes", (unsigned long long)st->offset,
-                            STMT_MAX);
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: the statement at offset %llu is longer than %u bytes",
+                            b2a__ra_path(in->ra), (unsigned long long)st->offset, STMT_MAX);
     if (st->len + n + 1 > st->cap) {
         size_t c = st->cap ? st->cap : 1024;
         while (c < st->len + n + 1)
@@ -132,7 +131,7 @@ static int read_line(b2a_exp_in *in, b2a_exp_stmt *st, b2a_err *err)
             n++;
         if (n < avail)
             nl = p + n;
-        if (append(st, p, n, err) != B2A_OK)
+        if (append(in, st, p, n, err) != B2A_OK)
             return err->code;
         in->pos += n + (nl ? 1 : 0);
         if (nl)
@@ -143,14 +142,14 @@ static int read_line(b2a_exp_in *in, b2a_exp_stmt *st, b2a_err *err)
 static int read_counted(b2a_exp_in *in, b2a_exp_stmt *st, uint16_t n, b2a_err *err)
 {
     const uint8_t *p = b2a__exp_in_take(in, n, "a statement", err);
-    return p ? append(st, p, n, err) : err->code;
+    return p ? append(in, st, p, n, err) : err->code;
 }
 
 int b2a__exp_next_stmt(b2a_exp_in *in, b2a_exp_stmt *st, b2a_err *err)
 {
     st->len = 0;
     st->offset = b2a__exp_in_tell(in);
-    if (append(st, (const uint8_t *)"", 0, err) != B2A_OK)
+    if (append(in, st, (const uint8_t *)"", 0, err) != B2A_OK)
         return err->code;
     if (fill(in, 2, err) != B2A_OK)
         return err->code;
