@@ -322,8 +322,9 @@ int b2a__output_prepare(const char *out, const char *job_json_path, int overwrit
     if (rc == B2A_OK && used && !overwrite) {
         if (!empty)
             rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
-                              "the output folder %s is not empty; give a new or empty folder, or --overwrite to "
-                              "replace an earlier bak2avro output there (only the files its job.json lists)",
+                              "the output folder %s is not empty; give a new or empty folder, or --overwrite "
+                              "(\"overwrite\": true in a job document) to replace an earlier bak2avro output "
+                              "there (only the files its job.json lists)",
                               out);
         else
             rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
