@@ -28,6 +28,8 @@ static char tmpdir[256];
 
 #define PUBS "pubs_sql2012_mtf__UGR95.bak"
 #define NW2008 "northwind_sql2008_mtf__thuyluv.bak"
+#define DBR_FULL "dbareports_sql2008r2_full__dataplat.bak"
+#define DBR_DIFF1 "dbareports_sql2008r2_diff1__dataplat.bak"
 
 static char *sample(const char *name)
 {
@@ -372,6 +374,56 @@ static void test_corrupt_catalog_page(void **state)
     free(bak);
 }
 
+/* A differential read with its full backup: a corrupt page that only the
+ * full holds (info.ServerInfo, unchanged since) fails its table just the
+ * same, is counted and listed, and the salvage flag reaches the full too. */
+static void test_corrupt_page_of_a_differentials_base(void **state)
+{
+    (void)state;
+    size_t n;
+    uint8_t *bak = slurp(sample(DBR_FULL), &n);
+    static const char domain[] = "b\0a\0s\0e\0.\0l\0o\0c\0a\0l\0"; /* UTF-16LE "base.local" */
+    uint8_t *at = memmem(bak, n, domain, sizeof(domain) - 1);
+    assert_non_null(at);
+    *at ^= 0x01; /* 'b' -> 'c' */
+    char path[512];
+    snprintf(path, sizeof(path), "%s/dbareports-full-flip.bak", tmpdir);
+    put(path, bak, n);
+    const char *pp[2] = { path, sample(DBR_DIFF1) };
+
+    b2a_bak *b;
+    b2a_err err;
+    b2a__err_clear(&err);
+    assert_int_equal(b2a__bak_open(pp, 2, &b, &err), B2A_OK);
+    text_sink ts;
+    assert_int_equal(scan_table(b, "info", "ServerInfo", &ts, &err), B2A_EFORMAT);
+    text_sink_free(&ts);
+    assert_non_null(strstr(err.msg, " of info.ServerInfo: checksum mismatch (stored 0x"));
+    assert_int_equal(scan_table(b, "info", "SQLInfo", &ts, &err), B2A_OK);
+    text_sink_free(&ts);
+    b2a_bak_verify_stats st;
+    b2a__bak_verify_stats(b, &st);
+    assert_int_equal(st.failed, 1);
+    assert_non_null(b2a__bak_verify_failure(b, 0));
+    assert_non_null(strstr(err.msg, b2a__bak_verify_failure(b, 0))); /* as the error said it */
+    assert_null(b2a__bak_verify_failure(b, 1));
+    b2a__bak_close(b);
+
+    assert_int_equal(b2a__bak_open_flags(pp, 2, B2A_BAK_IGNORE_CHECKSUMS, &b, &err), B2A_OK);
+    assert_int_equal(scan_table(b, "info", "ServerInfo", &ts, &err), B2A_OK);
+    int changed = 0;
+    for (size_t i = 0; i < ts.nrows; i++)
+        changed += strstr(ts.rows[i], "case.local") != NULL;
+    assert_int_equal(changed, 1);
+    text_sink_free(&ts);
+    b2a__bak_verify_stats(b, &st);
+    assert_int_equal(st.failed, 1);
+    assert_non_null(b2a__bak_verify_failure(b, 0));
+    b2a__bak_close(b);
+    unlink(path);
+    free(bak);
+}
+
 /* After a read, every page read is counted once, by its protection. */
 static void test_counts_after_read(void **state)
 {
@@ -422,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_torn_bits),
         cmocka_unit_test(test_corrupt_data_page),
         cmocka_unit_test(test_corrupt_catalog_page),
+        cmocka_unit_test(test_corrupt_page_of_a_differentials_base),
         cmocka_unit_test(test_counts_after_read),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

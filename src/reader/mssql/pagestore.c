@@ -562,8 +562,12 @@ void b2a__bak_pages_verify_stats(const b2a_bak_pages *p, b2a_bak_verify_stats *o
 const char *b2a__bak_pages_failure(b2a_bak_pages *p, size_t i)
 {
     pthread_mutex_lock(&p->fail_lock);
-    const char *f = i < p->nfailures ? p->failures[i] : NULL;
+    size_t n = p->nfailures;
+    const char *f = i < n ? p->failures[i] : NULL;
     pthread_mutex_unlock(&p->fail_lock);
+    /* A differential's own pages first, then those read from its base. */
+    if (!f && p->older)
+        return b2a__bak_pages_failure(p->older, i - n);
     return f;
 }
 
