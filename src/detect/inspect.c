@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "detect/detect.h"
+#include "detect/dumpend.h"
 #include "detect/mysqldump.h"
 #include "detect/oradump.h"
 #include "detect/pgdump.h"
@@ -176,16 +177,8 @@ static int inspect_pg_plain(yajl_gen g, const char *path, const b2a_detected *d,
     gen_int(g, "table_data_entries", pp.n_copy);
     gen_strv(g, "tables", pp.copy_tables, pp.n_copy);
     yajl_gen_map_close(g);
-    /* pg_dump and pg_dumpall end with "-- PostgreSQL database [cluster] dump
-     * complete"; output without its header comments cannot be checked. */
-    if (pp.has_header && !pp.completed)
-        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                          "%s: truncated %s script: it does not end with the \"-- PostgreSQL "
-                          "database %sdump complete\" comment (it stops after line %llu)",
-                          path, pp.is_dumpall ? "pg_dumpall" : "pg_dump",
-                          pp.is_dumpall ? "cluster " : "", (unsigned long long)pp.lines);
     b2a__pgplain_free(&pp);
-    return rc;
+    return b2a__dump_check_end(path, d, err);
 }
 
 static int inspect_mysql(yajl_gen g, const char *path, const b2a_detected *d, b2a_err *err)
@@ -210,17 +203,8 @@ static int inspect_mysql(yajl_gen g, const char *path, const b2a_detected *d, b2
     gen_strv(g, "tables", mi.tables, mi.n_tables);
     gen_strv(g, "data_tables", mi.data_tables, mi.n_data_tables);
     yajl_gen_map_close(g);
-    /* mysqldump writes "-- Dump completed" last (unless told --skip-comments,
-     * which also drops the header): a dump with its header but not that line
-     * was cut short. A script without the header has no end marker to check. */
-    if (mi.has_header && !mi.completed)
-        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                          "%s: truncated %s: it does not end with the \"-- Dump completed\" line "
-                          "(it stops after line %llu)",
-                          path, mi.is_mariadb ? "MariaDB dump" : "mysqldump",
-                          (unsigned long long)mi.lines);
     b2a__mysqldump_free(&mi);
-    return rc;
+    return b2a__dump_check_end(path, d, err);
 }
 
 static int inspect_oracle(yajl_gen g, const char *path, b2a_err *err)

@@ -187,9 +187,6 @@ int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err)
         if (!first)
             continue;
         lineno++;
-        /* mysqldump's last line, unless the dump was cut short */
-        if (line[strspn(line, " \t\r\n")])
-            out->completed = starts_ci(line, "-- Dump completed");
         if (line[0] == '-' && line[1] == '-') {
             if (lineno <= 20) /* mysqldump writes its header at the top */
                 handle_comment(out, line);
@@ -208,7 +205,6 @@ int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err)
             break;
         }
     }
-    out->lines = lineno;
     if (rc == B2A_OK) {
         int zerr;
         const char *m = gzerror(gz, &zerr);

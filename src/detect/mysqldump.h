@@ -10,8 +10,6 @@
 typedef struct b2a_mysqldump_info {
     int has_header;          /* "-- MySQL dump" or "-- MariaDB dump" found */
     int is_mariadb;
-    int completed;           /* the last line that is not blank is "-- Dump completed ..." */
-    uint64_t lines;          /* lines read */
     char dump_version[32];   /* mysqldump's own version: "10.13" */
     char client_version[64]; /* the "Distrib" the client came with: "8.0.36", "10.11.6-MariaDB" */
     char server_version[96]; /* "-- Server version\t8.0.36" */

@@ -94,26 +94,9 @@ static int starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Whether the script ends with pg_dump's (or pg_dumpall's) closing comment:
- * set by that comment, cleared by any later line but blank ones, bare "--"
- * and psql's closing \unrestrict. */
-static void track_end(b2a_pgplain_info *info, const char *line)
-{
-    if (starts(line, "-- PostgreSQL database dump complete"))
-        info->completed = !info->is_dumpall;
-    else if (starts(line, "-- PostgreSQL database cluster dump complete"))
-        info->completed = 1;
-    else if (line[strspn(line, " \t\r\n")] && strcmp(line, "--\n") && strcmp(line, "--\r\n") &&
-             !starts(line, "\\unrestrict "))
-        info->completed = 0;
-}
-
 static int handle_line(b2a_pgplain_info *info, const char *line)
 {
-    track_end(info, line);
     if (line[0] == '-' && line[1] == '-') {
-        if (starts(line, "-- PostgreSQL database dump") || starts(line, "-- PostgreSQL database cluster dump"))
-            info->has_header = 1;
         if (!info->dumped_from[0] && starts(line, "-- Dumped from database version "))
             copy_rest(line + 32, info->dumped_from, sizeof(info->dumped_from));
         else if (!info->dumped_by[0] && starts(line, "-- Dumped by pg_dump version "))
@@ -176,7 +159,6 @@ int b2a__pgplain_read(const char *path, b2a_pgplain_info *out, b2a_err *err)
         }
         if (starts(line, "COPY ") && strstr(line, " FROM stdin;")) {
             in_copy = 1;
-            out->completed = 0;
             if (add_copy_table(out, line) != B2A_OK) {
                 rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: out of memory", path);
                 break;
@@ -185,7 +167,6 @@ int b2a__pgplain_read(const char *path, b2a_pgplain_info *out, b2a_err *err)
         }
         handle_line(out, line);
     }
-    out->lines = lineno;
     if (rc == B2A_OK) {
         int zerr;
         const char *m = gzerror(gz, &zerr);

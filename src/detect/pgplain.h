@@ -10,9 +10,6 @@
 
 typedef struct b2a_pgplain_info {
     int is_dumpall;
-    int has_header;          /* "-- PostgreSQL database [cluster] dump" comment seen */
-    int completed;           /* ends with pg_dump's "-- PostgreSQL database [cluster] dump complete" */
-    uint64_t lines;          /* lines read */
     char dumped_from[64];    /* first "-- Dumped from database version X" */
     char dumped_by[64];      /* first "-- Dumped by pg_dump version X" */
     /* The newest requirement among SET parameters in the script: */

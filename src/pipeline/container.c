@@ -14,6 +14,7 @@
 #include "core/ctx.h"
 #include "core/pipeline.h"
 #include "detect/detect.h"
+#include "detect/dumpend.h"
 #include "detect/pgdump.h"
 #include "docker/docker.h"
 #include "export/export.h"
@@ -956,6 +957,11 @@ static int describe_inputs(cstate *st, b2a_err *err)
         b2a_detected d;
         int rc = b2a__detect(job->inputs[i], &d, err);
         if (rc != B2A_OK)
+            return rc;
+        /* A dump cut short would restore as a smaller database. Its closing
+         * line is read from the tail of a plain file; a gzip'd one would have
+         * to be inflated whole here, on the loop (see doc/cli.md). */
+        if (!d.gzip && (rc = b2a__dump_check_end(job->inputs[i], &d, err)) != B2A_OK)
             return rc;
         b2a_vendor_input *in = &st->inputs[i];
         in->path = job->inputs[i];

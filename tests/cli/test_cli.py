@@ -540,6 +540,20 @@ class Cli(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertTrue(json.loads(out)["inputs"][0]["contents"]["tables_complete"])
 
+    def test_run_refuses_a_script_dump_cut_short_before_any_container(self):
+        # A pg_dump script cut between statements restores cleanly into a
+        # smaller database: its missing closing line refuses it at detect.
+        text = open(os.path.join(SAMPLES, "postgresql", "pagila-schema.sql"), "rb").read()
+        cut = os.path.join(self.tmp, "cut.sql")
+        open(cut, "wb").write(text[: text.index(b"\n--\n-- PostgreSQL database dump complete") + 1])
+        code, _, err = run("run", cut, "-o", self.out, "--docker-host", "unix://" + os.path.join(self.tmp, "none.sock"))
+        self.assertEqual(code, 3)
+        self.assertIn("cut.sql: truncated pg_dump script: it does not end with the "
+                      "\"-- PostgreSQL database dump complete\" line", err)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        self.assertEqual([s["name"] for s in job["steps"]], ["detect", "cleanup"])
+        self.assertIsNone(job["container_id"])
+
     def test_inspect_bak(self):
         code, out, err = run("inspect", NW2008)
         self.assertEqual(code, 0, err)
