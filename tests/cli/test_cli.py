@@ -485,6 +485,19 @@ class Cli(unittest.TestCase):
                           "25000000006200170, backup set {5af3e50d-a4e0-4e9b-8aef-fe52898c6359}); give that full "
                           "backup together with it", err)
 
+    def test_inspect_pairs_a_differential_with_its_full(self):
+        full = os.path.join(SAMPLES, "sqlserver", "restoretimeclean_sql2008r2_full__dataplat.bak")
+        diff = os.path.join(SAMPLES, "sqlserver", "restoretimeclean_sql2008r2_diff__dataplat.bak")
+        code, out, err = run("inspect", full, diff)
+        f, d = (i["contents"]["header"] for i in json.loads(out)["inputs"])
+        self.assertEqual(f["backup_type"], "database")
+        self.assertEqual(d["backup_type"], "differential")
+        self.assertEqual(f["checkpoint_lsn"], "25000000006200170")
+        self.assertEqual(d["database_backup_lsn"], f["checkpoint_lsn"])
+        self.assertEqual(d["differential_base_guid"], f["backup_set_guid"])
+        self.assertEqual(f["backup_set_guid"], "5af3e50d-a4e0-4e9b-8aef-fe52898c6359")
+        self.assertNotIn("differential_base_guid", f)
+
     def test_full_and_differential_read_together(self):
         # dbo.steps has its 30 rows only in the differential.
         full = os.path.join(SAMPLES, "sqlserver", "restoretimeclean_sql2008r2_full__dataplat.bak")

@@ -359,7 +359,7 @@ static void test_refusals(void **state)
 
     /* A differential alone names the full backup it needs. */
     const char *alone[1] = { sample(CLEAN_DIFF) };
-    assert_int_equal(refused(alone, 1, &e), B2A_EINVAL);
+    assert_int_equal(refused(alone, 1, &e), B2A_EFORMAT);
     snprintf(want, sizeof want,
              "%s is a differential backup of database RestoreTimeClean: it holds only the extents changed "
              "since its full backup (LSN 25000000006200170, backup set {5af3e50d-a4e0-4e9b-8aef-fe52898c6359}); "
@@ -367,7 +367,7 @@ static void test_refusals(void **state)
     assert_string_equal(e.msg, want);
     /* So do two differentials without theirs. */
     const char *diffs[2] = { sample(DBR_DIFF2), sample(DBR_DIFF1) };
-    assert_int_equal(refused(diffs, 2, &e), B2A_EINVAL);
+    assert_int_equal(refused(diffs, 2, &e), B2A_EFORMAT);
     assert_non_null(strstr(e.msg, "is a differential backup of database dbareports"));
     assert_non_null(strstr(e.msg, "give that full backup together with it"));
 

@@ -95,7 +95,8 @@ static int stack(group *gs, size_t ng, b2a_bak_pages **out, b2a_err *err)
     if (!full) {
         char base[160];
         lsn_guid(&diffs[0]->h->database_backup_lsn, diffs[0]->h->differential_base_guid, base, sizeof base);
-        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+        /* Like half a striped set: part of the backup is missing (B2A_EFORMAT). */
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                             "%s is a differential backup of database %s: it holds only the extents changed since "
                             "its full backup (%s); give that full backup together with it",
                             gname(diffs[0]), diffs[0]->h->database_name, base);

@@ -12,9 +12,10 @@
  * of it (each one's DifferentialBaseLSN and base GUID must be the full's
  * CheckpointLSN and BackupSetGUID), laid over the full in LSN order; the
  * header is the newest differential's. Refused, naming the files: two full
- * backups, a differential of another full (B2A_EINVAL), the same
- * differential twice, a differential without its full (naming the full it
- * needs), a log backup among them (B2A_EUNSUPPORTED). A log backup alone
+ * backups, a differential of another full, the same differential twice
+ * (B2A_EINVAL), a differential without its full (B2A_EFORMAT, naming the
+ * full it needs, as half a striped set is), a log backup among them
+ * (B2A_EUNSUPPORTED). A log backup alone
  * is opened as it is: the caller decides. */
 int b2a__backupset_open(const char *const *paths, size_t n, b2a_bak_pages **out, b2a_err *err);
 

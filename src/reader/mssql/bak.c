@@ -450,6 +450,25 @@ int b2a__bak_inspect(const b2a_bak *b, void *handle, b2a_err *err)
         jki(g, "database_version", h->database_version);
         jki(g, "software_major", h->software_major);
         jkv(g, "backup_date", h->backup_date);
+        if (h->has_lsns) {
+            /* What pairs a differential with its full: its database_backup_lsn and
+             * differential_base_guid are the full's checkpoint_lsn and backup_set_guid. */
+            char t[37];
+            b2a__lsn_text(&h->first_lsn, t);
+            jkv(g, "first_lsn", t);
+            b2a__lsn_text(&h->last_lsn, t);
+            jkv(g, "last_lsn", t);
+            b2a__lsn_text(&h->checkpoint_lsn, t);
+            jkv(g, "checkpoint_lsn", t);
+            b2a__lsn_text(&h->database_backup_lsn, t);
+            jkv(g, "database_backup_lsn", t);
+            b2a__bak_guid_text(h->backup_set_guid, t);
+            jkv(g, "backup_set_guid", t);
+            if (h->backup_type == B2A_BAK_TYPE_DIFFERENTIAL) {
+                b2a__bak_guid_text(h->differential_base_guid, t);
+                jkv(g, "differential_base_guid", t);
+            }
+        }
     }
     jki(g, "create_version", b->cat.create_version);
     /* The database's PAGE_VERIFY setting, null when no catalog was read. */
