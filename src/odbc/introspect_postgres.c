@@ -110,7 +110,8 @@ static void map_type(const char *typ, long typmod, char typtype, char cat, int m
             return;
         }
         int p = (int)(((typmod - 4) >> 16) & 0xffff);
-        int s = (int)(int16_t)((typmod - 4) & 0xffff); /* PostgreSQL 15 allows negative scale */
+        /* the scale is 11 bits, signed since PostgreSQL 15 (numeric(5,-2)) */
+        int s = (int)((((typmod - 4) & 0x7ff) ^ 1024) - 1024);
         if (s < 0) {
             p -= s;
             s = 0;
