@@ -93,6 +93,9 @@ type Options struct {
 	IgnoreChecksums bool
 	// AllowColumnLoss accepts columns the dump declares but the server skipped at restore.
 	AllowColumnLoss bool
+	// Via is how rows leave a restored database: "auto" (default: PostgreSQL's
+	// COPY through libpq, else ODBC) or "odbc"; the Avro is the same.
+	Via string
 	// Progress is called as the job goes; returning true cancels it.
 	Progress func(Progress) bool
 	Log      func(level int, message string)
@@ -243,6 +246,13 @@ func Run(o Options) (map[string]interface{}, error) {
 	}
 	if o.AllowColumnLoss {
 		opts.allow_column_loss = 1
+	}
+	switch o.Via {
+	case "", "auto":
+	case "odbc":
+		opts.via = C.B2A_VIA_ODBC
+	default:
+		return nil, &Error{Code: ErrInvalid, Message: "unknown via " + o.Via}
 	}
 	switch o.Delivery {
 	case "", "bind":

@@ -46,6 +46,13 @@ typedef enum b2a_delivery {
     B2A_DELIVERY_UPLOAD = 1  /**< copied into the container through the Engine API (an engine that cannot see them) */
 } b2a_delivery;
 
+/** How rows leave a restored database. */
+typedef enum b2a_via {
+    B2A_VIA_AUTO = 0,  /**< the default: the database's own bulk protocol where the library has it
+                            (PostgreSQL: COPY (FORMAT binary) through libpq), else ODBC */
+    B2A_VIA_ODBC = 1   /**< ODBC for every database (the generic path) */
+} b2a_via;
+
 typedef enum b2a_restore_mode {
     B2A_RESTORE_AUTO = 0,      /**< read directly where a reader can, else restore in a container */
     B2A_RESTORE_DIRECT = 1,    /**< direct reader only */
@@ -112,10 +119,12 @@ typedef struct b2a_job_options {
                                        the Job records that it was used */
     int32_t allow_column_loss;    /**< non-zero: accept columns the dump declares but the server skipped
                                        (e.g. MySQL-only syntax restored into MariaDB); the Job records the loss */
+    /* version 4 */
+    b2a_via via;                  /**< how rows leave a restored database; both ways give the same Avro */
 } b2a_job_options;
 
-#define B2A_JOB_OPTIONS_VERSION 3
-#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_SNAPPY, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0, B2A_DELIVERY_BIND, 0, 0, 0 }
+#define B2A_JOB_OPTIONS_VERSION 4
+#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_SNAPPY, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0, B2A_DELIVERY_BIND, 0, 0, 0, B2A_VIA_AUTO }
 
 /** Fill @p opts with defaults for @p version (bindings must call this). */
 B2A_API int b2a_job_options_init(b2a_job_options *opts, unsigned int version);

@@ -39,6 +39,8 @@ static void usage(FILE *f)
           "                          backup into the container, for an engine that cannot see it)\n"
           "      --docker-host URL   unix:///path of the Docker socket\n"
           "      --keep-container    leave the container running at the end\n"
+          "      --via HOW           auto (default: PostgreSQL's COPY through libpq, else ODBC)\n"
+          "                          or odbc (ODBC for every database); the Avro is the same\n"
           "      --direct            read the backup directly, never start a container\n"
           "      --restore           always restore in a container\n"
           "      --accept-eula       accept the vendor's licence (SQL Server containers)\n"
@@ -190,7 +192,7 @@ static int cmd_run(int argc, char **argv)
         {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
         {"include-views", no_argument, 0, 17}, {"deliver", required_argument, 0, 18},
         {"overwrite", no_argument, 0, 19},     {"ignore-checksums", no_argument, 0, 20},
-        {"allow-column-loss", no_argument, 0, 21},
+        {"allow-column-loss", no_argument, 0, 21}, {"via", required_argument, 0, 22},
         {0, 0, 0, 0}};
     b2a_job_options opts;
     b2a_job_options_init(&opts, B2A_JOB_OPTIONS_VERSION);
@@ -275,6 +277,15 @@ static int cmd_run(int argc, char **argv)
         case 19: opts.overwrite = 1; break;
         case 20: opts.ignore_checksums = 1; break;
         case 21: opts.allow_column_loss = 1; break;
+        case 22:
+            if (strcmp(optarg, "auto") == 0) opts.via = B2A_VIA_AUTO;
+            else if (strcmp(optarg, "odbc") == 0) opts.via = B2A_VIA_ODBC;
+            else {
+                fprintf(stderr, "bak2avro: unknown --via \"%s\" (auto, odbc)\n", optarg);
+                exit_code = EXIT_USAGE;
+                goto out;
+            }
+            break;
         case 'q': quiet = 1; job_options_given--; break;
         case 16: log_json = 1; job_options_given--; break;
         case 'v': verbose = 1; job_options_given--; break;

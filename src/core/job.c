@@ -21,7 +21,8 @@ static size_t options_size(unsigned int version)
     switch (version) {
     case 1: return offsetof(b2a_job_options, include_views);
     case 2: return offsetof(b2a_job_options, overwrite);
-    case 3: return sizeof(b2a_job_options);
+    case 3: return offsetof(b2a_job_options, via);
+    case 4: return sizeof(b2a_job_options);
     default: return 0;
     }
 }
@@ -68,7 +69,8 @@ static int copy_options(b2a_job *job, const b2a_job_options *in)
     b2a_job_options_init(&o, B2A_JOB_OPTIONS_VERSION);
     memcpy(&o, in, size);
 
-    if ((o.n_inputs && !o.inputs) || (o.n_include && !o.include) || (o.n_exclude && !o.exclude))
+    if ((o.n_inputs && !o.inputs) || (o.n_include && !o.include) || (o.n_exclude && !o.exclude) ||
+        (o.via != B2A_VIA_AUTO && o.via != B2A_VIA_ODBC))
         return B2A_EINVAL;
     job->inputs = b2a__strv_dup(o.inputs, o.n_inputs);
     job->n_inputs = o.n_inputs;
@@ -94,6 +96,7 @@ static int copy_options(b2a_job *job, const b2a_job_options *in)
     job->overwrite = o.overwrite;
     job->ignore_checksums = o.ignore_checksums;
     job->allow_column_loss = o.allow_column_loss;
+    job->via = o.via;
     job->progress_cb = o.progress_cb;
     job->log_cb = o.log_cb;
     job->done_cb = o.done_cb;

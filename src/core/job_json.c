@@ -236,6 +236,7 @@ char *b2a__job_render_json(const b2a_job *job)
     yajl_gen_bool(g, job->ignore_checksums);
     key(g, "allow_column_loss");
     yajl_gen_bool(g, job->allow_column_loss);
+    kv(g, "via", job->via == B2A_VIA_ODBC ? "odbc" : "auto");
     yajl_gen_map_close(g);
 
     render_verification(g, &job->verification);
@@ -381,7 +382,7 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
     yajl_val nested = yajl_tree_get(root, opath, yajl_t_object);
     yajl_val o = nested ? nested : root;
     int rc = B2A_OK;
-    char *codec = NULL, *network = NULL, *restore = NULL, *delivery = NULL;
+    char *codec = NULL, *network = NULL, *restore = NULL, *delivery = NULL, *via = NULL;
     if (rc == B2A_OK) rc = load_strv(root, "inputs", &job->inputs, &job->n_inputs, err);
     if (rc == B2A_OK) rc = load_strv(o, "include", &job->include, &job->n_include, err);
     if (rc == B2A_OK) rc = load_strv(o, "exclude", &job->exclude, &job->n_exclude, err);
@@ -417,6 +418,14 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
             rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: unknown network \"%s\" (auto, publish, host)", network);
         job->network = (b2a_network)(v < 0 ? B2A_NETWORK_AUTO : v);
     }
+    if (rc == B2A_OK) rc = load_str(o, "via", &via, err);
+    if (rc == B2A_OK && via) {
+        static const char *const names[] = {"auto", "odbc"};
+        int v = lookup(via, names, 2);
+        if (v < 0)
+            rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: unknown via \"%s\" (auto, odbc)", via);
+        job->via = (b2a_via)(v < 0 ? 0 : v);
+    }
     if (rc == B2A_OK && restore) {
         static const char *const names[] = {"auto", "direct", "container"};
         int v = lookup(restore, names, 3);
@@ -446,6 +455,7 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
     free(network);
     free(restore);
     free(delivery);
+    free(via);
     yajl_tree_free(root);
     return rc;
 }

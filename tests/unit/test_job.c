@@ -83,6 +83,14 @@ static void options_version_1_callers_keep_their_size(void **state)
     assert_true(job->overwrite);
     assert_false(job->ignore_checksums);
     assert_true(job->allow_column_loss);
+    assert_int_equal(job->via, B2A_VIA_AUTO); /* nor the 0xA5 bytes beyond version 3 */
+    b2a_job_free(job);
+
+    o->version = 4;
+    assert_int_equal(b2a_job_new(ctx, o, &job), B2A_EINVAL); /* via is 0xA5A5A5A5 */
+    o->via = B2A_VIA_ODBC;
+    assert_int_equal(b2a_job_new(ctx, o, &job), B2A_OK);
+    assert_int_equal(job->via, B2A_VIA_ODBC);
     b2a_job_free(job);
     free_ctx(ctx, &loop);
 }
@@ -213,7 +221,7 @@ static void job_json_output_is_accepted_as_input(void **state)
     const char *doc = "{\"inputs\": [\"a.dump\"], \"output_dir\": \"/tmp/o\", \"include\": [\"s.t\"],"
                       " \"codec\": \"null\", \"network\": \"publish\", \"parallel\": 3,"
                       " \"include_views\": true, \"delivery\": \"upload\", \"overwrite\": true,"
-                      " \"ignore_checksums\": true, \"allow_column_loss\": true}";
+                      " \"ignore_checksums\": true, \"allow_column_loss\": true, \"via\": \"odbc\"}";
     b2a_job *job = NULL, *again = NULL;
     assert_int_equal(b2a_job_new_from_json(ctx, doc, NULL, &job, NULL), B2A_OK);
     char *out = b2a_job_json(job); /* options now nested under "options" */
@@ -226,6 +234,7 @@ static void job_json_output_is_accepted_as_input(void **state)
     assert_true(again->overwrite);
     assert_true(again->ignore_checksums);
     assert_true(again->allow_column_loss);
+    assert_int_equal(again->via, B2A_VIA_ODBC);
     assert_int_equal(again->n_include, 1);
     assert_string_equal(again->include[0], "s.t");
     b2a_free(out);

@@ -23,6 +23,7 @@ CODECS = {"null": 0, "deflate": 1, "snappy": 2}
 NETWORKS = {"publish": 0, "host": 1, "auto": 2}
 RESTORE = {"auto": 0, "direct": 1, "container": 2}
 DELIVERIES = {"bind": 0, "upload": 1}
+VIAS = {"auto": 0, "odbc": 1}
 STATUS = {0: "Pending", 1: "Running", 2: "Success", 3: "Failed", 4: "Canceled"}
 LOG_LEVELS = {0: "debug", 1: "info", 2: "warn", 3: "error"}
 
@@ -73,7 +74,7 @@ def gc(docker_host=None):
 def run(inputs, output_dir, *, vendor=None, image=None, include=(), exclude=(), pre_sql=None,
         post_sql=None, parallel=0, codec="snappy", network="auto", restore="auto",
         keep_container=False, accept_eula=False, include_views=False, delivery="bind", docker_host=None, job_json=None,
-        overwrite=False, ignore_checksums=False, allow_column_loss=False,
+        overwrite=False, ignore_checksums=False, allow_column_loss=False, via="auto",
         progress=None, log=None, raise_on_failure=True):
     """Run one job to the end and return its Job JSON document (a dict).
 
@@ -111,6 +112,7 @@ def run(inputs, output_dir, *, vendor=None, image=None, include=(), exclude=(), 
     opts.overwrite = int(bool(overwrite))
     opts.ignore_checksums = int(bool(ignore_checksums))
     opts.allow_column_loss = int(bool(allow_column_loss))
+    opts.via = VIAS[via]
 
     raised = []
 
