@@ -131,6 +131,7 @@ static void job_destroy(b2a_job *job)
         b2a__table_def_clear(&t->def);
         free(t->kind);
         b2a__strv_free(t->primary_key, t->nprimary_key);
+        b2a__strv_free(t->partitions, t->npartitions);
         free(t->avro_path);
         free(t->avsc_path);
         free(t->message);

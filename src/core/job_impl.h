@@ -44,6 +44,8 @@ typedef struct b2a_table_job {
     char *kind;               /* "table", "partitioned table", "view", ... */
     char **primary_key;
     size_t nprimary_key;
+    char **partitions;        /* (sub)partitions whose rows the table holds, or none */
+    size_t npartitions;
     int selected;             /* include/exclude said yes */
     b2a_state state;
     int64_t rows_written;

@@ -156,6 +156,8 @@ static void render_table(yajl_gen g, const b2a_table_job *t)
     yajl_gen_array_close(g);
     kv(g, "schema_file", t->state == B2A_STATE_OK ? t->avsc_path : NULL);
     strv(g, "primary_key", t->primary_key, t->nprimary_key);
+    if (t->npartitions)
+        strv(g, "partitions", t->partitions, t->npartitions);
     /* The same deterministic mapping the Avro writer applies to field names. */
     b2a_avro_names *names = b2a__avro_names_new();
     key(g, "columns");

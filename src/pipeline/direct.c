@@ -165,6 +165,25 @@ static int set_primary_key(direct_state *st, size_t i, b2a_table_job *t)
     return 0;
 }
 
+/* The Job's partitions of table i, when the reader names them. 0, or -1 on
+ * out of memory. */
+static int set_partitions(direct_state *st, size_t i, b2a_table_job *t)
+{
+    size_t n = 0;
+    while (st->reader->partition_name && st->reader->partition_name(st->handle, i, n))
+        n++;
+    if (n == 0)
+        return 0;
+    if (!(t->partitions = calloc(n, sizeof *t->partitions)))
+        return -1;
+    for (size_t k = 0; k < n; k++) {
+        if (!(t->partitions[k] = b2a__strdup(st->reader->partition_name(st->handle, i, k))))
+            return -1;
+        t->npartitions++;
+    }
+    return 0;
+}
+
 static void open_after(uv_work_t *req, int status)
 {
     direct_state *st = req->data;
@@ -191,7 +210,7 @@ static void open_after(uv_work_t *req, int status)
         b2a_table_job *t = NULL;
         if (b2a__table_def_copy(&def, st->reader->table(st->handle, i)) != 0 ||
             !(t = b2a__job_add_table(job, &def, st->reader->table_kind(st->handle, i))) ||
-            set_primary_key(st, i, t) != 0) {
+            set_primary_key(st, i, t) != 0 || set_partitions(st, i, t) != 0) {
             b2a__table_def_clear(&def); /* empty once moved into the job */
             b2a__err_set(&st->err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
             b2a__job_set_error(job, &st->err);

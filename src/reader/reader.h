@@ -75,6 +75,10 @@ typedef struct b2a_reader_ops {
     /* NULL for formats without page checks. Fills *out; 0 when the reader
      * has nothing to report (no catalog read). Safe while scans run. */
     int (*verification)(const void *r, b2a_reader_verification *out);
+
+    /* Name of the k-th (sub)partition whose rows table i holds, in backup
+     * order; NULL past the last. NULL when the format has no partitions. */
+    const char *(*partition_name)(const void *r, size_t i, size_t k);
 } b2a_reader_ops;
 
 extern const b2a_reader_ops b2a__reader_mssql_bak;

@@ -168,6 +168,12 @@ class Cli(unittest.TestCase):
         self.assertIn("23 tables exported, 4 failed", out)
         self.assertIn("STORE_LOCATIONS", err)
         self.assertIn('column LOCATION has an object type ("MDSYS"."SDO_GEOMETRY"', err)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        tx = next(t for t in job["tables"] if t["name"] == "TRANSACTIONS")
+        self.assertEqual(tx["kind"], "partitioned table")
+        self.assertEqual(tx["partitions"], ["P_2024_Q1", "P_2024_Q2", "P_2024_Q3", "P_2024_Q4", "P_MAX"])
+        self.assertEqual(tx["rows_written"], 100)
+        self.assertNotIn("partitions", next(t for t in job["tables"] if t["name"] == "ACCOUNTS"))
 
     def test_include_exclude(self):
         code, out, err = run("run", NW2008, "-o", self.out, "--include", "dbo.*Order*", "--exclude", "*Details")

@@ -62,4 +62,5 @@ static int verification(const void *r, b2a_reader_verification *out)
 const b2a_reader_ops b2a__reader_mssql_bak = {
     "mssql-bak", probe, open_bak, database_name, table_count, table, table_kind,
     scan_open, scan_next, scan_close, close_bak, primary_key, verification,
+    NULL, /* partition names */
 };

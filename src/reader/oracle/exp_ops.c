@@ -18,6 +18,8 @@ static const char *table_kind(const void *r, size_t i) { return b2a__exp_table_k
 
 static const size_t *primary_key(const void *r, size_t i, size_t *n) { return b2a__exp_primary_key(r, i, n); }
 
+static const char *partition_name(const void *r, size_t i, size_t k) { return b2a__exp_partition_name(r, i, k); }
+
 static int scan_open(void *r, size_t t, void **scan, b2a_err *err)
 {
     return b2a__exp_scan_open(r, t, (b2a_exp_scan **)scan, err);
@@ -36,4 +38,5 @@ const b2a_reader_ops b2a__reader_oracle_exp = {
     scan_open, scan_next, scan_close, close_exp,
     primary_key,
     NULL, /* no page checksums */
+    partition_name,
 };
