@@ -395,6 +395,19 @@ class Cli(unittest.TestCase):
         self.assertEqual([f["logical_name"] for f in contents["files"]], ["Northwind", "Northwind_log"])
         self.assertEqual(contents["tables"], [])
 
+    def test_inspect_shows_the_headers_of_a_truncated_backup(self):
+        cut = os.path.join(self.tmp, "cut.bak")
+        open(cut, "wb").write(open(NW2008, "rb").read()[:2000000])
+        code, out, err = run("inspect", cut)
+        self.assertEqual(code, 3)
+        inspected = json.loads(out)["inputs"][0]
+        self.assertIn("cut.bak: truncated", inspected["error"])
+        header = inspected["contents"]["header"]
+        self.assertEqual(header["backup_name"], "Northwind-Full Database Backup")
+        self.assertEqual(header["backup_date"], "2021-04-28 19:55:38")
+        self.assertEqual(header["checkpoint_lsn"], "37000000029700073")
+        self.assertEqual(inspected["contents"]["tables"], [])
+
     def test_inspect_sql2005_lists_its_tables_and_keys(self):
         code, out, err = run("inspect", NW2005)
         self.assertEqual(code, 0, err)

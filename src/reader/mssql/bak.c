@@ -101,6 +101,13 @@ static int bak_open(const char *const *paths, size_t n, int header_only, unsigne
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     int rc = header_only ? b2a__bak_pages_open_incomplete(paths, n, &b->ps, err)
                          : b2a__backupset_open(paths, n, &b->ps, err);
+    if (rc < 0 && header_only && n == 1) {
+        /* Truncated or damaged further on: the blocks at its start may still tell. */
+        b2a_err e2;
+        b2a__err_clear(&e2);
+        if (b2a__bak_pages_open_first_blocks(paths[0], &b->ps, &e2) == B2A_OK)
+            rc = B2A_OK;
+    }
     if (rc < 0) {
         free(b);
         return rc;

@@ -653,15 +653,16 @@ void b2a__bak_pages_overlay(b2a_bak_pages *newer, b2a_bak_pages *older)
 
 b2a_bak_pages *b2a__bak_pages_older(const b2a_bak_pages *p) { return p->older; }
 
-/* The media-set GUID from the TAPE block's RAID stream, read from the
- * file's first descriptor blocks only (the first compressed record of an
- * MSSQLBAK file). */
-int b2a__bak_media_set(const char *path, uint8_t id[16], b2a_err *err)
+/* The descriptor blocks at the start of a backup file (TAPE, SSET, VOLB,
+ * MSCI with MQCI), up to its first data stream, without walking the rest:
+ * the first 64 KiB of a TAPE file, the chunks before the first extent
+ * record of an MSSQLBAK file. */
+static int read_first_blocks(const char *path, b2a_mtf_info *info, int *compressed, b2a_err *err)
 {
-    b2a_mtf_info info;
     b2a_mtf_chunkstate st;
-    memset(&info, 0, sizeof info);
+    memset(info, 0, sizeof *info);
     memset(&st, 0, sizeof st);
+    *compressed = 0;
     uint8_t *buf = malloc(B2A_MSSQLBAK_OUT_MAX + 4096);
     b2a_ra *ra = NULL;
     b2a_mssqlbak *mb = NULL;
@@ -672,30 +673,74 @@ int b2a__bak_media_set(const char *path, uint8_t id[16], b2a_err *err)
         n = size < 65536 ? (size_t)size : 65536;
         rc = b2a__ra_read(ra, 0, buf, n, "file header", err);
     }
-    if (rc == B2A_OK && b2a__mssqlbak_probe(buf, n)) {
+    if (rc == B2A_OK && !b2a__mssqlbak_probe(buf, n)) {
+        rc = b2a__mtf_parse_chunk(buf, n, path, info, &st, err);
+    } else if (rc == B2A_OK) {
         uint64_t cur = 0;
         b2a_mssqlbak_rec rec;
-        n = 0;
+        *compressed = 1;
         if ((rc = b2a__mssqlbak_open(path, &mb, err)) == B2A_OK) {
-            while ((rc = b2a__mssqlbak_next(mb, &cur, &rec, err)) == 1 && rec.raw)
-                ;
-            if (rc == 1)
-                rc = b2a__mssqlbak_read(mb, rec.offset, buf, B2A_MSSQLBAK_OUT_MAX + 4096, &n, err);
-            else if (rc == 0)
-                rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: no compressed record", path);
+            while (!st.ext_stream[0] && (rc = b2a__mssqlbak_next(mb, &cur, &rec, err)) == 1) {
+                if (b2a__mssqlbak_is_extent(&rec))
+                    break;
+                if ((rc = b2a__mssqlbak_read(mb, rec.offset, buf, B2A_MSSQLBAK_OUT_MAX + 4096, &n, err)) ||
+                    (rc = b2a__mtf_parse_chunk(buf, n, path, info, &st, err)))
+                    break;
+            }
+            if (rc == 1 || rc == 0)
+                rc = info->tape.data ? B2A_OK
+                                     : b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                                                    "%s: compressed backup without a TAPE header block", path);
         }
     }
-    if (rc == B2A_OK)
-        rc = b2a__mtf_parse_chunk(buf, n, path, &info, &st, err);
-    if (rc == B2A_OK && info.has_raid)
-        memcpy(id, info.media_set_id, 16);
-    int has = rc == B2A_OK && info.has_raid;
-    b2a__mtf_info_clear(&info);
     if (mb)
         b2a__mssqlbak_close(mb);
     b2a__ra_close(ra);
     free(buf);
-    return rc < 0 ? rc : has;
+    if (rc < 0)
+        b2a__mtf_info_clear(info);
+    return rc;
+}
+
+/* The media-set GUID from the TAPE block's RAID stream. */
+int b2a__bak_media_set(const char *path, uint8_t id[16], b2a_err *err)
+{
+    b2a_mtf_info info;
+    int compressed;
+    int rc = read_first_blocks(path, &info, &compressed, err);
+    if (rc < 0)
+        return rc;
+    int has = info.has_raid;
+    if (has)
+        memcpy(id, info.media_set_id, 16);
+    b2a__mtf_info_clear(&info);
+    return has;
+}
+
+int b2a__bak_pages_open_first_blocks(const char *path, b2a_bak_pages **out, b2a_err *err)
+{
+    *out = NULL;
+    b2a_bak_pages *p = calloc(1, sizeof(*p));
+    if (!p || !(p->fams = calloc(1, sizeof(*p->fams)))) {
+        free(p);
+        return oom(err);
+    }
+    pthread_mutex_init(&p->lock, NULL);
+    p->nfams = 1;
+    int compressed = 0;
+    int rc = (p->fams[0].path = strdup(path)) ? read_first_blocks(path, &p->fams[0].info, &compressed, err)
+                                             : oom(err);
+    if (rc == B2A_OK) {
+        const b2a_mtf_info *infos[1] = { &p->fams[0].info };
+        const char *paths[1] = { path };
+        rc = b2a__bak_header_build(&p->hdr, infos, paths, &compressed, 1, NULL, err);
+    }
+    if (rc) {
+        b2a__bak_pages_close(p);
+        return rc;
+    }
+    *out = p;
+    return B2A_OK;
 }
 
 void b2a__bak_pages_close(b2a_bak_pages *p)

@@ -91,6 +91,10 @@ b2a_bak_pages *b2a__bak_pages_older(const b2a_bak_pages *p);
  * filled, 0 when the file carries none, <0 when it cannot be read. */
 int b2a__bak_media_set(const char *path, uint8_t id[16], b2a_err *err);
 
+/* Only the header facts of the descriptor blocks at the start of one
+ * file (a truncated or damaged backup's, for inspect): no page is held. */
+int b2a__bak_pages_open_first_blocks(const char *path, b2a_bak_pages **out, b2a_err *err);
+
 /* Borrowed; valid until close. */
 const b2a_bak_header *b2a__bak_pages_header(const b2a_bak_pages *p);
 
