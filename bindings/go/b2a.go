@@ -1,11 +1,16 @@
 // Package bak2avro is the Go binding of libbak2avro: database backups to Avro files.
 //
-// Run blocks on the library's own loop; callbacks run on the calling
-// goroutine's thread. Errors carry the library's code, message and SQLSTATE.
+//	import bak2avro "github.com/bak2avro/libbak2avro/bindings/go"
+//
+// Run and RunContext block on the library's own loop; callbacks run on the
+// calling goroutine. Errors are *Error values, carrying the library's code,
+// message and SQLSTATE, and matching the sentinels (ErrFormat, ErrNotFound, ...)
+// with errors.Is. The library is found with pkg-config (bindings/go/README.md).
 package bak2avro
 
 /*
-#cgo LDFLAGS: -lbak2avro
+#cgo pkg-config: bak2avro
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <bak2avro.h>
@@ -20,42 +25,21 @@ static void b2a_go_set_callbacks(b2a_job_options *o, uintptr_t handle)
 	o->userdata = (void *)handle;
 }
 
-static const char *b2a_go_str_at(char **v, size_t i) { return v[i]; }
+// Waits up to ms milliseconds for the internal loop to have something to do.
+static void b2a_go_wait(b2a_ctx *ctx, int ms)
+{
+	struct pollfd p = { b2a_ctx_backend_fd(ctx), POLLIN, 0 };
+	poll(&p, 1, ms);
+}
 */
 import "C"
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"runtime/cgo"
 	"unsafe"
-)
-
-// Error is a failure reported by the library.
-type Error struct {
-	Code     int
-	Message  string
-	SQLState string
-	Job      map[string]interface{} // the Job JSON document, when a job ran
-}
-
-func (e *Error) Error() string {
-	if e.SQLState != "" {
-		return fmt.Sprintf("bak2avro: %s (code %d, SQLSTATE %s)", e.Message, e.Code, e.SQLState)
-	}
-	return fmt.Sprintf("bak2avro: %s (code %d)", e.Message, e.Code)
-}
-
-// Error codes (include/bak2avro/errors.h).
-const (
-	ErrInvalid     = -1
-	ErrNotFound    = -3
-	ErrUnsupported = -4
-	ErrDocker      = -5
-	ErrODBC        = -6
-	ErrFormat      = -7
-	ErrCanceled    = -8
-	ErrUser        = -9
 )
 
 var steps = []string{"detect", "container", "pre-sql", "restore", "post-sql", "introspect", "export", "cleanup", "read"}
@@ -148,19 +132,20 @@ func cstr(s string, keep *[]unsafe.Pointer) *C.char {
 }
 
 // Inspect tells what backup files are and what they hold, without starting anything.
-// When an input could not be read whole it returns an *Error and, where a
-// document could be made, that document too: what could be read, with each
-// such input's "error".
-func Inspect(paths ...string) (map[string]interface{}, error) {
+// When an input could not be read whole it returns an *Error (the first such
+// input's code and message, as the CLI's exit 3) and, where a document could
+// be made, that document too: what could be read, with each such input's Error.
+func Inspect(paths ...string) (*Inspection, error) {
 	cs := newCStrings(paths)
 	defer cs.free()
 	var out, errmsg *C.char
 	rc := C.b2a_inspect(cs.arr, cs.n, &out, &errmsg)
-	var doc map[string]interface{}
+	var doc *Inspection
 	if out != nil {
-		text := C.GoString(out)
+		doc = &Inspection{Raw: []byte(C.GoString(out))}
 		C.b2a_free(unsafe.Pointer(out))
-		if err := json.Unmarshal([]byte(text), &doc); err != nil {
+		if err := json.Unmarshal(doc.Raw, doc); err != nil {
+			C.b2a_free(unsafe.Pointer(errmsg))
 			return nil, err
 		}
 	}
@@ -176,7 +161,32 @@ func Inspect(paths ...string) (map[string]interface{}, error) {
 }
 
 // Run runs one job to its end and returns its Job JSON document.
-func Run(o Options) (map[string]interface{}, error) {
+// It is RunContext with a context that is never canceled.
+func Run(o Options) (*Job, error) { return RunContext(context.Background(), o) }
+
+func invalid(format string, a ...interface{}) error {
+	return &Error{Code: -1, Message: fmt.Sprintf(format, a...)}
+}
+
+// RunContext runs one job to its end and returns its Job JSON document.
+// When ctx is canceled or its deadline passes, the job is canceled (a
+// container it started is stopped and removed, no half-written file is
+// left) and the error satisfies both errors.Is(err, ErrCanceled) and
+// errors.Is(err, ctx.Err()). A job that ran but did not succeed returns
+// its document and an *Error whose Job is that document.
+func RunContext(ctx context.Context, o Options) (*Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Code: -8, Message: "canceled before the job started", cause: err}
+	}
+	if len(o.Inputs) == 0 {
+		return nil, invalid("no input file")
+	}
+	if o.OutputDir == "" {
+		return nil, invalid("no output folder")
+	}
+	if o.Parallel < 0 || o.Parallel > 256 {
+		return nil, invalid("parallel %d is outside 0..256 (0 is the default, 2)", o.Parallel)
+	}
 	var opts C.b2a_job_options
 	C.b2a_job_options_init(&opts, C.B2A_JOB_OPTIONS_VERSION)
 	var keep []unsafe.Pointer
@@ -208,7 +218,7 @@ func Run(o Options) (map[string]interface{}, error) {
 	case "snappy":
 		opts.codec = C.B2A_CODEC_SNAPPY
 	default:
-		return nil, &Error{Code: ErrInvalid, Message: "unknown codec " + o.Codec}
+		return nil, invalid("unknown codec %q (null, deflate, snappy)", o.Codec)
 	}
 	switch o.Network {
 	case "", "auto":
@@ -218,7 +228,7 @@ func Run(o Options) (map[string]interface{}, error) {
 	case "publish":
 		opts.network = C.B2A_NETWORK_PUBLISH
 	default:
-		return nil, &Error{Code: ErrInvalid, Message: "unknown network " + o.Network}
+		return nil, invalid("unknown network %q (auto, host, publish)", o.Network)
 	}
 	switch o.Restore {
 	case "", "auto":
@@ -227,7 +237,7 @@ func Run(o Options) (map[string]interface{}, error) {
 	case "container":
 		opts.restore_mode = C.B2A_RESTORE_CONTAINER
 	default:
-		return nil, &Error{Code: ErrInvalid, Message: "unknown restore mode " + o.Restore}
+		return nil, invalid("unknown restore mode %q (auto, direct, container)", o.Restore)
 	}
 	if o.KeepContainer {
 		opts.keep_container = 1
@@ -252,27 +262,27 @@ func Run(o Options) (map[string]interface{}, error) {
 	case "odbc":
 		opts.via = C.B2A_VIA_ODBC
 	default:
-		return nil, &Error{Code: ErrInvalid, Message: "unknown via " + o.Via}
+		return nil, invalid("unknown via %q (auto, odbc)", o.Via)
 	}
 	switch o.Delivery {
 	case "", "bind":
 	case "upload":
 		opts.delivery = C.B2A_DELIVERY_UPLOAD
 	default:
-		return nil, &Error{Code: ErrInvalid, Message: "unknown delivery " + o.Delivery}
+		return nil, invalid("unknown delivery %q (bind, upload)", o.Delivery)
 	}
 	cb := &callbacks{progress: o.Progress, log: o.Log}
 	h := cgo.NewHandle(cb)
 	defer h.Delete()
 	C.b2a_go_set_callbacks(&opts, C.uintptr_t(h))
 
-	var ctx *C.b2a_ctx
-	if rc := C.b2a_ctx_new(nil, &ctx); rc != 0 {
+	var c *C.b2a_ctx
+	if rc := C.b2a_ctx_new(nil, &c); rc != 0 {
 		return nil, &Error{Code: int(rc), Message: C.GoString(C.b2a_strerror(rc))}
 	}
-	defer C.b2a_ctx_free(ctx)
+	defer C.b2a_ctx_free(c)
 	var job *C.b2a_job
-	if rc := C.b2a_job_new(ctx, &opts, &job); rc != 0 {
+	if rc := C.b2a_job_new(c, &opts, &job); rc != 0 {
 		return nil, &Error{Code: int(rc), Message: "invalid job options: " + C.GoString(C.b2a_strerror(rc))}
 	}
 	defer C.b2a_job_free(job)
@@ -283,13 +293,29 @@ func Run(o Options) (map[string]interface{}, error) {
 		}
 		return nil, &Error{Code: int(rc), Message: msg, SQLState: C.GoString(C.b2a_job_sqlstate(job))}
 	}
-	C.b2a_ctx_run(ctx)
+	if done := ctx.Done(); done == nil {
+		C.b2a_ctx_run(c)
+	} else {
+		// Drive the loop a turn at a time, so a canceled ctx cancels the
+		// job on the loop's own thread; then run on to the job's end.
+		canceled := false
+		for C.b2a_ctx_run_nowait(c) != 0 {
+			if !canceled {
+				select {
+				case <-done:
+					C.b2a_job_cancel(job)
+					canceled = true
+				default:
+				}
+			}
+			C.b2a_go_wait(c, 50)
+		}
+	}
 	if cb.panicked != nil {
 		panic(cb.panicked)
 	}
 	raw := C.b2a_job_json(job)
-	var doc map[string]interface{}
-	err := json.Unmarshal([]byte(C.GoString(raw)), &doc)
+	doc, err := parseJob(C.GoString(raw))
 	C.b2a_free(unsafe.Pointer(raw))
 	if err != nil {
 		return nil, err
@@ -300,7 +326,11 @@ func Run(o Options) (map[string]interface{}, error) {
 		if msg == "" {
 			msg = fmt.Sprintf("%d tables failed", int(C.b2a_job_tables_failed(job)))
 		}
-		return doc, &Error{Code: code, Message: msg, SQLState: C.GoString(C.b2a_job_sqlstate(job)), Job: doc}
+		e := &Error{Code: code, Message: msg, SQLState: C.GoString(C.b2a_job_sqlstate(job)), Job: doc}
+		if code == -8 {
+			e.cause = ctx.Err()
+		}
+		return doc, e
 	}
 	return doc, nil
 }

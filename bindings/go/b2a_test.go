@@ -1,6 +1,9 @@
 package bak2avro
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -20,6 +23,16 @@ func samples(t *testing.T, rel string) string {
 	return p
 }
 
+const northwind = "sqlserver/northwind_sql2008_mtf__thuyluv.bak"
+
+func parts(t *testing.T, out string) []string {
+	found, err := filepath.Glob(filepath.Join(out, "*", "*", "part-*.avro"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
 func TestVersion(t *testing.T) {
 	if v := Version(); strings.Count(v, ".") != 2 {
 		t.Fatalf("version %q", v)
@@ -32,8 +45,61 @@ func TestForeignFileIsAFormatError(t *testing.T) {
 	os.WriteFile(p, []byte(strings.Repeat("not a backup\n", 20)), 0o644)
 	_, err := Run(Options{Inputs: []string{p}, OutputDir: filepath.Join(dir, "out")})
 	var e *Error
-	if !errors.As(err, &e) || e.Code != ErrFormat || !strings.Contains(e.Message, "notes.bak") {
+	if !errors.As(err, &e) || e.Code != -7 || !strings.Contains(e.Message, "notes.bak") {
 		t.Fatalf("want a format error naming notes.bak, got %v", err)
+	}
+	if !errors.Is(err, ErrFormat) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrJobFailed) {
+		t.Fatalf("errors.Is: ErrFormat %v, ErrNotFound %v, ErrJobFailed %v",
+			errors.Is(err, ErrFormat), errors.Is(err, ErrNotFound), errors.Is(err, ErrJobFailed))
+	}
+}
+
+func TestMissingInputIsErrNotFound(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "nope.bak")
+	_, err := Run(Options{Inputs: []string{missing}, OutputDir: filepath.Join(dir, "out")})
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "nope.bak") {
+		t.Fatalf("Run: want ErrNotFound naming nope.bak, got %v", err)
+	}
+	doc, err := Inspect(missing)
+	if !errors.Is(err, ErrNotFound) || doc == nil || doc.Inputs[0].Error == "" {
+		t.Fatalf("Inspect: want ErrNotFound and the input's error, got %v, %+v", err, doc)
+	}
+}
+
+func TestBadOptionsAreErrInvalid(t *testing.T) {
+	dir := t.TempDir()
+	in := []string{filepath.Join(dir, "x.bak")}
+	out := filepath.Join(dir, "out")
+	for _, c := range []struct {
+		o   Options
+		msg string
+	}{
+		{Options{Inputs: in, OutputDir: out, Codec: "lz4"}, `unknown codec "lz4" (null, deflate, snappy)`},
+		{Options{Inputs: in, OutputDir: out, Parallel: -1}, "parallel -1 is outside 0..256"},
+		{Options{Inputs: in, OutputDir: out, Parallel: 257}, "parallel 257 is outside 0..256"},
+		{Options{Inputs: in, OutputDir: out, Network: "bridge"}, `unknown network "bridge"`},
+		{Options{Inputs: in, OutputDir: out, Restore: "fast"}, `unknown restore mode "fast"`},
+		{Options{Inputs: in, OutputDir: out, Delivery: "mail"}, `unknown delivery "mail"`},
+		{Options{OutputDir: out}, "no input file"},
+		{Options{Inputs: in}, "no output folder"},
+	} {
+		_, err := Run(c.o)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("want ErrInvalid saying %q, got %v", c.msg, err)
+		}
+	}
+}
+
+func TestUsedOutputFolderIsErrInvalid(t *testing.T) {
+	p := samples(t, northwind)
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Run(Options{Inputs: []string{p}, OutputDir: out, Include: []string{"dbo.Shippers"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(Options{Inputs: []string{p}, OutputDir: out, Include: []string{"dbo.Shippers"}})
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "the output folder "+out+" is not empty") {
+		t.Fatalf("want ErrInvalid naming the folder, got %v", err)
 	}
 }
 
@@ -43,8 +109,15 @@ func TestInspectPgArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(strings.ToLower(toString(doc)), "postgresql") {
-		t.Fatalf("inspect does not say postgresql: %v", doc)
+	in := doc.Inputs[0]
+	if len(doc.Inputs) != 1 || in.Vendor != "postgresql" || in.FormatID != "pg_custom" || in.Path != p || in.Error != "" {
+		t.Fatalf("inspect: %+v", doc.Inputs)
+	}
+	var versions struct {
+		Archive string `json:"archive"`
+	}
+	if err := json.Unmarshal(in.Versions, &versions); err != nil || versions.Archive != "1.14.0" {
+		t.Fatalf("versions %s: %v", in.Versions, err)
 	}
 }
 
@@ -58,24 +131,23 @@ func TestInspectTruncatedDumpGivesErrorAndDocument(t *testing.T) {
 	os.WriteFile(cut, data[:3000], 0o644)
 	doc, err := Inspect(p, cut)
 	var e *Error
-	if !errors.As(err, &e) || e.Code != ErrFormat || !strings.Contains(e.Message, "cut.dump: truncated pg_dump archive") {
+	if !errors.As(err, &e) || !errors.Is(err, ErrFormat) ||
+		!strings.Contains(e.Message, "cut.dump: truncated pg_dump archive") {
 		t.Fatalf("want a format error naming cut.dump, got %v", err)
 	}
-	inputs, _ := doc["inputs"].([]interface{})
-	if len(inputs) != 2 {
-		t.Fatalf("want both inputs in the document, got %v", doc)
+	if doc == nil || len(doc.Inputs) != 2 {
+		t.Fatalf("want both inputs in the document, got %+v", doc)
 	}
-	part, _ := inputs[1].(map[string]interface{})
-	if part["error"] != e.Message || part["format_id"] != "pg_custom" {
-		t.Fatalf("the cut input lacks its error or format: %v", part)
+	if part := doc.Inputs[1]; part.Error != e.Message || part.FormatID != "pg_custom" {
+		t.Fatalf("the cut input lacks its error or format: %+v", part)
 	}
-	if _, bad := inputs[0].(map[string]interface{})["error"]; bad {
-		t.Fatalf("the whole input has an error: %v", inputs[0])
+	if doc.Inputs[0].Error != "" {
+		t.Fatalf("the whole input has an error: %+v", doc.Inputs[0])
 	}
 }
 
 func TestRunDirectBakWithProgress(t *testing.T) {
-	p := samples(t, "sqlserver/northwind_sql2008_mtf__thuyluv.bak")
+	p := samples(t, northwind)
 	out := filepath.Join(t.TempDir(), "out")
 	var sawExport bool
 	doc, err := Run(Options{Inputs: []string{p}, OutputDir: out, Include: []string{"dbo.Shippers"},
@@ -88,17 +160,50 @@ func TestRunDirectBakWithProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if doc["status"] != "Success" || !sawExport {
-		t.Fatalf("status %v, saw export progress %v", doc["status"], sawExport)
+	if doc.Status != "Success" || !sawExport {
+		t.Fatalf("status %v, saw export progress %v", doc.Status, sawExport)
 	}
-	for _, tb := range doc["tables"].([]interface{}) {
-		m := tb.(map[string]interface{})
-		if m["name"] == "Shippers" && m["rows_written"].(float64) != 3 {
-			t.Fatalf("Shippers rows %v", m["rows_written"])
+	var shippers *Table
+	for i := range doc.Tables {
+		if doc.Tables[i].Name == "Shippers" {
+			shippers = &doc.Tables[i]
 		}
 	}
-	if _, err := os.Stat(filepath.Join(out, "dbo", "Shippers", "part-00000.avro")); err != nil {
+	avro := filepath.Join(out, "dbo", "Shippers", "part-00000.avro")
+	if shippers == nil || shippers.RowsWritten != 3 || shippers.RowsExpected != 3 || !shippers.Selected ||
+		len(shippers.Files) != 1 || shippers.Files[0] != avro || len(shippers.Columns) != 3 ||
+		shippers.Columns[1] != (Column{Name: "CompanyName", AvroName: "CompanyName", SourceType: "nvarchar(40)", AvroType: "string"}) ||
+		len(shippers.PrimaryKey) != 1 || shippers.PrimaryKey[0] != "ShipperID" {
+		t.Fatalf("Shippers: %+v", shippers)
+	}
+	if doc.Summary != (Summary{TablesOK: 1, TablesFailed: 0, RowsWritten: 3}) || doc.Vendor != "sqlserver" ||
+		doc.Format != "mssql_mtf" || doc.Database != "Northwind" || doc.Error != nil || doc.Ended.Before(doc.Started) ||
+		doc.Started.IsZero() || len(doc.Options.Include) != 1 || doc.Options.Codec != "snappy" || doc.Options.Parallel != 2 {
+		t.Fatalf("job: %+v", doc)
+	}
+	if pv := doc.PageVerification; pv == nil || pv.DatabasePageVerify != "TORN_PAGE_DETECTION" || pv.PagesRead == 0 ||
+		pv.PagesFailedVerification != 0 {
+		t.Fatalf("page verification: %+v", pv)
+	}
+	if _, err := os.Stat(avro); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Every key the library writes has its field in Job: a key added to the Job
+// JSON (src/core/job_json.c) and not to job.go fails here.
+func TestJobStructHoldsEveryKey(t *testing.T) {
+	for _, rel := range []string{northwind, "oracle/oracledmpparser_exptest.dmp"} {
+		p := samples(t, rel)
+		doc, err := Run(Options{Inputs: []string{p}, OutputDir: filepath.Join(t.TempDir(), "out")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(doc.Raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&Job{}); err != nil {
+			t.Errorf("%s: the Job JSON has a key Job lacks: %v", rel, err)
+		}
 	}
 }
 
@@ -109,13 +214,12 @@ func TestRunDirectOracleExp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if doc["status"] != "Success" || doc["vendor"] != "oracle" {
-		t.Fatalf("status %v, vendor %v", doc["status"], doc["vendor"])
+	if doc.Status != "Success" || doc.Vendor != "oracle" || doc.PageVerification != nil {
+		t.Fatalf("status %v, vendor %v, page verification %+v", doc.Status, doc.Vendor, doc.PageVerification)
 	}
-	rows := map[string]float64{}
-	for _, tb := range doc["tables"].([]interface{}) {
-		m := tb.(map[string]interface{})
-		rows[m["name"].(string)] = m["rows_written"].(float64)
+	rows := map[string]int64{}
+	for _, tb := range doc.Tables {
+		rows[tb.Name] = tb.RowsWritten
 	}
 	if rows["TABLE1"] != 7 || rows["TABLE2"] != 4 {
 		t.Fatalf("rows %v", rows)
@@ -125,22 +229,73 @@ func TestRunDirectOracleExp(t *testing.T) {
 	}
 }
 
-func toString(v interface{}) string {
-	switch x := v.(type) {
-	case map[string]interface{}:
-		var b strings.Builder
-		for k, e := range x {
-			b.WriteString(k + "=" + toString(e) + " ")
-		}
-		return b.String()
-	case []interface{}:
-		var b strings.Builder
-		for _, e := range x {
-			b.WriteString(toString(e) + " ")
-		}
-		return b.String()
-	case string:
-		return x
+func TestRunContextCanceledMidExport(t *testing.T) {
+	p := samples(t, northwind)
+	out := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	doc, err := RunContext(ctx, Options{Inputs: []string{p}, OutputDir: out, Parallel: 1,
+		Progress: func(pr Progress) bool {
+			if pr.Step == "export" {
+				cancel() // as another goroutine would; the job sees it on the loop
+			}
+			return false
+		}})
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrCanceled) {
+		t.Fatalf("want context.Canceled and ErrCanceled, got %v", err)
 	}
-	return ""
+	var e *Error
+	if !errors.As(err, &e) || e.Job != doc || doc == nil || doc.Status != "Canceled" {
+		t.Fatalf("want the canceled job's document, got %+v", doc)
+	}
+	if found := parts(t, out); len(found) == len(doc.Tables) || doc.Summary.TablesOK == len(doc.Tables) {
+		t.Fatalf("every table was exported despite the cancel: %v", found)
+	}
+}
+
+func TestRunContextPastDeadlineStartsNothing(t *testing.T) {
+	p := samples(t, northwind)
+	out := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithTimeout(context.Background(), 0)
+	defer cancel()
+	doc, err := RunContext(ctx, Options{Inputs: []string{p}, OutputDir: out})
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrCanceled) || doc != nil {
+		t.Fatalf("want context.DeadlineExceeded and ErrCanceled, got %v", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("the output folder was made: %v", err)
+	}
+}
+
+func TestFailedTableIsErrJobFailed(t *testing.T) {
+	// pubs with one bit of a publishers value flipped, as tests/cli/test_checksums.py:
+	// that page's checksum fails, so that table fails and the job goes on.
+	data, err := os.ReadFile(samples(t, "sqlserver/pubs_sql2012_mtf__UGR95.bak"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(data, []byte("New Moon Books"))
+	if at < 0 {
+		t.Fatal("no 'New Moon Books' in pubs")
+	}
+	data[at+13] ^= 0x01
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "pubs-flipped.bak")
+	os.WriteFile(bad, data, 0o644)
+	doc, err := Run(Options{Inputs: []string{bad}, OutputDir: filepath.Join(dir, "out"),
+		Include: []string{"dbo.publishers", "dbo.jobs"}})
+	var e *Error
+	if !errors.As(err, &e) || !errors.Is(err, ErrJobFailed) || errors.Is(err, ErrFormat) || e.Code != 0 ||
+		e.Message != "1 tables failed" {
+		t.Fatalf("want ErrJobFailed, got %v", err)
+	}
+	if doc == nil || e.Job != doc || doc.Status != "Failed" || doc.Error != nil ||
+		doc.Summary.TablesOK != 1 || doc.Summary.TablesFailed != 1 {
+		t.Fatalf("job: %+v", doc)
+	}
+	for _, tb := range doc.Tables {
+		if tb.Name == "publishers" && (tb.Status != "Failed" || !strings.Contains(tb.Message, "checksum mismatch")) {
+			t.Fatalf("publishers: %+v", tb)
+		}
+	}
 }

@@ -1,3 +1,3 @@
-module bak2avro
+module github.com/bak2avro/libbak2avro/bindings/go
 
 go 1.19
