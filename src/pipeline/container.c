@@ -1010,8 +1010,8 @@ static int describe_inputs(cstate *st, b2a_err *err)
         if (rc != B2A_OK)
             return rc;
         /* A dump cut short would restore as a smaller database. Its closing
-         * line is read from the tail of a plain file; a gzip'd one would have
-         * to be inflated whole here, on the loop (see doc/cli.md). */
+         * line is read from the tail of a plain file here; a gzip'd one is
+         * inflated off the loop (check_gzip_dump_ends). */
         if (!d.gzip && (rc = b2a__dump_check_end(job->inputs[i], &d, err)) != B2A_OK)
             return rc;
         b2a_vendor_input *in = &st->inputs[i];
@@ -1040,6 +1040,41 @@ static int describe_inputs(cstate *st, b2a_err *err)
     return B2A_OK;
 }
 
+/* A gzip'd script's closing line is reached only by inflating it whole:
+ * off the loop, still before any container (plain ones were checked from
+ * their tail in describe_inputs). */
+static int gzip_dump_ends_work(cstate *st, b2a_err *err)
+{
+    for (size_t i = 0; i < st->ninputs; i++) {
+        if (!st->inputs[i].gzip)
+            continue;
+        b2a_detected d = {.format = st->inputs[i].format, .gzip = 1};
+        int rc = b2a__dump_check_end(st->inputs[i].path, &d, err);
+        if (rc != B2A_OK)
+            return rc;
+    }
+    return B2A_OK;
+}
+
+static void gzip_dump_ends_after(cstate *st, int rc)
+{
+    if (canceled(st))
+        return;
+    if (rc != B2A_OK) {
+        fail(st, &st->work_err);
+        return;
+    }
+    b2a_job *job = st->job;
+    b2a__job_step_end(job, B2A_STEP_DETECT, B2A_STATE_OK, "%s (%s%s%s)", job->vendor, job->format,
+                      job->format_version ? " " : "", job->format_version ? job->format_version : "");
+    step_container(st);
+}
+
+static void check_gzip_dump_ends(cstate *st)
+{
+    run_blocking(st, gzip_dump_ends_work, gzip_dump_ends_after);
+}
+
 static int container_start(b2a_job *job)
 {
     cstate *st = calloc(1, sizeof(*st));
@@ -1064,9 +1099,7 @@ static int container_start(b2a_job *job)
         defer(st, 0, detect_failed); /* the done callback never runs inside b2a_job_start */
         return B2A_OK;
     }
-    b2a__job_step_end(job, B2A_STEP_DETECT, B2A_STATE_OK, "%s (%s%s%s)", job->vendor, job->format,
-                      job->format_version ? " " : "", job->format_version ? job->format_version : "");
-    defer(st, 0, step_container);
+    defer(st, 0, check_gzip_dump_ends);
     return B2A_OK;
 }
 

@@ -1,4 +1,5 @@
 """The bak2avro command on real sample backups: exit codes, messages, Job JSON, Avro files."""
+import gzip
 import json
 import os
 import shutil
@@ -585,6 +586,16 @@ class Cli(unittest.TestCase):
         job = json.load(open(os.path.join(self.out, "job.json")))
         self.assertEqual([s["name"] for s in job["steps"]], ["detect", "cleanup"])
         self.assertIsNone(job["container_id"])
+        # The same script cut before it was gzip'd: a whole gzip stream.
+        shutil.rmtree(self.out)
+        with gzip.open(cut + ".gz", "wb") as f:
+            f.write(open(cut, "rb").read())
+        code, _, err = run("run", cut + ".gz", "-o", self.out, "--docker-host", "unix://" + os.path.join(self.tmp, "none.sock"))
+        self.assertEqual(code, 3)
+        self.assertIn("cut.sql.gz: truncated pg_dump script: it does not end with the "
+                      "\"-- PostgreSQL database dump complete\" line", err)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        self.assertEqual([s["name"] for s in job["steps"]], ["detect", "cleanup"])
 
     def test_inspect_bak(self):
         code, out, err = run("inspect", NW2008)
