@@ -357,6 +357,41 @@ static void test_unreadable_create_table_keeps_the_table(void **state)
     free(tmp);
 }
 
+/* TIMESTAMP WITH LOCAL TIME ZONE is stored in the database time zone; when
+ * the dump gives that zone as a region name instead of an offset, those
+ * tables fail naming the column and the zone, instead of guessing UTC. */
+static void test_local_time_zone_needs_an_offset(void **state)
+{
+    (void)state;
+    size_t len;
+    char *tmp = copy_to_tmp(sample("rjschof_legacy.dmp"), &len);
+    FILE *f = fopen(tmp, "r+b");
+    char *buf = malloc(len);
+    assert_int_equal(fread(buf, 1, len, f), len);
+    char *at = memmem(buf, len, "\x06\x00+00:00", 8); /* the counted setting record */
+    assert_non_null(at);
+    fseek(f, (long)(at - buf) + 2, SEEK_SET);
+    fputs("Europe", f);
+    fclose(f);
+    free(buf);
+    b2a_err err;
+    const char *p = tmp;
+    b2a_exp *x = NULL;
+    assert_int_equal(b2a__exp_open(&p, 1, &x, &err), 0);
+    text_sink ts;
+    b2a__err_clear(&err);
+    assert_int_equal(scan(x, find_table(x, "AUDITLOG", "CHANGE_LOG"), &ts, 10, &err), B2A_EUNSUPPORTED);
+    text_sink_free(&ts);
+    assert_non_null(strstr(err.msg, "column CHANGED_AT is TIMESTAMP (6) WITH LOCAL TIME ZONE"));
+    assert_non_null(strstr(err.msg, "\"Europe\""));
+    scan_ok(x, find_table(x, "FINANCE", "ACCOUNTS"), &ts);
+    assert_int_equal(ts.nrows, 20);
+    text_sink_free(&ts);
+    b2a__exp_close(x);
+    unlink(tmp);
+    free(tmp);
+}
+
 /* ---- robustness ---- */
 
 static char *copy_to_tmp(const char *src, size_t *len)
@@ -494,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_hr),
         cmocka_unit_test(test_rjschof_legacy),
         cmocka_unit_test(test_unreadable_create_table_keeps_the_table),
+        cmocka_unit_test(test_local_time_zone_needs_an_offset),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_flips),
     };

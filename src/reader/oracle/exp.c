@@ -66,6 +66,8 @@ struct b2a_exp {
     const char *path;
     b2a_oradump_info hdr;
     int dbtz_minutes;   /* the database time zone, for TIMESTAMP WITH LOCAL TIME ZONE */
+    char dbtz[64];      /* as the dump gives it; "" when it gave none */
+    int dbtz_known;     /* 1 when it is an offset (a region name is not resolved) */
     exp_table *tables;
     size_t ntables;
 };
@@ -553,14 +555,21 @@ static int on_statement(walk *w, b2a_err *err)
     return B2A_OK;
 }
 
-/* The database time zone, from the session settings exp writes before its
- * statements ("+00:00", "-07:00"). */
-static void note_dbtz(b2a_exp *x, const b2a_exp_stmt *st)
+/* The database time zone: the third of the counted session-setting records
+ * exp writes before its statements (after the two platform descriptors),
+ * "+00:00" or "-07:00" in every sample; DBTIMEZONE may also be a region
+ * name, which is kept to be named in messages. */
+static void note_dbtz(b2a_exp *x, const b2a_exp_stmt *st, int index)
 {
     const char *s = st->text;
-    if (st->len == 6 && (s[0] == '+' || s[0] == '-') && s[3] == ':') {
+    if (index != 2)
+        return;
+    snprintf(x->dbtz, sizeof(x->dbtz), "%.*s", (int)(st->len < 63 ? st->len : 63), s);
+    if (st->len == 6 && (s[0] == '+' || s[0] == '-') && s[3] == ':' && s[1] >= '0' && s[1] <= '9' &&
+        s[2] >= '0' && s[2] <= '9' && s[4] >= '0' && s[4] <= '5' && s[5] >= '0' && s[5] <= '9') {
         int h = (s[1] - '0') * 10 + (s[2] - '0'), m = (s[4] - '0') * 10 + (s[5] - '0');
         x->dbtz_minutes = (s[0] == '-' ? -1 : 1) * (h * 60 + m);
+        x->dbtz_known = 1;
     }
 }
 
@@ -615,7 +624,7 @@ static void map_number(b2a_column *c, const exp_col *ec)
 
 /* The Avro-facing type of each column; a column that cannot be decoded
  * marks the table unsupported, naming it. */
-static int map_columns(exp_table *t)
+static int map_columns(const b2a_exp *x, exp_table *t)
 {
     for (size_t i = 0; i < t->def.ncolumns; i++) {
         b2a_column *c = &t->def.columns[i];
@@ -630,8 +639,14 @@ static int map_columns(exp_table *t)
             if (strstr(c->source_type, "(7)") || strstr(c->source_type, "(8)") || strstr(c->source_type, "(9)"))
                 c->note = b2a__strdup("fractional seconds beyond microseconds are truncated");
             break;
-        case T_TSTZ:
-        case T_TSLTZ: c->vtype = B2A_V_TIMESTAMP_MICROS; break;
+        case T_TSTZ: c->vtype = B2A_V_TIMESTAMP_MICROS; break;
+        case T_TSLTZ:
+            c->vtype = B2A_V_TIMESTAMP_MICROS;
+            if (!x->dbtz_known && !t->unsupported)
+                t->unsupported = b2a__asprintf("column %s is %s, stored in the database time zone, and the dump gives "
+                                               "that zone as \"%s\", which this reader cannot resolve to an offset",
+                                               c->name, c->source_type, x->dbtz);
+            break;
         case T_RAW:
         case T_LONG_RAW:
         case T_BLOB: c->vtype = B2A_V_BYTES; break;
@@ -723,7 +738,7 @@ static int finish_tables(b2a_exp *x, b2a_err *err)
         if (!t->cols) {
             rc = describe_rowless(t);
         } else {
-            rc = map_columns(t) != 0 || map_primary_key(t) != 0 ? -1 : 0;
+            rc = map_columns(x, t) != 0 || map_primary_key(t) != 0 ? -1 : 0;
             t->def.row_count = 0;
             for (size_t k = 0; k < t->nsegs; k++)
                 t->def.row_count += t->segs[k].rows;
@@ -779,7 +794,7 @@ static int walk_dump(b2a_exp *x, b2a_err *err)
     w.owner = b2a__strdup(x->hdr.user);
     if (!w.owner)
         rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-    int in_statements = 0;
+    int in_statements = 0, settings = 0;
     while (rc == B2A_OK) {
         int more = b2a__exp_next_stmt(&w.in, &w.st, err);
         if (more < 0) {
@@ -789,7 +804,7 @@ static int walk_dump(b2a_exp *x, b2a_err *err)
         if (more == 0)
             break;
         if (!in_statements && w.st.kind == 'L')
-            note_dbtz(x, &w.st);
+            note_dbtz(x, &w.st, settings++);
         if (w.st.kind == 'T')
             in_statements = 1;
         rc = on_statement(&w, err);
