@@ -1,16 +1,17 @@
 #!/bin/bash
-# Benchmark of the ODBC export path against PostgreSQL (not a test).
+# Benchmark of the PostgreSQL export paths (not a test).
 #   bench_pg_export.sh [-b BUILD_DIR] [-n ROWS] [-r ROUNDS] [-o SCRATCH_DIR] [-e 'CMD']
 # Starts a throw-away bak2avro-test/postgres:15 container (host network,
 # loopback, free port, random password), fills a table of ROWS rows
 # (default 10,000,000) of mixed types, then in each round times
-#   (a) COPY (SELECT ...) TO STDOUT (FORMAT binary) > /dev/null   (psql)
-#   (b) bare_odbc_fetch: plain psqlODBC block fetch of the same SELECT
-#   (c) export_table: bak2avro's connect/introspect/cursor -> Avro writer,
-#       with each codec (null, deflate, snappy)
-# and prints rows/s, the ratios (c)/(b) and (c)/(a), (c)'s peak RSS and
-# client CPU seconds per million rows, each the median over the rounds,
-# with a line for the job options' default codec. With -e, CMD runs instead of the rounds
+#   (a) the COPY statement bak2avro runs, (FORMAT binary) > /dev/null (psql)
+#   (b) bare_odbc_fetch: plain psqlODBC block fetch of the ODBC path's SELECT
+#   (c) export_table -v odbc: bak2avro's ODBC path -> Avro writer, default codec
+#   (d) export_table -v copy: bak2avro's COPY path (a job's default) -> Avro
+#       writer, with each codec (null, deflate, snappy)
+# and prints rows/s, the ratios to (a) and (b), peak RSS and client CPU
+# seconds per million rows, each the median over the rounds, then
+# machine-readable RESULT lines for the default codec. With -e, CMD runs instead of the rounds
 # (sh -c, with B2A_BENCH_CONNSTR, B2A_BENCH_QUERY and B2A_BENCH_BIN set),
 # for timing the programs with another tool. The container is removed at
 # the end, also on failure or interrupt (after the step that is running).
@@ -141,9 +142,12 @@ gen_s=$(echo "$(now) - $t0" | bc)
 size=$(q -c "select pg_size_pretty(pg_table_size('public.bench_mixed'))")
 echo "generated $rows rows in ${gen_s}s (table $size)"
 
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=b2a PGDATABASE=b2a
 export B2A_BENCH_CONNSTR="Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=$port;Database=b2a;UID=b2a;PWD=$PGPASSWORD;UseDeclareFetch=1;Fetch=10000;BoolsAsChar=0;ByteaAsLongVarBinary=1;sslmode=disable"
 query=$("$bindir/export_table" -q public.bench_mixed) || fail "export_table -q failed"
-echo "query: $query"
+copy_stmt=$("$bindir/export_table" -Q public.bench_mixed) || fail "export_table -Q failed"
+echo "ODBC query: $query"
+echo "COPY statement: $copy_stmt"
 if [ -n "$external" ]; then
     B2A_BENCH_QUERY=$query B2A_BENCH_BIN=$bindir sh -c "$external"
     exit $?
@@ -153,14 +157,14 @@ fi
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
-: >"$tmp/a" >"$tmp/b" >"$tmp/rss_b" >"$tmp/cpu_b"
+: >"$tmp/a" >"$tmp/b" >"$tmp/rss_b" >"$tmp/cpu_b" >"$tmp/c" >"$tmp/rss_c" >"$tmp/cpu_c"
 codecs="null deflate snappy"
-for codec in $codecs; do : >"$tmp/c_$codec" >"$tmp/rss_$codec" >"$tmp/cpu_$codec"; done
+for codec in $codecs; do : >"$tmp/d_$codec" >"$tmp/rss_$codec" >"$tmp/cpu_$codec"; done
 default_codec=$("$bindir/export_table" -d) || fail "export_table -d failed"
 for r in $(seq "$rounds"); do
     echo "round $r of $rounds"
     t=$(now)
-    q -c "COPY ($query) TO STDOUT (FORMAT binary)" >/dev/null || fail "COPY failed"
+    q -c "$copy_stmt" >/dev/null || fail "COPY failed"
     s=$(echo "$(now) - $t" | bc)
     printf '  (a) COPY binary to /dev/null: %s s, %.0f rows/s\n' "$s" "$(echo "$rows / $s" | bc -l)"
     echo "$rows / $s" | bc -l >>"$tmp/a"
@@ -170,11 +174,18 @@ for r in $(seq "$rounds"); do
     [ "$(kv rows "$line")" = "$rows" ] || fail "bare fetch counted $(kv rows "$line") rows, not $rows"
     kv rows_per_s "$line" >>"$tmp/b"; kv peak_rss_mb "$line" >>"$tmp/rss_b"; kv cpu_s "$line" >>"$tmp/cpu_b"
 
+    line=$("$bindir/export_table" -v odbc -c "$default_codec" -o "$tmp" public.bench_mixed) ||
+        fail "export_table -v odbc failed"
+    echo "  (c) $line"
+    [ "$(kv rows "$line")" = "$rows" ] || fail "export wrote $(kv rows "$line") rows, not $rows"
+    kv rows_per_s "$line" >>"$tmp/c"; kv peak_rss_mb "$line" >>"$tmp/rss_c"; kv cpu_s "$line" >>"$tmp/cpu_c"
+
     for codec in $codecs; do
-        line=$("$bindir/export_table" -c "$codec" -o "$tmp" public.bench_mixed) || fail "export_table -c $codec failed"
-        echo "  (c) $line"
+        line=$("$bindir/export_table" -v copy -c "$codec" -o "$tmp" public.bench_mixed) ||
+            fail "export_table -v copy -c $codec failed"
+        echo "  (d) $line"
         [ "$(kv rows "$line")" = "$rows" ] || fail "export wrote $(kv rows "$line") rows, not $rows"
-        kv rows_per_s "$line" >>"$tmp/c_$codec"; kv peak_rss_mb "$line" >>"$tmp/rss_$codec"
+        kv rows_per_s "$line" >>"$tmp/d_$codec"; kv peak_rss_mb "$line" >>"$tmp/rss_$codec"
         kv cpu_s "$line" >>"$tmp/cpu_$codec"
     done
 done
@@ -185,13 +196,19 @@ echo "summary: $rows rows, medians of $rounds round(s); client CPU = the program
 printf '  (a) COPY (FORMAT binary) > /dev/null   %12.0f rows/s\n' "$a"
 printf '  (b) bare ODBC block fetch (psqlODBC)   %12.0f rows/s  peak RSS %5s MB  client CPU %.2f s/M rows\n' \
     "$b" "$rb" "$(echo "$ub * 1000000 / $rows" | bc -l)"
-line_c() {
-    local label=$1 codec=$2 c rss u
-    c=$(median <"$tmp/c_$codec"); rss=$(median <"$tmp/rss_$codec"); u=$(median <"$tmp/cpu_$codec")
-    printf '  (c) %-34s %12.0f rows/s  peak RSS %5s MB  client CPU %.2f s/M rows (%.2fx (b))  (c)/(b) %.3f  (c)/(a) %.3f\n' \
-        "$label" "$c" "$rss" "$(echo "$u * 1000000 / $rows" | bc -l)" "$(echo "$u / $ub" | bc -l)" \
-        "$(echo "$c / $b" | bc -l)" "$(echo "$c / $a" | bc -l)"
+line() { # label, file stem
+    local label=$1 f=$2 c rss u
+    c=$(median <"$tmp/$f"); rss=$(median <"$tmp/rss_${f#d_}"); u=$(median <"$tmp/cpu_${f#d_}")
+    printf '  %-42s %12.0f rows/s  peak RSS %5s MB  client CPU %.2f s/M rows  /(a) %.3f  /(b) %.3f\n' \
+        "$label" "$c" "$rss" "$(echo "$u * 1000000 / $rows" | bc -l)" "$(echo "$c / $a" | bc -l)" \
+        "$(echo "$c / $b" | bc -l)"
 }
-line_c "bak2avro export, default ($default_codec)" "$default_codec"
-for codec in $codecs; do line_c "bak2avro export, $codec" "$codec"; done
-echo "  targets: (c)/(b) >= 0.9; peak RSS of (c) <= 64 MB"
+line "(c) ODBC path, $default_codec (default)" c
+line "(d) COPY path, $default_codec (default)" "d_$default_codec"
+for codec in $codecs; do line "(d) COPY path, $codec" "d_$codec"; done
+d=$(median <"$tmp/d_$default_codec"); rd=$(median <"$tmp/rss_$default_codec")
+echo "  targets: (d)/(a) >= 0.8; peak RSS of (d) <= 64 MB"
+echo "  not measured here: export/jvm_jdbc (no JVM baseline in bench/ yet), split2/one_stream (no range split yet)"
+printf 'RESULT pg export/copy_binary %.3f\n' "$(echo "$d / $a" | bc -l)"
+printf 'RESULT pg export/bare_odbc %.3f\n' "$(echo "$d / $b" | bc -l)"
+printf 'RESULT pg peak_rss_mb %s\n' "$rd"

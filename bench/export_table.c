@@ -1,10 +1,12 @@
-/* Export one table over ODBC exactly the way a job does (connect with the
- * session setup, introspect, cursor in B2A_EXPORT_CHUNK_ROWS chunks into
- * the OCF writer's sink, commit), and print what it took. Part of
- * bench/bench_pg_export.sh; usable on its own.
+/* Export one table exactly the way a job does (connect with the session
+ * setup, introspect over ODBC, rows in B2A_EXPORT_CHUNK_ROWS chunks into the
+ * OCF writer's sink, commit), and print what it took. Rows come as a job's
+ * do: PostgreSQL through COPY (FORMAT binary) over libpq unless -v odbc.
+ * Part of bench/bench_pg_export.sh; usable on its own.
  *
- * The connection string comes from $B2A_BENCH_CONNSTR (it holds the
- * password, so never from argv). Output is one line of key=value pairs. */
+ * The ODBC connection string comes from $B2A_BENCH_CONNSTR, libpq's from
+ * PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (passwords never from
+ * argv). Output is one line of key=value pairs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "export/export.h"
 #include "odbc/introspect.h"
 #include "odbc/odbc.h"
+#include "pg/pg.h"
 #include "util/str.h"
 
 static double now(void)
@@ -56,7 +59,9 @@ static void usage(void)
             "  -d                      only print the name of the job options' default codec, and exit\n"
             "  -o DIR                  where the .avro goes (default /tmp); deleted afterwards unless -k\n"
             "  -k                      keep the .avro file\n"
-            "  -q                      only print the SELECT the export runs, and exit\n"
+            "  -q                      only print the SELECT the ODBC export runs, and exit\n"
+            "  -Q                      only print the COPY statement the libpq export runs, and exit\n"
+            "  -v copy|odbc            how rows leave PostgreSQL (default copy, as a job's; MariaDB: odbc)\n"
             "  -m mysql                the other end is MariaDB/MySQL (default PostgreSQL)\n");
     exit(2);
 }
@@ -71,10 +76,10 @@ int main(int argc, char **argv)
 {
     static const char *const codec_names[] = { "null", "deflate", "snappy" };
     const b2a_job_options defaults = B2A_JOB_OPTIONS_INIT;
-    int codec = B2A_CODEC_NULL, keep = 0, print_query = 0, c;
+    int codec = B2A_CODEC_NULL, keep = 0, print_query = 0, print_copy = 0, via_odbc = 0, c;
     b2a_odbc_vendor vendor = B2A_ODBC_POSTGRES;
     const char *outdir = "/tmp", *codec_name = "null";
-    while ((c = getopt(argc, argv, "c:o:kqdm:h")) != -1) {
+    while ((c = getopt(argc, argv, "c:o:kqQv:dm:h")) != -1) {
         switch (c) {
         case 'd':
             printf("%s\n", codec_names[defaults.codec]);
@@ -95,10 +100,17 @@ int main(int argc, char **argv)
         case 'o': outdir = optarg; break;
         case 'k': keep = 1; break;
         case 'q': print_query = 1; break;
+        case 'Q': print_copy = 1; break;
+        case 'v':
+            if (strcmp(optarg, "odbc") && strcmp(optarg, "copy"))
+                usage();
+            via_odbc = !strcmp(optarg, "odbc");
+            break;
         case 'm':
             if (strcmp(optarg, "mysql"))
                 usage();
             vendor = B2A_ODBC_MYSQL;
+            via_odbc = 1;
             break;
         default: usage();
         }
@@ -160,13 +172,35 @@ int main(int argc, char **argv)
         return 0;
     }
 
+    PGconn *pg = NULL;
+    if (!via_odbc) {
+        const char *port = getenv("PGPORT");
+        b2a_pg_params pp = {getenv("PGHOST"), port ? atoi(port) : 5432, getenv("PGUSER"), getenv("PGPASSWORD"),
+                            getenv("PGDATABASE"), 30};
+        if (b2a__pg_connect(&pp, &pg, &err))
+            return die("libpq connect", &err);
+    }
+    if (print_copy) {
+        char *sql = NULL;
+        if (!pg || b2a__pg_copy_statement(pg, def, &sql, &err))
+            return die("building the COPY statement", &err);
+        printf("%s\n", sql);
+        free(sql);
+        b2a__pg_disconnect(pg);
+        b2a__odbc_tables_free(tabs, ntabs);
+        b2a__odbc_disconnect(conn);
+        free(schema);
+        return 0;
+    }
+
     char *path = b2a__asprintf("%s/export_table-%ld.avro", outdir, (long)getpid());
     b2a_ocf_writer *w;
     if (!path || b2a__ocf_open(path, def, "bench", codec, 0, &w, &err))
         return die("opening the Avro writer", &err);
-    b2a_cursor *cur;
+    b2a_cursor *cur = NULL;
+    b2a_pg_copy *copy = NULL;
     double t_open = now();
-    if (b2a__odbc_cursor_open(conn, vendor, def, NULL, &cur, &err)) {
+    if (pg ? b2a__pg_copy_open(pg, def, &copy, &err) : b2a__odbc_cursor_open(conn, vendor, def, NULL, &cur, &err)) {
         b2a__ocf_abort(w);
         return die("cursor", &err);
     }
@@ -174,13 +208,17 @@ int main(int argc, char **argv)
     uint64_t rows = 0;
     while (!eof) {
         size_t n = 0;
-        if (b2a__odbc_cursor_next(cur, b2a__ocf_sink(w), B2A_EXPORT_CHUNK_ROWS, &n, &eof, &err)) {
+        int rc = copy ? b2a__pg_copy_next(copy, b2a__ocf_sink(w), B2A_EXPORT_CHUNK_ROWS, &n, &eof, &err)
+                      : b2a__odbc_cursor_next(cur, b2a__ocf_sink(w), B2A_EXPORT_CHUNK_ROWS, &n, &eof, &err);
+        if (rc) {
             b2a__ocf_abort(w);
             return die("export", &err);
         }
         rows += n;
     }
     b2a__odbc_cursor_close(cur);
+    b2a__pg_copy_close(copy);
+    b2a__pg_disconnect(pg);
     double t_stream = now();
     if (b2a__ocf_commit(w, &err))
         return die("commit", &err);
@@ -195,10 +233,10 @@ int main(int argc, char **argv)
         unlink(path);
 
     double stream = t_end - t_open;
-    printf("export_table codec=%s rows=%llu counted=%lld stream_s=%.3f rows_per_s=%.0f "
+    printf("export_table via=%s codec=%s rows=%llu counted=%lld stream_s=%.3f rows_per_s=%.0f "
            "connect_s=%.3f introspect_s=%.3f commit_s=%.3f total_s=%.3f cpu_s=%.3f "
            "avro_bytes=%ld peak_rss_mb=%.1f\n",
-           codec_name, (unsigned long long)rows, (long long)def->row_count, stream, (double)rows / stream,
+           via_odbc ? "odbc" : "copy", codec_name, (unsigned long long)rows, (long long)def->row_count, stream, (double)rows / stream,
            t_conn - t0, t_intro - t_conn, t_end - t_stream, t_end - t0, cpu, bytes,
            (double)vm_hwm_kb() / 1024);
     int mismatch = def->row_count >= 0 && (int64_t)rows != def->row_count;

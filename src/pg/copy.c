@@ -81,18 +81,17 @@ static kind kind_of(b2a_vtype vt)
 
 /* FROM what: ONLY for ordinary tables, as odbc/fromclause.c decides, so
  * rows of inheritance children are exported with the child alone. */
-static int from_clause(b2a_pg_copy *cur, char **out, b2a_err *err)
+static int from_clause(PGconn *c, const b2a_table_def *t, char **out, b2a_err *err)
 {
-    const b2a_table_def *t = cur->t;
     char *qn = b2a__odbc_qualified(B2A_ODBC_POSTGRES, t->schema, t->name);
     if (!qn)
         return OOM();
     const char *params[1] = {qn};
-    PGresult *r = PQexecParams(cur->c, "SELECT relkind::text FROM pg_class WHERE oid = $1::regclass", 1, NULL,
+    PGresult *r = PQexecParams(c, "SELECT relkind::text FROM pg_class WHERE oid = $1::regclass", 1, NULL,
                                params, NULL, NULL, 0);
     int rc = B2A_OK;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        rc = b2a__pg_fail(cur->c, r, "looking up the table", err);
+        rc = b2a__pg_fail(c, r, "looking up the table", err);
     } else {
         int plain = PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "r");
         *out = plain ? b2a__asprintf("ONLY %s", qn) : b2a__strdup(qn);
@@ -142,6 +141,17 @@ static char *copy_sql(const b2a_table_def *t, const char *from)
     return full;
 }
 
+int b2a__pg_copy_statement(PGconn *c, const b2a_table_def *t, char **out, b2a_err *err)
+{
+    char *from = NULL;
+    *out = NULL;
+    int rc = from_clause(c, t, &from, err);
+    if (rc == B2A_OK && !(*out = copy_sql(t, from)))
+        rc = OOM();
+    free(from);
+    return rc;
+}
+
 int b2a__pg_copy_open(PGconn *c, const b2a_table_def *t, b2a_pg_copy **out, b2a_err *err)
 {
     *out = NULL;
@@ -154,14 +164,12 @@ int b2a__pg_copy_open(PGconn *c, const b2a_table_def *t, b2a_pg_copy **out, b2a_
     cur->c = c;
     cur->t = t;
     cur->kinds = malloc(t->ncolumns);
-    char *from = NULL, *sql = NULL;
+    char *sql = NULL;
     int rc = cur->kinds ? B2A_OK : OOM();
     for (size_t i = 0; rc == B2A_OK && i < t->ncolumns; i++)
         cur->kinds[i] = (uint8_t)kind_of(t->columns[i].vtype);
     if (rc == B2A_OK)
-        rc = from_clause(cur, &from, err);
-    if (rc == B2A_OK && !(sql = copy_sql(t, from)))
-        rc = OOM();
+        rc = b2a__pg_copy_statement(c, t, &sql, err);
     if (rc == B2A_OK) {
         PGresult *r = PQexec(c, sql);
         if (PQresultStatus(r) != PGRES_COPY_OUT)
@@ -173,7 +181,6 @@ int b2a__pg_copy_open(PGconn *c, const b2a_table_def *t, b2a_pg_copy **out, b2a_
             cur->active = 1;
         PQclear(r);
     }
-    free(from);
     free(sql);
     if (rc != B2A_OK) {
         b2a__err_prefix(err, "%s.%s: ", t->schema, t->name);

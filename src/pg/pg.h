@@ -43,6 +43,9 @@ int b2a__pg_copy_next(b2a_pg_copy *cur, b2a_sink *sink, size_t max_rows, size_t 
  * be used again. NULL is fine. */
 void b2a__pg_copy_close(b2a_pg_copy *cur);
 
+/* The COPY statement the cursor runs for t (for benchmarks and messages). */
+int b2a__pg_copy_statement(PGconn *c, const b2a_table_def *t, char **out, b2a_err *err);
+
 /* The SELECT-list expression for a column, cast so its binary form is the
  * one the cursor decodes; text columns as the ODBC path selects them. */
 char *b2a__pg_copy_expr(const b2a_column *col, const char *qname);
