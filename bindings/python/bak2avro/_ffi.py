@@ -2,18 +2,35 @@
 
 Every function used has its argtypes and restype declared; integer return
 codes go through _check, which raises the matching exception class.
-Set B2A_LIBRARY to the path of libbak2avro.so.0 to load a specific build.
+
+The library is loaded from $B2A_LIBRARY when it is set (a path, such as
+BUILD/src/libbak2avro.so.0 of a build tree), else by its soname,
+libbak2avro.so.0, through the dynamic loader (LD_LIBRARY_PATH, the ldconfig
+cache, the system's library folders). Never a libbak2avro.so of another
+soname: these declarations are for ABI 0.
 """
 import ctypes
-import ctypes.util
 import os
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from . import errors
 
+SONAME = "libbak2avro.so.0"
 
-def _load():
-    path = os.environ.get("B2A_LIBRARY") or ctypes.util.find_library("bak2avro") or "libbak2avro.so.0"
-    return ctypes.CDLL(path)
+
+def _load() -> ctypes.CDLL:
+    path = os.environ.get("B2A_LIBRARY")
+    if path:
+        try:
+            return ctypes.CDLL(path)
+        except OSError as e:
+            raise ImportError("bak2avro: cannot load B2A_LIBRARY=%s: %s" % (path, e)) from e
+    try:
+        return ctypes.CDLL(SONAME)
+    except OSError as e:
+        raise ImportError("bak2avro: the dynamic loader cannot find %s (%s). Install libbak2avro, add its folder "
+                          "to LD_LIBRARY_PATH, or set B2A_LIBRARY to its path (for a build tree, "
+                          "BUILD/src/libbak2avro.so.0)" % (SONAME, e)) from e
 
 
 lib = _load()
@@ -75,13 +92,13 @@ class JobOptions(ctypes.Structure):
     ]
 
 
-def _check(rc, func, args):
+def _check(rc: int, func: Any, args: Any) -> int:
     if rc < 0:
         raise errors.from_code(rc, lib.b2a_strerror(rc).decode())
     return rc
 
 
-def _declare(name, restype, argtypes, check=False):
+def _declare(name: str, restype: Any, argtypes: List[Any], check: bool = False) -> Any:
     f = getattr(lib, name)
     f.restype = restype
     f.argtypes = argtypes
@@ -122,7 +139,7 @@ b2a_inspect = _declare("b2a_inspect", ctypes.c_int,
 b2a_gc = _declare("b2a_gc", ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(vp)])
 
 
-def take_string(ptr):
+def take_string(ptr: Optional[int]) -> Optional[str]:
     """Copy a library-allocated C string into Python and free it."""
     if not ptr:
         return None
@@ -132,7 +149,7 @@ def take_string(ptr):
         b2a_free(ptr)
 
 
-def strv(items):
+def strv(items: Sequence[Union[str, bytes]]) -> Tuple[Any, int, Any]:
     """A (char **, count, keepalive) triple for a list of str."""
     encoded = [os.fsencode(s) if not isinstance(s, bytes) else s for s in items]
     arr = (ctypes.c_char_p * max(len(encoded), 1))(*encoded)

@@ -1,10 +1,14 @@
 """Exceptions for libbak2avro's error codes (include/bak2avro/errors.h)."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
 
 
 class Error(Exception):
     """A libbak2avro call failed. .code is the library's negative code."""
 
-    def __init__(self, message, code=None, sqlstate=None, job=None, document=None):
+    def __init__(self, message: str, code: Optional[int] = None, sqlstate: Optional[str] = None,
+                 job: Optional[Dict[str, Any]] = None, document: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(message)
         self.code = code
         self.sqlstate = sqlstate or None
@@ -12,7 +16,10 @@ class Error(Exception):
         self.document = document  # inspect: what could be read, when an input was not whole
 
 
-class InvalidArgument(Error): pass
+class InvalidArgument(Error, ValueError):
+    """A bad argument or option (B2A_EINVAL), found by the binding or by the library."""
+
+
 class OutOfMemory(Error): pass
 class NotFound(Error): pass
 class Unsupported(Error): pass
@@ -25,6 +32,9 @@ class IOFailure(Error): pass
 class RestoreError(Error): pass
 class Timeout(Error): pass
 class RowCountMismatch(Error): pass
+class Busy(Error): pass
+
+
 class JobFailed(Error):
     """The job ran to the end but some tables or steps failed."""
 
@@ -32,9 +42,9 @@ class JobFailed(Error):
 _BY_CODE = {
     -1: InvalidArgument, -2: OutOfMemory, -3: NotFound, -4: Unsupported, -5: DockerError,
     -6: OdbcError, -7: FormatError, -8: Canceled, -9: CallbackError, -10: IOFailure,
-    -11: RestoreError, -12: Timeout, -13: RowCountMismatch,
+    -11: RestoreError, -12: Timeout, -13: RowCountMismatch, -14: Busy,
 }
 
 
-def from_code(code, message, **kw):
+def from_code(code: int, message: str, **kw: Any) -> Error:
     return _BY_CODE.get(code, Error)(message, code=code, **kw)
