@@ -359,19 +359,29 @@ class Job:
         return "<bak2avro.Job %s %s>" % (self._id or "?", self.status)
 
 
-def run(inputs: Union[StrPath, Iterable[StrPath]], output_dir: StrPath, *, raise_on_failure: bool = True,
-        **options: Any) -> Document:
+def run(inputs: Union[StrPath, Iterable[StrPath]], output_dir: StrPath, *,
+        vendor: Optional[str] = None, image: Optional[str] = None,
+        include: Union[str, Iterable[str]] = (), exclude: Union[str, Iterable[str]] = (),
+        pre_sql: Optional[str] = None, post_sql: Optional[str] = None, parallel: int = 0,
+        codec: str = "snappy", network: str = "auto", restore: str = "auto",
+        keep_container: bool = False, accept_eula: bool = False, include_views: bool = False,
+        delivery: str = "bind", docker_host: Optional[str] = None, job_json: Optional[StrPath] = None,
+        overwrite: bool = False, ignore_checksums: bool = False, allow_column_loss: bool = False,
+        via: str = "auto", progress: Optional[ProgressCallback] = None, log: Optional[LogCallback] = None,
+        raise_on_failure: bool = True) -> Document:
     """Run one job to the end and return its Job JSON document (a dict).
 
-    The options are Job's: vendor, image, include, exclude, pre_sql,
-    post_sql, parallel (0..256, 0 is 2), codec ("snappy", "deflate",
-    "null"), network ("auto", "host", "publish"), restore ("auto",
-    "direct", "container"), keep_container, accept_eula, include_views,
-    delivery ("bind", "upload"), docker_host, job_json, overwrite,
-    ignore_checksums, allow_column_loss, via ("auto", "odbc"), progress and log.
+    parallel is 0..256 (0 is 2); codec "snappy", "deflate" or "null";
+    network "auto", "host" or "publish"; restore "auto", "direct" or
+    "container"; delivery "bind" or "upload"; via "auto" or "odbc".
     progress(Progress) and log(level, message) are called as the job goes;
     returning True from progress cancels the job. Raises JobFailed (with
     .job set) when the job did not succeed and raise_on_failure is true.
     """
-    with Job(inputs, output_dir, **options) as job:
+    with Job(inputs, output_dir, vendor=vendor, image=image, include=include, exclude=exclude, pre_sql=pre_sql,
+             post_sql=post_sql, parallel=parallel, codec=codec, network=network, restore=restore,
+             keep_container=keep_container, accept_eula=accept_eula, include_views=include_views,
+             delivery=delivery, docker_host=docker_host, job_json=job_json, overwrite=overwrite,
+             ignore_checksums=ignore_checksums, allow_column_loss=allow_column_loss, via=via,
+             progress=progress, log=log) as job:
         return job.run(raise_on_failure)

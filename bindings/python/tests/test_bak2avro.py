@@ -161,6 +161,13 @@ class Binding(unittest.TestCase):
             bak2avro.run(NORTHWIND, out, progress="not a function")
         self.assertFalse(os.path.exists(out))
 
+    def test_run_takes_every_option_job_takes(self):
+        import inspect
+        run = inspect.signature(bak2avro.run).parameters
+        job = inspect.signature(bak2avro.Job).parameters
+        self.assertEqual([(n, p.default, p.annotation) for n, p in run.items() if n != "raise_on_failure"],
+                         [(n, p.default, p.annotation) for n, p in job.items()])
+
     def test_one_include_string_is_one_pattern(self):
         need(NORTHWIND)
         job = bak2avro.run(NORTHWIND, os.path.join(self.tmp, "out"), include="dbo.Shippers")
