@@ -12,52 +12,9 @@
 #include <uv.h>
 
 #include "progress.h"
+#include "usage.h"
 
 enum { EXIT_OK = 0, EXIT_TABLES_FAILED = 1, EXIT_USAGE = 2, EXIT_FATAL = 3 };
-
-static void usage(FILE *f)
-{
-    fputs("usage: bak2avro run [options] BACKUP... -o OUT\n"
-          "       bak2avro run [options] JOB.json\n"
-          "       bak2avro inspect BACKUP...\n"
-          "       bak2avro gc [--docker-host unix:///path]\n"
-          "       bak2avro version\n"
-          "\n"
-          "run options:\n"
-          "  -o, --output DIR        where the Avro files and job.json go (required)\n"
-          "      --vendor NAME       postgresql, mysql, sqlserver or oracle (default: from magic bytes)\n"
-          "      --include PATTERN   export only schema.table matching this glob (repeatable)\n"
-          "      --exclude PATTERN   skip schema.table matching this glob (repeatable)\n"
-          "      --include-views     export views (and materialized views) too\n"
-          "      --pre-sql FILE      SQL run before the restore\n"
-          "      --post-sql FILE     SQL run after the restore\n"
-          "      --parallel N        tables exported at once (default 2)\n"
-          "      --codec C           snappy (default), deflate or null\n"
-          "      --image IMAGE       container image for the restore\n"
-          "      --network MODE      auto (default: host networking), host or publish\n"
-          "      --deliver HOW       bind (default: read-only bind mount) or upload (copy the\n"
-          "                          backup into the container, for an engine that cannot see it)\n"
-          "      --docker-host URL   unix:///path of the Docker socket\n"
-          "      --keep-container    leave the container running at the end\n"
-          "      --via HOW           auto (default: PostgreSQL's COPY through libpq, else ODBC)\n"
-          "                          or odbc (ODBC for every database); the Avro is the same\n"
-          "      --direct            read the backup directly, never start a container\n"
-          "      --restore           always restore in a container\n"
-          "      --accept-eula       accept the vendor's licence (SQL Server containers)\n"
-          "      --job-json FILE     where to write the Job JSON (default OUT/job.json)\n"
-          "      --overwrite         replace an earlier bak2avro output in OUT (only the files its\n"
-          "                          job.json lists); without it a non-empty OUT is refused\n"
-          "      --ignore-checksums  export pages that fail checksum or torn-page checks (salvage;\n"
-          "                          the Job records it)\n"
-          "      --allow-column-loss accept columns the dump declares but the server skipped at\n"
-          "                          restore (the Job records them)\n"
-          "  -q, --quiet             errors only\n"
-          "      --log-json          progress and log as JSON lines on stderr\n"
-          "  -v, --verbose           debug lines too\n"
-          "\n"
-          "exit codes: 0 success, 1 finished with failed tables, 2 usage error, 3 fatal\n",
-          f);
-}
 
 typedef struct strlist {
     const char **v;
@@ -290,11 +247,11 @@ static int cmd_run(int argc, char **argv)
         case 16: log_json = 1; job_options_given--; break;
         case 'v': verbose = 1; job_options_given--; break;
         case 'h':
-            usage(stdout);
+            usage_run(stdout);
             exit_code = EXIT_OK;
             goto out;
         default:
-            usage(stderr);
+            usage_run(stderr);
             goto out; /* exit_code is EXIT_USAGE */
         }
     }
@@ -302,7 +259,7 @@ static int cmd_run(int argc, char **argv)
         strlist_add(&inputs, argv[i]);
     if (inputs.n == 0) {
         fputs("bak2avro run: give a backup file (or JOB.json)\n", stderr);
-        usage(stderr);
+        usage_run(stderr);
         exit_code = EXIT_USAGE;
         goto out;
     }
@@ -404,10 +361,34 @@ out:
 
 /* ---- inspect / gc ---- */
 
+/* Options of a subcommand that takes only --help (and what its own table adds).
+ * Returns -1 to go on, or the exit code: 0 after --help, 2 after an unknown option. */
+static int parse_help_only(int argc, char **argv, void (*usage_of)(FILE *))
+{
+    static const struct option longopts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            usage_of(stdout);
+            return EXIT_OK;
+        }
+        usage_of(stderr);
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
 static int cmd_inspect(int argc, char **argv)
 {
+    int rc0 = parse_help_only(argc, argv, usage_inspect);
+    if (rc0 >= 0)
+        return rc0;
+    argc -= optind - 1; /* argv[0] stays the command's name, the files follow it */
+    argv += optind - 1;
     if (argc < 2) {
         fputs("bak2avro inspect: give a backup file\n", stderr);
+        usage_inspect(stderr);
         return EXIT_USAGE;
     }
     char *json = NULL, *err = NULL;
@@ -429,14 +410,22 @@ static int cmd_inspect(int argc, char **argv)
 
 static int cmd_gc(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        {"docker-host", required_argument, 0, 1}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *host = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--docker-host") == 0 && i + 1 < argc)
-            host = argv[++i];
-        else {
-            fprintf(stderr, "bak2avro gc: unknown argument %s\n", argv[i]);
-            return EXIT_USAGE;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 1: host = optarg; break;
+        case 'h': usage_gc(stdout); return EXIT_OK;
+        default: usage_gc(stderr); return EXIT_USAGE;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "bak2avro gc: unexpected argument %s\n", argv[optind]);
+        usage_gc(stderr);
+        return EXIT_USAGE;
     }
     uint32_t removed = 0;
     char *err = NULL;
@@ -450,28 +439,85 @@ static int cmd_gc(int argc, char **argv)
     return EXIT_OK;
 }
 
+static int cmd_version(int argc, char **argv)
+{
+    int rc = parse_help_only(argc, argv, usage_version);
+    if (rc >= 0)
+        return rc;
+    if (optind < argc) {
+        fprintf(stderr, "bak2avro version: unexpected argument %s\n", argv[optind]);
+        usage_version(stderr);
+        return EXIT_USAGE;
+    }
+    printf("bak2avro %s\n", b2a_version());
+    return EXIT_OK;
+}
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    void (*usage)(FILE *f);
+} command;
+
+static int cmd_help(int argc, char **argv);
+
+static const command commands[] = {
+    {"run", cmd_run, usage_run},       {"inspect", cmd_inspect, usage_inspect},
+    {"gc", cmd_gc, usage_gc},          {"version", cmd_version, usage_version},
+    {"help", cmd_help, usage_help},
+};
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* `bak2avro help [COMMAND]` */
+static int cmd_help(int argc, char **argv)
+{
+    int rc = parse_help_only(argc, argv, usage_help);
+    if (rc >= 0)
+        return rc;
+    if (optind == argc) {
+        usage_general(stdout);
+        return EXIT_OK;
+    }
+    const command *cmd = find_command(argv[optind]);
+    if (!cmd || optind + 1 < argc) {
+        if (!cmd)
+            fprintf(stderr, "bak2avro help: unknown command \"%s\"\n", argv[optind]);
+        else
+            fprintf(stderr, "bak2avro help: unexpected argument %s\n", argv[optind + 1]);
+        usage_help(stderr);
+        return EXIT_USAGE;
+    }
+    cmd->usage(stdout);
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        usage_general(stderr);
         return EXIT_USAGE;
     }
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "run") == 0)
-        return cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "inspect") == 0)
-        return cmd_inspect(argc - 1, argv + 1);
-    if (strcmp(cmd, "gc") == 0)
-        return cmd_gc(argc - 1, argv + 1);
-    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("bak2avro %s\n", b2a_version());
-        return EXIT_OK;
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0)
+        name = "version";
+    else if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+        name = "help";
+    const command *cmd = find_command(name);
+    if (!cmd) {
+        fprintf(stderr, "bak2avro: unknown command \"%s\"\n", name);
+        usage_general(stderr);
+        return EXIT_USAGE;
     }
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-        usage(stdout);
-        return EXIT_OK;
-    }
-    fprintf(stderr, "bak2avro: unknown command \"%s\"\n", cmd);
-    usage(stderr);
-    return EXIT_USAGE;
+    /* getopt names the command in its messages: "bak2avro run: unrecognized option" */
+    static char progname[64];
+    snprintf(progname, sizeof(progname), "bak2avro %s", cmd->name);
+    argv[1] = progname;
+    return cmd->run(argc - 1, argv + 1);
 }
