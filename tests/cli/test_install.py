@@ -34,6 +34,8 @@ class Install(unittest.TestCase):
         cls.mandir = os.path.join(cls.root, opts["mandir"])
         cls.datadir = os.path.join(cls.root, opts["datadir"])
         cls.man_wanted = opts["man"] != "disabled"
+        # A sanitized library links only into a program built with the same sanitizers.
+        cls.sanitize = [] if opts["b_sanitize"] == "none" else ["-fsanitize=" + opts["b_sanitize"]]
 
     @classmethod
     def tearDownClass(cls):
@@ -84,7 +86,8 @@ class Install(unittest.TestCase):
         self.assertIn("-L" + os.path.realpath(self.libdir),
                       ["-L" + os.path.realpath(f[2:]) for f in flags if f.startswith("-L")])
         exe = os.path.join(self.dest, "run_job")
-        p = sh("cc", "-o", exe, os.path.join(SOURCE, "examples", "run_job.c"), *flags, "-luv")
+        p = sh("cc", "-o", exe, os.path.join(SOURCE, "examples", "run_job.c"), *flags, "-luv",
+               *self.sanitize)
         self.assertEqual(p.returncode, 0, p.stderr)
 
 
