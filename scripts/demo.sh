@@ -51,7 +51,7 @@ for t in job["tables"]:
     if t["status"] != "Success":
         print("  %-22s %s (%s)" % (t["schema"] + "." + t["name"], t["status"], t["message"]))
         continue
-    path = t["files"][0]
+    path = os.path.join(job["output_dir_absolute"], t["files"][0])  # paths are relative to the output folder
     with open(path, "rb") as f:
         r = avro.datafile.DataFileReader(f, avro.io.DatumReader())
         first = next(iter(r), None)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
@@ -138,7 +139,33 @@ static void render_verification(yajl_gen g, const b2a_page_verification *v)
     yajl_gen_map_close(g);
 }
 
-static void render_table(yajl_gen g, const b2a_table_job *t)
+/* A table file's path relative to the output folder, so the Job JSON can be
+ * read from anywhere; every table file is made under output_dir (export.c). */
+static const char *below_output(const b2a_job *job, const char *path)
+{
+    if (!path)
+        return NULL;
+    size_t n = strlen(job->output_dir);
+    if (strncmp(path, job->output_dir, n) != 0 || (path[n] != '/' && (n == 0 || path[n - 1] != '/')))
+        return path;
+    path += n;
+    while (*path == '/')
+        path++;
+    return path;
+}
+
+/* The output folder as an absolute path: realpath once it exists, else
+ * joined to the working directory. Caller frees. */
+static char *output_absolute(const char *dir)
+{
+    char *abs = realpath(dir, NULL);
+    if (abs || dir[0] == '/')
+        return abs ? abs : b2a__strdup(dir);
+    char cwd[4096];
+    return getcwd(cwd, sizeof(cwd)) ? b2a__asprintf("%s/%s", cwd, dir) : NULL;
+}
+
+static void render_table(yajl_gen g, const b2a_job *job, const b2a_table_job *t)
 {
     yajl_gen_map_open(g);
     kv(g, "schema", t->def.schema);
@@ -152,9 +179,9 @@ static void render_table(yajl_gen g, const b2a_table_job *t)
     key(g, "files");
     yajl_gen_array_open(g);
     if (t->avro_path && t->state == B2A_STATE_OK)
-        str(g, t->avro_path);
+        str(g, below_output(job, t->avro_path));
     yajl_gen_array_close(g);
-    kv(g, "schema_file", t->state == B2A_STATE_OK ? t->avsc_path : NULL);
+    kv(g, "schema_file", t->state == B2A_STATE_OK ? below_output(job, t->avsc_path) : NULL);
     strv(g, "primary_key", t->primary_key, t->nprimary_key);
     if (t->npartitions)
         strv(g, "partitions", t->partitions, t->npartitions);
@@ -212,6 +239,9 @@ char *b2a__job_render_json(const b2a_job *job)
     kv(g, "ended", job->ended_at[0] ? job->ended_at : NULL);
     strv(g, "inputs", job->inputs, job->n_inputs);
     kv(g, "output_dir", job->output_dir);
+    char *abs = job->output_dir ? output_absolute(job->output_dir) : NULL;
+    kv(g, "output_dir_absolute", abs);
+    free(abs);
     kv(g, "vendor", job->vendor);
     kv(g, "format", job->format);
     kv(g, "format_version", job->format_version);
@@ -260,7 +290,7 @@ char *b2a__job_render_json(const b2a_job *job)
     key(g, "tables");
     yajl_gen_array_open(g);
     for (size_t i = 0; i < job->ntables; i++)
-        render_table(g, &job->tables[i]);
+        render_table(g, job, &job->tables[i]);
     yajl_gen_array_close(g);
 
     /* While the job runs: the final names its tables may be writing, so that
@@ -270,8 +300,8 @@ char *b2a__job_render_json(const b2a_job *job)
     for (size_t i = 0; i < job->ntables; i++) {
         const b2a_table_job *t = &job->tables[i];
         if (t->selected && t->avro_path && (t->state == B2A_STATE_PENDING || t->state == B2A_STATE_RUNNING)) {
-            str(g, t->avro_path);
-            str(g, t->avsc_path);
+            str(g, below_output(job, t->avro_path));
+            str(g, below_output(job, t->avsc_path));
         }
     }
     yajl_gen_array_close(g);

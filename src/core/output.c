@@ -85,16 +85,13 @@ static int is_our_temp(const char *base, const char *job_base)
     return stem > 5 && (memcmp(t - 5, ".avro", 5) == 0 || memcmp(t - 5, ".avsc", 5) == 0);
 }
 
-/* The path p of an earlier run's file, relative to its output folder
- * old_out; NULL when p is not inside it or climbs with "..". */
-static char *relative_inside(const char *p, const char *old_out)
+/* The path p of an earlier run's file, which the Job JSON gives relative
+ * to its output folder; NULL when p is absolute or climbs with "..". */
+static char *relative_inside(const char *p)
 {
-    size_t n = strlen(old_out);
-    while (n > 1 && old_out[n - 1] == '/')
-        n--;
-    if (strncmp(p, old_out, n) != 0 || p[n] != '/')
+    if (p[0] == '/')
         return NULL;
-    const char *r = p + n;
+    const char *r = p;
     while (*r == '/')
         r++;
     if (!*r)
@@ -116,12 +113,12 @@ static char *relative_inside(const char *p, const char *old_out)
 }
 
 /* Note the paths in v (strings of the earlier Job JSON) as listed. */
-static int list_paths(cleanup *c, yajl_val *v, size_t n, const char *old_out, b2a_err *err)
+static int list_paths(cleanup *c, yajl_val *v, size_t n, b2a_err *err)
 {
     for (size_t k = 0; k < n; k++) {
         if (!YAJL_IS_STRING(v[k]))
             continue;
-        char *rel = relative_inside(YAJL_GET_STRING(v[k]), old_out);
+        char *rel = relative_inside(YAJL_GET_STRING(v[k]));
         if (!rel)
             return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
                                 "%s lists %s, which is not inside its output folder: nothing was deleted",
@@ -174,14 +171,14 @@ static int load_listing(cleanup *c, int manifest_is_default, b2a_err *err)
         const char *fp[] = {"files", NULL}, *sp[] = {"schema_file", NULL};
         yajl_val files = yajl_tree_get(t, fp, yajl_t_array);
         if (files)
-            rc = list_paths(c, YAJL_GET_ARRAY(files)->values, YAJL_GET_ARRAY(files)->len, old, err);
+            rc = list_paths(c, YAJL_GET_ARRAY(files)->values, YAJL_GET_ARRAY(files)->len, err);
         yajl_val schema = yajl_tree_get(t, sp, yajl_t_string);
         if (rc == B2A_OK && schema)
-            rc = list_paths(c, &schema, 1, old, err);
+            rc = list_paths(c, &schema, 1, err);
     }
     /* A run that did not finish lists the final names it was writing. */
     if (rc == B2A_OK && incomplete)
-        rc = list_paths(c, YAJL_GET_ARRAY(incomplete)->values, YAJL_GET_ARRAY(incomplete)->len, old, err);
+        rc = list_paths(c, YAJL_GET_ARRAY(incomplete)->values, YAJL_GET_ARRAY(incomplete)->len, err);
     yajl_tree_free(root);
     return rc;
 }

@@ -71,8 +71,9 @@ def assert_output_is_honest(test, out, job):
     for t in job["tables"]:
         if t["status"] == "Success":
             test.assertEqual(len(t["files"]), 1, t["name"])
-            claimed += [os.path.realpath(t["files"][0]), os.path.realpath(t["schema_file"])]
-            _, rows = read_avro(t["files"][0])
+            claimed += [os.path.realpath(os.path.join(out, t["files"][0])),
+                        os.path.realpath(os.path.join(out, t["schema_file"]))]
+            _, rows = read_avro(os.path.join(out, t["files"][0]))
             test.assertEqual(len(rows), t["rows_written"], t["name"])
             test.assertEqual(t["rows_written"], t["rows_expected"], t["name"])
         else:
@@ -117,7 +118,10 @@ class Cli(unittest.TestCase):
         self.assertEqual(sum(rows.values()), 3308)
         self.assertEqual([s["name"] for s in job["steps"]], ["detect", "read", "export"])
         od = next(t for t in job["tables"] if t["name"] == "Order Details")
-        self.assertTrue(od["files"][0].endswith("dbo/Order_Details/part-00000.avro"))
+        # Paths relative to the output folder, which is given once as an absolute path.
+        self.assertEqual(od["files"], ["dbo/Order_Details/part-00000.avro"])
+        self.assertEqual(od["schema_file"], "dbo/Order_Details/part-00000.avsc")
+        self.assertEqual(job["output_dir_absolute"], os.path.realpath(self.out))
         # Keys from the backup's catalog, as instnwnd.sql declares them: every
         # Northwind table has one.
         keys = {t["name"]: t["primary_key"] for t in job["tables"]}
@@ -162,6 +166,18 @@ class Cli(unittest.TestCase):
         self.assertEqual(t1[0]["NUMCOL1"], 123)
         self.assertEqual(str(t1[0]["FLOATCOL1"]).rstrip("0"), "3.56789")
         self.assertTrue(all(r["BLOBCOL1"] is None for r in t1))
+
+    def test_job_json_of_a_relative_output_reads_from_another_folder(self):
+        p = subprocess.run([CLI, "run", "-q", NW2008, "--include", "Shippers", "-o", "rel/out"], cwd=self.tmp,
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        job = json.load(open(os.path.join(self.tmp, "rel", "out", "job.json")))
+        self.assertEqual(job["output_dir"], "rel/out")  # as given
+        self.assertEqual(job["output_dir_absolute"], os.path.realpath(os.path.join(self.tmp, "rel", "out")))
+        shippers = next(t for t in job["tables"] if t["name"] == "Shippers")
+        self.assertEqual(shippers["files"], ["dbo/Shippers/part-00000.avro"])
+        _, rows = read_avro(os.path.join(job["output_dir_absolute"], shippers["files"][0]))  # from this test's cwd
+        self.assertEqual(len(rows), 3)
 
     def test_oracle_exp_table_it_cannot_decode_fails_alone(self):
         code, out, err = run("run", RJLEGACY, "-o", self.out)
@@ -256,7 +272,7 @@ class Cli(unittest.TestCase):
         self.assertEqual([t["files"] for t in left["tables"]], [[]] * 13)  # claims no file
         on_disk = [os.path.realpath(f) for f in files_under(out) if f.endswith((".avro", ".avsc"))]
         self.assertEqual(len(on_disk), 26)
-        self.assertEqual(sorted(os.path.realpath(f) for f in left["incomplete_files"]), on_disk)
+        self.assertEqual(sorted(os.path.realpath(os.path.join(out, f)) for f in left["incomplete_files"]), on_disk)
 
         # Once there is room, --overwrite replaces that output whole.
         subprocess.run(["mount", "-o", "remount,size=1m", small], check=True)
@@ -297,7 +313,7 @@ class Cli(unittest.TestCase):
         job = json.load(open(job_path))
         orders = next(t for t in job["tables"] if t["name"] == "Orders")
         part1 = orders["files"][0].replace("part-00000", "part-00001")
-        shutil.copy(orders["files"][0], part1)
+        shutil.copy(os.path.join(self.out, orders["files"][0]), os.path.join(self.out, part1))
         orders["files"].append(part1)
         json.dump(job, open(job_path, "w"))
         open(os.path.join(self.out, "dbo", "Orders", "part-00000.avro.tmp-0123abcd"), "w").write("partial")
@@ -355,7 +371,7 @@ class Cli(unittest.TestCase):
         # A Job JSON whose paths climb out of the folder or are absolute elsewhere.
         job = json.load(open(job_path))
         original = json.dumps(job)
-        for hostile in [os.path.join(self.out, "..", "outside", "keep.avro"), os.path.join(outside, "keep.avro")]:
+        for hostile in [os.path.join("..", "outside", "keep.avro"), os.path.join(outside, "keep.avro")]:
             job = json.loads(original)
             job["tables"][0]["files"] = [hostile]
             json.dump(job, open(job_path, "w"))
@@ -529,7 +545,7 @@ class Cli(unittest.TestCase):
         self.assertEqual(job["database"], "RestoreTimeClean")
         steps = next(t for t in job["tables"] if t["name"] == "steps")
         self.assertEqual((steps["rows_expected"], steps["rows_written"]), (30, 30))
-        _, rows = read_avro(steps["files"][0])
+        _, rows = read_avro(os.path.join(self.out, steps["files"][0]))
         self.assertEqual(sorted(r["step"] for r in rows), list(range(30)))
 
     def test_log_backup_is_refused_by_the_reader_naming_it(self):

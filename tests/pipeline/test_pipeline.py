@@ -90,6 +90,11 @@ class Pipeline(unittest.TestCase):
     def job(self):
         with open(os.path.join(self.out, "job.json")) as f:
             doc = json.load(f)
+        # Table files are given relative to the output folder (doc/job-json.md);
+        # the tests read them from here.
+        for t in doc["tables"]:
+            assert all(not os.path.isabs(p) for p in t["files"]), t["files"]
+            t["files"] = [os.path.join(doc["output_dir_absolute"], p) for p in t["files"]]
         if doc["job_id"] not in self.job_ids:
             self.job_ids.append(doc["job_id"])
         return doc
