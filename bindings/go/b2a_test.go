@@ -170,8 +170,12 @@ func TestRunDirectBakWithProgress(t *testing.T) {
 		}
 	}
 	avro := filepath.Join(out, "dbo", "Shippers", "part-00000.avro")
+	if abs, _ := filepath.EvalSymlinks(out); doc.OutputDirAbsolute != abs || doc.OutputDir != out {
+		t.Fatalf("output_dir %q, output_dir_absolute %q, want %q", doc.OutputDir, doc.OutputDirAbsolute, abs)
+	}
 	if shippers == nil || shippers.RowsWritten != 3 || shippers.RowsExpected != 3 || !shippers.Selected ||
-		len(shippers.Files) != 1 || shippers.Files[0] != avro || len(shippers.Columns) != 3 ||
+		len(shippers.Files) != 1 || shippers.Files[0] != "dbo/Shippers/part-00000.avro" ||
+		shippers.SchemaFile != "dbo/Shippers/part-00000.avsc" || len(shippers.Columns) != 3 ||
 		shippers.Columns[1] != (Column{Name: "CompanyName", AvroName: "CompanyName", SourceType: "nvarchar(40)", AvroType: "string"}) ||
 		len(shippers.PrimaryKey) != 1 || shippers.PrimaryKey[0] != "ShipperID" {
 		t.Fatalf("Shippers: %+v", shippers)

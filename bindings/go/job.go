@@ -9,25 +9,26 @@ import (
 // step and table by table. Null strings decode as "", null times as the zero
 // time.Time.
 type Job struct {
-	JobID            string            `json:"job_id"`
-	Status           string            `json:"status"` // Pending, Running, Success, Failed, Canceled
-	Started          time.Time         `json:"started"`
-	Ended            time.Time         `json:"ended"`
-	Inputs           []string          `json:"inputs"`
-	OutputDir        string            `json:"output_dir"`
-	Vendor           string            `json:"vendor"` // sqlserver, postgresql, mysql, oracle
-	Format           string            `json:"format"` // mssql_mtf, pg_custom, oracle_exp, ...
-	FormatVersion    string            `json:"format_version"`
-	Database         string            `json:"database"`
-	Image            string            `json:"image"`
-	ContainerID      string            `json:"container_id"`
-	Options          JobOptions        `json:"options"`
-	PageVerification *PageVerification `json:"page_verification"` // nil unless a SQL Server .bak was read directly
-	Error            *JobError         `json:"error"`             // the job's first fatal error, nil when none
-	Steps            []Step            `json:"steps"`             // in the order they started
-	Tables           []Table           `json:"tables"`            // every table the source described, selected or not
-	IncompleteFiles  []string          `json:"incomplete_files"`
-	Summary          Summary           `json:"summary"`
+	JobID             string            `json:"job_id"`
+	Status            string            `json:"status"` // Pending, Running, Success, Failed, Canceled
+	Started           time.Time         `json:"started"`
+	Ended             time.Time         `json:"ended"`
+	Inputs            []string          `json:"inputs"`
+	OutputDir         string            `json:"output_dir"`          // as given
+	OutputDirAbsolute string            `json:"output_dir_absolute"` // the file paths below are relative to it
+	Vendor            string            `json:"vendor"`              // sqlserver, postgresql, mysql, oracle
+	Format            string            `json:"format"`              // mssql_mtf, pg_custom, oracle_exp, ...
+	FormatVersion     string            `json:"format_version"`
+	Database          string            `json:"database"`
+	Image             string            `json:"image"`
+	ContainerID       string            `json:"container_id"`
+	Options           JobOptions        `json:"options"`
+	PageVerification  *PageVerification `json:"page_verification"` // nil unless a SQL Server .bak was read directly
+	Error             *JobError         `json:"error"`             // the job's first fatal error, nil when none
+	Steps             []Step            `json:"steps"`             // in the order they started
+	Tables            []Table           `json:"tables"`            // every table the source described, selected or not
+	IncompleteFiles   []string          `json:"incomplete_files"`  // relative to OutputDirAbsolute
+	Summary           Summary           `json:"summary"`
 	// Raw is the document as the library wrote it.
 	Raw json.RawMessage `json:"-"`
 }
@@ -87,8 +88,8 @@ type Table struct {
 	Status       string       `json:"status"`        // Pending, Running, Success, Failed, Skipped, Canceled
 	RowsExpected int64        `json:"rows_expected"` // -1 when unknown
 	RowsWritten  int64        `json:"rows_written"`
-	Files        []string     `json:"files"`
-	SchemaFile   string       `json:"schema_file"`
+	Files        []string     `json:"files"`       // relative to Job.OutputDirAbsolute
+	SchemaFile   string       `json:"schema_file"` // relative to Job.OutputDirAbsolute
 	PrimaryKey   []string     `json:"primary_key"`
 	Columns      []Column     `json:"columns"`
 	Started      time.Time    `json:"started"`
