@@ -124,11 +124,16 @@ static void log_cb(b2a_job *job, b2a_log_level level, const char *msg, void *ud)
     show_log(job, level, msg, &((run_state *)ud)->show);
 }
 
+static const char *status_name(b2a_job_status st)
+{
+    return st == B2A_JOB_SUCCESS ? "Success" : st == B2A_JOB_CANCELED ? "Canceled" : "Failed";
+}
+
 static void print_summary(b2a_job *job, run_state *rs)
 {
     if (rs->show.mode == SHOW_QUIET || rs->show.mode == SHOW_JSON)
         return;
-    const char *st = rs->status == B2A_JOB_SUCCESS ? "Success" : rs->status == B2A_JOB_CANCELED ? "Canceled" : "Failed";
+    const char *st = status_name(rs->status);
     printf("%s: %u tables exported, %u failed\n", st, b2a_job_tables_ok(job), b2a_job_tables_failed(job));
     if (b2a_job_errcode(job) != B2A_OK)
         fprintf(stderr, "error: %s\n", b2a_job_errmsg(job));
@@ -327,6 +332,7 @@ static int cmd_run(int argc, char **argv)
         show_finish(&rs.show);
         fprintf(stderr, "bak2avro: %s\n", b2a_job_errmsg(job)[0] ? b2a_job_errmsg(job) : b2a_strerror(rc));
         exit_code = rc == B2A_EINVAL ? EXIT_USAGE : EXIT_FATAL;
+        show_done_event(&rs.show, job, "Failed", exit_code);
         goto out;
     }
     uv_signal_init(&loop, &rs.sigint);
@@ -344,6 +350,7 @@ static int cmd_run(int argc, char **argv)
         exit_code = EXIT_TABLES_FAILED;
     else
         exit_code = EXIT_FATAL;
+    show_done_event(&rs.show, job, status_name(rs.status), exit_code);
 out:
     b2a_job_free(job);
     b2a_ctx_free(ctx);

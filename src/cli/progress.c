@@ -1,6 +1,7 @@
 #include "progress.h"
 
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *step_label(b2a_step s)
@@ -19,6 +20,34 @@ static const char *step_label(b2a_step s)
     return "?";
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* UTC, ISO 8601 with milliseconds, as the Job JSON writes its times. */
+static void timestamp(char out[32])
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+/* h:mm:ss, or m:ss under an hour */
+static void duration(char out[24], double s)
+{
+    long t = s < 0 ? 0 : (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(out, 24, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(out, 24, "%ld:%02ld", t / 60, t % 60);
+}
+
 void show_init(show *s, show_mode mode, int verbose)
 {
     memset(s, 0, sizeof(*s));
@@ -27,6 +56,7 @@ void show_init(show *s, show_mode mode, int verbose)
     s->verbose = verbose;
     s->last_step = -1;
     s->last_pct = -100;
+    s->t0 = now_s();
 }
 
 static void json_string(FILE *f, const char *v)
@@ -36,7 +66,7 @@ static void json_string(FILE *f, const char *v)
         return;
     }
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
         if (*p == '"' || *p == '\\')
             fprintf(f, "\\%c", *p);
         else if (*p < 0x20)
@@ -47,6 +77,17 @@ static void json_string(FILE *f, const char *v)
     fputc('"', f);
 }
 
+/* The Job JSON lists every table; the selected ones are the export's total. */
+static uint32_t count_selected(b2a_job *job)
+{
+    char *doc = b2a_job_json(job);
+    uint32_t n = 0;
+    for (const char *p = doc; p && (p = strstr(p, "\"selected\": true")) != NULL; p++)
+        n++;
+    b2a_free(doc);
+    return n;
+}
+
 static void erase(show *s)
 {
     for (int i = 0; i < s->drawn; i++)
@@ -54,19 +95,55 @@ static void erase(show *s)
     s->drawn = 0;
 }
 
+static void draw_bar(show *s, const show_bar *b, double now)
+{
+    int width = 20, fill = b->pct < 0 ? 0 : (int)(b->pct * width / 100.0);
+    char bar[32];
+    for (int k = 0; k < width; k++)
+        bar[k] = k < fill ? '#' : '.';
+    bar[width] = '\0';
+    if (b->pct < 0)
+        fprintf(s->out, "  [%s]   ?%%  %s", bar, b->name);
+    else
+        fprintf(s->out, "  [%s] %3.0f%%  %s", bar, b->pct, b->name);
+    if (b->is_table) {
+        /* measured from the table's first report, so rows it had then are not counted */
+        double el = now - b->t_start, rate = el > 0 && b->rows_done > b->rows0 ? (b->rows_done - b->rows0) / el : 0;
+        if (b->rows_expected >= 0)
+            fprintf(s->out, "  %lld/%lld rows", (long long)b->rows_done, (long long)b->rows_expected);
+        else
+            fprintf(s->out, "  %lld rows", (long long)b->rows_done);
+        if (rate > 0) {
+            fprintf(s->out, "  %.0f rows/s", rate);
+            if (b->rows_expected > b->rows_done) {
+                char eta[24];
+                duration(eta, (double)(b->rows_expected - b->rows_done) / rate);
+                fprintf(s->out, "  ETA %s", eta);
+            }
+        }
+    }
+    fputc('\n', s->out);
+}
+
 static void draw(show *s)
 {
     erase(s);
+    double now = now_s();
+    int tables = 0;
+    int64_t rows = s->rows_done_finished;
     for (int i = 0; i < s->nbars; i++) {
-        int width = 30, fill = s->pct[i] < 0 ? 0 : (int)(s->pct[i] * width / 100.0);
-        char bar[64];
-        for (int k = 0; k < width; k++)
-            bar[k] = k < fill ? '#' : '.';
-        bar[width] = '\0';
-        if (s->pct[i] < 0)
-            fprintf(s->out, "  [%s]   ?%%  %s\n", bar, s->names[i]);
-        else
-            fprintf(s->out, "  [%s] %3.0f%%  %s\n", bar, s->pct[i], s->names[i]);
+        draw_bar(s, &s->bars[i], now);
+        s->drawn++;
+        if (s->bars[i].is_table) {
+            tables = 1;
+            rows += s->bars[i].rows_done;
+        }
+    }
+    if (tables || s->tables_done) {
+        char el[24];
+        duration(el, now - s->t0);
+        fprintf(s->out, "  job: %u/%u tables done, %lld rows, %s elapsed\n", s->tables_done, s->tables_total,
+                (long long)rows, el);
         s->drawn++;
     }
     fflush(s->out);
@@ -75,50 +152,61 @@ static void draw(show *s)
 static int bar_index(show *s, const char *name)
 {
     for (int i = 0; i < s->nbars; i++)
-        if (strcmp(s->names[i], name) == 0)
+        if (strcmp(s->bars[i].name, name) == 0)
             return i;
-    if (s->nbars == (int)(sizeof(s->names) / sizeof(s->names[0]))) {
-        /* Reuse the bar of a finished table, else the oldest. */
-        int slot = 0;
-        for (int i = 0; i < s->nbars; i++)
-            if (s->pct[i] >= 100.0) {
-                slot = i;
-                break;
-            }
-        memmove(&s->names[slot], &s->names[slot + 1], (size_t)(s->nbars - slot - 1) * sizeof(s->names[0]));
-        memmove(&s->pct[slot], &s->pct[slot + 1], (size_t)(s->nbars - slot - 1) * sizeof(s->pct[0]));
+    if (s->nbars == SHOW_MAX_BARS) { /* drop the oldest line */
+        memmove(&s->bars[0], &s->bars[1], (size_t)(s->nbars - 1) * sizeof(s->bars[0]));
         s->nbars--;
     }
-    snprintf(s->names[s->nbars], sizeof(s->names[0]), "%s", name);
-    s->pct[s->nbars] = -1;
+    show_bar *b = &s->bars[s->nbars];
+    memset(b, 0, sizeof(*b));
+    snprintf(b->name, sizeof(b->name), "%s", name);
+    b->pct = -1;
+    b->rows0 = -1;
+    b->t_start = now_s();
     return s->nbars++;
+}
+
+static void remove_bar(show *s, int i)
+{
+    memmove(&s->bars[i], &s->bars[i + 1], (size_t)(s->nbars - i - 1) * sizeof(s->bars[0]));
+    s->nbars--;
 }
 
 int show_progress(b2a_job *job, const b2a_progress *p, void *ud)
 {
-    (void)job;
     show *s = ud;
+    char ts[32];
     switch (s->mode) {
     case SHOW_QUIET:
         return 0;
     case SHOW_JSON:
-        fprintf(s->out, "{\"event\":\"progress\",\"step\":\"%s\",\"percent\":%.1f,\"table\":", step_label(p->step), p->percent);
+        timestamp(ts);
+        fprintf(s->out, "{\"time\":\"%s\",\"event\":\"progress\",\"step\":\"%s\",\"percent\":%.1f,\"table\":", ts,
+                step_label(p->step), p->percent);
         json_string(s->out, p->table);
         fprintf(s->out, ",\"rows_done\":%lld,\"rows_expected\":%lld}\n", (long long)p->rows_done, (long long)p->rows_expected);
         return 0;
     case SHOW_BARS: {
-        char name[160];
-        if (p->table)
-            snprintf(name, sizeof(name), "%s %s", step_label(p->step), p->table);
-        else
-            snprintf(name, sizeof(name), "%s", step_label(p->step));
-        int i = bar_index(s, name);
-        s->pct[i] = p->percent;
+        if (p->step == B2A_STEP_EXPORT && !s->tables_total)
+            s->tables_total = count_selected(job);
+        if (p->step == B2A_STEP_EXPORT && !p->table)
+            return 0; /* the table lines and the job line show the export */
+        int i = bar_index(s, p->table ? p->table : step_label(p->step));
+        show_bar *b = &s->bars[i];
+        b->pct = p->percent;
+        b->is_table = p->table != NULL;
+        if (b->rows0 < 0)
+            b->rows0 = p->rows_done; /* first report */
+        b->rows_done = p->rows_done;
+        b->rows_expected = p->rows_expected;
         if (p->percent >= 100.0) {
-            /* Done: its log line says so; the bars show what still runs. */
-            memmove(&s->names[i], &s->names[i + 1], (size_t)(s->nbars - i - 1) * sizeof(s->names[0]));
-            memmove(&s->pct[i], &s->pct[i + 1], (size_t)(s->nbars - i - 1) * sizeof(s->pct[0]));
-            s->nbars--;
+            /* Done: its log line says so; the lines show what still runs. */
+            if (b->is_table) {
+                s->tables_done++;
+                s->rows_done_finished += b->rows_done;
+            }
+            remove_bar(s, i);
         }
         draw(s);
         return 0;
@@ -132,8 +220,10 @@ int show_progress(b2a_job *job, const b2a_progress *p, void *ud)
                 return 0;
             s->last_step = (int)p->step;
             s->last_pct = p->percent;
-            if (p->percent >= 0)
-                fprintf(s->out, "%s: %.0f%%\n", step_label(p->step), p->percent);
+            if (p->percent >= 0) {
+                timestamp(ts);
+                fprintf(s->out, "%s %s: %.0f%%\n", ts, step_label(p->step), p->percent);
+            }
         }
         return 0;
     }
@@ -146,8 +236,10 @@ void show_log(b2a_job *job, b2a_log_level level, const char *msg, void *ud)
     show *s = ud;
     static const char *const names[] = {"debug", "info", "warn", "error"};
     const char *lname = (unsigned)level < 4 ? names[level] : "info";
+    char ts[32];
+    timestamp(ts);
     if (s->mode == SHOW_JSON) {
-        fprintf(s->out, "{\"event\":\"log\",\"level\":\"%s\",\"message\":", lname);
+        fprintf(s->out, "{\"time\":\"%s\",\"event\":\"log\",\"level\":\"%s\",\"message\":", ts, lname);
         json_string(s->out, msg);
         fputs("}\n", s->out);
         return;
@@ -158,7 +250,11 @@ void show_log(b2a_job *job, b2a_log_level level, const char *msg, void *ud)
         return;
     if (s->mode == SHOW_BARS)
         erase(s);
-    fprintf(s->out, "%s%s\n", level >= B2A_LOG_WARN ? (level == B2A_LOG_ERROR ? "error: " : "warning: ") : "", msg);
+    const char *prefix = level >= B2A_LOG_WARN ? (level == B2A_LOG_ERROR ? "error: " : "warning: ") : "";
+    if (s->mode == SHOW_LINES)
+        fprintf(s->out, "%s %s%s\n", ts, prefix, msg);
+    else
+        fprintf(s->out, "%s%s\n", prefix, msg);
     if (s->mode == SHOW_BARS)
         draw(s);
 }
@@ -167,5 +263,21 @@ void show_finish(show *s)
 {
     if (s->mode == SHOW_BARS)
         erase(s);
+    fflush(s->out);
+}
+
+void show_done_event(show *s, b2a_job *job, const char *status, int exit_code)
+{
+    if (s->mode != SHOW_JSON)
+        return;
+    char ts[32];
+    timestamp(ts);
+    fprintf(s->out, "{\"time\":\"%s\",\"event\":\"done\",\"status\":\"%s\",\"exit_code\":%d,\"job_id\":", ts, status,
+            exit_code);
+    json_string(s->out, job ? b2a_job_id(job) : NULL);
+    fprintf(s->out, ",\"tables_ok\":%u,\"tables_failed\":%u,\"elapsed_s\":%.3f,\"error\":",
+            job ? b2a_job_tables_ok(job) : 0, job ? b2a_job_tables_failed(job) : 0, now_s() - s->t0);
+    json_string(s->out, job && b2a_job_errcode(job) != B2A_OK ? b2a_job_errmsg(job) : NULL);
+    fputs("}\n", s->out);
     fflush(s->out);
 }

@@ -1,21 +1,37 @@
-/* How the CLI shows a job: bars on a terminal, plain lines otherwise, JSON lines on request. */
+/* How the CLI shows a job: live lines on a terminal, timestamped plain lines
+ * otherwise, JSON lines on request. */
 #ifndef B2A_CLI_PROGRESS_H
 #define B2A_CLI_PROGRESS_H
 
 #include <bak2avro.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef enum { SHOW_BARS, SHOW_LINES, SHOW_JSON, SHOW_QUIET } show_mode;
+
+#define SHOW_MAX_BARS 8
+
+/* One line on the terminal: a step, or a table being exported. */
+typedef struct show_bar {
+    char name[160];
+    double pct;
+    int is_table;
+    int64_t rows_done, rows_expected;
+    int64_t rows0;  /* rows_done at the first report, where the rate is measured from */
+    double t_start; /* seconds, monotonic */
+} show_bar;
 
 typedef struct show {
     show_mode mode;
     FILE *out;
     int verbose;
-    /* bars: the lines drawn last time, to redraw in place */
-    int drawn;
-    char names[8][160];
-    double pct[8];
+    int drawn; /* lines drawn last time, to redraw in place */
+    show_bar bars[SHOW_MAX_BARS];
     int nbars;
+    double t0; /* when the job started, monotonic seconds */
+    uint32_t tables_total; /* selected tables, once the export has begun */
+    uint32_t tables_done;
+    int64_t rows_done_finished; /* rows of the tables that ended */
     int last_step;
     double last_pct;
 } show;
@@ -24,5 +40,7 @@ void show_init(show *s, show_mode mode, int verbose);
 int show_progress(b2a_job *job, const b2a_progress *p, void *ud);
 void show_log(b2a_job *job, b2a_log_level level, const char *msg, void *ud);
 void show_finish(show *s);
+/* --log-json's last line: the job's status, exit code and summary. */
+void show_done_event(show *s, b2a_job *job, const char *status, int exit_code);
 
 #endif
