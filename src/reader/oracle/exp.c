@@ -56,6 +56,7 @@ typedef struct exp_table {
     exp_seg *segs;
     size_t nsegs;
     char *unsupported;  /* why it cannot be scanned, or NULL */
+    int cut_short;      /* the dump ends inside this table (no EXIT): its rows cannot be vouched for */
     char **pk_names;    /* PRIMARY KEY columns from ALTER TABLE, in key order */
     size_t npk;
     size_t *pk;         /* the same as column indexes (npk of them once mapped) */
@@ -811,9 +812,8 @@ static int walk_dump(b2a_exp *x, b2a_err *err)
         if (w.saw_exit)
             break;
     }
-    /* Without its EXIT (23ai's exp ends some files without one) a file
-     * must at least end in the zero padding of a whole record block; a
-     * file cut at a statement boundary would otherwise pass as complete. */
+    /* Without its EXIT a file must at least end in the zero padding of a
+     * whole record block, or nothing in it can be trusted to have ended. */
     if (rc == B2A_OK && !w.saw_exit && !ends_padded(x, w.st.offset))
         rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
             "%s: truncated: no EXIT statement, and the file (%llu bytes) does not end in "
@@ -821,6 +821,13 @@ static int walk_dump(b2a_exp *x, b2a_err *err)
             x->path, (unsigned long long)b2a__ra_size(x->ra), x->hdr.record_length);
     if (rc == B2A_OK)
         rc = finish_tables(x, err);
+    /* No EXIT, but whole padded records: exp stopped, or the file was cut, at
+     * a record boundary (rjschof_legacy ends after an ENDPARTITION, before its
+     * table's ENDTABLE). The tables before the last one ended; the last one
+     * cannot be vouched for and tables after it may be missing, so it fails,
+     * and the job with it, instead of passing as complete. */
+    if (rc == B2A_OK && !w.saw_exit && x->ntables > 0)
+        x->tables[x->ntables - 1].cut_short = 1;
     b2a__exp_in_free(&w.in);
     b2a__exp_stmt_free(&w.st);
     free(w.owner);
@@ -949,6 +956,12 @@ int b2a__exp_scan_open(b2a_exp *x, size_t table, b2a_exp_scan **out, b2a_err *er
     if (table >= x->ntables)
         return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_READER, "%s: no table %zu", x->path, table);
     const exp_table *t = &x->tables[table];
+    if (t->cut_short)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "%s: table %s.%s: the dump ends inside this table without exp's closing EXIT records "
+                            "(cut short at %llu bytes): its rows may be incomplete, and any tables after it are missing%s%s",
+                            x->path, t->def.schema, t->def.name, (unsigned long long)b2a__ra_size(x->ra),
+                            t->unsupported ? "; besides, " : "", t->unsupported ? t->unsupported : "");
     if (t->unsupported)
         return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER, "%s: table %s.%s: %s", x->path,
                             t->def.schema, t->def.name, t->unsupported);
