@@ -6,6 +6,7 @@
 static const b2a_reader_ops *const readers[] = {
     &b2a__reader_mssql_bak,
     &b2a__reader_oracle_exp,
+    &b2a__reader_oracle_datapump,
 };
 
 const b2a_reader_ops *b2a__reader_for(const struct b2a_detected *d)

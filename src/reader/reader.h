@@ -83,6 +83,7 @@ typedef struct b2a_reader_ops {
 
 extern const b2a_reader_ops b2a__reader_mssql_bak;
 extern const b2a_reader_ops b2a__reader_oracle_exp;
+extern const b2a_reader_ops b2a__reader_oracle_datapump;
 
 /* The direct reader for a detected backup, or NULL when there is none. */
 const b2a_reader_ops *b2a__reader_for(const struct b2a_detected *d);

@@ -1,0 +1,999 @@
+/* The Data Pump reader (dp.h). Layout facts: oracle-dump-format.md §2.2,
+ * checked on the 12.1 and 19c samples. A row of the direct-path stream is
+ * a flag byte (0x3C: a whole row, followed by its u16 big-endian length,
+ * header included), u8 column count (trailing NULL columns are left out),
+ * then per column u8 length (0xFF NULL, 0xFE: u16 big-endian length
+ * follows) and the value in Oracle's internal encoding. */
+#include "reader/oracle/dp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avro/decimal.h"
+#include "detect/oradump.h"
+#include "reader/mssql/readahead.h"
+#include "reader/oracle/exp_ddl.h"
+#include "reader/oracle/exp_stream.h"
+#include "reader/oracle/oracharset.h"
+#include "reader/oracle/oravalue.h"
+#include "util/str.h"
+
+/* Oracle's internal type numbers (TYPE_NUM in the XML). */
+enum {
+    T_VARCHAR2 = 1, T_NUMBER = 2, T_LONG = 8, T_DATE = 12, T_RAW = 23, T_LONG_RAW = 24,
+    T_ROWID = 69, T_CHAR = 96, T_BFLOAT = 100, T_BDOUBLE = 101, T_CLOB = 112, T_BLOB = 113,
+    T_TIMESTAMP = 180, T_TSTZ = 181, T_IYM = 182, T_IDS = 183, T_UROWID = 208, T_TSLTZ = 231
+};
+
+#define ROW_WHOLE 0x3C
+#define LEN_NULL 0xFF
+#define LEN_LONG 0xFE
+#define XML_MAX (64u * 1024 * 1024) /* no table's XML is near this; corrupt input is */
+#define MAX_COLUMNS 254            /* the row's column count is one byte */
+static const uint8_t DESCRIPTOR[6] = {0xFF, 0xFF, 0x24, 0x24, 0x0A, 0x00};
+
+typedef struct dp_col {
+    int type, cs, csform, scale;
+    int profile;                    /* an unbounded NUMBER/FLOAT: its values type it */
+    int max_int, max_frac, special; /* that profile, taken during the walk */
+} dp_col;
+
+typedef struct dp_seg {
+    uint64_t rows_at, rows_end;     /* the row stream: [rows_at, rows_end) */
+    int64_t rows;
+} dp_seg;
+
+typedef struct dp_table {
+    b2a_table_def def;
+    dp_col *cols;
+    dp_seg *segs;
+    size_t nsegs;
+    char *unsupported;              /* why it cannot be scanned, or NULL */
+} dp_table;
+
+struct b2a_dp {
+    b2a_ra *ra;
+    const char *path;
+    b2a_oradump_info hdr;
+    char job_owner[64];
+    int dbtz_minutes, dbtz_known;
+    char dbtz[64];
+    dp_table *tables;
+    size_t ntables;
+};
+
+/* The cells of one row, as offsets into the row's bytes (kept in data). */
+typedef struct dp_cell {
+    size_t off, len;
+    int null;
+} dp_cell;
+
+typedef struct dp_row {
+    dp_cell *cells;
+    uint8_t *data;
+    size_t len, cap;
+} dp_row;
+
+static int oom(b2a_err *err) { return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory"); }
+
+static int has_charset(int t) { return t == T_VARCHAR2 || t == T_CHAR || t == T_LONG || t == T_CLOB; }
+
+/* ---- the STRMTABLE_T XML ---- */
+
+static const char *find(const char *h, size_t n, const char *needle, size_t m)
+{
+    return memmem(h, n, needle, m);
+}
+
+/* The text of the first <tag>...</tag> in [p, end), entities decoded;
+ * NULL when absent. *next (may be NULL) is set past it. */
+static char *xml_text(const char *p, const char *end, const char *tag, const char **next)
+{
+    char open[64], close[64];
+    snprintf(open, sizeof(open), "<%s>", tag);
+    snprintf(close, sizeof(close), "</%s>", tag);
+    const char *a = find(p, (size_t)(end - p), open, strlen(open));
+    if (!a)
+        return NULL;
+    a += strlen(open);
+    const char *b = find(a, (size_t)(end - a), close, strlen(close));
+    if (!b)
+        return NULL;
+    if (next)
+        *next = b + strlen(close);
+    char *s = malloc((size_t)(b - a) + 1);
+    if (!s)
+        return NULL;
+    size_t o = 0;
+    static const struct { const char *ent; char c; } ents[] = {
+        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    while (a < b) {
+        size_t k = 0;
+        for (; k < sizeof(ents) / sizeof(ents[0]); k++)
+            if ((size_t)(b - a) >= strlen(ents[k].ent) && memcmp(a, ents[k].ent, strlen(ents[k].ent)) == 0)
+                break;
+        if (k < sizeof(ents) / sizeof(ents[0])) {
+            s[o++] = ents[k].c;
+            a += strlen(ents[k].ent);
+        } else {
+            s[o++] = *a++;
+        }
+    }
+    s[o] = '\0';
+    return s;
+}
+
+/* An integer element; def when absent or not a number. *present says which. */
+static long xml_long(const char *p, const char *end, const char *tag, long def, int *present)
+{
+    char *s = xml_text(p, end, tag, NULL);
+    long v = def;
+    int ok = 0;
+    if (s) {
+        char *e;
+        errno = 0;
+        long l = strtol(s, &e, 10);
+        if (!errno && e != s && *e == '\0') {
+            v = l;
+            ok = 1;
+        }
+        free(s);
+    }
+    if (present)
+        *present = ok;
+    return v;
+}
+
+/* The declared type as Oracle's DDL writes it (the field's doc). */
+static char *type_text(int type, int csform, long len, long prec, int has_prec, long scale, int has_scale)
+{
+    const char *n = csform == 2 ? "N" : "";
+    switch (type) {
+    case T_VARCHAR2: return b2a__asprintf("%sVARCHAR2(%ld)", n, len);
+    case T_CHAR: return b2a__asprintf("%sCHAR(%ld)", n, len);
+    case T_NUMBER:
+        if (has_scale && scale == -127)
+            return b2a__asprintf("FLOAT(%ld)", has_prec ? prec : 126L);
+        if (has_prec && has_scale)
+            return b2a__asprintf("NUMBER(%ld, %ld)", prec, scale);
+        if (has_prec)
+            return b2a__asprintf("NUMBER(%ld)", prec);
+        if (has_scale)
+            return b2a__asprintf("NUMBER(*, %ld)", scale);
+        return b2a__strdup("NUMBER");
+    case T_LONG: return b2a__strdup("LONG");
+    case T_DATE: return b2a__strdup("DATE");
+    case T_RAW: return b2a__asprintf("RAW(%ld)", len);
+    case T_LONG_RAW: return b2a__strdup("LONG RAW");
+    case T_ROWID: return b2a__strdup("ROWID");
+    case T_BFLOAT: return b2a__strdup("BINARY_FLOAT");
+    case T_BDOUBLE: return b2a__strdup("BINARY_DOUBLE");
+    case T_CLOB: return b2a__asprintf("%sCLOB", n);
+    case T_BLOB: return b2a__strdup("BLOB");
+    case T_TIMESTAMP: return b2a__asprintf("TIMESTAMP (%ld)", has_scale ? scale : 6L);
+    case T_TSTZ: return b2a__asprintf("TIMESTAMP (%ld) WITH TIME ZONE", has_scale ? scale : 6L);
+    case T_TSLTZ: return b2a__asprintf("TIMESTAMP (%ld) WITH LOCAL TIME ZONE", has_scale ? scale : 6L);
+    case T_IYM: return b2a__strdup("INTERVAL YEAR TO MONTH");
+    case T_IDS: return b2a__strdup("INTERVAL DAY TO SECOND");
+    case T_UROWID: return b2a__strdup("UROWID");
+    default: return b2a__asprintf("type %d", type);
+    }
+}
+
+/* Owner, name, time zone and columns from one segment's XML. */
+typedef struct dp_xml {
+    char *owner, *name, *dbtz;
+    b2a_column *cols;
+    dp_col *dcols;
+    size_t ncols;
+} dp_xml;
+
+static void xml_clear(dp_xml *x)
+{
+    free(x->owner);
+    free(x->name);
+    free(x->dbtz);
+    for (size_t i = 0; i < x->ncols; i++)
+        b2a__column_clear(&x->cols[i]);
+    free(x->cols);
+    free(x->dcols);
+    memset(x, 0, sizeof(*x));
+}
+
+/* 0, -1 when the XML is not a STRMTABLE_T we understand, -2 on OOM. */
+static int parse_xml(const char *xml, size_t len, dp_xml *out)
+{
+    memset(out, 0, sizeof(*out));
+    const char *end = xml + len, *p = find(xml, len, "<STRMTABLE_T>", 13);
+    if (!p)
+        return -1;
+    out->dbtz = xml_text(p, end, "DBTIMEZONE", NULL);
+    const char *after_owner = NULL;
+    out->owner = xml_text(p, end, "OWNER_NAME", &after_owner);
+    if (!out->owner)
+        return -1;
+    const char *list = NULL;
+    out->name = xml_text(after_owner, end, "NAME", &list);
+    if (!out->name)
+        return -1;
+    for (;;) {
+        const char *item = find(list, (size_t)(end - list), "<COL_LIST_ITEM>", 15);
+        if (!item)
+            break;
+        const char *iend = find(item, (size_t)(end - item), "</COL_LIST_ITEM>", 16);
+        if (!iend || out->ncols >= MAX_COLUMNS + 1)
+            return -1;
+        b2a_column *c = realloc(out->cols, (out->ncols + 1) * sizeof(*c));
+        if (!c)
+            return -2;
+        out->cols = c;
+        dp_col *d = realloc(out->dcols, (out->ncols + 1) * sizeof(*d));
+        if (!d)
+            return -2;
+        out->dcols = d;
+        c = &out->cols[out->ncols];
+        d = &out->dcols[out->ncols];
+        memset(c, 0, sizeof(*c));
+        memset(d, 0, sizeof(*d));
+        out->ncols++;
+        int has_type, has_prec, has_scale;
+        c->name = xml_text(item, iend, "NAME", NULL);
+        d->type = (int)xml_long(item, iend, "TYPE_NUM", 0, &has_type);
+        long prec = xml_long(item, iend, "PRECISION_NUM", 0, &has_prec);
+        long scale = xml_long(item, iend, "SCALE", 0, &has_scale);
+        d->scale = (int)scale;
+        d->cs = (int)xml_long(item, iend, "CHARSETID", 0, NULL);
+        d->csform = (int)xml_long(item, iend, "CHARSETFORM", 0, NULL);
+        c->nullable = xml_long(item, iend, "NOT_NULL", 0, NULL) == 0;
+        c->source_type = type_text(d->type, d->csform, xml_long(item, iend, "LENGTH", 0, NULL), prec, has_prec,
+                                   scale, has_scale);
+        if (!c->name || !has_type)
+            return c->source_type ? -1 : -2;
+        if (!c->source_type)
+            return -2;
+        d->profile = d->type == T_NUMBER && (!has_prec || (has_scale && scale == -127));
+        list = iend;
+    }
+    return out->ncols ? 0 : -1;
+}
+
+/* ---- types ---- */
+
+static void set_decimal(b2a_column *c, int p, int s)
+{
+    c->vtype = B2A_V_DECIMAL;
+    c->precision = p;
+    c->scale = s;
+}
+
+/* The exp reader's rule (doc/oracle-reader.md "Types"), so both readers
+ * type the same column alike. */
+static void map_number(b2a_column *c, const dp_col *dc)
+{
+    int p = 0, s = 0, has_scale = 0;
+    if (!dc->profile && !b2a__exp_number_type(c->source_type, &p, &s, &has_scale))
+        p = 0, s = 0, has_scale = 0;
+    if (!dc->profile && p > 0 && has_scale) {
+        if (s < 0) {
+            if (p - s <= 18)
+                c->vtype = B2A_V_LONG;
+            else if (p - s <= B2A_DECIMAL_MAX_PRECISION)
+                set_decimal(c, p - s, 0);
+            else
+                c->vtype = B2A_V_STRING;
+        } else if (s == 0) {
+            if (p <= 18)
+                c->vtype = B2A_V_LONG;
+            else
+                set_decimal(c, p, 0);
+        } else {
+            set_decimal(c, s > p ? s : p, s);
+        }
+        return;
+    }
+    if (!dc->profile && p == 0 && has_scale && s > 0) { /* NUMBER(*,s) */
+        set_decimal(c, 38, s);
+        return;
+    }
+    if (dc->special)
+        c->vtype = B2A_V_STRING;
+    else if (dc->max_frac == 0 && dc->max_int <= 18)
+        c->vtype = B2A_V_LONG;
+    else if (dc->max_int + dc->max_frac <= 38)
+        set_decimal(c, 38, dc->max_frac);
+    else
+        c->vtype = B2A_V_STRING;
+    c->note = b2a__asprintf("unbounded %s typed from the values in the dump: at most %d integer and %d fractional digits%s",
+                            c->source_type, dc->max_int, dc->max_frac, dc->special ? ", infinities present" : "");
+}
+
+static void mark(dp_table *t, char *why)
+{
+    if (!t->unsupported)
+        t->unsupported = why;
+    else
+        free(why);
+}
+
+static int map_columns(const b2a_dp *x, dp_table *t)
+{
+    if (t->def.ncolumns > MAX_COLUMNS)
+        mark(t, b2a__asprintf("it has %zu columns; rows of more than %d are not decoded yet", t->def.ncolumns,
+                              MAX_COLUMNS));
+    for (size_t i = 0; i < t->def.ncolumns; i++) {
+        b2a_column *c = &t->def.columns[i];
+        const dp_col *dc = &t->cols[i];
+        c->vtype = B2A_V_STRING;
+        switch (dc->type) {
+        case T_NUMBER: map_number(c, dc); break;
+        case T_BFLOAT: c->vtype = B2A_V_FLOAT; break;
+        case T_BDOUBLE: c->vtype = B2A_V_DOUBLE; break;
+        case T_DATE:
+        case T_TIMESTAMP:
+            c->vtype = B2A_V_LOCAL_TIMESTAMP_MICROS;
+            if (dc->type == T_TIMESTAMP && dc->scale > 6)
+                c->note = b2a__strdup("fractional seconds beyond microseconds are truncated");
+            break;
+        case T_TSTZ: c->vtype = B2A_V_TIMESTAMP_MICROS; break;
+        case T_TSLTZ:
+            c->vtype = B2A_V_TIMESTAMP_MICROS;
+            if (!x->dbtz_known)
+                mark(t, b2a__asprintf("column %s is %s, stored in the database time zone, and the dump gives that "
+                                      "zone as \"%s\", which this reader cannot resolve to an offset",
+                                      c->name, c->source_type, x->dbtz));
+            break;
+        case T_RAW:
+        case T_LONG_RAW: c->vtype = B2A_V_BYTES; break;
+        case T_VARCHAR2:
+        case T_CHAR:
+        case T_LONG:
+            if (!b2a__oracs_supported(dc->cs))
+                mark(t, b2a__asprintf("column %s (%s) is in character set id %d, which this reader does not convert",
+                                      c->name, c->source_type, dc->cs));
+            break;
+        case T_IYM:
+        case T_IDS:
+        case T_ROWID:
+        case T_UROWID: break;
+        case T_CLOB:
+        case T_BLOB:
+            c->vtype = dc->type == T_BLOB ? B2A_V_BYTES : B2A_V_STRING;
+            mark(t, b2a__asprintf("column %s is %s: Data Pump LOB row pieces are not decoded yet", c->name,
+                                  c->source_type));
+            break;
+        default:
+            mark(t, b2a__asprintf("column %s has Oracle type number %d (%s), which this reader does not decode",
+                                  c->name, dc->type, c->source_type));
+        }
+    }
+    return 0;
+}
+
+/* ---- rows ---- */
+
+static int row_put(dp_row *r, const uint8_t *p, size_t n, dp_cell *c)
+{
+    if (r->len + n > r->cap) {
+        size_t cap = r->cap ? r->cap : 4096;
+        while (cap < r->len + n)
+            cap *= 2;
+        uint8_t *d = realloc(r->data, cap);
+        if (!d)
+            return -1;
+        r->data = d;
+        r->cap = cap;
+    }
+    memcpy(r->data + r->len, p, n);
+    c->off = r->len;
+    c->len = n;
+    c->null = 0;
+    r->len += n;
+    return 0;
+}
+
+static int row_error(const char *path, const dp_table *t, uint64_t at, b2a_err *err, const char *what)
+{
+    return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: table %s.%s: %s at offset %llu", path,
+                        t->def.schema, t->def.name, what, (unsigned long long)at);
+}
+
+/* One row of segment seg into r. keep = 0 (the walk): only profiled
+ * columns' bytes are kept. */
+static int read_row(b2a_exp_in *in, const dp_table *t, const dp_seg *seg, dp_row *r, int keep, b2a_err *err)
+{
+    const char *path = b2a__ra_path(in->ra);
+    uint64_t at = b2a__exp_in_tell(in);
+    r->len = 0;
+    const uint8_t *p = b2a__exp_in_take(in, 1, "a row", err);
+    if (!p)
+        return err->code;
+    uint8_t flag = p[0];
+    uint32_t rowlen = 0;
+    if (flag != ROW_WHOLE) {
+        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                            "%s: table %s.%s: a row piece with flag 0x%02X at offset %llu (LOB or chained row "
+                            "pieces are not decoded yet)", path, t->def.schema, t->def.name, flag,
+                            (unsigned long long)at);
+    }
+    if (!(p = b2a__exp_in_take(in, 3, "a row", err)))
+        return err->code;
+    rowlen = (uint32_t)p[0] << 8 | p[1];
+    size_t ncols = p[2];
+    if (ncols == 0 || ncols > t->def.ncolumns)
+        return row_error(path, t, at, err, "a row with a column count the table does not have");
+    for (size_t c = 0; c < t->def.ncolumns; c++) {
+        dp_cell *cell = &r->cells[c];
+        cell->null = 1;
+        cell->len = 0;
+        if (c >= ncols)
+            continue; /* trailing NULLs are left out */
+        if (!(p = b2a__exp_in_take(in, 1, "a row", err)))
+            return err->code;
+        size_t len = p[0];
+        if (len == LEN_NULL)
+            continue;
+        if (len == LEN_LONG) {
+            if (!(p = b2a__exp_in_take(in, 2, "a row", err)))
+                return err->code;
+            len = (size_t)p[0] << 8 | p[1];
+        }
+        if (!(p = b2a__exp_in_take(in, len, "a column value", err)))
+            return err->code;
+        if ((keep || t->cols[c].profile) && row_put(r, p, len, cell) != 0)
+            return oom(err);
+        cell->null = 0;
+        cell->len = len;
+    }
+    uint64_t now = b2a__exp_in_tell(in);
+    if (now - at != rowlen || now > seg->rows_end)
+        return row_error(path, t, at, err, "a row whose length word does not match its columns");
+    return B2A_OK;
+}
+
+static void profile_number(dp_col *c, const uint8_t *p, size_t n)
+{
+    char text[B2A_ORANUM_TEXT_MAX];
+    int idig, fdig, special;
+    if (b2a__oranum_text(p, n, text, sizeof(text), &idig, &fdig, &special) < 0)
+        return; /* the scan reports it, with its row */
+    c->special |= special;
+    if (idig > c->max_int)
+        c->max_int = idig;
+    if (fdig > c->max_frac)
+        c->max_frac = fdig;
+}
+
+/* ---- the walk at open ---- */
+
+static uint64_t be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static dp_table *find_or_add(b2a_dp *x, dp_xml *xml, b2a_err *err)
+{
+    for (size_t i = 0; i < x->ntables; i++) {
+        dp_table *t = &x->tables[i];
+        if (strcmp(t->def.schema, xml->owner) == 0 && strcmp(t->def.name, xml->name) == 0) {
+            if (t->def.ncolumns != xml->ncols) {
+                b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                             "%s: table %s.%s: a partition's segment lists other columns than the first", x->path,
+                             xml->owner, xml->name);
+                return NULL;
+            }
+            return t;
+        }
+    }
+    dp_table *t = realloc(x->tables, (x->ntables + 1) * sizeof(*t));
+    if (!t) {
+        oom(err);
+        return NULL;
+    }
+    x->tables = t;
+    t = &x->tables[x->ntables++];
+    memset(t, 0, sizeof(*t));
+    t->def.schema = xml->owner;
+    t->def.name = xml->name;
+    t->def.columns = xml->cols;
+    t->def.ncolumns = xml->ncols;
+    t->cols = xml->dcols;
+    xml->owner = xml->name = NULL;
+    xml->cols = NULL;
+    xml->dcols = NULL;
+    xml->ncols = 0;
+    return t;
+}
+
+/* The database time zone from the first segment's XML ("+00:00"). */
+static void note_dbtz(b2a_dp *x, const char *s)
+{
+    if (x->dbtz[0] || !s)
+        return;
+    snprintf(x->dbtz, sizeof(x->dbtz), "%s", s);
+    if (strlen(s) == 6 && (s[0] == '+' || s[0] == '-') && s[3] == ':' && s[1] >= '0' && s[1] <= '9' &&
+        s[2] >= '0' && s[2] <= '9' && s[4] >= '0' && s[4] <= '5' && s[5] >= '0' && s[5] <= '9') {
+        x->dbtz_minutes = (s[0] == '-' ? -1 : 1) * (((s[1] - '0') * 10 + (s[2] - '0')) * 60 + (s[4] - '0') * 10 + (s[5] - '0'));
+        x->dbtz_known = 1;
+    }
+}
+
+/* 1 for the job's own segments: the master table and SYS's exported statistics. */
+static int is_job_segment(const b2a_dp *x, const dp_xml *xml)
+{
+    char qualified[300];
+    snprintf(qualified, sizeof(qualified), "\"%s\".\"%s\"", xml->owner, xml->name);
+    return strcmp(xml->owner, "SYS") == 0 || strcmp(qualified, x->hdr.job_name) == 0;
+}
+
+/* Walk one segment's rows: count them, profile numbers, check the stream
+ * ends where the descriptor says. */
+static int walk_rows(b2a_dp *x, b2a_exp_in *in, dp_table *t, dp_seg *seg, dp_row *row, b2a_err *err)
+{
+    dp_cell *cells = realloc(row->cells, (t->def.ncolumns ? t->def.ncolumns : 1) * sizeof(*cells));
+    if (!cells)
+        return oom(err);
+    row->cells = cells;
+    b2a__exp_in_seek(in, seg->rows_at);
+    while (b2a__exp_in_tell(in) < seg->rows_end) {
+        int rc = read_row(in, t, seg, row, 0, err);
+        if (rc == B2A_EUNSUPPORTED) {
+            mark(t, b2a__strdup(err->msg));
+            b2a__err_clear(err);
+            return B2A_OK;
+        }
+        if (rc != B2A_OK)
+            return rc;
+        seg->rows++;
+        for (size_t c = 0; c < t->def.ncolumns; c++)
+            if (t->cols[c].profile && !row->cells[c].null)
+                profile_number(&t->cols[c], row->data + row->cells[c].off, row->cells[c].len);
+    }
+    (void)x;
+    return B2A_OK;
+}
+
+/* One segment announced by the descriptor at block b. *next is the first
+ * block after it. */
+static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint64_t *next, b2a_err *err)
+{
+    uint64_t size = b2a__ra_size(x->ra), bs = x->hdr.block_size;
+    uint8_t d[30], head[7];
+    int rc = b2a__ra_read(x->ra, b, d, sizeof(d), "a table segment descriptor", err);
+    if (rc != B2A_OK)
+        return rc;
+    uint64_t xml_len = be64(d + 6), dbs = be64(d + 14), data_len = be64(d + 22), seg = b + bs;
+    if (dbs != bs || xml_len < 7 || xml_len > XML_MAX)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "%s: the table segment descriptor at offset %llu gives an XML length of %llu and a block size of %llu",
+                            x->path, (unsigned long long)b, (unsigned long long)xml_len, (unsigned long long)dbs);
+    if ((rc = b2a__ra_read(x->ra, seg, head, sizeof(head), "a table segment", err)) != B2A_OK)
+        return rc;
+    if (memcmp(head + 2, "<?xml", 5) != 0) {
+        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                            "%s: the table data segment at offset %llu is not readable XML and rows: the dump was written with "
+                            "COMPRESSION=ALL or DATA_ONLY, or with ENCRYPTION, which this reader does not decode; "
+                            "read it with --restore (Oracle's own impdp in a container)",
+                            x->path, (unsigned long long)seg);
+    }
+    uint64_t rows_at = seg + xml_len;
+    rows_at += (8 - rows_at % 8) % 8;
+    if (rows_at + data_len > size || rows_at + data_len < rows_at)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "%s: truncated: the file ends at offset %llu inside the table data segment at offset %llu "
+                            "(its rows end at offset %llu)",
+                            x->path, (unsigned long long)size, (unsigned long long)seg,
+                            (unsigned long long)(rows_at + data_len));
+    char *xml = malloc(xml_len - 2);
+    if (!xml)
+        return oom(err);
+    rc = b2a__ra_read(x->ra, seg + 2, xml, xml_len - 2, "a table segment's XML", err);
+    dp_xml px;
+    int prc = rc == B2A_OK ? parse_xml(xml, xml_len - 2, &px) : 0;
+    free(xml);
+    if (rc != B2A_OK)
+        return rc;
+    if (prc != 0) {
+        xml_clear(&px);
+        return prc == -2 ? oom(err)
+                         : b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                                        "%s: the table data segment at offset %llu has no STRMTABLE_T this reader understands",
+                                        x->path, (unsigned long long)seg);
+    }
+    uint64_t end = rows_at + data_len;
+    *next = (end + bs - 1) / bs * bs;
+    note_dbtz(x, px.dbtz);
+    if (is_job_segment(x, &px)) {
+        xml_clear(&px);
+        return B2A_OK;
+    }
+    dp_table *t = find_or_add(x, &px, err);
+    xml_clear(&px);
+    if (!t)
+        return err->code;
+    dp_seg *s = realloc(t->segs, (t->nsegs + 1) * sizeof(*s));
+    if (!s)
+        return oom(err);
+    t->segs = s;
+    s = &t->segs[t->nsegs++];
+    s->rows_at = rows_at;
+    s->rows_end = end;
+    s->rows = 0;
+    if (t->unsupported)
+        return B2A_OK;
+    return walk_rows(x, in, t, s, row, err);
+}
+
+static int walk_dump(b2a_dp *x, b2a_err *err)
+{
+    uint64_t bs = x->hdr.block_size, size = b2a__ra_size(x->ra);
+    b2a_exp_in in;
+    int rc = b2a__exp_in_init(&in, x->ra, 0, err);
+    if (rc != B2A_OK)
+        return rc;
+    dp_row row;
+    memset(&row, 0, sizeof(row));
+    size_t segments = 0;
+    for (uint64_t b = bs; rc == B2A_OK && b + bs < size;) {
+        uint8_t head[6];
+        if ((rc = b2a__ra_read(x->ra, b, head, sizeof(head), "a block", err)) != B2A_OK)
+            break;
+        if (memcmp(head, DESCRIPTOR, sizeof(DESCRIPTOR)) != 0) {
+            b += bs;
+            continue;
+        }
+        uint64_t next = b + bs;
+        rc = read_segment(x, &in, &row, b, &next, err);
+        segments++;
+        b = next > b ? next : b + bs;
+    }
+    if (rc == B2A_OK && segments == 0)
+        rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                          "%s: no uncompressed table data segment found: the dump was written with COMPRESSION=ALL or "
+                          "DATA_ONLY or with ENCRYPTION, or in a layout this reader does not decode (Data Pump file "
+                          "version 0x%04X); read it with --restore (Oracle's own impdp in a container)",
+                          x->path, x->hdr.file_version);
+    for (size_t i = 0; rc == B2A_OK && i < x->ntables; i++) {
+        dp_table *t = &x->tables[i];
+        map_columns(x, t);
+        t->def.row_count = 0;
+        for (size_t k = 0; k < t->nsegs; k++)
+            t->def.row_count += t->segs[k].rows;
+        if (t->unsupported)
+            t->def.row_count = -1;
+    }
+    b2a__exp_in_free(&in);
+    free(row.cells);
+    free(row.data);
+    return rc;
+}
+
+void b2a__dp_close(b2a_dp *x)
+{
+    if (!x)
+        return;
+    for (size_t i = 0; i < x->ntables; i++) {
+        dp_table *t = &x->tables[i];
+        b2a__table_def_clear(&t->def);
+        free(t->cols);
+        free(t->segs);
+        free(t->unsupported);
+    }
+    free(x->tables);
+    b2a__ra_close(x->ra);
+    free(x);
+}
+
+int b2a__dp_open(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err)
+{
+    *out = NULL;
+    if (n != 1)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                            "%s: %zu files given; multi-file Data Pump sets are not read directly yet, use --restore",
+                            n ? paths[0] : "(none)", n);
+    b2a_dp *x = calloc(1, sizeof(*x));
+    if (!x)
+        return oom(err);
+    int rc = b2a__ra_open(paths[0], &x->ra, err);
+    if (rc == B2A_OK) {
+        x->path = b2a__ra_path(x->ra);
+        rc = b2a__oradump_read_header(paths[0], &x->hdr, err);
+    }
+    if (rc == B2A_OK && !x->hdr.datapump)
+        rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_READER, "%s: not a Data Pump dump", x->path);
+    if (rc == B2A_OK && (x->hdr.block_size < 512 || x->hdr.block_size > (1u << 20) || x->hdr.block_size % 8))
+        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: Data Pump header gives a block size of %u",
+                          x->path, x->hdr.block_size);
+    if (rc == B2A_OK)
+        rc = b2a__oradump_check_end(paths[0], &x->hdr, err);
+    if (rc == B2A_OK) {
+        /* "OWNER"."JOB" -> OWNER */
+        const char *j = x->hdr.job_name;
+        size_t o = 0;
+        if (*j == '"')
+            j++;
+        while (*j && *j != '"' && o + 1 < sizeof(x->job_owner))
+            x->job_owner[o++] = *j++;
+        x->job_owner[o] = '\0';
+        rc = walk_dump(x, err);
+    }
+    if (rc != B2A_OK) {
+        b2a__dp_close(x);
+        return rc;
+    }
+    *out = x;
+    return B2A_OK;
+}
+
+const char *b2a__dp_database_name(const b2a_dp *x) { return x->job_owner; }
+size_t b2a__dp_table_count(const b2a_dp *x) { return x->ntables; }
+const b2a_table_def *b2a__dp_table(const b2a_dp *x, size_t i) { return i < x->ntables ? &x->tables[i].def : NULL; }
+
+const char *b2a__dp_table_kind(const b2a_dp *x, size_t i)
+{
+    return i < x->ntables && x->tables[i].nsegs > 1 ? "partitioned table" : "table";
+}
+
+/* ---- scans ---- */
+
+struct b2a_dp_scan {
+    b2a_dp *x;
+    const dp_table *t;
+    size_t seg;
+    int in_seg;
+    b2a_exp_in in;
+    dp_row row;
+    int64_t rows_done;
+    b2a_oracs **cs;
+    char *out;          /* converted text of the current row */
+    size_t outcap, outlen;
+    size_t *text_off;   /* per column: where its text starts in out */
+};
+
+void b2a__dp_scan_close(b2a_dp_scan *s)
+{
+    if (!s)
+        return;
+    b2a__exp_in_free(&s->in);
+    for (size_t i = 0; s->cs && i < s->t->def.ncolumns; i++)
+        b2a__oracs_free(s->cs[i]);
+    free(s->cs);
+    free(s->row.cells);
+    free(s->row.data);
+    free(s->out);
+    free(s->text_off);
+    free(s);
+}
+
+int b2a__dp_scan_open(b2a_dp *x, size_t table, b2a_dp_scan **out, b2a_err *err)
+{
+    *out = NULL;
+    if (table >= x->ntables)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_READER, "%s: no table %zu", x->path, table);
+    const dp_table *t = &x->tables[table];
+    if (t->unsupported)
+        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER, "%s: table %s.%s: %s", x->path,
+                            t->def.schema, t->def.name, t->unsupported);
+    b2a_dp_scan *s = calloc(1, sizeof(*s));
+    if (!s)
+        return oom(err);
+    s->x = x;
+    s->t = t;
+    size_t n = t->def.ncolumns ? t->def.ncolumns : 1;
+    s->cs = calloc(n, sizeof(*s->cs));
+    s->row.cells = calloc(n, sizeof(*s->row.cells));
+    s->text_off = calloc(n, sizeof(*s->text_off));
+    int rc = (!s->cs || !s->row.cells || !s->text_off) ? oom(err) : b2a__exp_in_init(&s->in, x->ra, 0, err);
+    for (size_t i = 0; rc == B2A_OK && i < t->def.ncolumns; i++) {
+        if (!has_charset(t->cols[i].type))
+            continue;
+        int cs = t->cols[i].cs; /* NCHAR columns name the national set here */
+        if (!(s->cs[i] = b2a__oracs_new(cs)))
+            rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                              "%s: table %s.%s: cannot convert column %s from character set %d", x->path,
+                              t->def.schema, t->def.name, t->def.columns[i].name, cs);
+    }
+    if (rc != B2A_OK) {
+        b2a__dp_scan_close(s);
+        return rc;
+    }
+    *out = s;
+    return B2A_OK;
+}
+
+static int value_error(b2a_dp_scan *s, size_t c, b2a_err *err, const char *why)
+{
+    const dp_table *t = s->t;
+    return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: table %s.%s, row %lld, column %s (%s): %s",
+                        s->x->path, t->def.schema, t->def.name, (long long)s->rows_done + 1,
+                        t->def.columns[c].name, t->def.columns[c].source_type, why);
+}
+
+/* Checks every value of the row before any reaches the sink. */
+typedef struct dp_val {
+    enum { V_NULL, V_I64, V_F32, V_F64, V_TEXT, V_BYTES, V_DECIMAL } kind;
+    int64_t i;
+    float f;
+    double d;
+    size_t off, len;    /* V_TEXT/V_DECIMAL: in out; V_BYTES: in the row */
+} dp_val;
+
+static int out_add(b2a_dp_scan *s, const void *p, size_t n, dp_val *v, int kind)
+{
+    if (s->outlen + n > s->outcap) {
+        size_t cap = s->outcap ? s->outcap : 4096;
+        while (cap < s->outlen + n)
+            cap *= 2;
+        char *o = realloc(s->out, cap);
+        if (!o)
+            return -1;
+        s->out = o;
+        s->outcap = cap;
+    }
+    memcpy(s->out + s->outlen, p, n);
+    v->kind = kind;
+    v->off = s->outlen;
+    v->len = n;
+    s->outlen += n;
+    return 0;
+}
+
+static int convert_number(b2a_dp_scan *s, size_t c, const uint8_t *p, size_t n, dp_val *v, b2a_err *err)
+{
+    const b2a_column *col = &s->t->def.columns[c];
+    if (col->vtype == B2A_V_LONG && b2a__oranum_i64(p, n, &v->i) == 0) {
+        v->kind = V_I64;
+        return B2A_OK;
+    }
+    char text[B2A_ORANUM_TEXT_MAX];
+    int special;
+    int len = b2a__oranum_text(p, n, text, sizeof(text), NULL, NULL, &special);
+    if (len < 0)
+        return value_error(s, c, err, "the bytes are not an Oracle NUMBER");
+    if (col->vtype == B2A_V_STRING)
+        return out_add(s, text, (size_t)len, v, V_TEXT) == 0 ? B2A_OK : oom(err);
+    if (special || col->vtype == B2A_V_LONG) {
+        char why[B2A_ORANUM_TEXT_MAX + 64];
+        snprintf(why, sizeof(why), "the value %s does not fit the column's Avro type", text);
+        return value_error(s, c, err, why);
+    }
+    uint8_t be[B2A_DECIMAL_MAX_BYTES];
+    size_t blen;
+    b2a_err derr;
+    if (b2a__decimal_from_text(text, (size_t)len, col->precision, col->scale, be, &blen, &derr) != B2A_OK)
+        return value_error(s, c, err, derr.msg);
+    return out_add(s, be, blen, v, V_DECIMAL) == 0 ? B2A_OK : oom(err);
+}
+
+static int convert_cell(b2a_dp_scan *s, size_t c, dp_val *v, b2a_err *err)
+{
+    const dp_cell *cell = &s->row.cells[c];
+    v->kind = V_NULL;
+    if (cell->null)
+        return B2A_OK;
+    const uint8_t *p = s->row.data + cell->off;
+    size_t n = cell->len;
+    char text[192], zone[16];
+    int len;
+    switch (s->t->cols[c].type) {
+    case T_NUMBER: return convert_number(s, c, p, n, v, err);
+    case T_BFLOAT:
+        if (b2a__orafloat(p, n, &v->f) != 0)
+            return value_error(s, c, err, "the bytes are not a BINARY_FLOAT");
+        v->kind = V_F32;
+        return B2A_OK;
+    case T_BDOUBLE:
+        if (b2a__oradouble(p, n, &v->d) != 0)
+            return value_error(s, c, err, "the bytes are not a BINARY_DOUBLE");
+        v->kind = V_F64;
+        return B2A_OK;
+    case T_DATE:
+    case T_TIMESTAMP:
+    case T_TSLTZ:
+        if (b2a__oradate_micros(p, n, &v->i) != 0)
+            return value_error(s, c, err, "the bytes are not a valid date and time");
+        if (s->t->cols[c].type == T_TSLTZ) /* the wall clock of the database time zone */
+            v->i -= (int64_t)s->x->dbtz_minutes * 60 * 1000000;
+        v->kind = V_I64;
+        return B2A_OK;
+    case T_TSTZ:
+        if (b2a__oratstz_micros(p, n, &v->i, zone) != 0)
+            return value_error(s, c, err, "the bytes are not a valid timestamp with time zone");
+        v->kind = V_I64;
+        return B2A_OK;
+    case T_IYM:
+    case T_IDS:
+        len = s->t->cols[c].type == T_IYM ? b2a__oraiym_text(p, n, text, sizeof(text))
+                                          : b2a__oraids_text(p, n, text, sizeof(text));
+        if (len < 0)
+            return value_error(s, c, err, "the bytes are not a valid interval");
+        return out_add(s, text, (size_t)len, v, V_TEXT) == 0 ? B2A_OK : oom(err);
+    case T_RAW:
+    case T_LONG_RAW:
+        v->kind = V_BYTES;
+        v->off = cell->off;
+        v->len = n;
+        return B2A_OK;
+    case T_ROWID:
+    case T_UROWID:
+        len = 0;
+        for (size_t i = 0; i < n && (size_t)len + 3 <= sizeof(text); i++)
+            len += snprintf(text + len, sizeof(text) - (size_t)len, "%02X", p[i]);
+        return out_add(s, text, (size_t)len, v, V_TEXT) == 0 ? B2A_OK : oom(err);
+    default: { /* character data */
+        size_t start = s->outlen;
+        if (b2a__oracs_to_utf8(s->cs[c], p, n, &s->out, &s->outcap, &s->outlen) < 0)
+            return oom(err);
+        v->kind = V_TEXT;
+        v->off = start;
+        v->len = s->outlen - start;
+        return B2A_OK;
+    }
+    }
+}
+
+static int emit(b2a_dp_scan *s, const dp_val *vals, b2a_sink *sink)
+{
+    const b2a_sink_ops *o = sink->ops;
+    int rc = B2A_OK;
+    for (size_t c = 0; rc == B2A_OK && c < s->t->def.ncolumns; c++) {
+        const dp_val *v = &vals[c];
+        switch (v->kind) {
+        case V_NULL: rc = o->null(sink); break;
+        case V_I64: rc = o->i64(sink, v->i); break;
+        case V_F32: rc = o->f32(sink, v->f); break;
+        case V_F64: rc = o->f64(sink, v->d); break;
+        case V_TEXT: rc = o->string(sink, s->out + v->off, v->len); break;
+        case V_DECIMAL: rc = o->decimal(sink, (const uint8_t *)s->out + v->off, v->len); break;
+        default: rc = o->bytes(sink, s->row.data + v->off, v->len); break;
+        }
+    }
+    return rc == B2A_OK ? o->end_row(sink) : rc;
+}
+
+int b2a__dp_scan_next(b2a_dp_scan *s, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof, b2a_err *err)
+{
+    *rows_out = 0;
+    *eof = 0;
+    size_t n = s->t->def.ncolumns;
+    dp_val *vals = calloc(n ? n : 1, sizeof(*vals));
+    if (!vals)
+        return oom(err);
+    int rc = B2A_OK;
+    while (rc == B2A_OK && *rows_out < max_rows) {
+        if (!s->in_seg) {
+            if (s->seg >= s->t->nsegs) {
+                *eof = 1;
+                break;
+            }
+            b2a__exp_in_seek(&s->in, s->t->segs[s->seg].rows_at);
+            s->in_seg = 1;
+        }
+        const dp_seg *seg = &s->t->segs[s->seg];
+        if (b2a__exp_in_tell(&s->in) >= seg->rows_end) {
+            s->seg++;
+            s->in_seg = 0;
+            continue;
+        }
+        if ((rc = read_row(&s->in, s->t, seg, &s->row, 1, err)) != B2A_OK)
+            break;
+        s->outlen = 0;
+        for (size_t c = 0; rc == B2A_OK && c < n; c++)
+            rc = convert_cell(s, c, &vals[c], err);
+        if (rc != B2A_OK)
+            break;
+        if ((rc = emit(s, vals, sink)) != B2A_OK) {
+            rc = b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s: table %s.%s, row %lld: the sink refused a value",
+                              s->x->path, s->t->def.schema, s->t->def.name, (long long)s->rows_done + 1);
+            break;
+        }
+        s->rows_done++;
+        (*rows_out)++;
+    }
+    free(vals);
+    return rc;
+}

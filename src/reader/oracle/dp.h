@@ -1,0 +1,44 @@
+/* The Data Pump direct reader: an uncompressed, unencrypted `expdp` dump
+ * read without Oracle (oracle-dump-format.md §2.2). Opening walks the
+ * file's blocks once: each table data segment is announced by a
+ * descriptor block (ff ff 24 24 0a 00, then u64 XML length, block size,
+ * data length); the segment is a charset id, the STRMTABLE_T XML (owner,
+ * table, columns and types) and the direct-path row stream. The walk keeps
+ * each table's columns and segment offsets, counts rows and profiles
+ * unbounded NUMBERs; scans stream rows in bounded chunks. Memory is
+ * bounded by the largest XML, the widest row and the number of tables. */
+#ifndef B2A_READER_ORACLE_DP_H
+#define B2A_READER_ORACLE_DP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/column.h"
+#include "core/error.h"
+#include "core/sink.h"
+
+typedef struct b2a_dp b2a_dp;
+typedef struct b2a_dp_scan b2a_dp_scan;
+
+/* One file. Errors name the file: B2A_EFORMAT (truncated, a segment or row
+ * that does not parse), B2A_EUNSUPPORTED (compressed or encrypted data, a
+ * layout not decoded yet: a container restore can read it), B2A_EINVAL
+ * (several files: multi-file sets are not read yet). */
+int b2a__dp_open(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err);
+
+/* The job's owner, from the header's job name ("SYSTEM"). */
+const char *b2a__dp_database_name(const b2a_dp *x);
+size_t b2a__dp_table_count(const b2a_dp *x);
+/* row_count is the number of rows the walk at open counted. */
+const b2a_table_def *b2a__dp_table(const b2a_dp *x, size_t i);
+/* "table", or "partitioned table" when the rows come in several segments. */
+const char *b2a__dp_table_kind(const b2a_dp *x, size_t i);
+
+/* B2A_EUNSUPPORTED naming the column and its type for what is not decoded. */
+int b2a__dp_scan_open(b2a_dp *x, size_t table, b2a_dp_scan **out, b2a_err *err);
+/* Rows are atomic: a row that fails to decode reaches the sink not at all. */
+int b2a__dp_scan_next(b2a_dp_scan *s, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof,
+                      b2a_err *err);
+void b2a__dp_scan_close(b2a_dp_scan *s);
+void b2a__dp_close(b2a_dp *x);
+
+#endif

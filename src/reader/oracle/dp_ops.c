@@ -1,0 +1,38 @@
+/* The Data Pump reader behind the direct-reader vtable (reader/reader.h). */
+#include "reader/reader.h"
+#include "detect/detect.h"
+#include "reader/oracle/dp.h"
+
+static int probe(const struct b2a_detected *d) { return d->format == B2A_FMT_ORACLE_DATAPUMP; }
+
+static int open_dp(const char *const *paths, size_t n, const b2a_reader_opts *opts, void **out, b2a_err *err)
+{
+    (void)opts; /* Data Pump rows carry no checksums to ignore */
+    return b2a__dp_open(paths, n, (b2a_dp **)out, err);
+}
+
+static const char *database_name(const void *r) { return b2a__dp_database_name(r); }
+static size_t table_count(const void *r) { return b2a__dp_table_count(r); }
+static const b2a_table_def *table(const void *r, size_t i) { return b2a__dp_table(r, i); }
+static const char *table_kind(const void *r, size_t i) { return b2a__dp_table_kind(r, i); }
+
+static int scan_open(void *r, size_t t, void **scan, b2a_err *err)
+{
+    return b2a__dp_scan_open(r, t, (b2a_dp_scan **)scan, err);
+}
+
+static int scan_next(void *scan, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof, b2a_err *err)
+{
+    return b2a__dp_scan_next(scan, sink, max_rows, rows_out, eof, err);
+}
+
+static void scan_close(void *scan) { b2a__dp_scan_close(scan); }
+static void close_dp(void *r) { b2a__dp_close(r); }
+
+const b2a_reader_ops b2a__reader_oracle_datapump = {
+    "oracle-datapump", probe, open_dp, database_name, table_count, table, table_kind,
+    scan_open, scan_next, scan_close, close_dp,
+    NULL, /* the XML of a data segment names no keys */
+    NULL, /* no page checksums */
+    NULL, /* partition names are not kept yet */
+};
