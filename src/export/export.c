@@ -53,10 +53,12 @@ static void chunk_work(uv_work_t *req)
     tt->chunk_rows = 0;
     if (!tt->opened) {
         tt->opened = 1;
-        int rc = b2a__ocf_open(t->avro_path, &t->def, job->database, job->codec, 0, &tt->writer, &tt->err);
+        /* the source first: its reason for refusing a table (a type it
+         * cannot decode, no columns known) is the one users need */
+        int rc = tt->ex->ops->open(tt->ex->source, t, tt->index, &tt->cursor, &tt->err);
         if (rc != B2A_OK)
             return;
-        rc = tt->ex->ops->open(tt->ex->source, t, tt->index, &tt->cursor, &tt->err);
+        rc = b2a__ocf_open(t->avro_path, &t->def, job->database, job->codec, 0, &tt->writer, &tt->err);
         if (rc != B2A_OK)
             return;
     }

@@ -20,6 +20,7 @@ STRIPE = os.path.join(SAMPLES, "sqlserver", "northwind_sql2014_stripe1of2__CCono
 DUMPALL = os.path.join(SAMPLES, "postgresql", "dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar")
 EXPTEST = os.path.join(SAMPLES, "oracle", "oracledmpparser_exptest.dmp")
 RJLEGACY = os.path.join(SAMPLES, "oracle", "rjschof_legacy.dmp")
+SCOTT_DP = os.path.join(SAMPLES, "oracle", "jliverse_datapump_scott.dmp")
 
 
 def run(*args, timeout=300):
@@ -193,6 +194,26 @@ class Cli(unittest.TestCase):
         self.assertEqual(tx["partitions"], ["P_2024_Q1", "P_2024_Q2", "P_2024_Q3", "P_2024_Q4", "P_MAX"])
         self.assertEqual(tx["rows_written"], 100)
         self.assertNotIn("partitions", next(t for t in job["tables"] if t["name"] == "ACCOUNTS"))
+
+    def test_direct_read_oracle_datapump(self):
+        # SCOTT: DEPT 4, EMP 14 (SUM(SAL) 29,025), SALGRADE 5; BONUS has 0 rows and
+        # no data segment, so its columns are unknown: it fails alone, saying why.
+        code, out, err = run("run", SCOTT_DP, "-o", self.out)
+        self.assertEqual(code, 1, err)
+        self.assertIn("3 tables exported, 1 failed", out)
+        self.assertIn("SCOTT.BONUS: Data Pump wrote no data segment for this table", err)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        rows = {t["name"]: t["rows_written"] for t in job["tables"] if t["name"] != "BONUS"}
+        self.assertEqual(rows, {"DEPT": 4, "EMP": 14, "SALGRADE": 5})
+        schema, emp = read_avro(os.path.join(self.out, "SCOTT", "EMP", "part-00000.avro"))
+        fields = {f["name"]: f for f in schema["fields"]}
+        self.assertEqual(fields["SAL"]["type"][1], {"type": "bytes", "logicalType": "decimal",
+                                                    "precision": 7, "scale": 2})
+        self.assertEqual(fields["EMPNO"]["type"][1], "long")
+        self.assertEqual(sum(r["SAL"] for r in emp), 29025)
+        smith = next(r for r in emp if r["ENAME"] == "SMITH")
+        self.assertEqual(smith["HIREDATE"], 345859200000000)  # 1980-12-17 00:00:00
+        self.assertIsNone(smith["COMM"])
 
     def test_include_exclude(self):
         code, out, err = run("run", NW2008, "-o", self.out, "--include", "dbo.*Order*", "--exclude", "*Details")

@@ -53,6 +53,14 @@ typedef struct dp_table {
     char *unsupported;              /* why it cannot be scanned, or NULL */
 } dp_table;
 
+/* The job's master table (the catalogue of what was exported): where its
+ * rows are and which of its columns we read. */
+typedef struct dp_master {
+    uint64_t rows_at, rows_end;
+    size_t ncols;
+    int i_type, i_schema, i_name, i_rows; /* column indexes, -1 if absent */
+} dp_master;
+
 struct b2a_dp {
     b2a_ra *ra;
     const char *path;
@@ -62,6 +70,8 @@ struct b2a_dp {
     char dbtz[64];
     dp_table *tables;
     size_t ntables;
+    dp_master master;
+    int have_master;
 };
 
 /* The cells of one row, as offsets into the row's bytes (kept in data). */
@@ -530,6 +540,34 @@ static int is_job_segment(const b2a_dp *x, const dp_xml *xml)
     return strcmp(xml->owner, "SYS") == 0 || strcmp(qualified, x->hdr.job_name) == 0;
 }
 
+static int is_master(const b2a_dp *x, const dp_xml *xml)
+{
+    char qualified[300];
+    snprintf(qualified, sizeof(qualified), "\"%s\".\"%s\"", xml->owner, xml->name);
+    return strcmp(qualified, x->hdr.job_name) == 0;
+}
+
+static void keep_master(b2a_dp *x, const dp_xml *xml, uint64_t rows_at, uint64_t end)
+{
+    dp_master *m = &x->master;
+    m->rows_at = rows_at;
+    m->rows_end = end;
+    m->ncols = xml->ncols;
+    m->i_type = m->i_schema = m->i_name = m->i_rows = -1;
+    for (size_t i = 0; i < xml->ncols; i++) {
+        const char *n = xml->cols[i].name;
+        if (strcmp(n, "OBJECT_TYPE") == 0)
+            m->i_type = (int)i;
+        else if (strcmp(n, "OBJECT_SCHEMA") == 0)
+            m->i_schema = (int)i;
+        else if (strcmp(n, "OBJECT_NAME") == 0)
+            m->i_name = (int)i;
+        else if (strcmp(n, "COMPLETED_ROWS") == 0)
+            m->i_rows = (int)i;
+    }
+    x->have_master = m->i_type >= 0 && m->i_schema >= 0 && m->i_name >= 0 && m->i_rows >= 0;
+}
+
 /* Walk one segment's rows: count them, profile numbers, check the stream
  * ends where the descriptor says. */
 static int walk_rows(b2a_dp *x, b2a_exp_in *in, dp_table *t, dp_seg *seg, dp_row *row, b2a_err *err)
@@ -607,6 +645,8 @@ static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint
     uint64_t end = rows_at + data_len;
     *next = (end + bs - 1) / bs * bs;
     note_dbtz(x, px.dbtz);
+    if (is_master(x, &px))
+        keep_master(x, &px, rows_at, end);
     if (is_job_segment(x, &px)) {
         xml_clear(&px);
         return B2A_OK;
@@ -626,6 +666,165 @@ static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint
     if (t->unsupported)
         return B2A_OK;
     return walk_rows(x, in, t, s, row, err);
+}
+
+/* One master table row: a flag byte (only 0x3C rows carry a length word),
+ * a column count and cells. Its LOB pieces parse the same way; only rows
+ * whose OBJECT_TYPE is TABLE_DATA are used. 0, or -1 for bytes that do not
+ * parse. */
+static int master_row(b2a_exp_in *in, const dp_master *m, const uint8_t **cell, size_t *len, uint8_t keep[4][256],
+                      b2a_err *err)
+{
+    const uint8_t *p = b2a__exp_in_take(in, 1, "the master table", err);
+    if (!p)
+        return -1;
+    if (p[0] == ROW_WHOLE && !b2a__exp_in_take(in, 2, "the master table", err))
+        return -1;
+    if (!(p = b2a__exp_in_take(in, 1, "the master table", err)))
+        return -1;
+    size_t ncols = p[0];
+    if (ncols > m->ncols)
+        return -1;
+    for (size_t c = 0; c < m->ncols; c++) {
+        cell[c] = NULL;
+        len[c] = 0;
+    }
+    /* the window moves on: the cells we use are copied into keep */
+    const int want[4] = {m->i_type, m->i_schema, m->i_name, m->i_rows};
+    for (size_t c = 0; c < ncols; c++) {
+        if (!(p = b2a__exp_in_take(in, 1, "the master table", err)))
+            return -1;
+        size_t n = p[0];
+        if (n == LEN_NULL)
+            continue;
+        if (n == LEN_LONG) {
+            if (!(p = b2a__exp_in_take(in, 2, "the master table", err)))
+                return -1;
+            n = (size_t)p[0] << 8 | p[1];
+        }
+        if (!(p = b2a__exp_in_take(in, n, "the master table", err)))
+            return -1;
+        for (int k = 0; k < 4; k++)
+            if ((size_t)want[k] == c && n <= sizeof(keep[k])) {
+                memcpy(keep[k], p, n);
+                cell[c] = keep[k];
+                len[c] = n;
+            }
+    }
+    return 0;
+}
+
+static int cell_is(const uint8_t *p, size_t n, const char *s)
+{
+    return p && n == strlen(s) && memcmp(p, s, n) == 0;
+}
+
+/* The master table's TABLE_DATA rows: every exported table with the rows
+ * Data Pump wrote for it. A table with no data segment here is listed
+ * (failing, saying why: empty, or its data is in a file not given); a
+ * table whose segments hold other than the recorded rows fails. */
+static int reconcile_master(b2a_dp *x, b2a_err *err)
+{
+    dp_master *m = &x->master;
+    b2a_exp_in in;
+    int rc = b2a__exp_in_init(&in, x->ra, m->rows_at, err);
+    if (rc != B2A_OK)
+        return rc;
+    const uint8_t **cell = calloc(m->ncols ? m->ncols : 1, sizeof(*cell));
+    size_t *len = calloc(m->ncols ? m->ncols : 1, sizeof(*len));
+    int64_t *recorded = calloc(x->ntables ? x->ntables : 1, sizeof(*recorded));
+    if (!cell || !len || !recorded) {
+        rc = oom(err);
+        goto done;
+    }
+    for (size_t i = 0; i < x->ntables; i++)
+        recorded[i] = -2; /* no TABLE_DATA row seen */
+    uint8_t keep[4][256];
+    while (b2a__exp_in_tell(&in) < m->rows_end) {
+        if (master_row(&in, m, cell, len, keep, err) != 0) {
+            /* a layout we do not follow: list tables from segments alone */
+            b2a__err_clear(err);
+            goto done;
+        }
+        if (!cell_is(cell[m->i_type], len[m->i_type], "TABLE_DATA") || !cell[m->i_schema] || !cell[m->i_name])
+            continue;
+        int64_t rows = -1;
+        if (cell[m->i_rows] && b2a__oranum_i64(cell[m->i_rows], len[m->i_rows], &rows) != 0)
+            rows = -1;
+        char *schema = b2a__asprintf("%.*s", (int)len[m->i_schema], (const char *)cell[m->i_schema]);
+        char *name = b2a__asprintf("%.*s", (int)len[m->i_name], (const char *)cell[m->i_name]);
+        if (!schema || !name) {
+            free(schema);
+            free(name);
+            rc = oom(err);
+            goto done;
+        }
+        size_t i = 0;
+        while (i < x->ntables && (strcmp(x->tables[i].def.schema, schema) || strcmp(x->tables[i].def.name, name)))
+            i++;
+        if (i == x->ntables) {
+            dp_table *t = realloc(x->tables, (x->ntables + 1) * sizeof(*t));
+            int64_t *r = realloc(recorded, (x->ntables + 1) * sizeof(*r));
+            if (r)
+                recorded = r;
+            if (!t || !r) {
+                if (t)
+                    x->tables = t;
+                free(schema);
+                free(name);
+                rc = oom(err);
+                goto done;
+            }
+            x->tables = t;
+            t = &x->tables[x->ntables++];
+            memset(t, 0, sizeof(*t));
+            t->def.schema = schema;
+            t->def.name = name;
+            t->def.columns = calloc(1, sizeof(*t->def.columns));
+            if (!t->def.columns) {
+                rc = oom(err);
+                goto done;
+            }
+            recorded[i] = -2;
+        } else {
+            free(schema);
+            free(name);
+        }
+        if (recorded[i] == -2)
+            recorded[i] = 0;
+        if (rows < 0 || recorded[i] < 0)
+            recorded[i] = -1; /* not recorded for every part: no check */
+        else
+            recorded[i] += rows;
+    }
+    for (size_t i = 0; i < x->ntables; i++) {
+        dp_table *t = &x->tables[i];
+        if (t->nsegs == 0 && recorded[i] == 0)
+            mark(t, b2a__strdup("Data Pump wrote no data segment for this table, which the dump's master table records "
+                                "with 0 rows; its columns are only in the compressed metadata, which this reader "
+                                "cannot read: use --restore for its schema"));
+        else if (t->nsegs == 0)
+            mark(t, b2a__asprintf("the dump's master table records %lld rows for this table, but no data segment of "
+                                  "it is in this file: it is in another file of a multi-file set (DUMPFILE=...%%U) "
+                                  "that was not given, or its data is compressed or encrypted; give every file of "
+                                  "the set, or use --restore",
+                                  (long long)recorded[i]));
+        else if (!t->unsupported && recorded[i] >= 0) {
+            int64_t got = 0;
+            for (size_t k = 0; k < t->nsegs; k++)
+                got += t->segs[k].rows;
+            if (got != recorded[i])
+                mark(t, b2a__asprintf("the dump's master table records %lld rows for this table, but its data "
+                                      "segments in this file hold %lld",
+                                      (long long)recorded[i], (long long)got));
+        }
+    }
+done:
+    free(cell);
+    free(len);
+    free(recorded);
+    b2a__exp_in_free(&in);
+    return rc;
 }
 
 static int walk_dump(b2a_dp *x, b2a_err *err)
@@ -651,20 +850,28 @@ static int walk_dump(b2a_dp *x, b2a_err *err)
         segments++;
         b = next > b ? next : b + bs;
     }
-    if (rc == B2A_OK && segments == 0)
+    if (rc == B2A_OK && segments == 0 && x->hdr.file_version >= 0x0601)
         rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
-                          "%s: no uncompressed table data segment found: the dump was written with COMPRESSION=ALL or "
-                          "DATA_ONLY or with ENCRYPTION, or in a layout this reader does not decode (Data Pump file "
-                          "version 0x%04X); read it with --restore (Oracle's own impdp in a container)",
-                          x->path, x->hdr.file_version);
+                          "%s: Data Pump file version 0x%04X (Oracle %s): its table segments are laid out differently "
+                          "from 10g-21c's and are not decoded yet; read it with --restore (Oracle's own impdp in a "
+                          "container)",
+                          x->path, x->hdr.file_version, x->hdr.version);
+    else if (rc == B2A_OK && segments == 0)
+        rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                          "%s: no readable table data segment: the dump was written with COMPRESSION=ALL or "
+                          "COMPRESSION=DATA_ONLY, or with ENCRYPTION, which this reader does not decode; read it "
+                          "with --restore (Oracle's own impdp in a container)",
+                          x->path);
+    if (rc == B2A_OK && x->have_master)
+        rc = reconcile_master(x, err);
     for (size_t i = 0; rc == B2A_OK && i < x->ntables; i++) {
         dp_table *t = &x->tables[i];
         map_columns(x, t);
         t->def.row_count = 0;
         for (size_t k = 0; k < t->nsegs; k++)
             t->def.row_count += t->segs[k].rows;
-        if (t->unsupported)
-            t->def.row_count = -1;
+        if (t->unsupported && t->nsegs)
+            t->def.row_count = -1; /* not read: no count to check against */
     }
     b2a__exp_in_free(&in);
     free(row.cells);
