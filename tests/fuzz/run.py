@@ -29,7 +29,7 @@ def main():
     ap.add_argument("exe")
     ap.add_argument("--max-len", type=int, required=True)
     ap.add_argument("--min-cov", type=int, required=True)
-    ap.add_argument("--seconds", type=int, default=40)
+    ap.add_argument("--seconds", type=int, default=30)
     a = ap.parse_args()
 
     name = os.path.basename(a.exe)
