@@ -1,6 +1,6 @@
 /* The Data Pump reader on the real Oracle samples: tables, row counts and
- * values of SCOTT (12.1) and IT.TABLA1 (19c), the refusals (23ai layout,
- * compressed or encrypted data, a table whose segment is not in the file
+ * values of SCOTT (12.1), IT.TABLA1 (19c) and rjschof_modern (23ai, checked
+ * against the same tables read by the exp reader), the refusals (compressed or encrypted data, a table whose segment is not in the file
  * given, several files), and robustness: every truncation is a clear error
  * naming the file, flipped bytes never crash or hang. */
 #include <setjmp.h>
@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "reader/oracle/dp.h"
+#include "reader/oracle/exp.h"
 #include "text_sink.h"
 
 static const char *samples;
@@ -186,17 +187,107 @@ static void test_tabla1_19c(void **state)
     b2a__dp_close(x);
 }
 
-/* 23ai lays its segments out differently: refused, naming the version and --restore. */
-static void test_23ai_refused(void **state)
+/* 23ai (rjschof_modern): every table of the four schemas is read or fails
+ * naming the column type it cannot decode; partitions make one table. */
+static void test_modern_23ai(void **state)
 {
     (void)state;
-    b2a_dp *x;
+    b2a_dp *x = open_sample("rjschof_modern.dmp");
+    assert_int_equal(b2a__dp_table_count(x), 30);
+    size_t tx = find_table(x, "FINANCE", "TRANSACTIONS");
+    assert_int_equal(b2a__dp_table(x, tx)->row_count, 100); /* 23+23+23+23+8 in five partitions */
+    assert_string_equal(b2a__dp_table_kind(x, tx), "partitioned table");
+    static const struct { const char *schema, *name, *says; } fails[] = {
+        {"INVENTORY", "PRODUCT_SPECS", "SPEC of type JSON"},
+        {"FINANCE", "ACCOUNTS", "NOTES of type CLOB"},
+        {"HRDATA", "EMPLOYEES", "BIO of type NCLOB"},
+        {"INVENTORY", "STORE_LOCATIONS", "LOCATION of type an object type"},
+        {"FINANCE", "CUSTOMER_PROFILE", "column ADDR has Oracle type number 121 (an object type)"},
+        {"AUDITLOG", "LONG_NOTES", "NOTE of type LONG"},
+    };
+    size_t failed = 0, read = 0;
+    for (size_t i = 0; i < b2a__dp_table_count(x); i++) {
+        text_sink ts;
+        b2a_err err;
+        int rc = scan(x, i, &ts, 7, &err);
+        if (rc == 0) {
+            assert_int_equal((int64_t)ts.nrows, b2a__dp_table(x, i)->row_count);
+            read++;
+        } else {
+            assert_int_equal(rc, B2A_EUNSUPPORTED);
+            assert_non_null(strstr(err.msg, "rjschof_modern.dmp: table "));
+            failed++;
+        }
+        text_sink_free(&ts);
+    }
+    assert_int_equal(read, 21);
+    assert_int_equal(failed, 9);
+    for (size_t k = 0; k < sizeof fails / sizeof fails[0]; k++) {
+        text_sink ts;
+        b2a_err err;
+        assert_int_equal(scan(x, find_table(x, fails[k].schema, fails[k].name), &ts, 7, &err), B2A_EUNSUPPORTED);
+        if (!strstr(err.msg, fails[k].says))
+            fprintf(stderr, "%s\n", err.msg);
+        assert_non_null(strstr(err.msg, fails[k].says));
+        text_sink_free(&ts);
+    }
+    b2a__dp_close(x);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The tables legacy (exp) and modern (Data Pump) both read: the same
+ * columns, Avro types and values, row for row (in sorted order). */
+static void test_modern_equals_legacy(void **state)
+{
+    (void)state;
+    b2a_dp *dp = open_sample("rjschof_modern.dmp");
+    b2a_exp *ex = NULL;
     b2a_err err;
-    assert_int_equal(open_path(sample("rjschof_modern.dmp"), &x, &err), B2A_EUNSUPPORTED);
-    assert_null(x);
-    assert_non_null(strstr(err.msg, "rjschof_modern.dmp"));
-    assert_non_null(strstr(err.msg, "0x0601"));
-    assert_non_null(strstr(err.msg, "--restore"));
+    b2a__err_clear(&err);
+    const char *lp = sample("rjschof_legacy.dmp");
+    assert_int_equal(b2a__exp_open(&lp, 1, &ex, &err), 0);
+    size_t compared = 0;
+    for (size_t i = 0; i < b2a__dp_table_count(dp); i++) {
+        const b2a_table_def *d = b2a__dp_table(dp, i);
+        size_t j = 0;
+        while (j < b2a__exp_table_count(ex) &&
+               (strcmp(b2a__exp_table(ex, j)->schema, d->schema) || strcmp(b2a__exp_table(ex, j)->name, d->name)))
+            j++;
+        if (j == b2a__exp_table_count(ex))
+            continue;
+        text_sink a, b;
+        b2a_exp_scan *s = NULL;
+        int rc_dp = scan(dp, i, &a, 100, &err);
+        text_sink_init(&b, b2a__exp_table(ex, j));
+        int rc_ex = b2a__exp_scan_open(ex, j, &s, &err), eof = 0;
+        while (rc_ex == 0 && !eof) {
+            size_t got;
+            rc_ex = b2a__exp_scan_next(s, &b.base, 100, &got, &eof, &err);
+        }
+        b2a__exp_scan_close(s);
+        if (rc_dp == 0 && rc_ex == 0) {
+            const b2a_table_def *e = b2a__exp_table(ex, j);
+            assert_int_equal(d->ncolumns, e->ncolumns);
+            for (size_t c = 0; c < d->ncolumns; c++) {
+                assert_string_equal(d->columns[c].name, e->columns[c].name);
+                assert_int_equal(d->columns[c].vtype, e->columns[c].vtype);
+                assert_int_equal(d->columns[c].precision, e->columns[c].precision);
+                assert_int_equal(d->columns[c].scale, e->columns[c].scale);
+            }
+            assert_int_equal(a.nrows, b.nrows);
+            qsort(a.rows, a.nrows, sizeof(char *), cmp_str);
+            qsort(b.rows, b.nrows, sizeof(char *), cmp_str);
+            for (size_t r = 0; r < a.nrows; r++)
+                assert_string_equal(a.rows[r], b.rows[r]);
+            compared++;
+        }
+        text_sink_free(&a);
+        text_sink_free(&b);
+    }
+    assert_int_equal(compared, 19);
+    b2a__exp_close(ex);
+    b2a__dp_close(dp);
 }
 
 static void test_several_files_refused(void **state)
@@ -358,6 +449,7 @@ static void test_truncation(void **state)
     (void)state;
     truncation_sweep("jliverse_datapump_scott.dmp", 97);
     truncation_sweep("it_tabla1_expdp19c__leanzungri.dmp", 89);
+    truncation_sweep("rjschof_modern.dmp", 1013);
 }
 
 static void test_flips(void **state)
@@ -367,7 +459,8 @@ static void test_flips(void **state)
         skip();
         return;
     }
-    static const char *const files[] = {"jliverse_datapump_scott.dmp", "it_tabla1_expdp19c__leanzungri.dmp"};
+    static const char *const files[] = {"jliverse_datapump_scott.dmp", "it_tabla1_expdp19c__leanzungri.dmp",
+                                        "rjschof_modern.dmp"};
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
         size_t len;
         char *tmp = copy_to_tmp(sample(files[k]), &len);
@@ -409,7 +502,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scott),
         cmocka_unit_test(test_tabla1_19c),
-        cmocka_unit_test(test_23ai_refused),
+        cmocka_unit_test(test_modern_23ai),
+        cmocka_unit_test(test_modern_equals_legacy),
         cmocka_unit_test(test_several_files_refused),
         cmocka_unit_test(test_missing_segment_fails_the_table),
         cmocka_unit_test(test_packed_data_refused),

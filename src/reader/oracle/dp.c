@@ -1,5 +1,5 @@
 /* The Data Pump reader (dp.h). Layout facts: oracle-dump-format.md §2.2,
- * checked on the 12.1 and 19c samples. A row of the direct-path stream is
+ * checked on the 12.1, 19c and 23ai samples. A row of the direct-path stream is
  * a flag byte (0x3C: a whole row, followed by its u16 big-endian length,
  * header included), u8 column count (trailing NULL columns are left out),
  * then per column u8 length (0xFF NULL, 0xFE: u16 big-endian length
@@ -32,7 +32,11 @@ enum {
 #define LEN_LONG 0xFE
 #define XML_MAX (64u * 1024 * 1024) /* no table's XML is near this; corrupt input is */
 #define MAX_COLUMNS 254            /* the row's column count is one byte */
-static const uint8_t DESCRIPTOR[6] = {0xFF, 0xFF, 0x24, 0x24, 0x0A, 0x00};
+/* A segment descriptor block starts ff ff 24 24, then 0a 00 (10.1-21c: the
+ * rows' length follows) or 0b 20 (23ai: the rows' offset from the
+ * descriptor instead; they end at a zero flag and column count). */
+static const uint8_t DESCRIPTOR[4] = {0xFF, 0xFF, 0x24, 0x24};
+#define END_UNKNOWN UINT64_MAX
 
 typedef struct dp_col {
     int type, cs, csform, scale;
@@ -164,7 +168,8 @@ static char *type_text(int type, int csform, long len, long prec, int has_prec, 
     case T_VARCHAR2: return b2a__asprintf("%sVARCHAR2(%ld)", n, len);
     case T_CHAR: return b2a__asprintf("%sCHAR(%ld)", n, len);
     case T_NUMBER:
-        if (has_scale && scale == -127)
+        /* NUMBER(p) has scale 0; FLOAT(b) has no scale (or -127) */
+        if ((has_scale && scale == -127) || (has_prec && !has_scale))
             return b2a__asprintf("FLOAT(%ld)", has_prec ? prec : 126L);
         if (has_prec && has_scale)
             return b2a__asprintf("NUMBER(%ld, %ld)", prec, scale);
@@ -188,6 +193,14 @@ static char *type_text(int type, int csform, long len, long prec, int has_prec, 
     case T_IYM: return b2a__strdup("INTERVAL YEAR TO MONTH");
     case T_IDS: return b2a__strdup("INTERVAL DAY TO SECOND");
     case T_UROWID: return b2a__strdup("UROWID");
+    case 58: return b2a__strdup("XMLTYPE (opaque)");
+    case 119: return b2a__strdup("JSON");
+    case 121: return b2a__strdup("an object type");
+    case 122: return b2a__strdup("a nested table");
+    case 123: return b2a__strdup("a VARRAY");
+    case 114: return b2a__strdup("BFILE");
+    case 252: return b2a__strdup("BOOLEAN");
+    case 127: return b2a__strdup("VECTOR");
     default: return b2a__asprintf("type %d", type);
     }
 }
@@ -198,6 +211,7 @@ typedef struct dp_xml {
     b2a_column *cols;
     dp_col *dcols;
     size_t ncols;
+    int out_of_order;   /* stored columns (SEGCOL_NUM) not in list order */
 } dp_xml;
 
 static void xml_clear(dp_xml *x)
@@ -235,6 +249,17 @@ static int parse_xml(const char *xml, size_t len, dp_xml *out)
         const char *iend = find(item, (size_t)(end - item), "</COL_LIST_ITEM>", 16);
         if (!iend || out->ncols >= MAX_COLUMNS + 1)
             return -1;
+        int has_seg;
+        long segcol = xml_long(item, iend, "SEGCOL_NUM", 0, &has_seg);
+        long ty = xml_long(item, iend, "TYPE_NUM", 0, NULL);
+        if (has_seg && segcol == 0 && ty != 58 && (ty < 119 || ty > 123)) {
+            /* virtual: computed, not in the rows (XMLTYPE, JSON and objects
+             * stay listed: hidden columns hold them, and the table fails naming them) */
+            list = iend;
+            continue;
+        }
+        if (has_seg && segcol != (long)out->ncols + 1)
+            out->out_of_order = 1;
         b2a_column *c = realloc(out->cols, (out->ncols + 1) * sizeof(*c));
         if (!c)
             return -2;
@@ -263,7 +288,8 @@ static int parse_xml(const char *xml, size_t len, dp_xml *out)
             return c->source_type ? -1 : -2;
         if (!c->source_type)
             return -2;
-        d->profile = d->type == T_NUMBER && (!has_prec || (has_scale && scale == -127));
+        int p, sc, hs; /* the exp reader's rule: unbounded NUMBER and FLOAT are profiled */
+        d->profile = d->type == T_NUMBER && (!b2a__exp_number_type(c->source_type, &p, &sc, &hs) || p == 0);
         list = iend;
     }
     return out->ncols ? 0 : -1;
@@ -283,9 +309,9 @@ static void set_decimal(b2a_column *c, int p, int s)
 static void map_number(b2a_column *c, const dp_col *dc)
 {
     int p = 0, s = 0, has_scale = 0;
-    if (!dc->profile && !b2a__exp_number_type(c->source_type, &p, &s, &has_scale))
+    if (!b2a__exp_number_type(c->source_type, &p, &s, &has_scale))
         p = 0, s = 0, has_scale = 0;
-    if (!dc->profile && p > 0 && has_scale) {
+    if (p > 0 && has_scale) {
         if (s < 0) {
             if (p - s <= 18)
                 c->vtype = B2A_V_LONG;
@@ -303,7 +329,7 @@ static void map_number(b2a_column *c, const dp_col *dc)
         }
         return;
     }
-    if (!dc->profile && p == 0 && has_scale && s > 0) { /* NUMBER(*,s) */
+    if (p == 0 && has_scale && s > 0) { /* NUMBER(*,s) */
         set_decimal(c, 38, s);
         return;
     }
@@ -568,6 +594,23 @@ static void keep_master(b2a_dp *x, const dp_xml *xml, uint64_t rows_at, uint64_t
     x->have_master = m->i_type >= 0 && m->i_schema >= 0 && m->i_name >= 0 && m->i_rows >= 0;
 }
 
+/* Why a table's rows come in pieces: its first column of a type stored
+ * apart from the row (LOB, LONG, object, XMLTYPE, JSON...). */
+static char *pieces_reason(const dp_table *t, uint64_t at)
+{
+    for (size_t i = 0; i < t->def.ncolumns; i++) {
+        int ty = t->cols[i].type;
+        if (ty == T_CLOB || ty == T_BLOB || ty == T_LONG || ty == T_LONG_RAW || ty >= 58)
+            if (!(ty == T_ROWID || ty == T_CHAR || ty == T_BFLOAT || ty == T_BDOUBLE || (ty >= T_TIMESTAMP && ty <= T_IDS) ||
+                  ty == T_UROWID || ty == T_TSLTZ))
+                return b2a__asprintf("its rows come in pieces (row flags other than 0x3C, at offset %llu), as for its "
+                                     "column %s of type %s; such row pieces are not decoded yet",
+                                     (unsigned long long)at, t->def.columns[i].name, t->def.columns[i].source_type);
+    }
+    return b2a__asprintf("its rows come in pieces (row flags other than 0x3C, at offset %llu), which are not decoded yet",
+                         (unsigned long long)at);
+}
+
 /* Walk one segment's rows: count them, profile numbers, check the stream
  * ends where the descriptor says. */
 static int walk_rows(b2a_dp *x, b2a_exp_in *in, dp_table *t, dp_seg *seg, dp_row *row, b2a_err *err)
@@ -578,9 +621,19 @@ static int walk_rows(b2a_dp *x, b2a_exp_in *in, dp_table *t, dp_seg *seg, dp_row
     row->cells = cells;
     b2a__exp_in_seek(in, seg->rows_at);
     while (b2a__exp_in_tell(in) < seg->rows_end) {
+        if (seg->rows_end == END_UNKNOWN) {
+            const uint8_t *p = b2a__exp_in_take(in, 2, "a row", err);
+            if (!p)
+                return err->code;
+            in->pos -= 2; /* a peek: take() left both bytes in the window */
+            if (p[0] == 0 && p[1] == 0) {
+                seg->rows_end = b2a__exp_in_tell(in);
+                break;
+            }
+        }
         int rc = read_row(in, t, seg, row, 0, err);
         if (rc == B2A_EUNSUPPORTED) {
-            mark(t, b2a__strdup(err->msg));
+            mark(t, pieces_reason(t, b2a__exp_in_tell(in) - 1));
             b2a__err_clear(err);
             return B2A_OK;
         }
@@ -600,7 +653,7 @@ static int walk_rows(b2a_dp *x, b2a_exp_in *in, dp_table *t, dp_seg *seg, dp_row
 static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint64_t *next, b2a_err *err)
 {
     uint64_t size = b2a__ra_size(x->ra), bs = x->hdr.block_size;
-    uint8_t d[30], head[7];
+    uint8_t d[38], head[7];
     int rc = b2a__ra_read(x->ra, b, d, sizeof(d), "a table segment descriptor", err);
     if (rc != B2A_OK)
         return rc;
@@ -620,6 +673,15 @@ static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint
     }
     uint64_t rows_at = seg + xml_len;
     rows_at += (8 - rows_at % 8) % 8;
+    int known = d[4] == 0x0A;
+    if (!known) {
+        if (b + be64(d + 30) != rows_at)
+            return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                                "%s: the table segment descriptor at offset %llu puts the rows at offset %llu, not "
+                                "after the segment's XML",
+                                x->path, (unsigned long long)b, (unsigned long long)(b + be64(d + 30)));
+        data_len = 0;
+    }
     if (rows_at + data_len > size || rows_at + data_len < rows_at)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                             "%s: truncated: the file ends at offset %llu inside the table data segment at offset %llu "
@@ -642,8 +704,8 @@ static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint
                                         "%s: the table data segment at offset %llu has no STRMTABLE_T this reader understands",
                                         x->path, (unsigned long long)seg);
     }
-    uint64_t end = rows_at + data_len;
-    *next = (end + bs - 1) / bs * bs;
+    uint64_t end = known ? rows_at + data_len : END_UNKNOWN;
+    *next = known ? (end + bs - 1) / bs * bs : seg + bs;
     note_dbtz(x, px.dbtz);
     if (is_master(x, &px))
         keep_master(x, &px, rows_at, end);
@@ -651,10 +713,14 @@ static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint
         xml_clear(&px);
         return B2A_OK;
     }
+    int out_of_order = px.out_of_order;
     dp_table *t = find_or_add(x, &px, err);
     xml_clear(&px);
     if (!t)
         return err->code;
+    if (out_of_order)
+        mark(t, b2a__strdup("its columns are stored in another order than the XML lists them (SEGCOL_NUM), "
+                            "which this reader does not follow yet"));
     dp_seg *s = realloc(t->segs, (t->nsegs + 1) * sizeof(*s));
     if (!s)
         return oom(err);
@@ -665,7 +731,10 @@ static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint
     s->rows = 0;
     if (t->unsupported)
         return B2A_OK;
-    return walk_rows(x, in, t, s, row, err);
+    rc = walk_rows(x, in, t, s, row, err);
+    if (rc == B2A_OK && !known && s->rows_end != END_UNKNOWN)
+        *next = (s->rows_end + 2 + bs - 1) / bs * bs;
+    return rc;
 }
 
 /* One master table row: a flag byte (only 0x3C rows carry a length word),
@@ -678,11 +747,14 @@ static int master_row(b2a_exp_in *in, const dp_master *m, const uint8_t **cell, 
     const uint8_t *p = b2a__exp_in_take(in, 1, "the master table", err);
     if (!p)
         return -1;
-    if (p[0] == ROW_WHOLE && !b2a__exp_in_take(in, 2, "the master table", err))
+    int flag = p[0];
+    if (flag == ROW_WHOLE && !b2a__exp_in_take(in, 2, "the master table", err))
         return -1;
     if (!(p = b2a__exp_in_take(in, 1, "the master table", err)))
         return -1;
     size_t ncols = p[0];
+    if (flag == 0 && ncols == 0)
+        return 1; /* the end of its rows */
     if (ncols > m->ncols)
         return -1;
     for (size_t c = 0; c < m->ncols; c++) {
@@ -741,7 +813,10 @@ static int reconcile_master(b2a_dp *x, b2a_err *err)
         recorded[i] = -2; /* no TABLE_DATA row seen */
     uint8_t keep[4][256];
     while (b2a__exp_in_tell(&in) < m->rows_end) {
-        if (master_row(&in, m, cell, len, keep, err) != 0) {
+        int mr = master_row(&in, m, cell, len, keep, err);
+        if (mr == 1)
+            break;
+        if (mr != 0) {
             /* a layout we do not follow: list tables from segments alone */
             b2a__err_clear(err);
             goto done;
@@ -841,7 +916,8 @@ static int walk_dump(b2a_dp *x, b2a_err *err)
         uint8_t head[6];
         if ((rc = b2a__ra_read(x->ra, b, head, sizeof(head), "a block", err)) != B2A_OK)
             break;
-        if (memcmp(head, DESCRIPTOR, sizeof(DESCRIPTOR)) != 0) {
+        if (memcmp(head, DESCRIPTOR, sizeof(DESCRIPTOR)) != 0 || !((head[4] == 0x0A && head[5] == 0x00) ||
+                                                                    (head[4] == 0x0B && head[5] == 0x20))) {
             b += bs;
             continue;
         }
