@@ -104,6 +104,17 @@ static void *engine(void *arg)
     return NULL;
 }
 
+/* The socket and its folder go when the run ends (libFuzzer exits normally). */
+static void engine_remove(void)
+{
+    unlink(sock_path);
+    char *slash = strrchr(sock_path, '/');
+    if (slash) {
+        *slash = '\0';
+        rmdir(sock_path);
+    }
+}
+
 static void engine_start(void)
 {
     static int ls;
@@ -120,6 +131,7 @@ static void engine_start(void)
     if (pthread_create(&t, NULL, engine, &ls) != 0)
         abort();
     pthread_detach(t);
+    atexit(engine_remove);
 }
 
 /* The input as replies: packed members named by their status, or one body. */
