@@ -460,6 +460,15 @@ static void test_log_windows(void **state)
     one[0] = garbled;
     assert_int_equal(refused(one, 1, &e), B2A_EUNSUPPORTED);
     assert_non_null(strstr(e.msg, "nw-bad-log.bak: the log this backup carries could not be read"));
+    /* The second block (after the first, of 0x3E00 bytes) given a well-formed
+     * size of 60 KiB that runs past the end of the 64 KiB log: that block is
+     * cut short, the one record of the window in it unseen, so the window is
+     * unknown. */
+    uint8_t long_size[2] = { 0x00, 0xF0 };
+    const char *cut = altered(NW2008, "MQTL", 22 + 2 + 0x3E00 + 6, long_size, sizeof long_size, "nw-cut-log.bak");
+    one[0] = cut;
+    assert_int_equal(refused(one, 1, &e), B2A_EUNSUPPORTED);
+    assert_non_null(strstr(e.msg, "nw-cut-log.bak: the log this backup carries could not be read"));
 }
 
 int main(void)

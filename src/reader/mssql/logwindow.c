@@ -69,10 +69,19 @@ static void block(scan *s, const uint8_t *b, size_t size)
     }
 }
 
+/* A family's log ends: bytes left over that are not padding are a block
+ * cut short, whose records were never seen. */
+static void end_family(scan *s)
+{
+    if (!s->stopped && !all_zero(s->buf, s->len))
+        s->w->unreadable = 1;
+}
+
 static int on_chunk(void *ud, size_t family, const uint8_t *p, size_t n, b2a_err *err)
 {
     scan *s = ud;
     if (family != s->family) {
+        end_family(s);
         s->family = family;
         s->len = 0;
         s->stopped = 0;
@@ -116,6 +125,7 @@ int b2a__log_window(b2a_bak_pages *p, b2a_log_window *out, b2a_err *err)
     if (!s.buf)
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     int rc = b2a__bak_pages_log(p, on_chunk, &s, err);
+    end_family(&s);
     free(s.buf);
     return rc;
 }
