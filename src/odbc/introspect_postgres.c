@@ -88,13 +88,13 @@ static void map_type(const char *typ, long typmod, char typtype, char cat, int m
     else if (!strcmp(typ, "float8")) *vt = B2A_V_DOUBLE;
     else if (!strcmp(typ, "date")) {
         *vt = B2A_V_DATE;
-        *note = "infinite and BC dates are written as null";
+        *note = "infinite, BC and after-9999 dates are written as null";
     } else if (!strcmp(typ, "timestamp")) {
         *vt = B2A_V_LOCAL_TIMESTAMP_MICROS;
-        *note = "infinite and BC timestamps are written as null";
+        *note = "infinite, BC and after-9999 timestamps are written as null";
     } else if (!strcmp(typ, "timestamptz")) {
         *vt = B2A_V_TIMESTAMP_MICROS;
-        *note = "infinite and BC timestamps are written as null";
+        *note = "infinite, BC and after-9999 timestamps are written as null";
     } else if (!strcmp(typ, "time")) *vt = B2A_V_TIME_MICROS;
     else if (!strcmp(typ, "uuid")) *vt = B2A_V_UUID;
     else if (!strcmp(typ, "json") || !strcmp(typ, "jsonb")) *vt = B2A_V_JSON;
@@ -304,9 +304,12 @@ char *b2a__select_expr_postgres(const b2a_column *col, const char *q)
     case B2A_V_DATE:
     case B2A_V_TIMESTAMP_MICROS:
     case B2A_V_LOCAL_TIMESTAMP_MICROS:
-        /* psqlODBC turns infinity into today's date and BC years into AD
-         * ones: let the server say NULL instead */
-        return b2a__asprintf("CASE WHEN isfinite(%1$s) AND %1$s >= '0001-01-01' THEN %1$s END", q);
+        /* psqlODBC turns infinity into today's date, BC years into AD ones
+         * and years after 9999 into others (12000-01-01 came back as
+         * 1200-12-07): let the server say NULL instead. All three are
+         * outside what BigQuery and Spark take. */
+        return b2a__asprintf("CASE WHEN isfinite(%1$s) AND %1$s >= '0001-01-01' AND %1$s < '10000-01-01' THEN %1$s END",
+                             q);
     case B2A_V_UUID:
         return b2a__strdup(q); /* bound as 36 characters of text */
     case B2A_V_STRING:

@@ -41,6 +41,10 @@ int b2a__pg_copy_header(const uint8_t *p, size_t n, size_t *len, b2a_err *err);
  * agree on: earlier (BC) values are written as NULL, like infinities. */
 #define B2A_PG_FIRST_AD_DAY (-730119)             /* in days since 2000-01-01 */
 #define B2A_PG_FIRST_AD_MICROS (INT64_C(-730119) * 86400 * 1000000)
+/* 10000-01-01: later values are written as NULL too (the ODBC path's
+ * driver cannot read them, and no Avro consumer takes them). */
+#define B2A_PG_AFTER_9999_DAY 2921940
+#define B2A_PG_AFTER_9999_MICROS (INT64_C(2921940) * 86400 * 1000000)
 
 /* numeric's send format: int16 ndigits, int16 weight, uint16 sign,
  * int16 dscale, then ndigits base-10000 digits. */
