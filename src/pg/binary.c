@@ -155,6 +155,16 @@ int b2a__pg_numeric_decimal(const uint8_t *p, size_t n, int precision, int scale
     unsigned __int128 v;
     if ((sign == B2A_PG_NUMERIC_POS || sign == B2A_PG_NUMERIC_NEG) && precision >= 1 && precision <= 38 &&
         scale >= 0 && scale <= precision && unscaled(p, nd, weight, precision, scale, &v)) {
+        if (v <= (unsigned __int128)INT64_MAX) {
+            /* the common case, directly: the magnitude's bits plus a sign bit */
+            int64_t sv = sign == B2A_PG_NUMERIC_NEG ? -(int64_t)v : (int64_t)v;
+            uint64_t mag = (uint64_t)(sv < 0 ? ~sv : sv);
+            size_t len = (size_t)((mag ? 64 - __builtin_clzll(mag) : 0) + 8) / 8;
+            for (size_t k = 0; k < len; k++)
+                out[k] = (uint8_t)((uint64_t)sv >> (8 * (len - 1 - k)));
+            *outlen = len;
+            return B2A_OK;
+        }
         uint8_t le[16];
         for (int k = 0; k < 16; k++)
             le[k] = (uint8_t)(v >> (8 * k));
