@@ -395,20 +395,27 @@ static int not_a_file(b2a_err *err, const char *path, mode_t m)
                         path, file_kind(m));
 }
 
+static int cannot_open(b2a_err *err, const char *path, int e)
+{
+    return b2a__err_set(err, e == ENOENT || e == ENOTDIR ? B2A_ENOTFOUND : B2A_EIO, B2A_ERRCLASS_IO,
+                        "%s: cannot open: %s", path, strerror(e));
+}
+
 /* Open a regular file for reading without ever blocking: the type is checked
  * with stat before open (opening a FIFO waits for a writer; opening a device
  * may act on it), and again on the descriptor, opened O_NONBLOCK, in case the
- * path was swapped in between. */
-static int open_regular(const char *path, struct stat *st, int *fd_out, b2a_err *err)
+ * path was swapped in between. on_error words a failed stat or open. */
+static int open_regular(const char *path, struct stat *st, int *fd_out,
+                        int (*on_error)(b2a_err *, const char *, int), b2a_err *err)
 {
     *fd_out = -1;
     if (stat(path, st) != 0)
-        return open_error(err, path, errno);
+        return on_error(err, path, errno);
     if (!S_ISREG(st->st_mode))
         return not_a_file(err, path, st->st_mode);
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return open_error(err, path, errno);
+        return on_error(err, path, errno);
     struct stat again;
     if (fstat(fd, &again) != 0 || !S_ISREG(again.st_mode) || again.st_ino != st->st_ino ||
         again.st_dev != st->st_dev) {
@@ -416,6 +423,37 @@ static int open_regular(const char *path, struct stat *st, int *fd_out, b2a_err 
         return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: changed while being opened", path);
     }
     *fd_out = fd;
+    return B2A_OK;
+}
+
+int b2a__detect_open(const char *path, int *fd_out, b2a_err *err)
+{
+    struct stat st;
+    return open_regular(path, &st, fd_out, cannot_open, err);
+}
+
+int b2a__detect_gzopen(const char *path, gzFile *out, b2a_err *err)
+{
+    int fd, rc = b2a__detect_open(path, &fd, err);
+    if (rc != B2A_OK)
+        return rc;
+    if (!(*out = gzdopen(fd, "rb"))) {
+        close(fd);
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: out of memory", path);
+    }
+    return B2A_OK;
+}
+
+int b2a__detect_fopen(const char *path, FILE **out, b2a_err *err)
+{
+    int fd, rc = b2a__detect_open(path, &fd, err);
+    if (rc != B2A_OK)
+        return rc;
+    if (!(*out = fdopen(fd, "rb"))) {
+        int e = errno;
+        close(fd);
+        return cannot_open(err, path, e);
+    }
     return B2A_OK;
 }
 
@@ -448,7 +486,7 @@ static int detect_directory(const char *path, b2a_detected *out, b2a_err *err)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                             "%s: a directory, but not a pg_dump directory archive (no toc.dat)",
                             path);
-    if ((rc = open_regular(toc, &tst, &fd, err)) != B2A_OK)
+    if ((rc = open_regular(toc, &tst, &fd, open_error, err)) != B2A_OK)
         return rc;
     ssize_t n = read_head(fd, head, sizeof(head));
     close(fd);
@@ -491,7 +529,7 @@ int b2a__detect(const char *path, b2a_detected *out, b2a_err *err)
         return open_error(err, path, errno);
     if (S_ISDIR(st.st_mode))
         return detect_directory(path, out, err);
-    int fd, rc = open_regular(path, &st, &fd, err);
+    int fd, rc = open_regular(path, &st, &fd, open_error, err);
     if (rc != B2A_OK)
         return rc;
     out->size = (uint64_t)st.st_size;

@@ -4,6 +4,8 @@
 #define B2A_DETECT_DETECT_H
 
 #include <stdint.h>
+#include <stdio.h>
+#include <zlib.h>
 
 #include "core/error.h"
 
@@ -47,6 +49,15 @@ typedef struct b2a_detected {
  * "PATH: not a backup this tool knows (first bytes: ..)" when nothing matches,
  * B2A_ENOTFOUND / B2A_EIO when it cannot be read. */
 int b2a__detect(const char *path, b2a_detected *out, b2a_err *err);
+
+/* Open a file detection has looked at, for reading it: only a regular
+ * file, checked with stat before open and opened O_NONBLOCK, so a FIFO or
+ * device put at path since can never block the read. B2A_ENOTFOUND or
+ * B2A_EIO "PATH: cannot open: ...", B2A_EFORMAT "PATH: is a FIFO ...". */
+int b2a__detect_open(const char *path, int *fd_out, b2a_err *err);
+/* The same as a zlib stream (gzip'd or plain) or a stdio stream. */
+int b2a__detect_gzopen(const char *path, gzFile *out, b2a_err *err);
+int b2a__detect_fopen(const char *path, FILE **out, b2a_err *err);
 
 /* Same on bytes already in memory (the head of a file; name is used in messages only). */
 int b2a__detect_buf(const char *name, const unsigned char *buf, size_t len, b2a_detected *out,

@@ -21,10 +21,10 @@ typedef struct text_ends {
 /* The first HEAD and last TAIL bytes of the text, through zlib when gzip'd. */
 static int read_ends(const char *path, text_ends *te, b2a_err *err)
 {
-    gzFile gz = gzopen(path, "rb");
-    if (!gz)
-        return b2a__err_set(err, errno == ENOENT ? B2A_ENOTFOUND : B2A_EIO, B2A_ERRCLASS_IO,
-                            "%s: cannot open: %s", path, strerror(errno ? errno : ENOMEM));
+    gzFile gz;
+    int orc = b2a__detect_gzopen(path, &gz, err);
+    if (orc != B2A_OK)
+        return orc;
     char *buf = malloc(2 * TAIL);
     if (!buf) {
         gzclose(gz);

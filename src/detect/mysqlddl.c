@@ -6,6 +6,7 @@
  * the version comment it sits in. Version comments are written {!50705 ...}
  * in these comments (see mysqlddl.h). */
 #include "detect/mysqlddl.h"
+#include "detect/detect.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -750,10 +751,10 @@ int b2a__mysql_ddl_parse(const char *buf, size_t len, b2a_mysql_decl *out)
 /* One file into the splitter; each file is its own client session. */
 static int read_file(splitter *sp, const char *path, b2a_err *err)
 {
-    gzFile gz = gzopen(path, "rb");
-    if (!gz)
-        return b2a__err_set(err, errno == ENOENT ? B2A_ENOTFOUND : B2A_EIO, B2A_ERRCLASS_IO,
-                            "%s: cannot open: %s", path, strerror(errno ? errno : ENOMEM));
+    gzFile gz;
+    int orc = b2a__detect_gzopen(path, &gz, err);
+    if (orc != B2A_OK)
+        return orc;
     enum { CHUNK = 64 * 1024 };
     char *chunk = malloc(CHUNK);
     if (!chunk) {

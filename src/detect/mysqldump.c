@@ -1,5 +1,6 @@
 /* mysqldump / MariaDB dump header and CREATE TABLE names, one streaming pass. */
 #include "detect/mysqldump.h"
+#include "detect/detect.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -169,10 +170,10 @@ static void handle_comment(b2a_mysqldump_info *info, const char *line)
 int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err)
 {
     memset(out, 0, sizeof(*out));
-    gzFile gz = gzopen(path, "rb");
-    if (!gz)
-        return b2a__err_set(err, errno == ENOENT ? B2A_ENOTFOUND : B2A_EIO, B2A_ERRCLASS_IO,
-                            "%s: cannot open: %s", path, strerror(errno ? errno : ENOMEM));
+    gzFile gz;
+    int orc = b2a__detect_gzopen(path, &gz, err);
+    if (orc != B2A_OK)
+        return orc;
     char *line = malloc(LINE_KEEP);
     if (!line) {
         gzclose(gz);

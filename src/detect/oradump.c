@@ -115,10 +115,9 @@ int b2a__oradump_read_header(const char *path, b2a_oradump_info *out, b2a_err *e
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                             "%s: %s%s, not an Oracle dump file", path, d.gzip ? "gzip'd " : "",
                             b2a__detect_format_name(d.format));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot open: %s", path,
-                            strerror(errno));
+    int fd, orc = b2a__detect_open(path, &fd, err);
+    if (orc != B2A_OK)
+        return orc;
     ssize_t n = read(fd, buf, sizeof(buf));
     close(fd);
     if (n < 0)
@@ -182,10 +181,9 @@ static int exp_tables(const char *path, const b2a_oradump_info *hdr, uint64_t ma
 {
     enum { CHUNK = 1 << 20, KEEP = 512 };
     memset(out, 0, sizeof(*out));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot open: %s", path,
-                            strerror(errno));
+    int fd, orc = b2a__detect_open(path, &fd, err);
+    if (orc != B2A_OK)
+        return orc;
     char *buf = malloc(CHUNK + KEEP);
     if (!buf) {
         close(fd);
@@ -276,10 +274,9 @@ static int datapump_tables(const char *path, uint64_t max_bytes, b2a_oradump_tab
 {
     enum { CHUNK = 1 << 20, KEEP = 8192 };
     static const char mark[] = "<STRMTABLE_T>";
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot open: %s", path,
-                            strerror(errno));
+    int fd, orc = b2a__detect_open(path, &fd, err);
+    if (orc != B2A_OK)
+        return orc;
     char *buf = malloc(CHUNK + KEEP);
     if (!buf) {
         close(fd);
@@ -480,10 +477,9 @@ static int datapump_check_end(const char *path, int fd, uint64_t size,
 
 int b2a__oradump_check_end(const char *path, const b2a_oradump_info *hdr, b2a_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot open: %s", path,
-                            strerror(errno));
+    int fd, orc = b2a__detect_open(path, &fd, err);
+    if (orc != B2A_OK)
+        return orc;
     struct stat sb;
     int rc;
     if (fstat(fd, &sb) != 0)

@@ -3,6 +3,7 @@
  * Only headers and lengths are read: tar member headers, the chunk lengths of
  * the last data block of a custom file, and the names in a directory. */
 #include "detect/pgdump.h"
+#include "detect/detect.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -112,11 +113,10 @@ static int check_custom(const char *path, const b2a_pgdump_info *info, b2a_err *
     }
     if (!w.te)
         return B2A_OK; /* written to a pipe: offsets unknown, nothing cheap to check */
-    w.f = fopen(path, "rb");
-    if (!w.f)
-        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: %s", path, strerror(errno));
+    int rc = b2a__detect_fopen(path, &w.f, err), id;
+    if (rc != B2A_OK)
+        return rc;
     uint64_t pos = w.te->data_offset;
-    int rc = B2A_OK, id;
     unsigned char type = 0;
     if (fseeko(w.f, (off_t)pos, SEEK_SET) != 0 || fread(&type, 1, 1, w.f) != 1)
         rc = walk_trunc(&w, pos, 1);
@@ -154,9 +154,10 @@ static int all_zero(const unsigned char *p, size_t n)
  * must fit in the file and every data file the TOC names must be a member. */
 static int check_tar(const char *path, const b2a_pgdump_info *info, b2a_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: %s", path, strerror(errno));
+    FILE *f;
+    int orc = b2a__detect_fopen(path, &f, err);
+    if (orc != B2A_OK)
+        return orc;
     struct stat st;
     if (fstat(fileno(f), &st) != 0) {
         fclose(f);

@@ -2,6 +2,7 @@
  * file (or tar member) holds, so a truncated or corrupt archive gives an
  * error saying where reading stopped instead of a huge allocation or a crash. */
 #include "detect/pgdump.h"
+#include "detect/detect.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -449,16 +450,15 @@ static int open_stream(rd *r, const char *path, b2a_err *err)
     r->limit = UINT64_MAX;
     r->int_size = 4;
     r->off_size = 8;
+    int fd, rc = b2a__detect_open(path, &fd, err);
+    if (rc != B2A_OK)
+        return rc;
     struct stat st;
-    if (stat(path, &st) != 0) {
-        int e = errno;
-        return b2a__err_set(err, e == ENOENT ? B2A_ENOTFOUND : B2A_EIO, B2A_ERRCLASS_IO,
-                            "%s: cannot open: %s", path, strerror(e));
+    if (fstat(fd, &st) != 0 || !(r->gz = gzdopen(fd, "rb"))) {
+        int e = errno ? errno : ENOMEM;
+        close(fd);
+        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot open: %s", path, strerror(e));
     }
-    r->gz = gzopen(path, "rb");
-    if (!r->gz)
-        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot open: %s", path,
-                            strerror(errno ? errno : ENOMEM));
     /* Plain files are bounded by their size, gzip'd ones have no known length.
      * gzdirect() decides only after a first read: peek one byte and rewind. */
     char c;

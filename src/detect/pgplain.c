@@ -1,6 +1,7 @@
 /* Plain SQL pg_dump / pg_dumpall scripts: one streaming pass over the lines
  * (gzread reads plain and gzip'd files alike), skipping COPY data. */
 #include "detect/pgplain.h"
+#include "detect/detect.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -133,10 +134,10 @@ static int handle_line(b2a_pgplain_info *info, const char *line)
 int b2a__pgplain_read(const char *path, b2a_pgplain_info *out, b2a_err *err)
 {
     memset(out, 0, sizeof(*out));
-    gzFile gz = gzopen(path, "rb");
-    if (!gz)
-        return b2a__err_set(err, errno == ENOENT ? B2A_ENOTFOUND : B2A_EIO, B2A_ERRCLASS_IO,
-                            "%s: cannot open: %s", path, strerror(errno ? errno : ENOMEM));
+    gzFile gz;
+    int orc = b2a__detect_gzopen(path, &gz, err);
+    if (orc != B2A_OK)
+        return orc;
     char *line = malloc(LINE_MAX_KEEP);
     if (!line) {
         gzclose(gz);

@@ -11,6 +11,11 @@
 #include <zlib.h>
 
 #include "detect/detect.h"
+#include "detect/dumpend.h"
+#include "detect/mysqlddl.h"
+#include "detect/mysqldump.h"
+#include "detect/pgdump.h"
+#include "detect/pgplain.h"
 #include "detect/oradump.h"
 #include "helpers.h"
 
@@ -181,6 +186,49 @@ static void odd_file_types_are_refused_without_blocking(void **state)
     snprintf(want, sizeof(want), "%s: is a FIFO (named pipe), not a backup file; give a regular file "
              "(or a pg_dump directory archive)", toc);
     assert_string_equal(err.msg, want);
+    alarm(0);
+}
+
+/* The readers that run after detection open the path again: a FIFO put
+ * there since (or given to them directly) is refused at once, naming it,
+ * instead of blocking in open() for a writer that never comes. */
+static void readers_after_detection_refuse_a_fifo(void **state)
+{
+    (void)state;
+    alarm(20);
+    const char *fifo = th_tmp_path("swapped.fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char want[1400];
+    snprintf(want, sizeof(want), "%s: is a FIFO (named pipe), not a backup file; give a regular file "
+             "(or a pg_dump directory archive)", fifo);
+    b2a_err err;
+
+    b2a_detected d = {.format = B2A_FMT_MYSQLDUMP};
+    assert_int_equal(b2a__dump_check_end(fifo, &d, &err), B2A_EFORMAT);
+    assert_string_equal(err.msg, want);
+    b2a_mysqldump_info mi;
+    assert_int_equal(b2a__mysqldump_read(fifo, &mi, &err), B2A_EFORMAT);
+    assert_string_equal(err.msg, want);
+    b2a__mysqldump_free(&mi);
+    b2a_mysql_decl decl;
+    assert_int_equal(b2a__mysql_ddl_read(&fifo, 1, &decl, &err), B2A_EFORMAT);
+    assert_string_equal(err.msg, want);
+    b2a__mysql_decl_free(&decl);
+    b2a_pgplain_info pp;
+    assert_int_equal(b2a__pgplain_read(fifo, &pp, &err), B2A_EFORMAT);
+    assert_string_equal(err.msg, want);
+    b2a__pgplain_free(&pp);
+    b2a_pgdump_info pi;
+    assert_int_equal(b2a__pgdump_read(fifo, &pi, &err), B2A_EFORMAT);
+    assert_string_equal(err.msg, want);
+    b2a__pgdump_free(&pi);
+    b2a_oradump_info oi = {.datapump = 0};
+    assert_int_equal(b2a__oradump_check_end(fifo, &oi, &err), B2A_EFORMAT);
+    assert_string_equal(err.msg, want);
+    b2a_oradump_tables t;
+    assert_int_equal(b2a__oradump_tables(fifo, &oi, 0, &t, &err), B2A_EFORMAT);
+    assert_string_equal(err.msg, want);
+    b2a__oradump_tables_free(&t);
     alarm(0);
 }
 
@@ -458,6 +506,7 @@ int main(void)
         cmocka_unit_test(random_bytes_are_not_a_backup),
         cmocka_unit_test(empty_and_missing_files),
         cmocka_unit_test(odd_file_types_are_refused_without_blocking),
+        cmocka_unit_test(readers_after_detection_refuse_a_fifo),
         cmocka_unit_test(sql_scripts_of_other_vendors_are_refused),
         cmocka_unit_test(gzip_inner_format),
         cmocka_unit_test(foreign_tar_and_directories),
