@@ -16,7 +16,7 @@ import sys
 MARKER = b"B2AFILE:"
 # Targets with a recipe below; the others start from their committed seeds.
 FROM_SAMPLES = {"fuzz_bak", "fuzz_bak_header", "fuzz_mtf", "fuzz_mssqlbak", "fuzz_xpress", "fuzz_page",
-                "fuzz_pgdump", "fuzz_pgplain", "fuzz_mysqldump", "fuzz_mysqlddl", "fuzz_oradump", "fuzz_exp",
+                "fuzz_pgdump", "fuzz_pgplain", "fuzz_mysqldump", "fuzz_mysqlddl", "fuzz_oradump", "fuzz_exp", "fuzz_dp",
                 "fuzz_inspect"}
 PAGE = 8192
 
@@ -144,6 +144,9 @@ def make(target, s):
         s.whole("oracle/*.dmp")
     elif target == "fuzz_exp":
         s.whole("oracle/*.dmp", lambda p: head(p, 16)[3:10] == b"EXPORT:")
+    elif target == "fuzz_dp":
+        s.whole("oracle/*.dmp", lambda p: head(p, 2)[0] <= 0x06 and head(p, 2)[1] == 0x01
+                and os.path.getsize(p) <= s.max_len)
     elif target == "fuzz_inspect":
         small = lambda p: os.path.getsize(p) <= s.max_len
         for d in ("sqlserver/*.bak", "postgresql/*", "mysql/*", "oracle/*.dmp"):
