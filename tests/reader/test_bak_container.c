@@ -18,18 +18,7 @@
 #include "bak2avro/errors.h"
 #include "reader/mssql/pagestore.h"
 #include "util/str.h"
-
-static const char *samples;
-static char tmpdir[256];
-
-static char *sample(const char *name)
-{
-    static char buf[4][1024];
-    static int k;
-    char *b = buf[k++ & 3];
-    snprintf(b, sizeof(buf[0]), "%s/sqlserver/%s", samples, name);
-    return b;
-}
+#include "bak_test.h"
 
 #define NW2008 "northwind_sql2008_mtf__thuyluv.bak"
 #define NW2016 "northwind_sql2016_compressed__Guilderm.bak"
@@ -107,7 +96,7 @@ static void test_headers(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(EXPECT) / sizeof(EXPECT[0]); i++) {
         const expect *x = &EXPECT[i];
-        const char *path = sample(x->file);
+        const char *path = bak_sample(x->file);
         b2a_bak_pages *p = open1(path);
         const b2a_bak_header *h = b2a__bak_pages_header(p);
         assert_string_equal(h->database_name, x->db);
@@ -153,7 +142,7 @@ static void test_headers(void **state)
 static void test_dump(void **state)
 {
     (void)state;
-    b2a_bak_pages *p = open1(sample(TSQLV4));
+    b2a_bak_pages *p = open1(bak_sample(TSQLV4));
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -171,7 +160,7 @@ static void test_boot_page(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof(EXPECT) / sizeof(EXPECT[0]); i++) {
-        b2a_bak_pages *p = open1(sample(EXPECT[i].file));
+        b2a_bak_pages *p = open1(bak_sample(EXPECT[i].file));
         uint8_t pg[B2A_BAK_PAGE_SIZE];
         b2a_err err;
         assert_int_equal(b2a__bak_pages_get(p, 1, 9, pg, &err), B2A_OK);
@@ -210,7 +199,7 @@ static void test_boot_page(void **state)
 static void test_torn_pages(void **state)
 {
     (void)state;
-    b2a_bak_pages *p = open1(sample(NW2008));
+    b2a_bak_pages *p = open1(bak_sample(NW2008));
     uint8_t pg[B2A_BAK_PAGE_SIZE];
     b2a_err err;
     unsigned torn = 0, held = 0;
@@ -256,7 +245,7 @@ static void test_torn_pages(void **state)
 static void test_stripe_refused(void **state)
 {
     (void)state;
-    const char *path = sample(STRIPE);
+    const char *path = bak_sample(STRIPE);
     b2a_bak_pages *p = NULL;
     b2a_err err;
     b2a__err_clear(&err);
@@ -275,7 +264,7 @@ static void test_stripe_refused(void **state)
     assert_non_null(strstr(err.msg, "given twice"));
 
     /* Files of different backups. */
-    const char *mixed[2] = { path, sample(PUBS) };
+    const char *mixed[2] = { path, bak_sample(PUBS) };
     assert_int_equal(b2a__bak_pages_open(mixed, 2, &p, &err), B2A_EINVAL);
     assert_non_null(strstr(err.msg, "dc935659-6efb-4f7b-94e5-c518fb9d9ad1"));
     assert_non_null(strstr(err.msg, "258e4405-8273-410d-aa5f-7f0ff53b9a3e"));
@@ -293,7 +282,7 @@ static void test_bad_files(void **state)
 
     /* A text file is not a backup. */
     char path[512];
-    snprintf(path, sizeof(path), "%s/not-a-backup.bak", tmpdir);
+    snprintf(path, sizeof(path), "%s/not-a-backup.bak", bak_tmpdir);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     fputs("-- this is SQL, not a backup\n", f);
@@ -324,9 +313,9 @@ static void put(const char *path, const uint8_t *b, size_t n)
 static void truncations(const char *name, size_t step)
 {
     size_t n;
-    uint8_t *b = slurp(sample(name), &n);
+    uint8_t *b = slurp(bak_sample(name), &n);
     char path[512];
-    snprintf(path, sizeof(path), "%s/cut-%s", tmpdir, name);
+    snprintf(path, sizeof(path), "%s/cut-%s", bak_tmpdir, name);
     const char *pp = path;
     unsigned tried = 0;
     /* Write once, then shrink the same file: cheap for thousands of cuts. */
@@ -370,10 +359,10 @@ static void flips(const char *name, unsigned rounds)
     if (getenv("B2A_SKIP_FUZZ"))
         return;
     size_t n;
-    uint8_t *orig = slurp(sample(name), &n), *b = malloc(n);
+    uint8_t *orig = slurp(bak_sample(name), &n), *b = malloc(n);
     assert_non_null(b);
     char path[512];
-    snprintf(path, sizeof(path), "%s/flip-%s", tmpdir, name);
+    snprintf(path, sizeof(path), "%s/flip-%s", bak_tmpdir, name);
     const char *pp = path;
     srand(42);
     for (unsigned r = 0; r < rounds; r++) {
@@ -437,16 +426,16 @@ static void test_stripes_merged(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *orig = slurp(sample(NW2008), &n);
+    uint8_t *orig = slurp(bak_sample(NW2008), &n);
     char s1[512], s2[512];
-    snprintf(s1, sizeof(s1), "%s/nw-stripe1.bak", tmpdir);
-    snprintf(s2, sizeof(s2), "%s/nw-stripe2.bak", tmpdir);
+    snprintf(s1, sizeof(s1), "%s/nw-stripe1.bak", bak_tmpdir);
+    snprintf(s2, sizeof(s2), "%s/nw-stripe2.bak", bak_tmpdir);
     make_stripe(orig, n, 1, s1);
     make_stripe(orig, n, 2, s2);
     free(orig);
 
     /* Alone, each is refused and names the other stripe. */
-    b2a_bak_pages *p = NULL, *whole = open1(sample(NW2008));
+    b2a_bak_pages *p = NULL, *whole = open1(bak_sample(NW2008));
     b2a_err err;
     const char *one = s2;
     assert_int_equal(b2a__bak_pages_open(&one, 1, &p, &err), B2A_EFORMAT);
@@ -522,7 +511,7 @@ static void test_real_stripe_sets(void **state)
         unsigned nperm = set->n == 3 ? 6 : 2;
         char paths[3][1024];
         for (unsigned i = 0; i < set->n; i++)
-            snprintf(paths[i], sizeof(paths[i]), "%s", sample(set->files[i]));
+            snprintf(paths[i], sizeof(paths[i]), "%s", bak_sample(set->files[i]));
         uint64_t extents = 0;
         for (unsigned q = 0; q < nperm; q++) {
             const char *given[3];
@@ -594,7 +583,7 @@ static void test_later_copy_supersedes(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *b = slurp(sample(NW2008), &n);
+    uint8_t *b = slurp(bak_sample(NW2008), &n);
     uint8_t *first = b + 0x1E00 + 3 * 65536, *later = b + 0x1E00 + 50 * 65536;
     uint16_t fid = rd16(first + 36);
     uint32_t pid = rd32(first + 32);
@@ -604,7 +593,7 @@ static void test_later_copy_supersedes(void **state)
     later[4000] ^= 0x5A;
     memcpy(want, later, sizeof(want));
     char path[512];
-    snprintf(path, sizeof(path), "%s/nw-twice.bak", tmpdir);
+    snprintf(path, sizeof(path), "%s/nw-twice.bak", bak_tmpdir);
     put(path, b, n);
     free(b);
 
@@ -655,7 +644,7 @@ static void *work(void *arg)
 static void test_threads(void **state)
 {
     (void)state;
-    b2a_bak_pages *p = open1(sample(TSQLV4));
+    b2a_bak_pages *p = open1(bak_sample(TSQLV4));
     worker one = { p, b2a__bak_pages_limit(p, 1), 0, 0 };
     work(&one);
     assert_int_equal(one.errors, 0);
@@ -675,20 +664,9 @@ static void test_threads(void **state)
 
 int main(void)
 {
-    samples = getenv("B2A_SAMPLES");
-    char probe[1024];
-    snprintf(probe, sizeof(probe), "%s/sqlserver/" NW2008, samples ? samples : "");
-    if (!samples || access(probe, R_OK) != 0) {
-        fprintf(stderr, "test_bak_container: sample backups not found (B2A_SAMPLES=%s): skipped\n",
-                samples ? samples : "(unset)");
-        return 77;
-    }
-    const char *td = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof(tmpdir), "%s/b2a-container-XXXXXX", td ? td : "/tmp");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    int ready = bak_test_setup("test_bak_container", NW2008, "container");
+    if (ready != 0)
+        return ready;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_boot_page),
@@ -705,9 +683,6 @@ int main(void)
         cmocka_unit_test(test_threads),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    bak_test_teardown();
     return failed;
 }

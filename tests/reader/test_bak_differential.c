@@ -19,11 +19,9 @@
 #include "reader/mssql/backupset.h"
 #include "reader/mssql/bak.h"
 #include "reader/mssql/logwindow.h"
+#include "bak_test.h"
 #include "text_sink.h"
 #include "util/str.h"
-
-static const char *samples;
-static char tmpdir[256];
 
 #define CLEAN_FULL "restoretimeclean_sql2008r2_full__dataplat.bak"
 #define CLEAN_DIFF "restoretimeclean_sql2008r2_diff__dataplat.bak"
@@ -31,15 +29,6 @@ static char tmpdir[256];
 #define DBR_DIFF1 "dbareports_sql2008r2_diff1__dataplat.bak"
 #define DBR_DIFF2 "dbareports_sql2008r2_diff2__dataplat.bak"
 #define NW2008 "northwind_sql2008_mtf__thuyluv.bak"
-
-static char *sample(const char *name)
-{
-    static char buf[8][1024];
-    static int k;
-    char *b = buf[k++ & 7];
-    snprintf(b, sizeof(buf[0]), "%s/sqlserver/%s", samples, name);
-    return b;
-}
 
 static b2a_bak *open_set(const char *const *paths, size_t n)
 {
@@ -62,62 +51,31 @@ static int refused(const char *const *paths, size_t n, b2a_err *err)
     return rc;
 }
 
-static size_t find_table(const b2a_bak *b, const char *schema, const char *name)
-{
-    for (size_t i = 0; i < b2a__bak_table_count(b); i++) {
-        const b2a_table_def *t = b2a__bak_table(b, i);
-        if (strcmp(t->schema, schema) == 0 && strcmp(t->name, name) == 0)
-            return i;
-    }
-    fail_msg("no table %s.%s", schema, name);
-    return 0;
-}
-
-static void scan_all(b2a_bak *b, size_t i, text_sink *ts)
-{
-    b2a_err err;
-    b2a__err_clear(&err);
-    b2a_bak_scan *s = NULL;
-    int rc = b2a__bak_scan_open(b, i, &s, &err);
-    if (rc)
-        fail_msg("scan_open: %s", err.msg);
-    text_sink_init(ts, b2a__bak_table(b, i));
-    int eof = 0;
-    while (!eof) {
-        size_t got = 0;
-        rc = b2a__bak_scan_next(s, &ts->base, 100, &got, &eof, &err);
-        if (rc)
-            fail_msg("scan_next: %s", err.msg);
-    }
-    b2a__bak_scan_close(s);
-    assert_int_equal(ts->errors, 0);
-}
-
 /* dbo.steps gets its 30 rows (steps 0..29, 30 s apart) only in the
  * differential: the full alone has none, full + differential in either
  * order has them all, as the differential's catalog counts. */
 static void test_rows_only_the_differential_holds(void **state)
 {
     (void)state;
-    const char *full[1] = { sample(CLEAN_FULL) };
+    const char *full[1] = { bak_sample(CLEAN_FULL) };
     b2a_bak *b = open_set(full, 1);
-    size_t steps = find_table(b, "dbo", "steps");
+    size_t steps = bak_find_table(b, "dbo", "steps");
     assert_int_equal(b2a__bak_table(b, steps)->row_count, 0);
     text_sink ts;
-    scan_all(b, steps, &ts);
+    bak_scan_all(b, steps, &ts, 100);
     assert_int_equal(ts.nrows, 0);
     text_sink_free(&ts);
     b2a__bak_close(b);
 
-    const char *orders[2][2] = { { sample(CLEAN_FULL), sample(CLEAN_DIFF) },
-                                 { sample(CLEAN_DIFF), sample(CLEAN_FULL) } };
+    const char *orders[2][2] = { { bak_sample(CLEAN_FULL), bak_sample(CLEAN_DIFF) },
+                                 { bak_sample(CLEAN_DIFF), bak_sample(CLEAN_FULL) } };
     for (int o = 0; o < 2; o++) {
         b = open_set(orders[o], 2);
         assert_string_equal(b2a__bak_database_name(b), "RestoreTimeClean");
         assert_int_equal(b2a__bak_table_count(b), 2);
-        steps = find_table(b, "dbo", "steps");
+        steps = bak_find_table(b, "dbo", "steps");
         assert_int_equal(b2a__bak_table(b, steps)->row_count, 30);
-        scan_all(b, steps, &ts);
+        bak_scan_all(b, steps, &ts, 100);
         assert_int_equal(ts.nrows, 30);
         /* Each step once, 0..29; dt from 2017-06-01 12:59:12.97 on, 30 s apart. */
         int seen[30] = { 0 };
@@ -134,8 +92,8 @@ static void test_rows_only_the_differential_holds(void **state)
             assert_int_equal(seen[k], 1);
         text_sink_free(&ts);
         /* table1 was not touched: empty before and after. */
-        size_t t1 = find_table(b, "dbo", "table1");
-        scan_all(b, t1, &ts);
+        size_t t1 = bak_find_table(b, "dbo", "table1");
+        bak_scan_all(b, t1, &ts, 100);
         assert_int_equal(ts.nrows, 0);
         text_sink_free(&ts);
         b2a__bak_close(b);
@@ -156,7 +114,7 @@ static void take(b2a_bak *b, snapshot *s)
     for (size_t i = 0; i < s->ntables; i++) {
         const b2a_table_def *d = b2a__bak_table(b, i);
         s->names[i] = b2a__asprintf("%s.%s", d->schema, d->name);
-        scan_all(b, i, &s->rows[i]);
+        bak_scan_all(b, i, &s->rows[i], 100);
     }
 }
 
@@ -226,7 +184,7 @@ static b2a_bak_pages *pages1(const char *path)
 static void test_two_differentials(void **state)
 {
     (void)state;
-    const char *full[1] = { sample(DBR_FULL) };
+    const char *full[1] = { bak_sample(DBR_FULL) };
     b2a_bak *b = open_set(full, 1);
     assert_int_equal(b2a__bak_table_count(b), 14);
     snapshot base;
@@ -237,7 +195,7 @@ static void test_two_differentials(void **state)
 
     static const unsigned perm[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
                                          { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
-    const char *files[3] = { sample(DBR_FULL), sample(DBR_DIFF1), sample(DBR_DIFF2) };
+    const char *files[3] = { bak_sample(DBR_FULL), bak_sample(DBR_DIFF1), bak_sample(DBR_DIFF2) };
     for (int q = 0; q < 6; q++) {
         const char *given[3] = { files[perm[q][0]], files[perm[q][1]], files[perm[q][2]] };
         b = open_set(given, 3);
@@ -287,9 +245,9 @@ static void test_striped_differential(void **state)
     for (int i = 0; i < 3; i++) {
         char name[128];
         snprintf(name, sizeof name, "cakerestoretest_sql2008r2_full_stripe%dof3__cake-contrib.bak", i + 1);
-        snprintf(f[i], sizeof f[i], "%s", sample(name));
+        snprintf(f[i], sizeof f[i], "%s", bak_sample(name));
         snprintf(name, sizeof name, "cakerestoretest_sql2008r2_diff_stripe%dof3__cake-contrib.bak", i + 1);
-        snprintf(d[i], sizeof d[i], "%s", sample(name));
+        snprintf(d[i], sizeof d[i], "%s", bak_sample(name));
     }
     const char *given[6] = { d[1], f[2], d[0], f[0], d[2], f[1] };
     b2a_err re;
@@ -337,7 +295,7 @@ static const char *altered(const char *name, const char *blk, size_t at, const v
                            const char *as)
 {
     size_t len;
-    uint8_t *b = (uint8_t *)b2a__read_file(sample(name), SIZE_MAX, &len);
+    uint8_t *b = (uint8_t *)b2a__read_file(bak_sample(name), SIZE_MAX, &len);
     assert_non_null(b);
     uint8_t *p = memmem(b, len, blk, 4);
     assert_non_null(p);
@@ -345,7 +303,7 @@ static const char *altered(const char *name, const char *blk, size_t at, const v
     static char path[4][600];
     static int k;
     char *out = path[k++ & 3];
-    snprintf(out, sizeof path[0], "%s/%s", tmpdir, as);
+    snprintf(out, sizeof path[0], "%s/%s", bak_tmpdir, as);
     put(out, b, len);
     free(b);
     return out;
@@ -358,7 +316,7 @@ static void test_refusals(void **state)
     char want[2400];
 
     /* A differential alone names the full backup it needs. */
-    const char *alone[1] = { sample(CLEAN_DIFF) };
+    const char *alone[1] = { bak_sample(CLEAN_DIFF) };
     assert_int_equal(refused(alone, 1, &e), B2A_EFORMAT);
     snprintf(want, sizeof want,
              "%s is a differential backup of database RestoreTimeClean: it holds only the extents changed "
@@ -366,13 +324,13 @@ static void test_refusals(void **state)
              "give that full backup together with it", alone[0]);
     assert_string_equal(e.msg, want);
     /* So do two differentials without theirs. */
-    const char *diffs[2] = { sample(DBR_DIFF2), sample(DBR_DIFF1) };
+    const char *diffs[2] = { bak_sample(DBR_DIFF2), bak_sample(DBR_DIFF1) };
     assert_int_equal(refused(diffs, 2, &e), B2A_EFORMAT);
     assert_non_null(strstr(e.msg, "is a differential backup of database dbareports"));
     assert_non_null(strstr(e.msg, "give that full backup together with it"));
 
     /* A differential of another database's full: both files named. */
-    const char *other[2] = { sample(DBR_FULL), sample(CLEAN_DIFF) };
+    const char *other[2] = { bak_sample(DBR_FULL), bak_sample(CLEAN_DIFF) };
     assert_int_equal(refused(other, 2, &e), B2A_EINVAL);
     snprintf(want, sizeof want,
              "%s is a differential of another full backup than %s: its base is LSN 25000000006200170, "
@@ -384,32 +342,32 @@ static void test_refusals(void **state)
      * later, say): refused on the LSN alone. */
     uint8_t lsn[10] = { 0x19, 0, 0, 0, 0x3e, 0, 0, 0, 0xab, 0 };   /* 25:62:171 */
     const char *moved = altered(CLEAN_DIFF, "MQCI", 22 + 62, lsn, sizeof lsn, "diff-moved-base.bak");
-    const char *lsnpair[2] = { sample(CLEAN_FULL), moved };
+    const char *lsnpair[2] = { bak_sample(CLEAN_FULL), moved };
     assert_int_equal(refused(lsnpair, 2, &e), B2A_EINVAL);
     assert_non_null(strstr(e.msg, "diff-moved-base.bak is a differential of another full backup than"));
     assert_non_null(strstr(e.msg, "its base is LSN 25000000006200171"));
 
     /* Two full backups. */
-    const char *fulls[2] = { sample(CLEAN_FULL), sample(DBR_FULL) };
+    const char *fulls[2] = { bak_sample(CLEAN_FULL), bak_sample(DBR_FULL) };
     assert_int_equal(refused(fulls, 2, &e), B2A_EINVAL);
     snprintf(want, sizeof want, "%s and %s are both full backups: give one full backup, with its differentials",
              fulls[0], fulls[1]);
     assert_string_equal(e.msg, want);
 
     /* The same differential twice is one media set given twice. */
-    const char *twice[3] = { sample(DBR_FULL), sample(DBR_DIFF1), sample(DBR_DIFF1) };
+    const char *twice[3] = { bak_sample(DBR_FULL), bak_sample(DBR_DIFF1), bak_sample(DBR_DIFF1) };
     assert_int_equal(refused(twice, 3, &e), B2A_EINVAL);
     assert_non_null(strstr(e.msg, "was given twice"));
 
     /* A log backup among them (MTF's incremental bit on a copy of a full). */
     uint8_t attr[1];
     size_t len;
-    uint8_t *nw = (uint8_t *)b2a__read_file(sample(NW2008), SIZE_MAX, &len);
+    uint8_t *nw = (uint8_t *)b2a__read_file(bak_sample(NW2008), SIZE_MAX, &len);
     assert_non_null(nw);
     attr[0] = (uint8_t)((((uint8_t *)memmem(nw, 65536, "SSET", 4))[52] & ~0x04) | 0x10);
     free(nw);
     const char *log = altered(NW2008, "SSET", 52, attr, 1, "log.bak");
-    const char *withlog[2] = { sample(CLEAN_FULL), log };
+    const char *withlog[2] = { bak_sample(CLEAN_FULL), log };
     assert_int_equal(refused(withlog, 2, &e), B2A_EUNSUPPORTED);
     assert_non_null(strstr(e.msg, "log.bak is a transaction log backup: it holds log records, not tables"));
 }
@@ -432,7 +390,7 @@ static void test_log_windows(void **state)
         { "tsqlv4_sql2016_compressed__JoeyCheung.bak", 2, 0 },
     };
     for (size_t i = 0; i < sizeof W / sizeof W[0]; i++) {
-        const char *path = sample(W[i].file);
+        const char *path = bak_sample(W[i].file);
         b2a_bak_pages *p = NULL;
         b2a_err err;
         assert_int_equal(b2a__bak_pages_open_incomplete(&path, 1, &p, &err), B2A_OK);
@@ -473,20 +431,9 @@ static void test_log_windows(void **state)
 
 int main(void)
 {
-    samples = getenv("B2A_SAMPLES");
-    char probe[1024];
-    snprintf(probe, sizeof probe, "%s/sqlserver/" CLEAN_DIFF, samples ? samples : "");
-    if (!samples || access(probe, R_OK) != 0) {
-        fprintf(stderr, "test_bak_differential: sample backups not found (B2A_SAMPLES=%s): skipped\n",
-                samples ? samples : "(unset)");
-        return 77;
-    }
-    const char *td = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/b2a-diff-XXXXXX", td ? td : "/tmp");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    int ready = bak_test_setup("test_bak_differential", CLEAN_DIFF, "diff");
+    if (ready != 0)
+        return ready;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_only_the_differential_holds),
         cmocka_unit_test(test_two_differentials),
@@ -495,9 +442,6 @@ int main(void)
         cmocka_unit_test(test_log_windows),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    bak_test_teardown();
     return failed;
 }

@@ -20,6 +20,7 @@
 
 #include "reader/mssql/bak.h"
 #include "reader/mssql/types.h"
+#include "bak_test.h"
 #include "text_sink.h"
 #include "truth.h"
 
@@ -45,44 +46,11 @@ static b2a_bak *open_one(const char *rel)
     return b;
 }
 
-static size_t find_table(const b2a_bak *b, const char *schema, const char *name)
-{
-    for (size_t i = 0; i < b2a__bak_table_count(b); i++) {
-        const b2a_table_def *t = b2a__bak_table(b, i);
-        if (strcmp(t->schema, schema) == 0 && strcmp(t->name, name) == 0)
-            return i;
-    }
-    fail_msg("no table %s.%s", schema, name);
-    return 0;
-}
-
-/* Scan a whole table into a text sink, in chunks of `chunk` rows. */
-static void scan_all(b2a_bak *b, size_t i, text_sink *ts, size_t chunk)
-{
-    b2a_err err;
-    b2a__err_clear(&err);
-    b2a_bak_scan *s = NULL;
-    int rc = b2a__bak_scan_open(b, i, &s, &err);
-    if (rc) fprintf(stderr, "scan_open: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    text_sink_init(ts, b2a__bak_table(b, i));
-    int eof = 0;
-    while (!eof) {
-        size_t got = 0;
-        rc = b2a__bak_scan_next(s, &ts->base, chunk, &got, &eof, &err);
-        if (rc) fprintf(stderr, "scan_next: %s\n", err.msg);
-        assert_int_equal(rc, 0);
-        assert_true(got <= chunk);
-    }
-    b2a__bak_scan_close(s);
-    assert_int_equal(ts->errors, 0);
-}
-
 /* One table against the truth; returns decoded rows. */
 static size_t check_table(b2a_bak *b, const truth *t, size_t i, size_t want_missing, size_t want_extra)
 {
     text_sink ts;
-    scan_all(b, i, &ts, 500);
+    bak_scan_all(b, i, &ts, 500);
     const b2a_table_def *d = b2a__bak_table(b, i);
     size_t missing, extra;
     size_t ntruth = truth_compare(t, d, ts.rows, ts.nrows, &missing, &extra, 3);
@@ -113,17 +81,17 @@ static void test_northwind_2008_all_tables(void **state)
     /* 8+0+0+91+49+9+2155+830+77+4+3+29+53 */
     assert_int_equal(total, 3308);
     /* Column descriptions users see. */
-    const b2a_table_def *od = b2a__bak_table(b, find_table(b, "dbo", "Order Details"));
+    const b2a_table_def *od = b2a__bak_table(b, bak_find_table(b, "dbo", "Order Details"));
     assert_int_equal(od->ncolumns, 5);
     assert_string_equal(od->columns[2].source_type, "money");
     assert_int_equal(od->columns[2].vtype, B2A_V_DECIMAL);
     assert_int_equal(od->columns[2].precision, 19);
     assert_int_equal(od->columns[2].scale, 4);
     assert_string_equal(od->columns[4].source_type, "real");
-    const b2a_table_def *cu = b2a__bak_table(b, find_table(b, "dbo", "Customers"));
+    const b2a_table_def *cu = b2a__bak_table(b, bak_find_table(b, "dbo", "Customers"));
     assert_string_equal(cu->columns[0].source_type, "nchar(5)");
     assert_string_equal(cu->columns[1].source_type, "nvarchar(40)");
-    const b2a_table_def *em = b2a__bak_table(b, find_table(b, "dbo", "Employees"));
+    const b2a_table_def *em = b2a__bak_table(b, bak_find_table(b, "dbo", "Employees"));
     assert_string_equal(em->columns[14].name, "Photo");
     assert_string_equal(em->columns[14].source_type, "image");
     assert_string_equal(em->columns[15].source_type, "ntext");
@@ -152,7 +120,7 @@ static void test_northwind_2005(void **state)
     }
     assert_int_equal(total, 3308 + 6);
     text_sink ts;
-    scan_all(b, find_table(b, "dbo", "Products"), &ts, 100);
+    bak_scan_all(b, bak_find_table(b, "dbo", "Products"), &ts, 100);
     int chai2 = 0, greentea = 0;
     for (size_t r = 0; r < ts.nrows; r++) {
         chai2 += strcmp(ts.rows[r], "1\x1f" "Chai2\x1f" "1\x1f" "1\x1f" "10 boxes x 20 bags\x1f" "16.5000\x1f" "17\x1f" "0\x1f" "10\x1f" "0") == 0;
@@ -182,7 +150,7 @@ static void test_northwind_2016_compressed(void **state)
     }
     /* The edited product is number 13, nothing else of Products differs. */
     text_sink ts;
-    scan_all(b, find_table(b, "dbo", "Products"), &ts, 100);
+    bak_scan_all(b, bak_find_table(b, "dbo", "Products"), &ts, 100);
     int found = 0;
     for (size_t r = 0; r < ts.nrows; r++)
         if (strncmp(ts.rows[r], "13\x1f", 3) == 0)
@@ -206,12 +174,12 @@ static void test_tsqlv4_compressed(void **state)
         { "Production", "Categories", 8 },
     };
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
-        size_t i = find_table(b, want[k].s, want[k].n);
+        size_t i = bak_find_table(b, want[k].s, want[k].n);
         assert_int_equal(b2a__bak_table(b, i)->row_count, want[k].rows);
         if (strcmp(want[k].n, "Nums") == 0) {
             /* Nums is filled by a loop, not INSERTs: 1..100000 each once. */
             text_sink ts;
-            scan_all(b, i, &ts, 4096);
+            bak_scan_all(b, i, &ts, 4096);
             assert_int_equal(ts.nrows, 100000);
             char *seen = calloc(100001, 1);
             for (size_t r = 0; r < ts.nrows; r++) {
@@ -228,7 +196,7 @@ static void test_tsqlv4_compressed(void **state)
     }
     /* Sampled values checked against TSQLV4.sql by eye as well. */
     text_sink ts;
-    scan_all(b, find_table(b, "Sales", "Orders"), &ts, 1000);
+    bak_scan_all(b, bak_find_table(b, "Sales", "Orders"), &ts, 1000);
     int ok = 0;
     for (size_t r = 0; r < ts.nrows; r++)
         if (strcmp(ts.rows[r], "10248\x1f" "85\x1f" "5\x1f" "2014-07-04\x1f" "2014-08-01\x1f" "2014-07-16\x1f"
@@ -251,14 +219,14 @@ static void test_pubs_2012(void **state)
     /* Tables this backup's owner left as instpubs.sql made them. */
     static const char *const same[] = { "discounts", "jobs", "roysched", "stores" };
     for (size_t k = 0; k < sizeof same / sizeof same[0]; k++)
-        check_table(b, &t, find_table(b, "dbo", same[k]), 0, 0);
+        check_table(b, &t, bak_find_table(b, "dbo", same[k]), 0, 0);
     /* pub_info.pr_info: in this backup every line break of the long texts
      * is doubled (CR LF CR LF; 474 times in the .bak's own bytes for 0736),
      * so undo that before comparing; logos and the rest must be exact. */
     {
         text_sink ts;
-        size_t i = find_table(b, "dbo", "pub_info");
-        scan_all(b, i, &ts, 10);
+        size_t i = bak_find_table(b, "dbo", "pub_info");
+        bak_scan_all(b, i, &ts, 10);
         size_t fixed = 0;
         for (size_t r = 0; r < ts.nrows; r++) {
             char *p;
@@ -277,18 +245,18 @@ static void test_pubs_2012(void **state)
     /* Modified ones: the counts of differing rows were checked by hand
      * (3 authors added, 2 sales edited and 2 added, title AR1544 added
      * with its titleauthor row; the rest as in instpubs.sql). */
-    check_table(b, &t, find_table(b, "dbo", "titleauthor"), 0, 1);
-    check_table(b, &t, find_table(b, "dbo", "authors"), 0, 3);
-    check_table(b, &t, find_table(b, "dbo", "employee"), 0, 0);
-    check_table(b, &t, find_table(b, "dbo", "sales"), 2, 4);
+    check_table(b, &t, bak_find_table(b, "dbo", "titleauthor"), 0, 1);
+    check_table(b, &t, bak_find_table(b, "dbo", "authors"), 0, 3);
+    check_table(b, &t, bak_find_table(b, "dbo", "employee"), 0, 0);
+    check_table(b, &t, bak_find_table(b, "dbo", "sales"), 2, 4);
     /* MC3026 and PC9999 are inserted with a column list; the server filled
      * the rest with defaults (type UNDECIDED, pubdate getdate()). */
-    check_table(b, &t, find_table(b, "dbo", "titles"), 2, 3);
-    check_table(b, &t, find_table(b, "dbo", "publishers"), 0, 0);
+    check_table(b, &t, bak_find_table(b, "dbo", "titles"), 2, 3);
+    check_table(b, &t, bak_find_table(b, "dbo", "publishers"), 0, 0);
     /* publishers.city of 9901 is the single byte 0x81, which cp1252 leaves
      * undefined: Windows maps it to U+0081. */
     text_sink ts;
-    scan_all(b, find_table(b, "dbo", "publishers"), &ts, 10);
+    bak_scan_all(b, bak_find_table(b, "dbo", "publishers"), &ts, 10);
     int found = 0;
     for (size_t r = 0; r < ts.nrows; r++)
         if (strcmp(ts.rows[r], "9901\x1fGGG&G\x1fM\xC2\x81nchen\x1fNULL\x1fGermany") == 0)
@@ -296,7 +264,7 @@ static void test_pubs_2012(void **state)
     assert_true(found);
     text_sink_free(&ts);
     /* Alias types keep their base type and say so. */
-    const b2a_table_def *au = b2a__bak_table(b, find_table(b, "dbo", "authors"));
+    const b2a_table_def *au = b2a__bak_table(b, bak_find_table(b, "dbo", "authors"));
     assert_string_equal(au->columns[0].source_type, "varchar(11)");
     assert_string_equal(au->columns[0].note, "alias type id");
     truth_free(&t);
@@ -310,12 +278,12 @@ static void test_arabic_2014(void **state)
     assert_string_equal(b2a__bak_database_name(b), "NORTHWIND_DB");
     text_sink ts;
     /* Values cross-checked by finding their UTF-16LE bytes in the file. */
-    scan_all(b, find_table(b, "dbo", "Categories"), &ts, 10);
+    bak_scan_all(b, bak_find_table(b, "dbo", "Categories"), &ts, 10);
     assert_int_equal(ts.nrows, 2);
     assert_string_equal(ts.rows[0], "1\x1f" "البان\x1f" "كميات كبيره\x1fNULL\x1f" "الرف رقم 5");
     assert_string_equal(ts.rows[1], "3\x1f" "لحوم\x1f" "بالكيلو\x1fNULL\x1f" "رف رقم 2");
     text_sink_free(&ts);
-    scan_all(b, find_table(b, "dbo", "Suppliers"), &ts, 10);
+    bak_scan_all(b, bak_find_table(b, "dbo", "Suppliers"), &ts, 10);
     assert_int_equal(ts.nrows, 2);
     assert_string_equal(ts.rows[1], "2\x1f" "التوب\x1f" "فادي ابو خليل\x1fNULL\x1f" "سوهاج\x1fNULL\x1fNULL\x1fNULL\x1fNULL\x1f"
                                     "01111698733\x1fNULL\x1fNULL");
@@ -377,7 +345,7 @@ static void test_striped_sets_read(void **state)
     assert_string_equal(d->columns[1].source_type, "datetime2(7)");
     assert_int_equal(d->row_count, 0);
     text_sink ts;
-    scan_all(b, 0, &ts, 100);
+    bak_scan_all(b, 0, &ts, 100);
     assert_int_equal(ts.nrows, 0);
     text_sink_free(&ts);
     b2a__bak_close(b);
@@ -423,10 +391,10 @@ static void test_keys_and_not_null(void **state)
     assert_int_equal(check_keys(b, "truth/instnwnd.sql"), 13);
     /* Two the issue names: Categories' key, Order Details' two-column key. */
     size_t n;
-    const size_t *pk = b2a__bak_table_primary_key(b, find_table(b, "dbo", "Categories"), &n);
+    const size_t *pk = b2a__bak_table_primary_key(b, bak_find_table(b, "dbo", "Categories"), &n);
     assert_int_equal(n, 1);
-    assert_string_equal(b2a__bak_table(b, find_table(b, "dbo", "Categories"))->columns[pk[0]].name, "CategoryID");
-    pk = b2a__bak_table_primary_key(b, find_table(b, "dbo", "Order Details"), &n);
+    assert_string_equal(b2a__bak_table(b, bak_find_table(b, "dbo", "Categories"))->columns[pk[0]].name, "CategoryID");
+    pk = b2a__bak_table_primary_key(b, bak_find_table(b, "dbo", "Order Details"), &n);
     assert_int_equal(n, 2);
     assert_int_equal(pk[0], 0);
     assert_int_equal(pk[1], 1);
@@ -445,7 +413,7 @@ static void test_chunks_and_inspect(void **state)
     (void)state;
     b2a_bak *b = open_one("sqlserver/northwind_sql2008_mtf__thuyluv.bak");
     text_sink ts;
-    scan_all(b, find_table(b, "dbo", "Orders"), &ts, 7); /* asserts each chunk <= 7 */
+    bak_scan_all(b, bak_find_table(b, "dbo", "Orders"), &ts, 7); /* asserts each chunk <= 7 */
     assert_int_equal(ts.nrows, 830);
     text_sink_free(&ts);
     yajl_gen g = yajl_gen_alloc(NULL);

@@ -25,9 +25,8 @@
 #include "bak2avro/errors.h"
 #include "reader/mssql/bak.h"
 #include "util/str.h"
+#include "bak_test.h"
 
-static const char *samples;
-static char tmpdir[256];
 
 /* ---- a sink that keeps one 64-bit FNV-1a hash of everything it is given ---- */
 
@@ -163,8 +162,8 @@ static const table_read *original_of(const backup_read *orig, const char *name)
 static void flip_runs(const char *name, unsigned runs, figures *f, char *why, size_t whylen)
 {
     char src[1024], path[512];
-    snprintf(src, sizeof(src), "%s/sqlserver/%s", samples, name);
-    snprintf(path, sizeof(path), "%s/flip-%s", tmpdir, name);
+    snprintf(src, sizeof(src), "%s", bak_sample(name));
+    snprintf(path, sizeof(path), "%s/flip-%s", bak_tmpdir, name);
     size_t n;
     uint8_t *orig = (uint8_t *)b2a__read_file(src, (size_t)1 << 30, &n), *copy = malloc(n);
     assert_non_null(orig);
@@ -290,24 +289,13 @@ static void test_bit_flips(void **state)
 
 int main(void)
 {
-    samples = getenv("B2A_SAMPLES");
-    char probe[1024];
-    snprintf(probe, sizeof(probe), "%s/sqlserver/pubs_sql2012_mtf__UGR95.bak", samples ? samples : "");
-    if (!samples || access(probe, R_OK) != 0) {
-        fprintf(stderr, "test_mssql_bitflip: sample backups not found (B2A_SAMPLES=%s): skipped\n",
-                samples ? samples : "(unset)");
-        return 77;
-    }
-    const char *td = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof(tmpdir), "%s/b2a-bitflip-XXXXXX", td ? td : "/tmp");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    int ready = bak_test_setup("test_mssql_bitflip", "pubs_sql2012_mtf__UGR95.bak", "bitflip");
+    if (ready != 0)
+        return ready;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bit_flips),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    rmdir(tmpdir);
+    bak_test_teardown();
     return rc;
 }

@@ -20,25 +20,14 @@
 #include "reader/mssql/page.h"
 #include "reader/mssql/pagecheck.h"
 #include "reader/mssql/pagestore.h"
+#include "bak_test.h"
 #include "text_sink.h"
 #include "util/str.h"
-
-static const char *samples;
-static char tmpdir[256];
 
 #define PUBS "pubs_sql2012_mtf__UGR95.bak"
 #define NW2008 "northwind_sql2008_mtf__thuyluv.bak"
 #define DBR_FULL "dbareports_sql2008r2_full__dataplat.bak"
 #define DBR_DIFF1 "dbareports_sql2008r2_diff1__dataplat.bak"
-
-static char *sample(const char *name)
-{
-    static char buf[4][1024];
-    static int k;
-    char *b = buf[k++ & 3];
-    snprintf(b, sizeof(buf[0]), "%s/sqlserver/%s", samples, name);
-    return b;
-}
 
 static uint8_t *slurp(const char *path, size_t *n)
 {
@@ -138,7 +127,7 @@ static void test_every_sample_page_passes(void **state)
 {
     (void)state;
     char dir[1024];
-    snprintf(dir, sizeof(dir), "%s/sqlserver", samples);
+    snprintf(dir, sizeof(dir), "%s/sqlserver", bak_samples);
     DIR *d = opendir(dir);
     assert_non_null(d);
     struct dirent *de;
@@ -147,7 +136,7 @@ static void test_every_sample_page_passes(void **state)
         size_t len = strlen(de->d_name);
         if (len < 4 || strcmp(de->d_name + len - 4, ".bak") != 0)
             continue;
-        const char *path = sample(de->d_name);
+        const char *path = bak_sample(de->d_name);
         uint8_t head[8];
         FILE *f = fopen(path, "rb");
         assert_non_null(f);
@@ -176,8 +165,8 @@ static void test_single_bit_flips(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *bak = slurp(sample(PUBS), &n);
-    uint8_t *pg = bak + page_offset(sample(PUBS), 1, 9); /* the boot page */
+    uint8_t *bak = slurp(bak_sample(PUBS), &n);
+    uint8_t *pg = bak + page_offset(bak_sample(PUBS), 1, 9); /* the boot page */
     b2a_pgcheck c;
     assert_int_equal(b2a__page_verify(pg, &c), 1);
     assert_int_equal(c.prot, B2A_PGPROT_CHECKSUM);
@@ -204,8 +193,8 @@ static void test_torn_bits(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *bak = slurp(sample(NW2008), &n);
-    uint8_t *pg = bak + page_offset(sample(NW2008), 1, 9);
+    uint8_t *bak = slurp(bak_sample(NW2008), &n);
+    uint8_t *pg = bak + page_offset(bak_sample(NW2008), 1, 9);
     b2a_pgcheck c;
     assert_int_equal(b2a__page_verify(pg, &c), 1);
     assert_int_equal(c.prot, B2A_PGPROT_TORN);
@@ -221,29 +210,6 @@ static void test_torn_bits(void **state)
     pg[4000] ^= 0x10;
     assert_int_equal(b2a__page_verify(pg, &c), 1);
     free(bak);
-}
-
-/* Scan table schema.name of the backup at path into a text sink. Returns
- * the scan's result code; err holds its message. */
-static int scan_table(b2a_bak *b, const char *schema, const char *name, text_sink *ts, b2a_err *err)
-{
-    for (size_t i = 0; i < b2a__bak_table_count(b); i++) {
-        const b2a_table_def *t = b2a__bak_table(b, i);
-        if (strcmp(t->schema, schema) != 0 || strcmp(t->name, name) != 0)
-            continue;
-        text_sink_init(ts, t);
-        b2a_bak_scan *s;
-        int rc = b2a__bak_scan_open(b, i, &s, err);
-        int eof = 0;
-        while (rc == B2A_OK && !eof) {
-            size_t rows;
-            rc = b2a__bak_scan_next(s, &ts->base, 1000, &rows, &eof, err);
-        }
-        b2a__bak_scan_close(s);
-        return rc;
-    }
-    fail_msg("no table %s.%s", schema, name);
-    return -1;
 }
 
 /* The start of the page image that holds file offset at, from the MQDA
@@ -275,7 +241,7 @@ static uint64_t find_value(const uint8_t *bak, size_t n, const char *needle, uin
     size_t len = strlen(needle);
     for (size_t i = 0; i + len <= n; i++)
         if (memcmp(bak + i, needle, len) == 0) {
-            uint64_t pg = page_start(sample(PUBS), i);
+            uint64_t pg = page_start(bak_sample(PUBS), i);
             *page = b2a__rd32(bak + pg + 32);
             assert_int_equal(b2a__rd16(bak + pg + 36), 1);
             return i;
@@ -293,12 +259,12 @@ static void test_corrupt_data_page(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *bak = slurp(sample(PUBS), &n);
+    uint8_t *bak = slurp(bak_sample(PUBS), &n);
     uint32_t page = 0;
     uint64_t at = find_value(bak, n, "New Moon Books", &page);
     bak[at + 13] ^= 0x01; /* 's' -> 'r' */
     char path[512];
-    snprintf(path, sizeof(path), "%s/pubs-flip.bak", tmpdir);
+    snprintf(path, sizeof(path), "%s/pubs-flip.bak", bak_tmpdir);
     put(path, bak, n);
     const char *pp = path;
 
@@ -307,7 +273,7 @@ static void test_corrupt_data_page(void **state)
     b2a__err_clear(&err);
     assert_int_equal(b2a__bak_open(&pp, 1, &b, &err), B2A_OK);
     text_sink ts;
-    assert_int_equal(scan_table(b, "dbo", "publishers", &ts, &err), B2A_EFORMAT);
+    assert_int_equal(bak_scan(b, bak_find_table(b, "dbo", "publishers"), &ts, 1000, &err), B2A_EFORMAT);
     text_sink_free(&ts);
     char want[128];
     snprintf(want, sizeof(want), "page (1:%u) of dbo.publishers: checksum mismatch (stored 0x", page);
@@ -315,7 +281,7 @@ static void test_corrupt_data_page(void **state)
         fail_msg("message \"%s\" lacks \"%s\"", err.msg, want);
     assert_non_null(strstr(err.msg, ", computed 0x"));
     /* The other tables are untouched. */
-    assert_int_equal(scan_table(b, "dbo", "authors", &ts, &err), B2A_OK);
+    assert_int_equal(bak_scan(b, bak_find_table(b, "dbo", "authors"), &ts, 1000, &err), B2A_OK);
     assert_int_equal(ts.nrows, 26);
     text_sink_free(&ts);
     assert_string_equal(b2a__bak_page_verify_mode(b), "CHECKSUM");
@@ -326,14 +292,14 @@ static void test_corrupt_data_page(void **state)
     assert_non_null(b2a__bak_verify_failure(b, 0));
     assert_non_null(strstr(err.msg, "page (1:"));
     assert_non_null(strstr(b2a__bak_verify_failure(b, 0), want));
-    assert_int_equal(scan_table(b, "dbo", "publishers", &ts, &err), B2A_EFORMAT);
+    assert_int_equal(bak_scan(b, bak_find_table(b, "dbo", "publishers"), &ts, 1000, &err), B2A_EFORMAT);
     text_sink_free(&ts);
     assert_null(b2a__bak_verify_failure(b, 1));
     b2a__bak_close(b);
 
     /* Salvage: read anyway, and the changed value comes through. */
     assert_int_equal(b2a__bak_open_flags(&pp, 1, B2A_BAK_IGNORE_CHECKSUMS, &b, &err), B2A_OK);
-    assert_int_equal(scan_table(b, "dbo", "publishers", &ts, &err), B2A_OK);
+    assert_int_equal(bak_scan(b, bak_find_table(b, "dbo", "publishers"), &ts, 1000, &err), B2A_OK);
     int changed = 0;
     for (size_t i = 0; i < ts.nrows; i++)
         changed += strstr(ts.rows[i], "New Moon Bookr") != NULL;
@@ -353,11 +319,11 @@ static void test_corrupt_catalog_page(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *bak = slurp(sample(PUBS), &n);
-    uint64_t boot = page_offset(sample(PUBS), 1, 9);
+    uint8_t *bak = slurp(bak_sample(PUBS), &n);
+    uint64_t boot = page_offset(bak_sample(PUBS), 1, 9);
     bak[boot + 96 + 4 + 48] ^= 0x04; /* a letter of the database name */
     char path[512];
-    snprintf(path, sizeof(path), "%s/pubs-boot.bak", tmpdir);
+    snprintf(path, sizeof(path), "%s/pubs-boot.bak", bak_tmpdir);
     put(path, bak, n);
     const char *pp = path;
     b2a_bak *b = NULL;
@@ -381,25 +347,25 @@ static void test_corrupt_page_of_a_differentials_base(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *bak = slurp(sample(DBR_FULL), &n);
+    uint8_t *bak = slurp(bak_sample(DBR_FULL), &n);
     static const char domain[] = "b\0a\0s\0e\0.\0l\0o\0c\0a\0l\0"; /* UTF-16LE "base.local" */
     uint8_t *at = memmem(bak, n, domain, sizeof(domain) - 1);
     assert_non_null(at);
     *at ^= 0x01; /* 'b' -> 'c' */
     char path[512];
-    snprintf(path, sizeof(path), "%s/dbareports-full-flip.bak", tmpdir);
+    snprintf(path, sizeof(path), "%s/dbareports-full-flip.bak", bak_tmpdir);
     put(path, bak, n);
-    const char *pp[2] = { path, sample(DBR_DIFF1) };
+    const char *pp[2] = { path, bak_sample(DBR_DIFF1) };
 
     b2a_bak *b;
     b2a_err err;
     b2a__err_clear(&err);
     assert_int_equal(b2a__bak_open(pp, 2, &b, &err), B2A_OK);
     text_sink ts;
-    assert_int_equal(scan_table(b, "info", "ServerInfo", &ts, &err), B2A_EFORMAT);
+    assert_int_equal(bak_scan(b, bak_find_table(b, "info", "ServerInfo"), &ts, 1000, &err), B2A_EFORMAT);
     text_sink_free(&ts);
     assert_non_null(strstr(err.msg, " of info.ServerInfo: checksum mismatch (stored 0x"));
-    assert_int_equal(scan_table(b, "info", "SQLInfo", &ts, &err), B2A_OK);
+    assert_int_equal(bak_scan(b, bak_find_table(b, "info", "SQLInfo"), &ts, 1000, &err), B2A_OK);
     text_sink_free(&ts);
     b2a_bak_verify_stats st;
     b2a__bak_verify_stats(b, &st);
@@ -410,7 +376,7 @@ static void test_corrupt_page_of_a_differentials_base(void **state)
     b2a__bak_close(b);
 
     assert_int_equal(b2a__bak_open_flags(pp, 2, B2A_BAK_IGNORE_CHECKSUMS, &b, &err), B2A_OK);
-    assert_int_equal(scan_table(b, "info", "ServerInfo", &ts, &err), B2A_OK);
+    assert_int_equal(bak_scan(b, bak_find_table(b, "info", "ServerInfo"), &ts, 1000, &err), B2A_OK);
     int changed = 0;
     for (size_t i = 0; i < ts.nrows; i++)
         changed += strstr(ts.rows[i], "case.local") != NULL;
@@ -428,7 +394,7 @@ static void test_corrupt_page_of_a_differentials_base(void **state)
 static void test_counts_after_read(void **state)
 {
     (void)state;
-    const char *pp = sample(NW2008);
+    const char *pp = bak_sample(NW2008);
     b2a_bak *b;
     b2a_err err;
     assert_int_equal(b2a__bak_open(&pp, 1, &b, &err), B2A_OK);
@@ -437,13 +403,13 @@ static void test_counts_after_read(void **state)
     b2a__bak_verify_stats(b, &before);
     assert_true(before.torn > 0);
     text_sink ts;
-    assert_int_equal(scan_table(b, "dbo", "Orders", &ts, &err), B2A_OK);
+    assert_int_equal(bak_scan(b, bak_find_table(b, "dbo", "Orders"), &ts, 1000, &err), B2A_OK);
     assert_int_equal(ts.nrows, 830);
     text_sink_free(&ts);
     b2a__bak_verify_stats(b, &after);
     assert_true(after.torn > before.torn);
     /* Reading the same table again reads no new page. */
-    assert_int_equal(scan_table(b, "dbo", "Orders", &ts, &err), B2A_OK);
+    assert_int_equal(bak_scan(b, bak_find_table(b, "dbo", "Orders"), &ts, 1000, &err), B2A_OK);
     text_sink_free(&ts);
     b2a__bak_verify_stats(b, &before);
     assert_int_equal(before.torn, after.torn);
@@ -454,20 +420,9 @@ static void test_counts_after_read(void **state)
 
 int main(void)
 {
-    samples = getenv("B2A_SAMPLES");
-    char probe[1024];
-    snprintf(probe, sizeof(probe), "%s/sqlserver/" PUBS, samples ? samples : "");
-    if (!samples || access(probe, R_OK) != 0) {
-        fprintf(stderr, "test_mssql_pagecheck: sample backups not found (B2A_SAMPLES=%s): skipped\n",
-                samples ? samples : "(unset)");
-        return 77;
-    }
-    const char *td = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof(tmpdir), "%s/b2a-pagecheck-XXXXXX", td ? td : "/tmp");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    int ready = bak_test_setup("test_mssql_pagecheck", PUBS, "pagecheck");
+    if (ready != 0)
+        return ready;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_sample_page_passes),
         cmocka_unit_test(test_single_bit_flips),
@@ -478,6 +433,6 @@ int main(void)
         cmocka_unit_test(test_counts_after_read),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    rmdir(tmpdir);
+    bak_test_teardown();
     return rc;
 }
