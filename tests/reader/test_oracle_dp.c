@@ -204,6 +204,7 @@ static void test_modern_23ai(void **state)
         {"INVENTORY", "STORE_LOCATIONS", "LOCATION of type an object type"},
         {"FINANCE", "CUSTOMER_PROFILE", "column ADDR has Oracle type number 121 (an object type)"},
         {"AUDITLOG", "LONG_NOTES", "NOTE of type LONG"},
+        {"FINANCE", "TRANSACTION_DOCS", "RAW_XML of type XMLTYPE (opaque)"},
     };
     size_t failed = 0, read = 0;
     for (size_t i = 0; i < b2a__dp_table_count(x); i++) {

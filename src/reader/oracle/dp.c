@@ -714,6 +714,9 @@ static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint
         return B2A_OK;
     }
     int out_of_order = px.out_of_order;
+    for (size_t i = 0; i < px.ncols; i++) /* such a column's own failure says more */
+        if (px.dcols[i].type == 58 || (px.dcols[i].type >= 119 && px.dcols[i].type <= 123))
+            out_of_order = 0;
     dp_table *t = find_or_add(x, &px, err);
     xml_clear(&px);
     if (!t)
