@@ -89,15 +89,10 @@ static int is_our_temp(const char *base, const char *job_base)
  * to its output folder; NULL when p is absolute or climbs with "..". */
 static char *relative_inside(const char *p)
 {
-    if (p[0] == '/')
-        return NULL;
-    const char *r = p;
-    while (*r == '/')
-        r++;
-    if (!*r)
+    if (p[0] == '/' || !p[0])
         return NULL;
     /* Every component must be a plain name. */
-    char *rel = b2a__strdup(r);
+    char *rel = b2a__strdup(p);
     if (!rel)
         return NULL;
     char *save = NULL, *copy = b2a__strdup(rel);
@@ -143,10 +138,13 @@ static int load_listing(cleanup *c, int manifest_is_default, b2a_err *err)
     yajl_val root = yajl_tree_parse(doc, ebuf, sizeof(ebuf));
     free(doc);
     const char *idp[] = {"job_id", NULL}, *tp[] = {"tables", NULL}, *op[] = {"output_dir", NULL},
-               *ip[] = {"incomplete_files", NULL};
+               *ap[] = {"output_dir_absolute", NULL}, *ip[] = {"incomplete_files", NULL};
     yajl_val tables = root ? yajl_tree_get(root, tp, yajl_t_array) : NULL;
     yajl_val incomplete = root ? yajl_tree_get(root, ip, yajl_t_array) : NULL;
     yajl_val old_out = root ? yajl_tree_get(root, op, yajl_t_string) : NULL;
+    /* output_dir is as that run was given it, perhaps relative to the folder
+     * it ran in; output_dir_absolute is not */
+    yajl_val old_abs = root ? yajl_tree_get(root, ap, yajl_t_string) : NULL;
     if (!root || !YAJL_IS_OBJECT(root) || !yajl_tree_get(root, idp, yajl_t_string) || !tables || !old_out) {
         yajl_tree_free(root);
         return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
@@ -154,7 +152,7 @@ static int load_listing(cleanup *c, int manifest_is_default, b2a_err *err)
                             "bak2avro output in %s: nothing was deleted",
                             c->manifest, c->out);
     }
-    const char *old = YAJL_GET_STRING(old_out);
+    const char *old = YAJL_GET_STRING(old_abs ? old_abs : old_out);
     int rc = B2A_OK;
     if (!manifest_is_default) {
         /* A Job JSON kept elsewhere must describe this very folder. */

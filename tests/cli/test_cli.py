@@ -410,6 +410,25 @@ class Cli(unittest.TestCase):
         self.assertIn("holds no job.json of an earlier bak2avro run", err)
         self.assertEqual(os.listdir(other), ["data.avro"])
 
+    def test_overwrite_with_a_job_json_kept_elsewhere_checks_the_folder_it_describes(self):
+        # Two runs with the same relative -o from different folders: the Job
+        # JSON of the first describes a/out, so it cannot clear b/out.
+        job_json = os.path.join(self.tmp, "kept.json")
+        for d in ("a", "b"):
+            os.mkdir(os.path.join(self.tmp, d))
+        p = subprocess.run([CLI, "run", "-q", NW2008, "--include", "dbo.Shippers", "-o", "out", "--job-json",
+                            job_json], cwd=os.path.join(self.tmp, "a"), capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        shutil.copytree(os.path.join(self.tmp, "a", "out"), os.path.join(self.tmp, "b", "out"))
+        before = files_under(self.tmp)
+        p = subprocess.run([CLI, "run", "-q", NW2008, "--include", "dbo.Shippers", "-o", "out", "--job-json",
+                            job_json, "--overwrite"], cwd=os.path.join(self.tmp, "b"), capture_output=True,
+                           text=True)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("%s describes the output folder %s, not out: nothing was deleted"
+                      % (job_json, os.path.join(os.path.realpath(self.tmp), "a", "out")), p.stderr)
+        self.assertEqual(files_under(self.tmp), before)
+
     def test_half_a_striped_set_is_refused(self):
         code, out, err = run("run", STRIPE, "-o", self.out)
         self.assertEqual(code, 3)
