@@ -30,6 +30,7 @@
 #include "avro/decimal.h"
 #include "avro/encode.h"
 #include "bak2avro/job.h"
+#include "util/file.h"
 #include "util/str.h"
 
 /* Which sink function each vtype takes (see core/column.h). */
@@ -911,36 +912,18 @@ void b2a__ocf_abort(b2a_ocf_writer *w)
 
 int b2a__ocf_write_avsc_table(const char *path, const b2a_avro_table *t, b2a_err *err)
 {
-    char *json = NULL, *tmp = NULL;
-    int fd = -1;
+    char *json = NULL;
     int rc = b2a__avro_schema_build(t, 1, &json, NULL, err);
     if (rc) {
         b2a__err_prefix(err, "%s: ", path);
         return rc;
     }
-    if ((rc = open_temp(path, &tmp, &fd, err))) {
-        free(json);
-        return rc;
-    }
-    size_t len = strlen(json), off = 0;
-    while (off < len) {
-        ssize_t k = write(fd, json + off, len - off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
-            rc = b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: write failed: %s", path, strerror(errno));
-            close(fd);
-            goto out;
-        }
-        off += (size_t)k;
-    }
-    rc = finish_file(fd, tmp, path, err);
-out:
-    if (rc)
-        unlink(tmp);
-    free(tmp);
+    int e = -b2a__write_file_atomic(path, json, strlen(json));
     free(json);
-    return rc;
+    if (e)
+        return b2a__err_set(err, e == ENOMEM ? B2A_ENOMEM : e == ENOENT ? B2A_ENOTFOUND : B2A_EIO,
+                            B2A_ERRCLASS_IO, "%s: write failed: %s", path, strerror(e));
+    return B2A_OK;
 }
 
 int b2a__ocf_write_avsc(const char *path, const b2a_table_def *t, const char *database, b2a_err *err)
