@@ -460,12 +460,8 @@ static int pg_finish(b2a_vendor_run *r, int exit_code, b2a_err *err)
                             "first: %s",
                             path, r->step->label, r->errors, r->errors == 1 ? "" : "s", r->ignored,
                             exit_code, r->first_error);
-    /* pg_restore exits 1 when it ignored errors; only harmless ones here */
-    if (exit_code != 0 && !r->ignored)
-        return b2a__err_set(err, B2A_ERESTORE, B2A_ERRCLASS_RESTORE,
-                            "%s: %s failed with exit code %d: %s", path, r->step->label,
-                            exit_code, r->last_line[0] ? r->last_line : "no output");
-    if (exit_code > 1)
+    /* pg_restore exits 1 when it ignored errors: fine when all were harmless */
+    if (exit_code != 0 && (exit_code != 1 || !r->ignored))
         return b2a__err_set(err, B2A_ERESTORE, B2A_ERRCLASS_RESTORE,
                             "%s: %s failed with exit code %d: %s", path, r->step->label,
                             exit_code, r->last_line[0] ? r->last_line : "no output");
