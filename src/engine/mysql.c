@@ -211,16 +211,14 @@ static int my_finish(b2a_vendor_run *r, int exit_code, b2a_err *err)
  * ("-- MariaDB dump", or an older mysqldump "Distrib 10.3.22-MariaDB", which
  * detection files as a MariaDB dump). MySQL-only syntax in a MySQL dump
  * (version comments {!50700} to {!99999}, see detect/mysqlddl.h) is skipped
- * by MariaDB. A script without a header gets MariaDB. */
+ * by MariaDB. Anything else (a MariaDB dump, a script without a header)
+ * gets NULL: default_image, MariaDB's. */
 static const char *my_image_for(const b2a_vendor_input *in, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (in[i].format == B2A_FMT_MYSQLDUMP)
-            return "mysql:8.0";
-        if (in[i].format == B2A_FMT_MARIADB_DUMP)
-            return "mariadb:11";
-    }
-    return "mariadb:11";
+    for (size_t i = 0; i < n; i++)
+        if (in[i].format == B2A_FMT_MYSQLDUMP || in[i].format == B2A_FMT_MARIADB_DUMP)
+            return in[i].format == B2A_FMT_MYSQLDUMP ? "mysql:8.0" : NULL;
+    return NULL;
 }
 
 /* "10.11.6-MariaDB-0+deb12u1" -> 101106; "8.0.36" -> 80036; 0 when unreadable. */
