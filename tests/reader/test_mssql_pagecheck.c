@@ -355,7 +355,9 @@ static void test_corrupt_page_of_a_differentials_base(void **state)
     char path[512];
     snprintf(path, sizeof(path), "%s/dbareports-full-flip.bak", bak_tmpdir);
     put(path, bak, n);
-    const char *pp[2] = { path, bak_sample(DBR_DIFF1) };
+    /* The differential first: the open names it, so the failure must name
+     * the file whose image failed. */
+    const char *pp[2] = { bak_sample(DBR_DIFF1), path };
 
     b2a_bak *b;
     b2a_err err;
@@ -365,6 +367,9 @@ static void test_corrupt_page_of_a_differentials_base(void **state)
     assert_int_equal(bak_scan(b, bak_find_table(b, "info", "ServerInfo"), &ts, 1000, &err), B2A_EFORMAT);
     text_sink_free(&ts);
     assert_non_null(strstr(err.msg, " of info.ServerInfo: checksum mismatch (stored 0x"));
+    char from[600];
+    snprintf(from, sizeof from, "), in the image from %s", path);
+    assert_non_null(strstr(err.msg, from));
     assert_int_equal(bak_scan(b, bak_find_table(b, "info", "SQLInfo"), &ts, 1000, &err), B2A_OK);
     text_sink_free(&ts);
     b2a_bak_verify_stats st;

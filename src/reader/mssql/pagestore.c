@@ -58,6 +58,7 @@ struct b2a_bak_pages {
     uint32_t nregions;    /* MQDA regions with data, over all families */
     int ignore_checksums; /* a page that fails verification is still returned */
     b2a_bak_pages *older; /* a differential's base (owned): extents this backup lacks */
+    int in_set;           /* one of several backups laid over each other (overlay) */
     uint64_t nverified[3], nfailed; /* distinct pages by b2a_pgprot, and failed (atomic) */
     pthread_mutex_t fail_lock;       /* guards the two below */
     char *failures[B2A_BAK_MAX_FAILURES]; /* the first failed pages, described */
@@ -521,8 +522,11 @@ int b2a__bak_pages_get_of(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id, 
     if (!b2a__page_verify(page_out, &c)) {
         char what[160];
         b2a__page_check_describe(&c, what, sizeof(what));
-        snprintf(why, sizeof(why), "page (%u:%u)%s%s: %s", file_id, page_id, owner ? " of " : "",
-                 owner ? owner : "", what);
+        /* In a full with differentials, which file's image failed is not the
+         * first file given, which the caller's messages name. */
+        snprintf(why, sizeof(why), "page (%u:%u)%s%s: %s%s%s", file_id, page_id, owner ? " of " : "",
+                 owner ? owner : "", what, p->in_set ? ", in the image from " : "",
+                 p->in_set ? p->fams[e->fam].path : "");
     }
     count_page(p, e, page_id & 7, &c, why);
     if (!c.ok && !p->ignore_checksums)
@@ -649,6 +653,7 @@ int b2a__bak_pages_log(b2a_bak_pages *p, b2a_bak_log_cb cb, void *ud, b2a_err *e
 void b2a__bak_pages_overlay(b2a_bak_pages *newer, b2a_bak_pages *older)
 {
     newer->older = older;
+    newer->in_set = older->in_set = 1;
 }
 
 b2a_bak_pages *b2a__bak_pages_older(const b2a_bak_pages *p) { return p->older; }
