@@ -673,57 +673,11 @@ static int write_header(b2a_ocf_writer *w)
 /* "<path>.tmp-<8 hex>", created exclusively. */
 static int open_temp(const char *path, char **tmp_out, int *fd_out, b2a_err *err)
 {
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 32);
-    if (!tmp)
-        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_IO, "%s: out of memory", path);
-    for (int attempt = 0; attempt < 16; attempt++) {
-        uint8_t r[4];
-        if (b2a__random_bytes(r, sizeof(r)) < 0) {
-            free(tmp);
-            return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_OS, "%s: getrandom failed: %s", path, strerror(errno));
-        }
-        snprintf(tmp, len + 32, "%s.tmp-%02x%02x%02x%02x", path, r[0], r[1], r[2], r[3]);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            *tmp_out = tmp;
-            *fd_out = fd;
-            return B2A_OK;
-        }
-        if (errno != EEXIST) {
-            int e = errno;
-            free(tmp);
-            return b2a__err_set(err, e == ENOENT ? B2A_ENOTFOUND : B2A_EIO, B2A_ERRCLASS_IO,
-                                "%s: cannot create the output file: %s", path, strerror(e));
-        }
-    }
-    free(tmp);
-    return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot pick a free temporary name", path);
-}
-
-/* fsync, close, rename tmp -> path, fsync the folder so the rename lasts. */
-static int finish_file(int fd, const char *tmp, const char *path, b2a_err *err)
-{
-    if (fsync(fd) < 0) {
-        int e = errno;
-        close(fd);
-        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: fsync failed: %s", path, strerror(e));
-    }
-    if (close(fd) < 0)
-        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: close failed: %s", path, strerror(errno));
-    if (rename(tmp, path) < 0)
-        return b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot rename %s into place: %s", path, tmp,
-                            strerror(errno));
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-    if (dir) {
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            (void)fsync(dfd);   /* best effort: some file systems refuse */
-            close(dfd);
-        }
-        free(dir);
-    }
+    int fd = b2a__file_temp(path, tmp_out);
+    if (fd < 0)
+        return b2a__err_set(err, fd == -ENOMEM ? B2A_ENOMEM : fd == -ENOENT ? B2A_ENOTFOUND : B2A_EIO,
+                            B2A_ERRCLASS_IO, "%s: cannot create the output file: %s", path, strerror(-fd));
+    *fd_out = fd;
     return B2A_OK;
 }
 
@@ -891,7 +845,10 @@ int b2a__ocf_commit(b2a_ocf_writer *w, b2a_err *err)
     }
     int fd = w->fd;
     w->fd = -1;
-    int rc = finish_file(fd, w->tmp, w->path, err);
+    int e = -b2a__file_publish(fd, w->tmp, w->path);
+    int rc = e ? b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot put the file in place: %s", w->path,
+                              strerror(e))
+               : B2A_OK;
     if (rc)
         unlink(w->tmp);
     writer_free(w);

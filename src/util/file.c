@@ -35,31 +35,54 @@ static void fsync_parent(const char *path)
     free(dir);
 }
 
-int b2a__write_file_atomic(const char *path, const char *data, size_t len)
+int b2a__file_temp(const char *path, char **tmp_out)
 {
-    char hex[9];
-    if (b2a__random_hex(hex, 4) != 0)
-        return -EIO;
-    char *tmp = b2a__asprintf("%s.tmp-%s", path, hex);
-    if (!tmp)
-        return -ENOMEM;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = -errno;
+    *tmp_out = NULL;
+    for (int attempt = 0; attempt < 16; attempt++) {
+        char hex[9];
+        if (b2a__random_hex(hex, 4) != 0)
+            return -EIO;
+        char *tmp = b2a__asprintf("%s.tmp-%s", path, hex);
+        if (!tmp)
+            return -ENOMEM;
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            *tmp_out = tmp;
+            return fd;
+        }
+        int e = errno;
         free(tmp);
-        return e;
+        if (e != EEXIST)
+            return -e;
     }
-    int rc = write_all(fd, data, len);
-    if (rc == 0 && fsync(fd) != 0)
-        rc = -errno;
+    return -EEXIST;
+}
+
+int b2a__file_publish(int fd, const char *tmp, const char *path)
+{
+    int rc = fsync(fd) != 0 ? -errno : 0;
     if (close(fd) != 0 && rc == 0)
         rc = -errno;
     if (rc == 0 && rename(tmp, path) != 0)
         rc = -errno;
+    if (rc == 0)
+        fsync_parent(path);
+    return rc;
+}
+
+int b2a__write_file_atomic(const char *path, const char *data, size_t len)
+{
+    char *tmp;
+    int fd = b2a__file_temp(path, &tmp);
+    if (fd < 0)
+        return fd;
+    int rc = write_all(fd, data, len);
+    if (rc != 0)
+        close(fd);
+    else
+        rc = b2a__file_publish(fd, tmp, path);
     if (rc != 0)
         unlink(tmp);
-    else
-        fsync_parent(path);
     free(tmp);
     return rc;
 }
