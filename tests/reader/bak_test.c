@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bak_test.h"
+#include "util/str.h"
 
 const char *bak_samples;
 char bak_tmpdir[256];
@@ -47,6 +48,23 @@ const char *bak_sample(const char *name)
     char *b = buf[k++ & 7];
     snprintf(b, sizeof buf[0], "%s/sqlserver/%s", bak_samples ? bak_samples : "", name);
     return b;
+}
+
+uint8_t *bak_slurp(const char *path, size_t *n)
+{
+    uint8_t *b = (uint8_t *)b2a__read_file(path, SIZE_MAX, n);
+    if (!b)
+        fail_msg("cannot read %s", path);
+    return b;
+}
+
+void bak_put(const char *path, const uint8_t *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        fail_msg("cannot write %s", path);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
 }
 
 size_t bak_find_table(const b2a_bak *b, const char *schema, const char *name)

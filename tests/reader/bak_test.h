@@ -4,6 +4,7 @@
 #define B2A_TESTS_BAK_TEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "core/error.h"
 #include "reader/mssql/bak.h"
 #include "text_sink.h"
@@ -21,6 +22,11 @@ void bak_test_teardown(void);
 
 /* samples/sqlserver/name; the last 8 results stay valid. */
 const char *bak_sample(const char *name);
+
+/* A whole file read into memory (freed by the caller) / written out;
+ * either fails the test when it cannot. */
+uint8_t *bak_slurp(const char *path, size_t *n);
+void bak_put(const char *path, const uint8_t *b, size_t n);
 
 /* Index of table schema.name; fails the test when the backup has none. */
 size_t bak_find_table(const b2a_bak *b, const char *schema, const char *name);

@@ -293,33 +293,18 @@ static void test_bad_files(void **state)
     assert_non_null(strstr(err.msg, "not a SQL Server backup"));
 }
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    uint8_t *b = (uint8_t *)b2a__read_file(path, SIZE_MAX, n);
-    assert_non_null(b);
-    return b;
-}
-
-static void put(const char *path, const uint8_t *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    fclose(f);
-}
-
 /* Every cut must fail with B2A_EFORMAT naming the file; never succeed
  * silently with fewer pages. step = 512 walks every 512-byte boundary. */
 static void truncations(const char *name, size_t step)
 {
     size_t n;
-    uint8_t *b = slurp(bak_sample(name), &n);
+    uint8_t *b = bak_slurp(bak_sample(name), &n);
     char path[512];
     snprintf(path, sizeof(path), "%s/cut-%s", bak_tmpdir, name);
     const char *pp = path;
     unsigned tried = 0;
     /* Write once, then shrink the same file: cheap for thousands of cuts. */
-    put(path, b, n);
+    bak_put(path, b, n);
     for (size_t cut = (n - 1) / step * step; cut + step > 0; cut -= step) {
         assert_int_equal(truncate(path, (off_t)cut), 0);
         b2a_bak_pages *p = NULL;
@@ -359,7 +344,7 @@ static void flips(const char *name, unsigned rounds)
     if (getenv("B2A_SKIP_FUZZ"))
         return;
     size_t n;
-    uint8_t *orig = slurp(bak_sample(name), &n), *b = malloc(n);
+    uint8_t *orig = bak_slurp(bak_sample(name), &n), *b = malloc(n);
     assert_non_null(b);
     char path[512];
     snprintf(path, sizeof(path), "%s/flip-%s", bak_tmpdir, name);
@@ -371,7 +356,7 @@ static void flips(const char *name, unsigned rounds)
         size_t span = (r & 1) ? n : (n < 65536 ? n : 65536);
         for (unsigned k = 0; k < 1 + (r % 8); k++)
             b[(size_t)rand() % span] ^= (uint8_t)(1 + rand() % 255);
-        put(path, b, n);
+        bak_put(path, b, n);
         b2a_bak_pages *p = NULL;
         b2a_err err;
         b2a__err_clear(&err);
@@ -418,7 +403,7 @@ static void make_stripe(const uint8_t *orig, size_t n, uint16_t seq, const char 
     for (size_t e = 0; e < 55; e++)
         if (e % 2 == seq - 1u)
             memset(b + 0x1E00 + e * 65536, 0, 65536);
-    put(path, b, n);
+    bak_put(path, b, n);
     free(b);
 }
 
@@ -426,7 +411,7 @@ static void test_stripes_merged(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *orig = slurp(bak_sample(NW2008), &n);
+    uint8_t *orig = bak_slurp(bak_sample(NW2008), &n);
     char s1[512], s2[512];
     snprintf(s1, sizeof(s1), "%s/nw-stripe1.bak", bak_tmpdir);
     snprintf(s2, sizeof(s2), "%s/nw-stripe2.bak", bak_tmpdir);
@@ -583,7 +568,7 @@ static void test_later_copy_supersedes(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *b = slurp(bak_sample(NW2008), &n);
+    uint8_t *b = bak_slurp(bak_sample(NW2008), &n);
     uint8_t *first = b + 0x1E00 + 3 * 65536, *later = b + 0x1E00 + 50 * 65536;
     uint16_t fid = rd16(first + 36);
     uint32_t pid = rd32(first + 32);
@@ -594,7 +579,7 @@ static void test_later_copy_supersedes(void **state)
     memcpy(want, later, sizeof(want));
     char path[512];
     snprintf(path, sizeof(path), "%s/nw-twice.bak", bak_tmpdir);
-    put(path, b, n);
+    bak_put(path, b, n);
     free(b);
 
     b2a_bak_pages *p = open1(path);

@@ -281,14 +281,6 @@ static void test_striped_differential(void **state)
     assert_non_null(strstr(e.msg, "stripe 3 is missing: give all 3 files together"));
 }
 
-static void put(const char *path, const uint8_t *b, size_t n)
-{
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(b, 1, n, fp), n);
-    fclose(fp);
-}
-
 /* A copy of a sample with one change: offset `at` of the first block
  * named `blk` (an MTF block or stream) gets `n` bytes of `with`. */
 static const char *altered(const char *name, const char *blk, size_t at, const void *with, size_t n,
@@ -304,7 +296,7 @@ static const char *altered(const char *name, const char *blk, size_t at, const v
     static int k;
     char *out = path[k++ & 3];
     snprintf(out, sizeof path[0], "%s/%s", bak_tmpdir, as);
-    put(out, b, len);
+    bak_put(out, b, len);
     free(b);
     return out;
 }

@@ -29,21 +29,6 @@
 #define DBR_FULL "dbareports_sql2008r2_full__dataplat.bak"
 #define DBR_DIFF1 "dbareports_sql2008r2_diff1__dataplat.bak"
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    uint8_t *b = (uint8_t *)b2a__read_file(path, (size_t)1 << 30, n);
-    assert_non_null(b);
-    return b;
-}
-
-static void put(const char *path, const uint8_t *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(b, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* The file offset of page (file:page) in an uncompressed backup, found by
  * the page's self-id in the MQDA regions (the last copy wins, as in the
  * page store). */
@@ -165,7 +150,7 @@ static void test_single_bit_flips(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *bak = slurp(bak_sample(PUBS), &n);
+    uint8_t *bak = bak_slurp(bak_sample(PUBS), &n);
     uint8_t *pg = bak + page_offset(bak_sample(PUBS), 1, 9); /* the boot page */
     b2a_pgcheck c;
     assert_int_equal(b2a__page_verify(pg, &c), 1);
@@ -193,7 +178,7 @@ static void test_torn_bits(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *bak = slurp(bak_sample(NW2008), &n);
+    uint8_t *bak = bak_slurp(bak_sample(NW2008), &n);
     uint8_t *pg = bak + page_offset(bak_sample(NW2008), 1, 9);
     b2a_pgcheck c;
     assert_int_equal(b2a__page_verify(pg, &c), 1);
@@ -259,13 +244,13 @@ static void test_corrupt_data_page(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *bak = slurp(bak_sample(PUBS), &n);
+    uint8_t *bak = bak_slurp(bak_sample(PUBS), &n);
     uint32_t page = 0;
     uint64_t at = find_value(bak, n, "New Moon Books", &page);
     bak[at + 13] ^= 0x01; /* 's' -> 'r' */
     char path[512];
     snprintf(path, sizeof(path), "%s/pubs-flip.bak", bak_tmpdir);
-    put(path, bak, n);
+    bak_put(path, bak, n);
     const char *pp = path;
 
     b2a_bak *b;
@@ -319,12 +304,12 @@ static void test_corrupt_catalog_page(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *bak = slurp(bak_sample(PUBS), &n);
+    uint8_t *bak = bak_slurp(bak_sample(PUBS), &n);
     uint64_t boot = page_offset(bak_sample(PUBS), 1, 9);
     bak[boot + 96 + 4 + 48] ^= 0x04; /* a letter of the database name */
     char path[512];
     snprintf(path, sizeof(path), "%s/pubs-boot.bak", bak_tmpdir);
-    put(path, bak, n);
+    bak_put(path, bak, n);
     const char *pp = path;
     b2a_bak *b = NULL;
     b2a_err err;
@@ -347,14 +332,14 @@ static void test_corrupt_page_of_a_differentials_base(void **state)
 {
     (void)state;
     size_t n;
-    uint8_t *bak = slurp(bak_sample(DBR_FULL), &n);
+    uint8_t *bak = bak_slurp(bak_sample(DBR_FULL), &n);
     static const char domain[] = "b\0a\0s\0e\0.\0l\0o\0c\0a\0l\0"; /* UTF-16LE "base.local" */
     uint8_t *at = memmem(bak, n, domain, sizeof(domain) - 1);
     assert_non_null(at);
     *at ^= 0x01; /* 'b' -> 'c' */
     char path[512];
     snprintf(path, sizeof(path), "%s/dbareports-full-flip.bak", bak_tmpdir);
-    put(path, bak, n);
+    bak_put(path, bak, n);
     /* The differential first: the open names it, so the failure must name
      * the file whose image failed. */
     const char *pp[2] = { bak_sample(DBR_DIFF1), path };
