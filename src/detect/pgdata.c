@@ -73,7 +73,7 @@ static int walk_int(walk *w, uint64_t *pos, int *v)
 static int walk_chunks(walk *w, uint64_t *pos)
 {
     for (;;) {
-        int len, rc = walk_int(w, pos, &len);
+        int len = 0, rc = walk_int(w, pos, &len); /* 0 only to quiet -O3: read after rc == 0 */
         if (rc)
             return rc;
         if (len == 0)

@@ -32,6 +32,8 @@ int b2a__pg_copy_header(const uint8_t *p, size_t n, size_t *len, b2a_err *err)
 static int numeric_head(const uint8_t *p, size_t n, int *ndigits, int *weight, unsigned *sign, int *dscale,
                         b2a_err *err)
 {
+    *ndigits = *weight = *dscale = 0; /* defined on every return, which -O3 cannot see otherwise */
+    *sign = 0;
     if (n < 8)
         return too_short(err, "numeric value", n);
     *ndigits = (int16_t)b2a__pg_be16(p);
