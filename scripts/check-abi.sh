@@ -10,7 +10,8 @@ lib=$build/src/libbak2avro.so.0
 baseline=$root/abi/libbak2avro.so.0.abi
 command -v abidiff >/dev/null || { echo "check-abi: abidiff missing (apt-get install abigail-tools)"; exit 1; }
 if [ "${1:-}" = "--update" ]; then
-    abidw --headers-dir "$root/include" --out-file "$baseline" "$lib"
+    # no compile-folder or corpus paths: they would record one machine's folders
+    abidw --no-comp-dir-path --no-corpus-path --headers-dir "$root/include" --out-file "$baseline" "$lib"
     echo "check-abi: baseline updated: $baseline"
     exit 0
 fi
