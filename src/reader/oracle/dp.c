@@ -297,53 +297,6 @@ static int parse_xml(const char *xml, size_t len, dp_xml *out)
 
 /* ---- types ---- */
 
-static void set_decimal(b2a_column *c, int p, int s)
-{
-    c->vtype = B2A_V_DECIMAL;
-    c->precision = p;
-    c->scale = s;
-}
-
-/* The exp reader's rule (doc/oracle-reader.md "Types"), so both readers
- * type the same column alike. */
-static void map_number(b2a_column *c, const dp_col *dc)
-{
-    int p = 0, s = 0, has_scale = 0;
-    if (!b2a__exp_number_type(c->source_type, &p, &s, &has_scale))
-        p = 0, s = 0, has_scale = 0;
-    if (p > 0 && has_scale) {
-        if (s < 0) {
-            if (p - s <= 18)
-                c->vtype = B2A_V_LONG;
-            else if (p - s <= B2A_DECIMAL_MAX_PRECISION)
-                set_decimal(c, p - s, 0);
-            else
-                c->vtype = B2A_V_STRING;
-        } else if (s == 0) {
-            if (p <= 18)
-                c->vtype = B2A_V_LONG;
-            else
-                set_decimal(c, p, 0);
-        } else {
-            set_decimal(c, s > p ? s : p, s);
-        }
-        return;
-    }
-    if (p == 0 && has_scale && s > 0) { /* NUMBER(*,s) */
-        set_decimal(c, 38, s);
-        return;
-    }
-    if (dc->special)
-        c->vtype = B2A_V_STRING;
-    else if (dc->max_frac == 0 && dc->max_int <= 18)
-        c->vtype = B2A_V_LONG;
-    else if (dc->max_int + dc->max_frac <= 38)
-        set_decimal(c, 38, dc->max_frac);
-    else
-        c->vtype = B2A_V_STRING;
-    c->note = b2a__asprintf("unbounded %s typed from the values in the dump: at most %d integer and %d fractional digits%s",
-                            c->source_type, dc->max_int, dc->max_frac, dc->special ? ", infinities present" : "");
-}
 
 static void mark(dp_table *t, char *why)
 {
@@ -363,7 +316,7 @@ static int map_columns(const b2a_dp *x, dp_table *t)
         const dp_col *dc = &t->cols[i];
         c->vtype = B2A_V_STRING;
         switch (dc->type) {
-        case T_NUMBER: map_number(c, dc); break;
+        case T_NUMBER: b2a__ora_number_column(c, dc->max_int, dc->max_frac, dc->special); break;
         case T_BFLOAT: c->vtype = B2A_V_FLOAT; break;
         case T_BDOUBLE: c->vtype = B2A_V_DOUBLE; break;
         case T_DATE:

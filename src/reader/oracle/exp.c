@@ -576,52 +576,6 @@ static void note_dbtz(b2a_exp *x, const b2a_exp_stmt *st, int index)
 
 /* ---- types ---- */
 
-static void set_decimal(b2a_column *c, int p, int s)
-{
-    c->vtype = B2A_V_DECIMAL;
-    c->precision = p;
-    c->scale = s;
-}
-
-static void map_number(b2a_column *c, const exp_col *ec)
-{
-    int p, s, has_scale;
-    if (!b2a__exp_number_type(c->source_type, &p, &s, &has_scale))
-        p = 0, s = 0, has_scale = 0;
-    if (p > 0 && has_scale) {
-        if (s < 0) {
-            if (p - s <= 18)
-                c->vtype = B2A_V_LONG;
-            else if (p - s <= B2A_DECIMAL_MAX_PRECISION)
-                set_decimal(c, p - s, 0);
-            else
-                c->vtype = B2A_V_STRING;
-        } else if (s == 0) {
-            if (p <= 18)
-                c->vtype = B2A_V_LONG;
-            else
-                set_decimal(c, p, 0);
-        } else {
-            set_decimal(c, s > p ? s : p, s);
-        }
-        return;
-    }
-    if (p == 0 && has_scale && s > 0) { /* NUMBER(*,s) */
-        set_decimal(c, 38, s);
-        return;
-    }
-    /* Unbounded: typed from the values the walk saw. */
-    if (ec->special)
-        c->vtype = B2A_V_STRING;
-    else if (ec->max_frac == 0 && ec->max_int <= 18)
-        c->vtype = B2A_V_LONG;
-    else if (ec->max_int + ec->max_frac <= 38)
-        set_decimal(c, 38, ec->max_frac);
-    else
-        c->vtype = B2A_V_STRING;
-    c->note = b2a__asprintf("unbounded %s typed from the values in the dump: at most %d integer and %d fractional digits%s",
-                            c->source_type, ec->max_int, ec->max_frac, ec->special ? ", infinities present" : "");
-}
 
 /* The Avro-facing type of each column; a column that cannot be decoded
  * marks the table unsupported, naming it. */
@@ -631,7 +585,7 @@ static int map_columns(const b2a_exp *x, exp_table *t)
         b2a_column *c = &t->def.columns[i];
         const exp_col *ec = &t->cols[i];
         switch (ec->type) {
-        case T_NUMBER: map_number(c, ec); break;
+        case T_NUMBER: b2a__ora_number_column(c, ec->max_int, ec->max_frac, ec->special); break;
         case T_BFLOAT: c->vtype = B2A_V_FLOAT; break;
         case T_BDOUBLE: c->vtype = B2A_V_DOUBLE; break;
         case T_DATE:

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avro/decimal.h"
+#include "util/str.h"
+
 static const char *skip_ws(const char *p)
 {
     while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
@@ -263,4 +266,53 @@ void b2a__exp_ddl_clear(b2a_exp_ddl *d)
     free(d->cols);
     free(d->name);
     memset(d, 0, sizeof(*d));
+}
+
+/* ---- NUMBER and FLOAT columns, one rule for both readers ---- */
+
+static void set_decimal(b2a_column *c, int p, int s)
+{
+    c->vtype = B2A_V_DECIMAL;
+    c->precision = p;
+    c->scale = s;
+}
+
+void b2a__ora_number_column(b2a_column *c, int max_int, int max_frac, int special)
+{
+    int p, s, has_scale;
+    if (!b2a__exp_number_type(c->source_type, &p, &s, &has_scale))
+        p = 0, s = 0, has_scale = 0;
+    if (p > 0 && has_scale) {
+        if (s < 0) {
+            if (p - s <= 18)
+                c->vtype = B2A_V_LONG;
+            else if (p - s <= B2A_DECIMAL_MAX_PRECISION)
+                set_decimal(c, p - s, 0);
+            else
+                c->vtype = B2A_V_STRING;
+        } else if (s == 0) {
+            if (p <= 18)
+                c->vtype = B2A_V_LONG;
+            else
+                set_decimal(c, p, 0);
+        } else {
+            set_decimal(c, s > p ? s : p, s);
+        }
+        return;
+    }
+    if (p == 0 && has_scale && s > 0) { /* NUMBER(*,s) */
+        set_decimal(c, 38, s);
+        return;
+    }
+    /* Unbounded: typed from the values the walk saw. */
+    if (special)
+        c->vtype = B2A_V_STRING;
+    else if (max_frac == 0 && max_int <= 18)
+        c->vtype = B2A_V_LONG;
+    else if (max_int + max_frac <= 38)
+        set_decimal(c, 38, max_frac);
+    else
+        c->vtype = B2A_V_STRING;
+    c->note = b2a__asprintf("unbounded %s typed from the values in the dump: at most %d integer and %d fractional digits%s",
+                            c->source_type, max_int, max_frac, special ? ", infinities present" : "");
 }

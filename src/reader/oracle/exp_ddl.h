@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "core/column.h"
+
 typedef struct b2a_exp_ddl_col {
     char *name;
     char *type;       /* as declared: "NUMBER(22, 0)", "TIMESTAMP (6) WITH TIME ZONE", "\"MDSYS\".\"SDO_GEOMETRY\"" */
@@ -39,5 +41,11 @@ int b2a__exp_parse_insert(const char *text, char **table, char ***cols, size_t *
 int b2a__exp_number_type(const char *type, int *precision, int *scale, int *has_scale);
 
 void b2a__exp_ddl_clear(b2a_exp_ddl *d);
+
+/* Type a NUMBER/FLOAT column by doc/oracle-reader.md's rule, for the exp and
+ * Data Pump readers alike: from its declared precision and scale, else (an
+ * unbounded one) from the profile of the values seen: most integer and
+ * fractional digits, and whether an infinity occurred. */
+void b2a__ora_number_column(b2a_column *c, int max_int, int max_frac, int special);
 
 #endif
