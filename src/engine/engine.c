@@ -346,7 +346,26 @@ static int add_dir_uploads(b2a_vendor_job *j, const char *host_dir, const char *
 static int deliver(b2a_vendor_job *j, size_t i, b2a_err *err)
 {
     const b2a_vendor_input *in = &j->inputs[i];
-    char *base = base_dup(in->path), *dir = dir_dup(in->path);
+    char *real = NULL;
+    if (j->delivery == B2A_VENDOR_BIND) {
+        /* A link's folder holds only the link, which would dangle in the
+         * container: bind the folder of the file it resolves to. Docker also
+         * wants absolute host paths in binds. */
+        real = realpath(in->path, NULL);
+        if (!real) {
+            int e = errno;
+            char target[4096];
+            ssize_t n = readlink(in->path, target, sizeof target - 1);
+            if (n > 0) {
+                target[n] = '\0';
+                return b2a__err_set(err, B2A_ENOTFOUND, B2A_ERRCLASS_IO, "%s (a link to %s): %s", in->path, target,
+                                    strerror(e));
+            }
+            return b2a__err_set(err, B2A_ENOTFOUND, B2A_ERRCLASS_IO, "%s: %s", in->path, strerror(e));
+        }
+    }
+    const char *path = real ? real : in->path;
+    char *base = base_dup(path), *dir = dir_dup(path);
     int rc = B2A_ENOMEM;
     if (!base || !dir)
         goto out;
@@ -355,16 +374,8 @@ static int deliver(b2a_vendor_job *j, size_t i, b2a_err *err)
         goto out;
     }
     if (j->delivery == B2A_VENDOR_BIND) {
-        /* Docker wants absolute host paths in binds */
-        char *abs = realpath(dir, NULL);
-        if (!abs) {
-            rc = b2a__err_set(err, B2A_ENOTFOUND, B2A_ERRCLASS_IO, "%s: %s", in->path,
-                              strerror(errno));
-            goto out;
-        }
         rc = b2a__vendor_strv_pushf(&j->binds, &j->nbinds, "%s:" B2A_VENDOR_BACKUP_DIR "/%zu:ro",
-                                    abs, i);
-        free(abs);
+                                    dir, i);
     } else if (in->is_dir) {
         rc = add_dir_uploads(j, in->path, j->in_paths[i], err);
     } else {
@@ -375,6 +386,7 @@ static int deliver(b2a_vendor_job *j, size_t i, b2a_err *err)
         free(cdir);
     }
 out:
+    free(real);
     free(base);
     free(dir);
     if (rc == B2A_ENOMEM)

@@ -276,6 +276,44 @@ static void test_pg_spec_host(void **state)
     b2a__vendor_job_free(j);
 }
 
+/* A linked input: its own folder holds only the link, which would dangle in
+ * the container; the folder of the real file is bound, under its real name. */
+static void test_bind_follows_a_link(void **state)
+{
+    (void)state;
+    char linkdir[PATH_MAX + 16], link[PATH_MAX + 64], dangling[PATH_MAX + 64];
+    snprintf(linkdir, sizeof linkdir, "%s/links", tmpdir);
+    assert_int_equal(mkdir(linkdir, 0755), 0);
+    snprintf(link, sizeof link, "%s/latest.dump", linkdir);
+    assert_int_equal(symlink(dump_path, link), 0);
+    b2a_vendor_input in = {.path = link, .format = B2A_FMT_PG_CUSTOM, .size = 5};
+    b2a_vendor_job *j = new_job(&b2a__vendor_postgres, B2A_NETWORK_HOST, 5499, &in, 1, 0, B2A_VENDOR_BIND, NULL);
+    char bind[PATH_MAX + 64];
+    char *real = realpath(tmpdir, NULL);
+    snprintf(bind, sizeof bind, "%s:/backup/0:ro", real);
+    free(real);
+    assert_int_equal(j->spec.nbinds, 1);
+    assert_string_equal(j->spec.binds[0], bind);
+    assert_string_equal(j->in_paths[0], "/backup/0/chinook.dump");
+    b2a__vendor_job_free(j);
+
+    /* A link to nothing: the error names the link and where it points. */
+    snprintf(dangling, sizeof dangling, "%s/gone.dump", linkdir);
+    assert_int_equal(symlink("/nonexistent/b2a/old.dump", dangling), 0);
+    b2a_vendor_input bad = {.path = dangling, .format = B2A_FMT_PG_CUSTOM, .size = 5};
+    b2a_vendor_params p = {.job_id = "3f2a9c", .network = B2A_NETWORK_HOST, .port = 5499,
+                           .delivery = B2A_VENDOR_BIND, .inputs = &bad, .ninputs = 1};
+    b2a_err err;
+    b2a__err_clear(&err);
+    assert_int_equal(b2a__vendor_job_new(&b2a__vendor_postgres, &p, &j, &err), B2A_ENOTFOUND);
+    char want[PATH_MAX + 160];
+    snprintf(want, sizeof want, "%s (a link to /nonexistent/b2a/old.dump): No such file or directory", dangling);
+    assert_string_equal(err.msg, want);
+    unlink(dangling);
+    unlink(link);
+    rmdir(linkdir);
+}
+
 static void test_pg_spec_publish(void **state)
 {
     (void)state;
@@ -974,6 +1012,7 @@ int main(void)
         cmocka_unit_test(test_connstr_escape),
         cmocka_unit_test(test_redact),
         cmocka_unit_test(test_pg_spec_host),
+        cmocka_unit_test(test_bind_follows_a_link),
         cmocka_unit_test(test_pg_spec_publish),
         cmocka_unit_test(test_my_spec_and_connstr),
         cmocka_unit_test(test_job_errors),

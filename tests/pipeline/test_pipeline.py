@@ -154,6 +154,18 @@ class Pipeline(unittest.TestCase):
                  ("invoice", "billing_city", "Edinburgh "): "Edinburgh"}
         self.assert_tables_equal_truth(os.path.join(SAMPLES, "truth", "Chinook_PostgreSql.sql"), edits)
 
+    def test_linked_input_restores_from_the_file_it_points_to(self):
+        # Only a bound folder is visible in the container: the folder of a link
+        # holds the link alone, which would dangle there.
+        links = os.path.join(self.tmp, "links")
+        os.mkdir(links)
+        link = os.path.join(links, "latest.dump")
+        os.symlink(os.path.join(PG, "chinook_pg15_custom.dump"), link)
+        code, out, err = self.run_cli(link)
+        self.assertEqual(code, 0, err[-3000:])
+        rows = {t["name"]: t["rows_written"] for t in self.job()["tables"]}
+        self.assertEqual((len(rows), rows["track"], rows["invoice_line"]), (11, 3503, 2240))
+
     def test_copy_and_odbc_paths_write_the_same_avro(self):
         # PostgreSQL rows leave through COPY (FORMAT binary) over libpq by default and
         # through psqlODBC with --via odbc: the same schema and the same values in
