@@ -51,6 +51,12 @@ type Progress struct {
 	Table        string  // "schema.table" during export
 	RowsDone     int64
 	RowsExpected int64 // -1 when unknown
+	// BytesDone: export: Avro bytes written (the table's, or the step's when
+	// Table is ""); restore: bytes of the dump its tool has consumed; -1 when unknown.
+	BytesDone     int64
+	BytesExpected int64 // restore: the dump's size; -1 when unknown
+	// Attempt of Attempts: the container's readiness probe; 0 when not waiting.
+	Attempt, Attempts uint32
 }
 
 // Options of a job; zero values are the library's defaults.

@@ -150,10 +150,12 @@ func TestRunDirectBakWithProgress(t *testing.T) {
 	p := samples(t, northwind)
 	out := filepath.Join(t.TempDir(), "out")
 	var sawExport bool
+	var last Progress
 	doc, err := Run(Options{Inputs: []string{p}, OutputDir: out, Include: []string{"dbo.Shippers"},
 		Progress: func(pr Progress) bool {
 			if pr.Step == "export" && pr.Table == "dbo.Shippers" {
 				sawExport = true
+				last = pr
 			}
 			return false
 		}})
@@ -170,6 +172,9 @@ func TestRunDirectBakWithProgress(t *testing.T) {
 		}
 	}
 	avro := filepath.Join(out, "dbo", "Shippers", "part-00000.avro")
+	if st, err := os.Stat(avro); err != nil || last.Percent != 100 || last.RowsDone != 3 || last.BytesDone != st.Size() {
+		t.Fatalf("last Shippers progress %+v, file %v %v", last, st, err)
+	}
 	if abs, _ := filepath.EvalSymlinks(out); doc.OutputDirAbsolute != abs || doc.OutputDir != out {
 		t.Fatalf("output_dir %q, output_dir_absolute %q, want %q", doc.OutputDir, doc.OutputDirAbsolute, abs)
 	}

@@ -22,7 +22,12 @@ func goProgress(job *C.b2a_job, p *C.b2a_progress, ud unsafe.Pointer) C.int {
 	if int(p.step) >= 0 && int(p.step) < len(steps) {
 		step = steps[p.step]
 	}
-	pr := Progress{Step: step, Percent: float64(p.percent), RowsDone: int64(p.rows_done), RowsExpected: int64(p.rows_expected)}
+	pr := Progress{Step: step, Percent: float64(p.percent), RowsDone: int64(p.rows_done), RowsExpected: int64(p.rows_expected),
+		BytesDone: -1, BytesExpected: -1}
+	if p.version >= 2 { // a library built before version 2 passes no bytes or attempts
+		pr.BytesDone, pr.BytesExpected = int64(p.bytes_done), int64(p.bytes_expected)
+		pr.Attempt, pr.Attempts = uint32(p.attempt), uint32(p.attempts)
+	}
 	if p.table != nil {
 		pr.Table = C.GoString(p.table)
 	}

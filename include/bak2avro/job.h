@@ -74,8 +74,14 @@ typedef struct b2a_progress {
     const char *table;        /**< "schema.table" during export, else NULL */
     int64_t rows_done;
     int64_t rows_expected;    /**< -1 when unknown */
+    /* version 2: read these only when version >= 2 (a library built before them passes 1) */
+    int64_t bytes_done;       /**< export: Avro bytes written (the table's, or the step's when table is NULL);
+                                   restore: bytes of the dump its tool has consumed; -1 when unknown */
+    int64_t bytes_expected;   /**< restore: the dump's size in bytes; -1 when unknown */
+    uint32_t attempt;         /**< container: the readiness probe's attempt n of attempts; 0 when not waiting */
+    uint32_t attempts;
 } b2a_progress;
-#define B2A_PROGRESS_VERSION 1
+#define B2A_PROGRESS_VERSION 2
 
 /** Return non-zero to cancel the job. */
 typedef int (*b2a_progress_cb)(b2a_job *job, const b2a_progress *progress, void *userdata);

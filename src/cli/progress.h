@@ -19,6 +19,8 @@ typedef struct show_bar {
     int64_t rows_done, rows_expected;
     int64_t rows0;  /* rows_done at the first report, where the rate is measured from */
     double t_start; /* seconds, monotonic */
+    int64_t bytes_done, bytes_expected; /* -1 when unknown */
+    uint32_t attempt, attempts;         /* readiness probe, 0 when not waiting */
 } show_bar;
 
 typedef struct show {
@@ -32,6 +34,10 @@ typedef struct show {
     uint32_t tables_total; /* selected tables, once the export has begun */
     uint32_t tables_done;
     int64_t rows_done_finished; /* rows of the tables that ended */
+    /* The export step as a whole, from its table-less reports: */
+    int has_export_totals;
+    int64_t export_rows, export_rows_expected, export_bytes;
+    double t_export; /* first export report, where the job's rate is measured from */
     int last_step;
     double last_pct;
 } show;

@@ -390,9 +390,15 @@ void b2a__job_log(b2a_job *job, b2a_log_level level, const char *fmt, ...)
 int b2a__job_progress(b2a_job *job, b2a_step step, double percent, const char *table,
                       int64_t rows_done, int64_t rows_expected)
 {
+    b2a_progress p = B2A__PROGRESS_INIT(step, percent, table, rows_done, rows_expected);
+    return b2a__job_progress_report(job, &p);
+}
+
+int b2a__job_progress_report(b2a_job *job, b2a_progress *p)
+{
+    p->version = B2A_PROGRESS_VERSION;
     if (job->progress_cb && !job->cancel_requested) {
-        b2a_progress p = {B2A_PROGRESS_VERSION, step, percent, table, rows_done, rows_expected};
-        if (job->progress_cb(job, &p, job->userdata) != 0) {
+        if (job->progress_cb(job, p, job->userdata) != 0) {
             b2a_err e;
             b2a__err_set(&e, B2A_EUSER, B2A_ERRCLASS_USAGE, "stopped by the progress callback");
             b2a__job_set_error(job, &e);

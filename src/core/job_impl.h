@@ -144,6 +144,12 @@ void b2a__job_log(b2a_job *job, b2a_log_level level, const char *fmt, ...)
 int b2a__job_progress(b2a_job *job, b2a_step step, double percent, const char *table,
                       int64_t rows_done, int64_t rows_expected);
 
+/* The same with the version 2 fields (bytes, readiness attempts): start from
+ * B2A__PROGRESS_INIT, set what the step knows; the version is filled in. */
+#define B2A__PROGRESS_INIT(step, percent, table, rows_done, rows_expected) \
+    {B2A_PROGRESS_VERSION, (step), (percent), (table), (rows_done), (rows_expected), -1, -1, 0, 0}
+int b2a__job_progress_report(b2a_job *job, b2a_progress *p);
+
 /* Record the job's fatal error (the first one wins). */
 void b2a__job_set_error(b2a_job *job, const b2a_err *err);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "avro/ocf.h"
@@ -20,6 +21,8 @@ typedef struct table_task {
     b2a_ocf_writer *writer;
     int opened, eof, committed;
     size_t chunk_rows;
+    int64_t bytes_final;     /* the committed file's size */
+    int64_t bytes_reported;  /* the table's bytes in the step's total so far */
     b2a_err err;             /* written on the worker, read on the loop after the chunk */
 } table_task;
 
@@ -31,6 +34,7 @@ struct exporter {
     void *userdata;
     size_t next_table;       /* next index to consider */
     int64_t rows_done, rows_expected; /* over all selected tables, for the step's progress */
+    int64_t bytes_done;      /* Avro bytes written over all tables */
     unsigned running;
     table_task *tasks;       /* one per table */
 };
@@ -88,6 +92,8 @@ static void chunk_work(uv_work_t *req)
         unlink(t->avsc_path);
         return;
     }
+    struct stat sb;
+    tt->bytes_final = stat(t->avro_path, &sb) == 0 ? (int64_t)sb.st_size : 0;
     t->rows_written = written;
     tt->committed = 1;
 }
@@ -140,12 +146,20 @@ static void chunk_after(uv_work_t *req, int status)
     }
     int64_t done = tt->writer ? b2a__ocf_rows(tt->writer) : t->rows_written;
     double pct = t->def.row_count > 0 ? 100.0 * (double)done / (double)t->def.row_count : (tt->eof ? 100.0 : -1.0);
-    b2a__job_progress(job, B2A_STEP_EXPORT, pct, qualified, done, t->def.row_count);
+    int64_t bytes = tt->writer ? (int64_t)b2a__ocf_bytes(tt->writer) : tt->bytes_final;
+    b2a_progress p = B2A__PROGRESS_INIT(B2A_STEP_EXPORT, pct, qualified, done, t->def.row_count);
+    p.bytes_done = bytes;
+    b2a__job_progress_report(job, &p);
     /* And the step as a whole: rows done over rows expected in the selected tables. */
     ex->rows_done += tt->chunk_rows;
-    if (ex->rows_expected > 0)
-        b2a__job_progress(job, B2A_STEP_EXPORT, 100.0 * (double)ex->rows_done / (double)ex->rows_expected, NULL,
-                          ex->rows_done, ex->rows_expected);
+    ex->bytes_done += bytes - tt->bytes_reported;
+    tt->bytes_reported = bytes;
+    b2a_progress all = B2A__PROGRESS_INIT(B2A_STEP_EXPORT,
+                                          ex->rows_expected > 0 ? 100.0 * (double)ex->rows_done / (double)ex->rows_expected
+                                                                : -1.0,
+                                          NULL, ex->rows_done, ex->rows_expected > 0 ? ex->rows_expected : -1);
+    all.bytes_done = ex->bytes_done;
+    b2a__job_progress_report(job, &all);
     if (tt->eof) {
         table_end(ex, tt, B2A_STATE_OK, NULL);
         return;

@@ -562,12 +562,23 @@ static void run_script_step(cstate *st, b2a_step step, const char *sql)
 static void run_plan_step(cstate *st);
 static void upload_next(cstate *st);
 
+/* Restore progress: the tool's count, and with a bytes count the dump's bytes consumed. */
+static void restore_progress(cstate *st)
+{
+    b2a_progress p = B2A__PROGRESS_INIT(B2A_STEP_RESTORE, st->run.percent, NULL, (int64_t)st->run.done,
+                                        (int64_t)st->run.step->total);
+    if (st->run.step->progress == B2A_VENDOR_PROGRESS_BYTES) {
+        p.bytes_done = (int64_t)st->run.done;
+        p.bytes_expected = (int64_t)st->run.step->total;
+    }
+    b2a__job_progress_report(st->job, &p);
+}
+
 static int restore_line(void *ud, int stream, const char *line, size_t len)
 {
     cstate *st = ud;
     if (b2a__vendor_run_line(&st->run, stream, line, len) && st->run.percent >= 0)
-        b2a__job_progress(st->job, B2A_STEP_RESTORE, st->run.percent, NULL, (int64_t)st->run.done,
-                          (int64_t)st->run.step->total);
+        restore_progress(st);
     if (st->job->log_cb) {
         char buf[1024], safe[1024];
         size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
@@ -584,8 +595,7 @@ static int probe_line(void *ud, int stream, const char *line, size_t len)
     (void)stream;
     cstate *st = ud;
     if (b2a__vendor_run_probe_line(&st->run, line, len) && st->run.percent >= 0)
-        b2a__job_progress(st->job, B2A_STEP_RESTORE, st->run.percent, NULL, (int64_t)st->run.done,
-                          (int64_t)st->run.step->total);
+        restore_progress(st);
     return 0;
 }
 
@@ -819,7 +829,11 @@ static void probe_try(cstate *st)
     if (canceled(st))
         return;
     st->probe_try++;
-    b2a__job_progress(st->job, B2A_STEP_CONTAINER, 50.0 + 45.0 * st->probe_try / (st->probe.tries + 1), NULL, 0, -1);
+    b2a_progress p = B2A__PROGRESS_INIT(B2A_STEP_CONTAINER, 50.0 + 45.0 * st->probe_try / (st->probe.tries + 1),
+                                        NULL, 0, -1);
+    p.attempt = (uint32_t)st->probe_try;
+    p.attempts = (uint32_t)st->probe.tries;
+    b2a__job_progress_report(st->job, &p);
     if (b2a__docker_exec(st->docker, st->container_id, (const char *const *)st->probe.cmd.argv, st->probe.cmd.argc,
                          (const char *const *)st->probe.cmd.env, st->probe.cmd.nenv, ignore_line, probe_exec_done, st,
                          &st->req) != B2A_OK)

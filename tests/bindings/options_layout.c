@@ -50,6 +50,10 @@ int main(void)
     FIELD(b2a_progress, table);
     FIELD(b2a_progress, rows_done);
     FIELD(b2a_progress, rows_expected);
+    FIELD(b2a_progress, bytes_done);
+    FIELD(b2a_progress, bytes_expected);
+    FIELD(b2a_progress, attempt);
+    FIELD(b2a_progress, attempts);
     printf("}}}\n");
     return 0;
 }

@@ -54,9 +54,14 @@ class Progress(unittest.TestCase):
         frames = screen.replace("\x1b[1A", "").replace("\x1b[2K", "").split("\r\n")
         table = [f for f in frames if "dbo.Nums" in f and "rows/s" in f]
         self.assertTrue(table, screen)
-        self.assertRegex(table[-1], r"^  \[[#.]{20}\] +\d+%  dbo\.Nums  \d+/100000 rows  \d+ rows/s  ETA \d+:\d\d$")
-        self.assertTrue(any(re.match(r"^  job: 1/1 tables done, 100000 rows, \d+:\d\d elapsed$", f) for f in frames),
-                        frames)
+        self.assertRegex(table[-1],
+                         r"^  \[[#.]{20}\] +\d+%  dbo\.Nums  \d+/100000 rows  \d+ rows/s  \d+\.\d MB  ETA \d+:\d\d$")
+        # The job line ends with every row and the bytes of the file written (MB = 10^6 bytes).
+        size = os.path.getsize(os.path.join(self.tmp, "out", "dbo", "Nums", "part-00000.avro"))
+        done = r"^  job: 1/1 tables done, 100000 rows, %s MB, \d+:\d\d elapsed$" % re.escape("%.1f" % (size / 1e6))
+        self.assertTrue(any(re.match(done, f) for f in frames), frames)
+        self.assertTrue(re.search(r"  job: 0/1 tables done, \d+ rows, \d+\.\d MB, \d+:\d\d elapsed, ETA \d+:\d\d\r\n",
+                                  screen), screen)
         self.assertIn("  job: 0/1 tables done, ", screen)
         # Each frame erases what the last one drew: one cursor-up-and-clear per line.
         self.assertIn("\x1b[1A\x1b[2K\x1b[1A\x1b[2K  [", screen)
@@ -72,6 +77,9 @@ class Progress(unittest.TestCase):
             self.assertRegex(line, "^" + ISO + " ")
         self.assertTrue(any(re.match(ISO + r" Sales\.Shippers: 3 rows -> out/Sales/Shippers/part-00000\.avro$", l)
                             for l in lines), lines)
+        # The export's end: tables, rows and the MB written.
+        size = os.path.getsize(os.path.join(self.tmp, "out", "Sales", "Shippers", "part-00000.avro"))
+        self.assertIn(" export: 100%% (1/1 tables, 3/3 rows, %.1f MB)" % (size / 1e6), p.stderr)
         self.assertNotIn("\x1b", p.stderr)
 
     def test_log_json_lines_have_a_time_and_end_with_a_done_event(self):
@@ -88,6 +96,11 @@ class Progress(unittest.TestCase):
                          {"event": "done", "status": "Success", "exit_code": 0, "job_id": job["job_id"],
                           "tables_ok": 1, "tables_failed": 0, "error": None})
         self.assertEqual([e["event"] for e in events].count("done"), 1)
+        # Bytes: the table's last report and the summary give the file's size.
+        size = os.path.getsize(os.path.join(self.tmp, "out", "Sales", "Shippers", "part-00000.avro"))
+        table = [e for e in events if e["event"] == "progress" and e["table"] == "Sales.Shippers"]
+        self.assertEqual((table[-1]["percent"], table[-1]["rows_done"], table[-1]["bytes_done"]), (100.0, 3, size))
+        self.assertEqual((done["rows_exported"], done["bytes_written"]), (3, size))
 
     def test_log_json_done_event_of_a_failed_job(self):
         bad = os.path.join(self.tmp, "not-a-backup.bak")

@@ -43,8 +43,17 @@ MAX_PARALLEL = 256  # as the CLI's --parallel and the job document's "parallel"
 
 
 class Progress(Tuple[str, float, Optional[str], int, int]):
-    """(step, percent, table, rows_done, rows_expected)"""
-    __slots__ = ()
+    """(step, percent, table, rows_done, rows_expected), and as attributes
+    bytes_done, bytes_expected, attempt and attempts (still a 5-tuple for code
+    that unpacks it)."""
+    bytes_done: int = -1
+    """export: Avro bytes written (the table's, or the step's when table is None);
+    restore: bytes of the dump its tool has consumed; -1 when unknown."""
+    bytes_expected: int = -1
+    """restore: the dump's size in bytes; -1 when unknown."""
+    attempt: int = 0
+    """container: the readiness probe's attempt n of attempts; 0 when not waiting."""
+    attempts: int = 0
 
     @property
     def step(self) -> str:
@@ -233,7 +242,11 @@ class Job:
         try:
             table = c.table.decode("utf-8", "replace") if c.table else None
             step = STEPS[c.step] if 0 <= c.step < len(STEPS) else str(c.step)
-            return 1 if self._progress(Progress((step, c.percent, table, c.rows_done, c.rows_expected))) else 0
+            pr = Progress((step, c.percent, table, c.rows_done, c.rows_expected))
+            if c.version >= 2:  # a library built before version 2 has no such fields
+                pr.bytes_done, pr.bytes_expected = c.bytes_done, c.bytes_expected
+                pr.attempt, pr.attempts = c.attempt, c.attempts
+            return 1 if self._progress(pr) else 0
         except BaseException as e:  # re-raised by wait() after the job ends
             self._raised.append(e)
             return 1

@@ -46,6 +46,11 @@ class Progress(ctypes.Structure):
         ("table", ctypes.c_char_p),
         ("rows_done", ctypes.c_int64),
         ("rows_expected", ctypes.c_int64),
+        # version 2: read only when version >= 2
+        ("bytes_done", ctypes.c_int64),
+        ("bytes_expected", ctypes.c_int64),
+        ("attempt", ctypes.c_uint32),
+        ("attempts", ctypes.c_uint32),
     ]
 
 

@@ -95,6 +95,12 @@ class Binding(unittest.TestCase):
         self.assertEqual(tables["Shippers"]["rows_written"], 3)
         self.assertTrue(any(e.step == "export" and e.table == "dbo.Customers" for e in events))
         self.assertTrue(os.path.exists(os.path.join(out, "dbo", "Customers", "part-00000.avro")))
+        # The table's last report gives the bytes of its file.
+        last = [e for e in events if e.table == "dbo.Customers"][-1]
+        self.assertEqual((last.percent, last.rows_done, last.bytes_done),
+                         (100.0, 91, os.path.getsize(os.path.join(out, "dbo", "Customers", "part-00000.avro"))))
+        step, percent, table, rows_done, rows_expected = last  # still a 5-tuple
+        self.assertEqual((table, rows_done), ("dbo.Customers", 91))
 
     def test_run_direct_oracle_exp(self):
         need(FREETIC)
