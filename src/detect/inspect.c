@@ -174,6 +174,8 @@ static int inspect_pg_plain(yajl_gen g, const char *path, const b2a_detected *d,
     yajl_gen_map_open(g);
     if (pp.is_dumpall)
         gen_int(g, "databases", pp.n_databases);
+    else
+        gen_opt(g, "database", pp.database); /* from \connect or CREATE DATABASE; null when it does not say */
     gen_int(g, "table_data_entries", pp.n_copy);
     gen_strv(g, "tables", pp.copy_tables, pp.n_copy);
     yajl_gen_map_close(g);

@@ -137,8 +137,27 @@ static int add_table(b2a_mysqldump_info *info, const char *line)
         /* a table dropped and created again is still one table */
         return add_name(&info->tables, &info->n_tables, full);
     }
+    if (p == line && starts_ci(p, "USE ")) {
+        char db[128];
+        if (!info->data_started && read_ident(skip_ws(p + 4), db, sizeof(db)))
+            snprintf(info->used, sizeof(info->used), "%s", db);
+        return B2A_OK;
+    }
+    if (p == line && (starts_ci(p, "CREATE DATABASE ") || starts_ci(p, "CREATE SCHEMA "))) {
+        /* mysqldump puts IF NOT EXISTS in a version comment (!32312) */
+        p = skip_ws(p + (toupper((unsigned char)p[7]) == 'D' ? 16 : 14));
+        if (starts_ci(p, "/*!32312 IF NOT EXISTS*/"))
+            p = skip_ws(p + 24);
+        if (starts_ci(p, "IF NOT EXISTS "))
+            p = skip_ws(p + 14);
+        char db[128];
+        if (read_ident(p, db, sizeof(db)) && info->n_created++ == 0)
+            snprintf(info->created, sizeof(info->created), "%s", db);
+        return B2A_OK;
+    }
     /* rows come from top-level INSERTs; indented ones sit in trigger or routine bodies */
     if (p == line && starts_ci(p, "INSERT ")) {
+        info->data_started = 1;
         p = skip_ws(p + 7);
         if (starts_ci(p, "IGNORE "))
             p = skip_ws(p + 7);
@@ -167,7 +186,7 @@ static void handle_comment(b2a_mysqldump_info *info, const char *line)
     }
 }
 
-int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err)
+static int read_script(const char *path, b2a_mysqldump_info *out, int head_only, b2a_err *err)
 {
     memset(out, 0, sizeof(*out));
     gzFile gz;
@@ -201,6 +220,8 @@ int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err)
         }
         if (in_routines)
             continue;
+        if (head_only && starts_ci(line, "INSERT "))
+            break; /* the rows begin: the database is settled */
         if (add_table(out, line) != B2A_OK) {
             rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: out of memory", path);
             break;
@@ -219,6 +240,26 @@ int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err)
     gzclose(gz);
     if (rc != B2A_OK)
         b2a__mysqldump_free(out);
+    else if (out->used[0])
+        snprintf(out->database, sizeof(out->database), "%s", out->used);
+    else if (!out->database[0] && out->n_created == 1)
+        snprintf(out->database, sizeof(out->database), "%s", out->created);
+    return rc;
+}
+
+int b2a__mysqldump_read(const char *path, b2a_mysqldump_info *out, b2a_err *err)
+{
+    return read_script(path, out, 0, err);
+}
+
+int b2a__mysqldump_read_database(const char *path, char *out, size_t n, b2a_err *err)
+{
+    b2a_mysqldump_info info;
+    out[0] = '\0';
+    int rc = read_script(path, &info, 1, err);
+    if (rc == B2A_OK)
+        snprintf(out, n, "%s", info.database);
+    b2a__mysqldump_free(&info);
     return rc;
 }
 

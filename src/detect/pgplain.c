@@ -95,8 +95,102 @@ static int starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* A SQL identifier at p: "quoted" (doubled quotes) as written, bare folded to
+ * lower case as the server does. "" when there is none. */
+static void read_sql_ident(const char *p, char *dst, size_t n)
+{
+    size_t i = 0;
+    if (*p == '"') {
+        for (p++; *p && *p != '\n'; p++) {
+            if (*p == '"' && *++p != '"')
+                break;
+            if (i + 1 < n)
+                dst[i++] = *p;
+        }
+    } else {
+        for (; *p && !strchr(" \t\r\n;", *p); p++)
+            if (i + 1 < n)
+                dst[i++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    }
+    dst[i] = '\0';
+}
+
+/* "\connect [-reuse-previous=on] TARGET": TARGET is a name, "a quoted
+ * name", or a conninfo string with dbname='...' (pg_dumpall). */
+static void read_connect_target(const char *p, char *dst, size_t n)
+{
+    dst[0] = '\0';
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p != '-')
+            break;
+        while (*p && !strchr(" \t\r\n", *p))
+            p++;
+    }
+    char tok[256];
+    size_t i = 0;
+    if (*p == '"') { /* psql's quoting: "" is a quote */
+        for (p++; *p && *p != '\n'; p++) {
+            if (*p == '"' && *++p != '"')
+                break;
+            if (i + 1 < sizeof(tok))
+                tok[i++] = *p;
+        }
+    } else {
+        for (; *p && !strchr(" \t\r\n", *p); p++)
+            if (i + 1 < sizeof(tok))
+                tok[i++] = *p;
+    }
+    tok[i] = '\0';
+    const char *db = strstr(tok, "dbname=");
+    if (!strchr(tok, '=')) {
+        size_t k = strlen(tok) < n ? strlen(tok) : n - 1;
+        memcpy(dst, tok, k);
+        dst[k] = '\0';
+        return;
+    }
+    if (!db)
+        return;
+    /* conninfo value: 'quoted' with \' and \\ escapes, or bare */
+    const char *v = db + 7;
+    i = 0;
+    if (*v == '\'') {
+        for (v++; *v && *v != '\''; v++) {
+            if (*v == '\\' && v[1])
+                v++;
+            if (i + 1 < n)
+                dst[i++] = *v;
+        }
+    } else {
+        for (; *v && *v != ' '; v++)
+            if (i + 1 < n)
+                dst[i++] = *v;
+    }
+    dst[i] = '\0';
+}
+
 static int handle_line(b2a_pgplain_info *info, const char *line)
 {
+    if (!info->data_started && (starts(line, "\\connect ") || starts(line, "\\c "))) {
+        char db[128];
+        read_connect_target(line + (line[2] == ' ' ? 3 : 9), db, sizeof(db));
+        /* pg_dumpall visits template1 for its settings; no rows go there */
+        if (db[0] && strcmp(db, "template1") != 0 && strcmp(db, "template0") != 0)
+            snprintf(info->database, sizeof(info->database), "%s", db);
+        return B2A_OK;
+    }
+    if (starts(line, "CREATE DATABASE ")) {
+        char db[128];
+        read_sql_ident(line + 16, db, sizeof(db));
+        if (db[0] && info->n_created++ == 0)
+            snprintf(info->created, sizeof(info->created), "%s", db);
+        return B2A_OK;
+    }
+    if (starts(line, "INSERT INTO ")) {
+        info->data_started = 1;
+        return B2A_OK;
+    }
     if (line[0] == '-' && line[1] == '-') {
         if (!info->dumped_from[0] && starts(line, "-- Dumped from database version "))
             copy_rest(line + 32, info->dumped_from, sizeof(info->dumped_from));
@@ -131,7 +225,7 @@ static int handle_line(b2a_pgplain_info *info, const char *line)
     return B2A_OK;
 }
 
-int b2a__pgplain_read(const char *path, b2a_pgplain_info *out, b2a_err *err)
+static int read_script(const char *path, b2a_pgplain_info *out, int head_only, b2a_err *err)
 {
     memset(out, 0, sizeof(*out));
     gzFile gz;
@@ -158,7 +252,12 @@ int b2a__pgplain_read(const char *path, b2a_pgplain_info *out, b2a_err *err)
                 in_copy = 0;
             continue;
         }
+        if (head_only && out->data_started)
+            break;
         if (starts(line, "COPY ") && strstr(line, " FROM stdin;")) {
+            out->data_started = 1;
+            if (head_only)
+                break;
             in_copy = 1;
             if (add_copy_table(out, line) != B2A_OK) {
                 rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: out of memory", path);
@@ -186,6 +285,24 @@ int b2a__pgplain_read(const char *path, b2a_pgplain_info *out, b2a_err *err)
     gzclose(gz);
     if (rc != B2A_OK)
         b2a__pgplain_free(out);
+    else if (!out->database[0] && out->n_created == 1)
+        snprintf(out->database, sizeof(out->database), "%s", out->created);
+    return rc;
+}
+
+int b2a__pgplain_read(const char *path, b2a_pgplain_info *out, b2a_err *err)
+{
+    return read_script(path, out, 0, err);
+}
+
+int b2a__pgplain_read_database(const char *path, char *out, size_t n, b2a_err *err)
+{
+    b2a_pgplain_info info;
+    out[0] = '\0';
+    int rc = read_script(path, &info, 1, err);
+    if (rc == B2A_OK)
+        snprintf(out, n, "%s", info.database);
+    b2a__pgplain_free(&info);
     return rc;
 }
 

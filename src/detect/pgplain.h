@@ -19,12 +19,23 @@ typedef struct b2a_pgplain_info {
     uint32_t n_copy;         /* COPY ... FROM stdin blocks */
     char **copy_tables;      /* their tables, "public.actor" (n_copy of them) */
     uint32_t n_databases;    /* pg_dumpall: "\connect" targets with a database dump */
+    /* The database the rows go into: the \connect target when the first COPY
+     * or INSERT comes (or at the end), else the one CREATE DATABASE name; "" unknown. */
+    char database[128];
+    int data_started;        /* a COPY or INSERT was seen: database is settled */
+    char created[128];       /* the first CREATE DATABASE name */
+    uint32_t n_created;
 } b2a_pgplain_info;
 
 /* One pass over the script. On error *out is left empty; on success free
  * it with b2a__pgplain_free. */
 int b2a__pgplain_read(const char *path, b2a_pgplain_info *out, b2a_err *err);
 void b2a__pgplain_free(b2a_pgplain_info *info);
+
+/* Only the database a script's rows go into (see database above): reads up
+ * to the first COPY or INSERT, so the data itself is not read. out gets ""
+ * when the script does not say. */
+int b2a__pgplain_read_database(const char *path, char *out, size_t n, b2a_err *err);
 
 /* PG_VERSION_NUM of the first release that knows a SET parameter pg_dump
  * emits; 0 for parameters older than 9.0 or unknown. */

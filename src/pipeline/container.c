@@ -14,6 +14,7 @@
 #include "core/ctx.h"
 #include "core/pipeline.h"
 #include "detect/detect.h"
+#include "detect/dumpdb.h"
 #include "detect/dumpend.h"
 #include "detect/pgdump.h"
 #include "docker/docker.h"
@@ -1044,6 +1045,11 @@ static int describe_inputs(cstate *st, b2a_err *err)
             if (!job->database && info.dbname)
                 job->database = b2a__strdup(info.dbname);
             b2a__pgdump_free(&info);
+        } else if (!job->database) { /* a script says it with \connect, USE or CREATE DATABASE */
+            char db[128];
+            if ((rc = b2a__dump_database_name(job->inputs[i], d.format, db, sizeof(db), err)) != B2A_OK)
+                return rc;
+            job->database = db[0] ? b2a__strdup(db) : NULL;
         }
         if ((rc = b2a__vendor_check_input(st->vendor, in, job->image, err)) != B2A_OK)
             return rc;

@@ -122,6 +122,49 @@ static void mariadb_headers(void **state)
     assert_non_null(strstr(err.msg, "none.sql: cannot open"));
 }
 
+/* The database a script's rows go into: the USE target current at the first
+ * INSERT, else the header's, else the one CREATE DATABASE/SCHEMA name. */
+static void script_database(void **state)
+{
+    (void)state;
+    b2a_err err;
+    char db[128];
+    assert_int_equal(b2a__mysqldump_read_database(th_sample("mysql/sakila-schema.sql"), db, sizeof(db), &err), 0);
+    assert_string_equal(db, "sakila");
+    assert_int_equal(b2a__mysqldump_read_database(th_sample("mysql/sakila-data.sql"), db, sizeof(db), &err), 0);
+    assert_string_equal(db, "sakila");
+    static const struct {
+        const char *script, *want;
+    } cases[] = {
+        /* mysqldump --databases */
+        {"-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)\n--\n-- Host: localhost    Database: shop\n"
+         "CREATE DATABASE /*!32312 IF NOT EXISTS*/ `shop` /*!40100 DEFAULT CHARACTER SET utf8mb4 */;\n"
+         "USE `shop`;\nINSERT INTO `t` VALUES (1);\nUSE `other`;\n",
+         "shop"},
+        /* without --databases: the header alone */
+        {"-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)\n--\n-- Host: localhost    Database: shop\n"
+         "INSERT INTO `t` VALUES (1);\n",
+         "shop"},
+        {"CREATE SCHEMA IF NOT EXISTS `we``ird`;\nCREATE TABLE t (a int);\n", "we`ird"},
+        {"CREATE DATABASE a;\nCREATE DATABASE b;\n", ""},
+        {"INSERT INTO t VALUES (1);\nUSE late;\n", ""},
+        /* a USE inside a routine body is not the script's */
+        {"DELIMITER ;;\nUSE inner;;\nDELIMITER ;\nuse outer;\n", "outer"},
+    };
+    b2a_mysqldump_info mi;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *p = th_tmp_path("db.sql");
+        th_write(p, cases[i].script, strlen(cases[i].script));
+        assert_int_equal(b2a__mysqldump_read_database(p, db, sizeof(db), &err), 0);
+        if (strcmp(db, cases[i].want) != 0)
+            fail_msg("case %zu: got '%s', want '%s'", i, db, cases[i].want);
+        assert_int_equal(b2a__mysqldump_read(p, &mi, &err), 0);
+        if (strcmp(mi.database, cases[i].want) != 0)
+            fail_msg("case %zu (whole read): got '%s', want '%s'", i, mi.database, cases[i].want);
+        b2a__mysqldump_free(&mi);
+    }
+}
+
 int main(void)
 {
     th_require_samples();
@@ -129,6 +172,7 @@ int main(void)
         cmocka_unit_test(sakila_schema),
         cmocka_unit_test(mysqldump_header_plain_and_gzip),
         cmocka_unit_test(mariadb_headers),
+        cmocka_unit_test(script_database),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

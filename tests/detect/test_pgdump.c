@@ -537,6 +537,59 @@ static void plain_sql(void **state)
     assert_int_equal(b2a__pgplain_setting_min_version_num("client_encoding"), 0);
 }
 
+/* The database a plain script's rows go into: the \connect target current at
+ * the first COPY or INSERT, else the one CREATE DATABASE name; "" when the
+ * script does not say (pagila is dumped without -C). */
+static void plain_sql_database(void **state)
+{
+    (void)state;
+    b2a_err err;
+    char db[128];
+    assert_int_equal(b2a__pgplain_read_database(th_sample("postgresql/pagila-schema.sql"), db, sizeof(db), &err), 0);
+    assert_string_equal(db, "");
+    /* pg_dumpall: template1 is skipped; dvdrental is current at the first COPY, postgres comes after */
+    const char *all = th_sample("postgresql/dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar");
+    assert_int_equal(b2a__pgplain_read_database(all, db, sizeof(db), &err), 0);
+    assert_string_equal(db, "dvdrental");
+    b2a_pgplain_info pp;
+    assert_int_equal(b2a__pgplain_read(all, &pp, &err), 0);
+    assert_string_equal(pp.database, "dvdrental");
+    b2a__pgplain_free(&pp);
+
+    static const struct {
+        const char *script, *want;
+    } cases[] = {
+        /* pg_dump -C */
+        {"CREATE DATABASE chinook WITH TEMPLATE = template0 ENCODING = 'UTF8';\n"
+         "ALTER DATABASE chinook OWNER TO postgres;\n\\connect chinook\n\nCOPY public.a (x) FROM stdin;\n1\n\\.\n",
+         "chinook"},
+        /* quoted names, psql's doubled quotes */
+        {"CREATE DATABASE \"Sales \"\"EU\"\"\" WITH TEMPLATE = template0;\n\\connect \"Sales \"\"EU\"\"\"\n",
+         "Sales \"EU\""},
+        /* pg_dumpall since 12: a conninfo with dbname= */
+        {"\\connect -reuse-previous=on \"dbname='shop'\"\nINSERT INTO public.a VALUES (1);\n\\connect other\n",
+         "shop"},
+        {"\\connect -reuse-previous=on \"dbname='o\\'k'\"\n", "o'k"},
+        /* \c, and a \connect after the rows start does not count */
+        {"\\c first\nINSERT INTO public.a VALUES (1);\n\\connect second\n", "first"},
+        /* CREATE DATABASE alone (no \connect): the one name, folded as the server folds it */
+        {"CREATE DATABASE Shop;\n", "shop"},
+        {"CREATE DATABASE a;\nCREATE DATABASE b;\n", ""},
+        {"\\connect template1\nCOPY public.a (x) FROM stdin;\n\\.\n", ""},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *p = th_tmp_path("db.sql");
+        th_write(p, cases[i].script, strlen(cases[i].script));
+        assert_int_equal(b2a__pgplain_read_database(p, db, sizeof(db), &err), 0);
+        if (strcmp(db, cases[i].want) != 0)
+            fail_msg("case %zu: got '%s', want '%s'", i, db, cases[i].want);
+        assert_int_equal(b2a__pgplain_read(p, &pp, &err), 0);
+        if (strcmp(pp.database, cases[i].want) != 0)
+            fail_msg("case %zu (whole read): got '%s', want '%s'", i, pp.database, cases[i].want);
+        b2a__pgplain_free(&pp);
+    }
+}
+
 static void plain_sql_truncated_in_copy(void **state)
 {
     (void)state;
@@ -638,6 +691,7 @@ int main(void)
     th_require_samples();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(chinook_custom),
+        cmocka_unit_test(plain_sql_database),
         cmocka_unit_test(chinook_tar_and_directory),
         cmocka_unit_test(older_archives),
         cmocka_unit_test(min_major_table),

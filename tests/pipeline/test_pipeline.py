@@ -328,6 +328,8 @@ class Pipeline(unittest.TestCase):
         restore = next(s for s in job["steps"] if s["name"] == "restore")
         self.assertIn("judged harmless", restore["message"])
         self.assertIn("transaction_timeout", restore["message"])
+        # pg_dump without -C names no database: null, not a guess
+        self.assertIsNone(job["database"])
         tables = {t["name"]: t for t in job["tables"]}
         self.assertEqual(tables["payment"]["kind"], "partitioned table")
         self.assertEqual(tables["payment"]["rows_written"], 16049)
@@ -386,6 +388,7 @@ class Pipeline(unittest.TestCase):
         self.assertEqual(code, 1, err[-3000:])
         job = self.job()
         self.assertEqual(job["status"], "Failed")
+        self.assertEqual(job["database"], "sakila")  # from the scripts' USE sakila
         by_name = {t["name"]: t for t in job["tables"]}
         address = by_name["address"]
         self.assertEqual(address["status"], "Failed")
