@@ -86,6 +86,10 @@ type Options struct {
 	// Via is how rows leave a restored database: "auto" (default: PostgreSQL's
 	// COPY through libpq, else ODBC) or "odbc"; the Avro is the same.
 	Via string
+	// NaiveTimestamps is how timestamps without time zone are written: "local"
+	// (default: local-timestamp-micros), "utc" (timestamp-micros, the wall clock
+	// taken as UTC: Hive, Spark before 3.4) or "string" ("YYYY-MM-DD HH:MM:SS.ffffff").
+	NaiveTimestamps string
 	// Progress is called as the job goes; returning true cancels it.
 	Progress func(Progress) bool
 	Log      func(level int, message string)
@@ -269,6 +273,15 @@ func RunContext(ctx context.Context, o Options) (*Job, error) {
 		opts.via = C.B2A_VIA_ODBC
 	default:
 		return nil, invalid("unknown via %q (auto, odbc)", o.Via)
+	}
+	switch o.NaiveTimestamps {
+	case "", "local":
+	case "utc":
+		opts.naive_timestamps = C.B2A_NAIVE_UTC
+	case "string":
+		opts.naive_timestamps = C.B2A_NAIVE_STRING
+	default:
+		return nil, invalid("unknown naive timestamps %q (local, utc, string)", o.NaiveTimestamps)
 	}
 	switch o.Delivery {
 	case "", "bind":

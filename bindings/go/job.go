@@ -47,7 +47,8 @@ type JobOptions struct {
 	Overwrite       bool     `json:"overwrite"`
 	IgnoreChecksums bool     `json:"ignore_checksums"`
 	AllowColumnLoss bool     `json:"allow_column_loss"`
-	Via             string   `json:"via"` // auto, odbc
+	Via             string   `json:"via"`              // auto, odbc
+	NaiveTimestamps string   `json:"naive_timestamps"` // local, utc, string
 }
 
 // PageVerification is what a direct read of a SQL Server .bak checked.

@@ -18,13 +18,14 @@ _bak2avro()
         --network) COMPREPLY=($(compgen -W 'auto host publish' -- "$cur")); return ;;
         --deliver) COMPREPLY=($(compgen -W 'bind upload' -- "$cur")); return ;;
         --via) COMPREPLY=($(compgen -W 'auto odbc' -- "$cur")); return ;;
+        --naive-timestamps) COMPREPLY=($(compgen -W 'local utc string' -- "$cur")); return ;;
         --pre-sql|--post-sql|--job-json) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --include|--exclude|--parallel|--image|--docker-host) return ;;
         esac
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W '-o --output --vendor --include --exclude --include-views
                 --pre-sql --post-sql --parallel --codec --image --network --deliver
-                --docker-host --keep-container --via --direct --restore --accept-eula --job-json
+                --docker-host --keep-container --via --naive-timestamps --direct --restore --accept-eula --job-json
                 --overwrite --ignore-checksums --allow-column-loss -q --quiet --log-json
                 -v --verbose -h --help' -- "$cur"))
             return

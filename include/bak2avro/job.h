@@ -53,6 +53,15 @@ typedef enum b2a_via {
     B2A_VIA_ODBC = 1   /**< ODBC for every database (the generic path) */
 } b2a_via;
 
+/** How a timestamp without time zone (a wall-clock value: SQL Server datetime/datetime2,
+ *  PostgreSQL timestamp, MySQL datetime, Oracle DATE/TIMESTAMP) is written. */
+typedef enum b2a_naive_timestamps {
+    B2A_NAIVE_LOCAL = 0,   /**< the default: long + local-timestamp-micros (Avro 1.10+, Spark 3.4+, BigQuery) */
+    B2A_NAIVE_UTC = 1,     /**< long + timestamp-micros, the wall clock taken as UTC (Hive, Spark before 3.4,
+                                python3-avro 1.11, which know no local-timestamp-micros) */
+    B2A_NAIVE_STRING = 2   /**< string "YYYY-MM-DD HH:MM:SS.ffffff" (any reader) */
+} b2a_naive_timestamps;
+
 typedef enum b2a_restore_mode {
     B2A_RESTORE_AUTO = 0,      /**< read directly where a reader can, else restore in a container */
     B2A_RESTORE_DIRECT = 1,    /**< direct reader only */
@@ -127,10 +136,12 @@ typedef struct b2a_job_options {
                                        (e.g. MySQL-only syntax restored into MariaDB); the Job records the loss */
     /* version 4 */
     b2a_via via;                  /**< how rows leave a restored database; both ways give the same Avro */
+    /* version 5 */
+    b2a_naive_timestamps naive_timestamps; /**< how timestamps without time zone are written; every path alike */
 } b2a_job_options;
 
-#define B2A_JOB_OPTIONS_VERSION 4
-#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_SNAPPY, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0, B2A_DELIVERY_BIND, 0, 0, 0, B2A_VIA_AUTO }
+#define B2A_JOB_OPTIONS_VERSION 5
+#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_SNAPPY, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0, B2A_DELIVERY_BIND, 0, 0, 0, B2A_VIA_AUTO, B2A_NAIVE_LOCAL }
 
 /** Fill @p opts with defaults for @p version (bindings must call this). */
 B2A_API int b2a_job_options_init(b2a_job_options *opts, unsigned int version);

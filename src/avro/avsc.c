@@ -94,6 +94,7 @@ static int gen_type(yajl_gen g, const b2a_column *c)
     case B2A_V_TIME_MICROS: base = "long"; logical = "time-micros"; break;
     case B2A_V_TIMESTAMP_MICROS: base = "long"; logical = "timestamp-micros"; break;
     case B2A_V_LOCAL_TIMESTAMP_MICROS: base = "long"; logical = "local-timestamp-micros"; break;
+    case B2A_V_LOCAL_TIMESTAMP_STRING: return gstr(g, "string");
     case B2A_V_UUID: base = "string"; logical = "uuid"; break;
     case B2A_V_JSON:
         /* BigQuery loads this as JSON; not an Avro logical type. */
@@ -108,7 +109,7 @@ static int check_column(const b2a_table_def *t, size_t i, b2a_err *err)
 {
     const b2a_column *c = &t->columns[i];
     const char *name = c->name ? c->name : "";
-    if ((unsigned)c->vtype > (unsigned)B2A_V_JSON)
+    if ((unsigned)c->vtype > (unsigned)B2A_V_LOCAL_TIMESTAMP_STRING)
         return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_AVRO, "column \"%s\" (#%zu) of %s.%s has unknown value type %d",
                             name, i + 1, t->schema ? t->schema : "", t->name ? t->name : "", (int)c->vtype);
     if (c->vtype == B2A_V_DECIMAL

@@ -42,13 +42,14 @@ static const uint8_t fn_of_vtype[] = {
     [B2A_V_STRING] = F_STRING, [B2A_V_BYTES] = F_BYTES, [B2A_V_DATE] = F_I32,
     [B2A_V_TIME_MICROS] = F_I64, [B2A_V_TIMESTAMP_MICROS] = F_I64,
     [B2A_V_LOCAL_TIMESTAMP_MICROS] = F_I64, [B2A_V_UUID] = F_STRING, [B2A_V_JSON] = F_STRING,
+    [B2A_V_LOCAL_TIMESTAMP_STRING] = F_I64,
 };
 static const char *const fn_name[] = {
     "boolean()", "i32()", "i64()", "f32()", "f64()", "bytes()", "string()", "decimal()",
 };
 static const char *const vtype_name[] = {
     "boolean", "int", "long", "float", "double", "decimal", "string", "bytes", "date",
-    "time-micros", "timestamp-micros", "local-timestamp-micros", "uuid", "json",
+    "time-micros", "timestamp-micros", "local-timestamp-micros", "uuid", "json", "string (timestamp)",
 };
 
 typedef struct ocf_col {
@@ -249,11 +250,35 @@ static int s_i32(b2a_sink *s, int32_t v)
     return finish_value(w, b2a__put_long(o, v));
 }
 
+static int put_blob(b2a_ocf_writer *w, const void *p, size_t n);
+
+/* Wall-clock micros as "YYYY-MM-DD HH:MM:SS.ffffff": fixed width, so the
+ * strings sort as the times do (years 1..9999). */
+static int put_naive_string(b2a_ocf_writer *w, int64_t v)
+{
+    int64_t secs = v / 1000000, us = v % 1000000;
+    if (us < 0) {
+        us += 1000000;
+        secs--;
+    }
+    time_t t = (time_t)secs;
+    struct tm tm;
+    char buf[64];
+    if (!gmtime_r(&t, &tm))
+        return fail(w, B2A_EINVAL, "row %" PRId64 ": timestamp %" PRId64 " micros is out of range", w->rows + 1, v);
+    int n = snprintf(buf, sizeof(buf), "%04d-%02d-%02d %02d:%02d:%02d.%06d", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)us);
+    return put_blob(w, buf, (size_t)n);
+}
+
 static int s_i64(b2a_sink *s, int64_t v)
 {
     b2a_ocf_writer *w = W(s);
-    if (!begin(w, F_I64))
+    const ocf_col *c = begin(w, F_I64);
+    if (!c)
         return w->err.code;
+    if (c->vtype == B2A_V_LOCAL_TIMESTAMP_STRING)
+        return put_naive_string(w, v);
     uint8_t *o = start_value(w, 10);
     if (!o)
         return oom(w);

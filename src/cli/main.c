@@ -155,6 +155,7 @@ static int cmd_run(int argc, char **argv)
         {"include-views", no_argument, 0, 17}, {"deliver", required_argument, 0, 18},
         {"overwrite", no_argument, 0, 19},     {"ignore-checksums", no_argument, 0, 20},
         {"allow-column-loss", no_argument, 0, 21}, {"via", required_argument, 0, 22},
+        {"naive-timestamps", required_argument, 0, 23},
         {0, 0, 0, 0}};
     b2a_job_options opts;
     b2a_job_options_init(&opts, B2A_JOB_OPTIONS_VERSION);
@@ -244,6 +245,16 @@ static int cmd_run(int argc, char **argv)
             else if (strcmp(optarg, "odbc") == 0) opts.via = B2A_VIA_ODBC;
             else {
                 fprintf(stderr, "bak2avro: unknown --via \"%s\" (auto, odbc)\n", optarg);
+                exit_code = EXIT_USAGE;
+                goto out;
+            }
+            break;
+        case 23:
+            if (strcmp(optarg, "local") == 0) opts.naive_timestamps = B2A_NAIVE_LOCAL;
+            else if (strcmp(optarg, "utc") == 0) opts.naive_timestamps = B2A_NAIVE_UTC;
+            else if (strcmp(optarg, "string") == 0) opts.naive_timestamps = B2A_NAIVE_STRING;
+            else {
+                fprintf(stderr, "bak2avro: unknown --naive-timestamps \"%s\" (local, utc, string)\n", optarg);
                 exit_code = EXIT_USAGE;
                 goto out;
             }

@@ -69,3 +69,20 @@ int b2a__table_def_copy(b2a_table_def *dst, const b2a_table_def *src)
     }
     return 0;
 }
+
+b2a_vtype b2a__vtype_written(b2a_vtype v, int naive_timestamps)
+{
+    if (v != B2A_V_LOCAL_TIMESTAMP_MICROS)
+        return v;
+    /* Hive, Spark before 3.4 and python3-avro 1.11 know no local-timestamp-micros */
+    return naive_timestamps == 1 ? B2A_V_TIMESTAMP_MICROS : naive_timestamps == 2 ? B2A_V_LOCAL_TIMESTAMP_STRING : v;
+}
+
+int b2a__table_def_written(b2a_table_def *dst, const b2a_table_def *t, int naive_timestamps)
+{
+    if (b2a__table_def_copy(dst, t) != 0)
+        return -1;
+    for (size_t i = 0; i < dst->ncolumns; i++)
+        dst->columns[i].vtype = b2a__vtype_written(dst->columns[i].vtype, naive_timestamps);
+    return 0;
+}

@@ -23,7 +23,9 @@ typedef enum b2a_vtype {
     B2A_V_TIMESTAMP_MICROS = 10,/* i64() UTC micros since epoch -> long + timestamp-micros */
     B2A_V_LOCAL_TIMESTAMP_MICROS = 11, /* i64() wall-clock micros -> long + local-timestamp-micros */
     B2A_V_UUID = 12,            /* string() canonical lower-case text -> string + uuid */
-    B2A_V_JSON = 13             /* string() -> string with "sqlType": "JSON" */
+    B2A_V_JSON = 13,            /* string() -> string with "sqlType": "JSON" */
+    /* Written only, never given by a source (b2a__vtype_written): */
+    B2A_V_LOCAL_TIMESTAMP_STRING = 14 /* i64() wall-clock micros -> string "YYYY-MM-DD HH:MM:SS.ffffff" */
 } b2a_vtype;
 
 typedef struct b2a_column {
@@ -43,6 +45,14 @@ typedef struct b2a_table_def {
     b2a_column *columns;
     int64_t row_count;   /* counted in the source, -1 if unknown */
 } b2a_table_def;
+
+/* The type a source's column is written as: a wall-clock timestamp as the
+ * job's naive_timestamps option says (0 local, 1 utc, 2 string); others as given. */
+b2a_vtype b2a__vtype_written(b2a_vtype v, int naive_timestamps);
+
+/* A copy of t for the writer, its types as b2a__vtype_written gives them;
+ * 0 on success, -1 on OOM. */
+int b2a__table_def_written(b2a_table_def *dst, const b2a_table_def *t, int naive_timestamps);
 
 void b2a__column_clear(b2a_column *c);
 void b2a__table_def_clear(b2a_table_def *t);

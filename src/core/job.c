@@ -22,7 +22,8 @@ static size_t options_size(unsigned int version)
     case 1: return offsetof(b2a_job_options, include_views);
     case 2: return offsetof(b2a_job_options, overwrite);
     case 3: return offsetof(b2a_job_options, via);
-    case 4: return sizeof(b2a_job_options);
+    case 4: return offsetof(b2a_job_options, naive_timestamps);
+    case 5: return sizeof(b2a_job_options);
     default: return 0;
     }
 }
@@ -70,7 +71,7 @@ static int copy_options(b2a_job *job, const b2a_job_options *in)
     memcpy(&o, in, size);
 
     if ((o.n_inputs && !o.inputs) || (o.n_include && !o.include) || (o.n_exclude && !o.exclude) ||
-        (o.via != B2A_VIA_AUTO && o.via != B2A_VIA_ODBC))
+        (o.via != B2A_VIA_AUTO && o.via != B2A_VIA_ODBC) || (unsigned)o.naive_timestamps > B2A_NAIVE_STRING)
         return B2A_EINVAL;
     job->inputs = b2a__strv_dup(o.inputs, o.n_inputs);
     job->n_inputs = o.n_inputs;
@@ -97,6 +98,7 @@ static int copy_options(b2a_job *job, const b2a_job_options *in)
     job->ignore_checksums = o.ignore_checksums;
     job->allow_column_loss = o.allow_column_loss;
     job->via = o.via;
+    job->naive_timestamps = o.naive_timestamps;
     job->progress_cb = o.progress_cb;
     job->log_cb = o.log_cb;
     job->done_cb = o.done_cb;

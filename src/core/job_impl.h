@@ -95,6 +95,7 @@ struct b2a_job {
     int ignore_checksums;  /* export pages that fail verification (recorded in the Job) */
     int allow_column_loss; /* accept columns the server skipped at restore (recorded in the Job) */
     b2a_via via;           /* how rows leave a restored database */
+    b2a_naive_timestamps naive_timestamps; /* how wall-clock timestamps are written (b2a__vtype_written) */
     b2a_progress_cb progress_cb;
     b2a_log_cb log_cb;
     b2a_done_cb done_cb;

@@ -80,12 +80,17 @@ static void strv(yajl_gen g, const char *k, char *const *v, size_t n)
     yajl_gen_array_close(g);
 }
 
+static const char *naive_name(b2a_naive_timestamps n)
+{
+    return n == B2A_NAIVE_UTC ? "utc" : n == B2A_NAIVE_STRING ? "string" : "local";
+}
+
 /* The Avro type (and logical type) a value type becomes. */
 static const char *vtype_name(b2a_vtype v)
 {
     static const char *const names[] = {"boolean", "int", "long", "float", "double", "decimal", "string",
                                         "bytes", "date", "time-micros", "timestamp-micros",
-                                        "local-timestamp-micros", "uuid", "json"};
+                                        "local-timestamp-micros", "uuid", "json", "string"};
     return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "unknown";
 }
 
@@ -195,7 +200,7 @@ static void render_table(yajl_gen g, const b2a_job *job, const b2a_table_job *t)
         kv(g, "name", c->name);
         kv(g, "avro_name", names ? b2a__avro_names_add(names, c->name ? c->name : "") : NULL);
         kv(g, "source_type", c->source_type);
-        kv(g, "avro_type", vtype_name(c->vtype));
+        kv(g, "avro_type", vtype_name(b2a__vtype_written(c->vtype, job->naive_timestamps)));
         if (c->vtype == B2A_V_DECIMAL) {
             kint(g, "precision", c->precision);
             kint(g, "scale", c->scale);
@@ -269,6 +274,7 @@ char *b2a__job_render_json(const b2a_job *job)
     key(g, "allow_column_loss");
     yajl_gen_bool(g, job->allow_column_loss);
     kv(g, "via", job->via == B2A_VIA_ODBC ? "odbc" : "auto");
+    kv(g, "naive_timestamps", naive_name(job->naive_timestamps));
     yajl_gen_map_close(g);
 
     render_verification(g, &job->verification);
@@ -414,7 +420,7 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
     yajl_val nested = yajl_tree_get(root, opath, yajl_t_object);
     yajl_val o = nested ? nested : root;
     int rc = B2A_OK;
-    char *codec = NULL, *network = NULL, *restore = NULL, *delivery = NULL, *via = NULL;
+    char *codec = NULL, *network = NULL, *restore = NULL, *delivery = NULL, *via = NULL, *naive = NULL;
     if (rc == B2A_OK) rc = load_strv(root, "inputs", &job->inputs, &job->n_inputs, err);
     if (rc == B2A_OK) rc = load_strv(o, "include", &job->include, &job->n_include, err);
     if (rc == B2A_OK) rc = load_strv(o, "exclude", &job->exclude, &job->n_exclude, err);
@@ -458,6 +464,15 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
             rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: unknown via \"%s\" (auto, odbc)", via);
         job->via = (b2a_via)(v < 0 ? 0 : v);
     }
+    if (rc == B2A_OK) rc = load_str(o, "naive_timestamps", &naive, err);
+    if (rc == B2A_OK && naive) {
+        static const char *const names[] = {"local", "utc", "string"};
+        int v = lookup(naive, names, 3);
+        if (v < 0)
+            rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                              "job JSON: unknown naive_timestamps \"%s\" (local, utc, string)", naive);
+        job->naive_timestamps = (b2a_naive_timestamps)(v < 0 ? 0 : v);
+    }
     if (rc == B2A_OK && restore) {
         static const char *const names[] = {"auto", "direct", "container"};
         int v = lookup(restore, names, 3);
@@ -488,6 +503,7 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
     free(restore);
     free(delivery);
     free(via);
+    free(naive);
     yajl_tree_free(root);
     return rc;
 }

@@ -21,6 +21,7 @@ typedef struct table_task {
     b2a_ocf_writer *writer;
     int opened, eof, committed;
     size_t chunk_rows;
+    b2a_table_def wdef;      /* t->def with the types written (b2a__table_def_written) */
     int64_t bytes_final;     /* the committed file's size */
     int64_t bytes_reported;  /* the table's bytes in the step's total so far */
     b2a_err err;             /* written on the worker, read on the loop after the chunk */
@@ -62,7 +63,12 @@ static void chunk_work(uv_work_t *req)
         int rc = tt->ex->ops->open(tt->ex->source, t, tt->index, &tt->cursor, &tt->err);
         if (rc != B2A_OK)
             return;
-        rc = b2a__ocf_open(t->avro_path, &t->def, job->database, job->codec, 0, &tt->writer, &tt->err);
+        /* the writer's types: wall-clock timestamps as the job says */
+        if (b2a__table_def_written(&tt->wdef, &t->def, (int)job->naive_timestamps) != 0) {
+            b2a__err_set(&tt->err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+            return;
+        }
+        rc = b2a__ocf_open(t->avro_path, &tt->wdef, job->database, job->codec, 0, &tt->writer, &tt->err);
         if (rc != B2A_OK)
             return;
     }
@@ -84,7 +90,7 @@ static void chunk_work(uv_work_t *req)
     /* The .avsc and the Avro file are a pair: the schema first, then the
      * data's rename, which is what makes the table visible; if that fails
      * the schema goes too, so no final name of a failed table is left. */
-    if (b2a__ocf_write_avsc(t->avsc_path, &t->def, job->database, &tt->err) != B2A_OK)
+    if (b2a__ocf_write_avsc(t->avsc_path, &tt->wdef, job->database, &tt->err) != B2A_OK)
         return;
     rc = b2a__ocf_commit(tt->writer, &tt->err);
     tt->writer = NULL;
@@ -112,6 +118,7 @@ static void table_end(exporter *ex, table_task *tt, b2a_state state, const char 
         b2a__ocf_abort(tt->writer);
         tt->writer = NULL;
     }
+    b2a__table_def_clear(&tt->wdef);
     t->state = state;
     t->t1_ms = b2a__now_ms();
     b2a__now_iso(t->ended);

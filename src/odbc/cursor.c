@@ -818,7 +818,8 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
         return s->ops->i32(s, (int32_t)col_days(bc, d->year, d->month, d->day));
     }
     case B2A_V_TIMESTAMP_MICROS:
-    case B2A_V_LOCAL_TIMESTAMP_MICROS: {
+    case B2A_V_LOCAL_TIMESTAMP_MICROS:
+    case B2A_V_LOCAL_TIMESTAMP_STRING: {
         const SQL_TIMESTAMP_STRUCT *ts = (const SQL_TIMESTAMP_STRUCT *)p;
         if (ts->month == 0 || ts->day == 0) {
             cur->nulled++;

@@ -42,7 +42,8 @@ char *b2a__pg_copy_expr(const b2a_column *col, const char *q)
     case B2A_V_DECIMAL: return b2a__asprintf("%s::numeric", q); /* money too */
     case B2A_V_DATE: return b2a__asprintf("%s::date", q);
     case B2A_V_TIMESTAMP_MICROS: return b2a__asprintf("%s::timestamptz", q);
-    case B2A_V_LOCAL_TIMESTAMP_MICROS: return b2a__asprintf("%s::timestamp", q);
+    case B2A_V_LOCAL_TIMESTAMP_MICROS:
+    case B2A_V_LOCAL_TIMESTAMP_STRING: return b2a__asprintf("%s::timestamp", q);
     case B2A_V_TIME_MICROS: return b2a__asprintf("%s::time", q);
     case B2A_V_UUID: return b2a__asprintf("%s::uuid", q);
     case B2A_V_BYTES: return b2a__asprintf("%s::bytea", q);
@@ -69,7 +70,8 @@ static kind kind_of(b2a_vtype vt)
     case B2A_V_DECIMAL: return K_NUMERIC;
     case B2A_V_DATE: return K_DATE;
     case B2A_V_TIMESTAMP_MICROS:
-    case B2A_V_LOCAL_TIMESTAMP_MICROS: return K_TIMESTAMP;
+    case B2A_V_LOCAL_TIMESTAMP_MICROS:
+    case B2A_V_LOCAL_TIMESTAMP_STRING: return K_TIMESTAMP;
     case B2A_V_TIME_MICROS: return K_TIME;
     case B2A_V_UUID: return K_UUID;
     case B2A_V_BYTES: return K_BYTES;

@@ -42,6 +42,7 @@ int main(void)
     FIELD(b2a_job_options, ignore_checksums);
     FIELD(b2a_job_options, allow_column_loss);
     FIELD(b2a_job_options, via);
+    FIELD(b2a_job_options, naive_timestamps);
     first = 1;
     printf("}}, \"b2a_progress\": {\"sizeof\": %zu, \"fields\": {", sizeof(b2a_progress));
     FIELD(b2a_progress, version);

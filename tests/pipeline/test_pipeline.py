@@ -232,6 +232,49 @@ class Pipeline(unittest.TestCase):
         self.assertEqual(types["rental_rate"], ("numeric(4,2)", "decimal"))
         self.assertEqual(types["last_update"][1], "local-timestamp-micros")
 
+    def test_naive_timestamps_as_utc_through_copy_and_as_strings_through_odbc(self):
+        # --naive-timestamps for readers without local-timestamp-micros (python3-avro
+        # 1.11 here, Hive, Spark < 3.4): every rental's dates equal the dump's text, as
+        # timestamp-micros taken as UTC (COPY path) and as strings (ODBC path).
+        want = {}
+        with open(os.path.join(PG, "dvdrental_NOT-a-tar_pg_dumpall-plain-text.tar"), encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("COPY public.rental "):
+                    break
+            for line in f:
+                if line == "\\.\n":
+                    break
+                v = line.rstrip("\n").split("\t")
+                want[int(v[0])] = (v[1], None if v[4] == "\\N" else v[4])
+        self.assertEqual(len(want), 16044)
+        for naive, via in (("utc", "auto"), ("string", "odbc")):
+            with self.subTest(naive=naive, via=via):
+                shutil.rmtree(self.out, ignore_errors=True)
+                code, out, err = self.run_cli(os.path.join(PG, "dvdrental_pg11_tar-format.tar"), "--include",
+                                              "public.rental", "--naive-timestamps", naive, "--via", via)
+                self.assertEqual(code, 0, err[-3000:])
+                job = self.job()
+                self.assertEqual(job["options"]["naive_timestamps"], naive)
+                rental = next(t for t in job["tables"] if t["name"] == "rental")
+                types = {c["name"]: (c["source_type"], c["avro_type"]) for c in rental["columns"]}
+                written = "timestamp-micros" if naive == "utc" else "string"
+                self.assertEqual(types["rental_date"], ("timestamp without time zone", written))
+                schema, rows = read_avro(rental["files"][0])
+                field = next(f for f in schema["fields"] if f["name"] == "rental_date")
+                self.assertEqual(field["type"][1], {"type": "long", "logicalType": "timestamp-micros"}
+                                 if naive == "utc" else "string")
+                got = {}
+                for r in rows:
+                    dates = (r["rental_date"], r["return_date"])
+                    if naive == "utc":  # python3-avro gives an aware datetime in UTC
+                        dates = tuple(d and d.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+                                      for d in dates)
+                    else:  # "YYYY-MM-DD HH:MM:SS.ffffff"; the dump has whole seconds
+                        self.assertTrue(all(d is None or d.endswith(".000000") for d in dates), dates)
+                        dates = tuple(d and d[:-7] for d in dates)
+                    got[r["rental_id"]] = dates
+                self.assertEqual(got, want)
+
     def test_northwind_pg10_custom_against_instnwnd(self):
         # A custom archive 1.13 (pg_dump 10) of a 2018 PostgreSQL port of Northwind,
         # schema "northwind", names lower-cased. Compared with Microsoft's instnwnd.sql

@@ -37,6 +37,7 @@ NETWORKS = {"publish": 0, "host": 1, "auto": 2}
 RESTORE = {"auto": 0, "direct": 1, "container": 2}
 DELIVERIES = {"bind": 0, "upload": 1}
 VIAS = {"auto": 0, "odbc": 1}
+NAIVE_TIMESTAMPS = {"local": 0, "utc": 1, "string": 2}
 STATUS = {0: "Pending", 1: "Running", 2: "Success", 3: "Failed", 4: "Canceled"}
 LOG_LEVELS = {0: "debug", 1: "info", 2: "warn", 3: "error"}
 MAX_PARALLEL = 256  # as the CLI's --parallel and the job document's "parallel"
@@ -167,7 +168,8 @@ class Job:
                  keep_container: bool = False, accept_eula: bool = False, include_views: bool = False,
                  delivery: str = "bind", docker_host: Optional[str] = None, job_json: Optional[StrPath] = None,
                  overwrite: bool = False, ignore_checksums: bool = False, allow_column_loss: bool = False,
-                 via: str = "auto", progress: Optional[ProgressCallback] = None,
+                 via: str = "auto", naive_timestamps: str = "local",
+                 progress: Optional[ProgressCallback] = None,
                  log: Optional[LogCallback] = None) -> None:
         self._ctx: Optional[int] = None
         self._job: Optional[int] = None
@@ -212,6 +214,7 @@ class Job:
         opts.restore_mode = _choice("restore mode", restore, RESTORE)
         opts.delivery = _choice("delivery", delivery, DELIVERIES)
         opts.via = _choice("via", via, VIAS)
+        opts.naive_timestamps = _choice("naive_timestamps", naive_timestamps, NAIVE_TIMESTAMPS)
         opts.keep_container = int(bool(keep_container))
         opts.accept_eula = int(bool(accept_eula))
         opts.include_views = int(bool(include_views))
@@ -380,13 +383,15 @@ def run(inputs: Union[StrPath, Iterable[StrPath]], output_dir: StrPath, *,
         keep_container: bool = False, accept_eula: bool = False, include_views: bool = False,
         delivery: str = "bind", docker_host: Optional[str] = None, job_json: Optional[StrPath] = None,
         overwrite: bool = False, ignore_checksums: bool = False, allow_column_loss: bool = False,
-        via: str = "auto", progress: Optional[ProgressCallback] = None, log: Optional[LogCallback] = None,
-        raise_on_failure: bool = True) -> Document:
+        via: str = "auto", naive_timestamps: str = "local", progress: Optional[ProgressCallback] = None,
+        log: Optional[LogCallback] = None, raise_on_failure: bool = True) -> Document:
     """Run one job to the end and return its Job JSON document (a dict).
 
     parallel is 0..256 (0 is 2); codec "snappy", "deflate" or "null";
     network "auto", "host" or "publish"; restore "auto", "direct" or
-    "container"; delivery "bind" or "upload"; via "auto" or "odbc".
+    "container"; delivery "bind" or "upload"; via "auto" or "odbc";
+    naive_timestamps "local" (local-timestamp-micros), "utc" (timestamp-micros,
+    the wall clock taken as UTC) or "string".
     progress(Progress) and log(level, message) are called as the job goes;
     returning True from progress cancels the job. Raises JobFailed (with
     .job set) when the job did not succeed and raise_on_failure is true.
@@ -396,5 +401,5 @@ def run(inputs: Union[StrPath, Iterable[StrPath]], output_dir: StrPath, *,
              keep_container=keep_container, accept_eula=accept_eula, include_views=include_views,
              delivery=delivery, docker_host=docker_host, job_json=job_json, overwrite=overwrite,
              ignore_checksums=ignore_checksums, allow_column_loss=allow_column_loss, via=via,
-             progress=progress, log=log) as job:
+             naive_timestamps=naive_timestamps, progress=progress, log=log) as job:
         return job.run(raise_on_failure)

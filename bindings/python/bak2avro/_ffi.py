@@ -58,11 +58,11 @@ PROGRESS_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(Pro
 LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 DONE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
 
-JOB_OPTIONS_VERSION = 4
+JOB_OPTIONS_VERSION = 5
 
 
 class JobOptions(ctypes.Structure):
-    """Mirror of b2a_job_options, version 4 (fields are appended only)."""
+    """Mirror of b2a_job_options, version 5 (fields are appended only)."""
     _fields_ = [
         ("version", ctypes.c_uint),
         ("inputs", c_char_p_p),
@@ -94,6 +94,7 @@ class JobOptions(ctypes.Structure):
         ("ignore_checksums", ctypes.c_int32),
         ("allow_column_loss", ctypes.c_int32),
         ("via", ctypes.c_int),  # version 4
+        ("naive_timestamps", ctypes.c_int),  # version 5
     ]
 
 

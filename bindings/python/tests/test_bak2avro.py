@@ -102,6 +102,16 @@ class Binding(unittest.TestCase):
         step, percent, table, rows_done, rows_expected = last  # still a 5-tuple
         self.assertEqual((table, rows_done), ("dbo.Customers", 91))
 
+    def test_naive_timestamps_as_strings(self):
+        need(NORTHWIND)
+        out = os.path.join(self.tmp, "out")
+        job = bak2avro.run(NORTHWIND, out, include=["dbo.Orders"], naive_timestamps="string")
+        self.assertEqual(job["options"]["naive_timestamps"], "string")
+        orders = next(t for t in job["tables"] if t["name"] == "Orders")
+        self.assertEqual(next(c["avro_type"] for c in orders["columns"] if c["name"] == "OrderDate"), "string")
+        with self.assertRaises(bak2avro.InvalidArgument):
+            bak2avro.run(NORTHWIND, os.path.join(self.tmp, "o2"), naive_timestamps="zoned")
+
     def test_run_direct_oracle_exp(self):
         need(FREETIC)
         out = os.path.join(self.tmp, "out")
