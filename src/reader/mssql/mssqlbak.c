@@ -220,32 +220,57 @@ out:
     return rc;
 }
 
+/* Most chunks fit: header and chunk then come in one read, without malloc. */
+#define FIRST_READ 16384
+/* A peek of `want` bytes needs at most this much chunk: a table, the spec's
+ * 32-bit priming, <= 15 bits a literal, <= 30 bits plus 7 length bytes a
+ * match of >= 3 bytes (>= 18 when it has length bytes), and a slack. */
+#define PEEK_CHUNK(want) (256 + 4 + 4 * (size_t)(want) + 64)
+
+static int decode_chunk(const b2a_mssqlbak *m, uint64_t offset, const uint8_t *in, uint32_t clen,
+                        uint8_t *out, size_t cap, int stop_at_cap, size_t *out_len, b2a_err *err)
+{
+    b2a_xpress_fail f;
+    int rc = b2a__xpress_decode(in, clen, out, cap, stop_at_cap, out_len, &f);
+    if (rc != B2A_OK)
+        b2a__err_set(err, rc, B2A_ERRCLASS_READER,
+                     "%s: corrupt compressed record at offset %llu: %s (chunk byte %zu of %u)",
+                     m->path, (unsigned long long)offset, f.why, f.in_pos, clen);
+    return rc;
+}
+
 /* Read and decode the record at offset; stop_at_cap selects peek semantics. */
 static int decode_at(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_t cap,
                      int stop_at_cap, size_t *out_len, size_t *decoded, int *is_extent,
                      b2a_err *err)
 {
-    uint8_t hdr[52]; /* a record header, or a raw block's MTF common header */
+    uint8_t first[FIRST_READ]; /* a record header and its chunk, or a raw block */
+    const uint8_t *hdr = first;
     int rc;
     *out_len = 0;
     if (offset >= m->size || m->size - offset < 52)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                             "%s: no record at offset %llu (file size %llu)", m->path,
                             (unsigned long long)offset, (unsigned long long)m->size);
-    if ((rc = pread_all(m, offset, hdr, sizeof hdr, err)) != B2A_OK)
+    /* A peek reads no more of the chunk than it can need. */
+    size_t nfirst = stop_at_cap && B2A_MSSQLBAK_REC_HDR + PEEK_CHUNK(cap) < sizeof first
+                        ? B2A_MSSQLBAK_REC_HDR + PEEK_CHUNK(cap)
+                        : sizeof first;
+    if (nfirst < B2A_MSSQLBAK_RAW_BLOCK)
+        nfirst = B2A_MSSQLBAK_RAW_BLOCK;
+    if (nfirst > m->size - offset)
+        nfirst = (size_t)(m->size - offset);
+    if ((rc = pread_all(m, offset, first, nfirst, err)) != B2A_OK)
         return rc;
     if (offset % 512 == 0 && is_raw_block(hdr)) {
-        uint8_t raw[B2A_MSSQLBAK_RAW_BLOCK];
-        size_t n = m->size - offset < sizeof raw ? (size_t)(m->size - offset) : sizeof raw;
-        if ((rc = pread_all(m, offset, raw, n, err)) != B2A_OK)
-            return rc;
+        size_t n = nfirst < B2A_MSSQLBAK_RAW_BLOCK ? nfirst : B2A_MSSQLBAK_RAW_BLOCK;
         if (n > cap && !stop_at_cap)
             return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                                 "%s: raw block at offset %llu: %zu bytes do not fit in %zu",
                                 m->path, (unsigned long long)offset, n, cap);
         if (n > cap)
             n = cap;
-        memcpy(out, raw, n);
+        memcpy(out, first, n);
         *out_len = n;
         if (is_extent)
             *is_extent = 0;
@@ -271,25 +296,40 @@ static int decode_at(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_
                             m->path, (unsigned long long)offset, ulen, cap);
     if (cap > ulen)
         cap = ulen;
-    uint8_t *in = malloc(clen ? clen : 1);
-    if (!in)
-        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-    rc = pread_all(m, offset + B2A_MSSQLBAK_REC_HDR, in, clen, err);
+    size_t have = nfirst - B2A_MSSQLBAK_REC_HDR; /* chunk bytes already read */
+    if (stop_at_cap && have < clen) {
+        /* The prefix decodes the first cap bytes exactly; anything short of
+         * them (an error or an end seen at the cut) is settled by the whole chunk. */
+        size_t got = 0;
+        b2a_err scratch;
+        if (decode_chunk(m, offset, first + B2A_MSSQLBAK_REC_HDR, (uint32_t)have, out, cap, 1, &got,
+                         &scratch) == B2A_OK && got == cap) {
+            *out_len = got;
+            if (decoded)
+                *decoded = got;
+            return B2A_OK;
+        }
+    }
+    const uint8_t *in = first + B2A_MSSQLBAK_REC_HDR;
+    uint8_t *whole = NULL;
+    if (have < clen) {
+        if (!(whole = malloc(clen)))
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        memcpy(whole, in, have);
+        rc = pread_all(m, offset + B2A_MSSQLBAK_REC_HDR + have, whole + have, clen - have, err);
+        in = whole;
+    }
+    if (rc == B2A_OK)
+        rc = decode_chunk(m, offset, in, clen, out, cap, stop_at_cap, out_len, err);
     if (rc == B2A_OK) {
-        b2a_xpress_fail f;
-        rc = b2a__xpress_decode(in, clen, out, cap, stop_at_cap, out_len, &f);
-        if (rc != B2A_OK)
-            b2a__err_set(err, rc, B2A_ERRCLASS_READER,
-                         "%s: corrupt compressed record at offset %llu: %s (chunk byte %zu of %u)",
-                         m->path, (unsigned long long)offset, f.why, f.in_pos, clen);
-        else if (decoded)
+        if (decoded)
             *decoded = *out_len;
-        if (rc == B2A_OK && !stop_at_cap) {
+        if (!stop_at_cap) {
             memset(out + *out_len, 0, ulen - *out_len);
             *out_len = ulen;
         }
     }
-    free(in);
+    free(whole);
     return rc;
 }
 

@@ -21,6 +21,7 @@
 #define PAGE B2A_BAK_PAGE_SIZE
 #define EXT_BYTES (8 * PAGE)
 #define CACHE_SLOTS 64 /* decompressed extents kept: 4 MiB */
+#define SPARES 4       /* one per decoding thread suffices */
 
 typedef struct ext_ent {
     uint64_t key;   /* file_id << 32 | extent number; 0 = empty (file 0 never indexed) */
@@ -54,6 +55,8 @@ struct b2a_bak_pages {
     b2a_bak_header hdr;
     pthread_mutex_t lock; /* guards the cache only; the index is read-only after open */
     cache_slot cache[CACHE_SLOTS];
+    uint8_t *spare[SPARES]; /* evicted extent buffers, reused before any malloc */
+    size_t nspare;
     uint64_t tick;
     uint32_t nregions;    /* MQDA regions with data, over all families */
     int ignore_checksums; /* a page that fails verification is still returned */
@@ -441,19 +444,19 @@ static int read_raw(b2a_bak_pages *p, const ext_ent *e, unsigned pos, uint8_t *p
     }
     pthread_mutex_unlock(&p->lock);
 
-    /* Decompress outside the lock so threads do not serialise on XPRESS. */
-    uint8_t *buf = malloc(EXT_BYTES);
-    if (!buf)
+    /* Decompress outside the lock so threads do not serialise on XPRESS,
+     * into an evicted extent's buffer: no malloc and no fresh pages. */
+    pthread_mutex_lock(&p->lock);
+    uint8_t *buf = p->nspare ? p->spare[--p->nspare] : NULL;
+    pthread_mutex_unlock(&p->lock);
+    if (!buf && !(buf = malloc(EXT_BYTES)))
         return oom(err);
     int rc = b2a__mssqlbak_read_extent(f->mb, e->loc, buf, NULL, err);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    memcpy(page_out, buf + (size_t)pos * PAGE, PAGE);
+    if (rc == B2A_OK)
+        memcpy(page_out, buf + (size_t)pos * PAGE, PAGE);
     pthread_mutex_lock(&p->lock);
-    int victim = 0;
-    for (int i = 0; i < CACHE_SLOTS; i++) {
+    int victim = rc == B2A_OK ? 0 : -1;
+    for (int i = 0; victim >= 0 && i < CACHE_SLOTS; i++) {
         if (p->cache[i].key == ck) { /* another thread won the race */
             victim = -1;
             break;
@@ -462,15 +465,19 @@ static int read_raw(b2a_bak_pages *p, const ext_ent *e, unsigned pos, uint8_t *p
             victim = i;
     }
     if (victim >= 0) {
-        free(p->cache[victim].data);
+        uint8_t *old = p->cache[victim].data;
         p->cache[victim].data = buf;
         p->cache[victim].key = ck;
         p->cache[victim].used = ++p->tick;
+        buf = old;
+    }
+    if (buf && p->nspare < SPARES) {
+        p->spare[p->nspare++] = buf;
         buf = NULL;
     }
     pthread_mutex_unlock(&p->lock);
     free(buf);
-    return B2A_OK;
+    return rc;
 }
 
 /* Count each page once in the verify stats, however often it is read;
@@ -763,6 +770,8 @@ void b2a__bak_pages_close(b2a_bak_pages *p)
     }
     for (int i = 0; i < CACHE_SLOTS; i++)
         free(p->cache[i].data);
+    for (size_t i = 0; i < p->nspare; i++)
+        free(p->spare[i]);
     b2a__bak_header_clear(&p->hdr);
     for (size_t i = 0; i < p->nfailures; i++)
         free(p->failures[i]);
