@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bak2avro/errors.h"
+#include "reader/mssql/catalog.h"
 #include "reader/mssql/page.h"
 #include "reader/mssql/readahead.h"
 #include "reader/mssql/record.h"
@@ -258,6 +259,43 @@ static void test_types(void **state)
 /* The readers' shared open (SQL Server and Oracle exp) refuses a FIFO at
  * once: detection checked the path earlier, but it may be swapped since, and
  * a blocking open of a FIFO waits for a writer. alarm() turns a hang into a failure. */
+/* A SQL Server 2005 syshobtcolumns row: the layout of the 2005 Northwind's
+ * Products.Discontinued (hobt 289180401860608, column 10, bit, leaf offset
+ * 30, null bit 10) with its bit position set to 3 and an internal null bit,
+ * so each field is read from its own bytes. */
+static void test_hbc05_layout(void **state)
+{
+    (void)state;
+    uint8_t f[37];
+    memset(f, 0, sizeof f);
+    uint64_t hobt = 289180401860608ull;
+    for (int i = 0; i < 8; i++)
+        f[i] = (uint8_t)(hobt >> (8 * i));
+    f[8] = 10;                                       /* hobtcolid */
+    f[12] = 0x20;                                    /* status */
+    uint32_t ti = 16777576u;                         /* bit, 1 byte */
+    for (int i = 0; i < 4; i++)
+        f[18 + i] = (uint8_t)(ti >> (8 * i));
+    f[27] = 30;                                      /* leaf offset */
+    f[29] = 7;                                       /* internal offset */
+    f[31] = 3;                                       /* leaf bit position */
+    f[32] = 5;                                       /* internal bit position */
+    f[33] = 10;                                      /* leaf null bit */
+    f[35] = 2;                                       /* internal null bit */
+    uint64_t h = 0;
+    uint32_t col = 0;
+    b2a_mphys ph;
+    assert_int_equal(b2a__catalog_hbc05_layout(f, sizeof f, &h, &col, &ph), 0);
+    assert_true(h == hobt);
+    assert_int_equal(col, 10);
+    assert_int_equal(ph.ti & 0xFF, 104);
+    assert_int_equal(ph.leaf_off, 30);
+    assert_int_equal(ph.bitpos, 3);
+    assert_int_equal(ph.nullbit, 10);
+    assert_int_equal(ph.status, 0x20);
+    assert_int_equal(b2a__catalog_hbc05_layout(f, 34, &h, &col, &ph), -1);
+}
+
 static void test_readahead_open_refuses_a_fifo_without_blocking(void **state)
 {
     (void)state;
@@ -284,6 +322,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_page_slots),
+        cmocka_unit_test(test_hbc05_layout),
         cmocka_unit_test(test_readahead_open_refuses_a_fifo_without_blocking),
         cmocka_unit_test(test_record_fixedvar),
         cmocka_unit_test(test_record_kinds),

@@ -235,54 +235,112 @@ static int on_rsc05(loader *L, const b2a_rec *r, b2a_err *err)
 
 /* syshobtcolumns (2005), 37 fixed bytes [measured on the 2005 Northwind]:
  * hobtid u64 @0, hobtcolid u32 @8, status u32 @12, ordkey u16 @16, ti u32
- * @18, collation u32 @23, leaf offset i16 @27 (< 0: variable ordinal
- * -off-1, as in sysrscols), non-leaf offset i16 @29, nullbit u16 @33. */
+ * @18, collation u32 @23, offset @27 (leaf i16, < 0: variable ordinal
+ * -off-1 as in sysrscols; internal i16 @29), bitpos @31 (leaf u8, internal
+ * u8 @32), nullbit @33 (leaf u16; internal u16 @35). The three pairs are
+ * what sys.system_internals_partition_columns splits into leaf_ and
+ * internal_ offset, bit_position and null_bit; @35 is measured (it is the
+ * index key column's null bit in nonclustered index rowsets), @31 is the one
+ * fixed field left for leaf_bit_position (0 in every row of the sample, whose
+ * two bit columns are each alone in their byte). */
+int b2a__catalog_hbc05_layout(const uint8_t *f, size_t n, uint64_t *hobtid, uint32_t *hbcolid,
+                              b2a_mphys *ph)
+{
+    if (n < 35)
+        return -1;
+    memset(ph, 0, sizeof *ph);
+    *hobtid = b2a__rd64(f);
+    *hbcolid = b2a__rd32(f + 8);
+    ph->status = b2a__rd32(f + 12);
+    ph->ti = b2a__rd32(f + 18);
+    ph->leaf_off = (int16_t)b2a__rd16(f + 27);
+    ph->bitpos = f[31];
+    ph->nullbit = b2a__rd16(f + 33);
+    return 0;
+}
+
 static int on_hbc05(loader *L, const b2a_rec *r, b2a_err *err)
 {
     const uint8_t *f = b2a__rec_fixed(r, 4, 35);
-    if (!f)
-        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "short syshobtcolumns row");
     hbc05_row c;
-    memset(&c, 0, sizeof c);
-    c.hobtid = b2a__rd64(f);
-    c.hbcolid = b2a__rd32(f + 8);
-    c.ph.status = b2a__rd32(f + 12);
-    c.ph.ti = b2a__rd32(f + 18);
-    c.ph.leaf_off = (int16_t)b2a__rd16(f + 27);
-    c.ph.nullbit = b2a__rd16(f + 33);
+    if (!f || b2a__catalog_hbc05_layout(f, 35, &c.hobtid, &c.hbcolid, &c.ph) != 0)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "short syshobtcolumns row");
     VEC_PUSH(L->hbc05, c, err);
     return 0;
 }
 
+static int cmp_hbc05(const void *a, const void *b)
+{
+    const hbc05_row *x = a, *y = b;
+    if (x->hobtid != y->hobtid)
+        return x->hobtid < y->hobtid ? -1 : 1;
+    return x->hbcolid < y->hbcolid ? -1 : x->hbcolid > y->hbcolid;
+}
+
+/* Bit columns of one rowset ordered by their byte and bit. */
+static int cmp_bitcol(const void *a, const void *b)
+{
+    const rsc_row *x = a, *y = b;
+    if (x->rsid != y->rsid)
+        return x->rsid < y->rsid ? -1 : 1;
+    if (x->ph.leaf_off != y->ph.leaf_off)
+        return x->ph.leaf_off < y->ph.leaf_off ? -1 : 1;
+    return (x->ph.bitpos & 7) < (y->ph.bitpos & 7) ? -1 : (x->ph.bitpos & 7) > (y->ph.bitpos & 7);
+}
+
+/* Two bit columns of a rowset in the same bit would read the same value:
+ * the layout was misread, so refuse rather than guess. */
+static int check_bits(const loader *L, size_t from, b2a_err *err)
+{
+    size_t n = 0;
+    for (size_t i = from; i < L->rsc.n; i++)
+        n += (L->rsc.v[i].ph.ti & 0xFF) == 104 && L->rsc.v[i].ph.leaf_off > 0;
+    if (n < 2)
+        return 0;
+    rsc_row *bits = malloc(n * sizeof *bits);
+    if (!bits)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    n = 0;
+    for (size_t i = from; i < L->rsc.n; i++)
+        if ((L->rsc.v[i].ph.ti & 0xFF) == 104 && L->rsc.v[i].ph.leaf_off > 0)
+            bits[n++] = L->rsc.v[i];
+    qsort(bits, n, sizeof *bits, cmp_bitcol);
+    int rc = 0;
+    for (size_t i = 1; i < n && !rc; i++)
+        if (cmp_bitcol(&bits[i - 1], &bits[i]) == 0)
+            rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                              "the SQL Server 2005 catalog places bit columns %u and %u of rowset %llu "
+                              "in the same bit (byte %d, bit %u): this reader cannot tell their values apart",
+                              bits[i - 1].ph.colid, bits[i].ph.colid, (unsigned long long)bits[i].rsid,
+                              bits[i].ph.leaf_off, bits[i].ph.bitpos & 7u);
+    free(bits);
+    return rc;
+}
+
 /* The 2005 layout as sysrscols rows: each rowset column joined with its
- * hobt column (a 2005 rowset's hobt id is its rowset id [measured]). No
- * field of syshobtcolumns was seen to hold a bit column's position (the
- * sample has no two bit columns sharing a byte), so it is inferred:
- * SQL Server packs bit columns sharing a leaf offset in column order. */
+ * hobt column (a 2005 rowset's hobt id is its rowset id [measured]), by a
+ * binary search over the hobt columns sorted once: n log n. */
 static int join_2005(loader *L, b2a_err *err)
 {
+    size_t from = L->rsc.n;
+    qsort(L->hbc05.v, L->hbc05.n, sizeof *L->hbc05.v, cmp_hbc05);
     for (size_t i = 0; i < L->rsc05.n; i++) {
         const rsc05_row *c = &L->rsc05.v[i];
         if (c->rscolid & 0x0C000000) /* dropped or internal, as in sysrscols */
             continue;
-        const hbc05_row *h = NULL;
-        for (size_t k = 0; k < L->hbc05.n && !h; k++)
-            if (L->hbc05.v[k].hobtid == c->rsid && L->hbc05.v[k].hbcolid == c->hbcolid)
-                h = &L->hbc05.v[k];
+        hbc05_row key;
+        key.hobtid = c->rsid;
+        key.hbcolid = c->hbcolid;
+        const hbc05_row *h = L->hbc05.n ? bsearch(&key, L->hbc05.v, L->hbc05.n, sizeof key, cmp_hbc05) : NULL;
         if (!h)
             return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                                 "the SQL Server 2005 catalog has no layout (syshobtcolumns) for column %u of rowset %llu",
                                 c->rscolid & 0xFFFF, (unsigned long long)c->rsid);
         rsc_row out = { c->rsid, h->ph };
         out.ph.colid = (uint16_t)(c->rscolid & 0xFFFF);
-        if ((out.ph.ti & 0xFF) == 104 && out.ph.leaf_off > 0)
-            for (size_t k = 0; k < L->rsc.n; k++)
-                if (L->rsc.v[k].rsid == c->rsid && (L->rsc.v[k].ph.ti & 0xFF) == 104 &&
-                    L->rsc.v[k].ph.leaf_off == out.ph.leaf_off)
-                    out.ph.bitpos++;
         VEC_PUSH(L->rsc, out, err);
     }
-    return 0;
+    return check_bits(L, from, err);
 }
 
 static int on_named(loader *L, const b2a_rec *r, b2a_err *err, int which)

@@ -22,6 +22,11 @@ typedef struct b2a_mphys {
     uint32_t status;
 } b2a_mphys;
 
+/* One SQL Server 2005 syshobtcolumns row (its fixed bytes after the 4-byte
+ * record header, n of them) as a column layout; -1 if n is too short. */
+int b2a__catalog_hbc05_layout(const uint8_t *f, size_t n, uint64_t *hobtid, uint32_t *hbcolid,
+                              b2a_mphys *ph);
+
 /* One partition of a table's heap or clustered index. */
 typedef struct b2a_mrowset {
     uint64_t rowsetid;
