@@ -559,8 +559,10 @@ class Cli(unittest.TestCase):
             code, _, err = run("run", *mode, diff, "-o", self.out, "--overwrite")
             self.assertEqual(code, 3)
             self.assertIn("restoretimeclean_sql2008r2_diff__dataplat.bak is a differential backup of database "
-                          "RestoreTimeClean: it holds only the extents changed since its full backup (LSN "
-                          "25000000006200170, backup set {5af3e50d-a4e0-4e9b-8aef-fe52898c6359}); give that full "
+                          "RestoreTimeClean taken 2017-06-01 13:14:13: it holds only the extents changed since its "
+                          "full backup (database RestoreTimeClean, taken before 2017-06-01 13:14:13; LSN "
+                          "25000000006200170, backup set {5af3e50d-a4e0-4e9b-8aef-fe52898c6359}: "
+                          "msdb.dbo.backupset.backup_set_uuid on its server gives its date); give that full "
                           "backup together with it", err)
 
     def test_inspect_pairs_a_differential_with_its_full(self):

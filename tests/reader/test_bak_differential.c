@@ -311,8 +311,10 @@ static void test_refusals(void **state)
     const char *alone[1] = { bak_sample(CLEAN_DIFF) };
     assert_int_equal(refused(alone, 1, &e), B2A_EFORMAT);
     snprintf(want, sizeof want,
-             "%s is a differential backup of database RestoreTimeClean: it holds only the extents changed "
-             "since its full backup (LSN 25000000006200170, backup set {5af3e50d-a4e0-4e9b-8aef-fe52898c6359}); "
+             "%s is a differential backup of database RestoreTimeClean taken 2017-06-01 13:14:13: it holds only "
+             "the extents changed since its full backup (database RestoreTimeClean, taken before 2017-06-01 "
+             "13:14:13; LSN 25000000006200170, backup set {5af3e50d-a4e0-4e9b-8aef-fe52898c6359}: "
+             "msdb.dbo.backupset.backup_set_uuid on its server gives its date); "
              "give that full backup together with it", alone[0]);
     assert_string_equal(e.msg, want);
     /* So do two differentials without theirs. */

@@ -93,13 +93,22 @@ static int stack(group *gs, size_t ng, b2a_bak_pages **out, b2a_err *err)
         }
     }
     if (!full) {
-        char base[160];
-        lsn_guid(&diffs[0]->h->database_backup_lsn, diffs[0]->h->differential_base_guid, base, sizeof base);
+        /* A differential records its full backup's LSN and GUID, not its
+         * date [measured: no date of the full in either dbareports
+         * differential]; its own date bounds it, and msdb has the rest. */
+        const b2a_bak_header *d = diffs[0]->h;
+        char base[160], taken[40] = "", before[48] = "";
+        lsn_guid(&d->database_backup_lsn, d->differential_base_guid, base, sizeof base);
+        if (d->backup_date[0]) {
+            snprintf(taken, sizeof taken, " taken %s", d->backup_date);
+            snprintf(before, sizeof before, ", taken before %s", d->backup_date);
+        }
         /* Like half a striped set: part of the backup is missing (B2A_EFORMAT). */
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                            "%s is a differential backup of database %s: it holds only the extents changed since "
-                            "its full backup (%s); give that full backup together with it",
-                            gname(diffs[0]), diffs[0]->h->database_name, base);
+                            "%s is a differential backup of database %s%s: it holds only the extents changed since "
+                            "its full backup (database %s%s; %s: msdb.dbo.backupset.backup_set_uuid on its server gives its date); "
+                            "give that full backup together with it",
+                            gname(diffs[0]), d->database_name, taken, d->database_name, before, base);
     }
     if (!full->h->has_lsns)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
