@@ -81,7 +81,23 @@ typedef struct b2a_reader_ops {
     const char *(*partition_name)(const void *r, size_t i, size_t k);
 } b2a_reader_ops;
 
+/* Splitting one table among workers that each open the same backup files
+ * (issue 11's scale-out of direct reads): an extension beside the vtable, so
+ * readers that cannot split need no change. */
+typedef struct b2a_reader_split_ops {
+    /* Like scan_open, for part `part` (0-based) of `nparts` of table i: the
+     * parts are disjoint and together the whole table, whichever process
+     * reads each. Advanced with scan_next, closed with scan_close.
+     * B2A_EINVAL unless part < nparts. */
+    int (*scan_open_part)(void *r, size_t table, size_t part, size_t nparts, void **scan,
+                          b2a_err *err);
+} b2a_reader_split_ops;
+
+/* The split operations of a reader, or NULL when it cannot split a table. */
+const b2a_reader_split_ops *b2a__reader_split(const b2a_reader_ops *ops);
+
 extern const b2a_reader_ops b2a__reader_mssql_bak;
+extern const b2a_reader_split_ops b2a__reader_mssql_bak_split;
 extern const b2a_reader_ops b2a__reader_oracle_exp;
 extern const b2a_reader_ops b2a__reader_oracle_datapump;
 

@@ -19,6 +19,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "reader/mssql/bak.h"
+#include "reader/reader.h"
 #include "reader/mssql/types.h"
 #include "bak_test.h"
 #include "text_sink.h"
@@ -206,6 +207,63 @@ static void test_tsqlv4_compressed(void **state)
     assert_true(ok);
     text_sink_free(&ts);
     truth_free(&t);
+    b2a__bak_close(b);
+}
+
+/* A table split into parts (issue 11: workers sharing one backup file):
+ * TSQLV4's Nums read as 1, 3 and 4 parts, each part from its own open of
+ * the file as another process would, gives 1..100000 exactly once; the
+ * parts are not empty (the split does split) and through the reader
+ * vtable's split extension as well. */
+static void test_parts_union_is_the_table(void **state)
+{
+    (void)state;
+    const char *rel = "sqlserver/tsqlv4_sql2016_compressed__JoeyCheung.bak";
+    static const size_t splits[] = { 1, 3, 4 };
+    for (size_t k = 0; k < sizeof splits / sizeof splits[0]; k++) {
+        size_t n = splits[k], total = 0, nonempty = 0;
+        char *seen = calloc(100001, 1);
+        assert_non_null(seen);
+        for (size_t part = 0; part < n; part++) {
+            b2a_bak *b = open_one(rel);
+            size_t i = bak_find_table(b, "dbo", "Nums");
+            const b2a_reader_split_ops *sp = b2a__reader_split(&b2a__reader_mssql_bak);
+            assert_non_null(sp);
+            void *scan = NULL;
+            b2a_err err;
+            assert_int_equal(sp->scan_open_part(b, i, part, n, &scan, &err), B2A_OK);
+            text_sink ts;
+            text_sink_init(&ts, b2a__bak_table(b, i));
+            int eof = 0;
+            while (!eof) {
+                size_t got = 0;
+                assert_int_equal(b2a__reader_mssql_bak.scan_next(scan, &ts.base, 1000, &got, &eof, &err), B2A_OK);
+            }
+            b2a__reader_mssql_bak.scan_close(scan);
+            assert_int_equal(ts.errors, 0);
+            for (size_t r = 0; r < ts.nrows; r++) {
+                long v = strtol(ts.rows[r], NULL, 10);
+                assert_true(v >= 1 && v <= 100000);
+                assert_false(seen[v]); /* no row in two parts */
+                seen[v] = 1;
+            }
+            total += ts.nrows;
+            nonempty += ts.nrows > 0;
+            text_sink_free(&ts);
+            b2a__bak_close(b);
+        }
+        assert_int_equal(total, 100000); /* none missing */
+        assert_int_equal(nonempty, n);
+        free(seen);
+    }
+    /* A part outside the split is refused. */
+    b2a_bak *b = open_one(rel);
+    b2a_bak_scan *s = NULL;
+    b2a_err err;
+    assert_int_equal(b2a__bak_scan_open_part(b, 0, 3, 3, &s, &err), B2A_EINVAL);
+    assert_string_equal(err.msg, "part 3 of 3: a table splits into 1 or more parts, numbered from 0");
+    assert_int_equal(b2a__bak_scan_open_part(b, 0, 0, 0, &s, &err), B2A_EINVAL);
+    assert_null(s);
     b2a__bak_close(b);
 }
 
@@ -649,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_northwind_2016_compressed),
         cmocka_unit_test(test_northwind_2005),
         cmocka_unit_test(test_tsqlv4_compressed),
+        cmocka_unit_test(test_parts_union_is_the_table),
         cmocka_unit_test(test_pubs_2012),
         cmocka_unit_test(test_arabic_2014),
         cmocka_unit_test(test_stripe_refused),

@@ -49,6 +49,7 @@ struct b2a_bak_scan {
     b2a_mbuf *lobs;           /* per def column: off-row values of the current row */
     b2a_mbuf scratch;
     int done;
+    size_t part, nparts;      /* the extents this scan reads: number % nparts == part */
 };
 
 /* Every backup of the set (the full and each differential) must carry no
@@ -231,7 +232,17 @@ static int set_partition(b2a_bak_scan *s, b2a_err *err)
 
 int b2a__bak_scan_open(b2a_bak *b, size_t table, b2a_bak_scan **out, b2a_err *err)
 {
+    return b2a__bak_scan_open_part(b, table, 0, 1, out, err);
+}
+
+int b2a__bak_scan_open_part(b2a_bak *b, size_t table, size_t part, size_t nparts, b2a_bak_scan **out,
+                            b2a_err *err)
+{
     *out = NULL;
+    if (nparts == 0 || part >= nparts)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                            "part %zu of %zu: a table splits into 1 or more parts, numbered from 0",
+                            part, nparts);
     if (table >= b->cat.ntables)
         return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "no table %zu in this backup", table);
     const b2a_mtable *t = &b->cat.tables[table];
@@ -251,6 +262,8 @@ int b2a__bak_scan_open(b2a_bak *b, size_t table, b2a_bak_scan **out, b2a_err *er
     s->b = b;
     s->t = t;
     s->dec = dec;
+    s->part = part;
+    s->nparts = nparts;
     snprintf(s->owner, sizeof(s->owner), "%s.%s", t->def.schema, t->def.name);
     if (t->nrowsets == 0)
         s->done = 1;
@@ -365,6 +378,9 @@ static int next_page(b2a_bak_scan *s, b2a_err *err)
         }
         if (rc < 0)
             return b2a__err_prefix(err, "table %s.%s: ", s->t->def.schema, s->t->def.name);
+        /* Another part's page: a row lives on one page, so parts never share a row. */
+        if (s->nparts > 1 && (id.page >> 3) % s->nparts != s->part)
+            continue;
         rc = b2a__bak_pages_get_of(s->b->ps, id.file, id.page, s->owner, s->page, err);
         if (rc == B2A_ENOTFOUND)
             return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,

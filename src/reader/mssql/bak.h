@@ -75,6 +75,14 @@ int b2a__bak_inspect(const b2a_bak *b, void *yajl_gen_handle, b2a_err *err);
  * cannot be decoded (columnstore indexes, sparse column sets). */
 int b2a__bak_scan_open(b2a_bak *b, size_t table, b2a_bak_scan **out, b2a_err *err);
 
+/* Part `part` (0-based) of `nparts` of table i: the rows of the data pages
+ * whose extent number modulo nparts is part. The parts are disjoint and
+ * together the whole table, so workers that each open the same backup can
+ * share a table; pages of other parts are not read (nor decompressed).
+ * B2A_EINVAL unless part < nparts. nparts = 1 is the whole table. */
+int b2a__bak_scan_open_part(b2a_bak *b, size_t table, size_t part, size_t nparts, b2a_bak_scan **out,
+                            b2a_err *err);
+
 /* Decode at most max_rows rows into sink (one value per column, then
  * end_row). *rows_out = rows delivered by this call; *eof = 1 once the table
  * is exhausted. Rows are atomic: a corrupt row fails before the sink sees

@@ -59,6 +59,14 @@ static int verification(const void *r, b2a_reader_verification *out)
     return 1;
 }
 
+/* A table's pages split by extent number (bak.h); see reader.h. */
+static int scan_open_part(void *r, size_t t, size_t part, size_t nparts, void **scan, b2a_err *err)
+{
+    return b2a__bak_scan_open_part(r, t, part, nparts, (b2a_bak_scan **)scan, err);
+}
+
+const b2a_reader_split_ops b2a__reader_mssql_bak_split = { scan_open_part };
+
 const b2a_reader_ops b2a__reader_mssql_bak = {
     "mssql-bak", probe, open_bak, database_name, table_count, table, table_kind,
     scan_open, scan_next, scan_close, close_bak, primary_key, verification,
