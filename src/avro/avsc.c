@@ -74,7 +74,8 @@ static int gki(yajl_gen g, const char *k, long long v)
     return gstr(g, k) || yajl_gen_integer(g, v) != yajl_gen_status_ok;
 }
 
-/* The non-null branch of a field's union. */
+/* A field's type: the non-null branch of its union, or the whole type of a
+ * required field. */
 static int gen_type(yajl_gen g, const b2a_column *c)
 {
     const char *logical = NULL, *base = NULL;
@@ -201,9 +202,12 @@ int b2a__avro_schema_build(const b2a_avro_table *t, int pretty, char **json_out,
             failed = NULL;
             goto out;
         }
+        /* NOT NULL: a plain T with no default; otherwise ["null", T], default null */
         int bad = yajl_gen_map_open(g) || gkv(g, "name", fname) || gstr(g, "type")
-            || yajl_gen_array_open(g) || gstr(g, "null") || gen_type(g, c) || yajl_gen_array_close(g)
-            || gstr(g, "default") || yajl_gen_null(g) || gkv(g, "doc", fdoc)
+            || (b2a__column_required(c) ? gen_type(g, c)
+                                        : (yajl_gen_array_open(g) || gstr(g, "null") || gen_type(g, c)
+                                           || yajl_gen_array_close(g) || gstr(g, "default") || yajl_gen_null(g)))
+            || gkv(g, "doc", fdoc)
             || gkv(g, "x-source-name", c->name ? c->name : "")
             || gkv(g, "x-source-type", c->source_type ? c->source_type : "")
             || yajl_gen_map_close(g);

@@ -1,7 +1,7 @@
 /* (Named avsc.h, not schema.h: avro-c installs <avro/schema.h>, and src/
  * is on the include path before it.) */
-/* The Avro schema of one table: a record of ["null", T] fields, with
- * provenance in doc and x-source-* properties (type-mapping doc §4.1). */
+/* The Avro schema of one table: a record of ["null", T] fields (plain T
+ * for NOT NULL columns, see b2a__column_required), with provenance in doc and x-source-* properties (type-mapping doc §4.1). */
 #ifndef B2A_AVRO_AVSC_H
 #define B2A_AVRO_AVSC_H
 

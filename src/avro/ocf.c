@@ -55,6 +55,7 @@ static const char *const vtype_name[] = {
 typedef struct ocf_col {
     char *name;         /* the database's name, for messages */
     uint8_t vtype, fn;
+    uint8_t nullable;   /* a ["null", T] union; else a required T (no branch index) */
     int precision, scale;
 } ocf_col;
 
@@ -201,8 +202,13 @@ static inline const ocf_col *begin(b2a_ocf_writer *w, int fn)
 static int s_null(b2a_sink *s)
 {
     b2a_ocf_writer *w = W(s);
-    if (!begin(w, -1))
+    const ocf_col *c = begin(w, -1);
+    if (!c)
         return w->err.code;
+    /* never a made-up value: the schema promised one */
+    if (!c->nullable)
+        return fail(w, B2A_EFORMAT, "row %" PRId64 ", column \"%s\" is NOT NULL in the source (a required Avro field), but the source gave a NULL",
+                    w->rows + 1, c->name);
     if (b2a__abuf_reserve(&w->blk, 1) < 0)
         return oom(w);
     w->blk.p[w->blk.len++] = 0;   /* union branch 0: null */
@@ -210,13 +216,15 @@ static int s_null(b2a_sink *s)
     return B2A_OK;
 }
 
-/* Reserve room for the branch index + n bytes and write the index. */
+/* Reserve room for the branch index + n bytes and write the index of a
+ * nullable field (a required one has no union, so no index). */
 static inline uint8_t *start_value(b2a_ocf_writer *w, size_t n)
 {
     if (b2a__abuf_reserve(&w->blk, 1 + n) < 0)
         return NULL;
     uint8_t *o = w->blk.p + w->blk.len;
-    *o++ = 2;   /* zigzag(1): union branch 1, the value */
+    if (w->cols[w->col].nullable)
+        *o++ = 2;   /* zigzag(1): union branch 1, the value */
     return o;
 }
 
@@ -774,6 +782,7 @@ int b2a__ocf_open_table(const char *path, const b2a_avro_table *t, int codec, si
             goto nomem;
         oc->vtype = (uint8_t)c->vtype;
         oc->fn = fn_of_vtype[c->vtype];
+        oc->nullable = !b2a__column_required(c);
         oc->precision = c->precision;
         oc->scale = c->scale;
     }

@@ -34,9 +34,18 @@ typedef struct b2a_column {
     b2a_vtype vtype;
     int precision;       /* decimals only */
     int scale;           /* decimals only */
-    int nullable;        /* every Avro field is ["null", T] anyway; kept for the Job */
+    int nullable;        /* the source allows NULL; 0 (NOT NULL) makes the Avro field required */
     char *note;          /* lossy-conversion note for the field doc, or NULL */
+    int nulls_values;    /* the mapping writes some values as NULL (zero dates, infinities),
+                          * so the field stays ["null", T] even when NOT NULL */
 } b2a_column;
+
+/* A required Avro field (plain T, no union; BigQuery loads it as
+ * REQUIRED): the column is NOT NULL and its mapping never makes a NULL. */
+static inline int b2a__column_required(const b2a_column *c)
+{
+    return !c->nullable && !c->nulls_values;
+}
 
 typedef struct b2a_table_def {
     char *schema;        /* the database's schema name ("dbo", "public") */

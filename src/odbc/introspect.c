@@ -154,6 +154,12 @@ int b2a__introspect_add_column(b2a_table_def *t, const char *name, const char *s
     return B2A_OK;
 }
 
+void b2a__introspect_dates_nulled(b2a_column *c)
+{
+    if (c->vtype == B2A_V_DATE || c->vtype == B2A_V_TIMESTAMP_MICROS || c->vtype == B2A_V_LOCAL_TIMESTAMP_MICROS)
+        c->nulls_values = 1;
+}
+
 int b2a__introspect_add_pk(b2a_odbc_table *t, const char *col)
 {
     char **np = realloc(t->pk, (t->npk + 1) * sizeof(*np));

@@ -63,6 +63,11 @@ int b2a__introspect_queryf(b2a_odbc_conn *c, b2a_odbc_result *res, b2a_err *err,
 int b2a__introspect_count(b2a_odbc_conn *c, b2a_odbc_table *t, b2a_err *err);
 int b2a__introspect_add_column(b2a_table_def *t, const char *name, const char *source_type,
                                b2a_vtype vt, int precision, int scale, int nullable, const char *note);
+
+/* The column is a date or timestamp whose unrepresentable values the
+ * mapping writes as NULL (MariaDB zero dates, PostgreSQL infinities): mark
+ * it so its Avro field stays nullable even when NOT NULL. */
+void b2a__introspect_dates_nulled(b2a_column *c);
 int b2a__introspect_add_pk(b2a_odbc_table *t, const char *col);
 /* Catalog ids (oid, object_id) to the table they describe: sort once, then
  * find the table of a column or key row by its id. */

@@ -252,6 +252,8 @@ int b2a__introspect_mysql(b2a_odbc_conn *c, const b2a_introspect_opts *o,
             rc = OOM();
             goto out;
         }
+        /* zero dates become NULL (map_type): such a field stays nullable */
+        b2a__introspect_dates_nulled(&t->def.columns[t->def.ncolumns - 1]);
     }
 
     rc = b2a__introspect_queryf(c, &rp, err,

@@ -243,6 +243,8 @@ int b2a__introspect_postgres(b2a_odbc_conn *c, const b2a_introspect_opts *o,
             rc = OOM();
             goto out;
         }
+        /* infinite, BC and after-9999 dates become NULL (map_type): such a field stays nullable */
+        b2a__introspect_dates_nulled(&t->def.columns[t->def.ncolumns - 1]);
         if (profile) {
             b2a_column *col = &t->def.columns[t->def.ncolumns - 1];
             if (o->profile_numeric && t->exported) {

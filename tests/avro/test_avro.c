@@ -1290,6 +1290,91 @@ static void test_commit_abort(void **state)
     unlink(path);
 }
 
+/* ---- NOT NULL columns: required fields -------------------------------- */
+
+static const char req_schema[] =
+    "{\"type\":\"record\",\"name\":\"t\",\"namespace\":\"db.public\",\"doc\":\"Table public.t of database db\","
+    "\"x-source-database\":\"db\",\"x-source-schema\":\"public\",\"x-source-table\":\"t\",\"fields\":["
+    "{\"name\":\"id\",\"type\":\"int\",\"doc\":\"id int\",\"x-source-name\":\"id\",\"x-source-type\":\"int\"},"
+    "{\"name\":\"price\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":5,\"scale\":2},"
+    "\"doc\":\"price numeric(5,2)\",\"x-source-name\":\"price\",\"x-source-type\":\"numeric(5,2)\"},"
+    "{\"name\":\"name\",\"type\":[\"null\",\"string\"],\"default\":null,\"doc\":\"name text\",\"x-source-name\":\"name\",\"x-source-type\":\"text\"},"
+    "{\"name\":\"key\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"},\"doc\":\"key uuid\",\"x-source-name\":\"key\",\"x-source-type\":\"uuid\"},"
+    "{\"name\":\"day\",\"type\":[\"null\",{\"type\":\"int\",\"logicalType\":\"date\"}],\"default\":null,\"doc\":\"day date\",\"x-source-name\":\"day\",\"x-source-type\":\"date\"}"
+    "]}";
+
+/* id, price, key NOT NULL; name nullable; day NOT NULL but its mapping
+ * writes some values as NULL (zero dates), so it stays nullable. */
+static b2a_ocf_writer *open_required(const char *path)
+{
+    static const coldesc cols[] = {
+        {"id", "int", B2A_V_INT, 0, 0, NULL},
+        {"price", "numeric(5,2)", B2A_V_DECIMAL, 5, 2, NULL},
+        {"name", "text", B2A_V_STRING, 0, 0, NULL},
+        {"key", "uuid", B2A_V_UUID, 0, 0, NULL},
+        {"day", "date", B2A_V_DATE, 0, 0, NULL},
+    };
+    b2a_table_def t;
+    make_table(&t, "public", "t", cols, 5, -1);
+    t.columns[0].nullable = t.columns[1].nullable = t.columns[3].nullable = t.columns[4].nullable = 0;
+    t.columns[4].nulls_values = 1;
+    b2a_ocf_writer *w = NULL;
+    b2a_err err = {0};
+    assert_int_equal(b2a__ocf_open(path, &t, "db", B2A_CODEC_DEFLATE, 0, &w, &err), B2A_OK);
+    assert_string_equal(b2a__ocf_schema_json(w), req_schema);
+    b2a__table_def_clear(&t);
+    return w;
+}
+
+static void test_not_null_required(void **state)
+{
+    (void)state;
+    const char *path = path_in_tmp("req.avro");
+    b2a_ocf_writer *w = open_required(path);
+    b2a_sink *s = b2a__ocf_sink(w);
+    assert_int_equal(s->ops->i32(s, 1), B2A_OK);
+    dec(s, "999.99", 5, 2);
+    str(s, "x");
+    str(s, "123e4567-e89b-12d3-a456-426614174000");
+    assert_int_equal(s->ops->i32(s, 19000), B2A_OK);
+    assert_int_equal(s->ops->end_row(s), B2A_OK);
+    assert_int_equal(s->ops->i32(s, -2), B2A_OK);
+    dec(s, "-0.01", 5, 2);
+    assert_int_equal(s->ops->null(s), B2A_OK);
+    str(s, "00000000-0000-0000-0000-000000000000");
+    assert_int_equal(s->ops->null(s), B2A_OK);
+    assert_int_equal(s->ops->end_row(s), B2A_OK);
+    b2a_err err = {0};
+    assert_int_equal(b2a__ocf_commit(w, &err), B2A_OK);
+    /* Debian's python3-avro reads the values back under the stored schema. */
+    char *out = dump(path);
+    char want[2048];
+    snprintf(want, sizeof(want), "schema: %s\ncodec: deflate\n"
+             "{\"id\":1,\"price\":\"999.99\",\"name\":\"x\",\"key\":\"123e4567-e89b-12d3-a456-426614174000\",\"day\":\"2022-01-08\"}\n"
+             "{\"id\":-2,\"price\":\"-0.01\",\"name\":null,\"key\":\"00000000-0000-0000-0000-000000000000\",\"day\":null}\n",
+             req_schema);
+    assert_string_equal(out, want);
+    free(out);
+    unlink(path);
+
+    /* A NULL for a required field fails the file, naming the column; nothing is published. */
+    w = open_required(path);
+    s = b2a__ocf_sink(w);
+    assert_int_equal(s->ops->i32(s, 1), B2A_OK);
+    dec(s, "1.00", 5, 2);
+    str(s, "y");
+    assert_int_equal(s->ops->null(s), B2A_EFORMAT);
+    char msg[B2A_ERRMSG_MAX];
+    snprintf(msg, sizeof(msg), "%s: row 1, column \"key\" is NOT NULL in the source (a required Avro field), but the source gave a NULL", path);
+    assert_string_equal(b2a__ocf_error(w)->msg, msg);
+    assert_int_equal(s->ops->end_row(s), B2A_EFORMAT);
+    assert_int_equal(b2a__ocf_commit(w, &err), B2A_EFORMAT);
+    assert_string_equal(err.msg, msg);
+    char listing[256];
+    list_dir(listing, sizeof(listing));
+    assert_string_equal(listing, "");
+}
+
 static void test_avsc(void **state)
 {
     (void)state;
@@ -1375,6 +1460,7 @@ int main(void)
         cmocka_unit_test_setup(test_open_errors, clean_each),
         cmocka_unit_test_setup(test_commit_abort, clean_each),
         cmocka_unit_test_setup(test_avsc, clean_each),
+        cmocka_unit_test_setup(test_not_null_required, clean_each),
         cmocka_unit_test_setup(test_thread_lifecycle, clean_each),
         cmocka_unit_test_setup(test_thread_error_at_append, clean_each),
         cmocka_unit_test_setup(test_thread_error_at_commit, clean_each),

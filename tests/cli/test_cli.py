@@ -177,8 +177,13 @@ class Cli(unittest.TestCase):
         self.assertEqual(job["output_dir_absolute"], os.path.realpath(os.path.join(self.tmp, "rel", "out")))
         shippers = next(t for t in job["tables"] if t["name"] == "Shippers")
         self.assertEqual(shippers["files"], ["dbo/Shippers/part-00000.avro"])
-        _, rows = read_avro(os.path.join(job["output_dir_absolute"], shippers["files"][0]))  # from this test's cwd
+        schema, rows = read_avro(os.path.join(job["output_dir_absolute"], shippers["files"][0]))  # from this test's cwd
         self.assertEqual(len(rows), 3)
+        # ShipperID int and CompanyName nvarchar(40) are NOT NULL in instnwnd.sql: required fields
+        self.assertEqual([(f["name"], f["type"], f.get("default", "none")) for f in schema["fields"]],
+                         [("ShipperID", "int", "none"), ("CompanyName", "string", "none"),
+                          ("Phone", ["null", "string"], None)])
+        self.assertEqual(rows[1], {"ShipperID": 2, "CompanyName": "United Package", "Phone": "(503) 555-3199"})
 
     def test_oracle_exp_table_it_cannot_decode_fails_alone(self):
         code, out, err = run("run", RJLEGACY, "-o", self.out)
@@ -207,9 +212,15 @@ class Cli(unittest.TestCase):
         self.assertEqual(rows, {"DEPT": 4, "EMP": 14, "SALGRADE": 5})
         schema, emp = read_avro(os.path.join(self.out, "SCOTT", "EMP", "part-00000.avro"))
         fields = {f["name"]: f for f in schema["fields"]}
-        self.assertEqual(fields["SAL"]["type"][1], {"type": "bytes", "logicalType": "decimal",
-                                                    "precision": 7, "scale": 2})
-        self.assertEqual(fields["EMPNO"]["type"][1], "long")
+        # EMPNO NUMBER(4) NOT NULL is a required field; the others stay ["null", T]
+        dec72 = {"type": "bytes", "logicalType": "decimal", "precision": 7, "scale": 2}
+        self.assertEqual([(f["name"], f["type"], f.get("default", "none")) for f in schema["fields"]],
+                         [("EMPNO", "long", "none"), ("ENAME", ["null", "string"], None),
+                          ("JOB", ["null", "string"], None), ("MGR", ["null", "long"], None),
+                          ("HIREDATE", ["null", {"type": "long", "logicalType": "local-timestamp-micros"}], None),
+                          ("SAL", ["null", dec72], None), ("COMM", ["null", dec72], None),
+                          ("DEPTNO", ["null", "long"], None)])
+        self.assertEqual(fields["SAL"]["type"][1], dec72)
         self.assertEqual(sum(r["SAL"] for r in emp), 29025)
         smith = next(r for r in emp if r["ENAME"] == "SMITH")
         self.assertEqual(smith["HIREDATE"], 345859200000000)  # 1980-12-17 00:00:00

@@ -440,6 +440,11 @@ static void test_introspect_postgres(void **state)
     check_col(t, "dt", "date", B2A_V_DATE, 0, 0);
     check_col(t, "ts", "timestamp without time zone", B2A_V_LOCAL_TIMESTAMP_MICROS, 0, 0);
     check_col(t, "tstz", "timestamp with time zone", B2A_V_TIMESTAMP_MICROS, 0, 0);
+    /* infinities become NULL: these fields stay nullable even when NOT NULL */
+    assert_true(column(t, "dt")->nulls_values && column(t, "ts")->nulls_values && column(t, "tstz")->nulls_values);
+    assert_false(column(t, "id")->nulls_values || column(t, "t")->nulls_values);
+    assert_true(b2a__column_required(column(t, "id")));
+    assert_false(b2a__column_required(column(t, "s")));
     check_col(t, "t", "time without time zone", B2A_V_TIME_MICROS, 0, 0);
     check_col(t, "ttz", "time with time zone", B2A_V_STRING, 0, 0);
     check_col(t, "iv", "interval", B2A_V_STRING, 0, 0);
@@ -520,6 +525,8 @@ static void test_introspect_mariadb(void **state)
     check_col(t, "dt", "date", B2A_V_DATE, 0, 0);
     check_col(t, "dtm", "datetime(6)", B2A_V_LOCAL_TIMESTAMP_MICROS, 0, 0);
     check_col(t, "ts", "timestamp(6)", B2A_V_TIMESTAMP_MICROS, 0, 0);
+    /* zero dates become NULL: these fields stay nullable even when NOT NULL */
+    assert_true(column(t, "dt")->nulls_values && column(t, "dtm")->nulls_values && column(t, "ts")->nulls_values);
     check_col(t, "tm", "time(6)", B2A_V_STRING, 0, 0);
     check_col(t, "ch", "char(5)", B2A_V_STRING, 0, 0);
     check_col(t, "tx", "text", B2A_V_STRING, 0, 0);
@@ -985,7 +992,7 @@ static void test_bad_sql(void **state)
     assert_true(strncmp(err.msg, "pre-SQL: statement 2 at line 2 (-- two SELEC oops): ", 52) == 0);
 
     /* an export of a table that is gone: the SQLSTATE of "undefined table" */
-    b2a_table_def gone = {"b2a_t", "no_such_table", 1, (b2a_column[]){{"id", "integer", B2A_V_INT, 0, 0, 1, NULL}}, -1};
+    b2a_table_def gone = {"b2a_t", "no_such_table", 1, (b2a_column[]){{"id", "integer", B2A_V_INT, 0, 0, 1, NULL, 0}}, -1};
     b2a_cursor *cur = NULL;
     rc = b2a__odbc_cursor_open(F.c, F.v, &gone, NULL, &cur, &err);
     assert_int_equal(rc, B2A_EODBC);

@@ -342,7 +342,19 @@ class Pipeline(unittest.TestCase):
                 if name == "products":
                     self.assertEqual(r["discontinued"], "Y" if row[cols.index("discontinued")] else "N", key)
         self.assertEqual(compared, 21291)
-        _, orders = read_avro(tables["orders"]["files"][0])
+        schema, orders = read_avro(tables["orders"]["files"][0])
+        # NOT NULL columns are required fields; timestamps stay nullable even where NOT NULL,
+        # since infinities are written as null
+        nts = ["null", {"type": "long", "logicalType": "local-timestamp-micros"}]
+        self.assertEqual([(f["name"], f["type"]) for f in schema["fields"]],
+                         [("orderid", "int"), ("customerid", "string"), ("employeeid", "int"),
+                          ("orderdate", nts), ("requireddate", nts), ("shippeddate", nts),
+                          ("freight", ["null", {"type": "bytes", "logicalType": "decimal", "precision": 15, "scale": 4}]),
+                          ("shipname", ["null", "string"]), ("shipaddress", ["null", "string"]),
+                          ("shipcity", ["null", "string"]), ("shipregion", ["null", "string"]),
+                          ("shippostalcode", ["null", "string"]), ("shipcountry", ["null", "string"]),
+                          ("shipperid", ["null", "int"])])
+        self.assertEqual([f.get("default", "none") for f in schema["fields"][:3]], ["none"] * 3)
         o = next(r for r in orders if r["orderid"] == 10248)
         self.assertEqual([EPOCH + datetime.timedelta(microseconds=o[c]) for c in ("orderdate", "requireddate", "shippeddate")],
                          [datetime.datetime(1994, 8, 4), datetime.datetime(1994, 9, 1), datetime.datetime(1994, 8, 16)])
@@ -451,7 +463,12 @@ class Pipeline(unittest.TestCase):
         skipped = sorted(t["name"] for t in job["tables"] if not t["selected"])
         self.assertIn("customer_list", skipped)  # a view: listed, not exported
         actor = by_name["actor"]
-        _, got = read_avro(actor["files"][0])
+        schema, got = read_avro(actor["files"][0])
+        # every column of actor is NOT NULL: required fields, except the timestamp,
+        # which stays nullable because zero dates are written as null
+        self.assertEqual([(f["name"], f["type"]) for f in schema["fields"]],
+                         [("actor_id", "int"), ("first_name", "string"), ("last_name", "string"),
+                          ("last_update", ["null", {"type": "long", "logicalType": "timestamp-micros"}])])
         first = min(got, key=lambda r: r["actor_id"])
         self.assertEqual((first["actor_id"], first["first_name"], first["last_name"]), (1, "PENELOPE", "GUINESS"))
 

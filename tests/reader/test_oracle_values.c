@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reader/oracle/exp_ddl.h"
 #include "reader/oracle/oracharset.h"
 #include "reader/oracle/oravalue.h"
 
@@ -181,6 +182,24 @@ static void test_charsets(void **state)
     assert_null(b2a__oracs_new(9999));
 }
 
+/* NOT NULL makes a required Avro field, so only a constraint that holds
+ * counts: a disabled or NOVALIDATE one lets NULLs in. */
+static void test_create_not_null(void **state)
+{
+    (void)state;
+    b2a_exp_ddl d;
+    assert_int_equal(b2a__exp_parse_create(
+        "CREATE TABLE \"T\" (\"A\" NUMBER(4, 0) NOT NULL ENABLE, \"B\" VARCHAR2(10), "
+        "\"C\" DATE NOT NULL DISABLE, \"D\" NUMBER NOT NULL ENABLE NOVALIDATE, \"E\" CHAR(1) NOT NULL)  "
+        "PCTFREE 10", &d), 0);
+    assert_int_equal(d.ncols, 5);
+    int want[] = {1, 0, 0, 0, 1};
+    for (size_t i = 0; i < 5; i++)
+        if (d.cols[i].not_null != want[i])
+            fail_msg("column %s: not_null %d, want %d", d.cols[i].name, d.cols[i].not_null, want[i]);
+    b2a__exp_ddl_clear(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_intervals_and_floats),
         cmocka_unit_test(test_charsets),
+        cmocka_unit_test(test_create_not_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,9 +109,12 @@ static int parse_column(const char *p, const char *end, b2a_exp_ddl_col *c)
         return -2;
     memcpy(c->type, t, (size_t)(te - t));
     c->type[te - t] = '\0';
+    /* a disabled or NOVALIDATE constraint lets NULLs in: not NOT NULL for us */
     for (const char *s = q; s + 8 <= end; s++)
-        if (strncmp(s, "NOT NULL", 8) == 0)
-            c->not_null = 1;
+        if (strncmp(s, "NOT NULL", 8) == 0) {
+            const char *a = skip_ws(s + 8);
+            c->not_null = !starts(a, "DISABLE") && !starts(a, "ENABLE NOVALIDATE");
+        }
     return 0;
 }
 
