@@ -98,7 +98,10 @@ type Table struct {
 	DurationMs   int64        `json:"duration_ms"`
 	Message      string       `json:"message"`
 	LostColumns  []LostColumn `json:"lost_columns"`
-	Partitions   []string     `json:"partitions"` // named partitions the rows came from, in dump order
+	// SalvagedPages counts page reads that failed verification and were exported
+	// anyway (--ignore-checksums): the table is Failed, its files are kept.
+	SalvagedPages int64    `json:"salvaged_pages"`
+	Partitions    []string `json:"partitions"` // named partitions the rows came from, in dump order
 }
 
 // Column is one column of a table and its Avro field.

@@ -55,6 +55,7 @@ typedef struct b2a_table_job {
     char *message;            /* why it failed or was skipped */
     b2a_lost_column *lost_columns; /* declared by the backup, not created by the restore */
     size_t nlost_columns;
+    uint64_t salvaged_pages;  /* page reads that failed verification, exported anyway (--ignore-checksums) */
     char started[32], ended[32];
     uint64_t t0_ms, t1_ms;
 } b2a_table_job;

@@ -183,10 +183,12 @@ static void render_table(yajl_gen g, const b2a_job *job, const b2a_table_job *t)
     kint(g, "rows_written", t->rows_written);
     key(g, "files");
     yajl_gen_array_open(g);
-    if (t->avro_path && t->state == B2A_STATE_OK)
+    /* a salvaged table is Failed but its files were written (and are ours to list) */
+    int has_files = t->state == B2A_STATE_OK || (t->state == B2A_STATE_FAILED && t->salvaged_pages);
+    if (t->avro_path && has_files)
         str(g, below_output(job, t->avro_path));
     yajl_gen_array_close(g);
-    kv(g, "schema_file", t->state == B2A_STATE_OK ? below_output(job, t->avsc_path) : NULL);
+    kv(g, "schema_file", has_files ? below_output(job, t->avsc_path) : NULL);
     strv(g, "primary_key", t->primary_key, t->nprimary_key);
     if (t->npartitions)
         strv(g, "partitions", t->partitions, t->npartitions);
@@ -217,6 +219,8 @@ static void render_table(yajl_gen g, const b2a_job *job, const b2a_table_job *t)
         kint(g, "duration_ms", t->ended[0] ? (long long)(t->t1_ms - t->t0_ms) : 0);
     }
     kv(g, "message", t->message);
+    if (t->salvaged_pages)
+        kint(g, "salvaged_pages", (long long)t->salvaged_pages);
     if (t->nlost_columns) {
         key(g, "lost_columns");
         yajl_gen_array_open(g);

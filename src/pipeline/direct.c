@@ -24,6 +24,7 @@ typedef struct direct_state {
 typedef struct direct_cursor {
     const b2a_reader_ops *reader;
     void *scan;
+    b2a_table_job *table;     /* where the scan's salvage count goes */
 } direct_cursor;
 
 static int source_open(void *source, const b2a_table_job *t, size_t index, void **cursor, b2a_err *err)
@@ -34,6 +35,7 @@ static int source_open(void *source, const b2a_table_job *t, size_t index, void 
     if (!c)
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     c->reader = st->reader;
+    c->table = &st->job->tables[index];
     /* tables were added in reader order, so the job index is the reader index */
     int rc = st->reader->scan_open(st->handle, index, &c->scan, err);
     if (rc != B2A_OK) {
@@ -55,6 +57,8 @@ static void source_close(void *cursor)
     direct_cursor *c = cursor;
     if (!c)
         return;
+    if (c->reader->scan_salvaged)
+        c->table->salvaged_pages = c->reader->scan_salvaged(c->scan);
     c->reader->scan_close(c->scan);
     free(c);
 }
@@ -94,9 +98,44 @@ static void finish(direct_state *st)
     b2a__job_complete(job);
 }
 
+/* A table exported from pages that failed verification (--ignore-checksums)
+ * is salvage, not a verified export: it ends Failed, so the job does too
+ * (exit 1), and its files stay, listed in the Job, for the user who asked. */
+static void mark_salvaged(direct_state *st)
+{
+    b2a_job *job = st->job;
+    b2a_reader_verification v;
+    memset(&v, 0, sizeof(v));
+    if (!st->handle || !st->reader->verification || !st->reader->verification(st->handle, &v))
+        v.nfailures = 0;
+    for (size_t i = 0; i < job->ntables; i++) {
+        b2a_table_job *t = &job->tables[i];
+        if (t->state != B2A_STATE_OK || t->salvaged_pages == 0)
+            continue;
+        /* its first failed page, when it is among the ones the reader kept */
+        char owner[600];
+        snprintf(owner, sizeof(owner), " of %s.%s: ", t->def.schema, t->def.name);
+        const char *first = NULL;
+        for (size_t k = 0; k < v.nfailures && !first; k++)
+            if (strstr(v.failures[k], owner))
+                first = v.failures[k];
+        t->state = B2A_STATE_FAILED;
+        free(t->message);
+        t->message = b2a__asprintf("salvaged, not verified: %llu page read(s) of this table failed checksum or "
+                                   "torn-page verification and were exported anyway (--ignore-checksums)%s%s; "
+                                   "its files are kept",
+                                   (unsigned long long)t->salvaged_pages, first ? "; the first: " : "",
+                                   first ? first : "");
+        b2a__job_log(job, B2A_LOG_ERROR, "%s.%s: Failed: %s", t->def.schema, t->def.name,
+                     t->message ? t->message : "salvaged, not verified");
+    }
+}
+
 static void export_done(b2a_job *job, void *ud)
 {
     direct_state *st = ud;
+    if (job->ignore_checksums && !job->cancel_requested)
+        mark_salvaged(st);
     uint32_t failed = b2a_job_tables_failed(job);
     if (job->cancel_requested)
         b2a__job_step_end(job, B2A_STEP_EXPORT, B2A_STATE_CANCELED, "canceled");

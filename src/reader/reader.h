@@ -79,6 +79,11 @@ typedef struct b2a_reader_ops {
     /* Name of the k-th (sub)partition whose rows table i holds, in backup
      * order; NULL past the last. NULL when the format has no partitions. */
     const char *(*partition_name)(const void *r, size_t i, size_t k);
+
+    /* Page reads of this scan so far that failed verification and were
+     * used anyway (ignore_checksums): the table is salvage, not a verified
+     * export. NULL for formats without page checks. */
+    uint64_t (*scan_salvaged)(const void *scan);
 } b2a_reader_ops;
 
 /* Splitting one table among workers that each open the same backup files

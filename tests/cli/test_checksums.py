@@ -77,19 +77,39 @@ class Checksums(unittest.TestCase):
         self.assertFalse(job["options"]["ignore_checksums"])
 
     def test_ignore_checksums_salvages_and_is_recorded(self):
+        # Salvage is never a verified complete export: the table read from the bad page
+        # ends Failed (so the job, exit 1), named with its page, and keeps its files.
         code, out, err = run("run", "--ignore-checksums", self.bad, "-o", self.out)
-        self.assertEqual(code, 0, out + err)
+        self.assertEqual(code, 1, out + err)
         job = self.job()
+        self.assertEqual(job["status"], "Failed")
         self.assertTrue(job["options"]["ignore_checksums"])
         self.assertEqual(job["page_verification"]["pages_failed_verification"], 1)
         failures = job["page_verification"]["failures"]
         self.assertEqual(len(failures), 1)
         self.assertTrue(failures[0].startswith("page (1:%d) of dbo.publishers: checksum mismatch (stored 0x" % self.page),
                         failures[0])
+        tables = {t["name"]: t for t in job["tables"]}
+        pub = tables["publishers"]
+        self.assertEqual((pub["status"], pub["salvaged_pages"]), ("Failed", 1))
+        self.assertEqual(pub["message"],
+                         "salvaged, not verified: 1 page read(s) of this table failed checksum or torn-page "
+                         "verification and were exported anyway (--ignore-checksums); the first: %s; "
+                         "its files are kept" % failures[0])
+        self.assertEqual((pub["files"], pub["schema_file"]),
+                         (["dbo/publishers/part-00000.avro"], "dbo/publishers/part-00000.avsc"))
+        # only publishers was read from the bad page: every other table is a verified Success
+        self.assertEqual(sorted(n for n, t in tables.items() if t["status"] != "Success"), ["publishers"])
+        self.assertNotIn("salvaged_pages", tables["authors"])
         names = [r["pub_name"] for r in read_avro(os.path.join(self.out, "dbo", "publishers", "part-00000.avro"))]
         self.assertIn("New Moon Bookr", names)
+        self.assertIn("Failed: %d tables exported, 1 failed" % (len(tables) - 1), out)
         self.assertIn("exported anyway (--ignore-checksums); the first: page (1:%d) of dbo.publishers" % self.page,
                       out + err)
+        # the salvaged files are listed, so --overwrite may replace this output
+        code, out, err = run("run", PUBS, "-o", self.out, "--overwrite")
+        self.assertEqual(code, 0, out + err)
+        self.assertEqual(self.job()["status"], "Success")
 
     def test_clean_reads_report_what_was_verified(self):
         code, out, err = run("run", PUBS, "-o", self.out)

@@ -37,6 +37,7 @@ struct b2a_bak_scan {
     b2a_bak *b;
     const b2a_mtable *t;
     char owner[300];          /* "schema.table", for page verification messages */
+    uint64_t salvaged;        /* page reads that failed verification, used anyway */
     size_t rowset;            /* current partition */
     int walking;              /* iam walk started for this partition */
     b2a_iamwalk walk;
@@ -275,6 +276,11 @@ int b2a__bak_scan_open_part(b2a_bak *b, size_t table, size_t part, size_t nparts
     return B2A_OK;
 }
 
+uint64_t b2a__bak_scan_salvaged(const b2a_bak_scan *s)
+{
+    return s ? s->salvaged : 0;
+}
+
 void b2a__bak_scan_close(b2a_bak_scan *s)
 {
     if (!s)
@@ -405,6 +411,7 @@ int b2a__bak_scan_next(b2a_bak_scan *s, b2a_sink *sink, size_t max_rows, size_t 
     size_t rows = 0;
     int rc = 0;
     *eof = 0;
+    uint64_t salvaged0 = b2a__bak_pages_salvaged_here();
     while (rows < max_rows && !s->done) {
         if (!s->have_page) {
             rc = next_page(s, err);
@@ -434,6 +441,7 @@ int b2a__bak_scan_next(b2a_bak_scan *s, b2a_sink *sink, size_t max_rows, size_t 
         }
         s->slot++;
     }
+    s->salvaged += b2a__bak_pages_salvaged_here() - salvaged0;
     *rows_out = rows;
     *eof = s->done;
     if (rc < 0)

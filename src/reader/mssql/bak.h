@@ -91,6 +91,10 @@ int b2a__bak_scan_open_part(b2a_bak *b, size_t table, size_t part, size_t nparts
 int b2a__bak_scan_next(b2a_bak_scan *s, b2a_sink *sink, size_t max_rows,
                        size_t *rows_out, int *eof, b2a_err *err);
 
+/* Page reads of this scan that failed verification and were used anyway
+ * (B2A_BAK_IGNORE_CHECKSUMS): its rows are salvage, not verified. */
+uint64_t b2a__bak_scan_salvaged(const b2a_bak_scan *s);
+
 void b2a__bak_scan_close(b2a_bak_scan *s);
 void b2a__bak_close(b2a_bak *b);
 

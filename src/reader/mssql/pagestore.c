@@ -501,6 +501,10 @@ static void count_page(b2a_bak_pages *p, ext_ent *e, unsigned pos, const b2a_pgc
         __atomic_fetch_add(&p->nfailed, 1, __ATOMIC_RELAXED);
 }
 
+/* Salvaged page reads per thread, so that concurrent scans of different
+ * tables each see their own (b2a__bak_pages_salvaged_here). */
+static __thread uint64_t salvaged_reads;
+
 int b2a__bak_pages_get_of(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id, const char *owner,
                           uint8_t page_out[B2A_BAK_PAGE_SIZE], b2a_err *err)
 {
@@ -538,6 +542,8 @@ int b2a__bak_pages_get_of(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id, 
     count_page(p, e, page_id & 7, &c, why);
     if (!c.ok && !p->ignore_checksums)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s", why);
+    if (!c.ok)
+        salvaged_reads++;
     b2a__bak_page_untear(page_out);
     return B2A_OK;
 }
@@ -546,6 +552,11 @@ int b2a__bak_pages_get(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id,
                        uint8_t page_out[B2A_BAK_PAGE_SIZE], b2a_err *err)
 {
     return b2a__bak_pages_get_of(p, file_id, page_id, NULL, page_out, err);
+}
+
+uint64_t b2a__bak_pages_salvaged_here(void)
+{
+    return salvaged_reads;
 }
 
 void b2a__bak_pages_set_ignore_checksums(b2a_bak_pages *p, int ignore)

@@ -45,6 +45,11 @@ int b2a__bak_pages_get_of(b2a_bak_pages *p, uint16_t file_id, uint32_t page_id, 
  * returned anyway, and counted as failed. Set before any read. */
 void b2a__bak_pages_set_ignore_checksums(b2a_bak_pages *p, int ignore);
 
+/* Page reads on the calling thread, since it started, that were returned
+ * although they failed verification (salvage mode only). A scan reads on
+ * one thread per call, so the difference around a call is that call's. */
+uint64_t b2a__bak_pages_salvaged_here(void);
+
 /* Distinct pages read so far, by the protection they carried. */
 typedef struct b2a_bak_verify_stats {
     uint64_t checksum;     /* carried a page checksum (passed or failed) */

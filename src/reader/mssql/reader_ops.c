@@ -36,6 +36,7 @@ static int scan_next(void *scan, b2a_sink *sink, size_t max_rows, size_t *rows_o
 }
 
 static void scan_close(void *scan) { b2a__bak_scan_close(scan); }
+static uint64_t scan_salvaged(const void *scan) { return b2a__bak_scan_salvaged(scan); }
 static void close_bak(void *r) { b2a__bak_close(r); }
 static const size_t *primary_key(const void *r, size_t i, size_t *n) { return b2a__bak_table_primary_key(r, i, n); }
 
@@ -71,4 +72,5 @@ const b2a_reader_ops b2a__reader_mssql_bak = {
     "mssql-bak", probe, open_bak, database_name, table_count, table, table_kind,
     scan_open, scan_next, scan_close, close_bak, primary_key, verification,
     NULL, /* partition names */
+    scan_salvaged,
 };

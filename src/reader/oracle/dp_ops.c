@@ -35,4 +35,5 @@ const b2a_reader_ops b2a__reader_oracle_datapump = {
     NULL, /* the XML of a data segment names no keys */
     NULL, /* no page checksums */
     NULL, /* partition names are not kept yet */
+    NULL, /* no page checksums, so no salvage */
 };

@@ -39,4 +39,5 @@ const b2a_reader_ops b2a__reader_oracle_exp = {
     primary_key,
     NULL, /* no page checksums */
     partition_name,
+    NULL, /* no page checksums, so no salvage */
 };
