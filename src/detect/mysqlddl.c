@@ -256,6 +256,42 @@ static int add_column(b2a_mysql_decl_table *tb, const tok *t)
     return B2A_OK;
 }
 
+static b2a_mysql_decl_column *find_column(b2a_mysql_decl_table *tb, const char *name)
+{
+    for (size_t i = 0; i < tb->ncolumns; i++)
+        if (strcasecmp(tb->columns[i].name, name) == 0)
+            return &tb->columns[i];
+    return NULL;
+}
+
+static void drop_column(b2a_mysql_decl_table *tb, const char *name)
+{
+    b2a_mysql_decl_column *c = find_column(tb, name);
+    if (!c)
+        return;
+    free(c->name);
+    size_t i = (size_t)(c - tb->columns);
+    memmove(c, c + 1, (tb->ncolumns - i - 1) * sizeof(*c));
+    tb->ncolumns--;
+}
+
+/* CREATE TABLE t LIKE s: t gets s's columns, as s stands then. */
+static int copy_columns(b2a_mysql_decl_table *to, const b2a_mysql_decl_table *from)
+{
+    if (!from->ncolumns)
+        return B2A_OK;
+    to->columns = calloc((from->ncolumns + 15) / 16 * 16, sizeof(*to->columns));
+    if (!to->columns)
+        return B2A_ENOMEM;
+    for (size_t i = 0; i < from->ncolumns; i++) {
+        if (!(to->columns[i].name = b2a__strdup(from->columns[i].name)))
+            return B2A_ENOMEM;
+        to->columns[i].cond = from->columns[i].cond;
+        to->ncolumns++;
+    }
+    return B2A_OK;
+}
+
 /* The column list after "(": one name per item that is not an index or
  * constraint. Returns 1 when the list closed, 0 when the statement ended first. */
 static int read_columns(lexer *lx, b2a_mysql_decl_table *tb, ddl_state *st)
@@ -327,14 +363,27 @@ static void create_table(lexer *lx, tok *t, ddl_state *st, uint64_t line, b2a_my
     tb->line = line;
     tb->file = st->file;
     tb->columns_known = 1;
-    if (!is_punct(t, '(') || !read_columns(lx, tb, st)) {
-        tb->columns_known = 0; /* LIKE, AS SELECT, or cut short */
+    if (is_kw(t, "LIKE")) {
+        /* the source's columns, when the script made them known */
+        char s2[NAME_MAX_LEN], n2[NAME_MAX_LEN];
+        b2a_mysql_cond c2;
+        lex_next(lx, t);
+        const b2a_mysql_decl_table *from = NULL;
+        if (read_qualified(lx, t, s2, n2, &c2))
+            from = find_table(st, s2[0] ? s2 : st->use_db, n2);
+        tb->columns_known = from && from != tb && from->columns_known;
+        if (tb->columns_known && copy_columns(tb, from))
+            st->oom = 1;
         return;
     }
-    /* CREATE TABLE t (...) [options] SELECT ...: the SELECT adds columns */
-    for (lex_next(lx, t); t->kind != T_END; lex_next(lx, t))
-        if (is_kw(t, "SELECT"))
-            tb->columns_known = 0;
+    /* AS SELECT with no column list: the columns are the query's, which only
+     * the server works out, so they stay unknown (the table is still checked). */
+    if (!is_punct(t, '(') || !read_columns(lx, tb, st)) {
+        tb->columns_known = 0; /* AS SELECT, or cut short */
+        return;
+    }
+    /* CREATE TABLE t (...) [options] SELECT ...: the SELECT adds columns, but
+     * those listed must still exist, and only they are checked: known. */
 }
 
 static void drop_table(lexer *lx, tok *t, ddl_state *st)
@@ -395,10 +444,48 @@ static void rename_tables(lexer *lx, tok *t, ddl_state *st)
 
 static const char *const not_a_column_change[] = {
     "CONSTRAINT", "INDEX", "KEY", "UNIQUE", "PRIMARY", "FOREIGN", "FULLTEXT", "SPATIAL", "CHECK",
-    "PARTITION", "PERIOD", "SYSTEM", NULL};
+    "PARTITION", "PERIOD", "SYSTEM", "VECTOR", NULL};
 
-/* ALTER TABLE t ...: a change to its columns makes them unknown (the check
- * keeps to what the script says plainly); RENAME TO follows the name. */
+/* ALTER ... ADD [COLUMN] [IF NOT EXISTS] c | (c ..., d ...), at the word
+ * after ADD: the columns added. 0 when it was no column (an index, a key). */
+static int alter_add(lexer *lx, tok *t, b2a_mysql_decl_table *tb, ddl_state *st)
+{
+    int col = is_kw(t, "COLUMN");
+    if (col)
+        lex_next(lx, t);
+    if (is_kw(t, "IF")) { /* IF NOT EXISTS */
+        lex_next(lx, t);
+        lex_next(lx, t);
+        lex_next(lx, t);
+    }
+    if (is_punct(t, '(')) {
+        /* the list form; read_columns also sees a LIKE, which cannot be here */
+        b2a_mysql_decl_table added = {0};
+        int closed = read_columns(lx, &added, st);
+        for (size_t i = 0; i < added.ncolumns; i++)
+            if (!find_column(tb, added.columns[i].name)) {
+                tok n = {0};
+                n.kind = T_WORD;
+                snprintf(n.text, sizeof(n.text), "%s", added.columns[i].name);
+                n.cond = added.columns[i].cond;
+                if (add_column(tb, &n))
+                    st->oom = 1;
+            }
+        table_free(&added);
+        if (!closed)
+            tb->columns_known = 0;
+        return 1;
+    }
+    if (t->kind != T_WORD || (!col && is_one_of(t, not_a_column_change)))
+        return 0;
+    if (!find_column(tb, t->text) && add_column(tb, t))
+        st->oom = 1;
+    return 1;
+}
+
+/* ALTER TABLE t ...: the columns it adds, drops and renames are followed,
+ * so the check still knows them; RENAME TO follows the table's name. A
+ * clause it cannot read makes the columns unknown (the table is still checked). */
 static void alter_table(lexer *lx, tok *t, ddl_state *st)
 {
     char schema[NAME_MAX_LEN], name[NAME_MAX_LEN];
@@ -420,20 +507,71 @@ static void alter_table(lexer *lx, tok *t, ddl_state *st)
             clause_start = 1;
             continue;
         }
-        if (clause_start && (is_kw(t, "ADD") || is_kw(t, "DROP"))) {
+        if (clause_start && is_kw(t, "ADD")) {
             lex_next(lx, t);
-            if (is_kw(t, "IF")) /* DROP IF EXISTS x */
+            alter_add(lx, t, tb, st);
+        } else if (clause_start && is_kw(t, "DROP")) {
+            lex_next(lx, t);
+            int col = is_kw(t, "COLUMN");
+            if (col)
+                lex_next(lx, t);
+            if (is_kw(t, "IF")) { /* IF EXISTS */
+                lex_next(lx, t);
+                lex_next(lx, t);
+            }
+            if (t->kind == T_WORD && (col || !is_one_of(t, not_a_column_change)))
+                drop_column(tb, t->text);
+        } else if (clause_start && is_kw(t, "CHANGE")) {
+            /* CHANGE [COLUMN] [IF EXISTS] old new type */
+            lex_next(lx, t);
+            if (is_kw(t, "COLUMN"))
+                lex_next(lx, t);
+            if (is_kw(t, "IF")) {
+                lex_next(lx, t);
+                lex_next(lx, t);
+            }
+            char old[NAME_MAX_LEN];
+            snprintf(old, sizeof(old), "%s", t->kind == T_WORD ? t->text : "");
+            lex_next(lx, t);
+            b2a_mysql_decl_column *c = old[0] ? find_column(tb, old) : NULL;
+            if (t->kind != T_WORD) {
                 tb->columns_known = 0;
-            else if (!is_one_of(t, not_a_column_change))
-                tb->columns_known = 0;
-        } else if (clause_start && (is_kw(t, "CHANGE") || is_kw(t, "MODIFY"))) {
-            tb->columns_known = 0;
+            } else if (c) {
+                char *n = b2a__strdup(t->text);
+                if (!n) {
+                    st->oom = 1;
+                } else {
+                    free(c->name);
+                    c->name = n;
+                    c->cond = t->cond;
+                }
+            }
         } else if (clause_start && is_kw(t, "RENAME")) {
             lex_next(lx, t);
             if (is_kw(t, "TO") || is_kw(t, "AS"))
                 lex_next(lx, t);
-            else if (is_kw(t, "COLUMN") || is_kw(t, "INDEX") || is_kw(t, "KEY")) {
-                tb->columns_known &= !is_kw(t, "COLUMN");
+            else if (is_kw(t, "INDEX") || is_kw(t, "KEY")) {
+                clause_start = 0;
+                continue;
+            } else if (is_kw(t, "COLUMN")) {
+                /* RENAME COLUMN a TO b */
+                lex_next(lx, t);
+                b2a_mysql_decl_column *c = t->kind == T_WORD ? find_column(tb, t->text) : NULL;
+                lex_next(lx, t);
+                if (is_kw(t, "TO"))
+                    lex_next(lx, t);
+                if (t->kind != T_WORD) {
+                    tb->columns_known = 0;
+                } else if (c) {
+                    char *n = b2a__strdup(t->text);
+                    if (!n) {
+                        st->oom = 1;
+                    } else {
+                        free(c->name);
+                        c->name = n;
+                        c->cond = t->cond;
+                    }
+                }
                 clause_start = 0;
                 continue;
             }

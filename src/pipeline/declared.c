@@ -55,15 +55,15 @@ static int add_lost(b2a_table_job *t, const char *name, char *reason)
     return B2A_OK;
 }
 
-/* What to do instead: the other server, or the opt-in. */
+/* What to do instead: the other server, or (for columns only) the opt-in. */
 static const char *advice(const char *server_version, int whole_table)
 {
     int maria = server_version && strstr(server_version, "MariaDB");
     if (whole_table)
-        return maria ? "restore with a MySQL image (--image mysql:8.0), or pass --allow-column-loss "
-                       "to go on without it"
-                     : "restore with a MariaDB image (--image mariadb:11), or pass "
-                       "--allow-column-loss to go on without it";
+        return maria ? "restore with a MySQL image (--image mysql:8.0); --allow-column-loss accepts "
+                       "missing columns, not a missing table"
+                     : "restore with a MariaDB image (--image mariadb:11); --allow-column-loss accepts "
+                       "missing columns, not a missing table";
     return maria ? "restore with a MySQL image (--image mysql:8.0), or pass --allow-column-loss to "
                    "export the table without it"
                  : "restore with a MariaDB image (--image mariadb:11), or pass --allow-column-loss "
@@ -142,13 +142,13 @@ static int add_missing_table(b2a_job *job, const b2a_mysql_decl_table *d, const 
         }
     if (!why)
         return B2A_ENOMEM;
-    t->message = b2a__asprintf("table declared by %s is missing after the restore: %s%s%s", where,
-                               why, job->allow_column_loss ? " (--allow-column-loss)" : "; ",
-                               job->allow_column_loss ? "" : advice(server_version, 1));
+    t->message = b2a__asprintf("table declared by %s is missing after the restore: %s; %s", where, why,
+                               advice(server_version, 1));
     free(why);
     if (!t->message)
         return B2A_ENOMEM;
-    t->state = t->selected && !job->allow_column_loss ? B2A_STATE_FAILED : B2A_STATE_SKIPPED;
+    /* a whole table is never an accepted loss: only --include/--exclude leave it out */
+    t->state = t->selected ? B2A_STATE_FAILED : B2A_STATE_SKIPPED;
     b2a__job_log(job, t->state == B2A_STATE_FAILED ? B2A_LOG_ERROR : B2A_LOG_WARN, "%s.%s: %s",
                  t->def.schema, t->def.name, t->message);
     return B2A_OK;

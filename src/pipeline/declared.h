@@ -12,8 +12,9 @@
  * - a column the restored table lacks is recorded in its lost_columns with
  *   why, and fails the table naming the column, unless job->allow_column_loss
  *   (then the table is exported without it and the Job keeps the record);
- * - a table the server did not create is added to the job, Failed (Skipped
- *   with the opt-in), with why.
+ * - a table the server did not create is added to the job, Failed with why
+ *   (Skipped only when --include/--exclude left it out): the opt-in covers
+ *   missing columns, never a missing table.
  * Tables the script declares without the server's database are looked for in
  * default_db. server_version is the server's VERSION(). B2A_OK or B2A_ENOMEM. */
 int b2a__check_declared(b2a_job *job, const b2a_mysql_decl *decl, const char *default_db,

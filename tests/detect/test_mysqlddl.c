@@ -76,8 +76,11 @@ static const char dump[] =
     "CREATE TABLE sel (a int) SELECT 1 AS b;\n"
     "CREATE TABLE alt (a int, b int);\n"
     "ALTER TABLE alt ADD INDEX (a), DISABLE KEYS;\n"
-    "CREATE TABLE alt2 (a int);\n"
-    "ALTER TABLE alt2 ADD COLUMN c int;\n"
+    "CREATE TABLE alt2 (a int, b int, d int);\n"
+    "ALTER TABLE alt2 ADD COLUMN c int, ADD e int FIRST, ADD COLUMN IF NOT EXISTS a int, DROP b,\n"
+    "  ADD (f int, g int, KEY (f)), CHANGE d d2 bigint, MODIFY a bigint, ADD PRIMARY KEY (a),\n"
+    "  DROP PRIMARY KEY, DROP INDEX k, ADD CONSTRAINT x UNIQUE (c), RENAME COLUMN g TO g2;\n"
+    "/*!50705 ALTER TABLE alt2 ADD COLUMN h int */;\n"
     "CREATE TABLE ren (a int);\n"
     "RENAME TABLE ren TO renamed;\n"
     "DELIMITER ;;\n"
@@ -103,15 +106,24 @@ static void statements_comments_and_version_comments(void **state)
     assert_int_equal(t->columns[3].cond.mariadb_only, 0);
     assert_int_equal(t->columns[4].cond.version, 100301);
     assert_int_equal(t->columns[4].cond.mariadb_only, 1);
-    /* LIKE and ... SELECT: the table is declared, its columns are not known */
+    /* LIKE: the source's columns, conditions included */
     const b2a_mysql_decl_table *c = table(&d, "copy");
     assert_string_equal(c->schema, "shop");
-    assert_false(c->columns_known);
-    assert_false(table(&d, "sel")->columns_known);
-    /* an index change keeps the columns; a column change makes them unknown */
+    assert_true(c->columns_known);
+    assert_columns(c, cols, 5);
+    assert_int_equal(c->columns[3].cond.version, 80023);
+    /* (...) SELECT: the listed columns must exist; the SELECT's are not checked */
+    static const char *const sel[] = {"a"};
+    assert_true(table(&d, "sel")->columns_known);
+    assert_columns(table(&d, "sel"), sel, 1);
+    /* an index change keeps the columns; column changes are followed */
     assert_true(table(&d, "alt")->columns_known);
     assert_int_equal(table(&d, "alt")->ncolumns, 2);
-    assert_false(table(&d, "alt2")->columns_known);
+    const b2a_mysql_decl_table *a2 = table(&d, "alt2");
+    assert_true(a2->columns_known);
+    static const char *const alt2[] = {"a", "d2", "c", "e", "f", "g2", "h"};
+    assert_columns(a2, alt2, 7);
+    assert_int_equal(a2->columns[6].cond.version, 50705); /* added inside a version comment */
     assert_int_equal(table(&d, "renamed")->ncolumns, 1);
     /* not declared: the temporary table, the view's stand-in (dropped), the
      * table inside the procedure body, the renamed one's old name */
