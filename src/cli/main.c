@@ -413,6 +413,7 @@ static int cmd_inspect(int argc, char **argv)
     int rc = b2a_inspect((const char *const *)argv + 1, (uint32_t)(argc - 1), &json, &err);
     /* An input that could not be read whole still shows what was read, with
      * its "error"; the exit code says it was not whole. */
+    int have_doc = json != NULL;
     if (json) {
         fputs(json, stdout);
         fputc('\n', stdout);
@@ -421,7 +422,9 @@ static int cmd_inspect(int argc, char **argv)
     if (rc != B2A_OK) {
         fprintf(stderr, "bak2avro: %s\n", err ? err : b2a_strerror(rc));
         b2a_free(err);
-        return rc == B2A_EINVAL ? EXIT_USAGE : EXIT_FATAL;
+        /* with a document, an input was not read whole (even one refused as
+         * B2A_EINVAL): exit 3 like any other; without, the call was refused */
+        return rc == B2A_EINVAL && !have_doc ? EXIT_USAGE : EXIT_FATAL;
     }
     return EXIT_OK;
 }

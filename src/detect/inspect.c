@@ -357,10 +357,12 @@ static int fail(int code, const char *msg, char **errmsg_out)
     return code;
 }
 
-/* Errors that leave no document worth showing. */
+/* Errors that leave no document worth showing. An input refused with
+ * B2A_EINVAL (a path too long) is that input's error: the others are still
+ * inspected; only the call's own arguments make EINVAL fatal (above). */
 static int fatal(int rc)
 {
-    return rc == B2A_ENOMEM || rc == B2A_EINVAL;
+    return rc == B2A_ENOMEM;
 }
 
 int b2a_inspect(const char *const *paths, uint32_t n_paths, char **json_out, char **errmsg_out)

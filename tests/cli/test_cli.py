@@ -643,6 +643,20 @@ class Cli(unittest.TestCase):
         code, out, err = run("inspect", ora)
         self.assertEqual(code, 0, err)
         self.assertTrue(json.loads(out)["inputs"][0]["contents"]["tables_complete"])
+        # An input refused as invalid (a folder whose toc.dat path would pass PATH_MAX)
+        # is reported alone; the input after it is still inspected; exit 3, not 2.
+        deep = os.path.join(self.tmp, "deep")
+        while len(deep) + 201 < 4090:
+            deep = os.path.join(deep, "d" * 200)
+        deep = os.path.join(deep, "e" * (4092 - len(deep) - 1))
+        os.makedirs(deep)
+        code, out, err = run("inspect", deep, ora)
+        self.assertEqual(code, 3, err)
+        inputs = json.loads(out)["inputs"]
+        self.assertEqual([i["path"] for i in inputs], [deep, ora])
+        self.assertTrue(inputs[0]["error"].startswith(deep[:900]))
+        self.assertNotIn("error", inputs[1])
+        self.assertTrue(inputs[1]["contents"]["tables_complete"])
 
     def test_run_refuses_a_script_dump_cut_short_before_any_container(self):
         # A pg_dump script cut between statements restores cleanly into a

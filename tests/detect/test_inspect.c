@@ -403,6 +403,50 @@ static void one_bad_input_among_good_ones(void **state)
     b2a_free(msg);
 }
 
+/* An input refused with B2A_EINVAL (a folder whose toc.dat path would be
+ * too long) is that input's error, not the call's: the inputs after it are
+ * still inspected and the document comes back. */
+static void an_invalid_input_does_not_stop_the_others(void **state)
+{
+    (void)state;
+    static char deep[4200];
+    snprintf(deep, sizeof(deep), "%s", th_tmp_path("deep"));
+    assert_int_equal(mkdir(deep, 0700), 0);
+    char part[201];
+    memset(part, 'd', 200);
+    part[200] = '\0';
+    while (strlen(deep) + 201 < 4090) {
+        strcat(deep, "/");
+        strcat(deep, part);
+        assert_int_equal(mkdir(deep, 0700), 0);
+    }
+    /* a last component that leaves it just under PATH_MAX, so only "/toc.dat" overflows */
+    size_t n = strlen(deep);
+    deep[n++] = '/';
+    while (n < 4092)
+        deep[n++] = 'e';
+    deep[n] = '\0';
+    assert_int_equal(mkdir(deep, 0700), 0);
+    const char *paths[] = {th_sample("postgresql/chinook_pg15_custom.dump"), deep,
+                           th_sample("oracle/oracledmpparser_exptest.dmp")};
+    char *json = NULL, *msg = NULL;
+    assert_int_equal(b2a_inspect(paths, 3, &json, &msg), B2A_EINVAL);
+    /* "DEEP: path too long", cut to the error record's size */
+    char want[4300];
+    snprintf(want, sizeof(want), "%s: path too long", deep);
+    assert_true(strlen(msg) > 1000 && strncmp(msg, want, strlen(msg)) == 0);
+    assert_non_null(json);
+    yajl_val doc = parse(json);
+    assert_int_equal(get(doc, "inputs", NULL, NULL)->u.array.len, 3);
+    assert_int_equal(int_at(input(doc, 0), "contents", "table_data_entries", NULL), 11);
+    assert_string_equal(str_at(input(doc, 1), "error", NULL, NULL), msg);
+    assert_null(get(input(doc, 2), "error", NULL, NULL));
+    assert_string_equal(str_at(input(doc, 2), "vendor", NULL, NULL), "oracle");
+    yajl_tree_free(doc);
+    b2a_free(json);
+    b2a_free(msg);
+}
+
 static void errors_name_the_file(void **state)
 {
     (void)state;
@@ -439,6 +483,7 @@ int main(void)
         cmocka_unit_test(oracle_whole_and_unfinished),
         cmocka_unit_test(mysqldump_without_its_last_line),
         cmocka_unit_test(one_bad_input_among_good_ones),
+        cmocka_unit_test(an_invalid_input_does_not_stop_the_others),
         cmocka_unit_test(errors_name_the_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
