@@ -58,7 +58,7 @@ static void source_close(void *cursor)
     if (!c)
         return;
     if (c->reader->scan_salvaged)
-        c->table->salvaged_pages = c->reader->scan_salvaged(c->scan);
+        c->table->salvaged_pages += c->reader->scan_salvaged(c->scan); /* parts of a table add up */
     c->reader->scan_close(c->scan);
     free(c);
 }
