@@ -616,6 +616,27 @@ int b2a__vendor_bytes_probe(b2a_vendor_step *st, const char *in_path)
     return B2A_OK;
 }
 
+int b2a__vendor_read_probe(b2a_vendor_step *st, const char *in_path)
+{
+    /* The bytes read by the processes that have the backup open (pg_restore
+     * and its --jobs workers, or gzip in front of it), summed: a position
+     * would not do, as the leader seeks to the end of the archive while its
+     * workers read their parts. */
+    static const char script[] =
+        "for p in /proc/[0-9]*; do "
+        "for f in \"$p\"/fd/*; do "
+        "if [ \"$(readlink \"$f\" 2>/dev/null)\" = \"$0\" ]; then "
+        "sed -n 's/^rchar:[[:space:]]*//p' \"$p/io\" 2>/dev/null; break; fi; "
+        "done; done | awk '{ s += $1 } END { print s + 0 }'";
+    st->probe_ms = 1000;
+    if (b2a__vendor_strv_pushf(&st->probe.argv, &st->probe.argc, "sh") ||
+        b2a__vendor_strv_pushf(&st->probe.argv, &st->probe.argc, "-c") ||
+        b2a__vendor_strv_pushf(&st->probe.argv, &st->probe.argc, "%s", script) ||
+        b2a__vendor_strv_pushf(&st->probe.argv, &st->probe.argc, "%s", in_path))
+        return B2A_ENOMEM;
+    return B2A_OK;
+}
+
 /* sh -c SCRIPT PATH: the path arrives as $0, never spliced into the script. */
 int b2a__vendor_sh(b2a_vendor_cmd *c, const char *script, const char *path)
 {
@@ -740,7 +761,7 @@ int b2a__vendor_run_line(b2a_vendor_run *r, int stream, const char *line, size_t
 
 int b2a__vendor_run_probe_line(b2a_vendor_run *r, const char *line, size_t len)
 {
-    if (!r->step || r->step->progress != B2A_VENDOR_PROGRESS_BYTES)
+    if (!r->step || r->step->progress == B2A_VENDOR_PROGRESS_NONE || !r->step->probe.argc)
         return 0;
     uint64_t v = 0;
     size_t i = 0;
@@ -750,6 +771,17 @@ int b2a__vendor_run_probe_line(b2a_vendor_run *r, const char *line, size_t len)
         return 0;
     for (; i < len && line[i] >= '0' && line[i] <= '9'; i++)
         v = v * 10 + (uint64_t)(line[i] - '0');
+    if (r->step->progress == B2A_VENDOR_PROGRESS_ITEMS) {
+        /* a worker that ends leaves the sum: never going back; and the
+         * process's other reads (the server's replies) never past the file */
+        uint64_t size = r->job->inputs[r->step->input].size;
+        if (size && v > size)
+            v = size;
+        if (v <= r->read_pos)
+            return 0;
+        r->read_pos = v;
+        return 1;
+    }
     if (v > r->done)
         r->done = v;
     return b2a__vendor_run_update(r);

@@ -153,6 +153,8 @@ typedef struct b2a_vendor_run {
     char first_ignored[256];
     char last_line[256];    /* last output line, for a failure with no error line */
     int vstate;             /* the vendor's own line-parsing state */
+    uint64_t read_pos;      /* ITEMS step with a read probe: bytes of the input its tools have read
+                               (shown, not the percent); 0 unknown */
 } b2a_vendor_run;
 
 typedef struct b2a_vendor_probe {
@@ -240,7 +242,8 @@ void b2a__vendor_run_init(b2a_vendor_run *r, const b2a_vendor_job *j, b2a_vendor
 /* A line of the step's output (stream 1 stdout, 2 stderr). Returns 1 when
  * r->percent changed. */
 int b2a__vendor_run_line(b2a_vendor_run *r, int stream, const char *line, size_t len);
-/* A line of the BYTES probe's output. Returns 1 when r->percent changed. */
+/* A line of the BYTES probe's output. Returns 1 when r->percent changed, or
+ * for an ITEMS step with a read probe when r->read_pos moved on. */
 int b2a__vendor_run_probe_line(b2a_vendor_run *r, const char *line, size_t len);
 int b2a__vendor_run_finish(b2a_vendor_run *r, b2a_vendor_plan *plan, size_t step, int exit_code,
                            b2a_err *err);
@@ -275,6 +278,10 @@ const char *b2a__vendor_basename(const char *path);
 int b2a__vendor_connstr_add(char **s, size_t *len, const char *key, const char *value);
 /* Sets the BYTES probe of a step reading input_path on stdin. */
 int b2a__vendor_bytes_probe(b2a_vendor_step *st, const char *in_path);
+/* Sets a read probe on an ITEMS step whose tool opens input_path itself (its
+ * items are the percent; the bytes its processes have read are shown as the
+ * dump's bytes consumed). */
+int b2a__vendor_read_probe(b2a_vendor_step *st, const char *in_path);
 /* argv "sh -c SCRIPT ARG0": ARG0 (a path) arrives as $0, never spliced in. */
 int b2a__vendor_sh(b2a_vendor_cmd *c, const char *script, const char *arg0);
 /* sh -c running TOOL with PATH on stdin ("exec TOOL < $0"), through gzip

@@ -246,6 +246,9 @@ static int plan_archive(const b2a_vendor_job *j, size_t i, b2a_vendor_plan *p)
     }
     if (push_password_env(&s->cmd, j))
         goto out;
+    /* the archive's bytes read so far; a directory's files are not the path */
+    if (!in->is_dir && b2a__vendor_read_probe(s, path))
+        goto out;
     rc = B2A_OK;
 out:
     b2a__strv_free(tool.argv, tool.argc);

@@ -571,6 +571,9 @@ static void restore_progress(cstate *st)
     if (st->run.step->progress == B2A_VENDOR_PROGRESS_BYTES) {
         p.bytes_done = (int64_t)st->run.done;
         p.bytes_expected = (int64_t)st->run.step->total;
+    } else if (st->run.read_pos) { /* items are the percent; the read probe, the bytes */
+        p.bytes_done = (int64_t)st->run.read_pos;
+        p.bytes_expected = (int64_t)st->vjob->inputs[st->run.step->input].size;
     }
     b2a__job_progress_report(st->job, &p);
 }
@@ -738,7 +741,7 @@ static void run_plan_step(cstate *st)
         failf(st, rc, B2A_ERRCLASS_DOCKER, "could not run %s in the container", s->label);
         return;
     }
-    if (s->progress == B2A_VENDOR_PROGRESS_BYTES && s->probe.argc > 0) {
+    if (s->progress != B2A_VENDOR_PROGRESS_NONE && s->probe.argc > 0) {
         uv_timer_start(&st->bytes_timer, bytes_tick, s->probe_ms, s->probe_ms ? s->probe_ms : 1000);
         st->bytes_timer_on = 1;
     }

@@ -608,6 +608,28 @@ static void test_pg_plan_archives(void **state)
     /* tar cannot be restored in parallel */
     ARGV(&p.steps[3].cmd, "pg_restore", "--verbose", "--no-owner", "--no-privileges", "-h",
          "127.0.0.1", "-p", "5499", "-U", "postgres", "-d", "b2a", "/backup/2/chinook.dump");
+    /* The percent is items; a read probe shows how much of the archive its
+     * processes have read (never backwards, never past the file's 300 bytes). */
+    assert_int_equal(p.steps[1].probe.argc, 4);
+    assert_string_equal(p.steps[1].probe.argv[0], "sh");
+    assert_string_equal(p.steps[1].probe.argv[3], "/backup/0/chinook.dump");
+    assert_non_null(strstr(p.steps[1].probe.argv[2], "rchar"));
+    assert_int_equal(p.steps[2].probe.argc, 0); /* a directory: its files are not the path */
+    assert_int_equal(p.steps[3].probe.argc, 4);
+    p.steps[1].total = 10;
+    b2a_vendor_run r;
+    b2a__vendor_run_init(&r, j, &p, 1);
+    int pct = r.percent;
+    assert_int_equal(b2a__vendor_run_probe_line(&r, "120", 3), 1);
+    assert_int_equal(b2a__vendor_run_probe_line(&r, "250", 3), 1);
+    assert_int_equal(b2a__vendor_run_probe_line(&r, "200", 3), 0); /* a worker ended */
+    assert_int_equal(b2a__vendor_run_probe_line(&r, "junk", 4), 0);
+    assert_int_equal(r.read_pos, 250);
+    assert_int_equal(b2a__vendor_run_probe_line(&r, "4096", 4), 1);
+    assert_int_equal(r.read_pos, 300);
+    assert_int_equal(b2a__vendor_run_probe_line(&r, "5000", 4), 0);
+    assert_int_equal(r.done, 0);
+    assert_int_equal(r.percent, pct);
     /* progress shares by size: 301, 101, 101 of 503 */
     assert_int_equal(p.steps[0].pct_from, 0);
     assert_int_equal(p.steps[0].pct_to, 0);
