@@ -252,3 +252,53 @@ int b2a__decimal_to_text(const uint8_t *be, size_t n, int scale, char *buf, size
     buf[o] = '\0';
     return 0;
 }
+
+/* The fast path of b2a__decimal_from_text (see decimal.h). */
+int b2a__decimal_from_short_text(const char *p, size_t n, int precision, int scale,
+                                 uint8_t out[B2A_DECIMAL_MAX_BYTES], size_t *outlen)
+{
+    static const int64_t pow10[19] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+                                      1000000000, 10000000000, 100000000000, 1000000000000,
+                                      10000000000000, 100000000000000, 1000000000000000,
+                                      10000000000000000, 100000000000000000, 1000000000000000000};
+    if (precision > 18 || scale < 0 || scale > precision || n == 0)
+        return 0;
+    size_t i = 0;
+    int neg = 0, frac = -1, nd = 0;
+    if (p[0] == '-' || p[0] == '+') {
+        neg = p[0] == '-';
+        i++;
+    }
+    int64_t v = 0;
+    for (; i < n; i++) {
+        char ch = p[i];
+        if (ch >= '0' && ch <= '9') {
+            if (++nd > 18)
+                return 0;
+            v = v * 10 + (ch - '0');
+            if (frac >= 0)
+                frac++;
+        } else if (ch == '.' && frac < 0) {
+            frac = 0;
+        } else {
+            return 0;
+        }
+    }
+    if (nd == 0 || frac > scale)
+        return 0;
+    int shift = scale - (frac < 0 ? 0 : frac);
+    if (v >= pow10[precision - shift >= 0 ? precision - shift : 0] && precision - shift >= 0)
+        return 0; /* too many digits: the general routine reports it */
+    if (precision - shift < 0 && v != 0)
+        return 0;
+    v *= pow10[shift];
+    if (neg)
+        v = -v;
+    /* minimal two's complement: the magnitude's bits plus a sign bit */
+    uint64_t mag = (uint64_t)(v < 0 ? ~v : v);
+    size_t len = (size_t)((mag ? 64 - __builtin_clzll(mag) : 0) + 8) / 8;
+    for (size_t k = 0; k < len; k++)
+        out[k] = (uint8_t)((uint64_t)v >> (8 * (len - 1 - k)));
+    *outlen = len;
+    return 1;
+}

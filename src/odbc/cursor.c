@@ -589,59 +589,6 @@ static inline int64_t col_days(bcol *bc, int y, unsigned m, unsigned d)
     return bc->memo_days;
 }
 
-/* Decimal text of at most 18 digits straight to a 64-bit unscaled value:
- * the common case, several times cheaper than the general conversion.
- * Returns 0 when it does not apply (wider values, more fractional digits
- * than scale, odd text); the caller then uses b2a__decimal_from_text,
- * which also produces the error messages. */
-static int dec_fast(const char *p, size_t n, int precision, int scale, uint8_t *out, size_t *outlen)
-{
-    static const int64_t pow10[19] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
-                                      1000000000, 10000000000, 100000000000, 1000000000000,
-                                      10000000000000, 100000000000000, 1000000000000000,
-                                      10000000000000000, 100000000000000000, 1000000000000000000};
-    if (precision > 18 || scale < 0 || scale > precision || n == 0)
-        return 0;
-    size_t i = 0;
-    int neg = 0, frac = -1, nd = 0;
-    if (p[0] == '-' || p[0] == '+') {
-        neg = p[0] == '-';
-        i++;
-    }
-    int64_t v = 0;
-    for (; i < n; i++) {
-        char ch = p[i];
-        if (ch >= '0' && ch <= '9') {
-            if (++nd > 18)
-                return 0;
-            v = v * 10 + (ch - '0');
-            if (frac >= 0)
-                frac++;
-        } else if (ch == '.' && frac < 0) {
-            frac = 0;
-        } else {
-            return 0;
-        }
-    }
-    if (nd == 0 || frac > scale)
-        return 0;
-    int shift = scale - (frac < 0 ? 0 : frac);
-    if (v >= pow10[precision - shift >= 0 ? precision - shift : 0] && precision - shift >= 0)
-        return 0; /* too many digits: the general routine reports it */
-    if (precision - shift < 0 && v != 0)
-        return 0;
-    v *= pow10[shift];
-    if (neg)
-        v = -v;
-    /* minimal two's complement: the magnitude's bits plus a sign bit */
-    uint64_t mag = (uint64_t)(v < 0 ? ~v : v);
-    size_t len = (size_t)((mag ? 64 - __builtin_clzll(mag) : 0) + 8) / 8;
-    for (size_t k = 0; k < len; k++)
-        out[k] = (uint8_t)((uint64_t)v >> (8 * (len - 1 - k)));
-    *outlen = len;
-    return 1;
-}
-
 /* 'A'-'F' to 'a'-'f' in 8 bytes: a byte gets 0x20 where it is below 0x80
  * and (b | 0x80) - 'A' has its top bit set but (b | 0x80) - 'G' not. The
  * | 0x80 keeps every byte's subtraction from borrowing. */
@@ -837,7 +784,7 @@ static int put_value(b2a_cursor *cur, b2a_sink *s, bcol *bc, size_t r, b2a_err *
             return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_ODBC,
                                 "%s.%s, column %s: decimal text longer than %d bytes",
                                 cur->t->schema, cur->t->name, col->name, DEC_WIDTH - 1);
-        if (dec_fast(p, (size_t)ind, col->precision, col->scale, be, &n))
+        if (b2a__decimal_from_short_text(p, (size_t)ind, col->precision, col->scale, be, &n))
             return s->ops->decimal(s, be, n);
         int rc = b2a__decimal_from_text(p, (size_t)ind, col->precision, col->scale, be, &n, err);
         if (rc)

@@ -21,6 +21,7 @@
 #include "export/export.h"
 #include "odbc/introspect.h"
 #include "odbc/odbc.h"
+#include "mysql/mysql.h"
 #include "pg/pg.h"
 #include "util/str.h"
 #include "engine/sqlserver_tsql.h"
@@ -68,6 +69,7 @@ struct cstate {
     char *restored_db;            /* the database a pg_dump -C script made, when not ours */
     b2a_mysql_decl declared;      /* MySQL: tables and columns the scripts declare */
     char *server_version;         /* MySQL: the server's VERSION() */
+    b2a_mysql_source *mysql_src;  /* MySQL: the native row source's server */
     char first_ignored[256];
     int cleaning;
     int handles_open;
@@ -180,6 +182,7 @@ static void handle_closed(uv_handle_t *h)
     free(st->restored_db);
     b2a__mysql_decl_free(&st->declared);
     free(st->server_version);
+    b2a__mysql_source_free(st->mysql_src);
     free(st->inputs);
     free(st);
     job->pipeline_state = NULL;
@@ -367,11 +370,24 @@ static void step_export(cstate *st)
     /* Introspection was over ODBC either way; the rows come the fastest way
      * the database offers unless the job asks for ODBC. */
     const b2a_source_ops *ops = &odbc_source;
+    void *source = st;
     if (st->vendor && st->vendor->id == B2A_VENDOR_POSTGRESQL && st->job->via != B2A_VIA_ODBC)
         ops = &pg_copy_source;
+    if (st->vendor && st->vendor->id == B2A_VENDOR_MYSQL && st->job->via != B2A_VIA_ODBC) {
+        b2a_mysql_params p = {"127.0.0.1", st->vjob->host_port, st->vjob->user, st->vjob->password,
+                              st->vjob->dbname, LOGIN_TIMEOUT_S};
+        b2a_err e;
+        if (b2a__mysql_source_new(&p, &st->mysql_src, &e) != B2A_OK) {
+            fail(st, &e);
+            return;
+        }
+        ops = &b2a__mysql_source_ops;
+        source = st->mysql_src;
+    }
     b2a__job_log(st->job, B2A_LOG_INFO, "export: rows through %s",
-                 ops == &pg_copy_source ? "COPY (FORMAT binary) over libpq" : "ODBC");
-    if (b2a__export_start(st->job, ops, st, export_done, st) != B2A_OK)
+                 ops == &pg_copy_source ? "COPY (FORMAT binary) over libpq"
+                 : ops == &odbc_source ? "ODBC" : "libmariadb (unbuffered, binary protocol)");
+    if (b2a__export_start(st->job, ops, source, export_done, st) != B2A_OK)
         fail(st, &st->job->err);
 }
 
