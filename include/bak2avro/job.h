@@ -49,7 +49,8 @@ typedef enum b2a_delivery {
 /** How rows leave a restored database. */
 typedef enum b2a_via {
     B2A_VIA_AUTO = 0,  /**< the default: the database's own bulk protocol where the library has it
-                            (PostgreSQL: COPY (FORMAT binary) through libpq), else ODBC */
+                            (PostgreSQL: COPY (FORMAT binary) through libpq; MariaDB/MySQL:
+                            libmariadb, unbuffered), else ODBC */
     B2A_VIA_ODBC = 1   /**< ODBC for every database (the generic path) */
 } b2a_via;
 
