@@ -84,7 +84,8 @@ type Options struct {
 	// AllowColumnLoss accepts columns the dump declares but the server skipped at restore.
 	AllowColumnLoss bool
 	// Via is how rows leave a restored database: "auto" (default: PostgreSQL's
-	// COPY through libpq, else ODBC) or "odbc"; the Avro is the same.
+	// COPY through libpq, MariaDB/MySQL through libmariadb, else ODBC) or
+	// "odbc"; the Avro is the same.
 	Via string
 	// NaiveTimestamps is how timestamps without time zone are written: "local"
 	// (default: local-timestamp-micros), "utc" (timestamp-micros, the wall clock
