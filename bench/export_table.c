@@ -1,12 +1,15 @@
 /* Export one table exactly the way a job does (connect with the session
  * setup, introspect over ODBC, rows in B2A_EXPORT_CHUNK_ROWS chunks into the
  * OCF writer's sink, commit), and print what it took. Rows come as a job's
- * do: PostgreSQL through COPY (FORMAT binary) over libpq unless -v odbc.
- * Part of bench/bench_pg_export.sh; usable on its own.
+ * do: PostgreSQL through COPY (FORMAT binary) over libpq, MariaDB/MySQL
+ * (-m mysql) through libmariadb unbuffered, unless -v odbc.
+ * Part of bench/bench_pg_export.sh and bench/bench_mysql_export.sh; usable
+ * on its own.
  *
  * The ODBC connection string comes from $B2A_BENCH_CONNSTR, libpq's from
- * PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE (passwords never from
- * argv). Output is one line of key=value pairs. */
+ * PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE, libmariadb's from
+ * MYSQL_HOST, MYSQL_TCP_PORT, MYSQL_USER, MYSQL_PWD and MYSQL_DATABASE
+ * (passwords never from argv). Output is one line of key=value pairs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include "bak2avro/job.h"
 #include "export/export.h"
 #include "odbc/introspect.h"
+#include "mysql/mysql.h"
 #include "odbc/odbc.h"
 #include "pg/pg.h"
 #include "util/str.h"
@@ -60,8 +64,9 @@ static void usage(void)
             "  -o DIR                  where the .avro goes (default /tmp); deleted afterwards unless -k\n"
             "  -k                      keep the .avro file\n"
             "  -q                      only print the SELECT the ODBC export runs, and exit\n"
-            "  -Q                      only print the COPY statement the libpq export runs, and exit\n"
-            "  -v copy|odbc            how rows leave PostgreSQL (default copy, as a job's; MariaDB: odbc)\n"
+            "  -Q                      only print the statement the native export runs (COPY; MariaDB: SELECT), and exit\n"
+            "  -v copy|native|odbc     how rows leave (default native, as a job's: COPY for PostgreSQL,\n"
+            "                          libmariadb for MariaDB; copy is native's old name)\n"
             "  -m mysql                the other end is MariaDB/MySQL (default PostgreSQL)\n");
     exit(2);
 }
@@ -102,7 +107,7 @@ int main(int argc, char **argv)
         case 'q': print_query = 1; break;
         case 'Q': print_copy = 1; break;
         case 'v':
-            if (strcmp(optarg, "odbc") && strcmp(optarg, "copy"))
+            if (strcmp(optarg, "odbc") && strcmp(optarg, "copy") && strcmp(optarg, "native"))
                 usage();
             via_odbc = !strcmp(optarg, "odbc");
             break;
@@ -110,7 +115,6 @@ int main(int argc, char **argv)
             if (strcmp(optarg, "mysql"))
                 usage();
             vendor = B2A_ODBC_MYSQL;
-            via_odbc = 1;
             break;
         default: usage();
         }
@@ -173,12 +177,29 @@ int main(int argc, char **argv)
     }
 
     PGconn *pg = NULL;
-    if (!via_odbc) {
+    MYSQL *my = NULL;
+    if (!via_odbc && vendor == B2A_ODBC_MYSQL) {
+        const char *port = getenv("MYSQL_TCP_PORT");
+        b2a_mysql_params mp = {getenv("MYSQL_HOST"), port ? atoi(port) : 3306, getenv("MYSQL_USER"),
+                               getenv("MYSQL_PWD"), getenv("MYSQL_DATABASE"), 30};
+        if (b2a__mysql_connect(&mp, &my, &err))
+            return die("libmariadb connect", &err);
+    } else if (!via_odbc) {
         const char *port = getenv("PGPORT");
         b2a_pg_params pp = {getenv("PGHOST"), port ? atoi(port) : 5432, getenv("PGUSER"), getenv("PGPASSWORD"),
                             getenv("PGDATABASE"), 30};
         if (b2a__pg_connect(&pp, &pg, &err))
             return die("libpq connect", &err);
+    }
+    if (print_copy && my) {
+        char *sql = b2a__mysql_fetch_statement(def);
+        printf("%s\n", sql ? sql : "");
+        free(sql);
+        b2a__mysql_disconnect(my);
+        b2a__odbc_tables_free(tabs, ntabs);
+        b2a__odbc_disconnect(conn);
+        free(schema);
+        return sql ? 0 : 1;
     }
     if (print_copy) {
         char *sql = NULL;
@@ -199,8 +220,11 @@ int main(int argc, char **argv)
         return die("opening the Avro writer", &err);
     b2a_cursor *cur = NULL;
     b2a_pg_copy *copy = NULL;
+    b2a_mysql_fetch *fetch = NULL;
     double t_open = now();
-    if (pg ? b2a__pg_copy_open(pg, def, &copy, &err) : b2a__odbc_cursor_open(conn, vendor, def, NULL, &cur, &err)) {
+    if (pg ? b2a__pg_copy_open(pg, def, &copy, &err)
+        : my ? b2a__mysql_fetch_open(my, def, &fetch, &err)
+             : b2a__odbc_cursor_open(conn, vendor, def, NULL, &cur, &err)) {
         b2a__ocf_abort(w);
         return die("cursor", &err);
     }
@@ -209,7 +233,8 @@ int main(int argc, char **argv)
     while (!eof) {
         size_t n = 0;
         int rc = copy ? b2a__pg_copy_next(copy, b2a__ocf_sink(w), B2A_EXPORT_CHUNK_ROWS, &n, &eof, &err)
-                      : b2a__odbc_cursor_next(cur, b2a__ocf_sink(w), B2A_EXPORT_CHUNK_ROWS, &n, &eof, &err);
+                 : fetch ? b2a__mysql_fetch_next(fetch, b2a__ocf_sink(w), B2A_EXPORT_CHUNK_ROWS, &n, &eof, &err)
+                         : b2a__odbc_cursor_next(cur, b2a__ocf_sink(w), B2A_EXPORT_CHUNK_ROWS, &n, &eof, &err);
         if (rc) {
             b2a__ocf_abort(w);
             return die("export", &err);
@@ -219,6 +244,8 @@ int main(int argc, char **argv)
     b2a__odbc_cursor_close(cur);
     b2a__pg_copy_close(copy);
     b2a__pg_disconnect(pg);
+    b2a__mysql_fetch_close(fetch);
+    b2a__mysql_disconnect(my);
     double t_stream = now();
     if (b2a__ocf_commit(w, &err))
         return die("commit", &err);
@@ -236,7 +263,7 @@ int main(int argc, char **argv)
     printf("export_table via=%s codec=%s rows=%llu counted=%lld stream_s=%.3f rows_per_s=%.0f "
            "connect_s=%.3f introspect_s=%.3f commit_s=%.3f total_s=%.3f cpu_s=%.3f "
            "avro_bytes=%ld peak_rss_mb=%.1f\n",
-           via_odbc ? "odbc" : "copy", codec_name, (unsigned long long)rows, (long long)def->row_count, stream, (double)rows / stream,
+           via_odbc ? "odbc" : my ? "native" : "copy", codec_name, (unsigned long long)rows, (long long)def->row_count, stream, (double)rows / stream,
            t_conn - t0, t_intro - t_conn, t_end - t_stream, t_end - t0, cpu, bytes,
            (double)vm_hwm_kb() / 1024);
     int mismatch = def->row_count >= 0 && (int64_t)rows != def->row_count;
