@@ -9,6 +9,11 @@
 #   (c) export_table -v odbc: bak2avro's ODBC path -> Avro writer, default codec
 #   (d) export_table -v copy: bak2avro's COPY path (a job's default) -> Avro
 #       writer, with each codec (null, deflate, snappy)
+#   (e) bench/jvm/JdbcToAvro.java: a pgjdbc ResultSet -> Avro GenericRecord
+#       writer (the Sqoop/Spark JDBC way), default codec, SELECT * of the
+#       table; only where javac, java and Debian's pgjdbc and Avro jars
+#       (default-jdk-headless, libpostgresql-jdbc-java, libavro-java) are
+#       installed, else skipped with a note
 # and prints rows/s, the ratios to (a) and (b), peak RSS and client CPU
 # seconds per million rows, each the median over the rounds, then
 # machine-readable RESULT lines for the default codec. With -e, CMD runs instead of the rounds
@@ -109,6 +114,30 @@ for _ in $(seq 120); do
 done
 [ "$ready" = 1 ] || { docker logs --tail 20 "$cid" >&2; fail "PostgreSQL did not become ready"; }
 
+# (e) compiled here, where a JDK and the jars are installed.
+jvm_cp= jvm_note=
+jvm_src=$here/jvm/JdbcToAvro.java
+[ -f "$jvm_src" ] || jvm_src=$here/JdbcToAvro.java   # the copy Meson puts next to the programs
+if ! command -v javac >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then
+    jvm_note="no JDK (apt-get install default-jdk-headless)"
+elif [ ! -f "$jvm_src" ]; then
+    jvm_note="bench/jvm/JdbcToAvro.java not found"
+else
+    for j in postgresql avro jackson-core-asl jackson-mapper-asl snappy-java commons-compress slf4j-api xz; do
+        [ -f "/usr/share/java/$j.jar" ] ||
+            { jvm_note="/usr/share/java/$j.jar absent (apt-get install libpostgresql-jdbc-java libavro-java)"; break; }
+        jvm_cp=$jvm_cp:/usr/share/java/$j.jar
+    done
+    if [ -z "$jvm_note" ]; then
+        mkdir -p "$tmp/jvm" && javac -nowarn -cp "$jvm_cp" -d "$tmp/jvm" "$jvm_src" >&2 ||
+            fail "compiling $jvm_src failed"
+        jvm_cp=$tmp/jvm$jvm_cp
+    else
+        jvm_cp=
+    fi
+fi
+[ -n "$jvm_note" ] && echo "$me: note: export/jvm_jdbc not measured: $jvm_note" >&2
+
 now() { date +%s.%N; }
 t0=$(now)
 # One row in ten has NULLs in some columns; text of varying length.
@@ -157,7 +186,7 @@ fi
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
-: >"$tmp/a" >"$tmp/b" >"$tmp/rss_b" >"$tmp/cpu_b" >"$tmp/c" >"$tmp/rss_c" >"$tmp/cpu_c"
+: >"$tmp/a" >"$tmp/b" >"$tmp/rss_b" >"$tmp/cpu_b" >"$tmp/c" >"$tmp/rss_c" >"$tmp/cpu_c" >"$tmp/e" >"$tmp/rss_e" >"$tmp/cpu_e"
 codecs="null deflate snappy"
 for codec in $codecs; do : >"$tmp/d_$codec" >"$tmp/rss_$codec" >"$tmp/cpu_$codec"; done
 default_codec=$("$bindir/export_table" -d) || fail "export_table -d failed"
@@ -188,6 +217,14 @@ for r in $(seq "$rounds"); do
         kv rows_per_s "$line" >>"$tmp/d_$codec"; kv peak_rss_mb "$line" >>"$tmp/rss_$codec"
         kv cpu_s "$line" >>"$tmp/cpu_$codec"
     done
+
+    if [ -n "$jvm_cp" ]; then
+        line=$(java -cp "$jvm_cp" JdbcToAvro "$default_codec" "$tmp/jvm.avro" "SELECT * FROM public.bench_mixed") ||
+            fail "JdbcToAvro failed"
+        echo "  (e) $line"
+        [ "$(kv rows "$line")" = "$rows" ] || fail "the JVM writer wrote $(kv rows "$line") rows, not $rows"
+        kv rows_per_s "$line" >>"$tmp/e"; kv peak_rss_mb "$line" >>"$tmp/rss_e"; kv cpu_s "$line" >>"$tmp/cpu_e"
+    fi
 done
 
 a=$(median <"$tmp/a"); b=$(median <"$tmp/b"); rb=$(median <"$tmp/rss_b"); ub=$(median <"$tmp/cpu_b")
@@ -207,8 +244,14 @@ line "(c) ODBC path, $default_codec (default)" c
 line "(d) COPY path, $default_codec (default)" "d_$default_codec"
 for codec in $codecs; do line "(d) COPY path, $codec" "d_$codec"; done
 d=$(median <"$tmp/d_$default_codec"); rd=$(median <"$tmp/rss_$default_codec")
-echo "  targets: (d)/(a) >= 0.8; peak RSS of (d) <= 64 MB"
-echo "  not measured here: export/jvm_jdbc (no JVM baseline in bench/ yet), split2/one_stream (no range split yet)"
+if [ -n "$jvm_cp" ]; then
+    e=$(median <"$tmp/e")
+    printf '  (e) JVM pgjdbc -> Avro GenericRecord   %12.0f rows/s  peak RSS %5s MB  client CPU %.2f s/M rows  (d)/(e) %.3f\n' \
+        "$e" "$(median <"$tmp/rss_e")" "$(echo "$(median <"$tmp/cpu_e") * 1000000 / $rows" | bc -l)" "$(echo "$d / $e" | bc -l)"
+fi
+echo "  targets: (d)/(a) >= 0.8; (d)/(e) >= 3; peak RSS of (d) <= 64 MB"
+echo "  not measured here: split2/one_stream (no range split yet)${jvm_note:+; export/jvm_jdbc ($jvm_note)}"
 printf 'RESULT pg export/copy_binary %.3f\n' "$(echo "$d / $a" | bc -l)"
 printf 'RESULT pg export/bare_odbc %.3f\n' "$(echo "$d / $b" | bc -l)"
+[ -n "$jvm_cp" ] && printf 'RESULT pg export/jvm_jdbc %.3f\n' "$(echo "$d / $e" | bc -l)"
 printf 'RESULT pg peak_rss_mb %s\n' "$rd"
