@@ -187,7 +187,7 @@ int main(int argc, char **argv)
     } else if (!via_odbc) {
         const char *port = getenv("PGPORT");
         b2a_pg_params pp = {getenv("PGHOST"), port ? atoi(port) : 5432, getenv("PGUSER"), getenv("PGPASSWORD"),
-                            getenv("PGDATABASE"), 30};
+                            getenv("PGDATABASE"), 30, NULL};
         if (b2a__pg_connect(&pp, &pg, &err))
             return die("libpq connect", &err);
     }

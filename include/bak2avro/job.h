@@ -115,7 +115,7 @@ typedef struct b2a_job_options {
     uint32_t n_exclude;
     const char *pre_sql;          /**< SQL text run before the restore */
     const char *post_sql;         /**< SQL text run after the restore */
-    uint32_t parallel;            /**< tables exported at once; 0 is 2 */
+    uint32_t parallel;            /**< streams exported at once (a table split in N ranges is N streams); 0 is 2 */
     b2a_codec codec;
     int32_t keep_container;       /**< non-zero: leave the container running at the end */
     const char *job_json_path;    /**< NULL is OUTPUT_DIR/job.json */
@@ -139,10 +139,17 @@ typedef struct b2a_job_options {
     b2a_via via;                  /**< how rows leave a restored database; both ways give the same Avro */
     /* version 5 */
     b2a_naive_timestamps naive_timestamps; /**< how timestamps without time zone are written; every path alike */
+    const char *dsn;              /**< export from this running database instead of backups (no inputs then):
+                                       postgresql:// or mysql:// URL, or an ODBC connection string (source.h) */
+    uint32_t splits;              /**< ranges per table, each its own stream: 0 (auto) splits tables of a million
+                                       rows or more into `parallel` ranges, 1 never splits, N splits every table
+                                       (by its key, or a PostgreSQL table without one by ctid blocks) */
+    uint64_t max_file_bytes;      /**< a table's part file rolls over to the next past this size; 0: no limit */
+    uint64_t max_file_rows;       /**< or past this many rows; 0: no limit */
 } b2a_job_options;
 
 #define B2A_JOB_OPTIONS_VERSION 5
-#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_SNAPPY, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0, B2A_DELIVERY_BIND, 0, 0, 0, B2A_VIA_AUTO, B2A_NAIVE_LOCAL }
+#define B2A_JOB_OPTIONS_INIT { B2A_JOB_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, B2A_NETWORK_AUTO, 0, 0, 0, 0, 0, 0, 0, B2A_CODEC_SNAPPY, 0, 0, B2A_RESTORE_AUTO, 0, 0, 0, 0, 0, 0, B2A_DELIVERY_BIND, 0, 0, 0, B2A_VIA_AUTO, B2A_NAIVE_LOCAL, 0, 0, 0, 0 }
 
 /** Fill @p opts with defaults for @p version (bindings must call this). */
 B2A_API int b2a_job_options_init(b2a_job_options *opts, unsigned int version);

@@ -889,6 +889,40 @@ int b2a__ocf_commit(b2a_ocf_writer *w, b2a_err *err)
     return rc;
 }
 
+int b2a__ocf_finish(b2a_ocf_writer *w, char **tmp_out, b2a_err *err)
+{
+    *tmp_out = NULL;
+    if (!w)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "Avro writer: finish of NULL");
+    if (!w->err.code && w->col != 0)
+        fail(w, B2A_EINVAL, "row %" PRId64 " was left incomplete (%zu of %zu values)", w->rows + 1, w->col,
+             w->ncols);
+    if (!sticky(w))
+        hand_off(w, 1);
+    stop_writer(w, 0);
+    if (sticky(w)) {
+        int rc = w->err.code;
+        b2a__err_copy(err, &w->err);
+        b2a__ocf_abort(w);
+        return rc;
+    }
+    int fd = w->fd;
+    w->fd = -1;
+    int e = fsync(fd) != 0 ? errno : 0;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (e) {
+        b2a__err_set(err, B2A_EIO, B2A_ERRCLASS_IO, "%s: cannot write the file: %s", w->tmp, strerror(e));
+        unlink(w->tmp);
+        writer_free(w);
+        return B2A_EIO;
+    }
+    *tmp_out = w->tmp;
+    w->tmp = NULL;
+    writer_free(w);
+    return B2A_OK;
+}
+
 void b2a__ocf_abort(b2a_ocf_writer *w)
 {
     if (!w)

@@ -48,6 +48,11 @@ const char *b2a__ocf_schema_json(const b2a_ocf_writer *w);
 /* Flush, fsync, close and rename the temp file to path; frees w (also on
  * failure, when the temp file is removed). A row left half-written fails. */
 int b2a__ocf_commit(b2a_ocf_writer *w, b2a_err *err);
+/* Flush, fsync and close, leaving the data under its temporary name, which
+ * *tmp_out gets (to free): a file of several that are put in place together
+ * (rename each to its final name) or not at all (unlink). Frees w; on
+ * failure the temp file is removed. */
+int b2a__ocf_finish(b2a_ocf_writer *w, char **tmp_out, b2a_err *err);
 /* Close and unlink the temp file; frees w. NULL is allowed. Blocks not
  * yet written are dropped; waits for the block being written, if any. */
 void b2a__ocf_abort(b2a_ocf_writer *w);

@@ -139,7 +139,34 @@ static void print_summary(b2a_job *job, run_state *rs)
         fprintf(stderr, "error: %s\n", b2a_job_errmsg(job));
 }
 
-static int cmd_run(int argc, char **argv)
+/* SIZE with an optional K, M, G or T (powers of 1024); 0 on a bad one. */
+static uint64_t parse_size(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(s, &end, 10);
+    if (end == s || errno || s[0] == '-')
+        return 0;
+    int shift = 0;
+    switch (*end) {
+    case 'K': case 'k': shift = 10; end++; break;
+    case 'M': case 'm': shift = 20; end++; break;
+    case 'G': case 'g': shift = 30; end++; break;
+    case 'T': case 't': shift = 40; end++; break;
+    default: break;
+    }
+    if (*end == 'i' && shift)
+        end++;
+    if (*end == 'B' && shift)
+        end++;
+    if (*end || n > (UINT64_MAX >> shift))
+        return 0;
+    return (uint64_t)n << shift;
+}
+
+/* `run` (backups) and `export` (a running database) share their options;
+ * the container's make no sense for export and are refused there. */
+static int run_or_export(int argc, char **argv, int export_mode)
 {
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"vendor", required_argument, 0, 1},
@@ -156,7 +183,12 @@ static int cmd_run(int argc, char **argv)
         {"overwrite", no_argument, 0, 19},     {"ignore-checksums", no_argument, 0, 20},
         {"allow-column-loss", no_argument, 0, 21}, {"via", required_argument, 0, 22},
         {"naive-timestamps", required_argument, 0, 23},
+        {"dsn", required_argument, 0, 24},     {"splits", required_argument, 0, 25},
+        {"max-file-size", required_argument, 0, 26}, {"max-file-rows", required_argument, 0, 27},
         {0, 0, 0, 0}};
+    const char *cmd = export_mode ? "bak2avro export" : "bak2avro run";
+    void (*usage)(FILE *) = export_mode ? usage_export : usage_run;
+    const char *container_option = NULL; /* the first option only a backup's run takes */
     b2a_job_options opts;
     b2a_job_options_init(&opts, B2A_JOB_OPTIONS_VERSION);
     strlist include = {0}, exclude = {0}, inputs = {0};
@@ -171,8 +203,13 @@ static int cmd_run(int argc, char **argv)
     memset(&rs, 0, sizeof(rs));
     optind = 1;
     int job_options_given = 0; /* options other than how to show the run */
-    while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
+    int optidx = -1;
+    while ((c = getopt_long(argc, argv, "o:qvh", longopts, &optidx)) != -1) {
         job_options_given++;
+        if (optidx >= 0 && !container_option &&
+            ((c >= 4 && c <= 5) || (c >= 8 && c <= 14) || c == 18 || c == 20 || c == 21))
+            container_option = longopts[optidx].name;
+        optidx = -1;
         switch (c) {
         case 'o': opts.output_dir = optarg; break;
         case 1: opts.vendor = optarg; break;
@@ -259,21 +296,67 @@ static int cmd_run(int argc, char **argv)
                 goto out;
             }
             break;
+        case 24: opts.dsn = optarg; break;
+        case 25: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 0 || n > 4096) {
+                fprintf(stderr, "%s: --splits wants a number from 0 (auto) to 4096, not \"%s\"\n", cmd, optarg);
+                exit_code = EXIT_USAGE;
+                goto out;
+            }
+            opts.splits = (uint32_t)n;
+            break;
+        }
+        case 26:
+        case 27: {
+            uint64_t n = parse_size(optarg);
+            if (n == 0 || (c == 27 && strpbrk(optarg, "KkMmGgTt"))) {
+                fprintf(stderr, "%s: --%s wants a positive %s, not \"%s\"\n", cmd,
+                        c == 26 ? "max-file-size" : "max-file-rows",
+                        c == 26 ? "size (bytes, or with K, M, G, T)" : "number of rows", optarg);
+                exit_code = EXIT_USAGE;
+                goto out;
+            }
+            *(c == 26 ? &opts.max_file_bytes : &opts.max_file_rows) = n;
+            break;
+        }
         case 'q': quiet = 1; job_options_given--; break;
         case 16: log_json = 1; job_options_given--; break;
         case 'v': verbose = 1; job_options_given--; break;
         case 'h':
-            usage_run(stdout);
+            usage(stdout);
             exit_code = EXIT_OK;
             goto out;
         default:
-            usage_run(stderr);
+            usage(stderr);
             goto out; /* exit_code is EXIT_USAGE */
         }
     }
     for (int i = optind; i < argc; i++)
         strlist_add(&inputs, argv[i]);
-    if (inputs.n == 0) {
+    if (export_mode) {
+        const char *why = inputs.n ? "takes no backup files (that is `bak2avro run`)"
+                          : !opts.dsn ? "--dsn DSN is required"
+                          : !opts.output_dir ? "-o OUT is required" : NULL;
+        if (!why && container_option) {
+            fprintf(stderr, "%s: --%s is for restoring a backup (`bak2avro run`), not for a running database\n",
+                    cmd, container_option);
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+        if (why) {
+            fprintf(stderr, "%s: %s\n", cmd, why);
+            usage(stderr);
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+    } else if (opts.dsn) {
+        fprintf(stderr, "%s: --dsn is for `bak2avro export`\n", cmd);
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
+    if (inputs.n == 0 && !export_mode) {
         fputs("bak2avro run: give a backup file (or JOB.json)\n", stderr);
         usage_run(stderr);
         exit_code = EXIT_USAGE;
@@ -295,7 +378,7 @@ static int cmd_run(int argc, char **argv)
     opts.userdata = &rs;
 
     int rc;
-    if (inputs.n == 1 && looks_like_json_job(inputs.v[0])) {
+    if (!export_mode && inputs.n == 1 && looks_like_json_job(inputs.v[0])) {
         char *doc = slurp(inputs.v[0]);
         if (!doc) {
             fprintf(stderr, "bak2avro: cannot read %s: %s\n", inputs.v[0], strerror(errno));
@@ -318,7 +401,7 @@ static int cmd_run(int argc, char **argv)
         }
     } else {
         if (!opts.output_dir) {
-            fputs("bak2avro run: -o OUT is required\n", stderr);
+            fprintf(stderr, "%s: -o OUT is required\n", cmd);
             exit_code = EXIT_USAGE;
             goto out;
         }
@@ -375,6 +458,16 @@ out:
     free(pre_sql);
     free(post_sql);
     return exit_code;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    return run_or_export(argc, argv, 0);
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    return run_or_export(argc, argv, 1);
 }
 
 /* ---- inspect / gc ---- */
@@ -483,7 +576,8 @@ typedef struct command {
 static int cmd_help(int argc, char **argv);
 
 static const command commands[] = {
-    {"run", cmd_run, usage_run},       {"inspect", cmd_inspect, usage_inspect},
+    {"run", cmd_run, usage_run},       {"export", cmd_export, usage_export},
+    {"inspect", cmd_inspect, usage_inspect},
     {"gc", cmd_gc, usage_gc},          {"version", cmd_version, usage_version},
     {"help", cmd_help, usage_help},
 };

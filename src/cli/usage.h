@@ -6,6 +6,7 @@
 
 void usage_general(FILE *f);
 void usage_run(FILE *f);
+void usage_export(FILE *f);
 void usage_inspect(FILE *f);
 void usage_gc(FILE *f);
 void usage_version(FILE *f);

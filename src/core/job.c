@@ -99,11 +99,15 @@ static int copy_options(b2a_job *job, const b2a_job_options *in)
     job->allow_column_loss = o.allow_column_loss;
     job->via = o.via;
     job->naive_timestamps = o.naive_timestamps;
+    job->dsn = b2a__strdup(o.dsn);
+    job->splits = o.splits;
+    job->max_file_bytes = o.max_file_bytes;
+    job->max_file_rows = o.max_file_rows;
     job->progress_cb = o.progress_cb;
     job->log_cb = o.log_cb;
     job->done_cb = o.done_cb;
     job->userdata = o.userdata;
-    if ((o.n_inputs && !job->inputs) || (o.output_dir && !job->output_dir))
+    if ((o.n_inputs && !job->inputs) || (o.output_dir && !job->output_dir) || (o.dsn && !job->dsn))
         return B2A_ENOMEM;
     return B2A_OK;
 }
@@ -114,6 +118,10 @@ static void job_destroy(b2a_job *job)
     b2a__strv_free(job->include, job->n_include);
     b2a__strv_free(job->exclude, job->n_exclude);
     free(job->output_dir);
+    if (job->dsn)
+        memset(job->dsn, 0, strlen(job->dsn));
+    free(job->dsn);
+    free(job->dsn_display);
     free(job->vendor);
     free(job->image);
     free(job->docker_host);
@@ -136,6 +144,7 @@ static void job_destroy(b2a_job *job)
         b2a__strv_free(t->partitions, t->npartitions);
         free(t->avro_path);
         free(t->avsc_path);
+        b2a__strv_free(t->files, t->nfiles);
         free(t->message);
         for (size_t k = 0; k < t->nlost_columns; k++) {
             free(t->lost_columns[k].name);
@@ -150,7 +159,8 @@ static void job_destroy(b2a_job *job)
 
 static int validate(const b2a_job *job)
 {
-    if (job->n_inputs == 0 || !job->output_dir)
+    /* backups or a database, one of the two */
+    if ((job->n_inputs == 0) == (job->dsn == NULL) || !job->output_dir)
         return B2A_EINVAL;
     if (job->codec != B2A_CODEC_NULL && job->codec != B2A_CODEC_DEFLATE && job->codec != B2A_CODEC_SNAPPY)
         return B2A_EINVAL;

@@ -50,6 +50,8 @@ typedef struct b2a_table_job {
     b2a_state state;
     int64_t rows_written;
     char *avro_path;          /* final path of part-00000.avro */
+    char **files;             /* final paths of every part, once exported */
+    size_t nfiles;
     char *avsc_path;
     const char *schema_dir;   /* exporter scratch while assigning paths */
     char *message;            /* why it failed or was skipped */
@@ -97,6 +99,10 @@ struct b2a_job {
     int allow_column_loss; /* accept columns the server skipped at restore (recorded in the Job) */
     b2a_via via;           /* how rows leave a restored database */
     b2a_naive_timestamps naive_timestamps; /* how wall-clock timestamps are written (b2a__vtype_written) */
+    uint32_t splits;       /* ranges per table: 0 auto (big tables by parallel), 1 none */
+    uint64_t max_file_bytes, max_file_rows; /* part file roll-over, 0: none */
+    char *dsn;             /* a database to export from instead of backups (holds the password) */
+    char *dsn_display;     /* the same with the password as *** */
     b2a_progress_cb progress_cb;
     b2a_log_cb log_cb;
     b2a_done_cb done_cb;

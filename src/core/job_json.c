@@ -185,7 +185,9 @@ static void render_table(yajl_gen g, const b2a_job *job, const b2a_table_job *t)
     yajl_gen_array_open(g);
     /* a salvaged table is Failed but its files were written (and are ours to list) */
     int has_files = t->state == B2A_STATE_OK || (t->state == B2A_STATE_FAILED && t->salvaged_pages);
-    if (t->avro_path && has_files)
+    for (size_t i = 0; has_files && i < t->nfiles; i++)
+        str(g, below_output(job, t->files[i]));
+    if (t->avro_path && has_files && t->nfiles == 0)
         str(g, below_output(job, t->avro_path));
     yajl_gen_array_close(g);
     kv(g, "schema_file", has_files ? below_output(job, t->avsc_path) : NULL);
@@ -247,6 +249,7 @@ char *b2a__job_render_json(const b2a_job *job)
     kv(g, "started", job->started_at[0] ? job->started_at : NULL);
     kv(g, "ended", job->ended_at[0] ? job->ended_at : NULL);
     strv(g, "inputs", job->inputs, job->n_inputs);
+    kv(g, "dsn", job->dsn ? (job->dsn_display ? job->dsn_display : "***") : NULL);
     kv(g, "output_dir", job->output_dir);
     char *abs = job->output_dir ? output_absolute(job->output_dir) : NULL;
     kv(g, "output_dir_absolute", abs);
@@ -279,6 +282,9 @@ char *b2a__job_render_json(const b2a_job *job)
     yajl_gen_bool(g, job->allow_column_loss);
     kv(g, "via", job->via == B2A_VIA_ODBC ? "odbc" : "auto");
     kv(g, "naive_timestamps", naive_name(job->naive_timestamps));
+    kint(g, "splits", job->splits);
+    kint(g, "max_file_bytes", (long long)job->max_file_bytes);
+    kint(g, "max_file_rows", (long long)job->max_file_rows);
     yajl_gen_map_close(g);
 
     render_verification(g, &job->verification);
@@ -429,6 +435,7 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
     if (rc == B2A_OK) rc = load_strv(o, "include", &job->include, &job->n_include, err);
     if (rc == B2A_OK) rc = load_strv(o, "exclude", &job->exclude, &job->n_exclude, err);
     if (rc == B2A_OK) rc = load_str(root, "output_dir", &job->output_dir, err);
+    if (rc == B2A_OK) rc = load_str(root, "dsn", &job->dsn, err);
     if (rc == B2A_OK) rc = load_str(root, "vendor", &job->vendor, err);
     if (rc == B2A_OK) rc = load_str(root, "image", &job->image, err);
     if (rc == B2A_OK) rc = load_str(o, "docker_host", &job->docker_host, err);
@@ -499,9 +506,27 @@ int b2a__job_load_json(b2a_job *job, const char *json, b2a_err *err)
         job->overwrite = YAJL_IS_TRUE(yajl_tree_get(o, op, yajl_t_any));
         job->ignore_checksums = YAJL_IS_TRUE(yajl_tree_get(o, cp, yajl_t_any));
         job->allow_column_loss = YAJL_IS_TRUE(yajl_tree_get(o, lp, yajl_t_any));
+        /* version 5 */
+        const char *sp[] = {"splits", NULL}, *bp[] = {"max_file_bytes", NULL}, *rp[] = {"max_file_rows", NULL};
+        v = yajl_tree_get(o, sp, yajl_t_any);
+        if (v && (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0 || YAJL_GET_INTEGER(v) > 4096))
+            rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: \"splits\" must be an integer from 0 to 4096");
+        else if (v)
+            job->splits = (uint32_t)YAJL_GET_INTEGER(v);
+        const char **lim[] = {bp, rp};
+        uint64_t *dst[] = {&job->max_file_bytes, &job->max_file_rows};
+        for (int i = 0; rc == B2A_OK && i < 2; i++) {
+            v = yajl_tree_get(o, lim[i], yajl_t_any);
+            if (v && (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0))
+                rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: \"%s\" must be a non-negative integer",
+                                  lim[i][0]);
+            else if (v)
+                *dst[i] = (uint64_t)YAJL_GET_INTEGER(v);
+        }
     }
-    if (rc == B2A_OK && (job->n_inputs == 0 || !job->output_dir))
-        rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "job JSON: \"inputs\" and \"output_dir\" are required");
+    if (rc == B2A_OK && ((job->n_inputs == 0) == (job->dsn == NULL) || !job->output_dir))
+        rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                          "job JSON: \"output_dir\" and either \"inputs\" or \"dsn\" are required");
     free(codec);
     free(network);
     free(restore);

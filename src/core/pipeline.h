@@ -8,6 +8,10 @@
 const b2a_pipeline_ops *b2a__pipeline_select(b2a_job *job, b2a_err *err);
 
 extern const b2a_pipeline_ops b2a__pipeline_direct;
+/* A running database named by job->dsn (pipeline/dsn.c); prepare checks the
+ * DSN and sets the job's vendor and dsn_display before it starts. */
+extern const b2a_pipeline_ops b2a__pipeline_dsn;
+int b2a__pipeline_dsn_prepare(b2a_job *job, b2a_err *err);
 
 struct b2a_detected;
 /* The container pipeline for a detected input, or NULL with err set when

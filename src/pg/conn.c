@@ -27,16 +27,29 @@ int b2a__pg_connect(const b2a_pg_params *p, PGconn **out, b2a_err *err)
     char port[16], timeout[16];
     snprintf(port, sizeof port, "%d", p->port);
     snprintf(timeout, sizeof timeout, "%d", p->connect_timeout_s > 0 ? p->connect_timeout_s : 0);
-    /* The container is private and on the loopback: no TLS or GSS to try. */
-    const char *const keys[] = {"host", "port", "user", "password", "dbname", "connect_timeout",
-                                "client_encoding", "options", "sslmode", "gssencmode", "application_name",
-                                NULL};
-    const char *const vals[] = {p->host, port, p->user, p->password, p->dbname, timeout,
-                                "UTF8",
-                                "-c TimeZone=UTC -c IntervalStyle=iso_8601 -c extra_float_digits=3"
-                                " -c DateStyle=ISO,MDY",
-                                "disable", "disable", "bak2avro", NULL};
-    PGconn *c = PQconnectdbParams(keys, vals, 0);
+    PGconn *c;
+    if (p->conninfo) {
+        /* expand_dbname: the first dbname is the caller's conninfo; the
+         * session settings after it override nothing it names but these */
+        const char *const keys[] = {"dbname", "connect_timeout", "client_encoding", "options",
+                                    "application_name", NULL};
+        const char *const vals[] = {p->conninfo, p->connect_timeout_s > 0 ? timeout : NULL, "UTF8",
+                                    "-c TimeZone=UTC -c IntervalStyle=iso_8601 -c extra_float_digits=3"
+                                    " -c DateStyle=ISO,MDY",
+                                    "bak2avro", NULL};
+        c = PQconnectdbParams(keys, vals, 1);
+    } else {
+        /* The container is private and on the loopback: no TLS or GSS to try. */
+        const char *const keys[] = {"host", "port", "user", "password", "dbname", "connect_timeout",
+                                    "client_encoding", "options", "sslmode", "gssencmode", "application_name",
+                                    NULL};
+        const char *const vals[] = {p->host, port, p->user, p->password, p->dbname, timeout,
+                                    "UTF8",
+                                    "-c TimeZone=UTC -c IntervalStyle=iso_8601 -c extra_float_digits=3"
+                                    " -c DateStyle=ISO,MDY",
+                                    "disable", "disable", "bak2avro", NULL};
+        c = PQconnectdbParams(keys, vals, 0);
+    }
     if (!c)
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     if (PQstatus(c) != CONNECTION_OK) {

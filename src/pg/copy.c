@@ -106,7 +106,7 @@ static int from_clause(PGconn *c, const b2a_table_def *t, char **out, b2a_err *e
 }
 
 /* COPY (SELECT e1, e2, ... FROM from) TO STDOUT (FORMAT binary) */
-static char *copy_sql(const b2a_table_def *t, const char *from)
+static char *copy_sql(const b2a_table_def *t, const char *from, const char *where)
 {
     size_t cap = 256, len = 0;
     char *s = malloc(cap);
@@ -138,23 +138,34 @@ static char *copy_sql(const b2a_table_def *t, const char *from)
         len += el;
         free(e);
     }
-    char *full = b2a__asprintf("%s FROM %s) TO STDOUT (FORMAT binary)", s, from);
+    char *full = b2a__asprintf("%s FROM %s%s%s) TO STDOUT (FORMAT binary)", s, from, where ? " WHERE " : "",
+                               where ? where : "");
     free(s);
     return full;
 }
 
 int b2a__pg_copy_statement(PGconn *c, const b2a_table_def *t, char **out, b2a_err *err)
 {
+    return b2a__pg_copy_statement_where(c, t, NULL, out, err);
+}
+
+int b2a__pg_copy_statement_where(PGconn *c, const b2a_table_def *t, const char *where, char **out, b2a_err *err)
+{
     char *from = NULL;
     *out = NULL;
     int rc = from_clause(c, t, &from, err);
-    if (rc == B2A_OK && !(*out = copy_sql(t, from)))
+    if (rc == B2A_OK && !(*out = copy_sql(t, from, where)))
         rc = OOM();
     free(from);
     return rc;
 }
 
 int b2a__pg_copy_open(PGconn *c, const b2a_table_def *t, b2a_pg_copy **out, b2a_err *err)
+{
+    return b2a__pg_copy_open_where(c, t, NULL, out, err);
+}
+
+int b2a__pg_copy_open_where(PGconn *c, const b2a_table_def *t, const char *where, b2a_pg_copy **out, b2a_err *err)
 {
     *out = NULL;
     if (!t || t->ncolumns == 0)
@@ -171,7 +182,7 @@ int b2a__pg_copy_open(PGconn *c, const b2a_table_def *t, b2a_pg_copy **out, b2a_
     for (size_t i = 0; rc == B2A_OK && i < t->ncolumns; i++)
         cur->kinds[i] = (uint8_t)kind_of(t->columns[i].vtype);
     if (rc == B2A_OK)
-        rc = b2a__pg_copy_statement(c, t, &sql, err);
+        rc = b2a__pg_copy_statement_where(c, t, where, &sql, err);
     if (rc == B2A_OK) {
         PGresult *r = PQexec(c, sql);
         if (PQresultStatus(r) != PGRES_COPY_OUT)

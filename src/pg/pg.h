@@ -20,6 +20,9 @@ typedef struct b2a_pg_params {
     const char *password;     /* never logged, never in a message */
     const char *dbname;
     int connect_timeout_s;    /* <= 0: libpq's default */
+    const char *conninfo;     /* a URL or key=value text (a DSN's): used instead of the
+                                 fields above, its sslmode honoured (a database beyond
+                                 the loopback may need TLS) */
 } b2a_pg_params;
 
 /* conn.c: connect and set the session up the way the ODBC path's is
@@ -42,6 +45,11 @@ int b2a__pg_copy_next(b2a_pg_copy *cur, b2a_sink *sink, size_t max_rows, size_t 
 /* Ends a COPY still running (cancel request, rest discarded), so c can
  * be used again. NULL is fine. */
 void b2a__pg_copy_close(b2a_pg_copy *cur);
+/* The same for the rows matching where (SQL text, a split range), NULL: all. */
+int b2a__pg_copy_open_where(PGconn *c, const b2a_table_def *t, const char *where, b2a_pg_copy **out,
+                            b2a_err *err);
+int b2a__pg_copy_statement_where(PGconn *c, const b2a_table_def *t, const char *where, char **out,
+                                 b2a_err *err);
 
 /* The COPY statement the cursor runs for t (for benchmarks and messages). */
 int b2a__pg_copy_statement(PGconn *c, const b2a_table_def *t, char **out, b2a_err *err);

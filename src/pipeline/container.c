@@ -304,7 +304,7 @@ static void source_close(void *cursor)
     free(oc);
 }
 
-static const b2a_source_ops odbc_source = {source_open, source_next, source_close};
+static const b2a_source_ops odbc_source = {source_open, source_next, source_close, NULL, NULL};
 
 /* PostgreSQL: the same tables through COPY (FORMAT binary) over libpq, one
  * connection per table like the ODBC source. */
@@ -321,7 +321,7 @@ static int pg_source_open(void *source, const b2a_table_job *t, size_t index, vo
     if (!pc)
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     b2a_pg_params p = {"127.0.0.1", st->vjob->host_port, st->vjob->user, st->vjob->password,
-                       st->restored_db ? st->restored_db : st->vjob->dbname, LOGIN_TIMEOUT_S};
+                       st->restored_db ? st->restored_db : st->vjob->dbname, LOGIN_TIMEOUT_S, NULL};
     int rc = b2a__pg_connect(&p, &pc->conn, err);
     if (rc == B2A_OK)
         rc = b2a__pg_copy_open(pc->conn, &t->def, &pc->cur, err);
@@ -347,7 +347,7 @@ static void pg_source_close(void *cursor)
     free(pc);
 }
 
-static const b2a_source_ops pg_copy_source = {pg_source_open, pg_source_next, pg_source_close};
+static const b2a_source_ops pg_copy_source = {pg_source_open, pg_source_next, pg_source_close, NULL, NULL};
 
 static void export_done(b2a_job *job, void *ud)
 {

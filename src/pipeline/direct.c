@@ -63,7 +63,7 @@ static void source_close(void *cursor)
     free(c);
 }
 
-static const b2a_source_ops reader_source = {source_open, source_next, source_close};
+static const b2a_source_ops reader_source = {source_open, source_next, source_close, NULL, NULL};
 
 /* What the reader verified, into the Job, while its handle is open. */
 static void record_verification(direct_state *st)

@@ -10,6 +10,8 @@
 
 const b2a_pipeline_ops *b2a__pipeline_select(b2a_job *job, b2a_err *err)
 {
+    if (job->dsn)
+        return b2a__pipeline_dsn_prepare(job, err) == B2A_OK ? &b2a__pipeline_dsn : NULL;
     b2a_detected first;
     memset(&first, 0, sizeof(first));
     for (uint32_t i = 0; i < job->n_inputs; i++) {

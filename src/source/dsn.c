@@ -37,6 +37,7 @@ void b2a__dsn_clear(b2a_dsn *d)
     wipe(d->odbc_connstr);
     wipe(d->pg_conninfo);
     free(d->display);
+    free(d->dbname);
     memset(d, 0, sizeof(*d));
 }
 
@@ -264,6 +265,8 @@ static int from_url(const char *text, b2a_dsn *d, b2a_err *err)
         rc = B2A_ENOMEM;
     if (rc == B2A_OK && !(d->display = display_url(text)))
         rc = B2A_ENOMEM;
+    if (rc == B2A_OK && *dbname && !(d->dbname = b2a__strdup(dbname)))
+        rc = B2A_ENOMEM;
     url_parts_clear(&u);
     return rc ? OOM() : B2A_OK;
 }
@@ -383,6 +386,8 @@ static int from_connstr(const char *text, b2a_dsn *d, b2a_err *err)
         rc = OOM();
     if (rc == B2A_OK && !(d->display = display_connstr(text)))
         rc = OOM();
+    if (rc == B2A_OK)
+        d->dbname = connstr_get(text, "Database");
     /* psqlODBC attributes with a libpq equivalent: the native path too */
     if (rc == B2A_OK && d->vendor == B2A_ODBC_POSTGRES && driver) {
         const char *keys[][2] = {{"Server", "host"}, {"Port", "port"}, {"Database", "dbname"},

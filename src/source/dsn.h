@@ -45,6 +45,7 @@ typedef struct b2a_dsn {
      * PostgreSQL can be reached natively, else NULL. */
     char *pg_conninfo;
     char *display;           /* the DSN with the password as "***" */
+    char *dbname;            /* the database it names, or NULL */
 } b2a_dsn;
 
 /* Parse text into d (cleared first). B2A_EINVAL with a message saying

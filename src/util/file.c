@@ -23,7 +23,7 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-static void fsync_parent(const char *path)
+void b2a__file_fsync_parent(const char *path)
 {
     const char *slash = strrchr(path, '/');
     char *dir = slash ? b2a__strndup(path, slash == path ? 1 : (size_t)(slash - path)) : b2a__strdup(".");
@@ -66,7 +66,7 @@ int b2a__file_publish(int fd, const char *tmp, const char *path)
     if (rc == 0 && rename(tmp, path) != 0)
         rc = -errno;
     if (rc == 0)
-        fsync_parent(path);
+        b2a__file_fsync_parent(path);
     return rc;
 }
 

@@ -17,4 +17,7 @@ int b2a__file_publish(int fd, const char *tmp, const char *path);
  * left as it was, and -errno is returned; 0 on success. */
 int b2a__write_file_atomic(const char *path, const char *data, size_t len);
 
+/* fsync the folder holding path (best effort): renames into it are durable. */
+void b2a__file_fsync_parent(const char *path);
+
 #endif

@@ -57,7 +57,7 @@ static b2a_odbc_conn *odbc_connect(const char *db)
 static PGconn *pg_connect(const char *db)
 {
     b2a_pg_params p = {"127.0.0.1", atoi(getenv("B2A_TEST_DB_PORT")), getenv("B2A_TEST_DB_USER"),
-                       getenv("B2A_TEST_DB_PASSWORD"), db, 15};
+                       getenv("B2A_TEST_DB_PASSWORD"), db, 15, NULL};
     PGconn *c = NULL;
     b2a_err err = {0};
     if (b2a__pg_connect(&p, &c, &err))
@@ -504,7 +504,7 @@ static void test_bad_password(void **state)
 {
     (void)state;
     b2a_pg_params p = {"127.0.0.1", atoi(getenv("B2A_TEST_DB_PORT")), getenv("B2A_TEST_DB_USER"), "wrong-Secret1",
-                       db_name(), 15};
+                       db_name(), 15, NULL};
     PGconn *c = NULL;
     b2a_err err = {0};
     assert_int_equal(b2a__pg_connect(&p, &c, &err), B2A_EODBC);
