@@ -11,5 +11,7 @@
 #include "bak2avro/job.h"
 #include "bak2avro/inspect.h"
 #include "bak2avro/gc.h"
+#include "bak2avro/source.h"
+#include "bak2avro/export.h"
 
 #endif

@@ -91,6 +91,14 @@ type Options struct {
 	// (default: local-timestamp-micros), "utc" (timestamp-micros, the wall clock
 	// taken as UTC: Hive, Spark before 3.4) or "string" ("YYYY-MM-DD HH:MM:SS.ffffff").
 	NaiveTimestamps string
+	// DSN names a running database to export from instead of Inputs:
+	// postgresql:// or mysql:// URL, or an ODBC connection string.
+	DSN string
+	// Splits is the number of ranges per table (0: tables of a million rows
+	// or more into Parallel ranges, 1: never split).
+	Splits int
+	// MaxFileBytes and MaxFileRows roll a table's part file over (0: no limit).
+	MaxFileBytes, MaxFileRows uint64
 	// Progress is called as the job goes; returning true cancels it.
 	Progress func(Progress) bool
 	Log      func(level int, message string)
@@ -189,8 +197,14 @@ func RunContext(ctx context.Context, o Options) (*Job, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Code: -8, Message: "canceled before the job started", cause: err}
 	}
-	if len(o.Inputs) == 0 {
+	if len(o.Inputs) == 0 && o.DSN == "" {
 		return nil, invalid("no input file")
+	}
+	if len(o.Inputs) > 0 && o.DSN != "" {
+		return nil, invalid("both input files and a DSN: a job exports one or the other")
+	}
+	if o.Splits < 0 || o.Splits > 4096 {
+		return nil, invalid("splits %d is outside 0..4096", o.Splits)
 	}
 	if o.OutputDir == "" {
 		return nil, invalid("no output folder")
@@ -220,6 +234,10 @@ func RunContext(ctx context.Context, o Options) (*Job, error) {
 	opts.pre_sql = cstr(o.PreSQL, &keep)
 	opts.post_sql = cstr(o.PostSQL, &keep)
 	opts.parallel = C.uint32_t(o.Parallel)
+	opts.dsn = cstr(o.DSN, &keep)
+	opts.splits = C.uint32_t(o.Splits)
+	opts.max_file_bytes = C.uint64_t(o.MaxFileBytes)
+	opts.max_file_rows = C.uint64_t(o.MaxFileRows)
 	switch o.Codec {
 	case "":
 	case "deflate":

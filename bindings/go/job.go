@@ -14,6 +14,7 @@ type Job struct {
 	Started           time.Time         `json:"started"`
 	Ended             time.Time         `json:"ended"`
 	Inputs            []string          `json:"inputs"`
+	DSN               string            `json:"dsn"` // the database exported instead of inputs, password as ***
 	OutputDir         string            `json:"output_dir"`          // as given
 	OutputDirAbsolute string            `json:"output_dir_absolute"` // the file paths below are relative to it
 	Vendor            string            `json:"vendor"`              // sqlserver, postgresql, mysql, oracle
@@ -49,6 +50,9 @@ type JobOptions struct {
 	AllowColumnLoss bool     `json:"allow_column_loss"`
 	Via             string   `json:"via"`              // auto, odbc
 	NaiveTimestamps string   `json:"naive_timestamps"` // local, utc, string
+	Splits          int      `json:"splits"`
+	MaxFileBytes    uint64   `json:"max_file_bytes"`
+	MaxFileRows     uint64   `json:"max_file_rows"`
 }
 
 // PageVerification is what a direct read of a SQL Server .bak checked.

@@ -52,7 +52,9 @@ B2A_API int b2a_export_new(b2a_source *src, const char *table, const b2a_export_
  * Export range @p range of a plan given as JSON (b2a_split_plan_json()),
  * reached with @p dsn (the source's DSN; the plan holds no password). Any
  * process may do this while the planning process keeps the plan alive (on
- * PostgreSQL its snapshot). Needs no b2a_source.
+ * PostgreSQL its snapshot). Needs no b2a_source. A refused plan, range or
+ * DSN returns its error with *out set: read the message with
+ * b2a_export_errmsg(), then b2a_export_free() it.
  */
 B2A_API int b2a_export_range_new(b2a_ctx *ctx, const char *dsn, const char *plan_json, uint32_t range,
                                  const b2a_export_options *opts, b2a_export **out);

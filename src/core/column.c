@@ -86,3 +86,20 @@ int b2a__table_def_written(b2a_table_def *dst, const b2a_table_def *t, int naive
         dst->columns[i].vtype = b2a__vtype_written(dst->columns[i].vtype, naive_timestamps);
     return 0;
 }
+
+static const char *const vtype_names[] = {"boolean", "int", "long", "float", "double", "decimal", "string",
+                                          "bytes", "date", "time-micros", "timestamp-micros",
+                                          "local-timestamp-micros", "uuid", "json", "local-timestamp-string"};
+
+const char *b2a__vtype_name(b2a_vtype v)
+{
+    return (unsigned)v < sizeof(vtype_names) / sizeof(vtype_names[0]) ? vtype_names[v] : "unknown";
+}
+
+int b2a__vtype_parse(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof(vtype_names) / sizeof(vtype_names[0]); i++)
+        if (strcmp(name, vtype_names[i]) == 0)
+            return (int)i;
+    return -1;
+}

@@ -67,6 +67,11 @@ void b2a__column_clear(b2a_column *c);
 void b2a__table_def_clear(b2a_table_def *t);
 void b2a__table_def_free(b2a_table_def *t);
 
+/* The Avro type name a value type is shown as in the Job JSON ("long",
+ * "timestamp-micros"...), and back (-1 for an unknown name). */
+const char *b2a__vtype_name(b2a_vtype v);
+int b2a__vtype_parse(const char *name);
+
 /* Deep copy; 0 on success, -1 on OOM (dst left cleared). */
 int b2a__table_def_copy(b2a_table_def *dst, const b2a_table_def *src);
 

@@ -44,7 +44,7 @@ int b2a_ctx_run(b2a_ctx *ctx)
     ctx->running = 1;
     uv_run(ctx->loop, UV_RUN_DEFAULT);
     ctx->running = 0;
-    if (ctx->free_requested && ctx->live_jobs == 0)
+    if (ctx->free_requested && ctx->live_jobs == 0 && ctx->live_blocks == 0)
         ctx_destroy(ctx);
     return B2A_OK;
 }
@@ -56,7 +56,7 @@ int b2a_ctx_run_nowait(b2a_ctx *ctx)
     ctx->running = 1;
     int more = uv_run(ctx->loop, UV_RUN_NOWAIT);
     ctx->running = 0;
-    if (ctx->free_requested && ctx->live_jobs == 0) {
+    if (ctx->free_requested && ctx->live_jobs == 0 && ctx->live_blocks == 0) {
         ctx_destroy(ctx);
         return 0;
     }
@@ -91,7 +91,19 @@ void b2a__ctx_job_finished(b2a_ctx *ctx, b2a_job *job)
     job->ctx_next = job->ctx_prev = NULL;
     ctx->live_jobs--;
     /* Never run or close our own loop from inside it; b2a_ctx_run finishes the free. */
-    if (ctx->live_jobs == 0 && ctx->free_requested && !ctx->running)
+    if (ctx->live_jobs == 0 && ctx->live_blocks == 0 && ctx->free_requested && !ctx->running)
+        ctx_destroy(ctx);
+}
+
+void b2a__ctx_hold(b2a_ctx *ctx)
+{
+    ctx->live_blocks++;
+}
+
+void b2a__ctx_release(b2a_ctx *ctx)
+{
+    ctx->live_blocks--;
+    if (ctx->live_jobs == 0 && ctx->live_blocks == 0 && ctx->free_requested && !ctx->running)
         ctx_destroy(ctx);
 }
 
@@ -99,8 +111,8 @@ void b2a_ctx_free(b2a_ctx *ctx)
 {
     if (!ctx || ctx->magic != B2A_CTX_MAGIC)
         return;
-    if (ctx->live_jobs > 0) {
-        /* Jobs hold the ctx; the last one to finish frees it. */
+    if (ctx->live_jobs > 0 || ctx->live_blocks > 0) {
+        /* Jobs and block calls hold the ctx; the last one to finish frees it. */
         ctx->free_requested = 1;
         for (b2a_job *j = ctx->jobs; j; j = j->ctx_next)
             b2a_job_cancel(j);

@@ -62,7 +62,7 @@ struct exporter {
     b2a_job *job;
     const b2a_source_ops *ops;
     void *source;
-    b2a_export_done_cb done;
+    b2a_exporter_done_cb done;
     void *userdata;
     size_t next_table;       /* next index to consider */
     int64_t rows_done, rows_expected; /* over all selected tables, for the step's progress */
@@ -519,7 +519,7 @@ static void finish(exporter *ex)
 {
     b2a_job *job = ex->job;
     remove_empty_folders(job);
-    b2a_export_done_cb done = ex->done;
+    b2a_exporter_done_cb done = ex->done;
     void *ud = ex->userdata;
     free(ex->ts);
     free(ex);
@@ -646,7 +646,7 @@ void b2a__export_heap_prepare(void)
 }
 
 int b2a__export_start(b2a_job *job, const b2a_source_ops *ops, void *source,
-                      b2a_export_done_cb done, void *userdata)
+                      b2a_exporter_done_cb done, void *userdata)
 {
     exporter *ex = calloc(1, sizeof(*ex));
     if (!ex)

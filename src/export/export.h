@@ -31,14 +31,14 @@ extern const b2a_source_ops b2a__dbsource_ops;
  * (auto), into as many ranges as the job runs streams. */
 #define B2A_AUTO_SPLIT_ROWS 1000000
 
-typedef void (*b2a_export_done_cb)(b2a_job *job, void *userdata);
+typedef void (*b2a_exporter_done_cb)(b2a_job *job, void *userdata);
 
 /* Export the selected tables of job, job->parallel streams at a time (a
  * table split in ranges is several streams) into part-NNNNN.avro files per
  * table, put in place together once the table's rows match its count. done runs once, on the loop, when
  * every table has ended (success, failure or cancel). */
 int b2a__export_start(b2a_job *job, const b2a_source_ops *ops, void *source,
-                      b2a_export_done_cb done, void *userdata);
+                      b2a_exporter_done_cb done, void *userdata);
 
 /* Once per process, before rows are fetched: raise glibc's heap trim
  * threshold to about 4 MB the way glibc itself does (freeing a 2 MB

@@ -333,19 +333,28 @@ static b2a_odbc_vendor vendor_of_driver(const char *driver)
     return 0;
 }
 
-/* The connection string with PWD's value as ***. */
+/* The connection string with PWD's (or Password's) value as ***. */
 static char *display_connstr(const char *cs)
 {
-    char *out = b2a__strdup(cs);
+    size_t n = strlen(cs);
+    char *out = malloc(n + 4 * 8 + 1), *w = out; /* room for a few "***" longer than their value */
     if (!out)
         return NULL;
-    for (char *p = out; *p;) {
+    size_t room = n + 32;
+    const char *p = cs;
+    while (*p) {
+        const char *start = p;
         while (*p == ' ' || *p == ';')
             p++;
-        char *eq = strchr(p, '=');
-        if (!eq)
+        const char *eq = strchr(p, '=');
+        if (!eq) {
+            p += strlen(p);
+            size_t len = (size_t)(p - start);
+            memcpy(w, start, len);
+            w += len;
             break;
-        char *v = eq + 1, *ve;
+        }
+        const char *v = eq + 1, *ve;
         if (*v == '{') {
             ve = v + 1;
             while (*ve && !(*ve == '}' && ve[1] != '}'))
@@ -356,13 +365,19 @@ static char *display_connstr(const char *cs)
             ve = v + strcspn(v, ";");
         }
         size_t klen = (size_t)(eq - p);
-        if ((klen == 3 && strncasecmp(p, "pwd", 3) == 0) || (klen == 8 && strncasecmp(p, "password", 8) == 0)) {
-            memmove(v + 3, ve, strlen(ve) + 1);
-            memcpy(v, "***", 3);
-            ve = v + 3;
+        int secret = (klen == 3 && strncasecmp(p, "pwd", 3) == 0) || (klen == 8 && strncasecmp(p, "password", 8) == 0);
+        size_t head = (size_t)(v - start), vlen = secret ? 3 : (size_t)(ve - v);
+        if ((size_t)(w - out) + head + vlen + 1 > room) {
+            free(out);
+            return NULL;  /* more secrets than room: never print one */
         }
+        memcpy(w, start, head);
+        w += head;
+        memcpy(w, secret ? "***" : v, vlen);
+        w += vlen;
         p = ve;
     }
+    *w = '\0';
     return out;
 }
 
@@ -427,7 +442,7 @@ int b2a__dsn_parse(const char *text, b2a_dsn *d, b2a_err *err)
         strncasecmp(text, "mysql://", 8) == 0 || strncasecmp(text, "mariadb://", 10) == 0)
         rc = from_url(text, d, err);
     else if (strstr(text, "://"))
-        rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_USAGE,
+        rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
                           "DSN: unknown URL scheme (postgresql:// and mysql:// are known; other databases "
                           "through an ODBC connection string)");
     else

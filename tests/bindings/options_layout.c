@@ -43,6 +43,10 @@ int main(void)
     FIELD(b2a_job_options, allow_column_loss);
     FIELD(b2a_job_options, via);
     FIELD(b2a_job_options, naive_timestamps);
+    FIELD(b2a_job_options, dsn);
+    FIELD(b2a_job_options, splits);
+    FIELD(b2a_job_options, max_file_bytes);
+    FIELD(b2a_job_options, max_file_rows);
     first = 1;
     printf("}}, \"b2a_progress\": {\"sizeof\": %zu, \"fields\": {", sizeof(b2a_progress));
     FIELD(b2a_progress, version);

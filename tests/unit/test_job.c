@@ -198,7 +198,7 @@ static void job_json_errors_are_clear(void **state)
     b2a_job *job = NULL;
     char *why = NULL;
     assert_int_equal(b2a_job_new_from_json(ctx, "{\"inputs\": [\"a\"]}", NULL, &job, &why), B2A_EINVAL);
-    assert_string_equal(why, "job JSON: \"inputs\" and \"output_dir\" are required");
+    assert_string_equal(why, "job JSON: \"output_dir\" and either \"inputs\" or \"dsn\" are required");
     b2a_free(why);
     assert_int_equal(b2a_job_new_from_json(ctx, "{\"inputs\": [\"a\"], \"output_dir\": \"o\", \"codec\": \"lz4\"}", NULL, &job, &why), B2A_EINVAL);
     assert_string_equal(why, "job JSON: unknown codec \"lz4\" (null, deflate, snappy)");

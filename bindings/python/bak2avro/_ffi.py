@@ -95,6 +95,10 @@ class JobOptions(ctypes.Structure):
         ("allow_column_loss", ctypes.c_int32),
         ("via", ctypes.c_int),  # version 4
         ("naive_timestamps", ctypes.c_int),  # version 5
+        ("dsn", ctypes.c_char_p),
+        ("splits", ctypes.c_uint32),
+        ("max_file_bytes", ctypes.c_uint64),
+        ("max_file_rows", ctypes.c_uint64),
     ]
 
 
