@@ -22,8 +22,10 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 from . import _ffi
 from .errors import *  # noqa: F401,F403
 from .errors import Error, InvalidArgument, JobFailed, from_code
+from .blocks import Source, SplitPlan, export_range
 
-__all__ = ["inspect", "run", "gc", "version", "Job", "Progress", "Error", "JobFailed", "InvalidArgument"]
+__all__ = ["inspect", "run", "gc", "version", "Job", "Progress", "Error", "JobFailed", "InvalidArgument",
+           "Source", "SplitPlan", "export_range"]
 __version__ = "0.1.0"
 
 #: A file path as the os module takes it.
@@ -168,8 +170,8 @@ class Job:
                  keep_container: bool = False, accept_eula: bool = False, include_views: bool = False,
                  delivery: str = "bind", docker_host: Optional[str] = None, job_json: Optional[StrPath] = None,
                  overwrite: bool = False, ignore_checksums: bool = False, allow_column_loss: bool = False,
-                 via: str = "auto", naive_timestamps: str = "local",
-                 progress: Optional[ProgressCallback] = None,
+                 via: str = "auto", naive_timestamps: str = "local", dsn: Optional[str] = None, splits: int = 0,
+                 max_file_bytes: int = 0, max_file_rows: int = 0, progress: Optional[ProgressCallback] = None,
                  log: Optional[LogCallback] = None) -> None:
         self._ctx: Optional[int] = None
         self._job: Optional[int] = None
@@ -202,7 +204,22 @@ class Job:
             keep.append(b)
             return b
 
-        opts.inputs, opts.n_inputs, k = _ffi.strv(_paths("backup file", inputs)); keep.append(k)
+        if dsn is not None and (not isinstance(dsn, str) or not dsn):
+            raise InvalidArgument("dsn must be a non-empty string", code=-1)
+        for what, n, high in (("splits", splits, 4096), ("max_file_bytes", max_file_bytes, 2 ** 63),
+                              ("max_file_rows", max_file_rows, 2 ** 63)):
+            if isinstance(n, bool) or not isinstance(n, int):
+                raise TypeError("%s must be an int, not %r" % (what, n))
+            if not 0 <= n <= high:
+                raise InvalidArgument("%s %d is outside 0..%d" % (what, n, high), code=-1)
+        paths = _paths("backup file", inputs) if dsn is None else [os.fsencode(p) for p in
+                                                                    ([inputs] if isinstance(inputs, (str, bytes))
+                                                                     else inputs)]
+        if dsn is not None and paths:
+            raise InvalidArgument("both backup files and a dsn: a job exports one or the other", code=-1)
+        opts.inputs, opts.n_inputs, k = _ffi.strv(paths); keep.append(k)
+        opts.dsn = cstr(dsn)
+        opts.splits, opts.max_file_bytes, opts.max_file_rows = splits, max_file_bytes, max_file_rows
         opts.include, opts.n_include, k = _ffi.strv(_patterns("include", include)); keep.append(k)
         opts.exclude, opts.n_exclude, k = _ffi.strv(_patterns("exclude", exclude)); keep.append(k)
         opts.output_dir = cstr(output_dir)
@@ -383,7 +400,8 @@ def run(inputs: Union[StrPath, Iterable[StrPath]], output_dir: StrPath, *,
         keep_container: bool = False, accept_eula: bool = False, include_views: bool = False,
         delivery: str = "bind", docker_host: Optional[str] = None, job_json: Optional[StrPath] = None,
         overwrite: bool = False, ignore_checksums: bool = False, allow_column_loss: bool = False,
-        via: str = "auto", naive_timestamps: str = "local", progress: Optional[ProgressCallback] = None,
+        via: str = "auto", naive_timestamps: str = "local", dsn: Optional[str] = None, splits: int = 0,
+        max_file_bytes: int = 0, max_file_rows: int = 0, progress: Optional[ProgressCallback] = None,
         log: Optional[LogCallback] = None, raise_on_failure: bool = True) -> Document:
     """Run one job to the end and return its Job JSON document (a dict).
 
@@ -392,6 +410,9 @@ def run(inputs: Union[StrPath, Iterable[StrPath]], output_dir: StrPath, *,
     "container"; delivery "bind" or "upload"; via "auto" or "odbc";
     naive_timestamps "local" (local-timestamp-micros), "utc" (timestamp-micros,
     the wall clock taken as UTC) or "string".
+    dsn exports a running database instead of backups (inputs then ());
+    splits (0 auto, 1 none, N) and max_file_bytes/max_file_rows as the
+    CLI's --splits, --max-file-size and --max-file-rows.
     progress(Progress) and log(level, message) are called as the job goes;
     returning True from progress cancels the job. Raises JobFailed (with
     .job set) when the job did not succeed and raise_on_failure is true.
@@ -401,5 +422,6 @@ def run(inputs: Union[StrPath, Iterable[StrPath]], output_dir: StrPath, *,
              keep_container=keep_container, accept_eula=accept_eula, include_views=include_views,
              delivery=delivery, docker_host=docker_host, job_json=job_json, overwrite=overwrite,
              ignore_checksums=ignore_checksums, allow_column_loss=allow_column_loss, via=via,
-             naive_timestamps=naive_timestamps, progress=progress, log=log) as job:
+             naive_timestamps=naive_timestamps, dsn=dsn, splits=splits, max_file_bytes=max_file_bytes,
+             max_file_rows=max_file_rows, progress=progress, log=log) as job:
         return job.run(raise_on_failure)

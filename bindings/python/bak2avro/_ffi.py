@@ -102,6 +102,49 @@ class JobOptions(ctypes.Structure):
     ]
 
 
+SOURCE_OPTIONS_VERSION = 1
+SOURCE_DONE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+PLAN_DONE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+EXPORT_DONE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+EXPORT_PROGRESS_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64,
+                                      ctypes.c_void_p)
+
+
+class SourceOptions(ctypes.Structure):
+    """Mirror of b2a_source_options, version 1 (source.h)."""
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("dsn", ctypes.c_char_p),
+        ("via", ctypes.c_int),
+        ("include", c_char_p_p),
+        ("n_include", ctypes.c_uint32),
+        ("exclude", c_char_p_p),
+        ("n_exclude", ctypes.c_uint32),
+        ("include_views", ctypes.c_int32),
+        ("login_timeout_s", ctypes.c_int32),
+        ("done_cb", SOURCE_DONE_CB),
+        ("userdata", ctypes.c_void_p),
+    ]
+
+
+EXPORT_OPTIONS_VERSION = 1
+
+
+class ExportOptions(ctypes.Structure):
+    """Mirror of b2a_export_options, version 1 (export.h)."""
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("output_dir", ctypes.c_char_p),
+        ("codec", ctypes.c_int),
+        ("max_file_bytes", ctypes.c_uint64),
+        ("max_file_rows", ctypes.c_uint64),
+        ("via", ctypes.c_int),
+        ("progress_cb", EXPORT_PROGRESS_CB),
+        ("done_cb", EXPORT_DONE_CB),
+        ("userdata", ctypes.c_void_p),
+    ]
+
+
 def _check(rc: int, func: Any, args: Any) -> int:
     if rc < 0:
         raise errors.from_code(rc, lib.b2a_strerror(rc).decode())
@@ -147,6 +190,42 @@ b2a_job_tables_failed = _declare("b2a_job_tables_failed", ctypes.c_uint32, [vp])
 b2a_inspect = _declare("b2a_inspect", ctypes.c_int,
                        [c_char_p_p, ctypes.c_uint32, ctypes.POINTER(vp), ctypes.POINTER(vp)])
 b2a_gc = _declare("b2a_gc", ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(vp)])
+
+
+# Building blocks (source.h, export.h)
+b2a_source_options_init = _declare("b2a_source_options_init", ctypes.c_int,
+                                   [ctypes.POINTER(SourceOptions), ctypes.c_uint], check=True)
+b2a_source_new = _declare("b2a_source_new", ctypes.c_int, [vp, ctypes.POINTER(SourceOptions), ctypes.POINTER(vp)])
+b2a_source_open = _declare("b2a_source_open", ctypes.c_int, [vp])
+b2a_source_cancel = _declare("b2a_source_cancel", ctypes.c_int, [vp])
+b2a_source_free = _declare("b2a_source_free", None, [vp])
+b2a_source_errcode = _declare("b2a_source_errcode", ctypes.c_int, [vp])
+b2a_source_errmsg = _declare("b2a_source_errmsg", ctypes.c_char_p, [vp])
+b2a_source_sqlstate = _declare("b2a_source_sqlstate", ctypes.c_char_p, [vp])
+b2a_source_json = _declare("b2a_source_json", vp, [vp])
+b2a_split_plan_new = _declare("b2a_split_plan_new", ctypes.c_int,
+                              [vp, ctypes.c_char_p, ctypes.c_uint32, PLAN_DONE_CB, vp, ctypes.POINTER(vp)])
+b2a_split_plan_cancel = _declare("b2a_split_plan_cancel", ctypes.c_int, [vp])
+b2a_split_plan_free = _declare("b2a_split_plan_free", None, [vp])
+b2a_split_plan_errcode = _declare("b2a_split_plan_errcode", ctypes.c_int, [vp])
+b2a_split_plan_errmsg = _declare("b2a_split_plan_errmsg", ctypes.c_char_p, [vp])
+b2a_split_plan_ranges = _declare("b2a_split_plan_ranges", ctypes.c_uint32, [vp])
+b2a_split_plan_json = _declare("b2a_split_plan_json", vp, [vp])
+b2a_export_options_init = _declare("b2a_export_options_init", ctypes.c_int,
+                                   [ctypes.POINTER(ExportOptions), ctypes.c_uint], check=True)
+b2a_export_new = _declare("b2a_export_new", ctypes.c_int,
+                          [vp, ctypes.c_char_p, ctypes.POINTER(ExportOptions), ctypes.POINTER(vp)])
+b2a_export_range_new = _declare("b2a_export_range_new", ctypes.c_int,
+                                [vp, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint32,
+                                 ctypes.POINTER(ExportOptions), ctypes.POINTER(vp)])
+b2a_export_start = _declare("b2a_export_start", ctypes.c_int, [vp])
+b2a_export_cancel = _declare("b2a_export_cancel", ctypes.c_int, [vp])
+b2a_export_free = _declare("b2a_export_free", None, [vp])
+b2a_export_errcode = _declare("b2a_export_errcode", ctypes.c_int, [vp])
+b2a_export_errmsg = _declare("b2a_export_errmsg", ctypes.c_char_p, [vp])
+b2a_export_sqlstate = _declare("b2a_export_sqlstate", ctypes.c_char_p, [vp])
+b2a_export_rows_written = _declare("b2a_export_rows_written", ctypes.c_int64, [vp])
+b2a_export_json = _declare("b2a_export_json", vp, [vp])
 
 
 def take_string(ptr: Optional[int]) -> Optional[str]:

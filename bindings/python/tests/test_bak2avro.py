@@ -42,10 +42,40 @@ class Binding(unittest.TestCase):
         if not os.path.exists(exe):
             self.skipTest("%s not built" % exe)
         layout = json.loads(subprocess.check_output([exe]))
-        for cname, mirror in (("b2a_job_options", _ffi.JobOptions), ("b2a_progress", _ffi.Progress)):
+        for cname, mirror in (("b2a_job_options", _ffi.JobOptions), ("b2a_progress", _ffi.Progress),
+                              ("b2a_source_options", _ffi.SourceOptions),
+                              ("b2a_export_options", _ffi.ExportOptions)):
             c = layout[cname]
             self.assertEqual(ctypes.sizeof(mirror), c["sizeof"], cname)
             self.assertEqual({f: getattr(mirror, f).offset for f, _ in mirror._fields_}, c["fields"], cname)
+
+    def test_blocks_refuse_bad_arguments_with_value_error(self):
+        with self.assertRaises(ValueError) as cm:
+            bak2avro.Source("oracle://scott@db/orcl")
+        self.assertIn("unknown URL scheme", str(cm.exception))
+        with self.assertRaises(ValueError):
+            bak2avro.Source("postgresql://u:secret@h:99999/d")
+        with self.assertRaises(ValueError):
+            bak2avro.Source("")
+        with self.assertRaises(ValueError):
+            bak2avro.Source("postgresql://u@h/d", via="jdbc")
+        with self.assertRaises(ValueError) as cm:
+            bak2avro.export_range("postgresql://u@h/d", "{}", 0, self.tmp)
+        self.assertIn("not a split plan", str(cm.exception))
+        with self.assertRaises(ValueError):
+            bak2avro.export_range("postgresql://u@h/d", "{}", -1, self.tmp)
+        with self.assertRaises(ValueError):
+            bak2avro.export_range("postgresql://u@h/d", "{}", 0, "")
+        with self.assertRaises(ValueError):
+            bak2avro.export_range("postgresql://u@h/d", "{}", 0, self.tmp, codec="lz4")
+        plan = {"plan_version": 1, "vendor": "postgresql", "schema": "public", "name": "t",
+                "columns": [{"name": "id", "avro_type": "long"}], "ranges": [{"index": 0, "where": None}]}
+        with self.assertRaises(ValueError) as cm:
+            bak2avro.export_range("postgresql://u@h/d", plan, 1, self.tmp)
+        self.assertIn("range 1: the plan of public.t has 1 ranges", str(cm.exception))
+        with self.assertRaises(ValueError) as cm:
+            bak2avro.export_range("mysql://u@h/d", plan, 0, self.tmp)
+        self.assertIn("is a mysql database but the plan is of postgresql", str(cm.exception))
 
     def test_version(self):
         self.assertRegex(bak2avro.version(), r"^\d+\.\d+\.\d+$")

@@ -1,0 +1,156 @@
+"""The Source and Export blocks through the Python binding, on the real
+PostgreSQL or MariaDB test container that tests/integration/with-db.sh
+starts: a table planned in 4 ranges, each range exported by another
+process from the plan's JSON, gives exactly the rows of the whole-table
+export; the plan's snapshot (PostgreSQL) ends when the plan is closed.
+Run with Debian's python3 (python3-avro), B2A_LIBRARY set."""
+import collections
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import avro.datafile
+import avro.io
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import bak2avro  # noqa: E402
+
+VENDOR = os.environ.get("B2A_TEST_DB_VENDOR", "")
+ENV = {k: os.environ.get("B2A_TEST_DB_" + k, "") for k in ("HOST", "PORT", "USER", "PASSWORD", "NAME", "CONTAINER")}
+if VENDOR == "postgres":
+    SCHEMA = "public"
+    DSN = "postgresql://{USER}:{PASSWORD}@{HOST}:{PORT}/{NAME}".format(**ENV)
+    FIXTURE = ["CREATE TABLE pyitems (id bigint PRIMARY KEY, v text)",
+               "INSERT INTO pyitems SELECT g, 'v' || g FROM generate_series(1, 12000) g",
+               "CREATE TABLE pyheap (a int, b text)",
+               "INSERT INTO pyheap SELECT g, NULL FROM generate_series(1, 9000) g"]
+else:
+    SCHEMA = ENV["NAME"]
+    DSN = "mysql://{USER}:{PASSWORD}@{HOST}:{PORT}/{NAME}".format(**ENV)
+    FIXTURE = ["CREATE TABLE pyitems (id bigint PRIMARY KEY, v varchar(20))",
+               "INSERT INTO pyitems SELECT seq, concat('v', seq) FROM seq_1_to_12000",
+               "CREATE TABLE pynull (u int UNIQUE, v varchar(20))",
+               "INSERT INTO pynull SELECT IF(seq % 4 = 0, NULL, seq), concat('n', seq) FROM seq_1_to_2000"]
+
+WORKER = """
+import json, sys
+import bak2avro
+a = json.load(sys.stdin)
+print(json.dumps(bak2avro.export_range(a["dsn"], a["plan"], a["range"], a["out"])))
+"""
+
+
+def rows_of(out, result):
+    rows = []
+    for f in result["files"]:
+        with open(os.path.join(out, f), "rb") as fh:
+            r = avro.datafile.DataFileReader(fh, avro.io.DatumReader())
+            rows += [tuple(sorted(x.items())) for x in r]
+            r.close()
+    return rows
+
+
+def in_other_process(plan_json, index, out):
+    env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
+    p = subprocess.run([sys.executable, "-c", WORKER], input=json.dumps(
+        {"dsn": DSN, "plan": plan_json, "range": index, "out": out}), capture_output=True, text=True, env=env,
+        timeout=300)
+    if p.returncode:
+        raise AssertionError("range %d: %s" % (index, p.stderr))
+    return json.loads(p.stdout)
+
+
+@unittest.skipUnless(VENDOR, "run through tests/integration/with-db.sh (B2A_TEST_DB_VENDOR unset)")
+class Blocks(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        sql = ";\n".join(FIXTURE) + ";\n"
+        if VENDOR == "postgres":
+            cmd = ["docker", "exec", "-i", "-e", "PGPASSWORD", ENV["CONTAINER"], "psql", "-h", ENV["HOST"], "-p",
+                   ENV["PORT"], "-U", ENV["USER"], "-d", ENV["NAME"], "-v", "ON_ERROR_STOP=1", "-q"]
+            env = dict(os.environ, PGPASSWORD=ENV["PASSWORD"])
+        else:
+            cmd = ["docker", "exec", "-i", "-e", "MYSQL_PWD", ENV["CONTAINER"], "mariadb", "-h", ENV["HOST"], "-P",
+                   ENV["PORT"], "-u" + ENV["USER"], ENV["NAME"]]
+            env = dict(os.environ, MYSQL_PWD=ENV["PASSWORD"])
+        subprocess.run(cmd, input=sql.encode(), env=env, check=True, capture_output=True)
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="b2a-blocks-")
+        self.out = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_ranges_in_other_processes_equal_the_whole_table(self):
+        with bak2avro.Source(DSN, include=SCHEMA + ".py*") as src:
+            t = {x["name"]: x for x in src.tables if x["selected"]}
+            self.assertEqual(t["pyitems"]["rows_expected"], 12000)
+            self.assertEqual(t["pyitems"]["primary_key"], ["id"])
+            self.assertEqual([c["avro_type"] for c in t["pyitems"]["columns"]], ["long", "string"])
+            self.assertNotIn(ENV["PASSWORD"], json.dumps(src.document))
+            seen = []
+            whole = src.export(SCHEMA + ".pyitems", os.path.join(self.out, "whole"),
+                               progress=lambda done, expected: seen.append((done, expected)))
+            self.assertEqual(whole["rows_written"], 12000)
+            self.assertEqual(whole["files"], [SCHEMA + "/pyitems/part-00000.avro"])
+            self.assertEqual(seen[-1], (12000, 12000))
+            with src.plan(SCHEMA + ".pyitems", 4) as plan:
+                self.assertEqual(plan.ranges, 4)
+                self.assertEqual(plan.document["method"], "key")
+                self.assertEqual(plan.document["key"], "id")
+                self.assertEqual(plan.document["rows_expected"], 12000)
+                self.assertNotIn(ENV["PASSWORD"], plan.json)
+                if VENDOR == "postgres":
+                    self.assertTrue(plan.document["snapshot"])
+                results = [in_other_process(plan.json, i, os.path.join(self.out, "ranges")) for i in range(4)]
+        self.assertEqual(sum(r["rows_written"] for r in results), 12000)
+        files = [f for r in results for f in r["files"]]
+        self.assertEqual(len(files), len(set(files)))
+        self.assertEqual(sorted(files), ["%s/pyitems/part-%05d.avro" % (SCHEMA, i) for i in range(4)])
+        ranges = collections.Counter(x for r in results for x in rows_of(os.path.join(self.out, "ranges"), r))
+        self.assertEqual(ranges, collections.Counter(rows_of(os.path.join(self.out, "whole"), whole)))
+
+    @unittest.skipUnless(VENDOR == "postgres", "ctid and snapshots are PostgreSQL's")
+    def test_keyless_table_by_ctid_and_the_snapshot_ends_with_the_plan(self):
+        with bak2avro.Source(DSN) as src:
+            plan = src.plan("public.pyheap", 3)
+            self.assertEqual(plan.document["method"], "ctid")
+            self.assertEqual(plan.document["rows_expected"], 9000)
+            got = sum(bak2avro.export_range(DSN, plan.json, i, self.out)["rows_written"] for i in range(plan.ranges))
+            self.assertEqual(got, 9000)
+            doc = plan.document
+            plan.close()
+            with self.assertRaises(bak2avro.OdbcError) as cm:
+                bak2avro.export_range(DSN, doc, 0, os.path.join(self.out, "late"))
+            self.assertIn("snapshot", str(cm.exception))
+            self.assertFalse(os.path.exists(os.path.join(self.out, "late", "public", "pyheap", "part-00000.avro")))
+
+    @unittest.skipUnless(VENDOR == "mariadb", "a nullable unique key splits on MariaDB")
+    def test_null_keys_get_a_range_of_their_own(self):
+        with bak2avro.Source(DSN) as src:
+            with src.plan(SCHEMA + ".pynull", 3) as plan:
+                self.assertEqual(plan.document["key"], "u")
+                self.assertEqual(plan.document["ranges"][-1]["where"], "`u` IS NULL")
+                res = [bak2avro.export_range(DSN, plan.json, i, self.out) for i in range(plan.ranges)]
+        self.assertEqual(sum(r["rows_written"] for r in res), 2000)
+        self.assertEqual(res[-1]["rows_written"], 500)
+
+    def test_job_from_a_dsn(self):
+        doc = bak2avro.run((), os.path.join(self.out, "job"), dsn=DSN, include=SCHEMA + ".pyitems", splits=3)
+        t = [x for x in doc["tables"] if x["name"] == "pyitems"][0]
+        self.assertEqual((doc["status"], t["rows_written"], len(t["files"])), ("Success", 12000, 3))
+
+    def test_unknown_table_and_bad_splits(self):
+        with bak2avro.Source(DSN) as src:
+            with self.assertRaises(bak2avro.errors.NotFound):
+                src.plan(SCHEMA + ".nope", 2)
+            with self.assertRaises(ValueError):
+                src.plan(SCHEMA + ".pyitems", 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
