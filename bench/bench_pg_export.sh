@@ -14,6 +14,9 @@
 #       table; only where javac, java and Debian's pgjdbc and Avro jars
 #       (default-jdk-headless, libpostgresql-jdbc-java, libavro-java) are
 #       installed, else skipped with a note
+#   (f) `bak2avro export --dsn postgresql://...` of the table in one stream
+#       (--splits 1 --parallel 1) and in two (--splits 2 --parallel 2: ctid
+#       block ranges, one snapshot), the whole command timed, alternating
 # and prints rows/s, the ratios to (a) and (b), peak RSS and client CPU
 # seconds per million rows, each the median over the rounds, then
 # machine-readable RESULT lines for the default codec. With -e, CMD runs instead of the rounds
@@ -58,6 +61,8 @@ fi
 for p in export_table bare_odbc_fetch; do
     [ -x "$bindir/$p" ] || fail "$bindir/$p not built (ninja -C BUILD_DIR)"
 done
+cli=$bindir/../src/cli/bak2avro
+[ -x "$cli" ] || fail "$cli not built (ninja -C BUILD_DIR)"
 
 command -v docker >/dev/null 2>&1 || fail "docker CLI not found"
 docker info >/dev/null 2>&1 || fail "Docker engine not reachable"
@@ -186,7 +191,22 @@ fi
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
 
-: >"$tmp/a" >"$tmp/b" >"$tmp/rss_b" >"$tmp/cpu_b" >"$tmp/c" >"$tmp/rss_c" >"$tmp/cpu_c" >"$tmp/e" >"$tmp/rss_e" >"$tmp/cpu_e"
+: >"$tmp/a" >"$tmp/b" >"$tmp/rss_b" >"$tmp/cpu_b" >"$tmp/c" >"$tmp/rss_c" >"$tmp/cpu_c" >"$tmp/e" >"$tmp/rss_e" >"$tmp/cpu_e" >"$tmp/f1" >"$tmp/f2"
+dsn="postgresql://b2a:$PGPASSWORD@127.0.0.1:$port/b2a?sslmode=disable"
+# (f): the whole command, one table in N streams; rows/s from the wall clock
+split_run() { # streams
+    local out=$tmp/split$1 t s
+    rm -rf "$out"
+    t=$(now)
+    "$cli" export --dsn "$dsn" --include public.bench_mixed --splits "$1" --parallel "$1" -q -o "$out" ||
+        fail "bak2avro export --splits $1 failed"
+    s=$(echo "$(now) - $t" | bc)
+    grep -q "\"rows_written\": $rows," "$out/job.json" || fail "bak2avro export --splits $1 did not write $rows rows"
+    printf '  (f) bak2avro export, %s stream(s): %s s, %.0f rows/s, %s part file(s)\n' "$1" "$s" \
+        "$(echo "$rows / $s" | bc -l)" "$(ls "$out/public/bench_mixed/"*.avro | wc -l)"
+    echo "$rows / $s" | bc -l >>"$tmp/f$1"
+    rm -rf "$out"
+}
 codecs="null deflate snappy"
 for codec in $codecs; do : >"$tmp/d_$codec" >"$tmp/rss_$codec" >"$tmp/cpu_$codec"; done
 default_codec=$("$bindir/export_table" -d) || fail "export_table -d failed"
@@ -225,6 +245,8 @@ for r in $(seq "$rounds"); do
         [ "$(kv rows "$line")" = "$rows" ] || fail "the JVM writer wrote $(kv rows "$line") rows, not $rows"
         kv rows_per_s "$line" >>"$tmp/e"; kv peak_rss_mb "$line" >>"$tmp/rss_e"; kv cpu_s "$line" >>"$tmp/cpu_e"
     fi
+    # alternate which goes first, so neither always meets a warmer cache
+    if [ $((r % 2)) = 1 ]; then split_run 1; split_run 2; else split_run 2; split_run 1; fi
 done
 
 a=$(median <"$tmp/a"); b=$(median <"$tmp/b"); rb=$(median <"$tmp/rss_b"); ub=$(median <"$tmp/cpu_b")
@@ -249,9 +271,13 @@ if [ -n "$jvm_cp" ]; then
     printf '  (e) JVM pgjdbc -> Avro GenericRecord   %12.0f rows/s  peak RSS %5s MB  client CPU %.2f s/M rows  (d)/(e) %.3f\n' \
         "$e" "$(median <"$tmp/rss_e")" "$(echo "$(median <"$tmp/cpu_e") * 1000000 / $rows" | bc -l)" "$(echo "$d / $e" | bc -l)"
 fi
-echo "  targets: (d)/(a) >= 0.8; (d)/(e) >= 3; peak RSS of (d) <= 64 MB"
-echo "  not measured here: split2/one_stream (no range split yet)${jvm_note:+; export/jvm_jdbc ($jvm_note)}"
+f1=$(median <"$tmp/f1"); f2=$(median <"$tmp/f2")
+printf '  (f) bak2avro export, 1 stream           %12.0f rows/s\n' "$f1"
+printf '  (f) bak2avro export, 2 streams (ctid)   %12.0f rows/s  /1 stream %.3f\n' "$f2" "$(echo "$f2 / $f1" | bc -l)"
+echo "  targets: (d)/(a) >= 0.8; (d)/(e) >= 3; peak RSS of (d) <= 64 MB; (f) 2 streams / 1 >= 1.3"
+[ -n "$jvm_note" ] && echo "  not measured here: export/jvm_jdbc ($jvm_note)"
 printf 'RESULT pg export/copy_binary %.3f\n' "$(echo "$d / $a" | bc -l)"
 printf 'RESULT pg export/bare_odbc %.3f\n' "$(echo "$d / $b" | bc -l)"
 [ -n "$jvm_cp" ] && printf 'RESULT pg export/jvm_jdbc %.3f\n' "$(echo "$d / $e" | bc -l)"
+printf 'RESULT pg split2/one_stream %.3f\n' "$(echo "$f2 / $f1" | bc -l)"
 printf 'RESULT pg peak_rss_mb %s\n' "$rd"
