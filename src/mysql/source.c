@@ -94,4 +94,4 @@ static void source_close(void *cursor)
     free(mc);
 }
 
-const b2a_source_ops b2a__mysql_source_ops = {source_open, source_next, source_close};
+const b2a_source_ops b2a__mysql_source_ops = {source_open, source_next, source_close, NULL, NULL};
