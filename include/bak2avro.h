@@ -13,5 +13,7 @@
 #include "bak2avro/gc.h"
 #include "bak2avro/source.h"
 #include "bak2avro/export.h"
+#include "bak2avro/container.h"
+#include "bak2avro/restore.h"
 
 #endif

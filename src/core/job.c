@@ -11,7 +11,6 @@
 
 #include "core/ctx.h"
 #include "core/output.h"
-#include "core/pipeline.h"
 #include "util/file.h"
 #include "util/str.h"
 
@@ -213,16 +212,8 @@ int b2a_job_new_from_json(b2a_ctx *ctx, const char *json, const b2a_job_options 
     return B2A_OK;
 }
 
-int b2a_job_start(b2a_job *job)
+int b2a__job_run(b2a_job *job, const b2a_pipeline_ops *p)
 {
-    if (!job || job->magic != B2A_JOB_MAGIC)
-        return B2A_EINVAL;
-    if (job->started)
-        return B2A_EBUSY;
-    b2a__err_clear(&job->err);
-    const b2a_pipeline_ops *p = b2a__pipeline_select(job, &job->err);
-    if (!p)
-        return job->err.code ? job->err.code : B2A_EUNSUPPORTED;
     /* Before anything is written: a used output folder is refused, or with
      * overwrite, the earlier output there is removed whole. */
     size_t removed = 0;

@@ -141,6 +141,11 @@ typedef struct b2a_pipeline_ops {
     void (*cancel)(b2a_job *job);   /* stop at the next chance; still completes */
 } b2a_pipeline_ops;
 
+/* Run a started job's pipeline (chosen above the core, in src/pipeline):
+ * the output folder prepared, the job live on its ctx, p->start called.
+ * An error here means the done callback will never run. */
+int b2a__job_run(b2a_job *job, const b2a_pipeline_ops *p);
+
 void b2a__job_step_begin(b2a_job *job, b2a_step step);
 void b2a__job_step_end(b2a_job *job, b2a_step step, b2a_state state, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

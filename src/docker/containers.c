@@ -60,8 +60,9 @@ static char *create_body(const b2a_container_spec *s)
         bad |= b2a__djson_key(g, "PortBindings") || yajl_gen_map_open(g) != yajl_gen_status_ok;
         bad |= b2a__djson_key(g, port) || yajl_gen_array_open(g) != yajl_gen_status_ok;
         bad |= yajl_gen_map_open(g) != yajl_gen_status_ok;
-        /* Only loopback: a restored database must never face the network. */
-        bad |= b2a__djson_kv(g, "HostIp", "127.0.0.1");
+        /* Loopback unless the caller named an address: a restored database
+         * faces the network only when asked. */
+        bad |= b2a__djson_kv(g, "HostIp", s->host_ip && *s->host_ip ? s->host_ip : "127.0.0.1");
         bad |= b2a__djson_kv(g, "HostPort", s->host_port > 0 ? hp : "");
         bad |= yajl_gen_map_close(g) != yajl_gen_status_ok;
         bad |= yajl_gen_array_close(g) != yajl_gen_status_ok;

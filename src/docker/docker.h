@@ -109,7 +109,8 @@ typedef struct b2a_container_spec {
     const char *user;                  /* NULL: the image's USER */
     int host_network;                  /* NetworkMode "host" */
     int container_port;                /* >0: publish this TCP port ... */
-    int host_port;                     /* ... on 127.0.0.1:host_port only (0: engine picks) */
+    int host_port;                     /* ... on host_ip:host_port (0: engine picks) */
+    const char *host_ip;               /* NULL: 127.0.0.1, loopback only */
     int64_t shm_size;                  /* bytes of /dev/shm, 0: engine default */
     int64_t memory;                    /* memory limit in bytes, 0: none */
 } b2a_container_spec;

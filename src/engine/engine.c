@@ -421,6 +421,11 @@ int b2a__vendor_job_new(const b2a_vendor *v, const b2a_vendor_params *p, b2a_ven
     j->delivery = p->delivery;
     j->jobs = p->jobs;
     j->accept_eula = p->accept_eula;
+    if (p->listen && (strlen(p->listen) >= sizeof j->listen || strspn(p->listen, "0123456789abcdefABCDEF.:") != strlen(p->listen))) {
+        rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "listen address %s is not an IP address", p->listen);
+        goto fail_err;
+    }
+    snprintf(j->listen, sizeof j->listen, "%s", p->listen && *p->listen ? p->listen : "127.0.0.1");
     if (p->network == B2A_NETWORK_HOST) {
         j->server_port = p->port;
         j->host_port = p->port;
@@ -470,6 +475,7 @@ int b2a__vendor_job_new(const b2a_vendor *v, const b2a_vendor_params *p, b2a_ven
     if (p->network == B2A_NETWORK_PUBLISH) {
         s->container_port = v->default_port;
         s->host_port = p->port;
+        s->host_ip = j->listen;
     }
     *out = j;
     return B2A_OK;

@@ -66,6 +66,8 @@ typedef struct b2a_vendor_params {
     size_t ninputs;
     unsigned jobs;          /* parallel restore workers where the format allows; 0/1 serial */
     int accept_eula;        /* the user accepted the vendor's licence (SQL Server); never assumed */
+    const char *listen;     /* address the server listens on (host network) or is published on;
+                               NULL: 127.0.0.1, loopback only */
 } b2a_vendor_params;
 
 /* A file to copy into the container (B2A_VENDOR_UPLOAD), with
@@ -92,6 +94,7 @@ typedef struct b2a_vendor_job {
     b2a_vendor_delivery delivery;
     unsigned jobs;
     int accept_eula;
+    char listen[64];        /* where the server listens: 127.0.0.1 unless asked */
     size_t ninputs;
     b2a_vendor_input *inputs;   /* copies; path owned */
     char **in_paths;            /* input i inside the container */

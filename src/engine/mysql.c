@@ -58,7 +58,7 @@ static int my_setup(b2a_vendor_job *j, b2a_err *err)
      * only (and MySQL's X plugin off, its port 33060 would clash). */
     if (j->network == B2A_NETWORK_HOST) {
         if (b2a__vendor_strv_pushf(&j->cmd, &j->ncmd, "--port=%d", j->server_port) ||
-            b2a__vendor_strv_pushf(&j->cmd, &j->ncmd, "--bind-address=127.0.0.1"))
+            b2a__vendor_strv_pushf(&j->cmd, &j->ncmd, "--bind-address=%s", j->listen))
             goto oom;
         if (j->mysql_flavour && b2a__vendor_strv_pushf(&j->cmd, &j->ncmd, "--mysqlx=OFF"))
             goto oom;

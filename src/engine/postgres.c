@@ -112,7 +112,7 @@ static int pg_setup(b2a_vendor_job *j, b2a_err *err)
         (b2a__vendor_strv_pushf(&j->cmd, &j->ncmd, "-p") ||
          b2a__vendor_strv_pushf(&j->cmd, &j->ncmd, "%d", j->server_port) ||
          b2a__vendor_strv_pushf(&j->cmd, &j->ncmd, "-c") ||
-         b2a__vendor_strv_pushf(&j->cmd, &j->ncmd, "listen_addresses=127.0.0.1")))
+         b2a__vendor_strv_pushf(&j->cmd, &j->ncmd, "listen_addresses=%s", j->listen)))
         goto oom;
     static const char *const fast[] = {"fsync=off", "synchronous_commit=off",
                                        "full_page_writes=off"};

@@ -91,7 +91,7 @@ static int ss_setup(b2a_vendor_job *j, b2a_err *err)
      * Publish mode: the default 1433 inside; the engine binds 127.0.0.1. */
     if (j->network == B2A_NETWORK_HOST &&
         (b2a__vendor_strv_pushf(&j->env, &j->nenv, "MSSQL_TCP_PORT=%d", j->server_port) ||
-         b2a__vendor_strv_pushf(&j->env, &j->nenv, "MSSQL_IP_ADDRESS=127.0.0.1")))
+         b2a__vendor_strv_pushf(&j->env, &j->nenv, "MSSQL_IP_ADDRESS=%s", j->listen)))
         goto oom;
     return B2A_OK;
 oom:

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/ctx.h"
-#include "core/pipeline.h"
+#include "pipeline/pipeline.h"
 #include "detect/detect.h"
 #include "export/export.h"
 #include "reader/reader.h"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/ctx.h"
-#include "core/pipeline.h"
+#include "pipeline/pipeline.h"
 #include "export/export.h"
 #include "odbc/introspect.h"
 #include "source/dbsource.h"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/pipeline.h"
+#include "pipeline/pipeline.h"
 #include "detect/detect.h"
 #include "reader/reader.h"
 #include "util/str.h"

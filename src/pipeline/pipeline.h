@@ -1,6 +1,8 @@
-/* Choosing and naming the pipelines (the step chains per kind of input). */
-#ifndef B2A_CORE_PIPELINE_H
-#define B2A_CORE_PIPELINE_H
+/* Choosing and naming the pipelines (the step chains per kind of input).
+ * The pipelines sit above the core: the core runs whichever it is given
+ * (b2a__job_run), and b2a_job_start (start.c) chooses. */
+#ifndef B2A_PIPELINE_PIPELINE_H
+#define B2A_PIPELINE_PIPELINE_H
 
 #include "core/job_impl.h"
 
