@@ -5,7 +5,7 @@ _bak2avro()
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     if [[ $COMP_CWORD -eq 1 ]]; then
-        COMPREPLY=($(compgen -W 'run inspect gc version help --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W 'run restore stop inspect gc version help --help --version' -- "$cur"))
         return
     fi
     cmd=${COMP_WORDS[1]}
@@ -37,13 +37,32 @@ _bak2avro()
         else
             COMPREPLY=($(compgen -f -- "$cur"))
         fi ;;
+    restore)
+        case $prev in
+        --vendor) COMPREPLY=($(compgen -W 'postgresql mysql sqlserver' -- "$cur")); return ;;
+        --network) COMPREPLY=($(compgen -W 'auto host publish' -- "$cur")); return ;;
+        --deliver) COMPREPLY=($(compgen -W 'bind upload' -- "$cur")); return ;;
+        --pre-sql|--post-sql) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --data-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --image|--docker-host|--parallel|--memory|--listen) return ;;
+        esac
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W '--vendor --image --network --deliver --docker-host --accept-eula
+                --pre-sql --post-sql --parallel --memory --data-dir --listen --json -q --quiet
+                -h --help' -- "$cur"))
+            return
+        fi
+        COMPREPLY=($(compgen -f -- "$cur")) ;;
+    stop)
+        [[ $prev == --docker-host ]] && return
+        COMPREPLY=($(compgen -W '--docker-host -h --help' -- "$cur")) ;;
     gc)
         [[ $prev == --docker-host ]] && return
         COMPREPLY=($(compgen -W '--docker-host -h --help' -- "$cur")) ;;
     version)
         COMPREPLY=($(compgen -W '-h --help' -- "$cur")) ;;
     help)
-        [[ $COMP_CWORD -eq 2 ]] && COMPREPLY=($(compgen -W 'run inspect gc version help' -- "$cur")) ;;
+        [[ $COMP_CWORD -eq 2 ]] && COMPREPLY=($(compgen -W 'run restore stop inspect gc version help' -- "$cur")) ;;
     esac
 }
 complete -o filenames -F _bak2avro bak2avro

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "commands.h"
 #include "progress.h"
 #include "usage.h"
 
@@ -32,7 +33,7 @@ static void strlist_add(strlist *l, const char *s)
     l->v[l->n++] = s;
 }
 
-static char *slurp(const char *path)
+char *cli_slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -217,7 +218,7 @@ static int run_or_export(int argc, char **argv, int export_mode)
         case 3: strlist_add(&exclude, optarg); break;
         case 4:
         case 5: {
-            char *sql = slurp(optarg);
+            char *sql = cli_slurp(optarg);
             if (!sql) {
                 fprintf(stderr, "bak2avro: cannot read %s: %s\n", optarg, strerror(errno));
                 exit_code = EXIT_USAGE;
@@ -379,7 +380,7 @@ static int run_or_export(int argc, char **argv, int export_mode)
 
     int rc;
     if (!export_mode && inputs.n == 1 && looks_like_json_job(inputs.v[0])) {
-        char *doc = slurp(inputs.v[0]);
+        char *doc = cli_slurp(inputs.v[0]);
         if (!doc) {
             fprintf(stderr, "bak2avro: cannot read %s: %s\n", inputs.v[0], strerror(errno));
             exit_code = EXIT_USAGE;
@@ -579,6 +580,7 @@ static const command commands[] = {
     {"run", cmd_run, usage_run},       {"export", cmd_export, usage_export},
     {"inspect", cmd_inspect, usage_inspect},
     {"gc", cmd_gc, usage_gc},          {"version", cmd_version, usage_version},
+    {"restore", cmd_restore, usage_restore}, {"stop", cmd_stop, usage_stop},
     {"help", cmd_help, usage_help},
 };
 

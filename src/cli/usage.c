@@ -10,6 +10,8 @@ void usage_general(FILE *f)
           "       bak2avro run [options] JOB.json\n"
           "       bak2avro export --dsn DSN [options] -o OUT\n"
           "       bak2avro inspect BACKUP...\n"
+          "       bak2avro restore [options] BACKUP...\n"
+          "       bak2avro stop CONTAINER_ID\n"
           "       bak2avro gc [--docker-host unix:///path]\n"
           "       bak2avro version\n"
           "       bak2avro help [COMMAND]\n"
@@ -18,6 +20,8 @@ void usage_general(FILE *f)
           "  run       export the tables of a backup into Avro files and a job.json\n"
           "  export    export the tables of a running database the same way\n"
           "  inspect   show a backup's format, version and contents as JSON; starts nothing\n"
+          "  restore   restore a backup in a container and leave the database running\n"
+          "  stop      stop and remove a container bak2avro restore started\n"
           "  gc        remove containers left by killed bak2avro jobs\n"
           "  version   print the version\n"
           "  help      print this text, or a command's own usage\n"
@@ -174,5 +178,51 @@ void usage_help(FILE *f)
           "\n"
           "options:\n"
           "  -h, --help              print this text\n",
+          f);
+}
+
+void usage_restore(FILE *f)
+{
+    fputs("usage: bak2avro restore [options] BACKUP...\n"
+          "\n"
+          "Restore a backup in its vendor's database in a new container and leave it\n"
+          "running; print its container_id and dsn (a connection string holding the\n"
+          "random password, for export --dsn). Remove it with bak2avro stop ID.\n"
+          "\n"
+          "options:\n"
+          "      --vendor NAME       postgresql, mysql or sqlserver (default: from magic bytes)\n"
+          "      --image IMAGE       container image for the restore\n"
+          "      --network MODE      auto (default: host networking), host or publish\n"
+          "      --deliver HOW       bind (default) or upload\n"
+          "      --docker-host URL   unix:///path of the Docker socket\n"
+          "      --accept-eula       accept the vendor's licence (SQL Server containers)\n"
+          "      --pre-sql FILE      SQL run before the restore\n"
+          "      --post-sql FILE     SQL run after the restore\n"
+          "      --parallel N        restore workers where the format allows\n"
+          "      --memory SIZE       memory limit of the container (e.g. 2G, 512M)\n"
+          "      --data-dir DIR      host folder for the database's data files\n"
+          "      --listen ADDRESS    let the server listen on ADDRESS (default 127.0.0.1 only);\n"
+          "                          anyone who reaches ADDRESS can then try the database\n"
+          "      --json              print the result as one JSON object\n"
+          "  -q, --quiet             errors only\n"
+          "  -h, --help              print this text\n"
+          "\n"
+          "exit codes: 0 restored (the container runs), 2 usage error, 3 failed (nothing left running)\n",
+          f);
+}
+
+void usage_stop(FILE *f)
+{
+    fputs("usage: bak2avro stop [--docker-host unix:///path] CONTAINER_ID\n"
+          "\n"
+          "Stop and remove a container that bak2avro started (one carrying its\n"
+          "bak2avro.job label: its id, an id prefix of 12 or more characters, or its\n"
+          "name). Any other container is refused and left alone.\n"
+          "\n"
+          "options:\n"
+          "      --docker-host URL   unix:///path of the Docker socket\n"
+          "  -h, --help              print this text\n"
+          "\n"
+          "exit codes: 0 removed, 2 usage error, 3 not a bak2avro container, or the engine failed\n",
           f);
 }

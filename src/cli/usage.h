@@ -9,6 +9,8 @@ void usage_run(FILE *f);
 void usage_export(FILE *f);
 void usage_inspect(FILE *f);
 void usage_gc(FILE *f);
+void usage_restore(FILE *f);
+void usage_stop(FILE *f);
 void usage_version(FILE *f);
 void usage_help(FILE *f);
 
