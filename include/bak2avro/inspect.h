@@ -3,6 +3,7 @@
 
 #include "common.h"
 #include "errors.h"
+#include "types.h"
 
 B2A_BEGIN_DECL
 
@@ -19,6 +20,25 @@ B2A_BEGIN_DECL
  * b2a_free().
  */
 B2A_API int b2a_inspect(const char *const *paths, uint32_t n_paths, char **json_out, char **errmsg_out);
+
+/** The same on a context's loop (the reading runs on libuv's thread pool). */
+typedef struct b2a_inspect_run b2a_inspect_run;
+/** rc as b2a_inspect returns it; the document from b2a_inspect_json, the message from b2a_inspect_errmsg. */
+typedef void (*b2a_inspect_cb)(b2a_inspect_run *run, int rc, void *userdata);
+
+/**
+ * Start inspecting @p paths (copied). @p cb runs exactly once on the loop
+ * thread, never inside this call; on an error return it never runs.
+ */
+B2A_API int b2a_inspect_start(b2a_ctx *ctx, const char *const *paths, uint32_t n_paths, b2a_inspect_cb cb,
+                              void *userdata, b2a_inspect_run **out);
+/** cb then gets B2A_ECANCELED (a read already running finishes first; its result is dropped). */
+B2A_API int b2a_inspect_cancel(b2a_inspect_run *run);
+/** The JSON document (owned by the handle), NULL when there is none. */
+B2A_API const char *b2a_inspect_json(const b2a_inspect_run *run);
+B2A_API const char *b2a_inspect_errmsg(const b2a_inspect_run *run);
+/** Free the handle; a running inspect is canceled and freed after its callback. NULL is fine. */
+B2A_API void b2a_inspect_free(b2a_inspect_run *run);
 
 B2A_END_DECL
 
