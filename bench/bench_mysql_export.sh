@@ -7,7 +7,8 @@
 # bench_pg_export.sh's table (id the primary key, so the ODBC path pages on
 # it and the table is never altered), then in each round times
 #   (a) mariadb --quick -e 'SELECT ...' > /dev/null: the client streaming the
-#       native path's SELECT (mysql_use_result, text protocol)
+#       native path's SELECT (mysql_use_result, text protocol), its session
+#       set up as the exporter's (utf8mb4, UTC)
 #   (b) export_table -m mysql -v odbc: bak2avro's ODBC path (Connector/ODBC,
 #       keyset pages) -> Avro writer, default codec
 #   (c) export_table -m mysql: bak2avro's native path (a job's default:
@@ -99,18 +100,21 @@ cid=$(MARIADB_ROOT_PASSWORD=$MYSQL_PWD docker run -d --network host --label bak2
         "$image" --port="$port" --bind-address=127.0.0.1 --innodb-buffer-pool-size=3G \
         --innodb-flush-log-at-trx-commit=0 --innodb-log-file-size=1G) || fail "docker run $image failed"
 
+# (a)'s session is set up as the exporter's (src/mysql/conn.c): utf8mb4, UTC.
+init="SET time_zone = '+00:00'"
+session=(--default-character-set=utf8mb4 "--init-command=$init")
 # The client on the host when there is one (the same loopback TCP path as
 # the exporter), else in the container; output to /dev/null where it runs.
 if command -v mariadb >/dev/null 2>&1; then
     client_where=host
     q() { mariadb -h 127.0.0.1 -P "$port" -u root -N -B "$@" b2a; }
-    stream() { mariadb -h 127.0.0.1 -P "$port" -u root --quick -e "$1" b2a >/dev/null; }
+    stream() { mariadb -h 127.0.0.1 -P "$port" -u root "${session[@]}" --quick -e "$1" b2a >/dev/null; }
 else
     client_where=container
     q() { docker exec -i -e MYSQL_PWD "$cid" mariadb -h 127.0.0.1 -P "$port" -u root -N -B "$@" b2a; }
     stream() {
         docker exec -e MYSQL_PWD -e Q="$1" "$cid" sh -c \
-            "mariadb -h 127.0.0.1 -P $port -u root --quick -e \"\$Q\" b2a >/dev/null"
+            "mariadb -h 127.0.0.1 -P $port -u root --default-character-set=utf8mb4 --init-command=\"$init\" --quick -e \"\$Q\" b2a >/dev/null"
     }
 fi
 ready=0
