@@ -137,6 +137,24 @@ class RealEngine(unittest.TestCase):
         full = subprocess.run(["docker", "ps", "-aq", "--no-trunc"], capture_output=True, text=True).stdout
         self.assertNotIn(container, full)
 
+    def test_c_example_restores_once_and_exports_two_tables(self):
+        example = os.path.join(os.environ["B2A_BUILD_ROOT"], "examples", "restore_export")
+        out = tempfile.mkdtemp(prefix="b2a-example-")
+        try:
+            p = subprocess.run([example, out, "public.album", "public.track", CHINOOK], capture_output=True, text=True,
+                               timeout=600, env=dict(os.environ, B2A_IMAGE=PG_IMAGE))
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(sorted(p.stdout.splitlines()), ["public.album: 347 rows", "public.track: 3503 rows"])
+            container = p.stderr.split()[1]
+            self.assertFalse(exists(container))
+            import avro.datafile
+            import avro.io
+            for table, n in (("album", 347), ("track", 3503)):
+                with open(os.path.join(out, "public", table, "part-00000.avro"), "rb") as f:
+                    self.assertEqual(sum(1 for _ in avro.datafile.DataFileReader(f, avro.io.DatumReader())), n)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
     def test_stop_refuses_a_container_bak2avro_did_not_start(self):
         name = "b2a-test-not-ours-%d" % os.getpid()
         cid = subprocess.run(["docker", "create", "--name", name, PG_IMAGE], capture_output=True, text=True,
