@@ -26,6 +26,10 @@ uint64_t b2a__exp_in_tell(const b2a_exp_in *in) { return in->base + in->pos; }
 
 void b2a__exp_in_seek(b2a_exp_in *in, uint64_t offset)
 {
+    if (offset >= in->base && offset - in->base <= in->len) {
+        in->pos = (size_t)(offset - in->base); /* inside the window: no re-read */
+        return;
+    }
     in->base = offset;
     in->pos = in->len = 0;
 }
@@ -36,19 +40,23 @@ uint64_t b2a__exp_in_left(const b2a_exp_in *in)
     return at < size ? size - at : 0;
 }
 
-/* Make at least n bytes available at pos, or as many as the file has. */
+/* Make at least n bytes available at pos, or as many as the file has.
+ * When the window already reaches the end of the file nothing moves: a
+ * request past the end then costs nothing (moving the window's rest on
+ * every such request made a dump's last 256 KiB quadratic). */
 static int fill(b2a_exp_in *in, size_t n, b2a_err *err)
 {
     if (in->len - in->pos >= n)
+        return B2A_OK;
+    uint64_t size = b2a__ra_size(in->ra);
+    if (in->base + in->len >= size)
         return B2A_OK;
     memmove(in->buf, in->buf + in->pos, in->len - in->pos);
     in->base += in->pos;
     in->len -= in->pos;
     in->pos = 0;
-    uint64_t size = b2a__ra_size(in->ra), end = in->base + in->len;
+    uint64_t end = in->base + in->len;
     size_t want = B2A_EXP_WINDOW - in->len;
-    if (end >= size)
-        return B2A_OK;
     if (size - end < want)
         want = (size_t)(size - end);
     int rc = b2a__ra_read(in->ra, end, in->buf + in->len, want, "exp data", err);
@@ -100,18 +108,26 @@ static int append(const b2a_exp_in *in, b2a_exp_stmt *st, const uint8_t *p, size
 }
 
 /* 1 when every byte from the read position to the end of the file is zero
- * (exp pads its last record block with zeros). */
+ * (exp pads its last record block with zeros): the position is then at the
+ * end. 0 when a non-zero byte follows: the position is where it was, and
+ * the window is re-read only if the zeros ran past it. */
 static int zeros_to_end(b2a_exp_in *in, b2a_err *err)
 {
+    uint64_t start = b2a__exp_in_tell(in);
+    int moved = 0;
     for (;;) {
-        if (fill(in, B2A_EXP_WINDOW, err) != B2A_OK)
+        for (size_t i = in->pos; i < in->len; i++)
+            if (in->buf[i]) {
+                if (moved)
+                    b2a__exp_in_seek(in, start);
+                return 0;
+            }
+        in->pos = in->len;
+        moved = 1;
+        if (fill(in, 1, err) != B2A_OK)
             return -1;
         if (in->pos == in->len)
             return 1;
-        for (size_t i = in->pos; i < in->len; i++)
-            if (in->buf[i])
-                return 0;
-        in->pos = in->len;
     }
 }
 
@@ -161,11 +177,11 @@ int b2a__exp_next_stmt(b2a_exp_in *in, b2a_exp_stmt *st, b2a_err *err)
         int z = zeros_to_end(in, err);
         if (z != 0)
             return z < 0 ? err->code : 0;
-        in->base = st->offset; /* not padding: an empty counted record */
-        in->pos = in->len = 0;
+        /* not padding: an empty counted record, still at the read position */
         if (fill(in, 2, err) != B2A_OK)
             return err->code;
-        p = in->buf;
+        avail = in->len - in->pos;
+        p = in->buf + in->pos;
     }
     if (avail < 2) {
         st->kind = 'T';

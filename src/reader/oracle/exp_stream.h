@@ -22,7 +22,7 @@ typedef struct b2a_exp_in {
 int b2a__exp_in_init(b2a_exp_in *in, b2a_ra *ra, uint64_t offset, b2a_err *err);
 void b2a__exp_in_free(b2a_exp_in *in);
 uint64_t b2a__exp_in_tell(const b2a_exp_in *in);
-/* Continue reading at offset (the window is dropped). */
+/* Continue reading at offset (the window is kept when it holds offset). */
 void b2a__exp_in_seek(b2a_exp_in *in, uint64_t offset);
 /* Bytes left in the file after the read position. */
 uint64_t b2a__exp_in_left(const b2a_exp_in *in);
