@@ -106,6 +106,9 @@ type Table struct {
 	// anyway (--ignore-checksums): the table is Failed, its files are kept.
 	SalvagedPages int64    `json:"salvaged_pages"`
 	Partitions    []string `json:"partitions"` // named partitions the rows came from, in dump order
+	// ReplacedBytes counts source bytes with no character in their
+	// character set, written as U+FFFD (present only when not 0).
+	ReplacedBytes int64 `json:"replaced_bytes"`
 }
 
 // Column is one column of a table and its Avro field.

@@ -49,6 +49,7 @@ typedef struct b2a_table_job {
     int selected;             /* include/exclude said yes */
     b2a_state state;
     int64_t rows_written;
+    uint64_t replaced_bytes;  /* source bytes written as U+FFFD (no character in their set) */
     char *avro_path;          /* final path of part-00000.avro */
     char **files;             /* final paths of every part, once exported */
     size_t nfiles;

@@ -194,6 +194,8 @@ static void render_table(yajl_gen g, const b2a_job *job, const b2a_table_job *t)
     strv(g, "primary_key", t->primary_key, t->nprimary_key);
     if (t->npartitions)
         strv(g, "partitions", t->partitions, t->npartitions);
+    if (t->replaced_bytes)
+        kint(g, "replaced_bytes", (long long)t->replaced_bytes);
     /* The same deterministic mapping the Avro writer applies to field names. */
     b2a_avro_names *names = b2a__avro_names_new();
     key(g, "columns");

@@ -280,16 +280,22 @@ static void table_end(exporter *ex, tstate *ts)
     b2a__now_iso(t->ended);
     free(t->message);
     t->message = message;
-    if (state == B2A_STATE_OK)
+    if (state == B2A_STATE_OK) {
         if (t->nfiles > 1)
             b2a__job_log(job, B2A_LOG_INFO, "%s.%s: %lld rows -> %zu files, %s ... part-%05zu.avro", t->def.schema,
                          t->def.name, (long long)t->rows_written, t->nfiles, t->files[0], t->nfiles - 1);
         else
             b2a__job_log(job, B2A_LOG_INFO, "%s.%s: %lld rows -> %s", t->def.schema, t->def.name,
                          (long long)t->rows_written, t->nfiles ? t->files[0] : t->avro_path);
-    else
+        if (t->replaced_bytes) /* added up as the source's cursors closed (stream_end) */
+            b2a__job_log(job, B2A_LOG_WARN,
+                         "%s.%s: %llu byte(s) of text had no character in their column's character set and were "
+                         "written as U+FFFD (the Job's replaced_bytes)", t->def.schema, t->def.name,
+                         (unsigned long long)t->replaced_bytes);
+    } else {
         b2a__job_log(job, B2A_LOG_ERROR, "%s.%s: %s: %s", t->def.schema, t->def.name, b2a__state_name(state),
                      message ? message : "");
+    }
 }
 
 static void stream_end(exporter *ex, stream *s)

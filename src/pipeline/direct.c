@@ -24,7 +24,7 @@ typedef struct direct_state {
 typedef struct direct_cursor {
     const b2a_reader_ops *reader;
     void *scan;
-    b2a_table_job *table;     /* where the scan's salvage count goes */
+    b2a_table_job *table;     /* where the scan's salvage and replaced-byte counts go */
 } direct_cursor;
 
 static int source_open(void *source, const b2a_table_job *t, size_t index, void **cursor, b2a_err *err)
@@ -59,6 +59,8 @@ static void source_close(void *cursor)
         return;
     if (c->reader->scan_salvaged)
         c->table->salvaged_pages += c->reader->scan_salvaged(c->scan); /* parts of a table add up */
+    if (c->reader->scan_replaced)
+        c->table->replaced_bytes += c->reader->scan_replaced(c->scan);
     c->reader->scan_close(c->scan);
     free(c);
 }

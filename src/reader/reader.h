@@ -84,6 +84,11 @@ typedef struct b2a_reader_ops {
      * used anyway (ignore_checksums): the table is salvage, not a verified
      * export. NULL for formats without page checks. */
     uint64_t (*scan_salvaged)(const void *scan);
+
+    /* Bytes of the scan's rows so far that had no character in their
+     * character set and were written as U+FFFD (the Job reports them per
+     * table). NULL for formats whose text is never replaced. */
+    uint64_t (*scan_replaced)(const void *scan);
 } b2a_reader_ops;
 
 /* Splitting one table among workers that each open the same backup files

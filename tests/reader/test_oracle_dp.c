@@ -363,6 +363,48 @@ static void test_missing_segment_fails_the_table(void **state)
 
 /* Data that is not readable XML where a segment starts (compressed or
  * encrypted) is refused naming the options and --restore. */
+/* A byte with no character in AL32UTF8 (0xFF over the A of ACCOUNTING,
+ * found by DEPT's row bytes) is written as U+FFFD and counted, and the table
+ * is still read whole. */
+static void test_replaced_bytes_counted(void **state)
+{
+    (void)state;
+    size_t len;
+    char *tmp = copy_to_tmp(sample("jliverse_datapump_scott.dmp"), &len);
+    FILE *f = fopen(tmp, "rb");
+    char *buf = malloc(len);
+    assert_int_equal(fread(buf, 1, len, f), len);
+    fclose(f);
+    static const char row[] = "\x0a" "ACCOUNTING" "\x08" "NEW YORK";
+    char *at = memmem(buf, len, row, sizeof row - 1);
+    assert_non_null(at);
+    assert_null(memmem(at + 1, len - (size_t)(at + 1 - buf), row, sizeof row - 1)); /* one row holds it */
+    poke(tmp, (off_t)(at - buf) + 1, "\xff", 1);
+    free(buf);
+
+    b2a_dp *x = NULL;
+    b2a_err err;
+    assert_int_equal(open_path(tmp, &x, &err), 0);
+    size_t dept = find_table(x, "SCOTT", "DEPT");
+    text_sink ts;
+    text_sink_init(&ts, b2a__dp_table(x, dept));
+    b2a_dp_scan *s = NULL;
+    assert_int_equal(b2a__dp_scan_open(x, dept, &s, &err), 0);
+    int eof = 0;
+    while (!eof) {
+        size_t got;
+        assert_int_equal(b2a__dp_scan_next(s, &ts.base, 2, &got, &eof, &err), 0);
+    }
+    assert_int_equal(ts.nrows, 4);
+    assert_string_equal(ts.rows[0], "10" TS_SEP_STR "\xef\xbf\xbd" "CCOUNTING" TS_SEP_STR "NEW YORK");
+    assert_int_equal(b2a__dp_scan_replaced(s), 1);
+    b2a__dp_scan_close(s);
+    text_sink_free(&ts);
+    b2a__dp_close(x);
+    unlink(tmp);
+    free(tmp);
+}
+
 static void test_packed_data_refused(void **state)
 {
     (void)state;
@@ -508,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_several_files_refused),
         cmocka_unit_test(test_missing_segment_fails_the_table),
         cmocka_unit_test(test_packed_data_refused),
+        cmocka_unit_test(test_replaced_bytes_counted),
         cmocka_unit_test(test_rows_checked_against_master),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_flips),

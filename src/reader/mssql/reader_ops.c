@@ -73,4 +73,5 @@ const b2a_reader_ops b2a__reader_mssql_bak = {
     scan_open, scan_next, scan_close, close_bak, primary_key, verification,
     NULL, /* partition names */
     scan_salvaged,
+    NULL, /* scan_replaced: text is UTF-16 or a Windows code page, never replaced */
 };

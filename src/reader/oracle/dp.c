@@ -17,14 +17,17 @@
 #include "reader/oracle/exp_ddl.h"
 #include "reader/oracle/exp_stream.h"
 #include "reader/oracle/oracharset.h"
+#include "reader/oracle/oraconv.h"
 #include "reader/oracle/oravalue.h"
 #include "util/str.h"
 
 /* Oracle's internal type numbers (TYPE_NUM in the XML). */
 enum {
-    T_VARCHAR2 = 1, T_NUMBER = 2, T_LONG = 8, T_DATE = 12, T_RAW = 23, T_LONG_RAW = 24,
-    T_ROWID = 69, T_CHAR = 96, T_BFLOAT = 100, T_BDOUBLE = 101, T_CLOB = 112, T_BLOB = 113,
-    T_TIMESTAMP = 180, T_TSTZ = 181, T_IYM = 182, T_IDS = 183, T_UROWID = 208, T_TSLTZ = 231
+    T_VARCHAR2 = B2A_ORAT_VARCHAR2, T_NUMBER = B2A_ORAT_NUMBER, T_LONG = B2A_ORAT_LONG, T_DATE = B2A_ORAT_DATE,
+    T_RAW = B2A_ORAT_RAW, T_LONG_RAW = B2A_ORAT_LONG_RAW, T_ROWID = B2A_ORAT_ROWID, T_CHAR = B2A_ORAT_CHAR,
+    T_BFLOAT = B2A_ORAT_BFLOAT, T_BDOUBLE = B2A_ORAT_BDOUBLE, T_CLOB = B2A_ORAT_CLOB, T_BLOB = B2A_ORAT_BLOB,
+    T_TIMESTAMP = B2A_ORAT_TIMESTAMP, T_TSTZ = B2A_ORAT_TSTZ, T_IYM = B2A_ORAT_IYM, T_IDS = B2A_ORAT_IDS,
+    T_UROWID = B2A_ORAT_UROWID, T_TSLTZ = B2A_ORAT_TSLTZ
 };
 
 #define ROW_WHOLE 0x3C
@@ -79,10 +82,7 @@ struct b2a_dp {
 };
 
 /* The cells of one row, as offsets into the row's bytes (kept in data). */
-typedef struct dp_cell {
-    size_t off, len;
-    int null;
-} dp_cell;
+typedef b2a_oracell dp_cell;
 
 typedef struct dp_row {
     dp_cell *cells;
@@ -92,7 +92,6 @@ typedef struct dp_row {
 
 static int oom(b2a_err *err) { return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory"); }
 
-static int has_charset(int t) { return t == T_VARCHAR2 || t == T_CHAR || t == T_LONG || t == T_CLOB; }
 
 /* ---- the STRMTABLE_T XML ---- */
 
@@ -987,10 +986,8 @@ struct b2a_dp_scan {
     b2a_exp_in in;
     dp_row row;
     int64_t rows_done;
-    b2a_oracs **cs;
-    char *out;          /* converted text of the current row */
-    size_t outcap, outlen;
-    size_t *text_off;   /* per column: where its text starts in out */
+    b2a_oraconv conv;
+    int conv_ready;
 };
 
 void b2a__dp_scan_close(b2a_dp_scan *s)
@@ -998,13 +995,10 @@ void b2a__dp_scan_close(b2a_dp_scan *s)
     if (!s)
         return;
     b2a__exp_in_free(&s->in);
-    for (size_t i = 0; s->cs && i < s->t->def.ncolumns; i++)
-        b2a__oracs_free(s->cs[i]);
-    free(s->cs);
+    if (s->conv_ready)
+        b2a__oraconv_free(&s->conv);
     free(s->row.cells);
     free(s->row.data);
-    free(s->out);
-    free(s->text_off);
     free(s);
 }
 
@@ -1023,19 +1017,13 @@ int b2a__dp_scan_open(b2a_dp *x, size_t table, b2a_dp_scan **out, b2a_err *err)
     s->x = x;
     s->t = t;
     size_t n = t->def.ncolumns ? t->def.ncolumns : 1;
-    s->cs = calloc(n, sizeof(*s->cs));
     s->row.cells = calloc(n, sizeof(*s->row.cells));
-    s->text_off = calloc(n, sizeof(*s->text_off));
-    int rc = (!s->cs || !s->row.cells || !s->text_off) ? oom(err) : b2a__exp_in_init(&s->in, x->ra, 0, err);
-    for (size_t i = 0; rc == B2A_OK && i < t->def.ncolumns; i++) {
-        if (!has_charset(t->cols[i].type))
-            continue;
-        int cs = t->cols[i].cs; /* NCHAR columns name the national set here */
-        if (!(s->cs[i] = b2a__oracs_new(cs)))
-            rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
-                              "%s: table %s.%s: cannot convert column %s from character set %d", x->path,
-                              t->def.schema, t->def.name, t->def.columns[i].name, cs);
-    }
+    int rc = !s->row.cells ? oom(err) : b2a__exp_in_init(&s->in, x->ra, 0, err);
+    if (rc == B2A_OK && (rc = b2a__oraconv_init(&s->conv, x->path, &t->def, x->dbtz_minutes, err)) == B2A_OK)
+        s->conv_ready = 1;
+    /* NCHAR columns name the national set in their CHARSETID */
+    for (size_t i = 0; rc == B2A_OK && i < t->def.ncolumns; i++)
+        rc = b2a__oraconv_set_column(&s->conv, i, t->cols[i].type, t->cols[i].cs, err);
     if (rc != B2A_OK) {
         b2a__dp_scan_close(s);
         return rc;
@@ -1044,164 +1032,15 @@ int b2a__dp_scan_open(b2a_dp *x, size_t table, b2a_dp_scan **out, b2a_err *err)
     return B2A_OK;
 }
 
-static int value_error(b2a_dp_scan *s, size_t c, b2a_err *err, const char *why)
+uint64_t b2a__dp_scan_replaced(const b2a_dp_scan *s)
 {
-    const dp_table *t = s->t;
-    return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: table %s.%s, row %lld, column %s (%s): %s",
-                        s->x->path, t->def.schema, t->def.name, (long long)s->rows_done + 1,
-                        t->def.columns[c].name, t->def.columns[c].source_type, why);
-}
-
-/* Checks every value of the row before any reaches the sink. */
-typedef struct dp_val {
-    enum { V_NULL, V_I64, V_F32, V_F64, V_TEXT, V_BYTES, V_DECIMAL } kind;
-    int64_t i;
-    float f;
-    double d;
-    size_t off, len;    /* V_TEXT/V_DECIMAL: in out; V_BYTES: in the row */
-} dp_val;
-
-static int out_add(b2a_dp_scan *s, const void *p, size_t n, dp_val *v, int kind)
-{
-    if (s->outlen + n > s->outcap) {
-        size_t cap = s->outcap ? s->outcap : 4096;
-        while (cap < s->outlen + n)
-            cap *= 2;
-        char *o = realloc(s->out, cap);
-        if (!o)
-            return -1;
-        s->out = o;
-        s->outcap = cap;
-    }
-    memcpy(s->out + s->outlen, p, n);
-    v->kind = kind;
-    v->off = s->outlen;
-    v->len = n;
-    s->outlen += n;
-    return 0;
-}
-
-static int convert_number(b2a_dp_scan *s, size_t c, const uint8_t *p, size_t n, dp_val *v, b2a_err *err)
-{
-    const b2a_column *col = &s->t->def.columns[c];
-    if (col->vtype == B2A_V_LONG && b2a__oranum_i64(p, n, &v->i) == 0) {
-        v->kind = V_I64;
-        return B2A_OK;
-    }
-    char text[B2A_ORANUM_TEXT_MAX];
-    int special;
-    int len = b2a__oranum_text(p, n, text, sizeof(text), NULL, NULL, &special);
-    if (len < 0)
-        return value_error(s, c, err, "the bytes are not an Oracle NUMBER");
-    if (col->vtype == B2A_V_STRING)
-        return out_add(s, text, (size_t)len, v, V_TEXT) == 0 ? B2A_OK : oom(err);
-    if (special || col->vtype == B2A_V_LONG) {
-        char why[B2A_ORANUM_TEXT_MAX + 64];
-        snprintf(why, sizeof(why), "the value %s does not fit the column's Avro type", text);
-        return value_error(s, c, err, why);
-    }
-    uint8_t be[B2A_DECIMAL_MAX_BYTES];
-    size_t blen;
-    b2a_err derr;
-    if (b2a__decimal_from_text(text, (size_t)len, col->precision, col->scale, be, &blen, &derr) != B2A_OK)
-        return value_error(s, c, err, derr.msg);
-    return out_add(s, be, blen, v, V_DECIMAL) == 0 ? B2A_OK : oom(err);
-}
-
-static int convert_cell(b2a_dp_scan *s, size_t c, dp_val *v, b2a_err *err)
-{
-    const dp_cell *cell = &s->row.cells[c];
-    v->kind = V_NULL;
-    if (cell->null)
-        return B2A_OK;
-    const uint8_t *p = s->row.data + cell->off;
-    size_t n = cell->len;
-    char text[192], zone[16];
-    int len;
-    switch (s->t->cols[c].type) {
-    case T_NUMBER: return convert_number(s, c, p, n, v, err);
-    case T_BFLOAT:
-        if (b2a__orafloat(p, n, &v->f) != 0)
-            return value_error(s, c, err, "the bytes are not a BINARY_FLOAT");
-        v->kind = V_F32;
-        return B2A_OK;
-    case T_BDOUBLE:
-        if (b2a__oradouble(p, n, &v->d) != 0)
-            return value_error(s, c, err, "the bytes are not a BINARY_DOUBLE");
-        v->kind = V_F64;
-        return B2A_OK;
-    case T_DATE:
-    case T_TIMESTAMP:
-    case T_TSLTZ:
-        if (b2a__oradate_micros(p, n, &v->i) != 0)
-            return value_error(s, c, err, "the bytes are not a valid date and time");
-        if (s->t->cols[c].type == T_TSLTZ) /* the wall clock of the database time zone */
-            v->i -= (int64_t)s->x->dbtz_minutes * 60 * 1000000;
-        v->kind = V_I64;
-        return B2A_OK;
-    case T_TSTZ:
-        if (b2a__oratstz_micros(p, n, &v->i, zone) != 0)
-            return value_error(s, c, err, "the bytes are not a valid timestamp with time zone");
-        v->kind = V_I64;
-        return B2A_OK;
-    case T_IYM:
-    case T_IDS:
-        len = s->t->cols[c].type == T_IYM ? b2a__oraiym_text(p, n, text, sizeof(text))
-                                          : b2a__oraids_text(p, n, text, sizeof(text));
-        if (len < 0)
-            return value_error(s, c, err, "the bytes are not a valid interval");
-        return out_add(s, text, (size_t)len, v, V_TEXT) == 0 ? B2A_OK : oom(err);
-    case T_RAW:
-    case T_LONG_RAW:
-        v->kind = V_BYTES;
-        v->off = cell->off;
-        v->len = n;
-        return B2A_OK;
-    case T_ROWID:
-    case T_UROWID:
-        len = 0;
-        for (size_t i = 0; i < n && (size_t)len + 3 <= sizeof(text); i++)
-            len += snprintf(text + len, sizeof(text) - (size_t)len, "%02X", p[i]);
-        return out_add(s, text, (size_t)len, v, V_TEXT) == 0 ? B2A_OK : oom(err);
-    default: { /* character data */
-        size_t start = s->outlen;
-        if (b2a__oracs_to_utf8(s->cs[c], p, n, &s->out, &s->outcap, &s->outlen) < 0)
-            return oom(err);
-        v->kind = V_TEXT;
-        v->off = start;
-        v->len = s->outlen - start;
-        return B2A_OK;
-    }
-    }
-}
-
-static int emit(b2a_dp_scan *s, const dp_val *vals, b2a_sink *sink)
-{
-    const b2a_sink_ops *o = sink->ops;
-    int rc = B2A_OK;
-    for (size_t c = 0; rc == B2A_OK && c < s->t->def.ncolumns; c++) {
-        const dp_val *v = &vals[c];
-        switch (v->kind) {
-        case V_NULL: rc = o->null(sink); break;
-        case V_I64: rc = o->i64(sink, v->i); break;
-        case V_F32: rc = o->f32(sink, v->f); break;
-        case V_F64: rc = o->f64(sink, v->d); break;
-        case V_TEXT: rc = o->string(sink, s->out + v->off, v->len); break;
-        case V_DECIMAL: rc = o->decimal(sink, (const uint8_t *)s->out + v->off, v->len); break;
-        default: rc = o->bytes(sink, s->row.data + v->off, v->len); break;
-        }
-    }
-    return rc == B2A_OK ? o->end_row(sink) : rc;
+    return s->conv.replaced;
 }
 
 int b2a__dp_scan_next(b2a_dp_scan *s, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof, b2a_err *err)
 {
     *rows_out = 0;
     *eof = 0;
-    size_t n = s->t->def.ncolumns;
-    dp_val *vals = calloc(n ? n : 1, sizeof(*vals));
-    if (!vals)
-        return oom(err);
     int rc = B2A_OK;
     while (rc == B2A_OK && *rows_out < max_rows) {
         if (!s->in_seg) {
@@ -1220,12 +1059,9 @@ int b2a__dp_scan_next(b2a_dp_scan *s, b2a_sink *sink, size_t max_rows, size_t *r
         }
         if ((rc = read_row(&s->in, s->t, seg, &s->row, 1, err)) != B2A_OK)
             break;
-        s->outlen = 0;
-        for (size_t c = 0; rc == B2A_OK && c < n; c++)
-            rc = convert_cell(s, c, &vals[c], err);
-        if (rc != B2A_OK)
+        if ((rc = b2a__oraconv_row(&s->conv, s->row.data, s->row.cells, s->rows_done + 1, err)) != B2A_OK)
             break;
-        if ((rc = emit(s, vals, sink)) != B2A_OK) {
+        if ((rc = b2a__oraconv_emit(&s->conv, s->row.data, sink)) != B2A_OK) {
             rc = b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s: table %s.%s, row %lld: the sink refused a value",
                               s->x->path, s->t->def.schema, s->t->def.name, (long long)s->rows_done + 1);
             break;
@@ -1233,6 +1069,5 @@ int b2a__dp_scan_next(b2a_dp_scan *s, b2a_sink *sink, size_t max_rows, size_t *r
         s->rows_done++;
         (*rows_out)++;
     }
-    free(vals);
     return rc;
 }

@@ -38,6 +38,8 @@ int b2a__dp_scan_open(b2a_dp *x, size_t table, b2a_dp_scan **out, b2a_err *err);
 /* Rows are atomic: a row that fails to decode reaches the sink not at all. */
 int b2a__dp_scan_next(b2a_dp_scan *s, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof,
                       b2a_err *err);
+/* Bytes written as U+FFFD so far (no character in their set). */
+uint64_t b2a__dp_scan_replaced(const b2a_dp_scan *s);
 void b2a__dp_scan_close(b2a_dp_scan *s);
 void b2a__dp_close(b2a_dp *x);
 

@@ -27,6 +27,7 @@ static int scan_next(void *scan, b2a_sink *sink, size_t max_rows, size_t *rows_o
 }
 
 static void scan_close(void *scan) { b2a__dp_scan_close(scan); }
+static uint64_t scan_replaced(const void *scan) { return b2a__dp_scan_replaced(scan); }
 static void close_dp(void *r) { b2a__dp_close(r); }
 
 const b2a_reader_ops b2a__reader_oracle_datapump = {
@@ -36,4 +37,5 @@ const b2a_reader_ops b2a__reader_oracle_datapump = {
     NULL, /* no page checksums */
     NULL, /* partition names are not kept yet */
     NULL, /* no page checksums, so no salvage */
+    scan_replaced,
 };

@@ -18,15 +18,18 @@
 #include "reader/oracle/exp_ddl.h"
 #include "reader/oracle/exp_stream.h"
 #include "reader/oracle/oracharset.h"
+#include "reader/oracle/oraconv.h"
 #include "reader/oracle/oravalue.h"
 #include "util/str.h"
 
 /* Type codes of exp's column descriptors (Oracle's internal type numbers). */
 enum {
-    T_VARCHAR2 = 1, T_NUMBER = 2, T_LONG = 8, T_DATE = 12, T_RAW = 23, T_LONG_RAW = 24,
-    T_OPAQUE = 58, T_ROWID = 69, T_CHAR = 96, T_BFLOAT = 100, T_BDOUBLE = 101, T_CLOB = 112,
-    T_BLOB = 113, T_BFILE = 114, T_OBJECT = 121, T_NESTED = 122, T_VARRAY = 123, T_TIMESTAMP = 180,
-    T_TSTZ = 181, T_IYM = 182, T_IDS = 183, T_UROWID = 208, T_TSLTZ = 231
+    T_VARCHAR2 = B2A_ORAT_VARCHAR2, T_NUMBER = B2A_ORAT_NUMBER, T_LONG = B2A_ORAT_LONG, T_DATE = B2A_ORAT_DATE,
+    T_RAW = B2A_ORAT_RAW, T_LONG_RAW = B2A_ORAT_LONG_RAW, T_OPAQUE = B2A_ORAT_OPAQUE, T_ROWID = B2A_ORAT_ROWID,
+    T_CHAR = B2A_ORAT_CHAR, T_BFLOAT = B2A_ORAT_BFLOAT, T_BDOUBLE = B2A_ORAT_BDOUBLE, T_CLOB = B2A_ORAT_CLOB,
+    T_BLOB = B2A_ORAT_BLOB, T_BFILE = B2A_ORAT_BFILE, T_OBJECT = B2A_ORAT_OBJECT, T_NESTED = B2A_ORAT_NESTED,
+    T_VARRAY = B2A_ORAT_VARRAY, T_TIMESTAMP = B2A_ORAT_TIMESTAMP, T_TSTZ = B2A_ORAT_TSTZ, T_IYM = B2A_ORAT_IYM,
+    T_IDS = B2A_ORAT_IDS, T_UROWID = B2A_ORAT_UROWID, T_TSLTZ = B2A_ORAT_TSLTZ
 };
 
 #define MAX_COLUMNS 4096 /* Oracle allows 1000 (4096 with 23ai's MAX_COLUMNS=EXTENDED) */
@@ -75,10 +78,7 @@ struct b2a_exp {
 
 /* The cells of one row, copied out of the read window. LOB columns hold
  * their LOB section value (not the locator the row cell has). */
-typedef struct exp_cell {
-    size_t off, len;
-    int null;
-} exp_cell;
+typedef b2a_oracell exp_cell;
 
 typedef struct exp_row {
     exp_cell *cells;
@@ -87,7 +87,7 @@ typedef struct exp_row {
 } exp_row;
 
 static int is_lob(uint16_t t) { return t == T_CLOB || t == T_BLOB; }
-static int has_charset(uint16_t t) { return t == T_VARCHAR2 || t == T_CHAR || t == T_CLOB || t == T_LONG; }
+static int has_charset(uint16_t t) { return b2a__orat_has_charset(t); }
 
 static const char *type_name(uint16_t t)
 {
@@ -856,16 +856,6 @@ const char *b2a__exp_partition_name(const b2a_exp *x, size_t i, size_t k)
 
 /* ---- scans ---- */
 
-enum { V_NULL, V_I64, V_F32, V_F64, V_TEXT, V_BYTES_ROW, V_DECIMAL };
-
-typedef struct conv_val {
-    int kind;
-    int64_t i;
-    double d;
-    float f;
-    size_t off, len;    /* V_TEXT / V_DECIMAL: in the scan's out buffer; V_BYTES_ROW: in the row */
-} conv_val;
-
 struct b2a_exp_scan {
     b2a_exp *x;
     const exp_table *t;
@@ -874,10 +864,8 @@ struct b2a_exp_scan {
     b2a_exp_in in;
     exp_row row;
     int64_t rows_done;
-    b2a_oracs **cs;     /* per character column */
-    conv_val *vals;
-    char *out;
-    size_t outcap, outlen;
+    b2a_oraconv conv;
+    int conv_ready;
 };
 
 void b2a__exp_scan_close(b2a_exp_scan *s)
@@ -885,13 +873,10 @@ void b2a__exp_scan_close(b2a_exp_scan *s)
     if (!s)
         return;
     b2a__exp_in_free(&s->in);
-    for (size_t i = 0; s->cs && i < s->t->def.ncolumns; i++)
-        b2a__oracs_free(s->cs[i]);
-    free(s->cs);
+    if (s->conv_ready)
+        b2a__oraconv_free(&s->conv);
     free(s->row.cells);
     free(s->row.data);
-    free(s->vals);
-    free(s->out);
     free(s);
 }
 
@@ -925,19 +910,13 @@ int b2a__exp_scan_open(b2a_exp *x, size_t table, b2a_exp_scan **out, b2a_err *er
     s->x = x;
     s->t = t;
     size_t n = t->def.ncolumns;
-    s->cs = calloc(n, sizeof(*s->cs));
-    s->row.cells = calloc(n, sizeof(*s->row.cells));
-    s->vals = calloc(n, sizeof(*s->vals));
-    int rc = (!s->cs || !s->row.cells || !s->vals) ? b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory")
-                                                 : b2a__exp_in_init(&s->in, x->ra, 0, err);
-    for (size_t i = 0; rc == B2A_OK && i < n; i++) {
-        if (!has_charset(t->cols[i].type))
-            continue;
-        s->cs[i] = b2a__oracs_new(column_charset(&t->cols[i]));
-        if (!s->cs[i])
-            rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: table %s.%s: cannot convert column %s from character set %d",
-                              x->path, t->def.schema, t->def.name, t->def.columns[i].name, column_charset(&t->cols[i]));
-    }
+    s->row.cells = calloc(n ? n : 1, sizeof(*s->row.cells));
+    int rc = !s->row.cells ? b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory")
+                           : b2a__exp_in_init(&s->in, x->ra, 0, err);
+    if (rc == B2A_OK && (rc = b2a__oraconv_init(&s->conv, x->path, &t->def, x->dbtz_minutes, err)) == B2A_OK)
+        s->conv_ready = 1;
+    for (size_t i = 0; rc == B2A_OK && i < n; i++)
+        rc = b2a__oraconv_set_column(&s->conv, i, t->cols[i].type, column_charset(&t->cols[i]), err);
     if (rc != B2A_OK) {
         b2a__exp_scan_close(s);
         return rc;
@@ -946,222 +925,9 @@ int b2a__exp_scan_open(b2a_exp *x, size_t table, b2a_exp_scan **out, b2a_err *er
     return B2A_OK;
 }
 
-static int out_reserve(b2a_exp_scan *s, size_t more)
+uint64_t b2a__exp_scan_replaced(const b2a_exp_scan *s)
 {
-    if (s->outlen + more <= s->outcap)
-        return 0;
-    size_t cap = s->outcap ? s->outcap : 4096;
-    while (cap < s->outlen + more)
-        cap *= 2;
-    char *p = realloc(s->out, cap);
-    if (!p)
-        return -1;
-    s->out = p;
-    s->outcap = cap;
-    return 0;
-}
-
-static int out_text(b2a_exp_scan *s, conv_val *v, const char *p, size_t n)
-{
-    if (out_reserve(s, n) != 0)
-        return -1;
-    memcpy(s->out + s->outlen, p, n);
-    v->kind = V_TEXT;
-    v->off = s->outlen;
-    v->len = n;
-    s->outlen += n;
-    return 0;
-}
-
-/* Extended ROWIDs (10 bytes: object, file and block, row) in Oracle's own
- * base-64 text OOOOOOFFFBBBBBBRRR; other forms as printable text or hex. */
-static int rowid_text(const uint8_t *p, size_t n, char *buf, size_t cap)
-{
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    if (n == 10 && cap > 18) {
-        uint32_t obj = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-        uint32_t fb = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
-        uint32_t file = fb >> 22, block = fb & 0x3FFFFF, row = (uint32_t)p[8] << 8 | p[9];
-        for (int i = 5; i >= 0; i--)
-            buf[o++] = b64[(obj >> (6 * i)) & 63];
-        for (int i = 2; i >= 0; i--)
-            buf[o++] = b64[(file >> (6 * i)) & 63];
-        for (int i = 5; i >= 0; i--)
-            buf[o++] = b64[(block >> (6 * i)) & 63];
-        for (int i = 2; i >= 0; i--)
-            buf[o++] = b64[(row >> (6 * i)) & 63];
-        buf[o] = '\0';
-        return (int)o;
-    }
-    int printable = 1;
-    for (size_t i = 0; i < n; i++)
-        printable &= p[i] >= 0x20 && p[i] < 0x7F;
-    if (printable && n < cap) {
-        memcpy(buf, p, n);
-        buf[n] = '\0';
-        return (int)n;
-    }
-    for (size_t i = 0; i < n && o + 3 <= cap; i++)
-        o += (size_t)snprintf(buf + o, cap - o, "%02X", p[i]);
-    return (int)o;
-}
-
-static int value_error(b2a_exp_scan *s, size_t c, b2a_err *err, const char *why)
-{
-    const exp_table *t = s->t;
-    return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: table %s.%s, row %lld, column %s (%s): %s",
-                        s->x->path, t->def.schema, t->def.name, (long long)s->rows_done + 1,
-                        t->def.columns[c].name, t->def.columns[c].source_type, why);
-}
-
-static int convert_number(b2a_exp_scan *s, size_t c, const uint8_t *p, size_t n, conv_val *v, b2a_err *err)
-{
-    const b2a_column *col = &s->t->def.columns[c];
-    if (col->vtype == B2A_V_LONG && b2a__oranum_i64(p, n, &v->i) == 0) {
-        v->kind = V_I64; /* the common case, without the text form */
-        return B2A_OK;
-    }
-    char text[B2A_ORANUM_TEXT_MAX];
-    int special;
-    int len = b2a__oranum_text(p, n, text, sizeof(text), NULL, NULL, &special);
-    if (len < 0)
-        return value_error(s, c, err, "the bytes are not an Oracle NUMBER");
-    if (col->vtype == B2A_V_STRING)
-        return out_text(s, v, text, (size_t)len) == 0 ? B2A_OK : b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-    if (special || (col->vtype == B2A_V_LONG && (strchr(text, '.') || len > 20))) {
-        char why[B2A_ORANUM_TEXT_MAX + 64];
-        snprintf(why, sizeof(why), "the value %s does not fit the column's Avro type", text);
-        return value_error(s, c, err, why);
-    }
-    if (col->vtype == B2A_V_LONG) {
-        char *end;
-        errno = 0;
-        long long ll = strtoll(text, &end, 10);
-        if (errno || *end)
-            return value_error(s, c, err, "the value does not fit a long");
-        v->kind = V_I64;
-        v->i = ll;
-        return B2A_OK;
-    }
-    uint8_t be[B2A_DECIMAL_MAX_BYTES];
-    size_t blen;
-    b2a_err derr;
-    if (b2a__decimal_from_text(text, (size_t)len, col->precision, col->scale, be, &blen, &derr) != B2A_OK)
-        return value_error(s, c, err, derr.msg);
-    if (out_reserve(s, blen) != 0)
-        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-    memcpy(s->out + s->outlen, be, blen);
-    v->kind = V_DECIMAL;
-    v->off = s->outlen;
-    v->len = blen;
-    s->outlen += blen;
-    return B2A_OK;
-}
-
-static int convert_cell(b2a_exp_scan *s, size_t c, b2a_err *err)
-{
-    const exp_cell *cell = &s->row.cells[c];
-    conv_val *v = &s->vals[c];
-    v->kind = V_NULL;
-    if (cell->null)
-        return B2A_OK;
-    const uint8_t *p = s->row.data + cell->off;
-    size_t n = cell->len;
-    char text[192];
-    char zone[16];
-    int len;
-    switch (s->t->cols[c].type) {
-    case T_NUMBER:
-        return convert_number(s, c, p, n, v, err);
-    case T_BFLOAT:
-        if (b2a__orafloat(p, n, &v->f) != 0)
-            return value_error(s, c, err, "the bytes are not a BINARY_FLOAT");
-        v->kind = V_F32;
-        return B2A_OK;
-    case T_BDOUBLE:
-        if (b2a__oradouble(p, n, &v->d) != 0)
-            return value_error(s, c, err, "the bytes are not a BINARY_DOUBLE");
-        v->kind = V_F64;
-        return B2A_OK;
-    case T_DATE:
-    case T_TIMESTAMP:
-        if (b2a__oradate_micros(p, n, &v->i) != 0)
-            return value_error(s, c, err, "the bytes are not a valid date and time");
-        v->kind = V_I64;
-        return B2A_OK;
-    case T_TSLTZ:
-        /* stored as the wall clock of the database time zone */
-        if (b2a__oradate_micros(p, n, &v->i) != 0)
-            return value_error(s, c, err, "the bytes are not a valid date and time");
-        v->i -= (int64_t)s->x->dbtz_minutes * 60 * 1000000;
-        v->kind = V_I64;
-        return B2A_OK;
-    case T_TSTZ:
-        if (b2a__oratstz_micros(p, n, &v->i, zone) != 0)
-            return value_error(s, c, err, "the bytes are not a valid timestamp with time zone");
-        v->kind = V_I64;
-        return B2A_OK;
-    case T_IYM:
-    case T_IDS:
-        len = s->t->cols[c].type == T_IYM ? b2a__oraiym_text(p, n, text, sizeof(text))
-                                          : b2a__oraids_text(p, n, text, sizeof(text));
-        if (len < 0)
-            return value_error(s, c, err, "the bytes are not a valid interval");
-        break;
-    case T_ROWID:
-    case T_UROWID:
-        len = rowid_text(p, n, text, sizeof(text));
-        break;
-    case T_BFILE: {
-        /* the locator, in hex: its layout is not documented */
-        if (out_reserve(s, 2 * n + 1) != 0)
-            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-        for (size_t i = 0; i < n; i++)
-            snprintf(s->out + s->outlen + 2 * i, 3, "%02X", p[i]);
-        v->kind = V_TEXT;
-        v->off = s->outlen;
-        v->len = 2 * n;
-        s->outlen += 2 * n;
-        return B2A_OK;
-    }
-    case T_RAW:
-    case T_LONG_RAW:
-    case T_BLOB:
-        v->kind = V_BYTES_ROW;
-        v->off = cell->off;
-        v->len = n;
-        return B2A_OK;
-    default: { /* character data */
-        size_t start = s->outlen;
-        if (b2a__oracs_to_utf8(s->cs[c], p, n, &s->out, &s->outcap, &s->outlen) < 0)
-            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-        v->kind = V_TEXT;
-        v->off = start;
-        v->len = s->outlen - start;
-        return B2A_OK;
-    }
-    }
-    return out_text(s, v, text, (size_t)len) == 0 ? B2A_OK : b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-}
-
-static int emit(b2a_exp_scan *s, b2a_sink *sink)
-{
-    const b2a_sink_ops *o = sink->ops;
-    int rc = B2A_OK;
-    for (size_t c = 0; rc == B2A_OK && c < s->t->def.ncolumns; c++) {
-        const conv_val *v = &s->vals[c];
-        switch (v->kind) {
-        case V_NULL: rc = o->null(sink); break;
-        case V_I64: rc = o->i64(sink, v->i); break;
-        case V_F32: rc = o->f32(sink, v->f); break;
-        case V_F64: rc = o->f64(sink, v->d); break;
-        case V_TEXT: rc = o->string(sink, s->out + v->off, v->len); break;
-        case V_DECIMAL: rc = o->decimal(sink, (const uint8_t *)s->out + v->off, v->len); break;
-        default: rc = o->bytes(sink, s->row.data + v->off, v->len); break;
-        }
-    }
-    return rc == B2A_OK ? o->end_row(sink) : rc;
+    return s->conv.replaced;
 }
 
 int b2a__exp_scan_next(b2a_exp_scan *s, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof,
@@ -1187,11 +953,9 @@ int b2a__exp_scan_next(b2a_exp_scan *s, b2a_sink *sink, size_t max_rows, size_t 
             s->in_seg = 0;
             continue;
         }
-        s->outlen = 0;
-        for (size_t c = 0; c < s->t->def.ncolumns; c++)
-            if ((rc = convert_cell(s, c, err)) != B2A_OK)
-                return rc;
-        if ((rc = emit(s, sink)) != B2A_OK)
+        if ((rc = b2a__oraconv_row(&s->conv, s->row.data, s->row.cells, s->rows_done + 1, err)) != B2A_OK)
+            return rc;
+        if ((rc = b2a__oraconv_emit(&s->conv, s->row.data, sink)) != B2A_OK)
             return b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s: table %s.%s, row %lld: the sink refused a value",
                                 s->x->path, s->t->def.schema, s->t->def.name, (long long)s->rows_done + 1);
         s->rows_done++;

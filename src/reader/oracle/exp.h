@@ -48,6 +48,9 @@ int b2a__exp_scan_open(b2a_exp *x, size_t table, b2a_exp_scan **out, b2a_err *er
 /* Rows are atomic: a row that fails to decode reaches the sink not at all. */
 int b2a__exp_scan_next(b2a_exp_scan *s, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof,
                        b2a_err *err);
+/* Bytes of the rows scanned so far that had no character in their column's
+ * character set (each written as U+FFFD). */
+uint64_t b2a__exp_scan_replaced(const b2a_exp_scan *s);
 void b2a__exp_scan_close(b2a_exp_scan *s);
 void b2a__exp_close(b2a_exp *x);
 

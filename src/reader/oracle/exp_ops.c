@@ -31,6 +31,7 @@ static int scan_next(void *scan, b2a_sink *sink, size_t max_rows, size_t *rows_o
 }
 
 static void scan_close(void *scan) { b2a__exp_scan_close(scan); }
+static uint64_t scan_replaced(const void *scan) { return b2a__exp_scan_replaced(scan); }
 static void close_exp(void *r) { b2a__exp_close(r); }
 
 const b2a_reader_ops b2a__reader_oracle_exp = {
@@ -40,4 +41,5 @@ const b2a_reader_ops b2a__reader_oracle_exp = {
     NULL, /* no page checksums */
     partition_name,
     NULL, /* no page checksums, so no salvage */
+    scan_replaced,
 };
