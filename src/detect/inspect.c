@@ -15,9 +15,7 @@
 #include "detect/oradump.h"
 #include "detect/pgdump.h"
 #include "detect/pgplain.h"
-
-/* Bytes of an Oracle dump scanned for its table list. */
-#define ORA_SCAN_MAX (512ull * 1024 * 1024)
+#include "reader/reader.h"
 
 /* yajl does not check UTF-8 unless told, and names in backups may be in any
  * charset: replace bytes that are not valid UTF-8 with '?' so the document stays JSON. */
@@ -209,7 +207,71 @@ static int inspect_mysql(yajl_gen g, const char *path, const b2a_detected *d, b2
     return b2a__dump_check_end(path, d, err);
 }
 
-static int inspect_oracle(yajl_gen g, const char *path, b2a_err *err)
+/* One table of a direct reader: what `run` would make of it, and "error"
+ * when it would fail (a column type not decoded, no columns known, cut
+ * short), from the reader's own refusal at scan open. */
+static void gen_reader_table(yajl_gen g, const b2a_reader_ops *ops, void *r, size_t i)
+{
+    const b2a_table_def *t = ops->table(r, i);
+    yajl_gen_map_open(g);
+    gen_str(g, "schema", t->schema);
+    gen_str(g, "name", t->name);
+    gen_str(g, "kind", ops->table_kind(r, i));
+    gen_int(g, "rows", (long long)t->row_count);
+    if (ops->partition_name && ops->partition_name(r, i, 0)) {
+        gen_key(g, "partitions");
+        yajl_gen_array_open(g);
+        const char *p;
+        for (size_t k = 0; (p = ops->partition_name(r, i, k)); k++)
+            gen_str(g, NULL, p);
+        yajl_gen_array_close(g);
+    }
+    size_t npk = 0;
+    const size_t *pk = ops->primary_key ? ops->primary_key(r, i, &npk) : NULL;
+    gen_key(g, "primary_key");
+    yajl_gen_array_open(g);
+    for (size_t k = 0; pk && k < npk; k++)
+        gen_str(g, NULL, t->columns[pk[k]].name);
+    yajl_gen_array_close(g);
+    gen_key(g, "columns");
+    yajl_gen_array_open(g);
+    for (size_t k = 0; k < t->ncolumns; k++) {
+        yajl_gen_map_open(g);
+        gen_str(g, "name", t->columns[k].name);
+        gen_str(g, "type", t->columns[k].source_type);
+        gen_bool(g, "nullable", t->columns[k].nullable);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+    void *scan = NULL;
+    b2a_err e;
+    b2a__err_clear(&e);
+    if (ops->scan_open(r, i, &scan, &e) == B2A_OK)
+        ops->scan_close(scan);
+    else
+        gen_str(g, "error", e.msg[0] ? e.msg : b2a_strerror(e.code));
+    yajl_gen_map_close(g);
+}
+
+/* Oracle: "tables" from the direct reader (an empty list, and its error
+ * returned, when it cannot open the dump). */
+static int inspect_oracle_tables(yajl_gen g, const char *path, const b2a_detected *d, b2a_err *err)
+{
+    const b2a_reader_ops *ops = b2a__reader_for(d);
+    void *r = NULL;
+    int rc = ops ? ops->open(&path, 1, &(b2a_reader_opts){0}, &r, err)
+                 : b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER, "%s: no direct reader", path);
+    gen_key(g, "tables");
+    yajl_gen_array_open(g);
+    for (size_t i = 0; rc == B2A_OK && i < ops->table_count(r); i++)
+        gen_reader_table(g, ops, r, i);
+    yajl_gen_array_close(g);
+    if (r)
+        ops->close(r);
+    return rc;
+}
+
+static int inspect_oracle(yajl_gen g, const char *path, const b2a_detected *d, b2a_err *err)
 {
     b2a_oradump_info oi;
     int rc = b2a__oradump_read_header(path, &oi, err);
@@ -245,25 +307,20 @@ static int inspect_oracle(yajl_gen g, const char *path, b2a_err *err)
         gen_str(g, "nchar_charset", cs);
         gen_int(g, "record_length", oi.record_length);
     }
-    /* exp statements are plain text between binary rows, and Data Pump data
-     * segments start with readable XML: one pass lists the tables. Capped so
-     * inspect stays quick on huge dumps. */
-    b2a_oradump_tables t;
-    rc = b2a__oradump_tables(path, &oi, ORA_SCAN_MAX, &t, err);
-    if (rc) {
-        yajl_gen_map_close(g);
-        return rc;
-    }
-    /* The list is complete only when the scan reached the end of the file
-     * and that is the end of the dump. */
-    int end_rc = b2a__oradump_check_end(path, &oi, err);
-    gen_strv(g, "tables", t.tables, t.n_tables);
-    gen_int(g, "data_segments", t.n_segments);
-    if (oi.datapump)
-        gen_int(g, "system_segments", t.n_system);
-    gen_bool(g, "tables_complete", t.complete && end_rc == B2A_OK);
-    b2a__oradump_tables_free(&t);
+    /* The direct reader walks the whole dump (streaming, in bounded memory,
+     * whatever its size) and lists its tables as `run` would read them. */
+    int rc_tables = inspect_oracle_tables(g, path, d, err);
+    /* The list is complete only when the reader read it all and the end of
+     * the file is the end of the dump. */
+    b2a_err end_err;
+    b2a__err_clear(&end_err);
+    int end_rc = b2a__oradump_check_end(path, &oi, &end_err);
+    gen_bool(g, "tables_complete", rc_tables == B2A_OK && end_rc == B2A_OK);
     yajl_gen_map_close(g);
+    if (rc_tables != B2A_OK)
+        return rc_tables;
+    if (end_rc != B2A_OK)
+        b2a__err_copy(err, &end_err);
     return end_rc;
 }
 
@@ -333,7 +390,7 @@ static int inspect_one(yajl_gen g, const char *path, b2a_err *err)
             break;
         case B2A_FMT_ORACLE_EXP:
         case B2A_FMT_ORACLE_DATAPUMP:
-            rc = inspect_oracle(g, path, err);
+            rc = inspect_oracle(g, path, &d, err);
             break;
         case B2A_FMT_MSSQL_MTF:
         case B2A_FMT_MSSQL_COMPRESSED:
