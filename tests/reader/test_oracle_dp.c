@@ -197,6 +197,28 @@ static void test_modern_23ai(void **state)
     size_t tx = find_table(x, "FINANCE", "TRANSACTIONS");
     assert_int_equal(b2a__dp_table(x, tx)->row_count, 100); /* 23+23+23+23+8 in five partitions */
     assert_string_equal(b2a__dp_table_kind(x, tx), "partitioned table");
+    /* TXN_TS is TIMESTAMP WITH TIME ZONE: the UTC instant, and its zone in a
+     * TXN_TS__tz field at the end (the dump names a region, by number: d0 04) */
+    const b2a_table_def *txd = b2a__dp_table(x, tx);
+    const b2a_column *txn_ts = column(txd, "TXN_TS");
+    assert_int_equal(txn_ts->vtype, B2A_V_TIMESTAMP_MICROS);
+    const b2a_column *zone = &txd->columns[txd->ncolumns - 1];
+    assert_string_equal(zone->name, "TXN_TS__tz");
+    assert_int_equal(zone->vtype, B2A_V_STRING);
+    int ts_at = (int)(txn_ts - txd->columns);
+    {
+        text_sink ts;
+        scan_ok(x, tx, &ts);
+        assert_int_equal(ts.nrows, 100);
+        char v[64];
+        for (size_t r = 0; r < ts.nrows; r++) {
+            field(ts.rows[r], (int)txd->ncolumns - 1, v, sizeof v);
+            assert_string_equal(v, "region:5121");
+        }
+        field(ts.rows[0], ts_at, v, sizeof v);
+        assert_string_equal(v, "2024-01-01 01:00:00.000000");
+        text_sink_free(&ts);
+    }
     static const struct { const char *schema, *name, *says; } fails[] = {
         {"INVENTORY", "PRODUCT_SPECS", "SPEC of type JSON"},
         {"FINANCE", "ACCOUNTS", "NOTES of type CLOB"},

@@ -53,7 +53,8 @@ typedef struct dp_seg {
 } dp_seg;
 
 typedef struct dp_table {
-    b2a_table_def def;
+    b2a_table_def def;              /* the rows' columns */
+    b2a_table_def out;              /* as written: def plus the zone fields (oraconv.h) */
     dp_col *cols;
     dp_seg *segs;
     size_t nsegs;
@@ -917,6 +918,7 @@ void b2a__dp_close(b2a_dp *x)
     for (size_t i = 0; i < x->ntables; i++) {
         dp_table *t = &x->tables[i];
         b2a__table_def_clear(&t->def);
+        b2a__table_def_clear(&t->out);
         free(t->cols);
         free(t->segs);
         free(t->unsupported);
@@ -959,6 +961,15 @@ int b2a__dp_open(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err)
         x->job_owner[o] = '\0';
         rc = walk_dump(x, err);
     }
+    for (size_t i = 0; rc == B2A_OK && i < x->ntables; i++) {
+        dp_table *t = &x->tables[i];
+        int *types = calloc(t->def.ncolumns ? t->def.ncolumns : 1, sizeof(*types));
+        for (size_t k = 0; types && t->cols && k < t->def.ncolumns; k++)
+            types[k] = t->cols[k].type;
+        if (!types || b2a__oraconv_zone_def(&t->def, types, &t->out) != 0)
+            rc = oom(err);
+        free(types);
+    }
     if (rc != B2A_OK) {
         b2a__dp_close(x);
         return rc;
@@ -969,7 +980,7 @@ int b2a__dp_open(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err)
 
 const char *b2a__dp_database_name(const b2a_dp *x) { return x->job_owner; }
 size_t b2a__dp_table_count(const b2a_dp *x) { return x->ntables; }
-const b2a_table_def *b2a__dp_table(const b2a_dp *x, size_t i) { return i < x->ntables ? &x->tables[i].def : NULL; }
+const b2a_table_def *b2a__dp_table(const b2a_dp *x, size_t i) { return i < x->ntables ? &x->tables[i].out : NULL; }
 
 const char *b2a__dp_table_kind(const b2a_dp *x, size_t i)
 {
@@ -1019,7 +1030,7 @@ int b2a__dp_scan_open(b2a_dp *x, size_t table, b2a_dp_scan **out, b2a_err *err)
     size_t n = t->def.ncolumns ? t->def.ncolumns : 1;
     s->row.cells = calloc(n, sizeof(*s->row.cells));
     int rc = !s->row.cells ? oom(err) : b2a__exp_in_init(&s->in, x->ra, 0, err);
-    if (rc == B2A_OK && (rc = b2a__oraconv_init(&s->conv, x->path, &t->def, x->dbtz_minutes, err)) == B2A_OK)
+    if (rc == B2A_OK && (rc = b2a__oraconv_init(&s->conv, x->path, &t->out, t->def.ncolumns, x->dbtz_minutes, err)) == B2A_OK)
         s->conv_ready = 1;
     /* NCHAR columns name the national set in their CHARSETID */
     for (size_t i = 0; rc == B2A_OK && i < t->def.ncolumns; i++)

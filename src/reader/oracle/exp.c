@@ -52,7 +52,8 @@ typedef struct exp_seg {
 } exp_seg;
 
 typedef struct exp_table {
-    b2a_table_def def;
+    b2a_table_def def;  /* the rows' columns */
+    b2a_table_def out;  /* as written: def plus the zone fields (oraconv.h) */
     b2a_exp_ddl ddl;    /* as declared; columns may be absent for a storage table */
     exp_col *cols;      /* the rows' columns (def.columns), from the descriptors */
     int lobsec;         /* rows carry a LOB section */
@@ -698,6 +699,13 @@ static int finish_tables(b2a_exp *x, b2a_err *err)
             for (size_t k = 0; k < t->nsegs; k++)
                 t->def.row_count += t->segs[k].rows;
         }
+        if (rc == 0) {
+            int *types = calloc(t->def.ncolumns ? t->def.ncolumns : 1, sizeof(*types));
+            for (size_t k = 0; types && t->cols && k < t->def.ncolumns; k++)
+                types[k] = t->cols[k].type;
+            rc = !types || b2a__oraconv_zone_def(&t->def, types, &t->out) != 0 ? -1 : 0;
+            free(types);
+        }
         if (rc != 0)
             return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     }
@@ -707,6 +715,7 @@ static int finish_tables(b2a_exp *x, b2a_err *err)
 static void free_table(exp_table *t)
 {
     b2a__table_def_clear(&t->def);
+    b2a__table_def_clear(&t->out);
     b2a__exp_ddl_clear(&t->ddl);
     free(t->cols);
     for (size_t k = 0; k < t->nsegs; k++)
@@ -826,7 +835,7 @@ size_t b2a__exp_table_count(const b2a_exp *x) { return x->ntables; }
 
 const b2a_table_def *b2a__exp_table(const b2a_exp *x, size_t i)
 {
-    return i < x->ntables ? &x->tables[i].def : NULL;
+    return i < x->ntables ? &x->tables[i].out : NULL;
 }
 
 const char *b2a__exp_table_kind(const b2a_exp *x, size_t i)
@@ -913,7 +922,7 @@ int b2a__exp_scan_open(b2a_exp *x, size_t table, b2a_exp_scan **out, b2a_err *er
     s->row.cells = calloc(n ? n : 1, sizeof(*s->row.cells));
     int rc = !s->row.cells ? b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory")
                            : b2a__exp_in_init(&s->in, x->ra, 0, err);
-    if (rc == B2A_OK && (rc = b2a__oraconv_init(&s->conv, x->path, &t->def, x->dbtz_minutes, err)) == B2A_OK)
+    if (rc == B2A_OK && (rc = b2a__oraconv_init(&s->conv, x->path, &t->out, t->def.ncolumns, x->dbtz_minutes, err)) == B2A_OK)
         s->conv_ready = 1;
     for (size_t i = 0; rc == B2A_OK && i < n; i++)
         rc = b2a__oraconv_set_column(&s->conv, i, t->cols[i].type, column_charset(&t->cols[i]), err);

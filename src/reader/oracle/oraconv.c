@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "avro/decimal.h"
+#include "util/str.h"
 #include "reader/oracle/oravalue.h"
 
 enum { V_NULL, V_I64, V_F32, V_F64, V_TEXT, V_BYTES_ROW, V_DECIMAL };
@@ -25,11 +26,50 @@ int b2a__orat_has_charset(int type)
 
 static int oom(b2a_err *err) { return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory"); }
 
-int b2a__oraconv_init(b2a_oraconv *cv, const char *path, const b2a_table_def *def, int dbtz_minutes, b2a_err *err)
+int b2a__oraconv_zone_def(const b2a_table_def *rowdef, const int *types, b2a_table_def *out)
+{
+    size_t nz = 0;
+    for (size_t i = 0; i < rowdef->ncolumns; i++)
+        nz += types[i] == B2A_ORAT_TSTZ;
+    if (b2a__table_def_copy(out, rowdef) != 0)
+        return -1;
+    if (nz == 0)
+        return 0;
+    b2a_column *cols = realloc(out->columns, (rowdef->ncolumns + nz) * sizeof(*cols));
+    if (!cols) {
+        b2a__table_def_clear(out);
+        return -1;
+    }
+    out->columns = cols;
+    for (size_t i = 0; i < rowdef->ncolumns; i++) {
+        if (types[i] != B2A_ORAT_TSTZ)
+            continue;
+        const char *name = rowdef->columns[i].name;
+        b2a_column *z = &cols[out->ncolumns];
+        memset(z, 0, sizeof(*z));
+        out->ncolumns++;
+        z->vtype = B2A_V_STRING;
+        z->nullable = 1;
+        z->name = b2a__asprintf("%s__tz", name);
+        z->source_type = b2a__asprintf("time zone of %s", name);
+        z->note = b2a__asprintf("the time zone %s was stored with (the value is the UTC instant): an offset such "
+                                "as +05:30, or region:N, Oracle's number for a named region, not resolved to its "
+                                "name; NULL with a NULL value or a value stored without a zone", name);
+        if (!z->name || !z->source_type || !z->note) {
+            b2a__table_def_clear(out);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int b2a__oraconv_init(b2a_oraconv *cv, const char *path, const b2a_table_def *def, size_t nrow, int dbtz_minutes,
+                      b2a_err *err)
 {
     memset(cv, 0, sizeof(*cv));
     cv->path = path;
     cv->def = def;
+    cv->nrow = nrow;
     cv->dbtz_minutes = dbtz_minutes;
     size_t n = def->ncolumns ? def->ncolumns : 1;
     cv->types = calloc(n, sizeof(*cv->types));
@@ -39,7 +79,7 @@ int b2a__oraconv_init(b2a_oraconv *cv, const char *path, const b2a_table_def *de
         b2a__oraconv_free(cv);
         return oom(err);
     }
-    for (size_t i = 0; i < def->ncolumns; i++)
+    for (size_t i = 0; i < nrow; i++)
         cv->types[i] = B2A_ORAT_VARCHAR2;
     return B2A_OK;
 }
@@ -58,7 +98,7 @@ int b2a__oraconv_set_column(b2a_oraconv *cv, size_t i, int type, int charset, b2
 
 void b2a__oraconv_free(b2a_oraconv *cv)
 {
-    for (size_t i = 0; cv->cs && i < cv->def->ncolumns; i++)
+    for (size_t i = 0; cv->cs && i < cv->nrow; i++)
         b2a__oracs_free(cv->cs[i]);
     free(cv->cs);
     free(cv->types);
@@ -266,8 +306,18 @@ int b2a__oraconv_row(b2a_oraconv *cv, const uint8_t *data, const b2a_oracell *ce
 {
     cv->outlen = 0;
     uint64_t replaced = cv->replaced;
-    for (size_t c = 0; c < cv->def->ncolumns; c++) {
+    size_t z = cv->nrow; /* the next zone field */
+    for (size_t c = 0; c < cv->nrow; c++) {
         int rc = convert_cell(cv, c, data, &cells[c], row, err);
+        if (rc == B2A_OK && cv->types[c] == B2A_ORAT_TSTZ && z < cv->def->ncolumns) {
+            /* decoded once more for its zone: rare enough not to keep it per cell */
+            b2a_oraval *v = &cv->vals[z++];
+            int64_t us;
+            char zone[16];
+            v->kind = V_NULL;
+            if (!cells[c].null && b2a__oratstz_micros(data + cells[c].off, cells[c].len, &us, zone) == 0 && zone[0])
+                rc = out_add(cv, v, V_TEXT, zone, strlen(zone), err);
+        }
         if (rc != B2A_OK) {
             cv->replaced = replaced; /* the row is not written: neither are its replacements */
             return rc;

@@ -39,7 +39,8 @@ typedef struct b2a_oraval b2a_oraval;
 /* A converter for the rows of one table; one scan owns it. */
 typedef struct b2a_oraconv {
     const char *path;           /* for messages */
-    const b2a_table_def *def;   /* Avro types of the row's columns, in row order */
+    const b2a_table_def *def;   /* the row's columns in row order, then the zone fields */
+    size_t nrow;                /* columns in the rows */
     int dbtz_minutes;           /* the database time zone (TIMESTAMP WITH LOCAL TIME ZONE) */
     int *types;                 /* per column: Oracle's type number */
     b2a_oracs **cs;             /* per character column: its converter */
@@ -49,8 +50,17 @@ typedef struct b2a_oraconv {
     uint64_t replaced;          /* bytes written as U+FFFD so far */
 } b2a_oraconv;
 
-/* For def's columns, every one of type VARCHAR2 until set. */
-int b2a__oraconv_init(b2a_oraconv *cv, const char *path, const b2a_table_def *def, int dbtz_minutes, b2a_err *err);
+/* The table as written: the row's columns, then one nullable string field
+ * "<name>__tz" per TIMESTAMP WITH TIME ZONE column (types[i], in row order)
+ * holding the zone the dump stored with the value (avro-type-mapping.md:
+ * the value is the UTC instant; the zone is kept beside it). *out is a deep
+ * copy; 0, or -1 on OOM. */
+int b2a__oraconv_zone_def(const b2a_table_def *rowdef, const int *types, b2a_table_def *out);
+
+/* For def's first nrow columns (the rest: zone fields, see above), every
+ * one of type VARCHAR2 until set. */
+int b2a__oraconv_init(b2a_oraconv *cv, const char *path, const b2a_table_def *def, size_t nrow, int dbtz_minutes,
+                      b2a_err *err);
 
 /* Column i holds Oracle type `type`, its text (if any) in character set
  * charset. B2A_EUNSUPPORTED, naming the column, for a set not converted. */
