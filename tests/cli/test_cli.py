@@ -226,6 +226,28 @@ class Cli(unittest.TestCase):
         self.assertEqual(smith["HIREDATE"], 345859200000000)  # 1980-12-17 00:00:00
         self.assertIsNone(smith["COMM"])
 
+    def test_oracle_replaced_bytes_reported(self):
+        # A byte with no character in AL32UTF8 (0xFF over the A of DEPT's
+        # ACCOUNTING) is written as U+FFFD: the table still succeeds, and the
+        # count is in the Job and in a warning, not silent.
+        data = bytearray(open(SCOTT_DP, "rb").read())
+        at = data.index(b"\x0aACCOUNTING\x08NEW YORK")
+        data[at + 1] = 0xFF
+        dump = os.path.join(self.tmp, "scott_ff.dmp")
+        open(dump, "wb").write(bytes(data))
+        code, out, err = run("run", dump, "-o", self.out)
+        self.assertEqual(code, 1, err)  # BONUS fails, as in the original
+        self.assertIn("warning: SCOTT.DEPT: 1 byte(s) of text had no character in their column's character "
+                      "set and were written as U+FFFD", err)
+        self.assertNotIn("error: SCOTT.DEPT", err)
+        job = json.load(open(os.path.join(self.out, "job.json")))
+        tables = {t["name"]: t for t in job["tables"]}
+        self.assertEqual(tables["DEPT"]["status"], "Success")
+        self.assertEqual(tables["DEPT"]["replaced_bytes"], 1)
+        self.assertNotIn("replaced_bytes", tables["EMP"])
+        _, dept = read_avro(os.path.join(self.out, "SCOTT", "DEPT", "part-00000.avro"))
+        self.assertEqual(dept[0]["DNAME"], "\ufffdCCOUNTING")
+
     def test_include_exclude(self):
         code, out, err = run("run", NW2008, "-o", self.out, "--include", "dbo.*Order*", "--exclude", "*Details")
         self.assertEqual(code, 0, err)

@@ -31,6 +31,15 @@ enum {
 };
 
 #define ROW_WHOLE 0x3C
+/* Other rows come in pieces, flagged as Oracle flags row pieces in a block:
+ * F the row's first piece, L its last, P the piece's first column goes on
+ * from the previous piece's last, N the last column goes on in the next.
+ * Each piece is a column count and columns, without a length word; LOB
+ * columns come after all the others (oracle-dump-format.md §2.2). */
+#define PIECE_FIRST 0x08
+#define PIECE_LAST 0x04
+#define PIECE_CONT_FROM 0x02
+#define PIECE_CONT_TO 0x01
 #define LEN_NULL 0xFF
 #define LEN_LONG 0xFE
 #define XML_MAX (64u * 1024 * 1024) /* no table's XML is near this; corrupt input is */
@@ -56,6 +65,8 @@ typedef struct dp_table {
     b2a_table_def def;              /* the rows' columns */
     b2a_table_def out;              /* as written: def plus the zone fields (oraconv.h) */
     dp_col *cols;
+    size_t *order;                  /* the column at each position of the row stream */
+    int opaque;                     /* a column of a type whose row pieces are not decoded */
     dp_seg *segs;
     size_t nsegs;
     char *unsupported;              /* why it cannot be scanned, or NULL */
@@ -347,11 +358,11 @@ static int map_columns(const b2a_dp *x, dp_table *t)
         case T_ROWID:
         case T_UROWID: break;
         case T_CLOB:
-        case T_BLOB:
-            c->vtype = dc->type == T_BLOB ? B2A_V_BYTES : B2A_V_STRING;
-            mark(t, b2a__asprintf("column %s is %s: Data Pump LOB row pieces are not decoded yet", c->name,
-                                  c->source_type));
+            if (!b2a__oracs_supported(dc->cs))
+                mark(t, b2a__asprintf("column %s (%s) is in character set id %d, which this reader does not convert",
+                                      c->name, c->source_type, dc->cs));
             break;
+        case T_BLOB: c->vtype = B2A_V_BYTES; break;
         default:
             mark(t, b2a__asprintf("column %s has Oracle type number %d (%s), which this reader does not decode",
                                   c->name, dc->type, c->source_type));
@@ -388,52 +399,123 @@ static int row_error(const char *path, const dp_table *t, uint64_t at, b2a_err *
                         t->def.schema, t->def.name, what, (unsigned long long)at);
 }
 
-/* One row of segment seg into r. keep = 0 (the walk): only profiled
- * columns' bytes are kept. */
+/* One value into column c's cell; append: the value goes on from the
+ * cell's previous piece (a column split between row pieces). keep = 0 (the
+ * walk): only profiled columns' bytes are kept. */
+static int read_value(b2a_exp_in *in, const dp_table *t, dp_row *r, size_t c, int append, int keep, b2a_err *err)
+{
+    const uint8_t *p = b2a__exp_in_take(in, 1, "a row", err);
+    if (!p)
+        return err->code;
+    size_t len = p[0];
+    dp_cell *cell = &r->cells[c];
+    if (len == LEN_NULL)
+        return B2A_OK;
+    if (len == LEN_LONG) {
+        if (!(p = b2a__exp_in_take(in, 2, "a row", err)))
+            return err->code;
+        len = (size_t)p[0] << 8 | p[1];
+    }
+    if (!(p = b2a__exp_in_take(in, len, "a column value", err)))
+        return err->code;
+    if (keep || t->cols[c].profile) {
+        if (append && !cell->null) {
+            dp_cell more;
+            /* the cell's bytes are the last ones put: the continuation follows them */
+            if (cell->off + cell->len != r->len || row_put(r, p, len, &more) != 0)
+                return cell->off + cell->len != r->len ? B2A_EFORMAT : oom(err);
+            cell->len += len;
+            return B2A_OK;
+        }
+        if (row_put(r, p, len, cell) != 0)
+            return oom(err);
+    } else if (append && !cell->null) {
+        cell->len += len;
+        return B2A_OK;
+    }
+    cell->null = 0;
+    cell->len = len;
+    return B2A_OK;
+}
+
+/* A row in pieces (its first flag already read): the pieces' columns fill
+ * the stream positions in order until the piece flagged last. A piece
+ * stream that does not hold together is B2A_EUNSUPPORTED with why, so the
+ * walk fails this table, not the dump. */
+static int read_pieces(b2a_exp_in *in, const dp_table *t, const dp_seg *seg, dp_row *r, uint8_t flag, uint64_t at,
+                       int keep, b2a_err *err)
+{
+    const char *path = b2a__ra_path(in->ra);
+    size_t k = 0;
+    for (;;) {
+        const uint8_t *p = b2a__exp_in_take(in, 1, "a row piece", err);
+        if (!p)
+            return err->code;
+        size_t ncols = p[0];
+        int cont = (flag & PIECE_CONT_FROM) != 0;
+        if ((cont && (ncols == 0 || k == 0)) || k + ncols - (cont ? 1 : 0) > t->def.ncolumns)
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                "%s: table %s.%s: the row at offset %llu has row pieces that do not fit its %zu "
+                                "columns", path, t->def.schema, t->def.name, (unsigned long long)at,
+                                t->def.ncolumns);
+        if (cont)
+            k--;
+        for (size_t i = 0; i < ncols; i++, k++) {
+            int rc = read_value(in, t, r, t->order[k], cont && i == 0, keep, err);
+            if (rc == B2A_EFORMAT)
+                return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                    "%s: table %s.%s: the row at offset %llu continues a column that is not its "
+                                    "last one read", path, t->def.schema, t->def.name, (unsigned long long)at);
+            if (rc != B2A_OK)
+                return rc;
+        }
+        if (b2a__exp_in_tell(in) > seg->rows_end)
+            return row_error(path, t, at, err, "a row that runs past the end of its segment");
+        if (flag & PIECE_LAST)
+            return B2A_OK;
+        int to_next = (flag & PIECE_CONT_TO) != 0;
+        if (!(p = b2a__exp_in_take(in, 1, "a row piece", err)))
+            return err->code;
+        flag = p[0];
+        if ((flag & 0xF0) || (flag & PIECE_FIRST) || to_next != ((flag & PIECE_CONT_FROM) != 0))
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                "%s: table %s.%s: the row at offset %llu has a row piece with flag 0x%02X after one "
+                                "that %s", path, t->def.schema, t->def.name, (unsigned long long)at, flag,
+                                to_next ? "continues its last column" : "does not");
+    }
+}
+
+/* One row of segment seg into r (keep: see read_value). */
 static int read_row(b2a_exp_in *in, const dp_table *t, const dp_seg *seg, dp_row *r, int keep, b2a_err *err)
 {
     const char *path = b2a__ra_path(in->ra);
     uint64_t at = b2a__exp_in_tell(in);
     r->len = 0;
+    for (size_t c = 0; c < t->def.ncolumns; c++) { /* trailing NULLs are left out */
+        r->cells[c].null = 1;
+        r->cells[c].len = 0;
+    }
     const uint8_t *p = b2a__exp_in_take(in, 1, "a row", err);
     if (!p)
         return err->code;
     uint8_t flag = p[0];
-    uint32_t rowlen = 0;
     if (flag != ROW_WHOLE) {
-        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
-                            "%s: table %s.%s: a row piece with flag 0x%02X at offset %llu (LOB or chained row "
-                            "pieces are not decoded yet)", path, t->def.schema, t->def.name, flag,
-                            (unsigned long long)at);
+        if (t->opaque || (flag & 0xF0) || !(flag & PIECE_FIRST) || (flag & PIECE_CONT_FROM))
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                "%s: table %s.%s: a row with flag 0x%02X at offset %llu, which is not a row's first "
+                                "piece", path, t->def.schema, t->def.name, flag, (unsigned long long)at);
+        return read_pieces(in, t, seg, r, flag, at, keep, err);
     }
     if (!(p = b2a__exp_in_take(in, 3, "a row", err)))
         return err->code;
-    rowlen = (uint32_t)p[0] << 8 | p[1];
+    uint32_t rowlen = (uint32_t)p[0] << 8 | p[1];
     size_t ncols = p[2];
     if (ncols == 0 || ncols > t->def.ncolumns)
         return row_error(path, t, at, err, "a row with a column count the table does not have");
-    for (size_t c = 0; c < t->def.ncolumns; c++) {
-        dp_cell *cell = &r->cells[c];
-        cell->null = 1;
-        cell->len = 0;
-        if (c >= ncols)
-            continue; /* trailing NULLs are left out */
-        if (!(p = b2a__exp_in_take(in, 1, "a row", err)))
-            return err->code;
-        size_t len = p[0];
-        if (len == LEN_NULL)
-            continue;
-        if (len == LEN_LONG) {
-            if (!(p = b2a__exp_in_take(in, 2, "a row", err)))
-                return err->code;
-            len = (size_t)p[0] << 8 | p[1];
-        }
-        if (!(p = b2a__exp_in_take(in, len, "a column value", err)))
-            return err->code;
-        if ((keep || t->cols[c].profile) && row_put(r, p, len, cell) != 0)
-            return oom(err);
-        cell->null = 0;
-        cell->len = len;
+    for (size_t k = 0; k < ncols; k++) {
+        int rc = read_value(in, t, r, t->order[k], 0, keep, err);
+        if (rc != B2A_OK)
+            return rc;
     }
     uint64_t now = b2a__exp_in_tell(in);
     if (now - at != rowlen || now > seg->rows_end)
@@ -462,6 +544,37 @@ static uint64_t be64(const uint8_t *p)
     for (int i = 0; i < 8; i++)
         v = v << 8 | p[i];
     return v;
+}
+
+/* The row stream holds the columns in their order, LOBs moved after all
+ * the others. */
+static int is_lob_type(int ty) { return ty == T_CLOB || ty == T_BLOB; }
+
+static int stream_order(dp_table *t)
+{
+    size_t n = t->def.ncolumns, k = 0;
+    t->order = malloc((n ? n : 1) * sizeof(*t->order));
+    if (!t->order)
+        return -1;
+    for (int lobs = 0; lobs < 2; lobs++)
+        for (size_t i = 0; i < n; i++)
+            if (is_lob_type(t->cols[i].type) == lobs)
+                t->order[k++] = i;
+    return 0;
+}
+
+/* Types stored in the rows in forms not decoded (objects, collections,
+ * XMLTYPE, JSON...): their tables fail naming the column. */
+static int opaque_type(int ty)
+{
+    switch (ty) {
+    case T_VARCHAR2: case T_NUMBER: case T_LONG: case T_DATE: case T_RAW: case T_LONG_RAW: case T_ROWID:
+    case T_CHAR: case T_BFLOAT: case T_BDOUBLE: case T_CLOB: case T_BLOB: case T_TIMESTAMP: case T_TSTZ:
+    case T_IYM: case T_IDS: case T_UROWID: case T_TSLTZ:
+        return 0;
+    default:
+        return 1;
+    }
 }
 
 static dp_table *find_or_add(b2a_dp *x, dp_xml *xml, b2a_err *err)
@@ -495,6 +608,12 @@ static dp_table *find_or_add(b2a_dp *x, dp_xml *xml, b2a_err *err)
     xml->cols = NULL;
     xml->dcols = NULL;
     xml->ncols = 0;
+    for (size_t i = 0; i < t->def.ncolumns; i++)
+        t->opaque |= opaque_type(t->cols[i].type);
+    if (stream_order(t) != 0) {
+        oom(err);
+        return NULL;
+    }
     return t;
 }
 
@@ -549,13 +668,13 @@ static void keep_master(b2a_dp *x, const dp_xml *xml, uint64_t rows_at, uint64_t
 
 /* Why a table's rows come in pieces: its first column of a type stored
  * apart from the row (LOB, LONG, object, XMLTYPE, JSON...). */
-static char *pieces_reason(const dp_table *t, uint64_t at)
+static char *pieces_reason(const dp_table *t, uint64_t at, const b2a_err *why)
 {
+    if (!t->opaque)
+        return b2a__strdup(why->msg);
     for (size_t i = 0; i < t->def.ncolumns; i++) {
         int ty = t->cols[i].type;
-        if (ty == T_CLOB || ty == T_BLOB || ty == T_LONG || ty == T_LONG_RAW || ty >= 58)
-            if (!(ty == T_ROWID || ty == T_CHAR || ty == T_BFLOAT || ty == T_BDOUBLE || (ty >= T_TIMESTAMP && ty <= T_IDS) ||
-                  ty == T_UROWID || ty == T_TSLTZ))
+        if (opaque_type(ty))
                 return b2a__asprintf("its rows come in pieces (row flags other than 0x3C, at offset %llu), as for its "
                                      "column %s of type %s; such row pieces are not decoded yet",
                                      (unsigned long long)at, t->def.columns[i].name, t->def.columns[i].source_type);
@@ -586,7 +705,7 @@ static int walk_rows(b2a_dp *x, b2a_exp_in *in, dp_table *t, dp_seg *seg, dp_row
         }
         int rc = read_row(in, t, seg, row, 0, err);
         if (rc == B2A_EUNSUPPORTED) {
-            mark(t, pieces_reason(t, b2a__exp_in_tell(in) - 1));
+            mark(t, pieces_reason(t, b2a__exp_in_tell(in) - 1, err));
             b2a__err_clear(err);
             return B2A_OK;
         }
@@ -920,6 +1039,7 @@ void b2a__dp_close(b2a_dp *x)
         b2a__table_def_clear(&t->def);
         b2a__table_def_clear(&t->out);
         free(t->cols);
+        free(t->order);
         free(t->segs);
         free(t->unsupported);
     }
@@ -1032,9 +1152,13 @@ int b2a__dp_scan_open(b2a_dp *x, size_t table, b2a_dp_scan **out, b2a_err *err)
     int rc = !s->row.cells ? oom(err) : b2a__exp_in_init(&s->in, x->ra, 0, err);
     if (rc == B2A_OK && (rc = b2a__oraconv_init(&s->conv, x->path, &t->out, t->def.ncolumns, x->dbtz_minutes, err)) == B2A_OK)
         s->conv_ready = 1;
-    /* NCHAR columns name the national set in their CHARSETID */
-    for (size_t i = 0; rc == B2A_OK && i < t->def.ncolumns; i++)
-        rc = b2a__oraconv_set_column(&s->conv, i, t->cols[i].type, t->cols[i].cs, err);
+    /* NCHAR columns name the national set in their CHARSETID; CLOBs of a
+     * multi-byte database, and NCLOBs, are stored as AL16UTF16 (as in exp) */
+    for (size_t i = 0; rc == B2A_OK && i < t->def.ncolumns; i++) {
+        const dp_col *c = &t->cols[i];
+        int cs = c->type == T_CLOB && (c->csform == 2 || b2a__oracs_multibyte(c->cs)) ? B2A_ORACS_AL16UTF16 : c->cs;
+        rc = b2a__oraconv_set_column(&s->conv, i, c->type, cs, err);
+    }
     if (rc != B2A_OK) {
         b2a__dp_scan_close(s);
         return rc;
