@@ -297,6 +297,7 @@ static int inspect_oracle(yajl_gen g, const char *path, const b2a_detected *d, b
         gen_opt(g, "platform", oi.platform);
         gen_opt(g, "charset", oi.charset);
         gen_int(g, "block_size", oi.block_size);
+        gen_int(g, "file_number", oi.file_number); /* N of a DUMPFILE=...%U set */
     } else {
         gen_opt(g, "user", oi.user);
         gen_opt(g, "mode", oi.mode);

@@ -93,6 +93,7 @@ static void parse_datapump(const unsigned char *b, size_t len, b2a_oradump_info 
     o->block_size = (uint32_t)b[0x23] << 24 | (uint32_t)b[0x24] << 16 | (uint32_t)b[0x25] << 8 |
                     b[0x26];
     o->db_charset_id = b[0x27] << 8 | b[0x28];
+    o->file_number = (uint32_t)b[0x1f] << 24 | (uint32_t)b[0x20] << 16 | (uint32_t)b[0x21] << 8 | b[0x22];
     text_at(b, len, 0x43, o->job_name, sizeof(o->job_name));
     text_at(b, len, 0x200, o->platform, sizeof(o->platform));
     text_at(b, len, 0x2a2, o->charset, sizeof(o->charset));

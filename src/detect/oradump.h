@@ -20,6 +20,7 @@ typedef struct b2a_oradump_info {
     /* Data Pump */
     int file_version;         /* big-endian u16 at 0: 0x0401 = 12.1 */
     uint32_t block_size;
+    uint32_t file_number;     /* u32 at 0x1f: 1, or N for the N-th file of a %U set */
     char job_name[128];       /* "SYS"."SYS_EXPORT_SCHEMA_01" */
     char platform[64];        /* "x86_64/Linux 2.4.xx" */
     char charset[32];         /* Data Pump: its charset name; exp: name of db_charset_id */

@@ -149,6 +149,7 @@ static void several_vendors_in_one_call(void **state)
     assert_string_equal(str_at(dp, "versions", "database", NULL), "12.01.00.02.00");
     assert_string_equal(str_at(dp, "versions", "file_version", NULL), "0x0401");
     assert_string_equal(str_at(dp, "contents", "job_name", NULL), "\"SYS\".\"SYS_EXPORT_SCHEMA_01\"");
+    assert_int_equal(int_at(dp, "contents", "file_number", NULL), 1);
     t = get(dp, "contents", "tables", NULL);
     assert_int_equal(t->u.array.len, 4);
     yajl_val emp = t->u.array.values[1];

@@ -425,6 +425,30 @@ static void poke(const char *path, off_t at, const void *bytes, size_t n)
     close(fd);
 }
 
+/* File 2 of a %U set given alone (its header's file number, u32 at 0x1f):
+ * refused, saying it is part of a set and what is missing. */
+static void test_later_file_of_a_set_refused(void **state)
+{
+    (void)state;
+    size_t len;
+    char *tmp = copy_to_tmp(sample("jliverse_datapump_scott.dmp"), &len);
+    FILE *f = fopen(tmp, "rb");
+    uint8_t num[4];
+    assert_int_equal(fseek(f, 0x1f, SEEK_SET), 0);
+    assert_int_equal(fread(num, 1, 4, f), 4);
+    fclose(f);
+    assert_memory_equal(num, "\x00\x00\x00\x01", 4);
+    poke(tmp, 0x22, "\x02", 1);
+    b2a_dp *x = NULL;
+    b2a_err err;
+    assert_int_equal(open_path(tmp, &x, &err), B2A_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, tmp));
+    assert_non_null(strstr(err.msg, "is file 2 of a multi-file Data Pump set"));
+    assert_non_null(strstr(err.msg, "file 1 and the other files of the set are missing"));
+    unlink(tmp);
+    free(tmp);
+}
+
 /* SCOTT's EMP segment is the one whose descriptor is the block at 0x12000
  * (its XML at 0x13000). Without that descriptor (as when the segment is in
  * another file of a %U set), EMP fails naming the 14 rows it misses. */
@@ -455,8 +479,6 @@ static void test_missing_segment_fails_the_table(void **state)
     free(tmp);
 }
 
-/* Data that is not readable XML where a segment starts (compressed or
- * encrypted) is refused naming the options and --restore. */
 /* A byte with no character in AL32UTF8 (0xFF over the A of ACCOUNTING,
  * found by DEPT's row bytes) is written as U+FFFD and counted, and the table
  * is still read whole. */
@@ -499,6 +521,8 @@ static void test_replaced_bytes_counted(void **state)
     free(tmp);
 }
 
+/* Data that is not readable XML where a segment starts (compressed or
+ * encrypted) is refused naming the options and --restore. */
 static void test_packed_data_refused(void **state)
 {
     (void)state;
@@ -680,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_modern_equals_legacy),
         cmocka_unit_test(test_modern_lob_and_long_pieces),
         cmocka_unit_test(test_several_files_refused),
+        cmocka_unit_test(test_later_file_of_a_set_refused),
         cmocka_unit_test(test_missing_segment_fails_the_table),
         cmocka_unit_test(test_packed_data_refused),
         cmocka_unit_test(test_replaced_bytes_counted),

@@ -1068,6 +1068,12 @@ int b2a__dp_open(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err)
     if (rc == B2A_OK && (x->hdr.block_size < 512 || x->hdr.block_size > (1u << 20) || x->hdr.block_size % 8))
         rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: Data Pump header gives a block size of %u",
                           x->path, x->hdr.block_size);
+    if (rc == B2A_OK && x->hdr.file_number != 1)
+        rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                          "%s is file %u of a multi-file Data Pump set (DUMPFILE=...%%U): file 1 and the other files "
+                          "of the set are missing, and multi-file sets are not read directly yet; restore the whole "
+                          "set with --restore",
+                          x->path, x->hdr.file_number);
     if (rc == B2A_OK)
         rc = b2a__oradump_check_end(paths[0], &x->hdr, err);
     if (rc == B2A_OK) {
