@@ -1,6 +1,6 @@
 #!/bin/bash
 # Benchmark of the PostgreSQL export paths (not a test).
-#   bench_pg_export.sh [-b BUILD_DIR] [-n ROWS] [-r ROUNDS] [-o SCRATCH_DIR] [-e 'CMD']
+#   bench_pg_export.sh [-b BUILD_DIR] [-n ROWS] [-r ROUNDS] [-o SCRATCH_DIR] [-e 'CMD'] [-S]
 # Starts a throw-away bak2avro-test/postgres:15 container (host network,
 # loopback, free port, random password), fills a table of ROWS rows
 # (default 10,000,000) of mixed types, then in each round times
@@ -19,7 +19,8 @@
 #       block ranges, one snapshot), the whole command timed, alternating
 # and prints rows/s, the ratios to (a) and (b), peak RSS and client CPU
 # seconds per million rows, each the median over the rounds, then
-# machine-readable RESULT lines for the default codec. With -e, CMD runs instead of the rounds
+# machine-readable RESULT lines for the default codec. -S times (f) alone
+# (RESULT pg split2/one_stream only). With -e, CMD runs instead of the rounds
 # (sh -c, with B2A_BENCH_CONNSTR, B2A_BENCH_QUERY and B2A_BENCH_BIN set),
 # for timing the programs with another tool. The container is removed at
 # the end, also on failure or interrupt (after the step that is running).
@@ -35,16 +36,18 @@ scratch=/tmp
 bindir=
 external=
 
-usage() { echo "usage: $me [-b BUILD_DIR] [-n ROWS] [-r ROUNDS] [-o SCRATCH_DIR] [-e 'CMD']" >&2; exit 2; }
+usage() { echo "usage: $me [-b BUILD_DIR] [-n ROWS] [-r ROUNDS] [-o SCRATCH_DIR] [-e 'CMD'] [-S]" >&2; exit 2; }
 fail() { echo "$me: error: $*" >&2; exit 1; }
 
-while getopts b:n:r:o:e:h opt; do
+split_only=
+while getopts b:n:r:o:e:Sh opt; do
     case $opt in
         b) bindir=$OPTARG/bench ;;
         n) rows=$OPTARG ;;
         r) rounds=$OPTARG ;;
         o) scratch=$OPTARG ;;
         e) external=$OPTARG ;;
+        S) split_only=1 ;;
         *) usage ;;
     esac
 done
@@ -212,6 +215,10 @@ for codec in $codecs; do : >"$tmp/d_$codec" >"$tmp/rss_$codec" >"$tmp/cpu_$codec
 default_codec=$("$bindir/export_table" -d) || fail "export_table -d failed"
 for r in $(seq "$rounds"); do
     echo "round $r of $rounds"
+    if [ -n "$split_only" ]; then
+        if [ $((r % 2)) = 1 ]; then split_run 1; split_run 2; else split_run 2; split_run 1; fi
+        continue
+    fi
     t=$(now)
     q -c "$copy_stmt" >/dev/null || fail "COPY failed"
     s=$(echo "$(now) - $t" | bc)
@@ -249,6 +256,16 @@ for r in $(seq "$rounds"); do
     if [ $((r % 2)) = 1 ]; then split_run 1; split_run 2; else split_run 2; split_run 1; fi
 done
 
+if [ -n "$split_only" ]; then
+    f1=$(median <"$tmp/f1"); f2=$(median <"$tmp/f2")
+    echo
+    echo "summary: $rows rows, medians of $rounds round(s)"
+    printf '  (f) bak2avro export, 1 stream           %12.0f rows/s\n' "$f1"
+    printf '  (f) bak2avro export, 2 streams (ctid)   %12.0f rows/s  /1 stream %.3f (target >= 1.3)\n' "$f2" \
+        "$(echo "$f2 / $f1" | bc -l)"
+    printf 'RESULT pg split2/one_stream %.3f\n' "$(echo "$f2 / $f1" | bc -l)"
+    exit 0
+fi
 a=$(median <"$tmp/a"); b=$(median <"$tmp/b"); rb=$(median <"$tmp/rss_b"); ub=$(median <"$tmp/cpu_b")
 echo
 echo "summary: $rows rows, medians of $rounds round(s); client CPU = the program's own CPU seconds (all threads)"

@@ -18,7 +18,8 @@ B2A_BEGIN_DECL
  *     (also postgres://): rows through libpq's COPY (FORMAT binary), the
  *     catalog through psqlODBC; query keys go to libpq (sslmode=...).
  *   - mysql://[USER[:PASSWORD]@]HOST[:PORT][/DBNAME] (also mariadb://):
- *     through MariaDB Connector/ODBC.
+ *     rows through libmariadb's unbuffered fetch, the catalog through
+ *     MariaDB Connector/ODBC.
  *   - an ODBC connection string with Driver={...} (or DSN=...) of a
  *     PostgreSQL, MariaDB/MySQL or SQL Server driver.
  * USER, PASSWORD and DBNAME are percent-decoded. The password is never
@@ -38,7 +39,7 @@ typedef void (*b2a_split_plan_done_cb)(b2a_split_plan *plan, int rc, void *userd
 typedef struct b2a_source_options {
     unsigned int version;
     const char *dsn;              /**< required, see above */
-    b2a_via via;                  /**< B2A_VIA_ODBC: no libpq even for PostgreSQL */
+    b2a_via via;                  /**< B2A_VIA_ODBC: rows through ODBC even for postgresql:// and mysql:// */
     const char *const *include;   /**< glob patterns on "schema.table"; none means all */
     uint32_t n_include;
     const char *const *exclude;
@@ -82,8 +83,8 @@ B2A_API char *b2a_source_json(const b2a_source *src);
  * PostgreSQL table without one by ctid block ranges. On PostgreSQL the plan
  * holds a transaction open with an exported snapshot (pg_export_snapshot)
  * that every range reads, so all ranges see one state of the table; it stays
- * valid while the plan handle lives. rows_expected is counted in that
- * snapshot. done_cb runs once, unless this returns an error.
+ * valid while the plan handle lives. rows_expected is the source's exact
+ * count. done_cb runs once, unless this returns an error.
  */
 B2A_API int b2a_split_plan_new(b2a_source *src, const char *table, uint32_t splits,
                                b2a_split_plan_done_cb done_cb, void *userdata, b2a_split_plan **out);

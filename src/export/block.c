@@ -50,7 +50,7 @@ struct b2a_export {
     void *userdata;
     /* run */
     xstate state;
-    int canceled, free_requested;
+    int canceled, free_requested, in_cb;
     uv_work_t work;
     b2a_err err;              /* written on the worker during a chunk */
     char *dir, *scratch_stem; /* the table's folder; temp names derive from the stem */
@@ -159,8 +159,7 @@ int b2a_export_new(b2a_source *src, const char *table, const b2a_export_options 
                          (src->database && !(x->database = b2a__strdup(src->database)))))
         rc = B2A_ENOMEM;
     if (rc == B2A_OK)
-        rc = b2a__dbsource_init(&x->db, src->db.vendor, src->db.odbc_connstr, src->db.pg_conninfo,
-                                src->db.login_timeout_s, &x->err);
+        rc = b2a__dbsource_copy(&x->db, &src->db, &x->err);
     if (rc != B2A_OK) {
         export_destroy(x);
         return rc;
@@ -210,7 +209,7 @@ int b2a_export_range_new(b2a_ctx *ctx, const char *dsn, const char *plan_json, u
                               "the plan's ranges read one PostgreSQL snapshot, which needs the libpq path: "
                               "give a postgresql:// DSN (or psqlODBC Server/Port/Database/UID/PWD) and via auto");
         if (rc == B2A_OK)
-            rc = b2a__dbsource_init(&x->db, d.vendor, d.odbc_connstr, pg, 0, &x->err);
+            rc = b2a__dbsource_from_dsn(&x->db, &d, opts->via == B2A_VIA_ODBC, 0, &x->err);
         b2a__dsn_clear(&d);
     }
     if (rc == B2A_OK) {
@@ -367,8 +366,10 @@ static void chunk_after(uv_work_t *req, int status)
         b2a__err_prefix(&x->err, "range %u of %s.%s: ", x->range, x->def.schema, x->def.name);
     x->state = X_DONE;
     b2a_ctx *ctx = x->ctx;
+    x->in_cb = 1;   /* a free from inside the callback is deferred to its end */
     if (x->done_cb)
         x->done_cb(x, x->err.code, x->userdata);
+    x->in_cb = 0;
     if (x->free_requested)
         export_destroy(x);
     b2a__ctx_release(ctx);
@@ -415,7 +416,7 @@ void b2a_export_free(b2a_export *x)
 {
     if (!x || x->magic != EXPORT_MAGIC)
         return;
-    if (x->state == X_RUNNING) {
+    if (x->state == X_RUNNING || x->in_cb) {
         x->free_requested = 1;
         x->canceled = 1;
         return;

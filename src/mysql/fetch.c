@@ -82,6 +82,11 @@ static kind kind_of(b2a_vtype vt)
 
 char *b2a__mysql_fetch_statement(const b2a_table_def *t)
 {
+    return b2a__mysql_fetch_statement_where(t, NULL);
+}
+
+char *b2a__mysql_fetch_statement_where(const b2a_table_def *t, const char *where)
+{
     size_t cap = 256, len = 0;
     char *s = malloc(cap);
     if (!s)
@@ -111,7 +116,7 @@ char *b2a__mysql_fetch_statement(const b2a_table_def *t)
         free(e);
     }
     char *qn = b2a__odbc_qualified(B2A_ODBC_MYSQL, t->schema, t->name);
-    char *full = qn ? b2a__asprintf("%s FROM %s", s, qn) : NULL;
+    char *full = qn ? b2a__asprintf("%s FROM %s%s%s", s, qn, where ? " WHERE " : "", where ? where : "") : NULL;
     free(qn);
     free(s);
     return full;
@@ -152,6 +157,12 @@ static void bind_col(b2a_mysql_fetch *f, size_t i)
 
 int b2a__mysql_fetch_open(MYSQL *c, const b2a_table_def *t, b2a_mysql_fetch **out, b2a_err *err)
 {
+    return b2a__mysql_fetch_open_where(c, t, NULL, out, err);
+}
+
+int b2a__mysql_fetch_open_where(MYSQL *c, const b2a_table_def *t, const char *where, b2a_mysql_fetch **out,
+                                b2a_err *err)
+{
     *out = NULL;
     if (!t || t->ncolumns == 0)
         return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "%s.%s: table has no columns to export",
@@ -163,7 +174,7 @@ int b2a__mysql_fetch_open(MYSQL *c, const b2a_table_def *t, b2a_mysql_fetch **ou
     f->t = t;
     f->cols = calloc(t->ncolumns, sizeof(*f->cols));
     f->binds = calloc(t->ncolumns, sizeof(*f->binds));
-    char *sql = b2a__mysql_fetch_statement(t);
+    char *sql = b2a__mysql_fetch_statement_where(t, where);
     int rc = f->cols && f->binds && sql ? B2A_OK : OOM();
     for (size_t i = 0; rc == B2A_OK && i < t->ncolumns; i++) {
         mcol *mc = &f->cols[i];

@@ -49,6 +49,10 @@ int b2a__mysql_fetch_pending(const b2a_mysql_fetch *f);
 
 /* The SELECT the fetch runs for t: the ODBC path's column expressions. */
 char *b2a__mysql_fetch_statement(const b2a_table_def *t);
+/* The same for the rows matching where (SQL text, a split range; NULL: all). */
+int b2a__mysql_fetch_open_where(MYSQL *c, const b2a_table_def *t, const char *where, b2a_mysql_fetch **out,
+                                b2a_err *err);
+char *b2a__mysql_fetch_statement_where(const b2a_table_def *t, const char *where);
 
 /* Zero dates written as NULL so far (as b2a__odbc_cursor_nulled). */
 uint64_t b2a__mysql_fetch_nulled(const b2a_mysql_fetch *f);

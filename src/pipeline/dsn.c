@@ -106,7 +106,8 @@ static void introspect_after(uv_work_t *req, int status)
                       job->database ? job->database : "?", st->ntables, selected);
     b2a__job_step_begin(job, B2A_STEP_EXPORT);
     b2a__job_log(job, B2A_LOG_INFO, "export: rows through %s",
-                 st->db.pg_conninfo ? "COPY (FORMAT binary) over libpq" : "ODBC");
+                 st->db.pg_conninfo ? "COPY (FORMAT binary) over libpq"
+                 : st->db.my_host   ? "libmariadb (unbuffered, binary protocol)" : "ODBC");
     if (b2a__export_start(job, &b2a__dbsource_ops, &st->db, export_done, st) != B2A_OK) {
         b2a__job_step_end(job, B2A_STEP_EXPORT, B2A_STATE_FAILED, "%s", job->err.msg);
         finish(st);
@@ -122,8 +123,7 @@ static int dsn_start(b2a_job *job)
     st->work.data = st;
     int rc = b2a__dsn_parse(job->dsn, &st->dsn, &job->err);
     if (rc == B2A_OK)
-        rc = b2a__dbsource_init(&st->db, st->dsn.vendor, st->dsn.odbc_connstr,
-                                job->via == B2A_VIA_ODBC ? NULL : st->dsn.pg_conninfo, LOGIN_TIMEOUT_S, &job->err);
+        rc = b2a__dbsource_from_dsn(&st->db, &st->dsn, job->via == B2A_VIA_ODBC, LOGIN_TIMEOUT_S, &job->err);
     if (rc == B2A_OK) {
         job->pipeline_state = st;
         b2a__job_step_begin(job, B2A_STEP_INTROSPECT);

@@ -21,12 +21,26 @@ typedef struct b2a_dbsource {
     char *odbc_connstr;    /* holds the password */
     char *pg_conninfo;     /* rows through libpq when set (holds the password) */
     int login_timeout_s;
+    /* rows through libmariadb when my_host is set (b2a__dbsource_set_mysql) */
+    char *my_host, *my_user, *my_password, *my_db;
+    int my_port;
 } b2a_dbsource;
 
 /* Owned copies; pg_conninfo NULL for ODBC only. */
 int b2a__dbsource_init(b2a_dbsource *s, b2a_odbc_vendor vendor, const char *odbc_connstr,
                        const char *pg_conninfo, int login_timeout_s, b2a_err *err);
 void b2a__dbsource_clear(b2a_dbsource *s);  /* wipes the passwords */
+/* From a parsed DSN (source/dsn.h): the native path of its vendor unless
+ * via is B2A_VIA_ODBC (an int here: bak2avro/job.h's b2a_via). */
+struct b2a_dsn;
+int b2a__dbsource_from_dsn(b2a_dbsource *s, const struct b2a_dsn *d, int via_odbc, int login_timeout_s,
+                           b2a_err *err);
+/* A copy of src (the Source block hands one to each plan and export). */
+int b2a__dbsource_copy(b2a_dbsource *dst, const b2a_dbsource *src, b2a_err *err);
+/* MySQL/MariaDB rows through libmariadb's unbuffered fetch (mysql/mysql.h)
+ * instead of ODBC; the catalog and split plans stay on ODBC. Copies. */
+int b2a__dbsource_set_mysql(b2a_dbsource *s, const char *host, int port, const char *user, const char *password,
+                            const char *db, b2a_err *err);
 
 /* Connect over ODBC and describe the database: tables (exact counts of
  * the exported ones, views too with include_views), and its name. On
@@ -50,7 +64,7 @@ typedef struct b2a_split {
     char *snapshot;        /* pg_export_snapshot() every range reads, or NULL */
     char **where;          /* per range: SQL condition; NULL for SINGLE's one range */
     size_t nranges;
-    int64_t rows_expected; /* counted in the snapshot, else -1 */
+    int64_t rows_expected; /* -1: the table's own count is the check */
     PGconn *holder;        /* keeps the snapshot's transaction open */
 } b2a_split;
 

@@ -36,6 +36,9 @@ void b2a__dsn_clear(b2a_dsn *d)
         return;
     wipe(d->odbc_connstr);
     wipe(d->pg_conninfo);
+    free(d->my_host);
+    free(d->my_user);
+    wipe(d->my_password);
     free(d->display);
     free(d->dbname);
     memset(d, 0, sizeof(*d));
@@ -263,6 +266,12 @@ static int from_url(const char *text, b2a_dsn *d, b2a_err *err)
     d->odbc_connstr = s;
     if (rc == B2A_OK && pg && !(d->pg_conninfo = b2a__strdup(text)))
         rc = B2A_ENOMEM;
+    if (rc == B2A_OK && !pg) {
+        d->my_port = u.port;
+        if (!(d->my_host = b2a__strdup(u.host)) || (u.user && !(d->my_user = b2a__strdup(u.user))) ||
+            (u.password && !(d->my_password = b2a__strdup(u.password))))
+            rc = B2A_ENOMEM;
+    }
     if (rc == B2A_OK && !(d->display = display_url(text)))
         rc = B2A_ENOMEM;
     if (rc == B2A_OK && *dbname && !(d->dbname = b2a__strdup(dbname)))

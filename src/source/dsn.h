@@ -10,9 +10,10 @@
  *                                      sslmode also to psqlODBC. Default port
  *                                      5432, default database = USER.
  *   mysql://[USER[:PASSWORD]@]HOST[:PORT][/DBNAME]
- *   mariadb://...                      MySQL/MariaDB through MariaDB Connector/ODBC
- *                                      ("MariaDB Unicode"); the native libmariadb
- *                                      source takes over when it lands. Port 3306.
+ *   mariadb://...                      MySQL/MariaDB: rows through libmariadb's
+ *                                      unbuffered fetch (mysql/mysql.h), catalog
+ *                                      through MariaDB Connector/ODBC ("MariaDB
+ *                                      Unicode"). Port 3306.
  *   Driver={...};Server=...;...        any ODBC connection string with a Driver=
  *                                      (or DSN= of an odbc.ini entry whose driver
  *                                      name tells the vendor): PostgreSQL
@@ -44,6 +45,10 @@ typedef struct b2a_dsn {
     /* libpq conninfo (a URL or key=value text, holds the password) when
      * PostgreSQL can be reached natively, else NULL. */
     char *pg_conninfo;
+    /* MySQL/MariaDB reachable through libmariadb (a mysql:// URL): my_host
+     * set; the rest as the URL gives them (my_port 3306 by default). */
+    char *my_host, *my_user, *my_password;
+    int my_port;
     char *display;           /* the DSN with the password as "***" */
     char *dbname;            /* the database it names, or NULL */
 } b2a_dsn;

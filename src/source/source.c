@@ -76,8 +76,7 @@ int b2a_source_new(b2a_ctx *ctx, const b2a_source_options *opts, b2a_source **ou
     /* A bad DSN is said now, with its message in the handle. */
     int rc = b2a__dsn_parse(opts->dsn, &s->dsn, &s->err);
     if (rc == B2A_OK)
-        rc = b2a__dbsource_init(&s->db, s->dsn.vendor, s->dsn.odbc_connstr,
-                                s->via == B2A_VIA_ODBC ? NULL : s->dsn.pg_conninfo, opts->login_timeout_s, &s->err);
+        rc = b2a__dbsource_from_dsn(&s->db, &s->dsn, s->via == B2A_VIA_ODBC, opts->login_timeout_s, &s->err);
     *out = s;
     if (rc != B2A_OK)
         s->failed = 1;
@@ -126,8 +125,11 @@ static void open_after(uv_work_t *req, int status)
             b2a__err_prefix(&s->err, "%s: ", s->dsn.display);
     }
     b2a_ctx *ctx = s->ctx;
+    /* a free from inside the callback is deferred to its end */
+    s->in_cb = 1;
     if (s->done_cb)
         s->done_cb(s, s->err.code, s->userdata);
+    s->in_cb = 0;
     if (s->free_requested)
         source_destroy(s);
     b2a__ctx_release(ctx);
@@ -167,7 +169,7 @@ void b2a_source_free(b2a_source *s)
 {
     if (!s || s->magic != SOURCE_MAGIC)
         return;
-    if (s->busy) {
+    if (s->busy || s->in_cb) {
         s->free_requested = 1;
         b2a_source_cancel(s);
         return;
@@ -225,7 +227,7 @@ char *b2a_source_json(const b2a_source *s)
     gstr(g, "database");
     gstr(g, s->database);
     gstr(g, "via");
-    gstr(g, s->db.pg_conninfo ? "copy" : "odbc");
+    gstr(g, s->db.pg_conninfo ? "copy" : s->db.my_host ? "mariadb" : "odbc");
     gstr(g, "tables");
     yajl_gen_array_open(g);
     for (size_t i = 0; i < s->ntables; i++) {
@@ -264,7 +266,7 @@ struct b2a_split_plan {
     b2a_plan_doc doc;         /* the table, and the ranges once planned */
     uint32_t splits;
     b2a_split split;
-    int busy, planned, canceled, free_requested;
+    int busy, planned, canceled, free_requested, in_cb;
     b2a_split_plan_done_cb done_cb;
     void *userdata;
     uv_work_t work;
@@ -315,8 +317,10 @@ static void plan_after(uv_work_t *req, int status)
             p->planned = 1;
     }
     b2a_ctx *ctx = p->ctx;
+    p->in_cb = 1;
     if (p->done_cb)
         p->done_cb(p, p->err.code, p->userdata);
+    p->in_cb = 0;
     if (p->free_requested)
         plan_destroy(p);
     b2a__ctx_release(ctx);
@@ -351,8 +355,7 @@ int b2a_split_plan_new(b2a_source *src, const char *table, uint32_t splits, b2a_
     int rc = b2a__table_def_copy(&p->doc.def, &t->def) == 0 && p->doc.vendor && p->doc.kind &&
                      (!t->npk || p->doc.pk) ? B2A_OK : B2A_ENOMEM;
     if (rc == B2A_OK)
-        rc = b2a__dbsource_init(&p->db, src->db.vendor, src->db.odbc_connstr, src->db.pg_conninfo,
-                                src->db.login_timeout_s, &p->err);
+        rc = b2a__dbsource_copy(&p->db, &src->db, &p->err);
     p->work.data = p;
     if (rc == B2A_OK && uv_queue_work(p->ctx->loop, &p->work, plan_work, plan_after) != 0)
         rc = B2A_ENOMEM;
@@ -381,7 +384,7 @@ void b2a_split_plan_free(b2a_split_plan *p)
 {
     if (!p || p->magic != PLAN_MAGIC)
         return;
-    if (p->busy) {
+    if (p->busy || p->in_cb) {
         p->free_requested = 1;
         b2a_split_plan_cancel(p);
         return;

@@ -23,7 +23,7 @@ struct b2a_source {
     int include_views;
     b2a_source_done_cb done_cb;
     void *userdata;
-    int tried, busy, opened, failed, canceled, free_requested;
+    int tried, busy, opened, failed, canceled, free_requested, in_cb;
     uv_work_t work;
     b2a_err err;
     b2a_odbc_table *tables;   /* once opened */
