@@ -5,7 +5,7 @@ _bak2avro()
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
     if [[ $COMP_CWORD -eq 1 ]]; then
-        COMPREPLY=($(compgen -W 'run restore stop inspect gc version help --help --version' -- "$cur"))
+        COMPREPLY=($(compgen -W 'run restore export stop inspect gc version help --help --version' -- "$cur"))
         return
     fi
     cmd=${COMP_WORDS[1]}
@@ -31,6 +31,18 @@ _bak2avro()
             return
         fi
         COMPREPLY=($(compgen -f -- "$cur")) ;;
+    export)
+        case $prev in
+        -o|--output) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --vendor) COMPREPLY=($(compgen -W 'postgresql mysql sqlserver oracle' -- "$cur")); return ;;
+        --codec) COMPREPLY=($(compgen -W 'snappy deflate null' -- "$cur")); return ;;
+        --via) COMPREPLY=($(compgen -W 'auto odbc' -- "$cur")); return ;;
+        --job-json) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --dsn|--include|--exclude|--parallel|--splits|--max-file-size|--max-file-rows) return ;;
+        esac
+        COMPREPLY=($(compgen -W '--dsn -o --output --include --exclude --include-views --parallel
+            --splits --max-file-size --max-file-rows --codec --via --vendor --job-json --overwrite
+            -q --quiet --log-json -v --verbose -h --help' -- "$cur")) ;;
     inspect)
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W '-h --help --' -- "$cur"))

@@ -5,7 +5,7 @@ import subprocess
 import unittest
 
 CLI = os.environ["B2A_CLI"]
-COMMANDS = ["run", "inspect", "gc", "restore", "stop", "version", "help"]
+COMMANDS = ["run", "inspect", "gc", "restore", "export", "stop", "version", "help"]
 
 
 def run(*args):
