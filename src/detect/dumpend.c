@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#define TAIL (64 * 1024)
-#define HEAD 4096
+#define TAIL B2A_DUMP_END_TAIL
+#define HEAD B2A_DUMP_END_HEAD
 
 typedef struct text_ends {
     char head[HEAD + 1];
@@ -105,40 +105,48 @@ static const char *last_line(const char *t, size_t n, size_t *len)
     return NULL;
 }
 
+/* The tool whose closing line format f ends with; 0 for formats without one. */
+static int closing_line(b2a_format_id f, const char **tool, const char **want)
+{
+    switch (f) {
+    case B2A_FMT_MYSQLDUMP: *tool = "mysqldump"; *want = "-- Dump completed"; return 1;
+    case B2A_FMT_MARIADB_DUMP: *tool = "MariaDB dump"; *want = "-- Dump completed"; return 1;
+    case B2A_FMT_PG_PLAIN: *tool = "pg_dump script"; *want = "-- PostgreSQL database dump complete"; return 1;
+    case B2A_FMT_PG_DUMPALL:
+        *tool = "pg_dumpall script";
+        *want = "-- PostgreSQL database cluster dump complete";
+        return 1;
+    default: return 0;
+    }
+}
+
+int b2a__dump_check_text_end(const char *path, const b2a_detected *d, const char *head, size_t nhead,
+                             const char *tail, size_t ntail, b2a_err *err)
+{
+    const char *tool, *want;
+    if (!closing_line(d->format, &tool, &want))
+        return B2A_OK;
+    /* pg_dump output found by its SET lines alone has lost its comments */
+    static const char pg_head[] = "-- PostgreSQL database dump";
+    int has_header = d->format != B2A_FMT_PG_PLAIN || memmem(head, nhead, pg_head, sizeof(pg_head) - 1);
+    size_t len = 0;
+    const char *line = last_line(tail, ntail, &len);
+    if (has_header && !(line && line_is(line, len, want)))
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "%s: truncated %s: it does not end with the \"%s\" line", path, tool, want);
+    return B2A_OK;
+}
+
 int b2a__dump_check_end(const char *path, const b2a_detected *d, b2a_err *err)
 {
     const char *tool, *want;
-    switch (d->format) {
-    case B2A_FMT_MYSQLDUMP:
-        tool = "mysqldump";
-        want = "-- Dump completed";
-        break;
-    case B2A_FMT_MARIADB_DUMP:
-        tool = "MariaDB dump";
-        want = "-- Dump completed";
-        break;
-    case B2A_FMT_PG_PLAIN:
-        tool = "pg_dump script";
-        want = "-- PostgreSQL database dump complete";
-        break;
-    case B2A_FMT_PG_DUMPALL:
-        tool = "pg_dumpall script";
-        want = "-- PostgreSQL database cluster dump complete";
-        break;
-    default:
+    if (!closing_line(d->format, &tool, &want))
         return B2A_OK;
-    }
     text_ends te = {0};
     int rc = read_ends(path, &te, err);
     if (rc != B2A_OK)
         return rc;
-    /* pg_dump output found by its SET lines alone has lost its comments */
-    int has_header = d->format != B2A_FMT_PG_PLAIN || strstr(te.head, "-- PostgreSQL database dump");
-    size_t len = 0;
-    const char *line = last_line(te.tail, te.ntail, &len);
-    if (has_header && !(line && line_is(line, len, want)))
-        rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
-                          "%s: truncated %s: it does not end with the \"%s\" line", path, tool, want);
+    rc = b2a__dump_check_text_end(path, d, te.head, te.nhead, te.tail, te.ntail, err);
     free(te.tail);
     return rc;
 }

@@ -15,4 +15,12 @@
  * Reads the file's last 64 KiB, or, when it is gzip'd, all of it. */
 int b2a__dump_check_end(const char *path, const b2a_detected *d, b2a_err *err);
 
+/* The same check on text already read: its first bytes (at least
+ * B2A_DUMP_END_HEAD, or all of it) and its last B2A_DUMP_END_TAIL (or all),
+ * for a reader that streams the file anyway (mysqlddl.c). */
+#define B2A_DUMP_END_HEAD 4096
+#define B2A_DUMP_END_TAIL (64 * 1024)
+int b2a__dump_check_text_end(const char *path, const b2a_detected *d, const char *head, size_t nhead,
+                             const char *tail, size_t ntail, b2a_err *err);
+
 #endif

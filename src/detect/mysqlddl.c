@@ -6,6 +6,8 @@
  * the version comment it sits in. Version comments are written {!50705 ...}
  * in these comments (see mysqlddl.h). */
 #include "detect/mysqlddl.h"
+
+#include "detect/dumpend.h"
 #include "detect/detect.h"
 
 #include <errno.h>
@@ -886,8 +888,37 @@ int b2a__mysql_ddl_parse(const char *buf, size_t len, b2a_mysql_decl *out)
     return sp.st.oom ? B2A_ENOMEM : B2A_OK;
 }
 
-/* One file into the splitter; each file is its own client session. */
-static int read_file(splitter *sp, const char *path, b2a_err *err)
+/* The first and last bytes of a file being streamed, for its closing line
+ * (dumpend.h) without a second pass. */
+typedef struct text_ends {
+    char head[B2A_DUMP_END_HEAD];
+    size_t nhead;
+    char tail[2 * B2A_DUMP_END_TAIL];
+    size_t ntail;
+} text_ends;
+
+static void ends_feed(text_ends *te, const char *p, size_t n)
+{
+    size_t h = n < sizeof(te->head) - te->nhead ? n : sizeof(te->head) - te->nhead;
+    memcpy(te->head + te->nhead, p, h);
+    te->nhead += h;
+    if (n >= B2A_DUMP_END_TAIL) {
+        memcpy(te->tail, p + n - B2A_DUMP_END_TAIL, B2A_DUMP_END_TAIL);
+        te->ntail = B2A_DUMP_END_TAIL;
+        return;
+    }
+    if (te->ntail + n > sizeof(te->tail)) { /* keep the last TAIL bytes */
+        size_t keep = B2A_DUMP_END_TAIL - n;
+        memmove(te->tail, te->tail + te->ntail - keep, keep);
+        te->ntail = keep;
+    }
+    memcpy(te->tail + te->ntail, p, n);
+    te->ntail += n;
+}
+
+/* One file into the splitter; each file is its own client session. With
+ * d, its closing line is checked from the same pass. */
+static int read_file(splitter *sp, const char *path, const b2a_detected *d, b2a_err *err)
 {
     gzFile gz;
     int orc = b2a__detect_gzopen(path, &gz, err);
@@ -895,13 +926,18 @@ static int read_file(splitter *sp, const char *path, b2a_err *err)
         return orc;
     enum { CHUNK = 64 * 1024 };
     char *chunk = malloc(CHUNK);
-    if (!chunk) {
+    text_ends *te = d ? calloc(1, sizeof(*te)) : NULL;
+    if (!chunk || (d && !te)) {
+        free(chunk);
         gzclose(gz);
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s: out of memory", path);
     }
     int n, zerr, rc = B2A_OK;
-    while ((n = gzread(gz, chunk, CHUNK)) > 0 && !sp->st.oom)
+    while ((n = gzread(gz, chunk, CHUNK)) > 0 && !sp->st.oom) {
         sp_feed(sp, chunk, (size_t)n);
+        if (te)
+            ends_feed(te, chunk, (size_t)n);
+    }
     sp_end_file(sp);
     const char *m = gzerror(gz, &zerr);
     if (sp->st.oom)
@@ -911,6 +947,9 @@ static int read_file(splitter *sp, const char *path, b2a_err *err)
                           zerr == Z_ERRNO ? B2A_ERRCLASS_IO : B2A_ERRCLASS_READER,
                           "%s: read error near line %llu: %s", path,
                           (unsigned long long)sp->line, zerr == Z_ERRNO ? strerror(errno) : m);
+    else if (te)
+        rc = b2a__dump_check_text_end(path, d, te->head, te->nhead, te->tail, te->ntail, err);
+    free(te);
     free(chunk);
     gzclose(gz);
     return rc;
@@ -918,12 +957,18 @@ static int read_file(splitter *sp, const char *path, b2a_err *err)
 
 int b2a__mysql_ddl_read(const char *const *paths, size_t npaths, b2a_mysql_decl *out, b2a_err *err)
 {
+    return b2a__mysql_ddl_read_checked(paths, NULL, npaths, out, err);
+}
+
+int b2a__mysql_ddl_read_checked(const char *const *paths, const b2a_detected *ds, size_t npaths,
+                                b2a_mysql_decl *out, b2a_err *err)
+{
     splitter sp;
     sp_init(&sp, out);
     int rc = B2A_OK;
     for (size_t i = 0; i < npaths && rc == B2A_OK; i++) {
         sp.st.file = (uint32_t)i;
-        rc = read_file(&sp, paths[i], err);
+        rc = read_file(&sp, paths[i], ds ? &ds[i] : NULL, err);
     }
     sp_free(&sp);
     if (rc != B2A_OK)

@@ -53,6 +53,14 @@ int b2a__mysql_ddl_parse(const char *buf, size_t len, b2a_mysql_decl *out);
 int b2a__mysql_ddl_read(const char *const *paths, size_t npaths, b2a_mysql_decl *out,
                         b2a_err *err);
 
+/* The same, also checking that each file ends with its tool's closing line
+ * (b2a__dump_check_end; ds[i] is file i's detection) in the same pass, so
+ * a gzip'd dump is inflated once for both. B2A_EFORMAT naming a file cut
+ * short. */
+struct b2a_detected;
+int b2a__mysql_ddl_read_checked(const char *const *paths, const struct b2a_detected *ds, size_t npaths,
+                                b2a_mysql_decl *out, b2a_err *err);
+
 void b2a__mysql_decl_free(b2a_mysql_decl *d);
 
 #endif

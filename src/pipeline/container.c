@@ -57,6 +57,7 @@ struct cstate {
     size_t notables;
     char *restored_db;            /* the database a pg_dump -C script made, when not ours */
     b2a_mysql_decl declared;      /* MySQL: tables and columns the scripts declare */
+    int declared_read;            /* ... read already, with the closing lines (detect step) */
     char *server_version;         /* MySQL: the server's VERSION() */
     b2a_mysql_source *mysql_src;  /* MySQL: the native row source's server */
     int cleaning;
@@ -147,6 +148,23 @@ static int connect_db(cstate *st, b2a_odbc_conn **conn, b2a_err *err)
 
 static int gzip_dump_ends_work(cstate *st, b2a_err *err)
 {
+    /* MySQL scripts are read whole for what they declare anyway: that pass
+     * checks their closing lines too, so a gzip'd one is inflated once here
+     * (and once by the restore), not twice. */
+    if (st->vendor && st->vendor->id == B2A_VENDOR_MYSQL) {
+        b2a_detected *ds = calloc(st->ninputs, sizeof(*ds));
+        if (!ds)
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        for (size_t i = 0; i < st->ninputs; i++) {
+            ds[i].format = st->inputs[i].format;
+            ds[i].gzip = st->inputs[i].gzip;
+        }
+        int rc = b2a__mysql_ddl_read_checked((const char *const *)st->job->inputs, ds, st->ninputs,
+                                             &st->declared, err);
+        free(ds);
+        st->declared_read = rc == B2A_OK;
+        return rc;
+    }
     return b2a__backup_check_gzip_ends(st->inputs, st->ninputs, err);
 }
 
@@ -358,6 +376,8 @@ static int mysql_declared_work(cstate *st, b2a_odbc_conn *conn, b2a_err *err)
     b2a__odbc_result_clear(&res);
     if (!st->server_version)
         return b2a__err_set(err, B2A_EODBC, B2A_ERRCLASS_ODBC, "SELECT VERSION() gave no row");
+    if (st->declared_read)
+        return B2A_OK;
     return b2a__mysql_ddl_read((const char *const *)st->job->inputs, st->job->n_inputs,
                                &st->declared, err);
 }

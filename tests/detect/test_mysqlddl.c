@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "detect/detect.h"
 #include "detect/mysqlddl.h"
 #include "helpers.h"
 
@@ -140,6 +141,33 @@ static void statements_comments_and_version_comments(void **state)
     assert_int_equal(b2a__mysql_ddl_read(paths, 1, &d, &err), B2A_OK);
     assert_int_equal(d.ntables, 7);
     assert_int_equal(table(&d, "t1")->ncolumns, 5);
+    b2a__mysql_decl_free(&d);
+
+    /* the same pass checks the closing line: whole, then cut before it
+     * (the tail is kept across many reads: 10,000 filler lines first) */
+    b2a_detected det = {.format = B2A_FMT_MARIADB_DUMP, .gzip = 1};
+    assert_int_equal(b2a__mysql_ddl_read_checked(paths, &det, 1, &d, &err), B2A_OK);
+    assert_int_equal(d.ntables, 7);
+    b2a__mysql_decl_free(&d);
+    gz = gzopen(p, "wb");
+    for (int i = 0; i < 10000; i++)
+        gzprintf(gz, "INSERT INTO t1 VALUES (%d, 'filler line to push the closing one far away');\n", i);
+    gzwrite(gz, dump, sizeof(dump) - 1);
+    gzclose(gz);
+    assert_int_equal(b2a__mysql_ddl_read_checked(paths, &det, 1, &d, &err), B2A_OK);
+    assert_int_equal(d.ntables, 7);
+    b2a__mysql_decl_free(&d);
+    const char *last = strstr(dump, "-- Dump completed");
+    gz = gzopen(p, "wb");
+    gzwrite(gz, dump, (unsigned)(last - dump));
+    gzclose(gz);
+    assert_int_equal(b2a__mysql_ddl_read_checked(paths, &det, 1, &d, &err), B2A_EFORMAT);
+    char want[600];
+    snprintf(want, sizeof want, "%s: truncated MariaDB dump: it does not end with the \"-- Dump completed\" line", p);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(d.ntables, 0);
+    /* without a detection, no closing line is asked for */
+    assert_int_equal(b2a__mysql_ddl_read(paths, 1, &d, &err), B2A_OK);
     b2a__mysql_decl_free(&d);
 
     const char *none[] = {th_tmp_path("none.sql")};
