@@ -316,9 +316,9 @@ static void memory_check(sample *samples, size_t n)
         size_t after = heap_in_use() - h0;
         b2a__bak_close(b);
         printf("  heap of an open backup: %-46s %7.1f KB after open, %7.1f KB max while scanning, "
-               "%7.1f KB after every table (backup %.2f MB)\n",
+               "%7.1f KB after every table (backup %.2f MB, %llu rows scanned)\n",
                samples[i].name, (double)held / 1e3, (double)peak_scan / 1e3, (double)after / 1e3,
-               (double)samples[i].size / MB);
+               (double)samples[i].size / MB, (unsigned long long)rows);
         if (samples[i].kind == KIND_TAPE && (big == n || samples[i].size > samples[big].size))
             big = i;
     }

@@ -835,36 +835,37 @@ static void avro_c_reads(int codec)
     int n = 0, rc;
     while ((rc = avro_file_reader_read_value(r, &rec)) == 0) {
         avro_value_t u, v;
-        int disc;
-        int64_t id;
+        int disc = -1;
+        int64_t id = 0;
         assert_int_equal(avro_value_get_by_index(&rec, 0, &u, NULL), 0);
         assert_int_equal(avro_value_get_discriminant(&u, &disc), 0);
         assert_int_equal(disc, 1);
-        avro_value_get_current_branch(&u, &v);
-        avro_value_get_long(&v, &id);
+        assert_int_equal(avro_value_get_current_branch(&u, &v), 0);
+        assert_int_equal(avro_value_get_long(&v, &id), 0);
         assert_int_equal(id, (int64_t)n * 1000003 - 5000000);
 
         assert_int_equal(avro_value_get_by_index(&rec, 1, &u, NULL), 0);
-        avro_value_get_discriminant(&u, &disc);
+        assert_int_equal(avro_value_get_discriminant(&u, &disc), 0);
         if (n % 7 == 3) {
             assert_int_equal(disc, 0);
         } else {
-            const char *sv;
-            size_t sl;
+            const char *sv = NULL;
+            size_t sl = 0;
             char want[32];
             assert_int_equal(disc, 1);
-            avro_value_get_current_branch(&u, &v);
-            avro_value_get_string(&v, &sv, &sl);
+            assert_int_equal(avro_value_get_current_branch(&u, &v), 0);
+            assert_int_equal(avro_value_get_string(&v, &sv, &sl), 0);
             snprintf(want, sizeof(want), "item-%d", n);
             assert_string_equal(sv, want);
             assert_int_equal(sl, strlen(want) + 1);
         }
         /* The decimal's bytes: unscaled (i - 10000) * 100 +/- i % 100. */
-        const void *bp;
-        size_t bl;
+        const void *bp = NULL;
+        size_t bl = 0;
         assert_int_equal(avro_value_get_by_index(&rec, 2, &u, NULL), 0);
-        avro_value_get_current_branch(&u, &v);
-        avro_value_get_bytes(&v, &bp, &bl);
+        assert_int_equal(avro_value_get_current_branch(&u, &v), 0);
+        assert_int_equal(avro_value_get_bytes(&v, &bp, &bl), 0);
+        assert_true(bl > 0);
         int64_t unscaled = (((const uint8_t *)bp)[0] & 0x80) ? -1 : 0;
         for (size_t k = 0; k < bl; k++)
             unscaled = (int64_t)((uint64_t)unscaled << 8) | ((const uint8_t *)bp)[k];

@@ -553,8 +553,8 @@ static void test_errors(void **state)
     static const char *const lsn[] = {
         "Changed database context to 'master'.",
         "Msg 4305, Level 16, State 1, Server 5a1b2c, Line 1",
-        "The log in this backup set begins at LSN 42000000012800001, which is too recent to apply "
-        "to the database. Secr3tPassw0rdAbcdefghij",
+        ("The log in this backup set begins at LSN 42000000012800001, which is too recent to apply "
+         "to the database. Secr3tPassw0rdAbcdefghij"), /* one line, split here */
         "Msg 3013, Level 16, State 1, Server 5a1b2c, Line 1",
         "RESTORE LOG is terminating abnormally.",
     };
