@@ -105,6 +105,8 @@ b2a_odbc_vendor b2a__container_odbc_vendor(const b2a_container *c)
         return B2A_ODBC_MYSQL;
     if (c->vendor && c->vendor->id == B2A_VENDOR_SQLSERVER)
         return B2A_ODBC_SQLSERVER;
+    if (c->vendor && c->vendor->id == B2A_VENDOR_ORACLE)
+        return B2A_ODBC_ORACLE;
     return B2A_ODBC_POSTGRES;
 }
 
@@ -332,7 +334,9 @@ static void create_container(b2a_container *c)
     p.job_id = c->job_id;
     p.image = c->image;
     /* auto: host networking, which every Linux engine has (a bridge may be disabled). */
-    p.network = c->network == B2A_NETWORK_PUBLISH ? B2A_NETWORK_PUBLISH : B2A_NETWORK_HOST;
+    p.network = c->network == B2A_NETWORK_PUBLISH || (c->network == B2A_NETWORK_AUTO && c->vendor->publish_only)
+                    ? B2A_NETWORK_PUBLISH
+                    : B2A_NETWORK_HOST;
     p.port = port;
     p.delivery = c->delivery == B2A_DELIVERY_UPLOAD ? B2A_VENDOR_UPLOAD : B2A_VENDOR_BIND;
     p.inputs = c->inputs;

@@ -20,6 +20,7 @@ static const b2a_vendor *const all_vendors[] = {
     &b2a__vendor_postgres,
     &b2a__vendor_mysql,
     &b2a__vendor_sqlserver,
+    &b2a__vendor_oracle,
     NULL,
 };
 
@@ -38,6 +39,8 @@ const b2a_vendor *b2a__vendor_by_name(const char *name)
         return &b2a__vendor_mysql;
     if (!strcmp(name, "sqlserver") || !strcmp(name, "mssql"))
         return &b2a__vendor_sqlserver;
+    if (!strcmp(name, "oracle"))
+        return &b2a__vendor_oracle;
     return NULL;
 }
 

@@ -172,6 +172,10 @@ struct b2a_vendor {
     const char *default_image;  /* "postgres:16" */
     int default_port;           /* 5432 */
     const char *odbc_driver;    /* "PostgreSQL Unicode" (odbcinst.ini name) */
+    /* 1: the image's server listens on default_port on every interface with
+     * no setting to change it, so only publish mode keeps it on 127.0.0.1
+     * (--network auto picks publish; host is refused). */
+    int publish_only;
     /* 1 when this vendor restores that format */
     int (*supports)(b2a_format_id f);
     /* Refuse before any container starts an input the image cannot restore. */
@@ -192,10 +196,11 @@ struct b2a_vendor {
 extern const b2a_vendor b2a__vendor_postgres;
 extern const b2a_vendor b2a__vendor_mysql;
 extern const b2a_vendor b2a__vendor_sqlserver;
+extern const b2a_vendor b2a__vendor_oracle;
 
 /* By name ("postgresql", "postgres", "pg", "mysql", "mariadb") or NULL. */
 const b2a_vendor *b2a__vendor_by_name(const char *name);
-/* By detected vendor, or NULL (SQL Server and Oracle: not yet). */
+/* By detected vendor, or NULL. */
 const b2a_vendor *b2a__vendor_by_id(b2a_vendor_id id);
 /* The vendor list, NULL-terminated. */
 const b2a_vendor *const *b2a__vendor_all(void);

@@ -66,7 +66,14 @@ static int session_setup(b2a_odbc_conn *c, b2a_err *err)
     static const char *const my[] = {"SET time_zone = '+00:00'", NULL};
     /* FreeTDS caps text/ntext/image at 4 KB unless told otherwise. */
     static const char *const ms[] = {"SET TEXTSIZE 2147483647", NULL};
-    const char *const *setup = c->vendor == B2A_ODBC_POSTGRES ? pg : c->vendor == B2A_ODBC_SQLSERVER ? ms : my;
+    /* Oracle: instants in UTC (SYS_EXTRACT_UTC, TIMESTAMP WITH LOCAL TIME
+     * ZONE) and a '.' decimal separator whatever NLS_LANG the client has. */
+    static const char *const ora[] = {"ALTER SESSION SET TIME_ZONE = 'UTC'",
+                                      "ALTER SESSION SET NLS_NUMERIC_CHARACTERS = '.,'", NULL};
+    const char *const *setup = c->vendor == B2A_ODBC_POSTGRES    ? pg
+                               : c->vendor == B2A_ODBC_SQLSERVER ? ms
+                               : c->vendor == B2A_ODBC_ORACLE    ? ora
+                                                                 : my;
     for (const char *const *s = setup; *s; s++) {
         int rc = b2a__odbc_exec(c, *s, err);
         if (rc)
@@ -79,7 +86,8 @@ int b2a__odbc_connect(b2a_odbc_vendor vendor, const char *connstr, int login_tim
                       b2a_odbc_conn **out, b2a_err *err)
 {
     *out = NULL;
-    if (!connstr || (vendor != B2A_ODBC_POSTGRES && vendor != B2A_ODBC_MYSQL && vendor != B2A_ODBC_SQLSERVER))
+    if (!connstr || (vendor != B2A_ODBC_POSTGRES && vendor != B2A_ODBC_MYSQL && vendor != B2A_ODBC_SQLSERVER &&
+                     vendor != B2A_ODBC_ORACLE))
         return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "ODBC connect: bad arguments");
     b2a_odbc_conn *c = calloc(1, sizeof(*c));
     if (!c)

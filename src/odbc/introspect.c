@@ -1,5 +1,6 @@
 /* Vendor dispatch and the helpers both catalogs share. */
 #include "odbc/introspect.h"
+#include "odbc/introspect_oracle.h"
 #include "odbc/introspect_sqlserver.h"
 
 #include <stdarg.h>
@@ -34,6 +35,7 @@ int b2a__odbc_introspect(b2a_odbc_conn *c, const b2a_introspect_opts *opts,
     switch (b2a__odbc_conn_vendor(c)) {
     case B2A_ODBC_POSTGRES: rc = b2a__introspect_postgres(c, opts, out, n, err); break;
     case B2A_ODBC_SQLSERVER: rc = b2a__introspect_sqlserver(c, opts, out, n, err); break;
+    case B2A_ODBC_ORACLE: rc = b2a__introspect_oracle(c, opts, out, n, err); break;
     default: rc = b2a__introspect_mysql(c, opts, out, n, err); break;
     }
     /* Exact row counts, the same way for every vendor (FROM ONLY on PostgreSQL). */
@@ -64,6 +66,7 @@ char *b2a__odbc_select_expr(b2a_odbc_vendor v, const b2a_column *col)
         return NULL;
     char *e = v == B2A_ODBC_POSTGRES    ? b2a__select_expr_postgres(col, q)
               : v == B2A_ODBC_SQLSERVER ? b2a__select_expr_sqlserver(col, q)
+              : v == B2A_ODBC_ORACLE    ? b2a__select_expr_oracle(col, q)
                                         : b2a__select_expr_mysql(col, q);
     free(q);
     return e;

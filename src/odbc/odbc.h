@@ -17,7 +17,8 @@
 typedef enum b2a_odbc_vendor {
     B2A_ODBC_POSTGRES = 1,
     B2A_ODBC_MYSQL = 2,     /* MariaDB and MySQL */
-    B2A_ODBC_SQLSERVER = 3  /* Microsoft SQL Server (ODBC Driver 17/18 or FreeTDS) */
+    B2A_ODBC_SQLSERVER = 3, /* Microsoft SQL Server (ODBC Driver 17/18 or FreeTDS) */
+    B2A_ODBC_ORACLE = 4     /* Oracle (Instant Client ODBC driver; quoting as PostgreSQL's) */
 } b2a_odbc_vendor;
 
 typedef struct b2a_odbc_conn b2a_odbc_conn;

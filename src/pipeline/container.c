@@ -700,6 +700,7 @@ static int container_start(b2a_job *job)
     st->odbc_vendor = !st->vendor                            ? B2A_ODBC_POSTGRES
                       : st->vendor->id == B2A_VENDOR_MYSQL     ? B2A_ODBC_MYSQL
                       : st->vendor->id == B2A_VENDOR_SQLSERVER ? B2A_ODBC_SQLSERVER
+                      : st->vendor->id == B2A_VENDOR_ORACLE    ? B2A_ODBC_ORACLE
                                                                : B2A_ODBC_POSTGRES;
     /* The done callback never runs inside b2a_job_start: the chain starts on the loop. */
     uv_timer_start(&st->timer, chain_begin, 0, 0);
@@ -735,6 +736,14 @@ const b2a_pipeline_ops *b2a__pipeline_container_for(b2a_job *job, const struct b
     if (!v) {
         b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_USAGE, "%s: restoring %s backups (%s) in a container is not supported yet",
                      job->inputs[0], b2a__detect_vendor_name(d->vendor), b2a__detect_format_name(d->format));
+        return NULL;
+    }
+    if (v->publish_only && job->network == B2A_NETWORK_HOST) {
+        b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_USAGE,
+                     "%s: the %s images listen on port %d on every interface and take no setting to move it, so "
+                     "host networking would put the database on this machine's network: use --network publish "
+                     "(what --network auto picks for them)",
+                     job->inputs[0], v->name, v->default_port);
         return NULL;
     }
     if (!v->supports(d->format)) {
