@@ -551,14 +551,16 @@ static void fatal(b2a_vendor_run *r, const char *line, size_t len)
     }
 }
 
-static void harmless(b2a_vendor_run *r, const char *line, size_t len)
+/* has_cause: the lines that follow explain this error (ORA-39083's cause,
+ * IMP-00017's statement and error), and are skipped with it */
+static void harmless(b2a_vendor_run *r, const char *line, size_t len, int has_cause)
 {
     if (!r->ignored++) {
         char tmp[sizeof r->first_ignored];
         snprintf(tmp, sizeof tmp, "%.*s", (int)len, line);
         b2a__vendor_redact(r->job, tmp, r->first_ignored, sizeof r->first_ignored);
     }
-    SET_VSTATE(r, V_SKIP);
+    SET_VSTATE(r, has_cause ? V_SKIP : V_NONE);
 }
 
 /* Data Pump errors that leave every table and its rows in place: an object
@@ -593,14 +595,14 @@ static void ora_line(b2a_vendor_run *r, int stream, const char *line, size_t len
         int first = VSTATE(r) == V_IMP_STMT1;
         if (has(line, len, "CREATE TABLE") || has(line, len, "INSERT INTO")) {
             if (first)
-                append(r, ": ", line, len);
+                append(r, "", line, len); /* it starts with a space */
             SET_VSTATE(r, first ? V_CAUSE : V_SKIP);
         } else {
             /* not a table (a grant, an index, a view...): take back the error counted for it */
             r->errors--;
             if (first)
                 r->first_error[0] = '\0';
-            harmless(r, line, len);
+            harmless(r, line, len, 1);
         }
         return;
     }
@@ -619,7 +621,7 @@ static void ora_line(b2a_vendor_run *r, int stream, const char *line, size_t len
         return;
     if (code >= 0) {
         if (dp_harmless(code, line, len))
-            harmless(r, line, len);
+            harmless(r, line, len, code == 39083);
         else
             fatal(r, line, len);
         return;
@@ -631,7 +633,7 @@ static void ora_line(b2a_vendor_run *r, int stream, const char *line, size_t len
                 append(r, "", line, len);
             SET_VSTATE(r, first ? V_IMP_STMT1 : V_IMP_STMT2);
         } else if (imp == 41 || imp == 15 || imp == 61) {
-            harmless(r, line, len); /* compiled with warnings; object (user) exists; object exists, skipped */
+            harmless(r, line, len, 0); /* compiled with warnings; object (user) exists; object exists, skipped */
         } else {
             fatal(r, line, len); /* rows rejected (19), partial import rolled back (28), terminated (0)... */
         }

@@ -152,12 +152,14 @@ static void test_registry(void **state)
     assert_ptr_equal(b2a__vendor_by_id(B2A_VENDOR_SQLSERVER), &b2a__vendor_sqlserver);
     assert_ptr_equal(b2a__vendor_by_name("sqlserver"), &b2a__vendor_sqlserver);
     assert_ptr_equal(b2a__vendor_by_name("mssql"), &b2a__vendor_sqlserver);
-    assert_null(b2a__vendor_by_id(B2A_VENDOR_ORACLE)); /* no Oracle recipe yet */
+    assert_ptr_equal(b2a__vendor_by_id(B2A_VENDOR_ORACLE), &b2a__vendor_oracle);
+    assert_ptr_equal(b2a__vendor_by_name("oracle"), &b2a__vendor_oracle);
     const b2a_vendor *const *all = b2a__vendor_all();
     assert_ptr_equal(all[0], &b2a__vendor_postgres);
     assert_ptr_equal(all[1], &b2a__vendor_mysql);
     assert_ptr_equal(all[2], &b2a__vendor_sqlserver);
-    assert_null(all[3]);
+    assert_ptr_equal(all[3], &b2a__vendor_oracle);
+    assert_null(all[4]);
     assert_string_equal(b2a__vendor_postgres.default_image, "postgres:16");
     assert_string_equal(b2a__vendor_mysql.default_image, "mariadb:11");
     assert_int_equal(b2a__vendor_postgres.default_port, 5432);

@@ -648,6 +648,27 @@ class Pipeline(unittest.TestCase):
         self.assertIn("image mcr.microsoft.com/mssql/server:2022-latest is not on this Docker engine", err)
         self.assertEqual(self.job()["vendor"], "sqlserver")
 
+    def test_oracle_container_path_asks_for_its_image(self):
+        # No Oracle image can run here. --restore sends a Data Pump dump the
+        # direct reader reads to the container path, which (--network auto:
+        # publish for Oracle) gets as far as the image and says how to provide it.
+        dmp = os.path.join(SAMPLES, "oracle", "jliverse_datapump_scott.dmp")
+        p = subprocess.run([CLI, "run", "--restore", dmp, "-o", self.out], capture_output=True, text=True,
+                           timeout=300)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("image gvenzl/oracle-free:23-faststart is not on this Docker engine and could not be pulled",
+                      p.stderr)
+        job = self.job()
+        self.assertEqual(job["vendor"], "oracle")
+        self.assertIsNone(job["container_id"])
+
+    def test_oracle_refuses_host_networking_before_any_container(self):
+        dmp = os.path.join(SAMPLES, "oracle", "oracledmpparser_exptest.dmp")
+        code, out, err = self.run_cli("--restore", dmp, image="gvenzl/oracle-free:23-faststart")
+        self.assertEqual(code, 3)
+        self.assertIn("oracledmpparser_exptest.dmp: the oracle images listen on port 1521 on every interface", err)
+        self.assertIn("use --network publish", err)
+
     def test_truncated_archive_is_refused_naming_the_file(self):
         src = os.path.join(PG, "chinook_pg15_custom.dump")
         bad = os.path.join(self.tmp, "cut.dump")

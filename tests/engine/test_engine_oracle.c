@@ -1,0 +1,1185 @@
+/* Unit tests of the Oracle container vendor (src/engine/oracle.c) and its
+ * ODBC side (src/odbc/introspect_oracle.c): the job and container spec,
+ * the refusals made before any container, the scripts it runs (executed
+ * here with stand-in sqlplus and imp, on the real samples), secrets kept
+ * out of argv and messages, output parsing and progress, the catalog SQL
+ * and export expressions, the type mapping against the direct readers',
+ * and the container dialogue against the fake Docker Engine
+ * (tests/docker/fake_engine.py, cases in tests/engine/cases).
+ *
+ * No Oracle ran for any of this: the output lines below are written from
+ * Oracle's documented message formats (Data Pump and imp messages in the
+ * Utilities guide, ORA- texts), not recorded from a server. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "docker/docker.h"
+#include "engine/engine.h"
+#include "engine/oracle.h"
+#include "odbc/introspect_oracle.h"
+#include "odbc/odbc.h"
+#include "reader/oracle/dp.h"
+#include "reader/oracle/exp.h"
+#include "util/str.h"
+
+#define SCOTT "jliverse_datapump_scott.dmp"
+#define EXPTEST "oracledmpparser_exptest.dmp"
+#define LEGACY "rjschof_legacy.dmp"
+#define MODERN "rjschof_modern.dmp"
+
+static char samples[PATH_MAX];
+
+static int have_samples(void)
+{
+    const char *s = getenv("B2A_SAMPLES");
+    snprintf(samples, sizeof samples, "%s/oracle", s && *s ? s : "../shared/samples");
+    struct stat st;
+    if (stat(samples, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "sample dumps not found in %s (set B2A_SAMPLES): skipped\n", samples);
+        return 0;
+    }
+    return 1;
+}
+
+static b2a_vendor_input sample_input(const char *name)
+{
+    static char paths[8][PATH_MAX + 128];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, PATH_MAX + 128, "%s/%s", samples, name);
+    b2a_vendor_input in = {0};
+    in.path = p;
+    in.format = strstr(name, "datapump") || strstr(name, "modern") || strstr(name, "expdp")
+                    ? B2A_FMT_ORACLE_DATAPUMP
+                    : B2A_FMT_ORACLE_EXP;
+    struct stat st;
+    if (stat(p, &st) == 0)
+        in.size = (uint64_t)st.st_size;
+    return in;
+}
+
+static b2a_vendor_job *new_job(const b2a_vendor_input *in, size_t n, b2a_network net, const char *image)
+{
+    b2a_vendor_params p = {0};
+    p.job_id = "or1";
+    p.network = net;
+    p.port = 15210;
+    p.inputs = in;
+    p.ninputs = n;
+    p.image = image;
+    b2a_vendor_job *j = NULL;
+    b2a_err err;
+    if (b2a__vendor_job_new(&b2a__vendor_oracle, &p, &j, &err) != B2A_OK)
+        fail_msg("%s", err.msg);
+    return j;
+}
+
+static int has(char **v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i], s))
+            return 1;
+    return 0;
+}
+
+static void no_password_in(char **v, size_t n, const char *pw)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strstr(v[i], pw))
+            fail_msg("the password is in argv[%zu]", i);
+}
+
+/* ---- small facts ---- */
+
+static void test_facts(void **state)
+{
+    (void)state;
+    assert_string_equal(b2a__oracle_service("gvenzl/oracle-free:23-faststart"), "FREEPDB1");
+    assert_string_equal(b2a__oracle_service("container-registry.oracle.com/database/free:latest"), "FREEPDB1");
+    assert_string_equal(b2a__oracle_service("gvenzl/oracle-xe:21-slim"), "XEPDB1");
+    char *l = b2a__oracle_literal("it's a.dmp");
+    assert_string_equal(l, "'it''s a.dmp'");
+    free(l);
+    assert_int_equal(b2a__oracle_dump_major("V10.02.01"), 10);
+    assert_int_equal(b2a__oracle_dump_major("23.00.00.00.00"), 23);
+    assert_int_equal(b2a__oracle_dump_major(""), -1);
+    assert_ptr_equal(b2a__vendor_by_name("oracle"), &b2a__vendor_oracle);
+    assert_ptr_equal(b2a__vendor_by_id(B2A_VENDOR_ORACLE), &b2a__vendor_oracle);
+    assert_true(b2a__vendor_oracle.publish_only);
+    assert_string_equal(b2a__vendor_oracle.default_image, "gvenzl/oracle-free:23-faststart");
+}
+
+/* ---- refusals before any container ---- */
+
+static void test_check_input(void **state)
+{
+    (void)state;
+    if (!have_samples())
+        skip();
+    b2a_err err;
+    b2a_vendor_input in = sample_input(MODERN);
+    /* a 23ai dump cannot go into 21c */
+    assert_int_equal(b2a__vendor_check_input(&b2a__vendor_oracle, &in, "gvenzl/oracle-xe:21-slim", &err),
+                     B2A_EUNSUPPORTED);
+    char want[PATH_MAX + 512];
+    snprintf(want, sizeof want,
+             "%s: this dump was written by Oracle 23 (23.06.00.00.00) and cannot be imported into Oracle 21 "
+             "(image gvenzl/oracle-xe:21-slim); use a newer image, such as gvenzl/oracle-free:23-faststart",
+             in.path);
+    assert_string_equal(err.msg, want);
+    /* the default image takes it, and an exp file from 10g */
+    assert_int_equal(b2a__vendor_check_input(&b2a__vendor_oracle, &in, NULL, &err), B2A_OK);
+    b2a_vendor_input ex = sample_input(EXPTEST);
+    assert_int_equal(b2a__vendor_check_input(&b2a__vendor_oracle, &ex, "gvenzl/oracle-xe:21-slim", &err), B2A_OK);
+
+    b2a_vendor_input gz = ex;
+    gz.gzip = 1;
+    assert_int_equal(b2a__vendor_check_input(&b2a__vendor_oracle, &gz, NULL, &err), B2A_EUNSUPPORTED);
+    snprintf(want, sizeof want, "%s: Oracle's imp and Data Pump cannot read a gzip'd dump; decompress it first "
+                                "(gzip -dk)", ex.path);
+    assert_string_equal(err.msg, want);
+    b2a_vendor_input q = {"/data/we\"ird.dmp", B2A_FMT_ORACLE_EXP, 0, 0, 10, 0, 0, 0};
+    assert_int_equal(b2a__vendor_check_input(&b2a__vendor_oracle, &q, NULL, &err), B2A_EUNSUPPORTED);
+    assert_string_equal(err.msg, "/data/we\"ird.dmp: a file name with a double quote or a control character "
+                                 "cannot be given to imp or Data Pump; rename the file");
+    /* a SQL Server backup is not Oracle's */
+    b2a_vendor_input bak = {"/data/x.bak", B2A_FMT_MSSQL_MTF, 0, 0, 10, 0, 0, 0};
+    assert_int_equal(b2a__vendor_check_input(&b2a__vendor_oracle, &bak, NULL, &err), B2A_EUNSUPPORTED);
+}
+
+static void test_host_network_refused(void **state)
+{
+    (void)state;
+    b2a_vendor_input in = {"/tmp", B2A_FMT_ORACLE_EXP, 0, 0, 10, 0, 0, 0};
+    b2a_vendor_params p = {0};
+    p.job_id = "or1";
+    p.network = B2A_NETWORK_HOST;
+    p.port = 15211;
+    p.inputs = &in;
+    p.ninputs = 1;
+    b2a_vendor_job *j = NULL;
+    b2a_err err;
+    assert_int_equal(b2a__vendor_job_new(&b2a__vendor_oracle, &p, &j, &err), B2A_EUNSUPPORTED);
+    assert_null(j);
+    assert_string_equal(err.msg, "Oracle's images listen on port 1521 on every interface and take no setting to "
+                                 "move it, so host networking would put the database on this machine's network: "
+                                 "use --network publish (what --network auto picks for Oracle)");
+}
+
+/* ---- the job, its spec and its plan ---- */
+
+static void test_job_and_plan(void **state)
+{
+    (void)state;
+    if (!have_samples())
+        skip();
+    b2a_vendor_input in[2] = {sample_input(SCOTT), sample_input(EXPTEST)};
+    b2a_vendor_job *j = new_job(in, 2, B2A_NETWORK_PUBLISH, NULL);
+    const char *pw = j->password;
+    char e1[64], e2[64];
+    snprintf(e1, sizeof e1, "ORACLE_PASSWORD=%s", pw);
+    snprintf(e2, sizeof e2, "ORACLE_PWD=%s", pw);
+    assert_true(has(j->env, j->nenv, e1));
+    assert_true(has(j->env, j->nenv, e2));
+    assert_int_equal(j->nenv, 2);
+    assert_string_equal(j->user, "SYSTEM");
+    assert_string_equal(j->dbname, "FREEPDB1");
+    assert_string_equal(j->spec.image, "gvenzl/oracle-free:23-faststart");
+    assert_int_equal(j->spec.container_port, 1521);
+    assert_int_equal(j->spec.host_port, 15210);
+    assert_false(j->spec.host_network);
+    assert_true(j->spec.shm_size == (int64_t)1 << 30);
+    assert_int_equal(j->server_port, 1521);
+    assert_true(has(j->labels, j->nlabels, "bak2avro.vendor=oracle"));
+    assert_null(j->cmd); /* the image's own entrypoint */
+
+    b2a_vendor_probe pr;
+    b2a_err err;
+    assert_int_equal(b2a__vendor_probe(j, &pr, &err), B2A_OK);
+    assert_int_equal(pr.tries * pr.delay_ms, 600000);
+    assert_string_equal(pr.cmd.argv[0], "sh");
+    no_password_in(pr.cmd.argv, pr.cmd.argc, pw);
+    char pe[64];
+    snprintf(pe, sizeof pe, B2A_ORACLE_PASSWORD_ENV "=%s", pw);
+    assert_true(has(pr.cmd.env, pr.cmd.nenv, pe));
+    b2a__vendor_probe_free(&pr);
+
+    b2a_vendor_plan plan;
+    assert_int_equal(b2a__vendor_plan(j, &plan, &err), B2A_OK);
+    assert_int_equal(plan.nsteps, 2);
+    b2a_vendor_step *dp = &plan.steps[0], *imp = &plan.steps[1];
+    assert_string_equal(dp->label, "Data Pump import " SCOTT);
+    assert_int_equal(dp->progress, B2A_VENDOR_PROGRESS_BYTES);
+    assert_int_equal(dp->total, 100);
+    assert_string_equal(dp->cmd.argv[dp->cmd.argc - 1], "/backup/0/" SCOTT);
+    const char *sql = dp->cmd.argv[2];
+    assert_non_null(strstr(sql, "CREATE OR REPLACE DIRECTORY B2A_IN_0 AS '/backup/0';\n"));
+    assert_non_null(strstr(sql, "h := DBMS_DATAPUMP.OPEN('IMPORT', 'FULL', NULL, 'B2A_IMPORT');\n"
+                                "  DBMS_DATAPUMP.ADD_FILE(h, '" SCOTT "', 'B2A_IN_0');\n"
+                                "  DBMS_DATAPUMP.METADATA_TRANSFORM(h, 'SEGMENT_ATTRIBUTES', 0);\n"
+                                "  DBMS_DATAPUMP.START_JOB(h);\n"));
+    assert_non_null(strstr(sql, "DBMS_APPLICATION_INFO.SET_CLIENT_INFO('b2a:' || pct);"));
+    assert_true(has(dp->cmd.env, dp->cmd.nenv, pe));
+    assert_true(has(dp->probe.env, dp->probe.nenv, pe));
+    assert_string_equal(imp->label, "imp " EXPTEST);
+    assert_int_equal(imp->progress, B2A_VENDOR_PROGRESS_BYTES);
+    assert_int_equal(imp->total, in[1].size);
+    assert_string_equal(imp->cmd.argv[imp->cmd.argc - 1], "/backup/1/" EXPTEST);
+    assert_string_equal(imp->probe.argv[3], "/backup/1/" EXPTEST);
+    assert_int_equal(imp->probe.nenv, 0);
+    for (size_t i = 0; i < plan.nsteps; i++) {
+        no_password_in(plan.steps[i].cmd.argv, plan.steps[i].cmd.argc, pw);
+        no_password_in(plan.steps[i].probe.argv, plan.steps[i].probe.argc, pw);
+        assert_null(strstr(plan.steps[i].label, pw));
+    }
+    /* by size: the 12 KB exp file's share is small */
+    assert_int_equal(dp->pct_from, 0);
+    assert_int_equal(imp->pct_to, 100);
+    assert_true(dp->pct_to > imp->pct_to - dp->pct_to);
+    b2a__vendor_plan_free(&plan);
+    b2a__vendor_job_free(j);
+}
+
+static void test_connstr(void **state)
+{
+    (void)state;
+    char *s = NULL;
+    assert_int_equal(b2a__oracle_connstr_for("Oracle 23 ODBC driver", "127.0.0.1", 15210, "FREEPDB1", "SYSTEM",
+                                             "Pw1abc", &s), 0);
+    assert_string_equal(s, "DRIVER=Oracle 23 ODBC driver;DBQ=//127.0.0.1:15210/FREEPDB1;UID=SYSTEM;PWD=Pw1abc;");
+    free(s);
+    /* no driver installed: the error names what to install */
+    setenv("B2A_ORACLE_ODBC_DRIVER", "", 1);
+    char d[64];
+    if (b2a__odbc_oracle_driver(d, sizeof d) == B2A_OK)
+        skip(); /* someone has Oracle's driver here */
+    b2a_vendor_input in = {"/tmp", B2A_FMT_ORACLE_EXP, 0, 0, 10, 0, 0, 0};
+    b2a_vendor_job *j = new_job(&in, 1, B2A_NETWORK_PUBLISH, NULL);
+    b2a_err err;
+    assert_int_equal(b2a__vendor_connstr(j, &s, &err), B2A_ENOTFOUND);
+    assert_string_equal(err.msg, "no ODBC driver for Oracle is installed: install Oracle Instant Client's Basic and "
+                                 "ODBC packages and register the driver (odbc_update_ini.sh), or name it in "
+                                 "B2A_ORACLE_ODBC_DRIVER");
+    setenv("B2A_ORACLE_ODBC_DRIVER", "Oracle 21 ODBC driver", 1);
+    b2a__vendor_job_set_host_port(j, 40000);
+    assert_int_equal(b2a__vendor_connstr(j, &s, &err), B2A_OK);
+    char want[200];
+    snprintf(want, sizeof want, "DRIVER=Oracle 21 ODBC driver;DBQ=//127.0.0.1:40000/FREEPDB1;UID=SYSTEM;PWD=%s;",
+             j->password);
+    assert_string_equal(s, want);
+    free(s);
+    unsetenv("B2A_ORACLE_ODBC_DRIVER");
+    b2a__vendor_job_free(j);
+}
+
+/* ---- the scripts, run here with stand-ins for sqlplus and imp ---- */
+
+typedef struct stubs {
+    char dir[64];
+} stubs;
+
+static void write_file(const char *dir, const char *name, const char *text, int mode)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    chmod(p, (mode_t)mode);
+}
+
+static char *read_all(const char *dir, const char *name)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "r");
+    if (!f)
+        return b2a__strdup("");
+    char *buf = calloc(1, 1 << 16);
+    buf[fread(buf, 1, (1 << 16) - 1, f)] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* sqlplus: appends its args and stdin to sqlplus.log, says ready; imp:
+ * keeps its args and a copy of its parfile, and the parfile's mode. */
+static void stubs_make(stubs *s)
+{
+    snprintf(s->dir, sizeof s->dir, "/tmp/b2a-orastub-XXXXXX");
+    assert_non_null(mkdtemp(s->dir));
+    write_file(s->dir, "sqlplus",
+               "#!/bin/sh\n"
+               "echo \"ARGS $*\" >> \"$B2A_STUB/sqlplus.log\"\n"
+               "cat >> \"$B2A_STUB/sqlplus.log\"\n"
+               "echo B2AREADY\n",
+               0755);
+    write_file(s->dir, "imp",
+               "#!/bin/sh\n"
+               "echo \"$*\" > \"$B2A_STUB/imp.args\"\n"
+               "par=${1#PARFILE=}\n"
+               "cp \"$par\" \"$B2A_STUB/imp.par\"\n"
+               "stat -c %a \"$par\" > \"$B2A_STUB/imp.mode\"\n"
+               "echo \"${par%/*}\" > \"$B2A_STUB/imp.dir\"\n"
+               "echo 'Import terminated successfully without warnings.'\n",
+               0755);
+}
+
+static void stubs_rm(stubs *s)
+{
+    static const char *const names[] = {"sqlplus", "imp", "sqlplus.log", "imp.args", "imp.par", "imp.mode",
+                                        "imp.dir", "out"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char p[256];
+        snprintf(p, sizeof p, "%s/%s", s->dir, names[i]);
+        unlink(p);
+    }
+    rmdir(s->dir);
+}
+
+/* Runs cmd as the container would (argv, env), with the stubs first on PATH. */
+static int run_cmd(const stubs *s, const b2a_vendor_cmd *c)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char **env = calloc(c->nenv + 3, sizeof *env);
+        size_t n = 0;
+        for (size_t i = 0; i < c->nenv; i++)
+            env[n++] = c->env[i];
+        char path[200], stub[100];
+        snprintf(path, sizeof path, "PATH=%s:/usr/bin:/bin", s->dir);
+        snprintf(stub, sizeof stub, "B2A_STUB=%s", s->dir);
+        env[n++] = path;
+        env[n++] = stub;
+        char out[128];
+        snprintf(out, sizeof out, "%s/out", s->dir);
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execve("/bin/sh", c->argv, env);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_scripts_run(void **state)
+{
+    (void)state;
+    if (!have_samples())
+        skip();
+    b2a_vendor_input in[3] = {sample_input(SCOTT), sample_input(LEGACY), sample_input("alphaoffice_expdat.dmp")};
+    b2a_vendor_job *j = new_job(in, 3, B2A_NETWORK_PUBLISH, NULL);
+    /* the container sees /backup/N/...: point those at the samples */
+    for (size_t i = 0; i < 3; i++) {
+        free(j->in_paths[i]);
+        j->in_paths[i] = b2a__strdup(in[i].path);
+    }
+    b2a_vendor_plan plan;
+    b2a_err err;
+    assert_int_equal(b2a__vendor_plan(j, &plan, &err), B2A_OK);
+    assert_int_equal(plan.nsteps, 3);
+    stubs s;
+    stubs_make(&s);
+    char connect[200];
+    snprintf(connect, sizeof connect, "CONNECT system/%s@//127.0.0.1:1521/FREEPDB1\n", j->password);
+
+    /* Data Pump: SCOTT's owner found in the segment XML and created first
+     * (the dump was made by SCOTT: it has no CREATE USER), then the job */
+    assert_int_equal(run_cmd(&s, &plan.steps[0].cmd), 0);
+    char *log = read_all(s.dir, "sqlplus.log");
+    assert_non_null(strstr(log, "ARGS -L -S /nolog\nWHENEVER SQLERROR EXIT FAILURE\n"));
+    assert_non_null(strstr(log, connect));
+    assert_non_null(strstr(log, "BEGIN\n  mk('SCOTT');\n  mk('SYS');\n  NULL;\nEND;\n/\n"));
+    assert_non_null(strstr(log, "EXECUTE IMMEDIATE 'CREATE USER \"' || u || '\" NO AUTHENTICATION DEFAULT "
+                                "TABLESPACE USERS QUOTA UNLIMITED ON USERS';"));
+    assert_non_null(strstr(log, "DBMS_DATAPUMP.ADD_FILE(h, '" SCOTT "', 'B2A_IN_0');"));
+    assert_non_null(strstr(log, "EXIT :rc\n"));
+    free(log);
+    unlink(strcat(strcpy((char[128]){0}, s.dir), "/sqlplus.log"));
+
+    /* imp on rjschof_legacy: its four schemas from the CONNECT lines and the
+     * exporting user; the password only in the parfile, mode 600, removed */
+    assert_int_equal(run_cmd(&s, &plan.steps[1].cmd), 0);
+    log = read_all(s.dir, "sqlplus.log");
+    assert_non_null(strstr(log, "BEGIN\n  mk('AUDITLOG');\n  mk('FINANCE');\n  mk('HRDATA');\n  mk('INVENTORY');\n"
+                                "  mk('SYSTEM');\n  NULL;\nEND;\n"));
+    free(log);
+    char *args = read_all(s.dir, "imp.args"), *par = read_all(s.dir, "imp.par"), *mode = read_all(s.dir, "imp.mode"),
+         *dir = read_all(s.dir, "imp.dir");
+    assert_null(strstr(args, j->password));
+    assert_non_null(strstr(args, " FULL=Y GRANTS=N STATISTICS=NONE COMMIT=Y BUFFER=10485760\n"));
+    char want[PATH_MAX + 200];
+    snprintf(want, sizeof want, "USERID=system/%s@//127.0.0.1:1521/FREEPDB1\nFILE=\"%s\"\n", j->password, in[1].path);
+    assert_string_equal(par, want);
+    assert_string_equal(mode, "600\n");
+    dir[strcspn(dir, "\n")] = '\0';
+    struct stat st;
+    assert_int_not_equal(stat(dir, &st), 0); /* the parfile's folder is gone */
+    free(args), free(par), free(mode), free(dir);
+    unlink(strcat(strcpy((char[128]){0}, s.dir), "/sqlplus.log"));
+
+    /* alphaoffice: a table-mode export by ALPHA, no CONNECT line */
+    assert_int_equal(run_cmd(&s, &plan.steps[2].cmd), 0);
+    log = read_all(s.dir, "sqlplus.log");
+    assert_non_null(strstr(log, "BEGIN\n  mk('ALPHA');\n  NULL;\nEND;\n"));
+    free(log);
+
+    /* the probe passes on the ready line; the percent probe's SQL */
+    b2a_vendor_probe pr;
+    assert_int_equal(b2a__vendor_probe(j, &pr, &err), B2A_OK);
+    assert_int_equal(run_cmd(&s, &pr.cmd), 0);
+    b2a__vendor_probe_free(&pr);
+    char *pct = b2a__oracle_percent_script(j);
+    assert_non_null(strstr(pct, "SELECT NVL(MAX(TO_NUMBER(SUBSTR(client_info, 5))), 0) FROM v$session WHERE "
+                                "client_info LIKE 'b2a:%';\n"));
+    free(pct);
+    /* without sqlplus anywhere: a clear line and 127 */
+    write_file(s.dir, "sqlplus", "", 0644);
+    assert_int_equal(run_cmd(&s, &plan.steps[0].cmd), 127);
+    char *out = read_all(s.dir, "out");
+    assert_string_equal(out, "b2a: error: this image has no sqlplus on its PATH or in $ORACLE_HOME/bin\n");
+    free(out);
+    stubs_rm(&s);
+    b2a__vendor_plan_free(&plan);
+    b2a__vendor_job_free(j);
+}
+
+/* ---- output parsing, progress, errors ---- */
+
+static b2a_vendor_job fake_job(b2a_vendor_input *in)
+{
+    b2a_vendor_job j;
+    memset(&j, 0, sizeof j);
+    j.vendor = &b2a__vendor_oracle;
+    j.inputs = in;
+    j.ninputs = 1;
+    snprintf(j.password, sizeof j.password, "Sekret9Sekret9Sekret9Abc");
+    return j;
+}
+
+static int run_lines(b2a_vendor_job *j, const char *label, const char *const *lines, size_t n, int exit_code,
+                     b2a_err *err)
+{
+    b2a_vendor_plan plan = {0};
+    b2a_vendor_step *st = b2a__vendor_plan_add(&plan);
+    st->kind = B2A_VENDOR_STEP_RESTORE;
+    st->label = b2a__strdup(label);
+    st->progress = B2A_VENDOR_PROGRESS_BYTES;
+    st->total = 100;
+    st->pct_to = 100;
+    b2a_vendor_run r;
+    b2a__vendor_run_init(&r, j, &plan, 0);
+    for (size_t i = 0; i < n; i++)
+        b2a__vendor_run_line(&r, 1, lines[i], strlen(lines[i]));
+    int rc = b2a__vendor_run_finish(&r, &plan, 0, exit_code, err);
+    b2a__vendor_plan_free(&plan);
+    return rc;
+}
+
+static void test_datapump_output(void **state)
+{
+    (void)state;
+    b2a_vendor_input in = {"/data/scott.dmp", B2A_FMT_ORACLE_DATAPUMP, 0, 0, 1000, 0, 0, 0};
+    b2a_vendor_job j = fake_job(&in);
+    b2a_err err;
+    static const char *const ok[] = {
+        "Master table \"SYSTEM\".\"B2A_IMPORT\" successfully loaded/unloaded",
+        "Starting \"SYSTEM\".\"B2A_IMPORT\":",
+        "Processing object type SCHEMA_EXPORT/USER",
+        "ORA-31684: Object type USER:\"SCOTT\" already exists",
+        "Processing object type SCHEMA_EXPORT/ROLE_GRANT",
+        "ORA-39083: Object type ROLE_GRANT failed to create with error:",
+        "ORA-01919: role 'APP_ROLE' does not exist",
+        "Failing sql is:",
+        " GRANT \"APP_ROLE\" TO \"SCOTT\"",
+        "Processing object type SCHEMA_EXPORT/TABLE/TABLE_DATA",
+        ". . imported \"SCOTT\".\"DEPT\"                              6.023 KB       4 rows",
+        ". . imported \"SCOTT\".\"EMP\"                               8.773 KB      14 rows",
+        "Job \"SYSTEM\".\"B2A_IMPORT\" completed with 2 error(s) at Mon Dec 7 03:00:00 2026 elapsed 0 00:00:05",
+        "b2a: Data Pump job COMPLETED",
+    };
+    assert_int_equal(run_lines(&j, "Data Pump import scott.dmp", ok, sizeof ok / sizeof *ok, 0, &err), B2A_OK);
+    /* the same without the closing line: not complete */
+    assert_int_equal(run_lines(&j, "Data Pump import scott.dmp", ok, sizeof ok / sizeof *ok - 1, 0, &err),
+                     B2A_ERESTORE);
+    assert_string_equal(err.msg, "/data/scott.dmp: Data Pump import scott.dmp did not complete (exit code 0): Job "
+                                 "\"SYSTEM\".\"B2A_IMPORT\" completed with 2 error(s) at Mon Dec 7 03:00:00 2026 "
+                                 "elapsed 0 00:00:05");
+    static const char *const table_failed[] = {
+        "Processing object type SCHEMA_EXPORT/TABLE/TABLE",
+        "ORA-39083: Object type TABLE:\"SCOTT\".\"EMP\" failed to create with error:",
+        "ORA-00959: tablespace 'SCOTT_DATA' does not exist",
+        "Failing sql is:",
+        " CREATE TABLE \"SCOTT\".\"EMP\" (\"EMPNO\" NUMBER(4,0), ...",
+        "ORA-31684: Object type USER:\"SCOTT\" already exists",
+        "ORA-31693: Table data object \"SCOTT\".\"BONUS\" failed to load/unload and is being skipped due to error:",
+        "ORA-02354: error in exporting/importing data",
+        "b2a: Data Pump job COMPLETED",
+    };
+    assert_int_equal(run_lines(&j, "Data Pump import scott.dmp", table_failed, 9, 0, &err), B2A_ERESTORE);
+    assert_string_equal(err.msg, "/data/scott.dmp: Data Pump import scott.dmp failed: ORA-39083: Object type "
+                                 "TABLE:\"SCOTT\".\"EMP\" failed to create with error: / ORA-00959: tablespace "
+                                 "'SCOTT_DATA' does not exist (2 errors, 1 harmless ignored, exit 0)");
+    /* the dump unreadable by the server: the whole error stack and the hint */
+    static const char *const unreadable[] = {
+        "b2a: error: ORA-39001: invalid argument value",
+        "ORA-39000: bad dump file specification",
+        "ORA-31640: unable to open dump file \"/backup/0/scott.dmp\" for read",
+        "ORA-27037: unable to obtain file status",
+        "Linux-x86_64 Error: 13: Permission denied",
+        "Additional information: 7",
+    };
+    assert_int_equal(run_lines(&j, "Data Pump import scott.dmp", unreadable, 6, 1, &err), B2A_ERESTORE);
+    assert_string_equal(err.msg, "/data/scott.dmp: Data Pump import scott.dmp failed: b2a: error: ORA-39001: invalid "
+                                 "argument value / ORA-39000: bad dump file specification / ORA-31640: unable to "
+                                 "open dump file \"/backup/0/scott.dmp\" for read / ORA-27037: unable to obtain file "
+                                 "status / Linux-x86_64 Error: 13: Permission denied (1 error, 0 harmless ignored, "
+                                 "exit 1); the database runs as user oracle (uid 54321) in the container: make the "
+                                 "dump readable by others (chmod o+r) and its directory searchable");
+    /* Free's 12 GB */
+    static const char *const full[] = {
+        "ORA-31693: Table data object \"BIG\".\"FACTS\" failed to load/unload and is being skipped due to error:",
+        "ORA-12954: The request exceeds the maximum allowed database size of 12 GB.",
+        "b2a: Data Pump job COMPLETED",
+    };
+    assert_int_equal(run_lines(&j, "Data Pump import big.dmp", full, 3, 0, &err), B2A_ERESTORE);
+    assert_string_equal(err.msg, "/data/scott.dmp: Data Pump import big.dmp failed: ORA-31693: Table data object "
+                                 "\"BIG\".\"FACTS\" failed to load/unload and is being skipped due to error: / "
+                                 "ORA-12954: The request exceeds the maximum allowed database size of 12 GB. (1 error, "
+                                 "0 harmless ignored, exit 0); Oracle Database Free holds at most 12 GB of user data, "
+                                 "and importing a larger dump table by table is not done yet");
+    /* a wrong password never shows: sqlplus' own error, redacted anyway */
+    char bad[128];
+    snprintf(bad, sizeof bad, "SP2-0306: Invalid option. %s", j.password);
+    const char *const login[] = {"ORA-01017: invalid username/password; logon denied", bad};
+    assert_int_equal(run_lines(&j, "Data Pump import scott.dmp", login, 2, 1, &err), B2A_ERESTORE);
+    assert_null(strstr(err.msg, j.password));
+    assert_string_equal(err.msg, "/data/scott.dmp: Data Pump import scott.dmp failed: ORA-01017: invalid "
+                                 "username/password; logon denied (2 errors, 0 harmless ignored, exit 1)");
+}
+
+static void test_imp_output(void **state)
+{
+    (void)state;
+    b2a_vendor_input in = {"/data/legacy.dmp", B2A_FMT_ORACLE_EXP, 0, 0, 1000, 0, 0, 0};
+    b2a_vendor_job j = fake_job(&in);
+    b2a_err err;
+    static const char *const warn[] = {
+        "Export file created by EXPORT:V23.00.00 via conventional path",
+        "import done in AL32UTF8 character set and AL16UTF16 NCHAR character set",
+        ". importing SYSTEM's objects into SYSTEM",
+        ". importing HRDATA's objects into HRDATA",
+        ". . importing table                    \"EMPLOYEES\"         25 rows imported",
+        "IMP-00017: following statement failed with ORACLE error 1917:",
+        " \"GRANT SELECT ON \"EMPLOYEES\" TO \"REPORTING\"\"",
+        "IMP-00003: ORACLE error 1917 encountered",
+        "ORA-01917: user or role 'REPORTING' does not exist",
+        "IMP-00041: Warning: object created with compilation warnings",
+        ". . importing partition \"CHANGE_LOG\":\"P2024\"         40 rows imported",
+        "Import terminated successfully with warnings.",
+    };
+    assert_int_equal(run_lines(&j, "imp legacy.dmp", warn, sizeof warn / sizeof *warn, 0, &err), B2A_OK);
+    /* imp says how it ended: a non-zero exit with that line is still fine */
+    assert_int_equal(run_lines(&j, "imp legacy.dmp", warn, sizeof warn / sizeof *warn, 1, &err), B2A_OK);
+    static const char *const table[] = {
+        ". importing FINANCE's objects into FINANCE",
+        "IMP-00017: following statement failed with ORACLE error 1917:",
+        " \"GRANT SELECT ON \"LEDGER\" TO \"AUDITOR\"\"",
+        "IMP-00003: ORACLE error 1917 encountered",
+        "ORA-01917: user or role 'AUDITOR' does not exist",
+        "IMP-00017: following statement failed with ORACLE error 959:",
+        " \"CREATE TABLE \"LEDGER\" (\"ID\" NUMBER(10, 0), \"AMOUNT\" NUMBER(12, 2))  PCTFREE 10\"",
+        " \" TABLESPACE \"FIN_DATA\" LOGGING NOCOMPRESS\"",
+        "IMP-00003: ORACLE error 959 encountered",
+        "ORA-00959: tablespace 'FIN_DATA' does not exist",
+        ". . importing table                       \"ACCOUNTS\"          5 rows imported",
+        "IMP-00019: row rejected due to ORACLE error 12899",
+        "Import terminated successfully with warnings.",
+    };
+    assert_int_equal(run_lines(&j, "imp legacy.dmp", table, sizeof table / sizeof *table, 0, &err), B2A_ERESTORE);
+    assert_string_equal(err.msg, "/data/legacy.dmp: imp legacy.dmp failed: IMP-00017: following statement failed "
+                                 "with ORACLE error 959: \"CREATE TABLE \"LEDGER\" (\"ID\" NUMBER(10, 0), \"AMOUNT\" "
+                                 "NUMBER(12, 2))  PCTFREE 10\" / IMP-00003: ORACLE error 959 encountered / ORA-00959: "
+                                 "tablespace 'FIN_DATA' does not exist (2 errors, 1 harmless ignored, exit 0)");
+    static const char *const dead[] = {
+        "IMP-00058: ORACLE error 12514 encountered",
+        "ORA-12514: Cannot connect to database. Service FREEPDB1 is not registered with the listener",
+        "IMP-00000: Import terminated unsuccessfully",
+    };
+    assert_int_equal(run_lines(&j, "imp legacy.dmp", dead, 3, 1, &err), B2A_ERESTORE);
+    assert_string_equal(err.msg, "/data/legacy.dmp: imp legacy.dmp failed: IMP-00058: ORACLE error 12514 encountered / "
+                                 "ORA-12514: Cannot connect to database. Service FREEPDB1 is not registered with the "
+                                 "listener (2 errors, 0 harmless ignored, exit 1)");
+    /* killed before its closing line */
+    static const char *const cut[] = {". . importing table \"A\"  3 rows imported"};
+    assert_int_equal(run_lines(&j, "imp legacy.dmp", cut, 1, 137, &err), B2A_ERESTORE);
+    assert_string_equal(err.msg, "/data/legacy.dmp: imp legacy.dmp did not complete (exit code 137): . . importing "
+                                 "table \"A\"  3 rows imported");
+}
+
+static void test_progress(void **state)
+{
+    (void)state;
+    if (!have_samples())
+        skip();
+    b2a_vendor_input in[2] = {sample_input(SCOTT), sample_input(EXPTEST)};
+    b2a_vendor_job *j = new_job(in, 2, B2A_NETWORK_PUBLISH, NULL);
+    b2a_vendor_plan plan;
+    b2a_err err;
+    assert_int_equal(b2a__vendor_plan(j, &plan, &err), B2A_OK);
+    b2a_vendor_run r;
+    /* Data Pump: the probe prints percent_done */
+    b2a__vendor_run_init(&r, j, &plan, 0);
+    int span = plan.steps[0].pct_to - plan.steps[0].pct_from;
+    assert_int_equal(b2a__vendor_run_probe_line(&r, "0", 1), 0);
+    assert_int_equal(b2a__vendor_run_probe_line(&r, "         50", 11), 1);
+    assert_int_equal(r.percent, plan.steps[0].pct_from + span / 2);
+    assert_int_equal(b2a__vendor_run_probe_line(&r, "40", 2), 0); /* never backwards */
+    assert_int_equal(b2a__vendor_run_probe_line(&r, "100", 3), 1);
+    assert_int_equal(r.percent, plan.steps[0].pct_to - 1); /* 100 is said by finish */
+    const char *done = "b2a: Data Pump job COMPLETED";
+    b2a__vendor_run_line(&r, 1, done, strlen(done));
+    assert_int_equal(b2a__vendor_run_finish(&r, &plan, 0, 0, &err), B2A_OK);
+    assert_int_equal(r.percent, plan.steps[0].pct_to);
+    /* imp: bytes of the file read against its size */
+    b2a__vendor_run_init(&r, j, &plan, 1);
+    char half[32];
+    snprintf(half, sizeof half, "%llu", (unsigned long long)(in[1].size / 2));
+    assert_int_equal(b2a__vendor_run_probe_line(&r, half, strlen(half)), plan.steps[1].pct_to - plan.steps[1].pct_from >= 2);
+    assert_true(r.percent >= plan.steps[1].pct_from && r.percent < plan.steps[1].pct_to);
+    b2a__vendor_plan_free(&plan);
+    b2a__vendor_job_free(j);
+}
+
+/* The fd probe finds a reader of the file by any descriptor: this process's. */
+static void test_fd_probe(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/b2a-fdprobe-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "0123456789", 10), 10);
+    assert_int_equal(lseek(fd, 7, SEEK_SET), 7);
+    int pipefd[2];
+    assert_int_equal(pipe(pipefd), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pipefd[1], 1);
+        execl("/bin/sh", "sh", "-c", b2a__oracle_fd_probe, path, (char *)NULL);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    char buf[64] = {0};
+    ssize_t n = read(pipefd[0], buf, sizeof buf - 1);
+    (void)n;
+    waitpid(pid, NULL, 0);
+    close(pipefd[0]);
+    close(fd);
+    unlink(path);
+    /* this process holds it at 7; the probe's own shell may show it too */
+    assert_string_equal(strtok(buf, "\n"), "7");
+}
+
+/* ---- catalog SQL and export expressions ---- */
+
+static void test_catalog_sql(void **state)
+{
+    (void)state;
+    char *s = b2a__oracle_tables_sql(" AND owner IN ('SCOTT')", 0);
+    assert_string_equal(s, "SELECT t.owner, t.table_name, 'T' FROM all_tables t WHERE t.owner IN (SELECT username "
+                           "FROM all_users WHERE oracle_maintained = 'N') AND owner IN ('SCOTT') AND t.nested = 'NO' "
+                           "AND t.secondary = 'N' AND t.temporary = 'N' AND t.dropped = 'NO' AND (t.iot_type IS NULL "
+                           "OR t.iot_type = 'IOT') ORDER BY 1, 2");
+    free(s);
+    s = b2a__oracle_tables_sql("", 1);
+    assert_non_null(strstr(s, " UNION ALL SELECT v.owner, v.view_name, 'V' FROM all_views v WHERE v.owner IN "
+                              "(SELECT username FROM all_users WHERE oracle_maintained = 'N') ORDER BY 1, 2"));
+    free(s);
+    s = b2a__oracle_columns_sql("");
+    assert_string_equal(s, "SELECT c.owner, c.table_name, c.column_name, c.data_type, c.data_type_owner, "
+                           "c.data_length, c.data_precision, c.data_scale, c.nullable FROM all_tab_cols c WHERE "
+                           "c.owner IN (SELECT username FROM all_users WHERE oracle_maintained = 'N') AND "
+                           "c.hidden_column = 'NO' AND c.virtual_column = 'NO' ORDER BY c.owner, c.table_name, "
+                           "c.column_id");
+    free(s);
+    s = b2a__oracle_pk_sql("");
+    assert_string_equal(s, "SELECT k.owner, k.table_name, kc.column_name FROM all_constraints k JOIN "
+                           "all_cons_columns kc ON kc.owner = k.owner AND kc.constraint_name = k.constraint_name "
+                           "WHERE k.constraint_type = 'P' AND k.owner IN (SELECT username FROM all_users WHERE "
+                           "oracle_maintained = 'N') ORDER BY k.owner, k.table_name, kc.position");
+    free(s);
+    const char *cols[] = {"LAT", "we\"ird"};
+    s = b2a__oracle_profile_sql("ALPHA", "ADDRESSES", cols, 2);
+    assert_string_equal(s, "SELECT NVL(MAX(CASE WHEN TRUNC(ABS(\"LAT\")) = 0 THEN 0 ELSE LENGTH(TO_CHAR(TRUNC(ABS("
+                           "\"LAT\")), 'TM9')) END), 0), NVL(MAX(LENGTH(TO_CHAR(ABS(\"LAT\") - TRUNC(ABS(\"LAT\")), "
+                           "'TM9')) - 1), 0), NVL(MAX(CASE WHEN TRUNC(ABS(\"we\"\"ird\")) = 0 THEN 0 ELSE LENGTH("
+                           "TO_CHAR(TRUNC(ABS(\"we\"\"ird\")), 'TM9')) END), 0), NVL(MAX(LENGTH(TO_CHAR(ABS("
+                           "\"we\"\"ird\") - TRUNC(ABS(\"we\"\"ird\")), 'TM9')) - 1), 0) FROM \"ALPHA\".\"ADDRESSES\"");
+    free(s);
+    /* the exact count every vendor gets (b2a__introspect_count) reads this FROM */
+    s = b2a__odbc_qualified(B2A_ODBC_ORACLE, "SCOTT", "EMP");
+    assert_string_equal(s, "\"SCOTT\".\"EMP\"");
+    free(s);
+    s = b2a__odbc_quote_literal(B2A_ODBC_ORACLE, "O'Brien\\");
+    assert_string_equal(s, "'O''Brien\\'");
+    free(s);
+}
+
+static void expect_expr(const char *dt, const char *owner, long len, int hp, long p, int hs, long sc, const char *want)
+{
+    b2a_oracle_coltype t = {dt, owner, len, hp, p, hs, sc};
+    b2a_column c;
+    memset(&c, 0, sizeof c);
+    assert_true(b2a__oracle_map_column(&t, 3, 2, &c) >= 0);
+    char *e = b2a__select_expr_oracle(&c, "\"C\"");
+    assert_string_equal(e, want);
+    free(e), free(c.source_type), free(c.note);
+}
+
+static void test_select_exprs(void **state)
+{
+    (void)state;
+    expect_expr("TIMESTAMP(6) WITH TIME ZONE", NULL, 13, 0, 0, 1, 6, "SYS_EXTRACT_UTC(\"C\")");
+    expect_expr("TIMESTAMP(6) WITH LOCAL TIME ZONE", NULL, 11, 0, 0, 1, 6,
+                "SYS_EXTRACT_UTC(CAST(\"C\" AS TIMESTAMP WITH TIME ZONE))");
+    expect_expr("TIMESTAMP(6)", NULL, 11, 0, 0, 1, 6, "\"C\"");
+    expect_expr("DATE", NULL, 7, 0, 0, 0, 0, "\"C\"");
+    expect_expr("NUMBER", NULL, 22, 1, 10, 1, 2, "\"C\"");
+    expect_expr("INTERVAL YEAR(2) TO MONTH", NULL, 5, 1, 2, 1, 0,
+                "CASE WHEN \"C\" IS NOT NULL THEN CASE WHEN \"C\" < INTERVAL '0' MONTH THEN '-' END || 'P' || "
+                "ABS(EXTRACT(YEAR FROM \"C\")) || 'Y' || ABS(EXTRACT(MONTH FROM \"C\")) || 'M' END");
+    expect_expr("INTERVAL DAY(2) TO SECOND(6)", NULL, 11, 1, 2, 1, 6,
+                "CASE WHEN \"C\" IS NOT NULL THEN CASE WHEN \"C\" < INTERVAL '0' SECOND THEN '-' END || 'P' || "
+                "ABS(EXTRACT(DAY FROM \"C\")) || 'D' || CASE WHEN EXTRACT(HOUR FROM \"C\") = 0 AND EXTRACT(MINUTE "
+                "FROM \"C\") = 0 AND EXTRACT(SECOND FROM \"C\") = 0 THEN NULL ELSE 'T' || ABS(EXTRACT(HOUR FROM "
+                "\"C\")) || 'H' || ABS(EXTRACT(MINUTE FROM \"C\")) || 'M' || RTRIM(TO_CHAR(ABS(EXTRACT(SECOND FROM "
+                "\"C\")), 'FM90.999999999'), '.') || 'S' END END");
+    expect_expr("ROWID", NULL, 10, 0, 0, 0, 0, "ROWIDTOCHAR(\"C\")");
+    expect_expr("XMLTYPE", "SYS", 2000, 0, 0, 0, 0, "XMLSERIALIZE(CONTENT \"C\" AS CLOB)");
+    expect_expr("SDO_GEOMETRY", "MDSYS", 1, 0, 0, 0, 0, "SDO_UTIL.TO_WKTGEOMETRY(\"C\")");
+    expect_expr("JSON", NULL, 8200, 0, 0, 0, 0, "JSON_SERIALIZE(\"C\" RETURNING CLOB)");
+    expect_expr("BOOLEAN", NULL, 1, 0, 0, 0, 0, "CASE WHEN \"C\" THEN 1 WHEN NOT \"C\" THEN 0 END");
+    expect_expr("CLOB", NULL, 4000, 0, 0, 0, 0, "\"C\"");
+    expect_expr("BLOB", NULL, 4000, 0, 0, 0, 0, "\"C\"");
+}
+
+/* ---- the type mapping: the same as the direct readers' ---- */
+
+/* The ALL_TAB_COLS row Oracle keeps for a type as a reader writes it
+ * (Data Pump "NUMBER(8, 2)", exp "NUMBER(*,0)", "TIMESTAMP (6) WITH TIME
+ * ZONE", "INTERVAL DAY (2) TO SECOND (0)"...). 0 for the types that have
+ * no such row here (objects, collections). */
+static int dictionary_row(const char *st, char *dt, size_t cap, b2a_oracle_coltype *t)
+{
+    memset(t, 0, sizeof *t);
+    t->data_type = dt;
+    long a = 0, b = 0;
+    char name[64];
+    if (sscanf(st, "%63[A-Z0-9_](%ld", name, &a) == 2 && strncmp(st, "NUMBER", 6) && strncmp(st, "FLOAT", 5)) {
+        snprintf(dt, cap, "%s", name); /* VARCHAR2(n), CHAR(n), NVARCHAR2(n), RAW(n) */
+        t->data_length = a;
+        return 1;
+    }
+    if (!strncmp(st, "FLOAT", 5)) {
+        snprintf(dt, cap, "FLOAT");
+        t->has_precision = sscanf(st, "FLOAT(%ld", &t->precision) == 1;
+        return 1;
+    }
+    if (!strncmp(st, "NUMBER", 6)) {
+        snprintf(dt, cap, "NUMBER");
+        if (sscanf(st, "NUMBER(%ld,%ld", &a, &b) == 2 || sscanf(st, "NUMBER(%ld, %ld", &a, &b) == 2) {
+            t->has_precision = t->has_scale = 1;
+            t->precision = a;
+            t->scale = b;
+        } else if (sscanf(st, "NUMBER(*,%ld", &b) == 1 || sscanf(st, "NUMBER(*, %ld", &b) == 1) {
+            t->has_scale = 1;
+            t->scale = b;
+        }
+        return 1;
+    }
+    if (!strncmp(st, "TIMESTAMP", 9)) {
+        a = 6;
+        sscanf(st, "TIMESTAMP (%ld", &a);
+        const char *rest = strchr(st, ')');
+        snprintf(dt, cap, "TIMESTAMP(%ld)%s", a, rest ? rest + 1 : strstr(st, " WITH") ? strstr(st, " WITH") : "");
+        t->has_scale = 1;
+        t->scale = a;
+        return 1;
+    }
+    if (!strncmp(st, "INTERVAL YEAR", 13)) {
+        snprintf(dt, cap, "INTERVAL YEAR(2) TO MONTH");
+        return 1;
+    }
+    if (!strncmp(st, "INTERVAL DAY", 12)) {
+        snprintf(dt, cap, "INTERVAL DAY(2) TO SECOND(6)");
+        return 1;
+    }
+    static const char *const plain[] = {"DATE", "LONG", "LONG RAW", "ROWID", "UROWID", "BINARY_FLOAT",
+                                        "BINARY_DOUBLE", "CLOB", "NCLOB", "BLOB"};
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+        if (!strcmp(st, plain[i])) {
+            snprintf(dt, cap, "%s", st);
+            return 1;
+        }
+    return 0;
+}
+
+/* The profile the reader saw, from its note. */
+static void profile_of(const b2a_column *c, int *mi, int *mf)
+{
+    *mi = *mf = 0;
+    const char *p = c->note ? strstr(c->note, "at most ") : NULL;
+    if (p)
+        assert_int_equal(sscanf(p, "at most %d integer and %d fractional digits", mi, mf), 2);
+}
+
+static size_t compare_table(const b2a_table_def *t, int same_text)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < t->ncolumns; k++) {
+        const b2a_column *theirs = &t->columns[k];
+        char dt[64];
+        b2a_oracle_coltype ty;
+        if (!theirs->source_type || !dictionary_row(theirs->source_type, dt, sizeof dt, &ty))
+            continue;
+        int mi, mf;
+        profile_of(theirs, &mi, &mf);
+        b2a_column ours;
+        memset(&ours, 0, sizeof ours);
+        assert_int_equal(b2a__oracle_map_column(&ty, mi, mf, &ours), 0);
+        if (ours.vtype != theirs->vtype || ours.precision != theirs->precision || ours.scale != theirs->scale)
+            fail_msg("%s.%s.%s %s: ours %d(%d,%d), the reader's %d(%d,%d)", t->schema, t->name, theirs->name,
+                     theirs->source_type, ours.vtype, ours.precision, ours.scale, theirs->vtype, theirs->precision,
+                     theirs->scale);
+        if (same_text) {
+            /* the Data Pump reader writes the type as the dictionary gives it */
+            assert_string_equal(ours.source_type, theirs->source_type);
+            assert_string_equal(ours.note ? ours.note : "(none)", theirs->note ? theirs->note : "(none)");
+        }
+        free(ours.source_type);
+        free(ours.note);
+        n++;
+    }
+    return n;
+}
+
+static void test_type_mapping(void **state)
+{
+    (void)state;
+    if (!have_samples())
+        skip();
+    size_t n = 0;
+    static const char *const dps[] = {SCOTT, MODERN, "it_tabla1_expdp19c__leanzungri.dmp"};
+    for (size_t f = 0; f < sizeof dps / sizeof *dps; f++) {
+        char p[PATH_MAX + 64];
+        snprintf(p, sizeof p, "%s/%s", samples, dps[f]);
+        const char *pp = p;
+        b2a_dp *x = NULL;
+        b2a_err err;
+        assert_int_equal(b2a__dp_open(&pp, 1, &x, &err), 0);
+        for (size_t i = 0; i < b2a__dp_table_count(x); i++) {
+            /* a table the reader cannot read has no schema to agree with */
+            b2a_dp_scan *sc = NULL;
+            if (b2a__dp_scan_open(x, i, &sc, &err) == 0)
+                n += compare_table(b2a__dp_table(x, i), 1);
+            b2a__dp_scan_close(sc);
+        }
+        b2a__dp_close(x);
+    }
+    static const char *const exps[] = {LEGACY, "alphaoffice_expdat.dmp", "freetic_car.dmp", EXPTEST,
+                                       "hr_exp10g_classic__momaresh.dmp"};
+    for (size_t f = 0; f < sizeof exps / sizeof *exps; f++) {
+        char p[PATH_MAX + 64];
+        snprintf(p, sizeof p, "%s/%s", samples, exps[f]);
+        const char *pp = p;
+        b2a_exp *x = NULL;
+        b2a_err err;
+        assert_int_equal(b2a__exp_open(&pp, 1, &x, &err), 0);
+        for (size_t i = 0; i < b2a__exp_table_count(x); i++) {
+            b2a_exp_scan *sc = NULL;
+            if (b2a__exp_scan_open(x, i, &sc, &err) == 0)
+                n += compare_table(b2a__exp_table(x, i), 0);
+            b2a__exp_scan_close(sc);
+        }
+        b2a__exp_close(x);
+    }
+    /* every column of the tables the readers read in these samples (670
+     * when this was written; more as the readers learn more types) */
+    assert_true(n >= 670);
+
+    /* the types the readers cannot decode but a database exports */
+    b2a_oracle_coltype obj = {"ADDRESS_T", "HRDATA", 1, 0, 0, 0, 0};
+    b2a_column c;
+    memset(&c, 0, sizeof c);
+    assert_int_equal(b2a__oracle_map_column(&obj, 0, 0, &c), 1);
+    assert_string_equal(c.source_type, "HRDATA.ADDRESS_T");
+    assert_string_equal(c.note, "HRDATA.ADDRESS_T is an object or collection type, which is not exported");
+    free(c.source_type), free(c.note);
+    memset(&c, 0, sizeof c);
+    b2a_oracle_coltype bf = {"BFILE", NULL, 530, 0, 0, 0, 0};
+    assert_int_equal(b2a__oracle_map_column(&bf, 0, 0, &c), 1);
+    free(c.source_type), free(c.note);
+}
+
+/* ---- the container dialogue against the fake engine ---- */
+
+typedef struct fake {
+    pid_t pid;
+    char dir[64], sock[128], log[128];
+} fake;
+
+static void fake_start(fake *f, const char *casename)
+{
+    const char *root = getenv("B2A_SOURCE_ROOT");
+    char script[PATH_MAX], casefile[PATH_MAX];
+    snprintf(script, sizeof script, "%s/tests/docker/fake_engine.py", root ? root : ".");
+    snprintf(casefile, sizeof casefile, "%s/tests/engine/cases/%s.json", root ? root : ".", casename);
+    assert_int_equal(access(casefile, R_OK), 0);
+    snprintf(f->dir, sizeof f->dir, "/tmp/b2a-oratest-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->sock, sizeof f->sock, "%s/docker.sock", f->dir);
+    snprintf(f->log, sizeof f->log, "%s/requests.jsonl", f->dir);
+    f->pid = fork();
+    assert_true(f->pid >= 0);
+    if (f->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        char out[160];
+        snprintf(out, sizeof out, "%s/fake.out", f->dir);
+        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        execl("/usr/bin/python3", "/usr/bin/python3", script, f->sock, casefile, f->log, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 500; i++) {
+        if (access(f->sock, F_OK) == 0)
+            return;
+        int st;
+        if (waitpid(f->pid, &st, WNOHANG) == f->pid)
+            fail_msg("fake engine exited early (status %d)", st);
+        usleep(20000);
+    }
+    fail_msg("fake engine did not start");
+}
+
+static char *fake_stop(fake *f)
+{
+    kill(f->pid, SIGTERM);
+    waitpid(f->pid, NULL, 0);
+    FILE *fp = fopen(f->log, "r");
+    char *buf = calloc(1, 1 << 20);
+    if (fp) {
+        buf[fread(buf, 1, (1 << 20) - 1, fp)] = '\0';
+        fclose(fp);
+    }
+    char p[200];
+    snprintf(p, sizeof p, "%s/fake.out", f->dir);
+    unlink(p);
+    unlink(f->sock);
+    unlink(f->log);
+    rmdir(f->dir);
+    return buf;
+}
+
+typedef struct dlg {
+    int calls, rc, exit_code;
+    b2a_err err;
+    char body[256];
+    b2a_vendor_run *run;
+    int probe; /* lines are the percent probe's */
+    int percents[16];
+    int npct;
+} dlg;
+
+static void on_body(void *ud, int rc, const b2a_err *err, const char *body)
+{
+    dlg *d = ud;
+    d->calls++;
+    d->rc = rc;
+    if (err)
+        b2a__err_copy(&d->err, err);
+    snprintf(d->body, sizeof d->body, "%s", body ? body : "");
+}
+
+static int on_line(void *ud, int stream, const char *line, size_t len)
+{
+    dlg *d = ud;
+    int changed = d->run && (d->probe ? b2a__vendor_run_probe_line(d->run, line, len)
+                                      : b2a__vendor_run_line(d->run, stream, line, len));
+    if (changed && d->npct < 16)
+        d->percents[d->npct++] = d->run->percent;
+    return 0;
+}
+
+static void on_exec(void *ud, int rc, int exit_code, const b2a_err *err)
+{
+    dlg *d = ud;
+    d->calls++;
+    d->rc = rc;
+    d->exit_code = exit_code;
+    if (err)
+        b2a__err_copy(&d->err, err);
+}
+
+static void exec_cmd(uv_loop_t *loop, b2a_docker *d, const b2a_vendor_cmd *c, dlg *r)
+{
+    assert_int_equal(b2a__docker_exec(d, "0a1e00d1", (const char *const *)c->argv, c->argc,
+                                      (const char *const *)c->env, c->nenv, on_line, on_exec, r, NULL),
+                     B2A_OK);
+    uv_run(loop, UV_RUN_DEFAULT);
+    assert_int_equal(r->rc, B2A_OK);
+}
+
+/* every occurrence of the password is the value of one of its variables */
+static void password_only_in_env(const char *log, const char *pw)
+{
+    int n = 0;
+    static const char *const vars[] = {"ORACLE_PASSWORD=", "ORACLE_PWD=", B2A_ORACLE_PASSWORD_ENV "="};
+    for (const char *p = log; (p = strstr(p, pw)); p++, n++) {
+        int ok = 0;
+        for (size_t i = 0; i < 3; i++) {
+            size_t l = strlen(vars[i]);
+            ok |= p - log >= (long)l && !memcmp(p - l, vars[i], l);
+        }
+        if (!ok)
+            fail_msg("the password is in the request log outside its environment variables");
+    }
+    assert_true(n >= 4);
+}
+
+static void run_dialogue(const char *casename, int fail_restore)
+{
+    if (!have_samples())
+        skip();
+    b2a_vendor_input in = sample_input(SCOTT);
+    b2a_vendor_job *j = new_job(&in, 1, B2A_NETWORK_PUBLISH, NULL);
+    fake f;
+    fake_start(&f, casename);
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    char host[200];
+    snprintf(host, sizeof host, "unix://%s", f.sock);
+    b2a_docker *d;
+    b2a_err err;
+    assert_int_equal(b2a__docker_new(&loop, host, &d, &err), B2A_OK);
+
+    dlg r = {0};
+    assert_int_equal(b2a__docker_container_create(d, &j->spec, on_body, &r, NULL), B2A_OK);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(r.rc, B2A_OK);
+    assert_string_equal(r.body, "0a1e00d1");
+    memset(&r, 0, sizeof r);
+    assert_int_equal(b2a__docker_container_start(d, "0a1e00d1", on_body, &r, NULL), B2A_OK);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(r.rc, B2A_OK);
+
+    /* the probe: not ready (listener up, PDB not registered), then ready */
+    b2a_vendor_probe pr;
+    assert_int_equal(b2a__vendor_probe(j, &pr, &err), B2A_OK);
+    memset(&r, 0, sizeof r);
+    exec_cmd(&loop, d, &pr.cmd, &r);
+    assert_int_equal(r.exit_code, 1);
+    memset(&r, 0, sizeof r);
+    exec_cmd(&loop, d, &pr.cmd, &r);
+    assert_int_equal(r.exit_code, 0);
+    b2a__vendor_probe_free(&pr);
+
+    b2a_vendor_plan plan;
+    assert_int_equal(b2a__vendor_plan(j, &plan, &err), B2A_OK);
+    b2a_vendor_run run;
+    b2a__vendor_run_init(&run, j, &plan, 0);
+    /* two polls of the percent probe while the job runs (sequential here) */
+    for (int k = 0; k < 2; k++) {
+        memset(&r, 0, sizeof r);
+        r.run = &run;
+        r.probe = 1;
+        exec_cmd(&loop, d, &plan.steps[0].probe, &r);
+        assert_int_equal(r.npct, 1);
+        assert_int_equal(r.percents[0], k ? 99 : 35);
+    }
+    memset(&r, 0, sizeof r);
+    r.run = &run;
+    exec_cmd(&loop, d, &plan.steps[0].cmd, &r);
+    int frc = b2a__vendor_run_finish(&run, &plan, 0, r.exit_code, &err);
+    if (fail_restore) {
+        assert_int_equal(frc, B2A_ERESTORE);
+        assert_string_equal(err.msg + strlen(in.path),
+                            ": Data Pump import " SCOTT " failed: ORA-39083: Object type TABLE:\"SCOTT\".\"EMP\" "
+                            "failed to create with error: / ORA-01950: no privileges on tablespace 'USERS' (1 error, "
+                            "0 harmless ignored, exit 0)");
+    } else {
+        assert_int_equal(frc, B2A_OK);
+        assert_int_equal(run.percent, 100);
+    }
+    b2a__vendor_plan_free(&plan);
+
+    b2a__docker_free(d);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    char *log = fake_stop(&f);
+    assert_null(strstr(log, "\"unexpected\": true"));
+    assert_non_null(strstr(log, "\\\"Labels\\\":{\\\"bak2avro.job\\\":\\\"or1\\\",\\\"bak2avro.vendor\\\":\\\"oracle\\\"}"));
+    assert_non_null(strstr(log, "\\\"Image\\\":\\\"gvenzl/oracle-free:23-faststart\\\""));
+    assert_non_null(strstr(log, "\\\"PortBindings\\\":{\\\"1521/tcp\\\":[{\\\"HostIp\\\":\\\"127.0.0.1\\\",\\\"HostPort\\\":\\\"15210\\\"}]}"));
+    assert_non_null(strstr(log, "\\\"ShmSize\\\":1073741824"));
+    assert_null(strstr(log, "NetworkMode\\\":\\\"host"));
+    assert_null(strstr(log, "0.0.0.0"));
+    assert_non_null(strstr(log, "\\\"/backup/0/" SCOTT "\\\""));
+    password_only_in_env(log, j->password);
+    free(log);
+    b2a__vendor_job_free(j);
+}
+
+static void test_dialogue(void **state)
+{
+    (void)state;
+    run_dialogue("oracle_publish", 0);
+}
+
+static void test_dialogue_failure(void **state)
+{
+    (void)state;
+    run_dialogue("oracle_table_fail", 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_facts),
+        cmocka_unit_test(test_check_input),
+        cmocka_unit_test(test_host_network_refused),
+        cmocka_unit_test(test_job_and_plan),
+        cmocka_unit_test(test_connstr),
+        cmocka_unit_test(test_scripts_run),
+        cmocka_unit_test(test_datapump_output),
+        cmocka_unit_test(test_imp_output),
+        cmocka_unit_test(test_progress),
+        cmocka_unit_test(test_fd_probe),
+        cmocka_unit_test(test_catalog_sql),
+        cmocka_unit_test(test_select_exprs),
+        cmocka_unit_test(test_type_mapping),
+        cmocka_unit_test(test_dialogue),
+        cmocka_unit_test(test_dialogue_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
