@@ -37,7 +37,7 @@ typedef enum b2a_codec {
 typedef enum b2a_network {
     B2A_NETWORK_PUBLISH = 0, /**< bridge network, port published on 127.0.0.1 (needs the engine's bridge) */
     B2A_NETWORK_HOST = 1,    /**< host network, the server listens on 127.0.0.1:<free port> */
-    B2A_NETWORK_AUTO = 2     /**< the default: host networking, which every Linux engine has */
+    B2A_NETWORK_AUTO = 2     /**< the default: host networking, which every Linux engine has (publish for Oracle, whose server listens on every interface) */
 } b2a_network;
 
 /** How the backup files reach the container. */

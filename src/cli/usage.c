@@ -56,7 +56,7 @@ void usage_run(FILE *f)
           "      --max-file-rows N   or past N rows\n"
           "      --codec C           snappy (default), deflate or null\n"
           "      --image IMAGE       container image for the restore\n"
-          "      --network MODE      auto (default: host networking), host or publish\n"
+          "      --network MODE      auto (default: host networking; publish for Oracle), host or publish\n"
           "      --deliver HOW       bind (default: read-only bind mount) or upload (copy the\n"
           "                          backup into the container, for an engine that cannot see it)\n"
           "      --docker-host URL   unix:///path of the Docker socket\n"
