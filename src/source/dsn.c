@@ -18,6 +18,7 @@ const char *b2a__dsn_vendor_name(b2a_odbc_vendor v)
     case B2A_ODBC_POSTGRES: return "postgresql";
     case B2A_ODBC_MYSQL: return "mysql";
     case B2A_ODBC_SQLSERVER: return "sqlserver";
+    case B2A_ODBC_ORACLE: return "oracle";
     }
     return "unknown";
 }
