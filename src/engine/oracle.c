@@ -361,6 +361,14 @@ static int ora_check_input(const b2a_vendor_input *in, const char *image, b2a_er
     int rc = b2a__oradump_read_header(in->path, &h, err);
     if (rc != B2A_OK)
         return rc;
+    /* The export needs Oracle's ODBC driver: without it, refuse before an
+     * image of several GB is pulled and a database imported for nothing. */
+    char driver[256];
+    if (b2a__odbc_oracle_driver(driver, sizeof driver) != B2A_OK)
+        return b2a__err_set(err, B2A_ENOTFOUND, B2A_ERRCLASS_ODBC,
+                            "%s: exporting an Oracle restore needs Oracle's ODBC driver, which is not installed: "
+                            "install Oracle Instant Client's Basic and ODBC packages and register the driver "
+                            "(odbc_update_ini.sh), or name it in B2A_ORACLE_ODBC_DRIVER", in->path);
     /* A dump imports into the same release or a newer one. */
     int dump_major = b2a__oracle_dump_major(h.version);
     int image_major = b2a__vendor_image_major(image);

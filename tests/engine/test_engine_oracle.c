@@ -133,6 +133,18 @@ static void test_check_input(void **state)
         skip();
     b2a_err err;
     b2a_vendor_input in = sample_input(MODERN);
+    char d[64];
+    setenv("B2A_ORACLE_ODBC_DRIVER", "", 1);
+    if (b2a__odbc_oracle_driver(d, sizeof d) != B2A_OK) {
+        /* no driver: refused before any container, naming what to install */
+        assert_int_equal(b2a__vendor_check_input(&b2a__vendor_oracle, &in, NULL, &err), B2A_ENOTFOUND);
+        char w[PATH_MAX + 400];
+        snprintf(w, sizeof w, "%s: exporting an Oracle restore needs Oracle's ODBC driver, which is not installed: "
+                              "install Oracle Instant Client's Basic and ODBC packages and register the driver "
+                              "(odbc_update_ini.sh), or name it in B2A_ORACLE_ODBC_DRIVER", in.path);
+        assert_string_equal(err.msg, w);
+    }
+    setenv("B2A_ORACLE_ODBC_DRIVER", "Oracle 23 ODBC driver", 1);
     /* a 23ai dump cannot go into 21c */
     assert_int_equal(b2a__vendor_check_input(&b2a__vendor_oracle, &in, "gvenzl/oracle-xe:21-slim", &err),
                      B2A_EUNSUPPORTED);
@@ -160,6 +172,7 @@ static void test_check_input(void **state)
     /* a SQL Server backup is not Oracle's */
     b2a_vendor_input bak = {"/data/x.bak", B2A_FMT_MSSQL_MTF, 0, 0, 10, 0, 0, 0};
     assert_int_equal(b2a__vendor_check_input(&b2a__vendor_oracle, &bak, NULL, &err), B2A_EUNSUPPORTED);
+    unsetenv("B2A_ORACLE_ODBC_DRIVER");
 }
 
 static void test_host_network_refused(void **state)

@@ -653,14 +653,28 @@ class Pipeline(unittest.TestCase):
         # direct reader reads to the container path, which (--network auto:
         # publish for Oracle) gets as far as the image and says how to provide it.
         dmp = os.path.join(SAMPLES, "oracle", "jliverse_datapump_scott.dmp")
+        # Oracle's ODBC driver is not installed here: named as if it were
+        env = dict(os.environ, B2A_ORACLE_ODBC_DRIVER="Oracle 23 ODBC driver")
         p = subprocess.run([CLI, "run", "--restore", dmp, "-o", self.out], capture_output=True, text=True,
-                           timeout=300)
+                           timeout=300, env=env)
         self.assertEqual(p.returncode, 3, p.stderr)
         self.assertIn("image gvenzl/oracle-free:23-faststart is not on this Docker engine and could not be pulled",
                       p.stderr)
         job = self.job()
         self.assertEqual(job["vendor"], "oracle")
         self.assertIsNone(job["container_id"])
+
+    def test_oracle_without_its_odbc_driver_is_refused_before_any_container(self):
+        dmp = os.path.join(SAMPLES, "oracle", "oracledmpparser_exptest.dmp")
+        env = dict(os.environ)
+        env.pop("B2A_ORACLE_ODBC_DRIVER", None)
+        p = subprocess.run([CLI, "run", "--restore", dmp, "-o", self.out], capture_output=True, text=True,
+                           timeout=300, env=env)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("oracledmpparser_exptest.dmp: exporting an Oracle restore needs Oracle's ODBC driver, "
+                      "which is not installed", p.stderr)
+        self.assertNotIn("pulling", p.stderr)
+        self.assertIsNone(self.job()["container_id"])
 
     def test_oracle_refuses_host_networking_before_any_container(self):
         dmp = os.path.join(SAMPLES, "oracle", "oracledmpparser_exptest.dmp")

@@ -1,0 +1,125 @@
+"""A whole `bak2avro run --restore` of an Oracle dump against the fake Docker
+Engine (tests/docker/fake_engine.py): the CLI and the container pipeline as
+users run them, with the engine's replies scripted (no Oracle image runs
+here). The import fails on a table: the job fails naming it, the container
+is stopped and removed, and the password is only ever the value of its
+environment variables."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+CLI = os.environ["B2A_CLI"]
+ROOT = os.environ.get("B2A_SOURCE_ROOT", ".")
+SAMPLES = os.environ.get("B2A_SAMPLES", os.path.join(ROOT, "..", "shared", "samples"))
+DUMP = os.path.join(SAMPLES, "oracle", "jliverse_datapump_scott.dmp")
+
+
+def exec_exchanges(eid, lines, code):
+    return [
+        {"expect": "POST /v1.41/containers/0a1e00d1/exec", "status": 201, "body": {"Id": eid}},
+        {"expect": "POST /v1.41/exec/%s/start" % eid, "status": 200,
+         "headers": {"Content-Type": "application/vnd.docker.raw-stream"},
+         "stream": {"mode": "raw", "items": [{"frame": 1, "text": t} for t in lines]}},
+        {"expect": "GET /v1.41/exec/%s/json" % eid, "status": 200,
+         "body": {"ID": eid, "Running": False, "ExitCode": code}},
+    ]
+
+
+RUNNING = {"Id": "0a1e00d1", "Name": "/b2a", "State": {"Status": "running", "Running": True, "ExitCode": 0},
+           "NetworkSettings": {"Ports": {"1521/tcp": [{"HostIp": "127.0.0.1", "HostPort": "49321"}]}}}
+
+# Written from Oracle's documented Data Pump messages, not recorded.
+IMPORT = [
+    "Processing object type SCHEMA_EXPORT/TABLE/TABLE\n"
+    "ORA-39083: Object type TABLE:\"SCOTT\".\"EMP\" failed to create with error:\n",
+    "ORA-01950: no privileges on tablespace 'USERS'\nFailing sql is:\n"
+    " CREATE TABLE \"SCOTT\".\"EMP\" (\"EMPNO\" NUMBER(4,0))\n",
+    "Job \"SYSTEM\".\"B2A_IMPORT\" completed with 1 error(s) at Mon Dec 7 03:00:00 2026 elapsed 0 00:00:05\n"
+    "b2a: Data Pump job COMPLETED\n",
+]
+
+
+@unittest.skipUnless(os.path.exists(DUMP), "sample dumps not found (set B2A_SAMPLES): skipped")
+class OracleJobOnFakeEngine(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="b2a-orajob-")
+        self.sock = os.path.join(self.tmp, "docker.sock")
+        self.log = os.path.join(self.tmp, "requests.jsonl")
+
+    def run_job(self, exchanges):
+        case = os.path.join(self.tmp, "case.json")
+        with open(case, "w") as f:
+            json.dump({"exchanges": exchanges}, f)
+        fake = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tests", "docker", "fake_engine.py"),
+                                 self.sock, case, self.log], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(250):
+                if os.path.exists(self.sock):
+                    break
+                time.sleep(0.02)
+            env = dict(os.environ, B2A_ORACLE_ODBC_DRIVER="Oracle 23 ODBC driver")
+            p = subprocess.run([CLI, "run", "--restore", DUMP, "-o", os.path.join(self.tmp, "out"),
+                                "--docker-host", "unix://" + self.sock], capture_output=True, text=True,
+                               timeout=120, env=env)
+        finally:
+            fake.terminate()
+            fake.wait()
+        with open(self.log) as f:
+            requests = [json.loads(line) for line in f]
+        with open(os.path.join(self.tmp, "out", "job.json")) as f:
+            job = json.load(f)
+        return p, requests, job
+
+    def test_failed_import_fails_the_job_and_removes_the_container(self):
+        x = [{"expect": "GET /v1.41/_ping", "status": 200, "body": "OK"},
+             {"expect": "GET /v1.41/images/gvenzl%2Foracle-free%3A23-faststart/json", "status": 200,
+              "body": {"Id": "sha256:0a1e"}},
+             {"expect": "POST /v1.41/containers/create", "status": 201, "body": {"Id": "0a1e00d1", "Warnings": []}},
+             {"expect": "POST /v1.41/containers/0a1e00d1/start", "status": 204}]
+        x += exec_exchanges("pr1", ["ORA-12514: Cannot connect to database. Service FREEPDB1 is not registered\n"], 1)
+        # not ready: the pipeline checks the container is still running, waits, probes again
+        x += [{"expect": "GET /v1.41/containers/0a1e00d1/json", "status": 200, "body": RUNNING}]
+        x += exec_exchanges("pr2", ["B2AREADY\n"], 0)
+        x += exec_exchanges("rs1", IMPORT, 0)
+        # a failed step: the pipeline asks whether the container died (killed, OOM), five
+        # times while it still runs, then stops and removes it
+        x += [{"expect": "GET /v1.41/containers/0a1e00d1/json", "status": 200, "body": RUNNING}] * 5
+        x += [              {"expect": "POST /v1.41/containers/0a1e00d1/stop", "status": 204},
+              {"expect": "DELETE /v1.41/containers/0a1e00d1", "status": 204}]
+        p, requests, job = self.run_job(x)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertEqual([(r["method"], r["target"]) for r in requests if r.get("unexpected")], [], p.stderr)
+        self.assertIn("Data Pump import jliverse_datapump_scott.dmp failed: ORA-39083: Object type "
+                      "TABLE:\"SCOTT\".\"EMP\" failed to create with error: / ORA-01950: no privileges on "
+                      "tablespace 'USERS'", p.stderr)
+        # the container is stopped and removed, with its volumes
+        self.assertEqual([(r["method"], r["target"]) for r in requests[-2:]],
+                         [("POST", "/v1.41/containers/0a1e00d1/stop?t=10"),
+                          ("DELETE", "/v1.41/containers/0a1e00d1?force=1&v=1")])
+        create = json.loads(next(r for r in requests if r["target"] == "/v1.41/containers/create")["body"])
+        # publish mode, which --network auto picks for Oracle: 1521 on 127.0.0.1 only
+        binding = create["HostConfig"]["PortBindings"]["1521/tcp"]
+        self.assertEqual(len(binding), 1)
+        self.assertEqual(binding[0]["HostIp"], "127.0.0.1")
+        self.assertIn("ready on 127.0.0.1:%s " % binding[0]["HostPort"], p.stderr)
+        self.assertNotIn("NetworkMode", create["HostConfig"])
+        self.assertEqual(create["Labels"]["bak2avro.vendor"], "oracle")
+        password = next(e.split("=", 1)[1] for e in create["Env"] if e.startswith("ORACLE_PASSWORD="))
+        self.assertIn("ORACLE_PWD=" + password, create["Env"])
+        # the password: only ever the value of its variables, never in an argv or the job
+        everything = json.dumps(requests)
+        for var in ("ORACLE_PASSWORD=", "ORACLE_PWD=", "B2A_ORACLE_PASSWORD="):
+            everything = everything.replace(var + password, var)
+        self.assertNotIn(password, everything)
+        self.assertNotIn(password, p.stderr + p.stdout + json.dumps(job))
+        restore = next(s for s in job["steps"] if s["name"] == "restore")
+        self.assertEqual(restore["status"], "Failed")
+        self.assertEqual(job["vendor"], "oracle")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
