@@ -582,7 +582,7 @@ static int dp_harmless(long code, const char *line, size_t len)
     if (code == 39083)
         return !has(line, len, "Object type TABLE:");
     return code == 31684 || code == 39082 || code == 31685 || code == 65096 || code == 1917 || code == 1919 ||
-           code == 1920 || code == 1921 || code == 31682 || code == 39111;
+           code == 1920 || code == 1921 || code == 39111;
 }
 
 static void ora_line(b2a_vendor_run *r, int stream, const char *line, size_t len)
