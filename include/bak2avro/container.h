@@ -111,6 +111,8 @@ B2A_API const char *b2a_container_host(const b2a_container *c);
 B2A_API int b2a_container_port(const b2a_container *c);
 B2A_API const char *b2a_container_user(const b2a_container *c);
 B2A_API const char *b2a_container_password(const b2a_container *c);
+/** The database holding the restored rows: the container's own, or the one a restored script
+ *  created and filled when it left the container's empty (also in b2a_container_dsn()). */
 B2A_API const char *b2a_container_database(const b2a_container *c);
 
 /**

@@ -715,6 +715,7 @@ static void destroy(b2a_container *c)
     free(c->attach_id);
     free(c->inputs);
     free(c->database_hint);
+    free(c->data_database);
     free(c->id);
     if (c->timer_open) {
         uv_close((uv_handle_t *)&c->timer, closed);
@@ -788,9 +789,16 @@ const char *b2a_container_password(const b2a_container *c)
     return GET(c->ready ? c->vjob->password : NULL, NULL);
 }
 
+/* Where the rows are: the container's own database, or the one a
+ * restored script created and filled (see the Restore block's locate). */
+static const char *rows_database(const b2a_container *c)
+{
+    return c->data_database ? c->data_database : c->vjob->dbname;
+}
+
 const char *b2a_container_database(const b2a_container *c)
 {
-    return GET(c->ready ? c->vjob->dbname : NULL, NULL);
+    return GET(c->ready ? rows_database(c) : NULL, NULL);
 }
 
 char *b2a_container_dsn(const b2a_container *c)
@@ -803,10 +811,10 @@ char *b2a_container_dsn(const b2a_container *c)
     switch (c->vendor->id) {
     case B2A_VENDOR_POSTGRESQL:
         return b2a__asprintf("postgresql://%s:%s@%s%s%s:%d/%s", c->vjob->user, c->vjob->password, v6 ? "[" : "",
-                             host, v6 ? "]" : "", c->vjob->host_port, c->vjob->dbname);
+                             host, v6 ? "]" : "", c->vjob->host_port, rows_database(c));
     case B2A_VENDOR_MYSQL:
         return b2a__asprintf("mysql://%s:%s@%s%s%s:%d/%s", c->vjob->user, c->vjob->password, v6 ? "[" : "", host,
-                             v6 ? "]" : "", c->vjob->host_port, c->vjob->dbname);
+                             v6 ? "]" : "", c->vjob->host_port, rows_database(c));
     default:
         return b2a__strdup(c->connstr);
     }

@@ -39,6 +39,7 @@ struct b2a_container {
     size_t ninputs;
     int described;               /* inputs set (by the start, or given by a job) */
     char *database_hint;         /* the database a pg_dump archive names */
+    char *data_database;         /* set by a restore whose script filled a database of its own */
 
     /* run state */
     b2a_docker *docker;

@@ -2,7 +2,7 @@
  *
  *   pre-SQL (ODBC, off the loop) -> the vendor's plan: each step an exec in
  *   the container (uploads after the PREPARE step), its output parsed for
- *   progress and errors -> post-SQL -> done
+ *   progress and errors -> post-SQL -> the rows' database located -> done
  *
  * A failed step asks the engine whether the container died, which explains
  * a failed restore better than the tool's last words. */
@@ -40,6 +40,7 @@ struct b2a_restore {
     int handles_open;
     uv_work_t work;
     b2a_err work_err;
+    char *located, *located_several;   /* locate_work's findings */
     b2a_vendor_plan plan;
     size_t plan_step, upload_i;
     b2a_vendor_run run;
@@ -54,6 +55,7 @@ static void plan_begin(b2a_restore *r);
 static void run_plan_step(b2a_restore *r);
 static void post_sql(b2a_restore *r);
 static void upload_next(b2a_restore *r);
+static void locate(b2a_restore *r);
 
 /* ---- handle ---- */
 
@@ -238,7 +240,7 @@ static void sql_after(uv_work_t *w, int status)
     if (r->phase == B2A_STEP_PRE_SQL)
         plan_begin(r);
     else
-        finish(r, B2A_OK);
+        locate(r);
 }
 
 static void run_sql(b2a_restore *r, b2a_step phase)
@@ -265,7 +267,91 @@ static void post_sql(b2a_restore *r)
     if (r->post_sql)
         run_sql(r, B2A_STEP_POST_SQL);
     else
+        locate(r);
+}
+
+/* ---- where the rows went ---- */
+
+/* A script may create a database of its own and fill that one (pg_dump -C's
+ * \connect, mysqldump --databases' USE): the container's database then
+ * stays empty, and an endpoint naming it would export nothing. When it has
+ * no tables and exactly one other user database exists, the endpoint names
+ * that one; several are named in a warning. Only the servers whose restore
+ * can go elsewhere are asked. */
+static const char *const LOCATE_SQL[][2] = {
+    [B2A_ODBC_POSTGRES] = {
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+        "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' "
+        "AND datname <> current_database() ORDER BY 1"},
+    [B2A_ODBC_MYSQL] = {
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE()",
+        "SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN "
+        "('mysql', 'information_schema', 'performance_schema', 'sys') AND schema_name <> DATABASE() ORDER BY 1"},
+};
+
+static void locate_work(uv_work_t *w)
+{
+    b2a_restore *r = w->data;
+    b2a_odbc_vendor v = b2a__container_odbc_vendor(r->c);
+    b2a__err_clear(&r->work_err);
+    b2a_odbc_conn *conn = NULL;
+    int64_t tables = 0;
+    b2a_odbc_result res = {0};
+    if (b2a__odbc_connect(v, r->c->connstr, LOGIN_TIMEOUT_S, &conn, &r->work_err) == B2A_OK &&
+        b2a__odbc_query_i64(conn, LOCATE_SQL[v][0], &tables, &r->work_err) == B2A_OK && tables == 0 &&
+        b2a__odbc_query(conn, LOCATE_SQL[v][1], &res, &r->work_err) == B2A_OK) {
+        if (res.nrows == 1) {
+            r->located = b2a__strdup(b2a__odbc_cell(&res, 0, 0));
+        } else if (res.nrows > 1) {
+            char list[512] = "";
+            for (size_t i = 0; i < res.nrows; i++)
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+                         b2a__odbc_cell(&res, i, 0));
+            r->located_several = b2a__strdup(list);
+        }
+    }
+    b2a__odbc_result_clear(&res);
+    b2a__odbc_disconnect(conn);
+}
+
+static void locate_after(uv_work_t *w, int status)
+{
+    b2a_restore *r = w->data;
+    char *one = r->located, *several = r->located_several;
+    r->located = r->located_several = NULL;
+    if (status == UV_ECANCELED)
+        b2a__err_set(&r->work_err, B2A_ECANCELED, B2A_ERRCLASS_USAGE, "restore canceled");
+    if (r->work_err.code != B2A_OK) {
+        free(one);
+        free(several);
+        fail(r, &r->work_err);
+        return;
+    }
+    if (one) {
+        free(r->c->data_database);
+        r->c->data_database = one;
+        rlog(r, B2A_LOG_INFO, "the backup filled database %s (its own), not %s", one, r->c->vjob->dbname);
+    } else if (several) {
+        rlog(r, B2A_LOG_WARN, "the backup filled several databases (%s) and left %s empty: name one of them "
+             "in the connection string", several, r->c->vjob->dbname);
+    }
+    free(several);
+    if (!canceled(r))
         finish(r, B2A_OK);
+}
+
+static void locate(b2a_restore *r)
+{
+    b2a_odbc_vendor v = b2a__container_odbc_vendor(r->c);
+    if (v != B2A_ODBC_POSTGRES && v != B2A_ODBC_MYSQL) {
+        finish(r, B2A_OK);
+        return;
+    }
+    if (canceled(r))
+        return;
+    r->work.data = r;
+    if (uv_queue_work(r->c->ctx->loop, &r->work, locate_work, locate_after) != 0)
+        failf(r, B2A_ENOMEM, B2A_ERRCLASS_OS, "%s", "could not queue work on the loop");
 }
 
 /* ---- the vendor's restore plan ---- */

@@ -103,6 +103,22 @@ class RealEngine(unittest.TestCase):
                             "SELECT count(*) FROM sakila.rental; SELECT @@bind_address"],
                            capture_output=True, text=True)
         self.assertEqual(p.stdout.split(), ["16044", "0.0.0.0"], p.stderr)
+        # The script filled a database of its own (USE sakila): the printed dsn names it, so
+        # export --dsn with it exports Sakila, not the container's empty database.
+        self.assertEqual(doc["database"], "sakila")
+        self.assertTrue(doc["dsn"].endswith(":%d/sakila" % doc["port"]), doc["dsn"])
+        tmp = tempfile.mkdtemp(prefix="b2a-blocks-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        out = os.path.join(tmp, "sakila-export")
+        code, _, err = cli("export", "--dsn", doc["dsn"], "-o", out, "--include", "sakila.rental", "-q")
+        self.assertEqual(code, 0, err)
+        with open(os.path.join(out, "job.json")) as f:
+            job = json.load(f)
+        rental = [t for t in job["tables"] if t["selected"]]
+        self.assertEqual([(t["schema"], t["name"], t["rows_written"]) for t in rental],
+                         [("sakila", "rental", 16044)])
+        self.assertEqual(len([t for t in job["tables"] if t["kind"] == "table"]), 16,
+                         [t["name"] for t in job["tables"]])
         self.assertEqual(cli("stop", doc["container_id"])[0], 0)
         self.assertFalse(exists(doc["container_id"]))
 
