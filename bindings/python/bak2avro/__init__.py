@@ -23,9 +23,10 @@ from . import _ffi
 from .errors import *  # noqa: F401,F403
 from .errors import Error, InvalidArgument, JobFailed, from_code
 from .blocks import Source, SplitPlan, export_range
+from .container import Container
 
 __all__ = ["inspect", "run", "gc", "version", "Job", "Progress", "Error", "JobFailed", "InvalidArgument",
-           "Source", "SplitPlan", "export_range"]
+           "Source", "SplitPlan", "export_range", "Container"]
 __version__ = "0.1.0"
 
 #: A file path as the os module takes it.

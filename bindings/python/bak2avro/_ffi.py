@@ -145,6 +145,53 @@ class ExportOptions(ctypes.Structure):
     ]
 
 
+CONTAINER_OPTIONS_VERSION = 1
+RESTORE_OPTIONS_VERSION = 1
+CONTAINER_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+CONTAINER_LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+RESTORE_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+RESTORE_PROGRESS_CB = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+RESTORE_LOG_CB = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+
+
+class ContainerOptions(ctypes.Structure):
+    """Mirror of b2a_container_options, version 1 (container.h)."""
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("inputs", c_char_p_p),
+        ("n_inputs", ctypes.c_uint32),
+        ("vendor", ctypes.c_char_p),
+        ("image", ctypes.c_char_p),
+        ("docker_host", ctypes.c_char_p),
+        ("network", ctypes.c_int),
+        ("delivery", ctypes.c_int),
+        ("memory_bytes", ctypes.c_int64),
+        ("data_dir", ctypes.c_char_p),
+        ("listen", ctypes.c_char_p),
+        ("accept_eula", ctypes.c_int32),
+        ("ready_tries", ctypes.c_uint32),
+        ("ready_delay_ms", ctypes.c_uint32),
+        ("job_id", ctypes.c_char_p),
+        ("log_cb", CONTAINER_LOG_CB),
+        ("done_cb", CONTAINER_CB),
+        ("userdata", ctypes.c_void_p),
+    ]
+
+
+class RestoreOptions(ctypes.Structure):
+    """Mirror of b2a_restore_options, version 1 (restore.h)."""
+    _fields_ = [
+        ("version", ctypes.c_uint),
+        ("pre_sql", ctypes.c_char_p),
+        ("post_sql", ctypes.c_char_p),
+        ("parallel", ctypes.c_uint32),
+        ("progress_cb", RESTORE_PROGRESS_CB),
+        ("log_cb", RESTORE_LOG_CB),
+        ("done_cb", RESTORE_CB),
+        ("userdata", ctypes.c_void_p),
+    ]
+
+
 def _check(rc: int, func: Any, args: Any) -> int:
     if rc < 0:
         raise errors.from_code(rc, lib.b2a_strerror(rc).decode())
@@ -226,6 +273,32 @@ b2a_export_errmsg = _declare("b2a_export_errmsg", ctypes.c_char_p, [vp])
 b2a_export_sqlstate = _declare("b2a_export_sqlstate", ctypes.c_char_p, [vp])
 b2a_export_rows_written = _declare("b2a_export_rows_written", ctypes.c_int64, [vp])
 b2a_export_json = _declare("b2a_export_json", vp, [vp])
+
+
+# Building blocks (container.h, restore.h)
+b2a_container_options_init = _declare("b2a_container_options_init", ctypes.c_int,
+                                      [ctypes.POINTER(ContainerOptions), ctypes.c_uint], check=True)
+b2a_container_new = _declare("b2a_container_new", ctypes.c_int,
+                             [vp, ctypes.POINTER(ContainerOptions), ctypes.POINTER(vp)])
+b2a_container_start = _declare("b2a_container_start", ctypes.c_int, [vp])
+b2a_container_stop = _declare("b2a_container_stop", ctypes.c_int, [vp, CONTAINER_CB, vp])
+b2a_container_free = _declare("b2a_container_free", None, [vp])
+b2a_container_id = _declare("b2a_container_id", ctypes.c_char_p, [vp])
+b2a_container_vendor = _declare("b2a_container_vendor", ctypes.c_char_p, [vp])
+b2a_container_host = _declare("b2a_container_host", ctypes.c_char_p, [vp])
+b2a_container_port = _declare("b2a_container_port", ctypes.c_int, [vp])
+b2a_container_user = _declare("b2a_container_user", ctypes.c_char_p, [vp])
+b2a_container_database = _declare("b2a_container_database", ctypes.c_char_p, [vp])
+b2a_container_dsn = _declare("b2a_container_dsn", vp, [vp])
+b2a_container_errcode = _declare("b2a_container_errcode", ctypes.c_int, [vp])
+b2a_container_errmsg = _declare("b2a_container_errmsg", ctypes.c_char_p, [vp])
+b2a_restore_options_init = _declare("b2a_restore_options_init", ctypes.c_int,
+                                    [ctypes.POINTER(RestoreOptions), ctypes.c_uint], check=True)
+b2a_restore_new = _declare("b2a_restore_new", ctypes.c_int, [vp, ctypes.POINTER(RestoreOptions), ctypes.POINTER(vp)])
+b2a_restore_start = _declare("b2a_restore_start", ctypes.c_int, [vp])
+b2a_restore_free = _declare("b2a_restore_free", None, [vp])
+b2a_restore_errcode = _declare("b2a_restore_errcode", ctypes.c_int, [vp])
+b2a_restore_errmsg = _declare("b2a_restore_errmsg", ctypes.c_char_p, [vp])
 
 
 def take_string(ptr: Optional[int]) -> Optional[str]:

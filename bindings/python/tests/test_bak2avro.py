@@ -44,7 +44,9 @@ class Binding(unittest.TestCase):
         layout = json.loads(subprocess.check_output([exe]))
         for cname, mirror in (("b2a_job_options", _ffi.JobOptions), ("b2a_progress", _ffi.Progress),
                               ("b2a_source_options", _ffi.SourceOptions),
-                              ("b2a_export_options", _ffi.ExportOptions)):
+                              ("b2a_export_options", _ffi.ExportOptions),
+                              ("b2a_container_options", _ffi.ContainerOptions),
+                              ("b2a_restore_options", _ffi.RestoreOptions)):
             c = layout[cname]
             self.assertEqual(ctypes.sizeof(mirror), c["sizeof"], cname)
             self.assertEqual({f: getattr(mirror, f).offset for f, _ in mirror._fields_}, c["fields"], cname)
