@@ -64,6 +64,33 @@ password() {
     echo "${p}Aa1"
 }
 
+# Containers are labelled with this script's pid and start time, so a later
+# run can tell a container whose with-db.sh is gone (SIGKILL runs no trap)
+# from one that another test still uses.
+start_time() { # pid: field 22 of /proc/PID/stat, counted after "(comm)"
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    set -- $stat
+    echo "${20}"
+}
+me_owner="$$:$(start_time $$)"
+
+# Remove the containers of earlier runs whose with-db.sh no longer lives.
+sweep_orphans() {
+    local id label pid start
+    docker ps -aq --filter label=bak2avro.test=with-db 2>/dev/null | while read -r id; do
+        label=$(docker inspect -f '{{index .Config.Labels "bak2avro.test.owner"}}' "$id" 2>/dev/null) || continue
+        pid=${label%%:*} start=${label#*:}
+        [ -n "$pid" ] && [ -n "$start" ] || continue
+        if [ "$(start_time "$pid")" != "$start" ]; then
+            docker rm -f "$id" >/dev/null 2>&1 &&
+                echo "$me: removed container ${id:0:12} left by a killed run (pid $pid)" >&2
+        fi
+    done
+}
+sweep_orphans
+
 cid=
 cleanup() {
     if [ -n "$cid" ]; then
@@ -87,12 +114,12 @@ start() { # port
     case "$vendor" in
         postgres)
             POSTGRES_PASSWORD=$B2A_TEST_DB_PASSWORD docker run -d --network host \
-                --label bak2avro.test=with-db -e POSTGRES_PASSWORD \
+                --label bak2avro.test=with-db --label "bak2avro.test.owner=$me_owner" -e POSTGRES_PASSWORD \
                 -e POSTGRES_USER=b2a -e POSTGRES_DB=b2a \
                 "$image" -p "$1" -c listen_addresses=127.0.0.1 ;;
         mariadb)
             MARIADB_ROOT_PASSWORD=$B2A_TEST_DB_PASSWORD docker run -d --network host \
-                --label bak2avro.test=with-db -e MARIADB_ROOT_PASSWORD \
+                --label bak2avro.test=with-db --label "bak2avro.test.owner=$me_owner" -e MARIADB_ROOT_PASSWORD \
                 -e MARIADB_DATABASE=b2a \
                 "$image" --port="$1" --bind-address=127.0.0.1 ;;
     esac
