@@ -2,6 +2,7 @@
  * contents, as one pretty JSON document. Nothing is started or restored. */
 #include "bak2avro/inspect.h"
 #include "reader/mssql/bak.h"
+#include "reader/oracle/dp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,19 +254,70 @@ static void gen_reader_table(yajl_gen g, const b2a_reader_ops *ops, void *r, siz
     yajl_gen_map_close(g);
 }
 
+/* 1, 0, or null when the job's options are not known. */
+static void gen_tristate(yajl_gen g, const char *key, int v)
+{
+    gen_key(g, key);
+    if (v < 0)
+        yajl_gen_null(g);
+    else
+        yajl_gen_bool(g, v);
+}
+
+/* Data Pump: the compression and encryption flags GET_DUMPFILE_INFO
+ * reports, from the job's parameters in the master table (null where the
+ * reader could not read them), and the dump files the job wrote. */
+static void gen_dp_options(yajl_gen g, const b2a_dp *x)
+{
+    static const b2a_dp_params none; /* not opened: nothing known */
+    const b2a_dp_params *p = x ? b2a__dp_params(x) : &none;
+    const char *c = p->compression, *e = p->encryption;
+    int known_c = p->read && *c, known_e = p->read;
+    int all_c = strcmp(c, "ALL") == 0, all_e = strcmp(e, "ALL") == 0;
+    gen_opt(g, "job_compression", p->read ? c : NULL);
+    gen_tristate(g, "metadata_compressed", known_c ? all_c || strcmp(c, "METADATA_ONLY") == 0 : -1);
+    gen_tristate(g, "data_compressed", known_c ? all_c || strcmp(c, "DATA_ONLY") == 0 : -1);
+    gen_opt(g, "compression_algorithm", p->compression_algorithm);
+    /* a job without ENCRYPTION in its parameters wrote nothing encrypted */
+    gen_str(g, "job_encryption", !p->read ? NULL : *e ? e : "NONE");
+    gen_tristate(g, "metadata_encrypted", known_e ? all_e || strcmp(e, "METADATA_ONLY") == 0 : -1);
+    gen_tristate(g, "data_encrypted", known_e ? all_e || strcmp(e, "DATA_ONLY") == 0 : -1);
+    gen_tristate(g, "columns_encrypted", known_e ? strcmp(e, "ENCRYPTED_COLUMNS_ONLY") == 0 : -1);
+    gen_str(g, "encryption_mode", !p->read ? NULL : *p->encryption_mode ? p->encryption_mode : *e ? NULL : "NONE");
+    gen_key(g, "dump_files");
+    if (!p->read) {
+        yajl_gen_null(g);
+        return;
+    }
+    yajl_gen_array_open(g);
+    for (size_t i = 0; i < p->nfiles && i < B2A_DP_MAX_FILES; i++)
+        gen_str(g, NULL, p->files[i]);
+    yajl_gen_array_close(g);
+}
+
 /* Oracle: "tables" from the direct reader (an empty list, and its error
- * returned, when it cannot open the dump). */
+ * returned, when it cannot open the dump). A Data Pump dump refused for
+ * compressed or encrypted rows still lists its tables (each with that
+ * error) and its flags, and the refusal is returned. */
 static int inspect_oracle_tables(yajl_gen g, const char *path, const b2a_detected *d, b2a_err *err)
 {
     const b2a_reader_ops *ops = b2a__reader_for(d);
+    int dp = d->format == B2A_FMT_ORACLE_DATAPUMP;
     void *r = NULL;
-    int rc = ops ? ops->open(&path, 1, &(b2a_reader_opts){0}, &r, err)
-                 : b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER, "%s: no direct reader", path);
+    int rc = !ops  ? b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER, "%s: no direct reader", path)
+             : dp ? b2a__dp_open_lenient(&path, 1, (b2a_dp **)&r, err)
+                  : ops->open(&path, 1, &(b2a_reader_opts){0}, &r, err);
     gen_key(g, "tables");
     yajl_gen_array_open(g);
     for (size_t i = 0; rc == B2A_OK && i < ops->table_count(r); i++)
         gen_reader_table(g, ops, r, i);
     yajl_gen_array_close(g);
+    if (dp)
+        gen_dp_options(g, r);
+    if (dp && r) {
+        if (b2a__dp_refusal(r))
+            rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER, "%s: %s", path, b2a__dp_refusal(r));
+    }
     if (r)
         ops->close(r);
     return rc;

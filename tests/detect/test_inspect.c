@@ -166,6 +166,20 @@ static void several_vendors_in_one_call(void **state)
     assert_int_equal(int_at(bonus, "rows", NULL, NULL), 0);
     assert_non_null(strstr(str_at(bonus, "error", NULL, NULL), "compressed metadata"));
     assert_true(YAJL_IS_TRUE(get(dp, "contents", "tables_complete", NULL)));
+    /* GET_DUMPFILE_INFO's flags, from the job's parameters in its master
+     * table: expdp's default COMPRESSION=METADATA_ONLY, no ENCRYPTION */
+    assert_string_equal(str_at(dp, "contents", "job_compression", NULL), "METADATA_ONLY");
+    assert_true(YAJL_IS_TRUE(get(dp, "contents", "metadata_compressed", NULL)));
+    assert_true(YAJL_IS_FALSE(get(dp, "contents", "data_compressed", NULL)));
+    assert_string_equal(str_at(dp, "contents", "compression_algorithm", NULL), "BASIC");
+    assert_string_equal(str_at(dp, "contents", "job_encryption", NULL), "NONE");
+    assert_true(YAJL_IS_FALSE(get(dp, "contents", "metadata_encrypted", NULL)));
+    assert_true(YAJL_IS_FALSE(get(dp, "contents", "data_encrypted", NULL)));
+    assert_true(YAJL_IS_FALSE(get(dp, "contents", "columns_encrypted", NULL)));
+    assert_string_equal(str_at(dp, "contents", "encryption_mode", NULL), "NONE");
+    yajl_val files = get(dp, "contents", "dump_files", NULL);
+    assert_int_equal(files->u.array.len, 1);
+    assert_string_equal(files->u.array.values[0]->u.string, "scott.dmp");
 
     yajl_val ms = input(doc, 3);
     assert_string_equal(str_at(ms, "vendor", NULL, NULL), "sqlserver");
@@ -333,7 +347,7 @@ static void oracle_whole_and_unfinished(void **state)
     yajl_val doc = parse(json);
     for (size_t i = 0; i < 3; i++)
         assert_true(YAJL_IS_TRUE(get(input(doc, i), "contents", "tables_complete", NULL)));
-    assert_int_equal(get(input(doc, 0), "contents", "tables", NULL)->u.array.len, 30);
+    assert_int_equal(get(input(doc, 0), "contents", "tables", NULL)->u.array.len, 33);
     yajl_tree_free(doc);
     b2a_free(json);
 

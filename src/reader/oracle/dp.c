@@ -7,6 +7,7 @@
 #include "reader/oracle/dp.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,10 +75,14 @@ typedef struct dp_table {
 
 /* The job's master table (the catalogue of what was exported): where its
  * rows are and which of its columns we read. */
+enum { M_TYPE, M_SCHEMA, M_NAME, M_ROWS, M_PARAM, M_VALUE, M_FILE, M_NKEEP };
+
 typedef struct dp_master {
     uint64_t rows_at, rows_end;
     size_t ncols;
-    int i_type, i_schema, i_name, i_rows; /* column indexes, -1 if absent */
+    /* positions in the row stream (LOBs last) of OBJECT_TYPE, OBJECT_SCHEMA,
+     * OBJECT_NAME, COMPLETED_ROWS, NAME, VALUE_T, USER_FILE_NAME; -1 if absent */
+    int at[M_NKEEP];
 } dp_master;
 
 struct b2a_dp {
@@ -91,6 +96,11 @@ struct b2a_dp {
     size_t ntables;
     dp_master master;
     int have_master;
+    b2a_dp_params params;
+    /* Why the dump is refused (compressed or encrypted), found during the
+     * walk; NULL when it is readable. The lenient open keeps it. */
+    char *refusal;
+    uint64_t packed_at;             /* the first data segment that is not readable XML, or 0 */
 };
 
 /* The cells of one row, as offsets into the row's bytes (kept in data). */
@@ -647,23 +657,26 @@ static int is_master(const b2a_dp *x, const dp_xml *xml)
 
 static void keep_master(b2a_dp *x, const dp_xml *xml, uint64_t rows_at, uint64_t end)
 {
+    static const char *const names[M_NKEEP] = {"OBJECT_TYPE", "OBJECT_SCHEMA", "OBJECT_NAME", "COMPLETED_ROWS",
+                                               "NAME", "VALUE_T", "USER_FILE_NAME"};
     dp_master *m = &x->master;
     m->rows_at = rows_at;
     m->rows_end = end;
     m->ncols = xml->ncols;
-    m->i_type = m->i_schema = m->i_name = m->i_rows = -1;
-    for (size_t i = 0; i < xml->ncols; i++) {
-        const char *n = xml->cols[i].name;
-        if (strcmp(n, "OBJECT_TYPE") == 0)
-            m->i_type = (int)i;
-        else if (strcmp(n, "OBJECT_SCHEMA") == 0)
-            m->i_schema = (int)i;
-        else if (strcmp(n, "OBJECT_NAME") == 0)
-            m->i_name = (int)i;
-        else if (strcmp(n, "COMPLETED_ROWS") == 0)
-            m->i_rows = (int)i;
-    }
-    x->have_master = m->i_type >= 0 && m->i_schema >= 0 && m->i_name >= 0 && m->i_rows >= 0;
+    for (int k = 0; k < M_NKEEP; k++)
+        m->at[k] = -1;
+    /* the row stream holds the LOB columns (the master's XML_CLOB...) last */
+    int pos = 0;
+    for (int lobs = 0; lobs < 2; lobs++)
+        for (size_t i = 0; i < xml->ncols; i++) {
+            if (is_lob_type(xml->dcols[i].type) != lobs)
+                continue;
+            for (int k = 0; k < M_NKEEP; k++)
+                if (strcmp(xml->cols[i].name, names[k]) == 0)
+                    m->at[k] = pos;
+            pos++;
+        }
+    x->have_master = m->at[M_TYPE] >= 0 && m->at[M_SCHEMA] >= 0 && m->at[M_NAME] >= 0 && m->at[M_ROWS] >= 0;
 }
 
 /* Why a table's rows come in pieces: its first column of a type stored
@@ -737,11 +750,10 @@ static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint
     if ((rc = b2a__ra_read(x->ra, seg, head, sizeof(head), "a table segment", err)) != B2A_OK)
         return rc;
     if (memcmp(head + 2, "<?xml", 5) != 0) {
-        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
-                            "%s: the table data segment at offset %llu is not readable XML and rows: the dump was written with "
-                            "COMPRESSION=ALL or DATA_ONLY, or with ENCRYPTION, which this reader does not decode; "
-                            "read it with --restore (Oracle's own impdp in a container)",
-                            x->path, (unsigned long long)seg);
+        /* compressed or encrypted: the master table, read last, may say which option */
+        if (!x->packed_at)
+            x->packed_at = seg;
+        return B2A_OK;
     }
     uint64_t rows_at = seg + xml_len;
     rows_at += (8 - rows_at % 8) % 8;
@@ -816,8 +828,8 @@ static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint
  * a column count and cells. Its LOB pieces parse the same way; only rows
  * whose OBJECT_TYPE is TABLE_DATA are used. 0, or -1 for bytes that do not
  * parse. */
-static int master_row(b2a_exp_in *in, const dp_master *m, const uint8_t **cell, size_t *len, uint8_t keep[4][256],
-                      b2a_err *err)
+static int master_row(b2a_exp_in *in, const dp_master *m, const uint8_t **cell, size_t *len,
+                      uint8_t keep[M_NKEEP][256], b2a_err *err)
 {
     const uint8_t *p = b2a__exp_in_take(in, 1, "the master table", err);
     if (!p)
@@ -837,7 +849,7 @@ static int master_row(b2a_exp_in *in, const dp_master *m, const uint8_t **cell, 
         len[c] = 0;
     }
     /* the window moves on: the cells we use are copied into keep */
-    const int want[4] = {m->i_type, m->i_schema, m->i_name, m->i_rows};
+
     for (size_t c = 0; c < ncols; c++) {
         if (!(p = b2a__exp_in_take(in, 1, "the master table", err)))
             return -1;
@@ -851,8 +863,8 @@ static int master_row(b2a_exp_in *in, const dp_master *m, const uint8_t **cell, 
         }
         if (!(p = b2a__exp_in_take(in, n, "the master table", err)))
             return -1;
-        for (int k = 0; k < 4; k++)
-            if ((size_t)want[k] == c && n <= sizeof(keep[k])) {
+        for (int k = 0; k < M_NKEEP; k++)
+            if (m->at[k] >= 0 && (size_t)m->at[k] == c && n <= sizeof(keep[k])) {
                 memcpy(keep[k], p, n);
                 cell[c] = keep[k];
                 len[c] = n;
@@ -864,6 +876,38 @@ static int master_row(b2a_exp_in *in, const dp_master *m, const uint8_t **cell, 
 static int cell_is(const uint8_t *p, size_t n, const char *s)
 {
     return p && n == strlen(s) && memcmp(p, s, n) == 0;
+}
+
+/* The job's parameters that decide whether the rows are readable, as the
+ * master table records them (rows with NAME and VALUE_T: "COMPRESSION" =
+ * "METADATA_ONLY"...), and the dump files it wrote (rows with a
+ * USER_FILE_NAME). */
+static void note_param(b2a_dp *x, const dp_master *m, const uint8_t *const *cell, const size_t *len)
+{
+    b2a_dp_params *p = &x->params;
+    int f = m->at[M_FILE], n = m->at[M_PARAM], v = m->at[M_VALUE];
+    if (f >= 0 && cell[f] && len[f]) {
+        if (p->nfiles < B2A_DP_MAX_FILES)
+            snprintf(p->files[p->nfiles], sizeof(p->files[0]), "%.*s", (int)len[f], (const char *)cell[f]);
+        p->nfiles++;
+    }
+    if (n < 0 || v < 0 || !cell[n] || !cell[v])
+        return;
+    static const struct { const char *name; size_t off; } known[] = {
+        {"COMPRESSION", offsetof(b2a_dp_params, compression)},
+        {"COMPRESSION_ALGORITHM", offsetof(b2a_dp_params, compression_algorithm)},
+        {"ENCRYPTION", offsetof(b2a_dp_params, encryption)},
+        {"ENCRYPTION_MODE", offsetof(b2a_dp_params, encryption_mode)},
+        {"ENCRYPTION_ALGORITHM", offsetof(b2a_dp_params, encryption_algorithm)},
+    };
+    for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+        if (cell_is(cell[n], len[n], known[k].name)) {
+            char *dst = (char *)p + known[k].off;
+            snprintf(dst, B2A_DP_PARAM_MAX, "%.*s", (int)len[v], (const char *)cell[v]);
+            for (char *c = dst; *c; c++) /* printable, for messages and JSON */
+                if (*c < 0x20 || *c > 0x7e)
+                    *c = '?';
+        }
 }
 
 /* The master table's TABLE_DATA rows: every exported table with the rows
@@ -886,23 +930,31 @@ static int reconcile_master(b2a_dp *x, b2a_err *err)
     }
     for (size_t i = 0; i < x->ntables; i++)
         recorded[i] = -2; /* no TABLE_DATA row seen */
-    uint8_t keep[4][256];
-    while (b2a__exp_in_tell(&in) < m->rows_end) {
-        int mr = master_row(&in, m, cell, len, keep, err);
-        if (mr == 1)
+    uint8_t keep[M_NKEEP][256];
+    for (;;) {
+        if (b2a__exp_in_tell(&in) >= m->rows_end) {
+            x->params.read = 1;
             break;
+        }
+        int mr = master_row(&in, m, cell, len, keep, err);
+        if (mr == 1) {
+            x->params.read = 1;
+            break;
+        }
         if (mr != 0) {
             /* a layout we do not follow: list tables from segments alone */
             b2a__err_clear(err);
             goto done;
         }
-        if (!cell_is(cell[m->i_type], len[m->i_type], "TABLE_DATA") || !cell[m->i_schema] || !cell[m->i_name])
+        note_param(x, m, cell, len);
+        const int ty = m->at[M_TYPE], sc = m->at[M_SCHEMA], nm = m->at[M_NAME], nr = m->at[M_ROWS];
+        if (!cell_is(cell[ty], len[ty], "TABLE_DATA") || !cell[sc] || !cell[nm])
             continue;
         int64_t rows = -1;
-        if (cell[m->i_rows] && b2a__oranum_i64(cell[m->i_rows], len[m->i_rows], &rows) != 0)
+        if (cell[nr] && b2a__oranum_i64(cell[nr], len[nr], &rows) != 0)
             rows = -1;
-        char *schema = b2a__asprintf("%.*s", (int)len[m->i_schema], (const char *)cell[m->i_schema]);
-        char *name = b2a__asprintf("%.*s", (int)len[m->i_name], (const char *)cell[m->i_name]);
+        char *schema = b2a__asprintf("%.*s", (int)len[sc], (const char *)cell[sc]);
+        char *name = b2a__asprintf("%.*s", (int)len[nm], (const char *)cell[nm]);
         if (!schema || !name) {
             free(schema);
             free(name);
@@ -977,6 +1029,42 @@ done:
     return rc;
 }
 
+/* Why the dump cannot be read directly, from the job's parameters in its
+ * master table or from a data segment that is not readable XML; NULL when
+ * nothing says so (or out of memory: refused() tells). Without the file
+ * name (the callers add it). */
+static char *refusal_text(const b2a_dp *x)
+{
+    const b2a_dp_params *p = &x->params;
+    if (strcmp(p->compression, "ALL") == 0 || strcmp(p->compression, "DATA_ONLY") == 0)
+        return b2a__asprintf("the dump was written with COMPRESSION=%s%s%s%s (its master table records it): its rows "
+                             "are compressed with Oracle's KGC codec, which is not documented and which this reader "
+                             "does not decode; read it with --restore (Oracle's own impdp in a container)",
+                             p->compression, p->compression_algorithm[0] ? " (COMPRESSION_ALGORITHM=" : "",
+                             p->compression_algorithm, p->compression_algorithm[0] ? ")" : "");
+    if (p->encryption[0] && strcmp(p->encryption, "NONE") != 0 && strcmp(p->encryption, "METADATA_ONLY") != 0)
+        return b2a__asprintf("the dump was written with ENCRYPTION=%s%s%s%s (its master table records it): its rows "
+                             "are encrypted, and this reader does not decrypt them; read it with --restore (Oracle's "
+                             "own impdp in a container, given the password or the wallet)",
+                             p->encryption, p->encryption_mode[0] ? " (ENCRYPTION_MODE=" : "", p->encryption_mode,
+                             p->encryption_mode[0] ? ")" : "");
+    if (x->packed_at)
+        return b2a__asprintf("the table data segment at offset %llu is not readable XML and rows: the dump was "
+                             "written with COMPRESSION=ALL or DATA_ONLY, or with ENCRYPTION, which this reader does "
+                             "not decode%s%s%s; read it with --restore (Oracle's own impdp in a container)",
+                             (unsigned long long)x->packed_at, p->read ? " (its master table records COMPRESSION=" : "",
+                             p->read ? (p->compression[0] ? p->compression : "(none)") : "",
+                             p->read ? (p->encryption[0] ? ", ENCRYPTION=" : " and no ENCRYPTION)") : "");
+    return NULL;
+}
+
+static int refused(const b2a_dp *x)
+{
+    const b2a_dp_params *p = &x->params;
+    return x->packed_at || strcmp(p->compression, "ALL") == 0 || strcmp(p->compression, "DATA_ONLY") == 0 ||
+           (p->encryption[0] && strcmp(p->encryption, "NONE") != 0 && strcmp(p->encryption, "METADATA_ONLY") != 0);
+}
+
 static int walk_dump(b2a_dp *x, b2a_err *err)
 {
     uint64_t bs = x->hdr.block_size, size = b2a__ra_size(x->ra);
@@ -987,6 +1075,11 @@ static int walk_dump(b2a_dp *x, b2a_err *err)
     dp_row row;
     memset(&row, 0, sizeof(row));
     size_t segments = 0;
+    /* A segment that does not parse fails the open, but only once the walk
+     * has read the master table: if the job compressed or encrypted its
+     * rows, that refusal says more. */
+    b2a_err deferred;
+    b2a__err_clear(&deferred);
     for (uint64_t b = bs; rc == B2A_OK && b + bs < size;) {
         uint8_t head[6];
         if ((rc = b2a__ra_read(x->ra, b, head, sizeof(head), "a block", err)) != B2A_OK)
@@ -999,24 +1092,41 @@ static int walk_dump(b2a_dp *x, b2a_err *err)
         uint64_t next = b + bs;
         rc = read_segment(x, &in, &row, b, &next, err);
         segments++;
+        if (rc == B2A_EFORMAT) {
+            if (!deferred.code)
+                b2a__err_copy(&deferred, err);
+            b2a__err_clear(err);
+            rc = B2A_OK;
+            next = b + bs;
+        }
         b = next > b ? next : b + bs;
     }
-    if (rc == B2A_OK && segments == 0 && x->hdr.file_version >= 0x0601)
+    if (rc == B2A_OK && x->have_master)
+        rc = reconcile_master(x, err);
+    if (rc == B2A_OK && refused(x) && !(x->refusal = refusal_text(x)))
+        rc = oom(err);
+    if (rc == B2A_OK && !x->refusal && deferred.code) {
+        b2a__err_copy(err, &deferred);
+        rc = deferred.code;
+    } else if (rc == B2A_OK && !x->refusal && segments == 0 && x->hdr.file_version >= 0x0601)
         rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
                           "%s: Data Pump file version 0x%04X (Oracle %s): its table segments are laid out differently "
                           "from 10g-21c's and are not decoded yet; read it with --restore (Oracle's own impdp in a "
                           "container)",
                           x->path, x->hdr.file_version, x->hdr.version);
-    else if (rc == B2A_OK && segments == 0)
+    else if (rc == B2A_OK && !x->refusal && segments == 0)
         rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
                           "%s: no readable table data segment: the dump was written with COMPRESSION=ALL or "
                           "COMPRESSION=DATA_ONLY, or with ENCRYPTION, which this reader does not decode; read it "
                           "with --restore (Oracle's own impdp in a container)",
                           x->path);
-    if (rc == B2A_OK && x->have_master)
-        rc = reconcile_master(x, err);
     for (size_t i = 0; rc == B2A_OK && i < x->ntables; i++) {
         dp_table *t = &x->tables[i];
+        if (x->refusal) {
+            free(t->unsupported);
+            if (!(t->unsupported = b2a__strdup(x->refusal)))
+                rc = oom(err);
+        }
         map_columns(x, t);
         t->def.row_count = 0;
         for (size_t k = 0; k < t->nsegs; k++)
@@ -1044,11 +1154,12 @@ void b2a__dp_close(b2a_dp *x)
         free(t->unsupported);
     }
     free(x->tables);
+    free(x->refusal);
     b2a__ra_close(x->ra);
     free(x);
 }
 
-int b2a__dp_open(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err)
+static int dp_open(const char *const *paths, size_t n, int lenient, b2a_dp **out, b2a_err *err)
 {
     *out = NULL;
     if (n != 1)
@@ -1087,6 +1198,8 @@ int b2a__dp_open(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err)
         x->job_owner[o] = '\0';
         rc = walk_dump(x, err);
     }
+    if (rc == B2A_OK && x->refusal && !lenient)
+        rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER, "%s: %s", x->path, x->refusal);
     for (size_t i = 0; rc == B2A_OK && i < x->ntables; i++) {
         dp_table *t = &x->tables[i];
         int *types = calloc(t->def.ncolumns ? t->def.ncolumns : 1, sizeof(*types));
@@ -1103,6 +1216,19 @@ int b2a__dp_open(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err)
     *out = x;
     return B2A_OK;
 }
+
+int b2a__dp_open(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err)
+{
+    return dp_open(paths, n, 0, out, err);
+}
+
+int b2a__dp_open_lenient(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err)
+{
+    return dp_open(paths, n, 1, out, err);
+}
+
+const char *b2a__dp_refusal(const b2a_dp *x) { return x->refusal; }
+const b2a_dp_params *b2a__dp_params(const b2a_dp *x) { return &x->params; }
 
 const char *b2a__dp_database_name(const b2a_dp *x) { return x->job_owner; }
 size_t b2a__dp_table_count(const b2a_dp *x) { return x->ntables; }

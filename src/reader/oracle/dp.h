@@ -17,6 +17,23 @@
 #include "core/sink.h"
 
 typedef struct b2a_dp b2a_dp;
+
+/* What the job's master table records of the options that decide whether
+ * the rows are readable (DBMS_DATAPUMP.GET_DUMPFILE_INFO reports the same
+ * from the header, whose flag bytes are not decoded: oracle-dump-format.md).
+ * Empty strings: the master table does not name the parameter. */
+#define B2A_DP_PARAM_MAX 32
+#define B2A_DP_MAX_FILES 8
+typedef struct b2a_dp_params {
+    int read;                                   /* 1: the master table's rows were read to their end */
+    char compression[B2A_DP_PARAM_MAX];         /* NONE, METADATA_ONLY, DATA_ONLY, ALL */
+    char compression_algorithm[B2A_DP_PARAM_MAX];
+    char encryption[B2A_DP_PARAM_MAX];          /* NONE, ALL, DATA_ONLY, METADATA_ONLY, ENCRYPTED_COLUMNS_ONLY */
+    char encryption_mode[B2A_DP_PARAM_MAX];
+    char encryption_algorithm[B2A_DP_PARAM_MAX];
+    size_t nfiles;                              /* dump files the job wrote (the first B2A_DP_MAX_FILES named) */
+    char files[B2A_DP_MAX_FILES][64];
+} b2a_dp_params;
 typedef struct b2a_dp_scan b2a_dp_scan;
 
 /* One file. Errors name the file: B2A_EFORMAT (truncated, a segment or row
@@ -24,6 +41,12 @@ typedef struct b2a_dp_scan b2a_dp_scan;
  * layout not decoded yet: a container restore can read it), B2A_EINVAL
  * (several files: multi-file sets are not read yet). */
 int b2a__dp_open(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err);
+/* inspect's open: a dump refused for compressed or encrypted data opens
+ * all the same, every table failing with the refusal, which
+ * b2a__dp_refusal gives (NULL for a readable dump). */
+int b2a__dp_open_lenient(const char *const *paths, size_t n, b2a_dp **out, b2a_err *err);
+const char *b2a__dp_refusal(const b2a_dp *x);
+const b2a_dp_params *b2a__dp_params(const b2a_dp *x);
 
 /* The job's owner, from the header's job name ("SYSTEM"). */
 const char *b2a__dp_database_name(const b2a_dp *x);
