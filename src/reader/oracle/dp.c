@@ -15,6 +15,7 @@
 #include "avro/decimal.h"
 #include "detect/oradump.h"
 #include "reader/mssql/readahead.h"
+#include "reader/oracle/dp_object.h"
 #include "reader/oracle/exp_ddl.h"
 #include "reader/oracle/exp_stream.h"
 #include "reader/oracle/oracharset.h"
@@ -55,6 +56,13 @@ typedef struct dp_col {
     int type, cs, csform, scale;
     int profile;                    /* an unbounded NUMBER/FLOAT: its values type it */
     int max_int, max_frac, special; /* that profile, taken during the walk */
+    /* objects (dp_object.h): an object column's type, and its attributes'
+     * cells (first, n: slots after the table's columns); an attribute's
+     * name within its object, and the INTCOL_NUM of that object */
+    int intcol, basecol;
+    char *attr, *towner, *tname;
+    size_t first, nattr;
+    int sdo;
 } dp_col;
 
 typedef struct dp_seg {
@@ -65,8 +73,11 @@ typedef struct dp_seg {
 typedef struct dp_table {
     b2a_table_def def;              /* the rows' columns */
     b2a_table_def out;              /* as written: def plus the zone fields (oraconv.h) */
-    dp_col *cols;
-    size_t *order;                  /* the column at each position of the row stream */
+    dp_col *cols;                   /* def's columns, then the objects' hidden attribute columns */
+    size_t nstream;                 /* columns in the row stream: all of cols */
+    size_t *slot;                   /* the cols entry of each stream column, in the XML's order */
+    size_t *order;                  /* the cols entry at each position of the row stream */
+    b2a_dpobj_attr *attrs;          /* the objects' attributes, by cols entry - def.ncolumns */
     int opaque;                     /* a column of a type whose row pieces are not decoded */
     dp_seg *segs;
     size_t nsegs;
@@ -240,11 +251,29 @@ static void xml_clear(dp_xml *x)
     free(x->owner);
     free(x->name);
     free(x->dbtz);
-    for (size_t i = 0; i < x->ncols; i++)
+    for (size_t i = 0; i < x->ncols; i++) {
         b2a__column_clear(&x->cols[i]);
+        free(x->dcols[i].attr);
+        free(x->dcols[i].towner);
+        free(x->dcols[i].tname);
+    }
     free(x->cols);
     free(x->dcols);
     memset(x, 0, sizeof(*x));
+}
+
+/* An attribute's name within its object: "ADDR"."STREET" -> STREET,
+ * "LOCATION"."SDO_POINT"."X" -> SDO_POINT.X. */
+static char *attr_path(const char *a)
+{
+    const char *dot = strstr(a, "\".\"");
+    char *out = b2a__strdup(dot ? dot + 2 : a), *o = out;
+    for (const char *p = out; o && *p; p++)
+        if (*p != '"')
+            *o++ = *p;
+    if (o)
+        *o = '\0';
+    return out;
 }
 
 /* 0, -1 when the XML is not a STRMTABLE_T we understand, -2 on OOM. */
@@ -296,6 +325,20 @@ static int parse_xml(const char *xml, size_t len, dp_xml *out)
         out->ncols++;
         int has_type, has_prec, has_scale;
         c->name = xml_text(item, iend, "NAME", NULL);
+        d->intcol = (int)xml_long(item, iend, "INTCOL_NUM", 0, NULL);
+        d->basecol = (int)xml_long(item, iend, "BASE_INTCOL_NUM", d->intcol, NULL);
+        char *attr = xml_text(item, iend, "ATTRNAME", NULL);
+        if (attr && d->basecol != d->intcol && !(d->attr = attr_path(attr))) {
+            free(attr);
+            return -2;
+        }
+        free(attr);
+        const char *md = find(item, (size_t)(iend - item), "<TYPEMD>", 8);
+        if (md && ty == B2A_ORAT_OBJECT) {
+            d->towner = xml_text(md, iend, "OWNER_NAME", NULL);
+            d->tname = xml_text(md, iend, "NAME", NULL);
+            d->sdo = b2a__dpobj_is_sdo(d->towner, d->tname);
+        }
         d->type = (int)xml_long(item, iend, "TYPE_NUM", 0, &has_type);
         long prec = xml_long(item, iend, "PRECISION_NUM", 0, &has_prec);
         long scale = xml_long(item, iend, "SCALE", 0, &has_scale);
@@ -305,6 +348,10 @@ static int parse_xml(const char *xml, size_t len, dp_xml *out)
         c->nullable = xml_long(item, iend, "NOT_NULL", 0, NULL) == 0;
         c->source_type = type_text(d->type, d->csform, xml_long(item, iend, "LENGTH", 0, NULL), prec, has_prec,
                                    scale, has_scale);
+        if (d->tname && c->source_type) { /* an object: its type, as DDL names it */
+            free(c->source_type);
+            c->source_type = b2a__asprintf("%s%s%s", d->towner ? d->towner : "", d->towner ? "." : "", d->tname);
+        }
         if (!c->name || !has_type)
             return c->source_type ? -1 : -2;
         if (!c->source_type)
@@ -373,6 +420,18 @@ static int map_columns(const b2a_dp *x, dp_table *t)
                                       c->name, c->source_type, dc->cs));
             break;
         case T_BLOB: c->vtype = B2A_V_BYTES; break;
+        case B2A_ORAT_OBJECT: {
+            size_t bad = 0;
+            const b2a_dpobj_attr *a = t->attrs + (dc->first - t->def.ncolumns);
+            const char *why = dc->nattr ? b2a__dpobj_check(dc->sdo, a, dc->nattr, &bad) : "no attribute of it is in the rows";
+            if (why)
+                mark(t, b2a__asprintf("column %s has the object type %s: %s (%s), which this reader does not decode",
+                                      c->name, c->source_type, why, dc->nattr ? a[bad].name : "-"));
+            else
+                c->note = b2a__strdup(dc->sdo ? "SDO_GEOMETRY as WKT (SDO_UTIL.TO_WKTGEOMETRY's form)"
+                                              : "the object's attributes as a JSON object");
+            break;
+        }
         default:
             mark(t, b2a__asprintf("column %s has Oracle type number %d (%s), which this reader does not decode",
                                   c->name, dc->type, c->source_type));
@@ -426,6 +485,11 @@ static int read_value(b2a_exp_in *in, const dp_table *t, dp_row *r, size_t c, in
             return err->code;
         len = (size_t)p[0] << 8 | p[1];
     }
+    if (t->cols[c].type == B2A_ORAT_VARRAY || t->cols[c].type == B2A_ORAT_NESTED)
+        return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                            "%s: table %s.%s: an object's collection attribute %s holds a value (an SDO_GEOMETRY "
+                            "with SDO_ELEM_INFO and SDO_ORDINATES, not a point), which this reader does not decode",
+                            b2a__ra_path(in->ra), t->def.schema, t->def.name, t->cols[c].attr ? t->cols[c].attr : "?");
     if (!(p = b2a__exp_in_take(in, len, "a column value", err)))
         return err->code;
     if (keep || t->cols[c].profile) {
@@ -463,11 +527,11 @@ static int read_pieces(b2a_exp_in *in, const dp_table *t, const dp_seg *seg, dp_
             return err->code;
         size_t ncols = p[0];
         int cont = (flag & PIECE_CONT_FROM) != 0;
-        if ((cont && (ncols == 0 || k == 0)) || k + ncols - (cont ? 1 : 0) > t->def.ncolumns)
+        if ((cont && (ncols == 0 || k == 0)) || k + ncols - (cont ? 1 : 0) > t->nstream)
             return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
                                 "%s: table %s.%s: the row at offset %llu has row pieces that do not fit its %zu "
                                 "columns", path, t->def.schema, t->def.name, (unsigned long long)at,
-                                t->def.ncolumns);
+                                t->nstream);
         if (cont)
             k--;
         for (size_t i = 0; i < ncols; i++, k++) {
@@ -501,7 +565,7 @@ static int read_row(b2a_exp_in *in, const dp_table *t, const dp_seg *seg, dp_row
     const char *path = b2a__ra_path(in->ra);
     uint64_t at = b2a__exp_in_tell(in);
     r->len = 0;
-    for (size_t c = 0; c < t->def.ncolumns; c++) { /* trailing NULLs are left out */
+    for (size_t c = 0; c < t->nstream; c++) { /* trailing NULLs are left out */
         r->cells[c].null = 1;
         r->cells[c].len = 0;
     }
@@ -520,7 +584,7 @@ static int read_row(b2a_exp_in *in, const dp_table *t, const dp_seg *seg, dp_row
         return err->code;
     uint32_t rowlen = (uint32_t)p[0] << 8 | p[1];
     size_t ncols = p[2];
-    if (ncols == 0 || ncols > t->def.ncolumns)
+    if (ncols == 0 || ncols > t->nstream)
         return row_error(path, t, at, err, "a row with a column count the table does not have");
     for (size_t k = 0; k < ncols; k++) {
         int rc = read_value(in, t, r, t->order[k], 0, keep, err);
@@ -562,14 +626,14 @@ static int is_lob_type(int ty) { return ty == T_CLOB || ty == T_BLOB; }
 
 static int stream_order(dp_table *t)
 {
-    size_t n = t->def.ncolumns, k = 0;
+    size_t n = t->nstream, k = 0;
     t->order = malloc((n ? n : 1) * sizeof(*t->order));
     if (!t->order)
         return -1;
     for (int lobs = 0; lobs < 2; lobs++)
         for (size_t i = 0; i < n; i++)
-            if (is_lob_type(t->cols[i].type) == lobs)
-                t->order[k++] = i;
+            if (is_lob_type(t->cols[t->slot[i]].type) == lobs)
+                t->order[k++] = t->slot[i];
     return 0;
 }
 
@@ -587,12 +651,73 @@ static int opaque_type(int ty)
     }
 }
 
+/* The table's columns from a segment's XML: the visible ones make def,
+ * an object's hidden attribute columns go after them in cols (their cells
+ * after def's), each object column pointing at its own. 0, or -1 on OOM. */
+static int take_columns(dp_table *t, dp_xml *xml)
+{
+    size_t n = xml->ncols, nvis = 0, nhid = 0;
+    for (size_t i = 0; i < n; i++)
+        nvis += !xml->dcols[i].attr;
+    t->cols = calloc(n ? n : 1, sizeof(*t->cols));
+    t->slot = calloc(n ? n : 1, sizeof(*t->slot));
+    t->def.columns = calloc(nvis ? nvis : 1, sizeof(*t->def.columns));
+    t->attrs = calloc(n - nvis ? n - nvis : 1, sizeof(*t->attrs));
+    if (!t->cols || !t->slot || !t->def.columns || !t->attrs)
+        return -1;
+    t->nstream = n;
+    t->def.ncolumns = nvis;
+    for (size_t i = 0, v = 0; i < n; i++) {
+        dp_col *d = &xml->dcols[i];
+        size_t at = d->attr ? nvis + nhid++ : v++;
+        t->slot[i] = at;
+        t->cols[at] = *d;
+        if (d->attr) {
+            b2a__column_clear(&xml->cols[i]); /* its name is SYS_NCnnnnn$ */
+            t->attrs[at - nvis] = (b2a_dpobj_attr){t->cols[at].attr, d->type, d->cs};
+        } else {
+            t->def.columns[at] = xml->cols[i];
+        }
+    }
+    memset(xml->dcols, 0, n * sizeof(*xml->dcols)); /* t owns their strings */
+    free(xml->cols);
+    xml->cols = NULL;
+    xml->ncols = 0;
+    /* each object's attributes follow it in the XML, so their slots are consecutive */
+    for (size_t c = 0; c < nvis; c++) {
+        dp_col *o = &t->cols[c];
+        if (o->type != B2A_ORAT_OBJECT)
+            continue;
+        o->first = nvis;
+        for (size_t a = nvis; a < n; a++)
+            if (t->cols[a].basecol == o->intcol) {
+                if (!o->nattr)
+                    o->first = a;
+                o->nattr += o->first + o->nattr == a; /* a gap: check() refuses the object */
+            }
+    }
+    return 0;
+}
+
+/* 1 when a table with this column cannot be read (see opaque_type): an
+ * object whose attributes are decoded can. */
+static int column_opaque(const dp_table *t, size_t i)
+{
+    const dp_col *c = &t->cols[i];
+    size_t bad;
+    if (i >= t->def.ncolumns) /* an attribute: as its object */
+        return c->type == B2A_ORAT_VARRAY ? 0 : opaque_type(c->type);
+    if (c->type == B2A_ORAT_OBJECT)
+        return c->nattr == 0 || b2a__dpobj_check(c->sdo, t->attrs + (c->first - t->def.ncolumns), c->nattr, &bad);
+    return opaque_type(c->type);
+}
+
 static dp_table *find_or_add(b2a_dp *x, dp_xml *xml, b2a_err *err)
 {
     for (size_t i = 0; i < x->ntables; i++) {
         dp_table *t = &x->tables[i];
         if (strcmp(t->def.schema, xml->owner) == 0 && strcmp(t->def.name, xml->name) == 0) {
-            if (t->def.ncolumns != xml->ncols) {
+            if (t->nstream != xml->ncols) {
                 b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                              "%s: table %s.%s: a partition's segment lists other columns than the first", x->path,
                              xml->owner, xml->name);
@@ -611,15 +736,13 @@ static dp_table *find_or_add(b2a_dp *x, dp_xml *xml, b2a_err *err)
     memset(t, 0, sizeof(*t));
     t->def.schema = xml->owner;
     t->def.name = xml->name;
-    t->def.columns = xml->cols;
-    t->def.ncolumns = xml->ncols;
-    t->cols = xml->dcols;
     xml->owner = xml->name = NULL;
-    xml->cols = NULL;
-    xml->dcols = NULL;
-    xml->ncols = 0;
-    for (size_t i = 0; i < t->def.ncolumns; i++)
-        t->opaque |= opaque_type(t->cols[i].type);
+    if (take_columns(t, xml) != 0) {
+        oom(err);
+        return NULL;
+    }
+    for (size_t i = 0; i < t->nstream; i++)
+        t->opaque |= column_opaque(t, i);
     if (stream_order(t) != 0) {
         oom(err);
         return NULL;
@@ -700,7 +823,7 @@ static char *pieces_reason(const dp_table *t, uint64_t at, const b2a_err *why)
  * ends where the descriptor says. */
 static int walk_rows(b2a_dp *x, b2a_exp_in *in, dp_table *t, dp_seg *seg, dp_row *row, b2a_err *err)
 {
-    dp_cell *cells = realloc(row->cells, (t->def.ncolumns ? t->def.ncolumns : 1) * sizeof(*cells));
+    dp_cell *cells = realloc(row->cells, (t->nstream ? t->nstream : 1) * sizeof(*cells));
     if (!cells)
         return oom(err);
     row->cells = cells;
@@ -1148,7 +1271,14 @@ void b2a__dp_close(b2a_dp *x)
         dp_table *t = &x->tables[i];
         b2a__table_def_clear(&t->def);
         b2a__table_def_clear(&t->out);
+        for (size_t k = 0; t->cols && k < t->nstream; k++) {
+            free(t->cols[k].attr);
+            free(t->cols[k].towner);
+            free(t->cols[k].tname);
+        }
         free(t->cols);
+        free(t->slot);
+        free(t->attrs);
         free(t->order);
         free(t->segs);
         free(t->unsupported);
@@ -1244,6 +1374,8 @@ const char *b2a__dp_table_kind(const b2a_dp *x, size_t i)
 struct b2a_dp_scan {
     b2a_dp *x;
     const dp_table *t;
+    char *obj;                      /* an object's text, being made */
+    size_t objlen, objcap;
     size_t seg;
     int in_seg;
     b2a_exp_in in;
@@ -1258,6 +1390,7 @@ void b2a__dp_scan_close(b2a_dp_scan *s)
     if (!s)
         return;
     b2a__exp_in_free(&s->in);
+    free(s->obj);
     if (s->conv_ready)
         b2a__oraconv_free(&s->conv);
     free(s->row.cells);
@@ -1279,7 +1412,7 @@ int b2a__dp_scan_open(b2a_dp *x, size_t table, b2a_dp_scan **out, b2a_err *err)
         return oom(err);
     s->x = x;
     s->t = t;
-    size_t n = t->def.ncolumns ? t->def.ncolumns : 1;
+    size_t n = t->nstream ? t->nstream : 1;
     s->row.cells = calloc(n, sizeof(*s->row.cells));
     int rc = !s->row.cells ? oom(err) : b2a__exp_in_init(&s->in, x->ra, 0, err);
     if (rc == B2A_OK && (rc = b2a__oraconv_init(&s->conv, x->path, &t->out, t->def.ncolumns, x->dbtz_minutes, err)) == B2A_OK)
@@ -1289,7 +1422,10 @@ int b2a__dp_scan_open(b2a_dp *x, size_t table, b2a_dp_scan **out, b2a_err *err)
     for (size_t i = 0; rc == B2A_OK && i < t->def.ncolumns; i++) {
         const dp_col *c = &t->cols[i];
         int cs = c->type == T_CLOB && (c->csform == 2 || b2a__oracs_multibyte(c->cs)) ? B2A_ORACS_AL16UTF16 : c->cs;
-        rc = b2a__oraconv_set_column(&s->conv, i, c->type, cs, err);
+        if (c->type == B2A_ORAT_OBJECT) /* its text is made in UTF-8 (dp_object.h) */
+            rc = b2a__oraconv_set_column(&s->conv, i, T_VARCHAR2, 873, err);
+        else
+            rc = b2a__oraconv_set_column(&s->conv, i, c->type, cs, err);
     }
     if (rc != B2A_OK) {
         b2a__dp_scan_close(s);
@@ -1302,6 +1438,32 @@ int b2a__dp_scan_open(b2a_dp *x, size_t table, b2a_dp_scan **out, b2a_err *err)
 uint64_t b2a__dp_scan_replaced(const b2a_dp_scan *s)
 {
     return s->conv.replaced;
+}
+
+/* Each object column's cell becomes its text (JSON or WKT) made from its
+ * attributes' cells; its own byte is the null indicator (0: not null). */
+static int object_cells(b2a_dp_scan *s, b2a_err *err)
+{
+    const dp_table *t = s->t;
+    for (size_t i = 0; i < t->def.ncolumns; i++) {
+        const dp_col *c = &t->cols[i];
+        dp_cell *cell = &s->row.cells[i];
+        if (c->type != B2A_ORAT_OBJECT || cell->null)
+            continue;
+        const char *why = "its null indicator is not the one byte 0";
+        int rc = cell->len == 1 && s->row.data[cell->off] == 0 ? 0 : 1;
+        if (rc == 0)
+            rc = b2a__dpobj_text(c->sdo, t->attrs + (c->first - t->def.ncolumns), c->nattr, s->row.data,
+                                 s->row.cells + c->first, &s->obj, &s->objlen, &s->objcap, &why);
+        if (rc < 0 || (rc == 0 && row_put(&s->row, (const uint8_t *)s->obj, s->objlen, cell) != 0))
+            return oom(err);
+        if (rc > 0)
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                "%s: table %s.%s, row %lld: column %s (%s): %s", s->x->path, t->def.schema,
+                                t->def.name, (long long)s->rows_done + 1, t->def.columns[i].name,
+                                t->def.columns[i].source_type, why);
+    }
+    return B2A_OK;
 }
 
 int b2a__dp_scan_next(b2a_dp_scan *s, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof, b2a_err *err)
@@ -1325,6 +1487,8 @@ int b2a__dp_scan_next(b2a_dp_scan *s, b2a_sink *sink, size_t max_rows, size_t *r
             continue;
         }
         if ((rc = read_row(&s->in, s->t, seg, &s->row, 1, err)) != B2A_OK)
+            break;
+        if ((rc = object_cells(s, err)) != B2A_OK)
             break;
         if ((rc = b2a__oraconv_row(&s->conv, s->row.data, s->row.cells, s->rows_done + 1, err)) != B2A_OK)
             break;
