@@ -1122,6 +1122,21 @@ static int reconcile_master(b2a_dp *x, b2a_err *err)
         else
             recorded[i] += rows;
     }
+    /* the files the job wrote, for the tables whose data is in another */
+    char *files = NULL;
+    const b2a_dp_params *pa = &x->params;
+    if (pa->nfiles > 1) {
+        size_t cap = 64 + B2A_DP_MAX_FILES * (sizeof(pa->files[0]) + 2), o = 0;
+        if (!(files = malloc(cap))) {
+            rc = oom(err);
+            goto done;
+        }
+        o += (size_t)snprintf(files + o, cap - o, "%zu dump files:", pa->nfiles);
+        for (size_t k = 0; k < pa->nfiles && k < B2A_DP_MAX_FILES; k++)
+            o += (size_t)snprintf(files + o, cap - o, "%s %s", k ? "," : "", pa->files[k]);
+        if (pa->nfiles > B2A_DP_MAX_FILES)
+            snprintf(files + o, cap - o, ", ...");
+    }
     for (size_t i = 0; i < x->ntables; i++) {
         dp_table *t = &x->tables[i];
         if (t->nsegs == 0 && recorded[i] == 0)
@@ -1132,8 +1147,8 @@ static int reconcile_master(b2a_dp *x, b2a_err *err)
             mark(t, b2a__asprintf("the dump's master table records %lld rows for this table, but no data segment of "
                                   "it is in this file: it is in another file of a multi-file set (DUMPFILE=...%%U) "
                                   "that was not given, or its data is compressed or encrypted; give every file of "
-                                  "the set, or use --restore",
-                                  (long long)recorded[i]));
+                                  "the set, or use --restore%s%s",
+                                  (long long)recorded[i], files ? "; the job wrote " : "", files ? files : ""));
         else if (!t->unsupported && recorded[i] >= 0) {
             int64_t got = 0;
             for (size_t k = 0; k < t->nsegs; k++)
@@ -1144,6 +1159,7 @@ static int reconcile_master(b2a_dp *x, b2a_err *err)
                                       (long long)recorded[i], (long long)got));
         }
     }
+    free(files);
 done:
     free(cell);
     free(len);
