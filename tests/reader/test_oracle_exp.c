@@ -249,8 +249,6 @@ static void test_rjschof_legacy(void **state)
     static const struct { const char *schema, *name, *why; int code; } fails[] = {
         {"HRDATA", "EMP_TAGS", "column TAGS has a VARRAY (\"TAG_LIST\"", B2A_EUNSUPPORTED},
         {"INVENTORY", "PRODUCT_SPECS", "column SPEC, whose type classic exp cannot write", B2A_EUNSUPPORTED},
-        {"INVENTORY", "STORE_LOCATIONS", "column LOCATION has an object type (\"MDSYS\".\"SDO_GEOMETRY\"", B2A_EUNSUPPORTED},
-        {"FINANCE", "CUSTOMER_PROFILE", "column ADDR has an object type (\"ADDRESS_T\"", B2A_EUNSUPPORTED},
         /* the file stops after a partition of its last table, with no ENDTABLE and no EXIT */
         {"AUDITLOG", "CHANGE_LOG", "table AUDITLOG.CHANGE_LOG: the dump ends inside this table without exp's closing "
                                    "EXIT records (cut short at 188416 bytes)", B2A_EFORMAT},
@@ -277,6 +275,31 @@ static void test_rjschof_legacy(void **state)
         assert_non_null(strstr(err.msg, "rjschof_legacy.dmp"));
     }
     assert_int_equal(failed, nfails);
+
+    /* Objects: pickled images (84 01 <length> <attributes>). ADDRESS_T's
+     * attributes from the dump's CREATE TYPE ... AS OBJECT, as JSON; an
+     * SDO_GEOMETRY point (84 01 fe 0000001c | 03 c2 15 02 (2001) |
+     * 03 c2 2c 1b (4326) | 05 3d 64 50 0b 66 (-121.9) | 03 c1 26 3d (37.6) |
+     * ff ff ff) as WKT. */
+    {
+        b2a_err oerr;
+        b2a__err_clear(&oerr);
+        size_t cp = find_table(x, "FINANCE", "CUSTOMER_PROFILE");
+        assert_string_equal(column(b2a__exp_table(x, cp), "ADDR")->source_type, "FINANCE.ADDRESS_T");
+        text_sink ts;
+        assert_int_equal(scan(x, cp, &ts, 2, &oerr), 0);
+        assert_int_equal(ts.nrows, 5);
+        assert_string_equal(ts.rows[0], "1" TS_SEP_STR "1" TS_SEP_STR
+                            "{\"STREET\":\"1 Main St\",\"CITY\":\"Springfield\",\"COUNTRY\":\"US\",\"POSTAL\":\"00001\"}");
+        text_sink_free(&ts);
+        size_t sl = find_table(x, "INVENTORY", "STORE_LOCATIONS");
+        assert_string_equal(column(b2a__exp_table(x, sl), "LOCATION")->source_type, "MDSYS.SDO_GEOMETRY");
+        assert_int_equal(scan(x, sl, &ts, 2, &oerr), 0);
+        assert_int_equal(ts.nrows, 3);
+        assert_string_equal(ts.rows[0], "1" TS_SEP_STR "Store-1" TS_SEP_STR "POINT (-121.9 37.6)");
+        assert_string_equal(ts.rows[2], "3" TS_SEP_STR "Store-3" TS_SEP_STR "POINT (-121.7 37.8)");
+        text_sink_free(&ts);
+    }
 
     /* NUMBER edge cases as stored: d3 0b = 10 x 100^18; ca 0d 23 39 4f 5b ... */
     size_t ne = find_table(x, "FINANCE", "NUMERIC_EDGE");

@@ -19,6 +19,75 @@ static const char *const SDO_ATTRS[] = {"SDO_GTYPE", "SDO_SRID", "SDO_POINT.X", 
                                         "SDO_ELEM_INFO", "SDO_ORDINATES"};
 #define SDO_NATTRS (sizeof(SDO_ATTRS) / sizeof(SDO_ATTRS[0]))
 
+const b2a_dpobj_attr b2a__dpobj_sdo_attrs[7] = {
+    {"SDO_GTYPE", B2A_ORAT_NUMBER, 0},   {"SDO_SRID", B2A_ORAT_NUMBER, 0},        {"SDO_POINT.X", B2A_ORAT_NUMBER, 0},
+    {"SDO_POINT.Y", B2A_ORAT_NUMBER, 0}, {"SDO_POINT.Z", B2A_ORAT_NUMBER, 0},     {"SDO_ELEM_INFO", B2A_ORAT_VARRAY, 0},
+    {"SDO_ORDINATES", B2A_ORAT_VARRAY, 0}};
+
+/* A pickle length at img[*pos]: one byte, or 0xFE and u32 big-endian. -1
+ * when it runs past end; *mark gets 0xFF (NULL) or 0xFD (atomic NULL). */
+static int pickle_len(const uint8_t *img, size_t end, size_t *pos, size_t *out, int *mark)
+{
+    *mark = 0;
+    if (*pos >= end)
+        return -1;
+    uint8_t b = img[(*pos)++];
+    if (b == 0xFF || b == 0xFD) {
+        *mark = b;
+        *out = 0;
+        return 0;
+    }
+    if (b != 0xFE) {
+        *out = b;
+        return 0;
+    }
+    if (end - *pos < 4)
+        return -1;
+    *out = (size_t)img[*pos] << 24 | (size_t)img[*pos + 1] << 16 | (size_t)img[*pos + 2] << 8 | img[*pos + 3];
+    *pos += 4;
+    return 0;
+}
+
+int b2a__dpobj_unpickle(int sdo, const uint8_t *data, size_t off, size_t len, size_t n, b2a_oracell *cells,
+                        const char **why)
+{
+    const uint8_t *img = data + off;
+    size_t pos = 2, total, v;
+    int mark;
+    *why = "its pickled image does not hold together";
+    if (len < 3 || !(img[0] & 0x80) || (img[0] & 0x08) || img[1] != 1) {
+        *why = "its pickled image is not an 8.1 object image of version 1";
+        return 1;
+    }
+    if (pickle_len(img, len, &pos, &total, &mark) || mark || total != len)
+        return 1;
+    if (!(img[0] & 0x04)) { /* a prefix segment: skipped */
+        if (pickle_len(img, len, &pos, &v, &mark) || mark || v > len - pos)
+            return 1;
+        pos += v;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (pickle_len(img, len, &pos, &v, &mark))
+            return 1;
+        cells[i].off = off + pos;
+        cells[i].len = v;
+        cells[i].null = mark != 0;
+        if (mark == 0xFD) {
+            if (!sdo || i != 2) {
+                *why = "an embedded object of it is NULL, which is not decoded";
+                return 1;
+            }
+            cells[3] = cells[4] = cells[2]; /* SDO_POINT NULL: X, Y, Z */
+            i = 4;
+            continue;
+        }
+        if (v > len - pos)
+            return 1;
+        pos += v;
+    }
+    return pos == len ? 0 : 1;
+}
+
 const char *b2a__dpobj_check(int sdo, const b2a_dpobj_attr *a, size_t n, size_t *bad)
 {
     *bad = 0;

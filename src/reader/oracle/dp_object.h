@@ -31,4 +31,19 @@ const char *b2a__dpobj_check(int sdo, const b2a_dpobj_attr *attrs, size_t n, siz
 int b2a__dpobj_text(int sdo, const b2a_dpobj_attr *attrs, size_t n, const uint8_t *data, const b2a_oracell *cells,
                     char **buf, size_t *len, size_t *cap, const char **why);
 
+/* Classic exp writes an object column's value as Oracle's pickled image:
+ * a flags byte (0x80: 8.1 image; 0x08 a collection; 0x04 no prefix
+ * segment), version 1, the image's length (one byte, or 0xFE and u32
+ * big-endian), then every attribute flattened in order (an embedded
+ * object's too), each a length byte (0xFF NULL, 0xFE and u32) and its
+ * bytes. The n attributes' cells (offsets from data) go to cells; the image
+ * is img = data + off, len bytes, used exactly. 0, or 1 with *why. An
+ * embedded SDO_POINT that is NULL (0xFD) makes X, Y and Z NULL. */
+int b2a__dpobj_unpickle(int sdo, const uint8_t *data, size_t off, size_t len, size_t n, b2a_oracell *cells,
+                        const char **why);
+
+/* The attributes of MDSYS.SDO_GEOMETRY, flattened, as exp's pickled images
+ * and Data Pump's hidden columns hold them. */
+extern const b2a_dpobj_attr b2a__dpobj_sdo_attrs[7];
+
 #endif

@@ -15,6 +15,7 @@
 #include "avro/decimal.h"
 #include "detect/oradump.h"
 #include "reader/mssql/readahead.h"
+#include "reader/oracle/dp_object.h"
 #include "reader/oracle/exp_ddl.h"
 #include "reader/oracle/exp_stream.h"
 #include "reader/oracle/oracharset.h"
@@ -44,6 +45,22 @@ typedef struct exp_col {
     int max_int, max_frac, special;
 } exp_col;
 
+/* An object column (dp_object.h): its type, as the descriptors name it, and
+ * its attributes, from the dump's CREATE TYPE (or MDSYS.SDO_GEOMETRY's). */
+typedef struct exp_obj {
+    char *owner, *name;
+    int sdo;
+    b2a_dpobj_attr *attrs;  /* not owned: the dump's types' or SDO_GEOMETRY's */
+    size_t nattr;
+} exp_obj;
+
+/* An object type a CREATE TYPE ... AS OBJECT (...) of the dump declares. */
+typedef struct exp_type {
+    char *owner, *name;
+    b2a_dpobj_attr *attrs;  /* names owned */
+    size_t nattr;
+} exp_type;
+
 typedef struct exp_seg {
     uint64_t rows_at;   /* first row of this section */
     uint64_t rows_end;  /* its closing 0xFFFF */
@@ -56,6 +73,7 @@ typedef struct exp_table {
     b2a_table_def out;  /* as written: def plus the zone fields (oraconv.h) */
     b2a_exp_ddl ddl;    /* as declared; columns may be absent for a storage table */
     exp_col *cols;      /* the rows' columns (def.columns), from the descriptors */
+    exp_obj *objs;      /* per column; owner and name set for object columns */
     int lobsec;         /* rows carry a LOB section */
     exp_seg *segs;
     size_t nsegs;
@@ -75,6 +93,8 @@ struct b2a_exp {
     int dbtz_known;     /* 1 when it is an offset (a region name is not resolved) */
     exp_table *tables;
     size_t ntables;
+    exp_type *types;
+    size_t ntypes;
 };
 
 /* The cells of one row, copied out of the read window. LOB columns hold
@@ -267,11 +287,21 @@ static exp_table *add_table(walk *w, const char *name, b2a_err *err)
     return t;
 }
 
+static void free_objs(exp_obj *o, size_t n)
+{
+    for (size_t i = 0; o && i < n; i++) {
+        free(o[i].owner);
+        free(o[i].name);
+    }
+    free(o);
+}
+
 /* Column descriptors after an INSERT: u16 n, n x (u16 type, u16 max length
  * [, u16 charset id, u16 charset form]); u16 m (0, or n for tables with LOB
  * or object columns), m x 3 length-prefixed strings (type owner, type
  * name, column name); u16 0. */
-static int read_descriptors(b2a_exp_in *in, exp_col **out, size_t *nout, int *lobsec, b2a_err *err)
+static int read_descriptors(b2a_exp_in *in, exp_col **out, size_t *nout, int *lobsec, exp_obj **objs,
+                            b2a_err *err)
 {
     uint16_t n, m, v;
     uint64_t at = b2a__exp_in_tell(in);
@@ -281,6 +311,7 @@ static int read_descriptors(b2a_exp_in *in, exp_col **out, size_t *nout, int *lo
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: %u columns in the descriptors at offset %llu",
                             b2a__ra_path(in->ra), n, (unsigned long long)at);
     exp_col *cols = calloc(n, sizeof(*cols));
+    exp_obj *ob = NULL;
     if (!cols)
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     for (uint16_t i = 0; i < n; i++) {
@@ -304,10 +335,22 @@ static int read_descriptors(b2a_exp_in *in, exp_col **out, size_t *nout, int *lo
                      (unsigned long long)at, n, m);
         goto fail;
     }
+    ob = calloc(n, sizeof(*ob));
+    if (!ob) {
+        b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        goto fail;
+    }
     for (uint32_t i = 0; i < 3u * m; i++) {
         const uint8_t *p = b2a__exp_in_take(in, 1, "column descriptors", err);
-        if (!p || !b2a__exp_in_take(in, p[0], "column descriptors", err))
+        size_t len = p ? p[0] : 0;
+        if (!p || !(p = b2a__exp_in_take(in, len, "column descriptors", err)))
             goto fail;
+        /* owner (empty: the current schema's), type name, column name */
+        if (i % 3 < 2 && cols[i / 3].type == T_OBJECT &&
+            !((i % 3 ? &ob[i / 3].name : &ob[i / 3].owner)[0] = b2a__asprintf("%.*s", (int)len, (const char *)p))) {
+            b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+            goto fail;
+        }
     }
     if (b2a__exp_in_u16(in, "column descriptors", &v, err) != B2A_OK)
         goto fail;
@@ -320,8 +363,10 @@ static int read_descriptors(b2a_exp_in *in, exp_col **out, size_t *nout, int *lo
     *out = cols;
     *nout = n;
     *lobsec = m != 0;
+    *objs = ob;
     return B2A_OK;
 fail:
+    free_objs(ob, n);
     free(cols);
     return err->code;
 }
@@ -405,12 +450,13 @@ static int on_insert(walk *w, b2a_err *err)
     char *name = NULL, **names = NULL;
     size_t nnames = 0;
     exp_col *cols = NULL;
+    exp_obj *objs = NULL;
     size_t ncols = 0;
     int lobsec = 0, rc;
     if (b2a__exp_parse_insert(w->st.text, &name, &names, &nnames) != 0)
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "%s: cannot parse the INSERT at offset %llu",
                             w->x->path, (unsigned long long)w->st.offset);
-    rc = read_descriptors(&w->in, &cols, &ncols, &lobsec, err);
+    rc = read_descriptors(&w->in, &cols, &ncols, &lobsec, &objs, err);
     if (rc != B2A_OK)
         goto done;
     exp_table *t = w->cur;
@@ -436,6 +482,18 @@ static int on_insert(walk *w, b2a_err *err)
             goto done_scratch;
         cols = NULL;
         t->lobsec = lobsec;
+        if (t != &scratch) {
+            for (size_t i = 0; objs && i < ncols; i++) /* an empty owner: the schema's own type */
+                if (objs[i].name && objs[i].owner && !objs[i].owner[0]) {
+                    free(objs[i].owner);
+                    if (!(objs[i].owner = b2a__strdup(w->owner))) {
+                        rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+                        goto done_scratch;
+                    }
+                }
+            t->objs = objs;
+            objs = NULL;
+        }
     } else if (ncols != t->def.ncolumns || lobsec != t->lobsec) {
         rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                           "%s: table %s.%s: partition rows at offset %llu have other columns than the first",
@@ -463,6 +521,7 @@ done_scratch:
     }
 done:
     free(cols);
+    free_objs(objs, ncols);
     free(name);
     for (size_t i = 0; i < nnames; i++)
         free(names[i]);
@@ -509,6 +568,82 @@ static int on_primary_key(walk *w, b2a_err *err)
     }
 }
 
+/* An attribute's type as Oracle's type number: the scalars an object's
+ * value is decoded for (dp_object.h), 0 for any other. */
+static int attr_type(const char *p)
+{
+    static const struct { const char *word; int type; } words[] = {
+        {"VARCHAR2", B2A_ORAT_VARCHAR2}, {"VARCHAR", B2A_ORAT_VARCHAR2}, {"NUMBER", B2A_ORAT_NUMBER},
+        {"INTEGER", B2A_ORAT_NUMBER}, {"FLOAT", B2A_ORAT_NUMBER}, {"CHAR", B2A_ORAT_CHAR}};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        size_t n = strlen(words[i].word);
+        if (strncmp(p, words[i].word, n) == 0 && (p[n] == '(' || p[n] == ' ' || p[n] == ',' || p[n] == ')' ||
+                                                   p[n] == '\0'))
+            return words[i].type;
+    }
+    return 0;
+}
+
+/* CREATE [OR REPLACE] TYPE "T" ... AS OBJECT (A VARCHAR2(80), B NUMBER):
+ * the attributes of the current owner's type T (other types are not
+ * objects the rows decode). */
+static int on_create_type(walk *w, const char *s, b2a_err *err)
+{
+    const char *p = strchr(s, '"'), *body = strstr(s, " AS OBJECT (");
+    char *name = p ? b2a__exp_ident(&p) : NULL;
+    if (!name || !body || !w->owner) {
+        free(name);
+        return B2A_OK;
+    }
+    exp_type *v = realloc(w->x->types, (w->x->ntypes + 1) * sizeof(*v));
+    if (!v) {
+        free(name);
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    }
+    w->x->types = v;
+    exp_type *t = &v[w->x->ntypes++];
+    memset(t, 0, sizeof(*t));
+    t->name = name;
+    if (!(t->owner = b2a__strdup(w->owner)))
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    p = body + strlen(" AS OBJECT (");
+    for (;;) {
+        while (*p == ' ')
+            p++;
+        char *an = *p == '"' ? b2a__exp_ident(&p) : NULL;
+        if (!an) { /* an unquoted name */
+            const char *e = p;
+            while ((*e >= 'A' && *e <= 'Z') || (*e >= '0' && *e <= '9') || *e == '_' || *e == '$' || *e == '#')
+                e++;
+            if (e == p)
+                break; /* not a list we read: the type keeps the attributes so far, and check() refuses a gap */
+            an = b2a__asprintf("%.*s", (int)(e - p), p);
+            p = e;
+        }
+        if (!an)
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        while (*p == ' ')
+            p++;
+        b2a_dpobj_attr *a = realloc(t->attrs, (t->nattr + 1) * sizeof(*a));
+        if (!a) {
+            free(an);
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        }
+        t->attrs = a;
+        /* text attributes are in the database character set */
+        t->attrs[t->nattr++] = (b2a_dpobj_attr){an, attr_type(p), w->x->hdr.db_charset_id};
+        int depth = 0; /* to the next attribute */
+        while (*p && !(depth == 0 && (*p == ',' || *p == ')'))) {
+            depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+            p++;
+        }
+        if (*p != ',')
+            break;
+        p++;
+    }
+    return B2A_OK;
+}
+
 static int on_statement(walk *w, b2a_err *err)
 {
     const char *s = w->st.text;
@@ -549,6 +684,8 @@ static int on_statement(walk *w, b2a_err *err)
         w->partition = b2a__exp_ident(&p); /* a name for the Job only */
     } else if (w->st.kind == 'T' && starts(s, "INSERT INTO ")) {
         return on_insert(w, err);
+    } else if ((starts(s, "CREATE TYPE \"") || starts(s, "CREATE OR REPLACE TYPE \"")) && strstr(s, " AS OBJECT (")) {
+        return on_create_type(w, s, err);
     } else if (starts(s, "ALTER TABLE \"") && strstr(s, " PRIMARY KEY (")) {
         return on_primary_key(w, err);
     } else if (w->st.kind == 'T' && strcmp(s, "EXIT") == 0) {
@@ -577,6 +714,46 @@ static void note_dbtz(b2a_exp *x, const b2a_exp_stmt *st, int index)
 
 /* ---- types ---- */
 
+
+/* An object column: its attributes from the dump's CREATE TYPE (or
+ * SDO_GEOMETRY's); decoded as dp_object.h says, or the table fails naming
+ * the column, its type and why. 0, -1 on OOM. */
+static int map_object(const b2a_exp *x, exp_table *t, size_t i)
+{
+    b2a_column *c = &t->def.columns[i];
+    exp_obj *o = t->objs ? &t->objs[i] : NULL;
+    if (!o || !o->name || !o->owner) { /* nothing names its type */
+        if (!t->unsupported)
+            t->unsupported = b2a__asprintf("column %s has %s (%s, exp type %u), which this reader does not decode",
+                                           c->name, type_name(T_OBJECT), c->source_type, T_OBJECT);
+        return 0;
+    }
+    char *st = b2a__asprintf("%s.%s", o->owner, o->name);
+    if (!st)
+        return -1;
+    free(c->source_type);
+    c->source_type = st;
+    o->sdo = b2a__dpobj_is_sdo(o->owner, o->name);
+    if (o->sdo) {
+        o->attrs = (b2a_dpobj_attr *)b2a__dpobj_sdo_attrs;
+        o->nattr = 7;
+    }
+    for (size_t k = 0; !o->sdo && k < x->ntypes; k++)
+        if (strcmp(x->types[k].owner, o->owner) == 0 && strcmp(x->types[k].name, o->name) == 0) {
+            o->attrs = x->types[k].attrs;
+            o->nattr = x->types[k].nattr;
+        }
+    size_t bad = 0;
+    const char *why = o->nattr ? b2a__dpobj_check(o->sdo, o->attrs, o->nattr, &bad)
+                               : "the dump declares no attributes of it (no CREATE TYPE ... AS OBJECT read)";
+    if (why && !t->unsupported)
+        t->unsupported = b2a__asprintf("column %s has the object type %s: %s (%s), which this reader does not "
+                                       "decode", c->name, c->source_type, why, o->nattr ? o->attrs[bad].name : "-");
+    else if (!why)
+        c->note = b2a__strdup(o->sdo ? "SDO_GEOMETRY as WKT (SDO_UTIL.TO_WKTGEOMETRY's form)"
+                                     : "the object's attributes as a JSON object");
+    return 0;
+}
 
 /* The Avro-facing type of each column; a column that cannot be decoded
  * marks the table unsupported, naming it. */
@@ -620,6 +797,11 @@ static int map_columns(const b2a_exp *x, exp_table *t)
         case T_ROWID:
         case T_UROWID:
         case T_BFILE: c->vtype = B2A_V_STRING; break;
+        case T_OBJECT:
+            c->vtype = B2A_V_STRING;
+            if (map_object(x, t, i) != 0)
+                return -1;
+            break;
         default:
             c->vtype = B2A_V_STRING;
             if (!t->unsupported)
@@ -717,6 +899,7 @@ static void free_table(exp_table *t)
     b2a__table_def_clear(&t->def);
     b2a__table_def_clear(&t->out);
     b2a__exp_ddl_clear(&t->ddl);
+    free_objs(t->objs, t->def.ncolumns);
     free(t->cols);
     for (size_t k = 0; k < t->nsegs; k++)
         free(t->segs[k].partition);
@@ -735,6 +918,14 @@ void b2a__exp_close(b2a_exp *x)
     for (size_t i = 0; i < x->ntables; i++)
         free_table(&x->tables[i]);
     free(x->tables);
+    for (size_t i = 0; i < x->ntypes; i++) {
+        free(x->types[i].owner);
+        free(x->types[i].name);
+        for (size_t k = 0; k < x->types[i].nattr; k++)
+            free((char *)x->types[i].attrs[k].name);
+        free(x->types[i].attrs);
+    }
+    free(x->types);
     b2a__ra_close(x->ra);
     free(x);
 }
@@ -875,6 +1066,9 @@ struct b2a_exp_scan {
     int64_t rows_done;
     b2a_oraconv conv;
     int conv_ready;
+    char *obj;          /* an object's text, being made */
+    size_t objlen, objcap;
+    b2a_oracell attr[16]; /* its attributes' cells */
 };
 
 void b2a__exp_scan_close(b2a_exp_scan *s)
@@ -882,6 +1076,7 @@ void b2a__exp_scan_close(b2a_exp_scan *s)
     if (!s)
         return;
     b2a__exp_in_free(&s->in);
+    free(s->obj);
     if (s->conv_ready)
         b2a__oraconv_free(&s->conv);
     free(s->row.cells);
@@ -924,8 +1119,10 @@ int b2a__exp_scan_open(b2a_exp *x, size_t table, b2a_exp_scan **out, b2a_err *er
                            : b2a__exp_in_init(&s->in, x->ra, 0, err);
     if (rc == B2A_OK && (rc = b2a__oraconv_init(&s->conv, x->path, &t->out, t->def.ncolumns, x->dbtz_minutes, err)) == B2A_OK)
         s->conv_ready = 1;
-    for (size_t i = 0; rc == B2A_OK && i < n; i++)
-        rc = b2a__oraconv_set_column(&s->conv, i, t->cols[i].type, column_charset(&t->cols[i]), err);
+    for (size_t i = 0; rc == B2A_OK && i < n; i++) /* an object's text is made in UTF-8 */
+        rc = t->cols[i].type == T_OBJECT ? b2a__oraconv_set_column(&s->conv, i, T_VARCHAR2, 873, err)
+                                         : b2a__oraconv_set_column(&s->conv, i, t->cols[i].type,
+                                                                   column_charset(&t->cols[i]), err);
     if (rc != B2A_OK) {
         b2a__exp_scan_close(s);
         return rc;
@@ -937,6 +1134,36 @@ int b2a__exp_scan_open(b2a_exp *x, size_t table, b2a_exp_scan **out, b2a_err *er
 uint64_t b2a__exp_scan_replaced(const b2a_exp_scan *s)
 {
     return s->conv.replaced;
+}
+
+/* Each object column's cell (its pickled image) becomes its text (JSON or
+ * WKT) made from the attributes the image holds. */
+static int object_cells(b2a_exp_scan *s, b2a_err *err)
+{
+    const exp_table *t = s->t;
+    for (size_t i = 0; t->objs && i < t->def.ncolumns; i++) {
+        const exp_obj *o = &t->objs[i];
+        exp_cell *cell = &s->row.cells[i];
+        if (t->cols[i].type != T_OBJECT || cell->null || !o->nattr)
+            continue;
+        const char *why = "it has more attributes than this reader decodes";
+        int rc = o->nattr <= sizeof(s->attr) / sizeof(s->attr[0])
+                     ? b2a__dpobj_unpickle(o->sdo, s->row.data, cell->off, cell->len, o->nattr, s->attr, &why)
+                     : 1;
+        if (rc == 0)
+            rc = b2a__dpobj_text(o->sdo, o->attrs, o->nattr, s->row.data, s->attr, &s->obj, &s->objlen, &s->objcap,
+                                 &why);
+        if (rc < 0)
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        if (rc > 0)
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER,
+                                "%s: table %s.%s, row %lld: column %s (%s): %s", s->x->path, t->def.schema,
+                                t->def.name, (long long)s->rows_done + 1, t->def.columns[i].name,
+                                t->def.columns[i].source_type, why);
+        if (row_put(&s->row, (const uint8_t *)s->obj, s->objlen, cell, err) != B2A_OK)
+            return err->code;
+    }
+    return B2A_OK;
 }
 
 int b2a__exp_scan_next(b2a_exp_scan *s, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof,
@@ -962,6 +1189,8 @@ int b2a__exp_scan_next(b2a_exp_scan *s, b2a_sink *sink, size_t max_rows, size_t 
             s->in_seg = 0;
             continue;
         }
+        if ((rc = object_cells(s, err)) != B2A_OK)
+            return rc;
         if ((rc = b2a__oraconv_row(&s->conv, s->row.data, s->row.cells, s->rows_done + 1, err)) != B2A_OK)
             return rc;
         if ((rc = b2a__oraconv_emit(&s->conv, s->row.data, sink)) != B2A_OK)
