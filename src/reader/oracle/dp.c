@@ -689,12 +689,15 @@ static int take_columns(dp_table *t, dp_xml *xml)
         if (o->type != B2A_ORAT_OBJECT)
             continue;
         o->first = nvis;
+        size_t all = 0;
         for (size_t a = nvis; a < n; a++)
             if (t->cols[a].basecol == o->intcol) {
-                if (!o->nattr)
+                if (!all++)
                     o->first = a;
-                o->nattr += o->first + o->nattr == a; /* a gap: check() refuses the object */
+                o->nattr += o->first + o->nattr == a;
             }
+        if (all != o->nattr) /* not one run: not an object this reader understands */
+            o->nattr = 0;
     }
     return 0;
 }
