@@ -896,10 +896,10 @@ static int finish_tables(b2a_exp *x, b2a_err *err)
 
 static void free_table(exp_table *t)
 {
+    free_objs(t->objs, t->def.ncolumns); /* before def is cleared: its count */
     b2a__table_def_clear(&t->def);
     b2a__table_def_clear(&t->out);
     b2a__exp_ddl_clear(&t->ddl);
-    free_objs(t->objs, t->def.ncolumns);
     free(t->cols);
     for (size_t k = 0; k < t->nsegs; k++)
         free(t->segs[k].partition);
