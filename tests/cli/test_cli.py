@@ -226,6 +226,66 @@ class Cli(unittest.TestCase):
         self.assertEqual(smith["HIREDATE"], 345859200000000)  # 1980-12-17 00:00:00
         self.assertIsNone(smith["COMM"])
 
+    def test_oracle_datapump_set_files_named(self):
+        # File 1 of a DUMPFILE=...%U set given alone: its master table names every file the job
+        # wrote. Made from SCOTT: a second copy of the master's dump-file row (USER_FILE_NAME
+        # scott_02.dmp) appended to its rows, and EMP's segment descriptor blanked, as if its
+        # data were in that file.
+        data = bytearray(open(SCOTT_DP, "rb").read())
+        be = lambda b: int.from_bytes(b, "big")
+        bs = be(data[0x23:0x27])
+        seg = be(data[0x36:0x3a]) * bs  # the master table's segment, from the header
+        desc = seg - bs
+        self.assertEqual(data[desc:desc + 4], b"\xff\xff\x24\x24")
+        xml_len, data_len = be(data[desc + 6:desc + 14]), be(data[desc + 22:desc + 30])
+        xml = bytes(data[seg + 2:seg + xml_len])
+        cols = []
+        for item in xml.split(b"<COL_LIST_ITEM>")[1:]:
+            name = item.split(b"<NAME>")[1].split(b"</NAME>")[0]
+            ty = int(item.split(b"<TYPE_NUM>")[1].split(b"</TYPE_NUM>")[0])
+            cols.append((name, ty in (112, 113)))
+        order = [n for n, lob in cols if not lob] + [n for n, lob in cols if lob]
+        at_file = order.index(b"USER_FILE_NAME")
+        p = seg + xml_len + (-(seg + xml_len) % 8)
+        end = p + data_len
+        file_row = None
+        while p < end:
+            start, flag = p, data[p]
+            p += 3 if flag == 0x3C else 1
+            ncols = data[p]
+            p += 1
+            if flag == 0 and ncols == 0:
+                break
+            cells = []
+            for _ in range(ncols):
+                n = data[p]
+                p += 1
+                if n == 0xFE:
+                    n = be(data[p:p + 2])
+                    p += 2
+                cells.append(None if n == 0xFF else bytes(data[p:p + n]))
+                p += 0 if n == 0xFF else n
+            if flag == 0x0C and ncols > at_file and cells[at_file] == b"scott.dmp":
+                file_row = cells
+        self.assertIsNotNone(file_row)
+        file_row[at_file] = b"scott_02.dmp"
+        row = bytes([0x0C, len(file_row)]) + b"".join(b"\xff" if c is None else bytes([len(c)]) + c for c in file_row)
+        self.assertTrue(all(b == 0 for b in data[end:end + len(row)]))  # padding after the rows
+        data[end:end + len(row)] = row
+        data[desc + 22:desc + 30] = (data_len + len(row)).to_bytes(8, "big")
+        data[0x12000:0x12006] = bytes(6)  # EMP's descriptor
+        dump = os.path.join(self.tmp, "scott_01.dmp")
+        open(dump, "wb").write(bytes(data))
+        code, out, err = run("inspect", dump)
+        doc = json.loads(out)
+        doc = doc[0] if isinstance(doc, list) else doc
+        contents = (doc["inputs"][0] if "inputs" in doc else doc)["contents"]
+        self.assertEqual(contents["dump_files"], ["scott.dmp", "scott_02.dmp"])
+        emp = next(t for t in contents["tables"] if t["name"] == "EMP")
+        self.assertIn("the dump's master table records 14 rows for this table, but no data segment of it is in "
+                      "this file", emp["error"])
+        self.assertIn("; the job wrote 2 dump files: scott.dmp, scott_02.dmp", emp["error"])
+
     def test_oracle_replaced_bytes_reported(self):
         # A byte with no character in AL32UTF8 (0xFF over the A of DEPT's
         # ACCOUNTING) is written as U+FFFD: the table still succeeds, and the
