@@ -79,6 +79,7 @@ typedef struct exp_table {
     size_t nsegs;
     char *unsupported;  /* why it cannot be scanned, or NULL */
     int cut_short;      /* the dump ends inside this table (no EXIT): its rows cannot be vouched for */
+    int coll_values;    /* a row holds a value of a collection (VARRAY, nested table) column */
     char **pk_names;    /* PRIMARY KEY columns from ALTER TABLE, in key order */
     size_t npk;
     size_t *pk;         /* the same as column indexes (npk of them once mapped) */
@@ -439,9 +440,12 @@ static int walk_rows(walk *w, exp_table *t, exp_seg *seg, b2a_err *err)
             return B2A_OK;
         }
         seg->rows++;
-        for (size_t c = 0; c < t->def.ncolumns; c++)
+        for (size_t c = 0; c < t->def.ncolumns; c++) {
             if (t->cols[c].profile && !w->row.cells[c].null)
                 profile_number(&t->cols[c], w->row.data + w->row.cells[c].off, w->row.cells[c].len);
+            if ((t->cols[c].type == T_VARRAY || t->cols[c].type == T_NESTED) && !w->row.cells[c].null)
+                t->coll_values = 1;
+        }
     }
 }
 
@@ -802,6 +806,18 @@ static int map_columns(const b2a_exp *x, exp_table *t)
             if (map_object(x, t, i) != 0)
                 return -1;
             break;
+        case T_VARRAY:
+        case T_NESTED:
+            /* its values are not decoded; a table none of whose rows holds
+             * one (HRDATA.EMP_TAGS: no rows) is still exact */
+            c->vtype = B2A_V_STRING;
+            if (t->coll_values && !t->unsupported)
+                t->unsupported = b2a__asprintf("column %s has %s (%s, exp type %u), which this reader does not decode",
+                                               c->name, type_name(ec->type), c->source_type, ec->type);
+            else if (!t->coll_values && !(c->note = b2a__strdup("a collection; no row of this dump holds a value of "
+                                                                "it (collection values are not decoded)")))
+                return -1;
+            break;
         default:
             c->vtype = B2A_V_STRING;
             if (!t->unsupported)
@@ -1120,7 +1136,8 @@ int b2a__exp_scan_open(b2a_exp *x, size_t table, b2a_exp_scan **out, b2a_err *er
     if (rc == B2A_OK && (rc = b2a__oraconv_init(&s->conv, x->path, &t->out, t->def.ncolumns, x->dbtz_minutes, err)) == B2A_OK)
         s->conv_ready = 1;
     for (size_t i = 0; rc == B2A_OK && i < n; i++) /* an object's text is made in UTF-8 */
-        rc = t->cols[i].type == T_OBJECT ? b2a__oraconv_set_column(&s->conv, i, T_VARCHAR2, 873, err)
+        rc = t->cols[i].type == T_OBJECT || t->cols[i].type == T_VARRAY || t->cols[i].type == T_NESTED
+                 ? b2a__oraconv_set_column(&s->conv, i, T_VARCHAR2, 873, err)
                                          : b2a__oraconv_set_column(&s->conv, i, t->cols[i].type,
                                                                    column_charset(&t->cols[i]), err);
     if (rc != B2A_OK) {
@@ -1141,11 +1158,16 @@ uint64_t b2a__exp_scan_replaced(const b2a_exp_scan *s)
 static int object_cells(b2a_exp_scan *s, b2a_err *err)
 {
     const exp_table *t = s->t;
-    for (size_t i = 0; t->objs && i < t->def.ncolumns; i++) {
-        const exp_obj *o = &t->objs[i];
+    for (size_t i = 0; i < t->def.ncolumns; i++) {
         exp_cell *cell = &s->row.cells[i];
-        if (t->cols[i].type != T_OBJECT || cell->null || !o->nattr)
+        if ((t->cols[i].type == T_VARRAY || t->cols[i].type == T_NESTED) && !cell->null)
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_READER, /* the walk saw none: the file changed */
+                                "%s: table %s.%s, row %lld: column %s (%s) holds a collection value, which this "
+                                "reader does not decode", s->x->path, t->def.schema, t->def.name,
+                                (long long)s->rows_done + 1, t->def.columns[i].name, t->def.columns[i].source_type);
+        if (t->cols[i].type != T_OBJECT || cell->null || !t->objs || !t->objs[i].nattr)
             continue;
+        const exp_obj *o = &t->objs[i];
         const char *why = "it has more attributes than this reader decodes";
         int rc = o->nattr <= sizeof(s->attr) / sizeof(s->attr[0])
                      ? b2a__dpobj_unpickle(o->sdo, s->row.data, cell->off, cell->len, o->nattr, s->attr, &why)
