@@ -14,6 +14,7 @@
 
 #include "engine/engine.h"
 #include "reader/oracle/exp_ddl.h"
+#include "reader/oracle/oraconv.h"
 #include "util/str.h"
 
 #define OOM() b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory")
@@ -178,7 +179,48 @@ int b2a__oracle_map_column(const b2a_oracle_coltype *t, int max_int, int max_fra
     return 0;
 }
 
+int b2a__oracle_add_zone_columns(b2a_table_def *def)
+{
+    /* the readers' own helper, so names, types and notes are theirs */
+    int *types = calloc(def->ncolumns ? def->ncolumns : 1, sizeof *types);
+    if (!types)
+        return -1;
+    size_t nz = 0;
+    for (size_t i = 0; i < def->ncolumns; i++) {
+        const char *st = def->columns[i].source_type ? def->columns[i].source_type : "";
+        if (def->columns[i].vtype == B2A_V_TIMESTAMP_MICROS && strstr(st, "WITH TIME ZONE") &&
+            !strstr(st, "LOCAL TIME ZONE")) {
+            types[i] = B2A_ORAT_TSTZ;
+            nz++;
+        }
+    }
+    b2a_table_def out;
+    int rc = nz ? b2a__oraconv_zone_def(def, types, &out) : 0;
+    free(types);
+    if (rc != 0 || !nz)
+        return rc;
+    b2a__table_def_clear(def);
+    *def = out;
+    return 0;
+}
+
 /* ---- export expressions ---- */
+
+/* The zone a TIMESTAMP WITH TIME ZONE value was stored with, as the readers
+ * write it (oravalue.c b2a__oratstz_micros): "+05:30" for an offset,
+ * "region:N" for a named region, N being Oracle's region number. SQL gives
+ * a region's name (TZR) but not its number, so the number is taken where
+ * the readers take it: bytes 12 and 13 of the stored value, which DUMP
+ * lists after "Typ=181 Len=13:" (the 14th and 15th numbers of its text);
+ * a region has the high bit of byte 12 set, the number in the next 12 bits. */
+#define ZONE_BYTE(q, n) "TO_NUMBER(REGEXP_SUBSTR(DUMP(" q "), '[0-9]+', 1, " #n "))"
+static char *zone_expr(const char *q)
+{
+    return b2a__asprintf("CASE WHEN %1$s IS NULL THEN NULL WHEN " ZONE_BYTE("%1$s", 14) " >= 128 THEN 'region:' ||"
+                         " TO_CHAR((" ZONE_BYTE("%1$s", 14) " - 128) * 64 + TRUNC(" ZONE_BYTE("%1$s", 15) " / 4))"
+                         " ELSE TO_CHAR(%1$s, 'TZH:TZM') END",
+                         q);
+}
 
 char *b2a__select_expr_oracle(const b2a_column *col, const char *q)
 {
@@ -193,6 +235,16 @@ char *b2a__select_expr_oracle(const b2a_column *col, const char *q)
     case B2A_V_LONG:
         return b2a__strdup(q);
     case B2A_V_STRING:
+        if (!strncmp(st, "time zone of ", 13)) {
+            /* "<c>__tz" (b2a__oracle_add_zone_columns): the zone of column c */
+            size_t n = strlen(q);
+            if (n < 6 || strcmp(q + n - 5, "__tz\""))
+                return NULL;
+            char *base = b2a__asprintf("%.*s\"", (int)(n - 5), q);
+            char *e = base ? zone_expr(base) : NULL;
+            free(base);
+            return e;
+        }
         if (!strcmp(st, "INTERVAL YEAR TO MONTH"))
             /* ISO 8601 as the readers write it: -P1Y2M, P0Y0M */
             return b2a__asprintf("CASE WHEN %1$s IS NOT NULL THEN CASE WHEN %1$s < INTERVAL '0' MONTH THEN '-' END"
@@ -475,6 +527,11 @@ int b2a__introspect_oracle(b2a_odbc_conn *c, const b2a_introspect_opts *o, b2a_o
             first[i] + t->def.ncolumns <= rc_.nrows)
             rc = profile_table(c, t, &rc_, first[i], err);
     }
+    /* TIMESTAMP WITH TIME ZONE: the "<c>__tz" fields the readers add, after
+     * the table's columns (added last: the profile counts columns above) */
+    for (size_t i = 0; i < ntabs && rc == B2A_OK; i++)
+        if (b2a__oracle_add_zone_columns(&tabs[i].def) != 0)
+            rc = OOM();
     if (rc)
         goto out;
     *out = tabs;

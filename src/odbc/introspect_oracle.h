@@ -46,6 +46,12 @@ int b2a__oracle_needs_profile(const b2a_oracle_coltype *t);
  * exported). 0, 1, or -1 on out of memory. */
 int b2a__oracle_map_column(const b2a_oracle_coltype *t, int max_int, int max_frac, b2a_column *col);
 
+/* After the columns of a table with TIMESTAMP WITH TIME ZONE columns, the
+ * "<c>__tz" string fields the direct readers add (b2a__oraconv_zone_def),
+ * exported as the zone each value was stored with, in the readers' text.
+ * 0 or -1 on out of memory. */
+int b2a__oracle_add_zone_columns(b2a_table_def *def);
+
 /* The catalog queries, for the schemas in filter (from
  * b2a__introspect_schema_filter on the owner column, "" for every schema
  * that is not Oracle-maintained). malloc'd. */

@@ -791,6 +791,22 @@ static void test_select_exprs(void **state)
     expect_expr("JSON", NULL, 8200, 0, 0, 0, 0, "JSON_SERIALIZE(\"C\" RETURNING CLOB)");
     expect_expr("BOOLEAN", NULL, 1, 0, 0, 0, 0, "CASE WHEN \"C\" THEN 1 WHEN NOT \"C\" THEN 0 END");
     expect_expr("CLOB", NULL, 4000, 0, 0, 0, 0, "\"C\"");
+    /* the zone of a TIMESTAMP WITH TIME ZONE: the readers' "+05:30" or
+     * "region:N" (N from the stored bytes 12 and 13, as DUMP lists them) */
+    b2a_column z = {0};
+    z.name = "C__tz";
+    z.vtype = B2A_V_STRING;
+    z.source_type = "time zone of C";
+    char *e = b2a__select_expr_oracle(&z, "\"C__tz\"");
+    assert_string_equal(e, "CASE WHEN \"C\" IS NULL THEN NULL WHEN TO_NUMBER(REGEXP_SUBSTR(DUMP(\"C\"), '[0-9]+', 1, 14))"
+                           " >= 128 THEN 'region:' || TO_CHAR((TO_NUMBER(REGEXP_SUBSTR(DUMP(\"C\"), '[0-9]+', 1, 14)) -"
+                           " 128) * 64 + TRUNC(TO_NUMBER(REGEXP_SUBSTR(DUMP(\"C\"), '[0-9]+', 1, 15)) / 4)) ELSE"
+                           " TO_CHAR(\"C\", 'TZH:TZM') END");
+    free(e);
+    /* a name with a doubled quote keeps it */
+    e = b2a__select_expr_oracle(&z, "\"A\"\"B__tz\"");
+    assert_non_null(strstr(e, "DUMP(\"A\"\"B\")"));
+    free(e);
     expect_expr("BLOB", NULL, 4000, 0, 0, 0, 0, "\"C\"");
 }
 
@@ -864,33 +880,75 @@ static void profile_of(const b2a_column *c, int *mi, int *mf)
         assert_int_equal(sscanf(p, "at most %d integer and %d fractional digits", mi, mf), 2);
 }
 
+/* The table as the container path defines it: each column the reader
+ * read, mapped from the dictionary row Oracle keeps for its declared type,
+ * then the zone fields introspection adds (b2a__oracle_add_zone_columns).
+ * A column with no such row here (BFILE) keeps the reader's type. */
+static void container_def(const b2a_table_def *t, b2a_table_def *ours)
+{
+    memset(ours, 0, sizeof *ours);
+    ours->schema = strdup(t->schema);
+    ours->name = strdup(t->name);
+    for (size_t k = 0; k < t->ncolumns; k++) {
+        const b2a_column *theirs = &t->columns[k];
+        if (theirs->source_type && !strncmp(theirs->source_type, "time zone of ", 13))
+            continue; /* a reader's zone field: introspection adds its own */
+        char dt[64];
+        b2a_oracle_coltype ty;
+        b2a_column c;
+        memset(&c, 0, sizeof c);
+        if (theirs->source_type && dictionary_row(theirs->source_type, dt, sizeof dt, &ty)) {
+            int mi, mf;
+            profile_of(theirs, &mi, &mf);
+            assert_int_equal(b2a__oracle_map_column(&ty, mi, mf, &c), 0);
+        } else {
+            c.vtype = theirs->vtype;
+            c.source_type = theirs->source_type ? strdup(theirs->source_type) : NULL;
+        }
+        assert_int_equal(b2a__introspect_add_column(ours, theirs->name, c.source_type, c.vtype, c.precision, c.scale,
+                                                    theirs->nullable, c.note),
+                         0);
+        free(c.source_type);
+        free(c.note);
+    }
+    assert_int_equal(b2a__oracle_add_zone_columns(ours), 0);
+}
+
+static size_t zone_fields; /* the readers' "<c>__tz" fields compared */
+
 static size_t compare_table(const b2a_table_def *t, int same_text)
 {
     size_t n = 0;
+    b2a_table_def ours_t;
+    container_def(t, &ours_t);
+    /* the same fields in the same order: the schemas agree */
+    assert_int_equal(ours_t.ncolumns, t->ncolumns);
     for (size_t k = 0; k < t->ncolumns; k++) {
-        const b2a_column *theirs = &t->columns[k];
-        char dt[64];
-        b2a_oracle_coltype ty;
-        if (!theirs->source_type || !dictionary_row(theirs->source_type, dt, sizeof dt, &ty))
-            continue;
-        int mi, mf;
-        profile_of(theirs, &mi, &mf);
-        b2a_column ours;
-        memset(&ours, 0, sizeof ours);
-        assert_int_equal(b2a__oracle_map_column(&ty, mi, mf, &ours), 0);
-        if (ours.vtype != theirs->vtype || ours.precision != theirs->precision || ours.scale != theirs->scale)
+        const b2a_column *theirs = &t->columns[k], *ours = &ours_t.columns[k];
+        assert_string_equal(ours->name, theirs->name);
+        if (ours->vtype != theirs->vtype || ours->precision != theirs->precision || ours->scale != theirs->scale)
             fail_msg("%s.%s.%s %s: ours %d(%d,%d), the reader's %d(%d,%d)", t->schema, t->name, theirs->name,
-                     theirs->source_type, ours.vtype, ours.precision, ours.scale, theirs->vtype, theirs->precision,
+                     theirs->source_type, ours->vtype, ours->precision, ours->scale, theirs->vtype, theirs->precision,
                      theirs->scale);
-        if (same_text) {
+        int zone = theirs->source_type && !strncmp(theirs->source_type, "time zone of ", 13);
+        if (same_text || zone) {
             /* the Data Pump reader writes the type as the dictionary gives it */
-            assert_string_equal(ours.source_type, theirs->source_type);
-            assert_string_equal(ours.note ? ours.note : "(none)", theirs->note ? theirs->note : "(none)");
+            assert_string_equal(ours->source_type ? ours->source_type : "(none)",
+                                theirs->source_type ? theirs->source_type : "(none)");
+            assert_string_equal(ours->note ? ours->note : "(none)", theirs->note ? theirs->note : "(none)");
         }
-        free(ours.source_type);
-        free(ours.note);
+        if (zone) {
+            assert_int_equal(ours->nullable, 1);
+            zone_fields++;
+            /* the container exports it as the zone of its column */
+            char *e = b2a__select_expr_oracle(ours, "\"X__tz\"");
+            assert_non_null(e);
+            assert_non_null(strstr(e, "TO_CHAR(\"X\", 'TZH:TZM')"));
+            free(e);
+        }
         n++;
     }
+    b2a__table_def_clear(&ours_t);
     return n;
 }
 
@@ -937,6 +995,8 @@ static void test_type_mapping(void **state)
     /* every column of the tables the readers read in these samples (670
      * when this was written; more as the readers learn more types) */
     assert_true(n >= 670);
+    /* TIMESTAMP WITH TIME ZONE columns of rjschof's two dumps, each with its zone field */
+    assert_true(zone_fields >= 2);
 
     /* the types the readers cannot decode but a database exports */
     b2a_oracle_coltype obj = {"ADDRESS_T", "HRDATA", 1, 0, 0, 0, 0};
