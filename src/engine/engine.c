@@ -297,6 +297,11 @@ void b2a__vendor_job_free(b2a_vendor_job *j)
         free(j->uploads[i].name);
     }
     free(j->uploads);
+    for (size_t i = 0; i < j->nrounds; i++) {
+        free(j->rounds[i].owner);
+        b2a__strv_free(j->rounds[i].tables, j->rounds[i].ntables);
+    }
+    free(j->rounds);
     env_free(j->env, j->nenv);
     b2a__strv_free(j->cmd, j->ncmd);
     b2a__strv_free(j->labels, j->nlabels);

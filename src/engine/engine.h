@@ -78,6 +78,18 @@ typedef struct b2a_vendor_upload {
     char *name;
 } b2a_vendor_upload;
 
+/* One round of an import done in rounds (Oracle Database Free holds at most
+ * 12 GB of user data): tables of one owner imported from one input (a Data
+ * Pump set: its first file), exported, and dropped when the next round
+ * starts. */
+typedef struct b2a_vendor_round {
+    size_t input;
+    char *owner;
+    char **tables;
+    size_t ntables;
+    uint64_t estimate;      /* bytes of user data, estimated from the dump */
+} b2a_vendor_round;
+
 /* Per-job state: owned strings, and the container spec viewing them. */
 typedef struct b2a_vendor_job {
     const b2a_vendor *vendor;
@@ -100,6 +112,11 @@ typedef struct b2a_vendor_job {
     char **in_paths;            /* input i inside the container */
     b2a_vendor_upload *uploads;
     size_t nuploads;
+    /* rounds (see b2a_vendor_round): 0 for one import of everything; the
+     * container pipeline exports after each and plans the next */
+    b2a_vendor_round *rounds;
+    size_t nrounds;
+    size_t round;           /* the round b2a__vendor_plan plans */
     /* spec arrays */
     char **env, **cmd, **labels, **binds;
     size_t nenv, ncmd, nlabels, nbinds;

@@ -71,7 +71,7 @@ int b2a__oracle_dump_major(const char *version)
 
 /* An Oracle user name as our scripts may splice it: what an unquoted
  * identifier allows (the owners grep'd in the container obey the same). */
-static int plain_user(const char *u)
+int b2a__oracle_plain_name(const char *u)
 {
     if (!u || u[0] < 'A' || u[0] > 'Z' || strlen(u) > 128)
         return 0;
@@ -198,8 +198,7 @@ static const char dp_decl[] =
     "    END LOOP;\n"
     "  END;\n"
     "BEGIN\n"
-    "  :rc := 1;\n"
-    "  h := DBMS_DATAPUMP.OPEN('IMPORT', 'FULL', NULL, '" B2A_ORACLE_JOB_NAME "');\n";
+    "  :rc := 1;\n";
 
 static const char dp_tail[] =
     "  DBMS_DATAPUMP.METADATA_TRANSFORM(h, 'SEGMENT_ATTRIBUTES', 0);\n"
@@ -270,28 +269,67 @@ static char *done(sbuf *b)
     return b->s;
 }
 
-char *b2a__oracle_datapump_script(const b2a_vendor_job *j, const size_t *idx, size_t n)
+/* 'IN (''A'', ''B'')' as a literal of a PL/SQL call: names are plain */
+static char *in_list(char *const *names, size_t n)
+{
+    sbuf b = {0};
+    put(&b, "'IN (");
+    for (size_t k = 0; k < n; k++)
+        put_owned(&b, b2a__asprintf("%s''%s''", k ? ", " : "", names[k]));
+    put(&b, ")'");
+    return done(&b);
+}
+
+/* Before a round: the previous round's tables dropped, PURGE so their space
+ * is free for this one (a dropped table in the recycle bin still counts). */
+static void put_drop(sbuf *b, const b2a_vendor_round *drop)
+{
+    if (!drop || !drop->ntables)
+        return;
+    put(b, "b2a_sql <<'B2A_EOF' || exit 1\nSET FEEDBACK OFF\nBEGIN\n");
+    for (size_t k = 0; k < drop->ntables; k++)
+        put_owned(b, b2a__asprintf("  EXECUTE IMMEDIATE 'DROP TABLE \"%s\".\"%s\" CASCADE CONSTRAINTS PURGE';\n",
+                                   drop->owner, drop->tables[k]));
+    put(b, "END;\n/\nEXIT\nB2A_EOF\n");
+}
+
+char *b2a__oracle_datapump_script(const b2a_vendor_job *j, const size_t *idx, size_t n, const b2a_vendor_round *only,
+                                  const b2a_vendor_round *drop)
 {
     sbuf b = {0};
     put_owned(&b, prelude(j));
-    /* Owners from each table segment's STRMTABLE_T XML, which Data Pump
-     * writes uncompressed even when the metadata is compressed: a dump made
-     * by the schema's own user has no CREATE USER, and its tables would
-     * fail with ORA-01918 without them. */
-    put(&b, "owners=$(LC_ALL=C grep -a -h -o -E '<OWNER_NAME>[A-Z][A-Z0-9_$#]{0,127}</OWNER_NAME>' "
-            "\"$0\" \"$@\" | sed -e 's/<[^>]*>//g' | sort -u)\n"
-            "b2a_users \"$owners\" || exit 1\n"
-            "b2a_sql <<'B2A_EOF'\n");
+    put_drop(&b, drop);
+    if (only) {
+        /* one owner's tables: that owner only */
+        put_owned(&b, b2a__asprintf("b2a_users '%s' || exit 1\nb2a_sql <<'B2A_EOF'\n", only->owner));
+    } else {
+        /* Owners from each table segment's STRMTABLE_T XML, which Data Pump
+         * writes uncompressed even when the metadata is compressed: a dump made
+         * by the schema's own user has no CREATE USER, and its tables would
+         * fail with ORA-01918 without them. */
+        put(&b, "owners=$(LC_ALL=C grep -a -h -o -E '<OWNER_NAME>[A-Z][A-Z0-9_$#]{0,127}</OWNER_NAME>' "
+                "\"$0\" \"$@\" | sed -e 's/<[^>]*>//g' | sort -u)\n"
+                "b2a_users \"$owners\" || exit 1\n"
+                "b2a_sql <<'B2A_EOF'\n");
+    }
     put(&b, dp_head);
     /* one directory object per folder the set's files are in */
     for (size_t k = 0; k < n; k++)
         put_owned(&b, b2a__asprintf("CREATE OR REPLACE DIRECTORY B2A_IN_%zu AS '" B2A_VENDOR_BACKUP_DIR "/%zu';\n",
                                     idx[k], idx[k]));
     put(&b, dp_decl);
+    put(&b, only ? "  h := DBMS_DATAPUMP.OPEN('IMPORT', 'TABLE', NULL, '" B2A_ORACLE_JOB_NAME "');\n"
+                 : "  h := DBMS_DATAPUMP.OPEN('IMPORT', 'FULL', NULL, '" B2A_ORACLE_JOB_NAME "');\n");
     for (size_t k = 0; k < n; k++) {
         char *lit = b2a__oracle_literal(b2a__vendor_basename(j->in_paths[idx[k]]));
         put_owned(&b, lit ? b2a__asprintf("  DBMS_DATAPUMP.ADD_FILE(h, %s, 'B2A_IN_%zu');\n", lit, idx[k]) : NULL);
         free(lit);
+    }
+    if (only) {
+        char *names = in_list(only->tables, only->ntables);
+        put_owned(&b, b2a__asprintf("  DBMS_DATAPUMP.METADATA_FILTER(h, 'SCHEMA_EXPR', 'IN (''%s'')');\n", only->owner));
+        put_owned(&b, names ? b2a__asprintf("  DBMS_DATAPUMP.METADATA_FILTER(h, 'NAME_EXPR', %s);\n", names) : NULL);
+        free(names);
     }
     put(&b, dp_tail);
     put(&b, "B2A_EOF\n");
@@ -306,21 +344,36 @@ const char b2a__oracle_fd_probe[] =
     "p=${f%/fd/*}; sed -n 's/^pos:[[:space:]]*//p' \"$p/fdinfo/${f##*/}\" 2>/dev/null; "
     "done; true";
 
-char *b2a__oracle_imp_script(const b2a_vendor_job *j, size_t i, const char *exporting_user)
+static char *imp_tail(const b2a_vendor_job *j, sbuf *bp, const b2a_vendor_round *only);
+
+char *b2a__oracle_imp_script(const b2a_vendor_job *j, size_t i, const char *exporting_user,
+                             const b2a_vendor_round *only, const b2a_vendor_round *drop)
 {
     (void)i;
     sbuf b = {0};
     put_owned(&b, prelude(j));
     put(&b, "command -v imp >/dev/null 2>&1 || { echo \"b2a: error: this image has no imp (classic Import) "
             "on its PATH or in \\$ORACLE_HOME/bin\" >&2; exit 127; }\n");
+    put_drop(&b, drop);
+    if (only) {
+        put_owned(&b, b2a__asprintf("b2a_users '%s' || exit 1\n", only->owner));
+        return imp_tail(j, &b, only);
+    }
     /* imp FULL=Y puts each schema's objects into the user of that name,
      * which must exist: the exporting user (table and user mode) and every
      * schema a CONNECT line of the dump switches to (full and multi-user mode). */
     put(&b, "owners=$( { ");
-    if (plain_user(exporting_user))
+    if (b2a__oracle_plain_name(exporting_user))
         put_owned(&b, b2a__asprintf("echo %s; ", exporting_user));
     put(&b, "LC_ALL=C grep -a -E '^CONNECT [A-Z][A-Z0-9_$#]{0,127}$' \"$0\" | cut -d' ' -f2; } | sort -u)\n"
             "b2a_users \"$owners\" || exit 1\n");
+    return imp_tail(j, &b, NULL);
+}
+
+/* The parfile and imp: FULL=Y, or one round's tables of one owner. */
+static char *imp_tail(const b2a_vendor_job *j, sbuf *bp, const b2a_vendor_round *only)
+{
+    sbuf b = *bp;
     /* The parfile holds the password: a folder only this exec can read,
      * gone when the script ends however it ends. */
     put_owned(&b, b2a__asprintf(
@@ -329,9 +382,18 @@ char *b2a__oracle_imp_script(const b2a_vendor_job *j, size_t i, const char *expo
         "( umask 077; printf 'USERID=system/%%s@//127.0.0.1:%d/%s\\nFILE=\"%%s\"\\n' \"$" B2A_ORACLE_PASSWORD_ENV
         "\" \"$0\" > \"$d/imp.par\" ) || exit 1\n",
         j->server_port, b2a__oracle_service(j->image)));
+    if (only) {
+        /* one owner's tables, into the user of that name */
+        put_owned(&b, b2a__asprintf("printf 'FROMUSER=%s\\nTOUSER=%s\\nTABLES=(' >> \"$d/imp.par\"\n", only->owner,
+                                    only->owner));
+        for (size_t k = 0; k < only->ntables; k++)
+            put_owned(&b, b2a__asprintf("printf '%s%s' >> \"$d/imp.par\"\n", k ? "," : "", only->tables[k]));
+        put(&b, "printf ')\\n' >> \"$d/imp.par\"\n");
+    }
     /* GRANTS=N: grants to roles and users this database lacks; STATISTICS=NONE:
      * nothing of ours reads them; COMMIT=Y with a 10 MB buffer keeps undo small. */
-    put(&b, "imp PARFILE=\"$d/imp.par\" FULL=Y GRANTS=N STATISTICS=NONE COMMIT=Y BUFFER=10485760\n");
+    put_owned(&b, b2a__asprintf("imp PARFILE=\"$d/imp.par\"%s GRANTS=N STATISTICS=NONE COMMIT=Y BUFFER=10485760\n",
+                                only ? "" : " FULL=Y"));
     return done(&b);
 }
 
@@ -395,7 +457,8 @@ static int ora_setup(b2a_vendor_job *j, b2a_err *err)
         return OOM();
     /* both images' documentation runs them with a 1 GB /dev/shm */
     j->spec.shm_size = (int64_t)1 << 30;
-    return B2A_OK;
+    /* more than Free's 12 GB of user data: table by table (oracle_rounds.c) */
+    return b2a__oracle_plan_rounds(j, b2a__oracle_data_limit(), err);
 }
 
 static int ora_cmd(b2a_vendor_cmd *c, const b2a_vendor_job *j, char *script, const size_t *idx, size_t n)
@@ -439,6 +502,17 @@ static int ora_connstr(const b2a_vendor_job *j, const char *dbname, char **out, 
     return B2A_OK;
 }
 
+/* "SCOTT.DEPT, SCOTT.EMP" (the first few), for labels */
+static char *round_names(const b2a_vendor_round *r)
+{
+    sbuf b = {0};
+    for (size_t k = 0; k < r->ntables && k < 3; k++)
+        put_owned(&b, b2a__asprintf("%s%s.%s", k ? ", " : "", r->owner, r->tables[k]));
+    if (r->ntables > 3)
+        put_owned(&b, b2a__asprintf(" and %zu more", r->ntables - 3));
+    return done(&b);
+}
+
 static int ora_plan(const b2a_vendor_job *j, b2a_vendor_plan *p, b2a_err *err)
 {
     size_t *dp = calloc(j->ninputs ? j->ninputs : 1, sizeof *dp), ndp = 0;
@@ -447,6 +521,19 @@ static int ora_plan(const b2a_vendor_job *j, b2a_vendor_plan *p, b2a_err *err)
     for (size_t i = 0; i < j->ninputs; i++)
         if (j->inputs[i].format == B2A_FMT_ORACLE_DATAPUMP)
             dp[ndp++] = i;
+    /* in rounds: only this round's input, only its tables */
+    const b2a_vendor_round *only = j->nrounds && j->round < j->nrounds ? &j->rounds[j->round] : NULL;
+    const b2a_vendor_round *drop = only && j->round > 0 ? &j->rounds[j->round - 1] : NULL;
+    char *names = only ? round_names(only) : NULL, *what = NULL;
+    if (only && names)
+        what = b2a__asprintf(" (round %zu of %zu: %s)", j->round + 1, j->nrounds, names);
+    free(names);
+    if (only && !what) {
+        free(dp);
+        return OOM();
+    }
+    if (only && j->inputs[only->input].format != B2A_FMT_ORACLE_DATAPUMP)
+        ndp = 0;
     int rc = B2A_OK;
     /* Data Pump: the inputs are one file set (%U), one job */
     if (ndp) {
@@ -458,16 +545,18 @@ static int ora_plan(const b2a_vendor_job *j, b2a_vendor_plan *p, b2a_err *err)
             st->progress = B2A_VENDOR_PROGRESS_BYTES; /* the probe prints percent_done of 100 */
             st->total = 100;
             st->probe_ms = 2000;
-            st->label = ndp > 1 ? b2a__asprintf("Data Pump import %s (+%zu files)",
-                                                b2a__vendor_basename(j->inputs[dp[0]].path), ndp - 1)
-                                : b2a__asprintf("Data Pump import %s", b2a__vendor_basename(j->inputs[dp[0]].path));
-            if (st->label && ora_cmd(&st->cmd, j, b2a__oracle_datapump_script(j, dp, ndp), dp, ndp) == B2A_OK &&
+            st->label = ndp > 1 ? b2a__asprintf("Data Pump import %s (+%zu files)%s",
+                                                b2a__vendor_basename(j->inputs[dp[0]].path), ndp - 1, what ? what : "")
+                                : b2a__asprintf("Data Pump import %s%s", b2a__vendor_basename(j->inputs[dp[0]].path),
+                                                what ? what : "");
+            if (st->label &&
+                ora_cmd(&st->cmd, j, b2a__oracle_datapump_script(j, dp, ndp, only, drop), dp, ndp) == B2A_OK &&
                 ora_cmd(&st->probe, j, b2a__oracle_percent_script(j), NULL, 0) == B2A_OK)
                 rc = B2A_OK;
         }
     }
     for (size_t i = 0; i < j->ninputs && rc == B2A_OK; i++) {
-        if (j->inputs[i].format != B2A_FMT_ORACLE_EXP)
+        if (j->inputs[i].format != B2A_FMT_ORACLE_EXP || (only && only->input != i))
             continue;
         b2a_oradump_info h;
         if ((rc = b2a__oradump_read_header(j->inputs[i].path, &h, err)) != B2A_OK)
@@ -481,11 +570,12 @@ static int ora_plan(const b2a_vendor_job *j, b2a_vendor_plan *p, b2a_err *err)
         st->progress = B2A_VENDOR_PROGRESS_BYTES;
         st->total = j->inputs[i].size;
         st->probe_ms = 1000;
-        st->label = b2a__asprintf("imp %s", b2a__vendor_basename(j->inputs[i].path));
-        if (st->label && ora_cmd(&st->cmd, j, b2a__oracle_imp_script(j, i, h.user), &i, 1) == B2A_OK &&
+        st->label = b2a__asprintf("imp %s%s", b2a__vendor_basename(j->inputs[i].path), what ? what : "");
+        if (st->label && ora_cmd(&st->cmd, j, b2a__oracle_imp_script(j, i, h.user, only, drop), &i, 1) == B2A_OK &&
             b2a__vendor_sh(&st->probe, b2a__oracle_fd_probe, j->in_paths[i]) == B2A_OK)
             rc = B2A_OK;
     }
+    free(what);
     free(dp);
     if (rc == B2A_ENOMEM)
         return OOM();
@@ -662,9 +752,21 @@ static int ora_finish(b2a_vendor_run *r, int exit_code, b2a_err *err)
     int is_imp = !strncmp(r->step->label, "imp ", 4);
     if (r->errors) {
         const char *hint = "";
+        if (strstr(r->first_error, "ORA-12954") && r->job->nrounds && r->job->round < r->job->nrounds) {
+            /* the round's tables alone are over the limit */
+            const b2a_vendor_round *rd = &r->job->rounds[r->job->round];
+            return b2a__err_set(err, B2A_ERESTORE, B2A_ERRCLASS_RESTORE,
+                                "%s: %s failed: %s; Oracle Database Free holds at most 12 GB of user data, and "
+                                "%s.%s%s, estimated at %.1f GB, %s over it alone: such a table cannot be imported "
+                                "into this image (use one without the limit and set B2A_ORACLE_DATA_LIMIT=0)",
+                                path, r->step->label, r->first_error, rd->owner, rd->tables[0],
+                                rd->ntables > 1 ? " and the tables with it" : "", (double)rd->estimate / (1u << 30),
+                                rd->ntables > 1 ? "are" : "is");
+        }
         if (strstr(r->first_error, "ORA-12954"))
-            hint = "; Oracle Database Free holds at most 12 GB of user data, and importing a larger "
-                   "dump table by table is not done yet";
+            hint = "; Oracle Database Free holds at most 12 GB of user data: dumps larger than that are "
+                   "imported table by table, but these are smaller (a compressed Data Pump dump holds more "
+                   "than its size)";
         else if (strstr(r->first_error, "Error: 13: Permission denied") || strstr(r->first_error, "ORA-31640"))
             hint = "; the database runs as user oracle (uid 54321) in the container: make the dump "
                    "readable by others (chmod o+r) and its directory searchable";

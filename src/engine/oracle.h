@@ -7,6 +7,7 @@
 #define B2A_ENGINE_ORACLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/engine.h"
 
@@ -30,19 +31,39 @@ char *b2a__oracle_literal(const char *text);
  * Pump "23.00.00.00.00" -> 23), -1 when it does not say. */
 int b2a__oracle_dump_major(const char *version);
 
+/* An Oracle name as our scripts may splice it: what an unquoted identifier
+ * allows ([A-Z][A-Z0-9_$#]*, at most 128). */
+int b2a__oracle_plain_name(const char *name);
+
+/* Oracle Database Free's (and XE's) user data limit, ORA-12954. */
+#define B2A_ORACLE_FREE_LIMIT ((uint64_t)12 << 30)
+/* The limit the rounds are planned for: B2A_ORACLE_DATA_LIMIT (bytes; 0
+ * for none, as with a licensed image) or B2A_ORACLE_FREE_LIMIT. */
+uint64_t b2a__oracle_data_limit(void);
+/* When the inputs' bytes exceed limit (0: none), fills j->rounds
+ * (oracle_rounds.c): each one owner's tables, by the readers' listing,
+ * grouped under the limit by an estimate from the row counts. Fails
+ * naming the dump when its tables cannot be listed or a name is not plain. */
+int b2a__oracle_plan_rounds(b2a_vendor_job *j, uint64_t limit, b2a_err *err);
+
 /* The sh -c scripts, exposed for the tests. Every one starts with the same
  * prelude (sqlplus found, b2a_sql connecting as SYSTEM with the password
  * from B2A_ORACLE_PASSWORD on sqlplus' stdin). malloc'd, NULL on OOM. */
 char *b2a__oracle_probe_script(const b2a_vendor_job *j);
 /* Data Pump: inputs idx[0..n) are one dump file set, imported by one
  * DBMS_DATAPUMP job (FULL, SEGMENT_ATTRIBUTES dropped); its owners are
- * created first when missing. */
-char *b2a__oracle_datapump_script(const b2a_vendor_job *j, const size_t *idx, size_t n);
+ * created first when missing. With a round (only): the tables of that
+ * round alone (TABLE mode, SCHEMA_EXPR and NAME_EXPR), after dropping
+ * those of the round before (drop, may be NULL). */
+char *b2a__oracle_datapump_script(const b2a_vendor_job *j, const size_t *idx, size_t n, const b2a_vendor_round *only,
+                                  const b2a_vendor_round *drop);
 /* The progress probe of a Data Pump step: prints the job's percent_done. */
 char *b2a__oracle_percent_script(const b2a_vendor_job *j);
 /* Classic exp: imp FULL=Y of input i (the parfile holding the password
- * is private to the exec and removed when it ends). */
-char *b2a__oracle_imp_script(const b2a_vendor_job *j, size_t i, const char *exporting_user);
+ * is private to the exec and removed when it ends). With a round: FROMUSER,
+ * TOUSER and TABLES of that round instead, after dropping drop's tables. */
+char *b2a__oracle_imp_script(const b2a_vendor_job *j, size_t i, const char *exporting_user,
+                             const b2a_vendor_round *only, const b2a_vendor_round *drop);
 /* The progress probe of an imp step: how far any process has read $0. */
 extern const char b2a__oracle_fd_probe[];
 

@@ -75,6 +75,7 @@ static void cleanup(cstate *st);
 static void (*const chain[])(cstate *st) = {step_detect, step_container, step_restore, step_introspect,
                                              step_export};
 #define CHAIN_LEN (sizeof(chain) / sizeof(chain[0]))
+#define RESTORE_AT 2 /* chain[RESTORE_AT] is step_restore */
 
 /* The end of every step: on to the next, or to cleanup after a failure or a cancel. */
 static void step_done(cstate *st, const b2a_err *err)
@@ -91,6 +92,20 @@ static void step_done(cstate *st, const b2a_err *err)
             b2a__job_step_end(job, st->step, job->cancel_requested ? B2A_STATE_CANCELED : B2A_STATE_FAILED, "%s",
                               err->msg);
         cleanup(st);
+        return;
+    }
+    /* An Oracle import in rounds (engine/oracle_rounds.c): each round's
+     * tables are exported before the next round replaces them */
+    b2a_vendor_job *vj = st->c ? st->c->vjob : NULL;
+    if (st->at == CHAIN_LEN - 1 && vj && vj->round + 1 < vj->nrounds) {
+        vj->round++;
+        b2a__job_log(job, B2A_LOG_INFO, "round %zu of %zu: the next tables, the last ones dropped first",
+                     vj->round + 1, vj->nrounds);
+        b2a__odbc_tables_free(st->otables, st->notables); /* the job holds their definitions now */
+        st->otables = NULL;
+        st->notables = 0;
+        st->at = RESTORE_AT;
+        chain[st->at](st);
         return;
     }
     if (++st->at < CHAIN_LEN)

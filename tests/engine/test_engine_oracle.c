@@ -577,8 +577,9 @@ static void test_datapump_output(void **state)
     assert_string_equal(err.msg, "/data/scott.dmp: Data Pump import big.dmp failed: ORA-31693: Table data object "
                                  "\"BIG\".\"FACTS\" failed to load/unload and is being skipped due to error: / "
                                  "ORA-12954: The request exceeds the maximum allowed database size of 12 GB. (1 error, "
-                                 "0 harmless ignored, exit 0); Oracle Database Free holds at most 12 GB of user data, "
-                                 "and importing a larger dump table by table is not done yet");
+                                 "0 harmless ignored, exit 0); Oracle Database Free holds at most 12 GB of user data: "
+                                 "dumps larger than that are imported table by table, but these are smaller (a "
+                                 "compressed Data Pump dump holds more than its size)");
     /* a wrong password never shows: sqlplus' own error, redacted anyway */
     char bad[128];
     snprintf(bad, sizeof bad, "SP2-0306: Invalid option. %s", j.password);
@@ -1012,6 +1013,169 @@ static void test_type_mapping(void **state)
     free(c.source_type), free(c.note);
 }
 
+/* ---- Free's 12 GB: table by table ---- */
+
+static void assert_round(const b2a_vendor_round *r, const char *owner, const char *tables, uint64_t estimate)
+{
+    char got[256] = "";
+    for (size_t k = 0; k < r->ntables; k++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", k ? "," : "", r->tables[k]);
+    assert_string_equal(r->owner, owner);
+    assert_string_equal(got, tables);
+    assert_true(r->estimate == estimate);
+}
+
+/* Runs round k's step with the stubs; the sqlplus log (stdin of every call). */
+static char *run_round(b2a_vendor_job *j, size_t k, const stubs *s, const char *label)
+{
+    j->round = k;
+    b2a_vendor_plan plan;
+    b2a_err err;
+    assert_int_equal(b2a__vendor_plan(j, &plan, &err), B2A_OK);
+    assert_int_equal(plan.nsteps, 1);
+    assert_string_equal(plan.steps[0].label, label);
+    char p[128];
+    snprintf(p, sizeof p, "%s/sqlplus.log", s->dir);
+    unlink(p);
+    assert_int_equal(run_cmd(s, &plan.steps[0].cmd), 0);
+    b2a__vendor_plan_free(&plan);
+    return read_all(s->dir, "sqlplus.log");
+}
+
+static void test_rounds(void **state)
+{
+    (void)state;
+    if (!have_samples())
+        skip();
+    unsetenv("B2A_ORACLE_DATA_LIMIT");
+    assert_true(b2a__oracle_data_limit() == ((uint64_t)12 << 30));
+    b2a_vendor_input in = sample_input(SCOTT);
+    b2a_vendor_job *j = new_job(&in, 1, B2A_NETWORK_PUBLISH, NULL);
+    assert_int_equal(j->nrounds, 0); /* 372 KB: one import, as always */
+    b2a__vendor_job_free(j);
+
+    /* a limit of 150,000 bytes: SCOTT's 380,928 bytes shared by its row
+     * counts (DEPT 4, EMP 14, SALGRADE 5, BONUS 0 of 23 rows); EMP alone
+     * is over it and still gets its own round */
+    setenv("B2A_ORACLE_DATA_LIMIT", "150000", 1);
+    j = new_job(&in, 1, B2A_NETWORK_PUBLISH, NULL);
+    free(j->in_paths[0]);
+    j->in_paths[0] = b2a__strdup(in.path);
+    assert_int_equal(j->nrounds, 3);
+    assert_round(&j->rounds[0], "SCOTT", "DEPT", 380928ull * 4 / 23);
+    assert_round(&j->rounds[1], "SCOTT", "EMP", 380928ull * 14 / 23);
+    assert_round(&j->rounds[2], "SCOTT", "SALGRADE,BONUS", 380928ull * 5 / 23);
+    stubs s;
+    stubs_make(&s);
+    char *log = run_round(j, 0, &s, "Data Pump import " SCOTT " (round 1 of 3: SCOTT.DEPT)");
+    assert_non_null(strstr(log, "BEGIN\n  mk('SCOTT');\n  NULL;\nEND;\n"));
+    assert_null(strstr(log, "DROP TABLE"));
+    assert_non_null(strstr(log, "h := DBMS_DATAPUMP.OPEN('IMPORT', 'TABLE', NULL, 'B2A_IMPORT');\n"
+                                "  DBMS_DATAPUMP.ADD_FILE(h, '" SCOTT "', 'B2A_IN_0');\n"
+                                "  DBMS_DATAPUMP.METADATA_FILTER(h, 'SCHEMA_EXPR', 'IN (''SCOTT'')');\n"
+                                "  DBMS_DATAPUMP.METADATA_FILTER(h, 'NAME_EXPR', 'IN (''DEPT'')');\n"
+                                "  DBMS_DATAPUMP.METADATA_TRANSFORM(h, 'SEGMENT_ATTRIBUTES', 0);\n"));
+    free(log);
+    /* the next round drops the last one's tables first, PURGE: space freed */
+    log = run_round(j, 1, &s, "Data Pump import " SCOTT " (round 2 of 3: SCOTT.EMP)");
+    const char *drop = strstr(log, "BEGIN\n  EXECUTE IMMEDIATE 'DROP TABLE \"SCOTT\".\"DEPT\" CASCADE CONSTRAINTS "
+                                   "PURGE';\nEND;\n/\nEXIT\n");
+    const char *imp = strstr(log, "'NAME_EXPR', 'IN (''EMP'')'");
+    assert_non_null(drop);
+    assert_non_null(imp);
+    assert_true(drop < imp);
+    free(log);
+    log = run_round(j, 2, &s, "Data Pump import " SCOTT " (round 3 of 3: SCOTT.SALGRADE, SCOTT.BONUS)");
+    assert_non_null(strstr(log, "'DROP TABLE \"SCOTT\".\"EMP\" CASCADE CONSTRAINTS PURGE'"));
+    assert_non_null(strstr(log, "'NAME_EXPR', 'IN (''SALGRADE'', ''BONUS'')'"));
+    free(log);
+
+    /* ORA-12954 in a round: the table alone is over the limit, named */
+    static const char *const full[] = {
+        "ORA-31693: Table data object \"SCOTT\".\"EMP\" failed to load/unload and is being skipped due to error:",
+        "ORA-12954: The request exceeds the maximum allowed database size of 12 GB.",
+        "b2a: Data Pump job COMPLETED",
+    };
+    j->round = 1;
+    b2a_err err;
+    assert_int_equal(run_lines(j, "Data Pump import x (round 2 of 3: SCOTT.EMP)", full, 3, 0, &err), B2A_ERESTORE);
+    assert_string_equal(err.msg + strlen(in.path),
+                        ": Data Pump import x (round 2 of 3: SCOTT.EMP) failed: ORA-31693: Table data object "
+                        "\"SCOTT\".\"EMP\" failed to load/unload and is being skipped due to error: / ORA-12954: The "
+                        "request exceeds the maximum allowed database size of 12 GB.; Oracle Database Free holds at "
+                        "most 12 GB of user data, and SCOTT.EMP, estimated at 0.0 GB, is over it alone: such a table "
+                        "cannot be imported into this image (use one without the limit and set "
+                        "B2A_ORACLE_DATA_LIMIT=0)");
+    b2a__vendor_job_free(j);
+
+    /* classic exp: imp FROMUSER/TOUSER/TABLES in the parfile, no FULL=Y;
+     * EXPTEST's 24,576 bytes by rows IGNORE 0, IGNORE2 0, TABLE1 7, TABLE2 4 */
+    setenv("B2A_ORACLE_DATA_LIMIT", "20000", 1);
+    b2a_vendor_input ex = sample_input(EXPTEST);
+    j = new_job(&ex, 1, B2A_NETWORK_PUBLISH, NULL);
+    free(j->in_paths[0]);
+    j->in_paths[0] = b2a__strdup(ex.path);
+    assert_int_equal(j->nrounds, 2);
+    assert_round(&j->rounds[0], "EXPTEST", "IGNORE,IGNORE2,TABLE1", 24576ull * 7 / 11);
+    assert_round(&j->rounds[1], "EXPTEST", "TABLE2", 24576ull * 4 / 11);
+    log = run_round(j, 0, &s, "imp " EXPTEST " (round 1 of 2: EXPTEST.IGNORE, EXPTEST.IGNORE2, EXPTEST.TABLE1)");
+    assert_non_null(strstr(log, "BEGIN\n  mk('EXPTEST');\n  NULL;\nEND;\n"));
+    free(log);
+    char *args = read_all(s.dir, "imp.args"), *par = read_all(s.dir, "imp.par");
+    assert_null(strstr(args, "FULL=Y"));
+    assert_non_null(strstr(args, ".par GRANTS=N STATISTICS=NONE COMMIT=Y BUFFER=10485760\n"));
+    char want[PATH_MAX + 300];
+    snprintf(want, sizeof want, "USERID=system/%s@//127.0.0.1:1521/FREEPDB1\nFILE=\"%s\"\nFROMUSER=EXPTEST\n"
+             "TOUSER=EXPTEST\nTABLES=(IGNORE,IGNORE2,TABLE1)\n", j->password, ex.path);
+    assert_string_equal(par, want);
+    free(args), free(par);
+    log = run_round(j, 1, &s, "imp " EXPTEST " (round 2 of 2: EXPTEST.TABLE2)");
+    assert_non_null(strstr(log, "BEGIN\n  EXECUTE IMMEDIATE 'DROP TABLE \"EXPTEST\".\"IGNORE\" CASCADE CONSTRAINTS "
+                                "PURGE';\n  EXECUTE IMMEDIATE 'DROP TABLE \"EXPTEST\".\"IGNORE2\" CASCADE CONSTRAINTS "
+                                "PURGE';\n  EXECUTE IMMEDIATE 'DROP TABLE \"EXPTEST\".\"TABLE1\" CASCADE CONSTRAINTS "
+                                "PURGE';\nEND;\n"));
+    free(log);
+    par = read_all(s.dir, "imp.par");
+    assert_non_null(strstr(par, "\nFROMUSER=EXPTEST\nTOUSER=EXPTEST\nTABLES=(TABLE2)\n"));
+    free(par);
+    b2a__vendor_job_free(j);
+
+    /* tables that cannot be listed without Oracle: refused, naming the limit */
+    setenv("B2A_ORACLE_DATA_LIMIT", "1000", 1);
+    char dir[] = "/tmp/b2a-orarounds-XXXXXX", cut[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cut, sizeof cut, "%s/cut.dmp", dir);
+    FILE *src = fopen(in.path, "rb"), *dst = fopen(cut, "wb");
+    char buf[8192];
+    size_t got = fread(buf, 1, sizeof buf, src); /* the header and no more */
+    assert_int_equal(fwrite(buf, 1, got, dst), got);
+    fclose(src), fclose(dst);
+    b2a_vendor_input ci = in;
+    ci.path = cut;
+    ci.size = got;
+    b2a_vendor_params vp = {0};
+    vp.job_id = "or1";
+    vp.network = B2A_NETWORK_PUBLISH;
+    vp.port = 15210;
+    vp.inputs = &ci;
+    vp.ninputs = 1;
+    j = NULL;
+    assert_int_equal(b2a__vendor_job_new(&b2a__vendor_oracle, &vp, &j, &err), B2A_EUNSUPPORTED);
+    assert_null(j);
+    assert_non_null(strstr(err.msg, "cut.dmp: the job's dumps hold about 0.0 GB, more than the 0.0 GB of user data "
+                                    "Oracle Database Free holds, so they are imported table by table, and this dump's "
+                                    "tables cannot be listed without Oracle ("));
+    unlink(cut);
+    rmdir(dir);
+    /* 0: no limit (a licensed image) */
+    setenv("B2A_ORACLE_DATA_LIMIT", "0", 1);
+    j = new_job(&in, 1, B2A_NETWORK_PUBLISH, NULL);
+    assert_int_equal(j->nrounds, 0);
+    b2a__vendor_job_free(j);
+    unsetenv("B2A_ORACLE_DATA_LIMIT");
+    stubs_rm(&s);
+}
+
 /* ---- the container dialogue against the fake engine ---- */
 
 typedef struct fake {
@@ -1142,6 +1306,7 @@ static void password_only_in_env(const char *log, const char *pw)
 
 static void run_dialogue(const char *casename, int fail_restore)
 {
+    unsetenv("B2A_ORACLE_DATA_LIMIT");
     if (!have_samples())
         skip();
     b2a_vendor_input in = sample_input(SCOTT);
@@ -1251,6 +1416,7 @@ int main(void)
         cmocka_unit_test(test_catalog_sql),
         cmocka_unit_test(test_select_exprs),
         cmocka_unit_test(test_type_mapping),
+        cmocka_unit_test(test_rounds),
         cmocka_unit_test(test_dialogue),
         cmocka_unit_test(test_dialogue_failure),
     };

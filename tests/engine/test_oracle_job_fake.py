@@ -50,7 +50,7 @@ class OracleJobOnFakeEngine(unittest.TestCase):
         self.sock = os.path.join(self.tmp, "docker.sock")
         self.log = os.path.join(self.tmp, "requests.jsonl")
 
-    def run_job(self, exchanges):
+    def run_job(self, exchanges, limit=None):
         case = os.path.join(self.tmp, "case.json")
         with open(case, "w") as f:
             json.dump({"exchanges": exchanges}, f)
@@ -62,6 +62,9 @@ class OracleJobOnFakeEngine(unittest.TestCase):
                     break
                 time.sleep(0.02)
             env = dict(os.environ, B2A_ORACLE_ODBC_DRIVER="Oracle 23 ODBC driver")
+            env.pop("B2A_ORACLE_DATA_LIMIT", None)
+            if limit is not None:
+                env["B2A_ORACLE_DATA_LIMIT"] = str(limit)
             p = subprocess.run([CLI, "run", "--restore", DUMP, "-o", os.path.join(self.tmp, "out"),
                                 "--docker-host", "unix://" + self.sock], capture_output=True, text=True,
                                timeout=120, env=env)
@@ -74,12 +77,15 @@ class OracleJobOnFakeEngine(unittest.TestCase):
             job = json.load(f)
         return p, requests, job
 
-    def test_failed_import_fails_the_job_and_removes_the_container(self):
-        x = [{"expect": "GET /v1.41/_ping", "status": 200, "body": "OK"},
+    def start_exchanges(self):
+        return [{"expect": "GET /v1.41/_ping", "status": 200, "body": "OK"},
              {"expect": "GET /v1.41/images/gvenzl%2Foracle-free%3A23-faststart/json", "status": 200,
               "body": {"Id": "sha256:0a1e"}},
              {"expect": "POST /v1.41/containers/create", "status": 201, "body": {"Id": "0a1e00d1", "Warnings": []}},
              {"expect": "POST /v1.41/containers/0a1e00d1/start", "status": 204}]
+
+    def test_failed_import_fails_the_job_and_removes_the_container(self):
+        x = self.start_exchanges()
         x += exec_exchanges("pr1", ["ORA-12514: Cannot connect to database. Service FREEPDB1 is not registered\n"], 1)
         # not ready: the pipeline checks the container is still running, waits, probes again
         x += [{"expect": "GET /v1.41/containers/0a1e00d1/json", "status": 200, "body": RUNNING}]
@@ -119,6 +125,39 @@ class OracleJobOnFakeEngine(unittest.TestCase):
         restore = next(s for s in job["steps"] if s["name"] == "restore")
         self.assertEqual(restore["status"], "Failed")
         self.assertEqual(job["vendor"], "oracle")
+
+    def test_a_table_alone_over_the_limit_fails_naming_it(self):
+        """A dump over the data limit (injected small: 150,000 bytes for this
+        380,928-byte dump) is imported table by table: the first round
+        imports SCOTT.DEPT alone, filtered by name; Free's ORA-12954 on it
+        fails the job naming the table and the limit."""
+        x = self.start_exchanges()
+        x += exec_exchanges("pr1", ["B2AREADY\n"], 0)
+        x += exec_exchanges("rs1", [
+            "ORA-31693: Table data object \"SCOTT\".\"DEPT\" failed to load/unload and is being skipped due to "
+            "error:\nORA-12954: The request exceeds the maximum allowed database size of 12 GB.\n",
+            "b2a: Data Pump job COMPLETED\n"], 0)
+        x += [{"expect": "GET /v1.41/containers/0a1e00d1/json", "status": 200, "body": RUNNING}] * 5
+        x += [{"expect": "POST /v1.41/containers/0a1e00d1/stop", "status": 204},
+              {"expect": "DELETE /v1.41/containers/0a1e00d1", "status": 204}]
+        p, requests, job = self.run_job(x, limit=150000)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertEqual([(r["method"], r["target"]) for r in requests if r.get("unexpected")], [], p.stderr)
+        self.assertIn("Data Pump import jliverse_datapump_scott.dmp (round 1 of 3: SCOTT.DEPT) failed: ORA-31693",
+                      p.stderr)
+        self.assertIn("Oracle Database Free holds at most 12 GB of user data, and SCOTT.DEPT, estimated at 0.0 GB, "
+                      "is over it alone: such a table cannot be imported into this image", p.stderr)
+        # the round's exec: SCOTT's DEPT alone, by name, in TABLE mode
+        execs = [json.loads(r["body"]) for r in requests if r["target"].endswith("/exec")]
+        script = execs[-1]["Cmd"][2]
+        self.assertIn("DBMS_DATAPUMP.OPEN('IMPORT', 'TABLE', NULL, 'B2A_IMPORT')", script)
+        self.assertIn("DBMS_DATAPUMP.METADATA_FILTER(h, 'NAME_EXPR', 'IN (''DEPT'')');", script)
+        self.assertNotIn("DROP TABLE", script)
+        self.assertEqual([(r["method"], r["target"]) for r in requests[-2:]],
+                         [("POST", "/v1.41/containers/0a1e00d1/stop?t=10"),
+                          ("DELETE", "/v1.41/containers/0a1e00d1?force=1&v=1")])
+        restore = next(s for s in job["steps"] if s["name"] == "restore")
+        self.assertEqual(restore["status"], "Failed")
 
 
 if __name__ == "__main__":
