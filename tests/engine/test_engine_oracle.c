@@ -1388,6 +1388,69 @@ static void run_dialogue(const char *casename, int fail_restore)
     b2a__vendor_job_free(j);
 }
 
+/* Two rounds of a table-by-table import on the fake engine: each round's
+ * exec imports its table alone; the second drops the first's table first. */
+static void test_rounds_dialogue(void **state)
+{
+    (void)state;
+    if (!have_samples())
+        skip();
+    setenv("B2A_ORACLE_DATA_LIMIT", "150000", 1);
+    b2a_vendor_input in = sample_input(SCOTT);
+    b2a_vendor_job *j = new_job(&in, 1, B2A_NETWORK_PUBLISH, NULL);
+    unsetenv("B2A_ORACLE_DATA_LIMIT");
+    assert_int_equal(j->nrounds, 3);
+    fake f;
+    fake_start(&f, "oracle_rounds");
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    char host[200];
+    snprintf(host, sizeof host, "unix://%s", f.sock);
+    b2a_docker *d;
+    b2a_err err;
+    assert_int_equal(b2a__docker_new(&loop, host, &d, &err), B2A_OK);
+    dlg r = {0};
+    assert_int_equal(b2a__docker_container_create(d, &j->spec, on_body, &r, NULL), B2A_OK);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(r.rc, B2A_OK);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(b2a__docker_container_start(d, "0a1e00d1", on_body, &r, NULL), B2A_OK);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    for (size_t k = 0; k < 2; k++) {
+        j->round = k;
+        b2a_vendor_plan plan;
+        assert_int_equal(b2a__vendor_plan(j, &plan, &err), B2A_OK);
+        assert_int_equal(plan.nsteps, 1);
+        b2a_vendor_run run;
+        b2a__vendor_run_init(&run, j, &plan, 0);
+        memset(&r, 0, sizeof r);
+        r.run = &run;
+        exec_cmd(&loop, d, &plan.steps[0].cmd, &r);
+        assert_int_equal(b2a__vendor_run_finish(&run, &plan, 0, r.exit_code, &err), B2A_OK);
+        b2a__vendor_plan_free(&plan);
+    }
+    b2a__docker_free(d);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    char *log = fake_stop(&f);
+    assert_null(strstr(log, "\"unexpected\": true"));
+    /* the two exec bodies, in order: DEPT alone; EMP alone after DEPT's drop */
+    const char *e1 = strstr(log, "/containers/0a1e00d1/exec");
+    assert_non_null(e1);
+    const char *e2 = strstr(e1 + 1, "/containers/0a1e00d1/exec");
+    assert_non_null(e2);
+    const char *f1 = strstr(e1, "'NAME_EXPR', 'IN (''DEPT'')'");
+    assert_true(f1 && f1 < e2);
+    const char *drop = strstr(e1, "CASCADE CONSTRAINTS PURGE");
+    const char *dept = strstr(e2, "DEPT"); /* the table dropped, in the second exec */
+    assert_true(drop && drop > e2 && dept && dept < drop);
+    const char *f2 = strstr(e2, "'NAME_EXPR', 'IN (''EMP'')'");
+    assert_true(f2 && f2 > drop);
+    password_only_in_env(log, j->password);
+    free(log);
+    b2a__vendor_job_free(j);
+}
+
 static void test_dialogue(void **state)
 {
     (void)state;
@@ -1417,6 +1480,7 @@ int main(void)
         cmocka_unit_test(test_select_exprs),
         cmocka_unit_test(test_type_mapping),
         cmocka_unit_test(test_rounds),
+        cmocka_unit_test(test_rounds_dialogue),
         cmocka_unit_test(test_dialogue),
         cmocka_unit_test(test_dialogue_failure),
     };
