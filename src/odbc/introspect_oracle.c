@@ -162,7 +162,7 @@ int b2a__oracle_map_column(const b2a_oracle_coltype *t, int max_int, int max_fra
         col->vtype = B2A_V_BOOLEAN;
     else if (is(dt, "SDO_GEOMETRY") && t->type_owner && is(t->type_owner, "MDSYS")) {
         col->vtype = B2A_V_STRING;
-        if (!(col->note = b2a__strdup("SDO_GEOMETRY as WKT (SDO_UTIL.TO_WKTGEOMETRY)")))
+        if (!(col->note = b2a__strdup("SDO_GEOMETRY as WKT (SDO_UTIL.TO_WKTGEOMETRY's form)")))
             return -1;
     } else if (is(dt, "BFILE")) {
         /* the readers write the dump's locator in hex; SQL has no function

@@ -862,6 +862,11 @@ static int dictionary_row(const char *st, char *dt, size_t cap, b2a_oracle_colty
         snprintf(dt, cap, "INTERVAL DAY(2) TO SECOND(6)");
         return 1;
     }
+    if (!strcmp(st, "MDSYS.SDO_GEOMETRY")) {
+        snprintf(dt, cap, "SDO_GEOMETRY");
+        t->type_owner = "MDSYS";
+        return 1;
+    }
     static const char *const plain[] = {"DATE", "LONG", "LONG RAW", "ROWID", "UROWID", "BINARY_FLOAT",
                                         "BINARY_DOUBLE", "CLOB", "NCLOB", "BLOB"};
     for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
@@ -903,8 +908,12 @@ static void container_def(const b2a_table_def *t, b2a_table_def *ours)
             profile_of(theirs, &mi, &mf);
             assert_int_equal(b2a__oracle_map_column(&ty, mi, mf, &c), 0);
         } else {
+            /* BFILE, object types the readers decode as JSON: only the name and place compared */
             c.vtype = theirs->vtype;
+            c.precision = theirs->precision;
+            c.scale = theirs->scale;
             c.source_type = theirs->source_type ? strdup(theirs->source_type) : NULL;
+            c.note = theirs->note ? strdup(theirs->note) : NULL;
         }
         assert_int_equal(b2a__introspect_add_column(ours, theirs->name, c.source_type, c.vtype, c.precision, c.scale,
                                                     theirs->nullable, c.note),
