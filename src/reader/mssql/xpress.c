@@ -15,23 +15,28 @@
 #define BLOCK_OUT 65536
 #define PBITS 12                     /* primary table index bits: most codes resolve in one lookup */
 #define SBITS (MAX_LEN - PBITS)      /* bits resolved by a subtable */
-#define SUB_FLAG 0x8000u
 
-/* Entry: direct = sym | len << 9; subtable = SUB_FLAG | subtable number.
- * At most NSYMS codes are longer than PBITS, so NSYMS subtables suffice. */
+/* A table entry (32 bits): bits 0-15 the symbol (0..511) or, with E_SUB,
+ * the subtable resolving the next SBITS bits; bits 16-20 the code length.
+ * (Entries decoding two literals at once were tried: the extra table pass
+ * per 64 KiB block cost more than it saved, bench_xpress 1.31 vs 1.50.) */
+#define E_LEN(e) (((e) >> 16) & 31u)
+#define E_SUB 0x200000u
+#define E_MAKE(sym, len) ((uint32_t)(sym) | (uint32_t)(len) << 16)
+
+/* At most NSYMS codes are longer than PBITS, so NSYMS subtables suffice. */
 typedef struct dtable {
-    uint16_t prim[1u << PBITS];
-    uint16_t sub[NSYMS][1u << SBITS];
+    uint32_t prim[1u << PBITS];
+    uint32_t sub[NSYMS][1u << SBITS];
 } dtable;
 
-static int lengths_of(const uint8_t table[256], uint8_t len[NSYMS], unsigned count[MAX_LEN + 1])
+/* Code lengths per length, and the Kraft check: 1 if the code is complete. */
+static int count_lengths(const uint8_t table[256], unsigned count[MAX_LEN + 1])
 {
     memset(count, 0, sizeof(unsigned) * (MAX_LEN + 1));
     for (unsigned i = 0; i < 256; i++) {
-        len[2 * i] = table[i] & 0x0F;
-        len[2 * i + 1] = table[i] >> 4;
-        count[len[2 * i]]++;
-        count[len[2 * i + 1]]++;
+        count[table[i] & 0x0F]++;
+        count[table[i] >> 4]++;
     }
     uint32_t kraft = 0;
     for (unsigned l = 1; l <= MAX_LEN; l++)
@@ -41,53 +46,60 @@ static int lengths_of(const uint8_t table[256], uint8_t len[NSYMS], unsigned cou
 
 int b2a__xpress_table_ok(const uint8_t table[256])
 {
-    uint8_t len[NSYMS];
     unsigned count[MAX_LEN + 1];
-    return lengths_of(table, len, count);
+    return count_lengths(table, count);
+}
+
+/* n copies of e from t: 64-bit stores where n allows (n is a power of two). */
+static inline void fill(uint32_t *t, uint32_t e, uint32_t n)
+{
+    if (n >= 2) {
+        uint64_t ee = (uint64_t)e << 32 | e;
+        for (uint32_t j = 0; j < n; j += 2)
+            memcpy(t + j, &ee, 8);
+    } else {
+        t[0] = e;
+    }
 }
 
 /* Canonical code: shorter codes first, equal lengths in symbol order, codes
  * read most significant bit first. Returns 0 unless the code is complete. */
 static int build(dtable *t, const uint8_t table[256])
 {
-    uint8_t len[NSYMS];
     unsigned count[MAX_LEN + 1];
-    if (!lengths_of(table, len, count))
+    if (!count_lengths(table, count))
         return 0;
     /* Symbols sorted by (length, symbol): the canonical code order. */
     uint16_t order[NSYMS];
     unsigned start[MAX_LEN + 2];
-    start[1] = 0;
+    start[0] = 0;
+    start[1] = count[0];
     for (unsigned l = 1; l <= MAX_LEN; l++)
         start[l + 1] = start[l] + count[l];
-    for (unsigned s = 0; s < NSYMS; s++)
-        if (len[s])
-            order[start[len[s]]++] = (uint16_t)s;
+    for (unsigned i = 0; i < 256; i++) {
+        order[start[table[i] & 0x0F]++] = (uint16_t)(2 * i);
+        order[start[table[i] >> 4]++] = (uint16_t)(2 * i + 1);
+    }
     /* Canonical codes rise, so long codes sharing a prefix come together:
      * a new prefix opens the next subtable. */
-    unsigned nsub = 0, k = 0;
+    unsigned nsub = 0, k = count[0];
     uint32_t last_prefix = UINT32_MAX;
     uint32_t code = 0;
     for (unsigned l = 1; l <= MAX_LEN; l++) {
         for (unsigned i = 0; i < count[l]; i++, k++, code++) {
             unsigned s = order[k];
-            uint16_t e = (uint16_t)(s | (l << 9));
+            uint32_t e = E_MAKE(s, l);
             if (l <= PBITS) {
-                uint32_t first = code << (PBITS - l), n = 1u << (PBITS - l);
-                for (uint32_t j = 0; j < n; j++)
-                    t->prim[first + j] = e;
+                fill(t->prim + (code << (PBITS - l)), e, 1u << (PBITS - l));
             } else {
                 uint32_t prefix = code >> (l - PBITS);
                 if (prefix != last_prefix) {
                     last_prefix = prefix;
-                    t->prim[prefix] = (uint16_t)(SUB_FLAG | nsub);
+                    t->prim[prefix] = E_SUB | nsub;
                     nsub++;
                 }
-                uint16_t *st = t->sub[nsub - 1];
                 uint32_t low = code & ((1u << (l - PBITS)) - 1);
-                uint32_t first = low << (MAX_LEN - l), n = 1u << (MAX_LEN - l);
-                for (uint32_t j = 0; j < n; j++)
-                    st[first + j] = e;
+                fill(t->sub[nsub - 1] + (low << (MAX_LEN - l)), e, 1u << (MAX_LEN - l));
             }
         }
         code <<= 1;
@@ -170,6 +182,51 @@ static inline void prime(bits *b, size_t at)
 
 #define FAIL(reason, at) do { fail->why = (reason); fail->in_pos = (at); return B2A_EFORMAT; } while (0)
 
+/* Copy a match of mlen bytes from off back, with at least 16 bytes of room
+ * after dst + mlen: whole 16- or 8-byte moves may run past the match (the
+ * bytes past it are overwritten next or lie beyond the output). Every move
+ * reads only bytes already written: off >= the move's width. */
+static inline void copy_match_wide(uint8_t *dst, size_t off, size_t mlen)
+{
+    const uint8_t *src = dst - off;
+    if (off >= mlen && mlen > 64) {
+        memcpy(dst, src, mlen);     /* long and not overlapping: libc's copy */
+    } else if (off >= 16) {
+        for (size_t i = 0; i < mlen; i += 16)
+            memcpy(dst + i, src + i, 16);
+    } else if (off >= 8) {
+        for (size_t i = 0; i < mlen; i += 8)
+            memcpy(dst + i, src + i, 8);
+    } else if (off == 1) {
+        /* A run of one byte: the zeros of empty pages, mostly. */
+        if (mlen <= 32) {
+            uint64_t v = 0x0101010101010101ULL * src[0];
+            for (size_t i = 0; i < mlen; i += 8)
+                memcpy(dst + i, &v, 8);
+        } else {
+            memset(dst, src[0], mlen);
+        }
+    } else {
+        /* A pattern of 2..7 bytes: byte by byte (each byte reads one already written). */
+        for (size_t i = 0; i < mlen; i++)
+            dst[i] = src[i];
+    }
+}
+
+/* The same without room to spare: exactly mlen bytes are written. */
+static inline void copy_match_exact(uint8_t *dst, size_t off, size_t mlen)
+{
+    const uint8_t *src = dst - off;
+    if (off >= mlen) {
+        memcpy(dst, src, mlen);
+    } else if (off == 1) {
+        memset(dst, src[0], mlen);
+    } else {
+        for (size_t i = 0; i < mlen; i++)
+            dst[i] = src[i];
+    }
+}
+
 int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
                        int stop_at_cap, size_t *out_len, b2a_xpress_fail *fail)
 {
@@ -201,11 +258,11 @@ int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t ou
              * refill after the EOF symbol); further is a truncated chunk. */
             if (b.pos > in_len + 2 && spec_pos(&b) > in_len + 2)
                 FAIL("chunk ends inside the bitstream", in_len);
-            uint16_t e = t.prim[b.bb >> (64 - PBITS)];
-            if (e & SUB_FLAG)
-                e = t.sub[e & ~SUB_FLAG][(b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1)];
-            unsigned sym = e & 0x1FF, l = e >> 9;
-            consume(&b, l);
+            uint32_t e = t.prim[b.bb >> (64 - PBITS)];
+            if (e & E_SUB)
+                e = t.sub[e & 0xFFFF][(b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1)];
+            unsigned sym = e & 0x1FF;
+            consume(&b, E_LEN(e));
             if (sym < 256) {
                 if (op >= out_cap) {
                     if (stop_at_cap)
@@ -245,35 +302,21 @@ int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t ou
                 mlen += 15;
             }
             mlen += 3;
-            size_t off = obits ? (size_t)(b.bb >> (64 - obits)) : 0;
-            off += (size_t)1 << obits;
+            /* obits <= 15 and the refill left >= 32 bits: the shift by 1
+             * then obits - 1 keeps obits == 0 branch-free (0 offset bits). */
+            size_t off = (size_t)((b.bb >> 1) >> (63 - obits)) + ((size_t)1 << obits);
             consume(&b, obits);
             if (off > op)
                 FAIL("match offset before the start of the output", b.n >= 16 ? spec_pos(&b) : b.pos);
-            if (mlen > out_cap - op) {
-                if (!stop_at_cap)
-                    FAIL("output larger than the buffer", b.n >= 16 ? spec_pos(&b) : b.pos);
-                mlen = out_cap - op;
-            }
-            const uint8_t *src = out + op - off;
-            uint8_t *dst = out + op;
-            if (off >= 8 && mlen <= 32 && mlen + 8 <= out_cap - op) {
-                /* Short: 8 bytes at a time, possibly 7 past the match (still
-                 * inside out, overwritten next); each 8 read are already written. */
-                for (size_t i = 0; i < mlen; i += 8)
-                    memcpy(dst + i, src + i, 8);
-            } else if (off >= mlen) {
-                memcpy(dst, src, mlen);
-            } else if (off == 1) {
-                memset(dst, src[0], mlen);     /* a run of one byte: zeros, mostly */
+            if (mlen + 16 <= out_cap - op) {
+                copy_match_wide(out + op, off, mlen);
             } else {
-                /* Byte-wise: overlapping copies (off < mlen) repeat the pattern. */
-                size_t i = 0;
-                if (off >= 8)
-                    for (; i + 8 <= mlen; i += 8)
-                        memcpy(dst + i, src + i, 8);
-                for (; i < mlen; i++)
-                    dst[i] = src[i];
+                if (mlen > out_cap - op) {
+                    if (!stop_at_cap)
+                        FAIL("output larger than the buffer", b.n >= 16 ? spec_pos(&b) : b.pos);
+                    mlen = out_cap - op;
+                }
+                copy_match_exact(out + op, off, mlen);
             }
             op += mlen;
             if (op >= out_cap && stop_at_cap)

@@ -1,0 +1,156 @@
+/* The fast XPRESS decoder (src/reader/mssql/xpress.c) against the previous
+ * one (xpress_ref.c, kept verbatim): on every compressed record of the
+ * MSSQLBAK samples and on mutated copies of them (byte flips, cut chunks,
+ * flipped table nibbles), whole and as peeks, both must give the same
+ * result code, the same output length and bytes, and the same failure
+ * reason and input position. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "bak2avro/errors.h"
+#include "reader/mssql/mssqlbak.h"
+#include "util/str.h"
+#include "xpress_ref.h"
+
+static char samples[4096];
+
+static const char *const files[] = {
+    "northwind_sql2016_compressed__Guilderm.bak",
+    "tsqlv4_sql2016_compressed__JoeyCheung.bak",
+};
+
+typedef struct stats {
+    size_t runs, ok, failed;
+} stats;
+
+/* Both decoders on one input: identical outcome or the test fails. */
+static void agree(const uint8_t *in, size_t n, size_t cap, int stop, stats *s)
+{
+    static uint8_t a[B2A_MSSQLBAK_OUT_MAX + 64], b[B2A_MSSQLBAK_OUT_MAX + 64];
+    /* An exact-size copy, so ASan sees any read past the input. */
+    uint8_t *copy = malloc(n ? n : 1);
+    assert_non_null(copy);
+    memcpy(copy, in, n);
+    size_t la = 0, lb = 0;
+    b2a_xpress_fail fa, fb;
+    int ra = b2a__xpress_decode(copy, n, a, cap, stop, &la, &fa);
+    int rb = b2a__xpress_ref_decode(copy, n, b, cap, stop, &lb, &fb);
+    free(copy);
+    assert_int_equal(ra, rb);
+    assert_int_equal(la, lb);
+    if (ra == B2A_OK) {
+        assert_memory_equal(a, b, la);
+        s->ok++;
+    } else {
+        assert_string_equal(fa.why, fb.why);
+        assert_int_equal(fa.in_pos, fb.in_pos);
+        s->failed++;
+    }
+    s->runs++;
+}
+
+static void test_samples_and_mutations(void **state)
+{
+    (void)state;
+    stats s = { 0, 0, 0 };
+    size_t records = 0;
+    srand(9091);
+    for (size_t fi = 0; fi < sizeof files / sizeof *files; fi++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/sqlserver/%s", samples, files[fi]);
+        size_t fsize = 0;
+        uint8_t *file = (uint8_t *)b2a__read_file(path, SIZE_MAX, &fsize);
+        assert_non_null(file);
+        b2a_mssqlbak *m;
+        b2a_err err;
+        assert_int_equal(b2a__mssqlbak_open(path, &m, &err), B2A_OK);
+        uint64_t cur = 0;
+        b2a_mssqlbak_rec r;
+        int rc;
+        uint8_t *mut = malloc(70000);
+        assert_non_null(mut);
+        while ((rc = b2a__mssqlbak_next(m, &cur, &r, &err)) == 1) {
+            if (r.raw)
+                continue;
+            const uint8_t *in = file + r.offset + B2A_MSSQLBAK_REC_HDR;
+            records++;
+            /* As read: whole, and peeks of a header, a page, three pages. */
+            agree(in, r.clen, r.ulen, 0, &s);
+            agree(in, r.clen, 96, 1, &s);
+            agree(in, r.clen, 8192, 1, &s);
+            agree(in, r.clen, 3 * 8192, 1, &s);
+            agree(in, r.clen, r.ulen ? r.ulen - 1 : 0, 0, &s); /* one byte short */
+            /* Mutated: flips in the bitstream, in the table, and cuts. */
+            for (int k = 0; k < 12; k++) {
+                memcpy(mut, in, r.clen);
+                size_t at = (size_t)rand() % r.clen;
+                if (k % 4 == 3)
+                    at %= 256; /* a table byte */
+                mut[at] ^= (uint8_t)(1u << (rand() % 8));
+                if (k % 3 == 0)
+                    mut[(size_t)rand() % r.clen] = (uint8_t)rand();
+                agree(mut, r.clen, B2A_MSSQLBAK_OUT_MAX, 0, &s);
+                agree(mut, r.clen, 8192, 1, &s);
+                size_t cut = 256 + (size_t)rand() % (r.clen - 255);
+                agree(in, cut, B2A_MSSQLBAK_OUT_MAX, 0, &s);
+            }
+        }
+        assert_int_equal(rc, 0);
+        free(mut);
+        b2a__mssqlbak_close(m);
+        free(file);
+    }
+    printf("xpress agree: %zu records, %zu decodes (%zu OK, %zu failed alike)\n", records, s.runs,
+           s.ok, s.failed);
+    assert_int_equal(records, 261); /* both samples' compressed records (test_mssqlbak) */
+    assert_true(s.failed > 100);    /* the mutations do reach the error paths */
+}
+
+/* Random bitstreams behind valid random tables, not only real ones. */
+static void test_random_streams(void **state)
+{
+    (void)state;
+    stats s = { 0, 0, 0 };
+    srand(777);
+    uint8_t in[4096];
+    for (int it = 0; it < 4000; it++) {
+        size_t n = 260 + (size_t)rand() % (sizeof in - 260);
+        /* Complete tables: all 512 codes 9 bits, or literals 8 bits and matches 9. */
+        memset(in, it % 2 ? 0x99 : 0x88, 128);
+        memset(in + 128, 0x99, 128);
+        for (size_t i = 256; i < n; i++)
+            in[i] = (uint8_t)rand();
+        agree(in, n, B2A_MSSQLBAK_OUT_MAX, 0, &s);
+        agree(in, n, 1 + (size_t)rand() % 300, 1, &s);
+    }
+    assert_true(s.ok > 0 && s.failed > 0);
+}
+
+int main(void)
+{
+    const char *env = getenv("B2A_SAMPLES");
+    snprintf(samples, sizeof samples, "%s", env && *env ? env : "../shared/samples");
+    char probe[4200];
+    struct stat st;
+    snprintf(probe, sizeof probe, "%s/sqlserver/%s", samples, files[0]);
+    const struct CMUnitTest with_samples[] = {
+        cmocka_unit_test(test_samples_and_mutations),
+        cmocka_unit_test(test_random_streams),
+    };
+    const struct CMUnitTest without[] = {
+        cmocka_unit_test(test_random_streams),
+    };
+    if (stat(probe, &st) != 0) {
+        printf("SKIP (samples part): sample backups not found (%s); set B2A_SAMPLES to the samples folder\n",
+               probe);
+        return cmocka_run_group_tests(without, NULL, NULL);
+    }
+    return cmocka_run_group_tests(with_samples, NULL, NULL);
+}
