@@ -186,6 +186,9 @@ out:
     return rc;
 }
 
+static uint64_t cache_key(uint16_t fam, uint64_t loc);
+static void cache_keep(b2a_bak_pages *p, uint64_t ck, uint8_t *buf);
+
 static int index_mssqlbak(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
 {
     family *f = &p->fams[fi];
@@ -227,10 +230,21 @@ static int index_mssqlbak(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
                 goto out;
             ok = got >= 96 && page_ident(buf, 0, &fid, &e) == 0;
             if (!ok) {
-                if ((rc = b2a__mssqlbak_read_extent(f->mb, rec.offset, buf, &got, err)))
+                /* First page unwritten: the whole extent is decoded to find
+                 * out whose it is, and kept in the cache so that the scan
+                 * reading its pages does not decode it again. */
+                uint8_t *whole = malloc(EXT_BYTES);
+                if (!whole) {
+                    rc = oom(err);
                     goto out;
+                }
+                if ((rc = b2a__mssqlbak_read_extent(f->mb, rec.offset, whole, &got, err))) {
+                    free(whole);
+                    goto out;
+                }
                 for (unsigned i = 1; i < 8 && !ok; i++)
-                    ok = page_ident(buf + (size_t)i * PAGE, i, &fid, &e) == 0;
+                    ok = page_ident(whole + (size_t)i * PAGE, i, &fid, &e) == 0;
+                cache_keep(p, ok ? cache_key(fi, rec.offset) : 0, whole);
             }
             if (ok && (rc = index_put(p, fid, e, rec.offset, fi, run, err)))
                 goto out;
@@ -426,36 +440,19 @@ void b2a__bak_page_untear(uint8_t page[B2A_BAK_PAGE_SIZE])
     }
 }
 
-static int read_raw(b2a_bak_pages *p, const ext_ent *e, unsigned pos, uint8_t *page_out, b2a_err *err)
+/* Cache key of a compressed extent record. */
+static uint64_t cache_key(uint16_t fam, uint64_t loc)
 {
-    family *f = &p->fams[e->fam];
-    if (f->ra)
-        return b2a__ra_read(f->ra, e->loc + (uint64_t)pos * PAGE, page_out, PAGE, "MQDA page", err);
+    return ((uint64_t)fam << 48 ^ loc) + 1;
+}
 
-    uint64_t ck = ((uint64_t)e->fam << 48 ^ e->loc) + 1;
+/* Hand a decoded extent (buf, EXT_BYTES from malloc) to the cache under key
+ * ck, evicting the least recently used; ck 0 or an extent another thread
+ * cached first only returns buf to the spares. Takes ownership of buf. */
+static void cache_keep(b2a_bak_pages *p, uint64_t ck, uint8_t *buf)
+{
     pthread_mutex_lock(&p->lock);
-    for (int i = 0; i < CACHE_SLOTS; i++) {
-        if (p->cache[i].key == ck) {
-            p->cache[i].used = ++p->tick;
-            memcpy(page_out, p->cache[i].data + (size_t)pos * PAGE, PAGE);
-            pthread_mutex_unlock(&p->lock);
-            return B2A_OK;
-        }
-    }
-    pthread_mutex_unlock(&p->lock);
-
-    /* Decompress outside the lock so threads do not serialise on XPRESS,
-     * into an evicted extent's buffer: no malloc and no fresh pages. */
-    pthread_mutex_lock(&p->lock);
-    uint8_t *buf = p->nspare ? p->spare[--p->nspare] : NULL;
-    pthread_mutex_unlock(&p->lock);
-    if (!buf && !(buf = malloc(EXT_BYTES)))
-        return oom(err);
-    int rc = b2a__mssqlbak_read_extent(f->mb, e->loc, buf, NULL, err);
-    if (rc == B2A_OK)
-        memcpy(page_out, buf + (size_t)pos * PAGE, PAGE);
-    pthread_mutex_lock(&p->lock);
-    int victim = rc == B2A_OK ? 0 : -1;
+    int victim = ck ? 0 : -1;
     for (int i = 0; victim >= 0 && i < CACHE_SLOTS; i++) {
         if (p->cache[i].key == ck) { /* another thread won the race */
             victim = -1;
@@ -477,6 +474,37 @@ static int read_raw(b2a_bak_pages *p, const ext_ent *e, unsigned pos, uint8_t *p
     }
     pthread_mutex_unlock(&p->lock);
     free(buf);
+}
+
+static int read_raw(b2a_bak_pages *p, const ext_ent *e, unsigned pos, uint8_t *page_out, b2a_err *err)
+{
+    family *f = &p->fams[e->fam];
+    if (f->ra)
+        return b2a__ra_read(f->ra, e->loc + (uint64_t)pos * PAGE, page_out, PAGE, "MQDA page", err);
+
+    uint64_t ck = cache_key(e->fam, e->loc);
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (p->cache[i].key == ck) {
+            p->cache[i].used = ++p->tick;
+            memcpy(page_out, p->cache[i].data + (size_t)pos * PAGE, PAGE);
+            pthread_mutex_unlock(&p->lock);
+            return B2A_OK;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+
+    /* Decompress outside the lock so threads do not serialise on XPRESS,
+     * into an evicted extent's buffer: no malloc and no fresh pages. */
+    pthread_mutex_lock(&p->lock);
+    uint8_t *buf = p->nspare ? p->spare[--p->nspare] : NULL;
+    pthread_mutex_unlock(&p->lock);
+    if (!buf && !(buf = malloc(EXT_BYTES)))
+        return oom(err);
+    int rc = b2a__mssqlbak_read_extent(f->mb, e->loc, buf, NULL, err);
+    if (rc == B2A_OK)
+        memcpy(page_out, buf + (size_t)pos * PAGE, PAGE);
+    cache_keep(p, rc == B2A_OK ? ck : 0, buf);
     return rc;
 }
 
