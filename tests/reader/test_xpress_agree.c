@@ -56,6 +56,40 @@ static void agree(const uint8_t *in, size_t n, size_t cap, int stop, stats *s)
     s->runs++;
 }
 
+/* Paused and resumed at page boundaries (as the page cache does) and at odd
+ * points: the same outcome as one whole decode by the reference. */
+static void agree_in_steps(const uint8_t *in, size_t n, size_t cap, unsigned seed)
+{
+    static uint8_t a[B2A_MSSQLBAK_OUT_MAX + 64], b[B2A_MSSQLBAK_OUT_MAX + 64];
+    size_t lb = 0, la = 0;
+    b2a_xpress_fail fa, fb;
+    int rb = b2a__xpress_ref_decode(in, n, b, cap, 0, &lb, &fb);
+    b2a_xpress_resume rs;
+    memset(&rs, 0, sizeof rs);
+    int ra = B2A_OK;
+    size_t until = 0;
+    while (ra == B2A_OK && !rs.done) {
+        size_t prev = rs.op;
+        until += seed % 2 ? 8192 : 1 + (size_t)rand() % 20000;
+        ra = b2a__xpress_decode_until(in, n, a, cap, until, &rs, &la, &fa);
+        if (ra == B2A_OK) {
+            assert_int_equal(la, rs.op);
+            assert_true(rs.done || la >= until);
+            assert_true(la >= prev);
+            if (rb == B2A_OK) /* what is decoded so far is final */
+                assert_memory_equal(a, b, la < lb ? la : lb);
+        }
+    }
+    assert_int_equal(ra, rb);
+    if (rb == B2A_OK) {
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, la);
+    } else {
+        assert_string_equal(fa.why, fb.why);
+        assert_int_equal(fa.in_pos, fb.in_pos);
+    }
+}
+
 static void test_samples_and_mutations(void **state)
 {
     (void)state;
@@ -87,6 +121,8 @@ static void test_samples_and_mutations(void **state)
             agree(in, r.clen, 8192, 1, &s);
             agree(in, r.clen, 3 * 8192, 1, &s);
             agree(in, r.clen, r.ulen ? r.ulen - 1 : 0, 0, &s); /* one byte short */
+            agree_in_steps(in, r.clen, r.ulen, 1);
+            agree_in_steps(in, r.clen, r.ulen, 2);
             /* Mutated: flips in the bitstream, in the table, and cuts. */
             for (int k = 0; k < 12; k++) {
                 memcpy(mut, in, r.clen);
@@ -98,6 +134,8 @@ static void test_samples_and_mutations(void **state)
                     mut[(size_t)rand() % r.clen] = (uint8_t)rand();
                 agree(mut, r.clen, B2A_MSSQLBAK_OUT_MAX, 0, &s);
                 agree(mut, r.clen, 8192, 1, &s);
+                if (k < 4)
+                    agree_in_steps(mut, r.clen, B2A_MSSQLBAK_OUT_MAX, (unsigned)k);
                 size_t cut = 256 + (size_t)rand() % (r.clen - 255);
                 agree(in, cut, B2A_MSSQLBAK_OUT_MAX, 0, &s);
             }

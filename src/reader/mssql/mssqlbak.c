@@ -362,6 +362,59 @@ int b2a__mssqlbak_read_extent(const b2a_mssqlbak *m, uint64_t offset,
     return B2A_OK;
 }
 
+int b2a__mssqlbak_extent_until(const b2a_mssqlbak *m, uint64_t offset,
+                               uint8_t out[B2A_MSSQLBAK_EXTENT], size_t until,
+                               b2a_xpress_resume *rs, size_t *valid, b2a_err *err)
+{
+    uint8_t first[FIRST_READ];
+    int rc;
+    *valid = 0;
+    if (offset >= m->size || m->size - offset < PROBE)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "%s: no record at offset %llu (file size %llu)", m->path,
+                            (unsigned long long)offset, (unsigned long long)m->size);
+    size_t nfirst = m->size - offset < sizeof first ? (size_t)(m->size - offset) : sizeof first;
+    if ((rc = pread_all(m, offset, first, nfirst, err)) != B2A_OK)
+        return rc;
+    uint32_t tag = b2a__rd32(first);
+    uint32_t clen = tag >> 16;
+    if ((tag & 0xFFFF) != B2A_MSSQLBAK_KIND_EXTENT || b2a__rd32(first + 20) != 0)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "%s: record at offset %llu is not an extent record", m->path,
+                            (unsigned long long)offset);
+    if (offset + B2A_MSSQLBAK_REC_HDR + clen > m->size)
+        return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
+                            "%s: record at offset %llu (%u compressed bytes) runs past the end "
+                            "of the file at %llu: the backup is truncated", m->path,
+                            (unsigned long long)offset, clen, (unsigned long long)m->size);
+    const uint8_t *in = first + B2A_MSSQLBAK_REC_HDR;
+    uint8_t *whole = NULL;
+    size_t have = nfirst - B2A_MSSQLBAK_REC_HDR;
+    if (have < clen) {
+        if (!(whole = malloc(clen)))
+            return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+        memcpy(whole, in, have);
+        rc = pread_all(m, offset + B2A_MSSQLBAK_REC_HDR + have, whole + have, clen - have, err);
+        in = whole;
+    }
+    size_t n = 0;
+    b2a_xpress_fail f;
+    if (rc == B2A_OK &&
+        (rc = b2a__xpress_decode_until(in, clen, out, B2A_MSSQLBAK_EXTENT, until, rs, &n, &f)) != B2A_OK)
+        b2a__err_set(err, rc, B2A_ERRCLASS_READER,
+                     "%s: corrupt compressed record at offset %llu: %s (chunk byte %zu of %u)",
+                     m->path, (unsigned long long)offset, f.why, f.in_pos, clen);
+    free(whole);
+    if (rc != B2A_OK)
+        return rc;
+    if (rs->done) {
+        memset(out + n, 0, B2A_MSSQLBAK_EXTENT - n);
+        n = B2A_MSSQLBAK_EXTENT;
+    }
+    *valid = n;
+    return B2A_OK;
+}
+
 void b2a__mssqlbak_close(b2a_mssqlbak *m)
 {
     if (!m)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/error.h"
+#include "reader/mssql/xpress.h"
 
 #define B2A_MSSQLBAK_MAGIC "MSSQLBAK"
 #define B2A_MSSQLBAK_MAGIC_LEN 8
@@ -88,6 +89,16 @@ int b2a__mssqlbak_peek(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, siz
  * chunk actually held. B2A_EFORMAT if the record is not an extent record. */
 int b2a__mssqlbak_read_extent(const b2a_mssqlbak *m, uint64_t offset,
                               uint8_t out[B2A_MSSQLBAK_EXTENT], size_t *decoded, b2a_err *err);
+
+/* Decode the extent record at `offset` only as far as needed: until at
+ * least `until` bytes of out are final (*valid >= until), going on from *rs
+ * (zeroed before the first call for this record and out). Once the chunk is
+ * used up the omitted trailing pages are zero-filled and *valid is
+ * B2A_MSSQLBAK_EXTENT. Errors as b2a__mssqlbak_read_extent, for the part
+ * decoded. */
+int b2a__mssqlbak_extent_until(const b2a_mssqlbak *m, uint64_t offset,
+                               uint8_t out[B2A_MSSQLBAK_EXTENT], size_t until,
+                               b2a_xpress_resume *rs, size_t *valid, b2a_err *err);
 
 void b2a__mssqlbak_close(b2a_mssqlbak *m);
 

@@ -40,10 +40,15 @@ typedef struct family {
     size_t nlogrecs;
 } family;
 
+/* An extent is decoded only as far as a page read needs (the catalog reads
+ * one or two pages of many extents); a later read of a page beyond goes on
+ * from where the decode paused, so no byte is decoded twice. */
 typedef struct cache_slot {
     uint64_t key;         /* fam << 48 ^ loc + 1; 0 = empty */
     uint64_t used;
     uint8_t *data;        /* EXT_BYTES */
+    size_t valid;         /* data[0..valid) is decoded */
+    b2a_xpress_resume rs; /* where the decode paused */
 } cache_slot;
 
 struct b2a_bak_pages {
@@ -187,7 +192,8 @@ out:
 }
 
 static uint64_t cache_key(uint16_t fam, uint64_t loc);
-static void cache_keep(b2a_bak_pages *p, uint64_t ck, uint8_t *buf);
+static void cache_keep(b2a_bak_pages *p, uint64_t ck, uint8_t *buf, size_t valid,
+                       const b2a_xpress_resume *rs);
 
 static int index_mssqlbak(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
 {
@@ -238,13 +244,15 @@ static int index_mssqlbak(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
                     rc = oom(err);
                     goto out;
                 }
-                if ((rc = b2a__mssqlbak_read_extent(f->mb, rec.offset, whole, &got, err))) {
+                b2a_xpress_resume rs;
+                memset(&rs, 0, sizeof rs);
+                if ((rc = b2a__mssqlbak_extent_until(f->mb, rec.offset, whole, EXT_BYTES, &rs, &got, err))) {
                     free(whole);
                     goto out;
                 }
                 for (unsigned i = 1; i < 8 && !ok; i++)
                     ok = page_ident(whole + (size_t)i * PAGE, i, &fid, &e) == 0;
-                cache_keep(p, ok ? cache_key(fi, rec.offset) : 0, whole);
+                cache_keep(p, ok ? cache_key(fi, rec.offset) : 0, whole, got, &rs);
             }
             if (ok && (rc = index_put(p, fid, e, rec.offset, fi, run, err)))
                 goto out;
@@ -446,10 +454,12 @@ static uint64_t cache_key(uint16_t fam, uint64_t loc)
     return ((uint64_t)fam << 48 ^ loc) + 1;
 }
 
-/* Hand a decoded extent (buf, EXT_BYTES from malloc) to the cache under key
- * ck, evicting the least recently used; ck 0 or an extent another thread
- * cached first only returns buf to the spares. Takes ownership of buf. */
-static void cache_keep(b2a_bak_pages *p, uint64_t ck, uint8_t *buf)
+/* Hand a decoded extent (buf, EXT_BYTES from malloc, decoded up to valid,
+ * paused at *rs) to the cache under key ck, evicting the least recently
+ * used; ck 0 or an extent another thread cached first only returns buf to
+ * the spares. Takes ownership of buf. */
+static void cache_keep(b2a_bak_pages *p, uint64_t ck, uint8_t *buf, size_t valid,
+                       const b2a_xpress_resume *rs)
 {
     pthread_mutex_lock(&p->lock);
     int victim = ck ? 0 : -1;
@@ -466,6 +476,8 @@ static void cache_keep(b2a_bak_pages *p, uint64_t ck, uint8_t *buf)
         p->cache[victim].data = buf;
         p->cache[victim].key = ck;
         p->cache[victim].used = ++p->tick;
+        p->cache[victim].valid = valid;
+        p->cache[victim].rs = *rs;
         buf = old;
     }
     if (buf && p->nspare < SPARES) {
@@ -483,28 +495,46 @@ static int read_raw(b2a_bak_pages *p, const ext_ent *e, unsigned pos, uint8_t *p
         return b2a__ra_read(f->ra, e->loc + (uint64_t)pos * PAGE, page_out, PAGE, "MQDA page", err);
 
     uint64_t ck = cache_key(e->fam, e->loc);
+    size_t need = ((size_t)pos + 1) * PAGE;
+    b2a_xpress_resume rs;
+    uint8_t *buf = NULL;
+    size_t until = need;
     pthread_mutex_lock(&p->lock);
     for (int i = 0; i < CACHE_SLOTS; i++) {
-        if (p->cache[i].key == ck) {
-            p->cache[i].used = ++p->tick;
-            memcpy(page_out, p->cache[i].data + (size_t)pos * PAGE, PAGE);
+        cache_slot *c = &p->cache[i];
+        if (c->key != ck)
+            continue;
+        c->used = ++p->tick;
+        if (c->valid >= need) {
+            memcpy(page_out, c->data + (size_t)pos * PAGE, PAGE);
             pthread_mutex_unlock(&p->lock);
             return B2A_OK;
         }
+        /* Decoded short of this page: take it out and go on, to the end,
+         * since a second page of an extent is mostly a scan of all eight. */
+        buf = c->data;
+        rs = c->rs;
+        c->data = NULL;
+        c->key = 0;
+        c->used = 0;
+        c->valid = 0;
+        until = EXT_BYTES;
+        break;
     }
-    pthread_mutex_unlock(&p->lock);
-
     /* Decompress outside the lock so threads do not serialise on XPRESS,
      * into an evicted extent's buffer: no malloc and no fresh pages. */
-    pthread_mutex_lock(&p->lock);
-    uint8_t *buf = p->nspare ? p->spare[--p->nspare] : NULL;
+    if (!buf) {
+        memset(&rs, 0, sizeof rs);
+        buf = p->nspare ? p->spare[--p->nspare] : NULL;
+    }
     pthread_mutex_unlock(&p->lock);
     if (!buf && !(buf = malloc(EXT_BYTES)))
         return oom(err);
-    int rc = b2a__mssqlbak_read_extent(f->mb, e->loc, buf, NULL, err);
+    size_t valid = 0;
+    int rc = b2a__mssqlbak_extent_until(f->mb, e->loc, buf, until, &rs, &valid, err);
     if (rc == B2A_OK)
         memcpy(page_out, buf + (size_t)pos * PAGE, PAGE);
-    cache_keep(p, rc == B2A_OK ? ck : 0, buf);
+    cache_keep(p, rc == B2A_OK ? ck : 0, buf, valid, &rs);
     return rc;
 }
 

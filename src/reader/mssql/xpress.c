@@ -227,8 +227,11 @@ static inline void copy_match_exact(uint8_t *dst, size_t off, size_t mlen)
     }
 }
 
-int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
-                       int stop_at_cap, size_t *out_len, b2a_xpress_fail *fail)
+/* The decoder; with rs, it pauses at the first symbol boundary at or past
+ * `until` output bytes and saves where it stands in *rs, to go on later
+ * from there (the table is built again from the block's 256 bytes). */
+static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, int stop_at_cap,
+                  size_t until, b2a_xpress_resume *rs, size_t *out_len, b2a_xpress_fail *fail)
 {
     b2a_xpress_fail dummy;
     if (!fail)
@@ -238,21 +241,40 @@ int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t ou
     *out_len = 0;
     dtable t;
     size_t op = 0;
-    size_t block_at = 0;
+    size_t block_at = 0, block_end = 0;
     bits b = { in, in_len, 0, 0, 0 };
+    int resume = rs && rs->started;
+    if (resume) {
+        if (rs->done) {
+            *out_len = rs->op;
+            return B2A_OK;
+        }
+        op = rs->op;
+        block_at = rs->block_at;
+        block_end = rs->block_end;
+        b.pos = rs->pos;
+        b.bb = rs->bb;
+        b.n = rs->n;
+    }
 
     for (;;) {
-        /* A new block: 256-byte table, then the bitstream primed with 32 bits. */
-        if (block_at + 256 > in_len)
-            FAIL("chunk shorter than its 256-byte Huffman table", block_at);
-        if (!build(&t, in + block_at))
-            FAIL("Huffman table is not a complete prefix code", block_at);
-        prime(&b, block_at + 256);
-        if (b.pos > in_len)
-            FAIL("chunk ends inside the bitstream", in_len);
-        size_t block_end = op + BLOCK_OUT;
+        if (!resume) {
+            /* A new block: 256-byte table, then the bitstream primed with 32 bits. */
+            if (block_at + 256 > in_len)
+                FAIL("chunk shorter than its 256-byte Huffman table", block_at);
+            if (!build(&t, in + block_at))
+                FAIL("Huffman table is not a complete prefix code", block_at);
+            prime(&b, block_at + 256);
+            if (b.pos > in_len)
+                FAIL("chunk ends inside the bitstream", in_len);
+            block_end = op + BLOCK_OUT;
+        } else {
+            build(&t, in + block_at); /* checked when the block began */
+            resume = 0;
+        }
 
-        while (op < block_end) {
+        size_t stop = block_end < until ? block_end : until;
+        while (op < stop) {
             refill(&b);
             /* The stream may run at most one word past its end (the spec's
              * refill after the EOF symbol); further is a truncated chunk. */
@@ -322,6 +344,18 @@ int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t ou
             if (op >= out_cap && stop_at_cap)
                 goto done;
         }
+        if (op < block_end) {
+            /* Paused at `until` (only with rs). */
+            rs->started = 1;
+            rs->op = op;
+            rs->block_at = block_at;
+            rs->block_end = block_end;
+            rs->pos = b.pos;
+            rs->bb = b.bb;
+            rs->n = b.n;
+            *out_len = op;
+            return B2A_OK;
+        }
         /* A full 64 KiB block: stop unless another table and stream follow
          * (measured: a full 64 KiB extent leaves 2 unread bytes). */
         refill(&b);
@@ -331,6 +365,24 @@ int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t ou
         block_at = sp;
     }
 done:
+    if (rs) {
+        rs->started = 1;
+        rs->done = 1;
+        rs->op = op;
+    }
     *out_len = op;
     return B2A_OK;
+}
+
+int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                       int stop_at_cap, size_t *out_len, b2a_xpress_fail *fail)
+{
+    return decode(in, in_len, out, out_cap, stop_at_cap, SIZE_MAX, NULL, out_len, fail);
+}
+
+int b2a__xpress_decode_until(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                             size_t until, b2a_xpress_resume *rs, size_t *out_len,
+                             b2a_xpress_fail *fail)
+{
+    return decode(in, in_len, out, out_cap, 0, until, rs, out_len, fail);
 }

@@ -27,4 +27,26 @@ int b2a__xpress_table_ok(const uint8_t table[256]);
 int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
                        int stop_at_cap, size_t *out_len, b2a_xpress_fail *fail);
 
+/* Where a paused decode stands (b2a__xpress_decode_until). Zero it before
+ * the first call; it belongs to one input and one output buffer. */
+typedef struct b2a_xpress_resume {
+    int started, done;     /* done: the stream ended; op bytes are all it holds */
+    size_t op;             /* output bytes decoded so far */
+    size_t block_at, block_end, pos;
+    uint64_t bb;
+    unsigned n;
+} b2a_xpress_resume;
+
+/* Decode as b2a__xpress_decode (stop_at_cap 0), but pause at the first
+ * symbol boundary at or past `until` output bytes: *out_len (= rs->op) is
+ * then >= until, or the whole output when rs->done. A later call with the
+ * same in, out and rs goes on from there (with a larger until), so a reader
+ * needing only the front of a chunk decodes only that, and the rest once.
+ * A match may run past `until` (never past out_cap); bytes beyond
+ * *out_len are scratch. Errors as b2a__xpress_decode, found only in the
+ * part decoded. */
+int b2a__xpress_decode_until(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                             size_t until, b2a_xpress_resume *rs, size_t *out_len,
+                             b2a_xpress_fail *fail);
+
 #endif
