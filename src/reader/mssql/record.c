@@ -213,6 +213,29 @@ static size_t fixed_size(const b2a_mtype *t)
     return t->xtype == B2A_MT_BIT ? 1 : (size_t)(t->length > 0 ? t->length : 0);
 }
 
+/* Why a NOT NULL column has no value in a row written before the column
+ * was added. SQL Server (2012+) adds a NOT NULL column with a default
+ * without rewriting the rows: the default is kept in the catalog only
+ * (sys.system_internals_partition_columns.default_value). This reader does
+ * not read that default yet, and NULL would be a wrong value in a column
+ * declared NOT NULL, so such a row is an error, never a NULL. */
+#define ADDED_NOT_NULL_WHY \
+    "the column is NOT NULL but this row was written before it was added " \
+    "(ALTER TABLE ... ADD ... NOT NULL with a default kept only in the catalog), " \
+    "and this reader cannot read that default yet"
+
+/* A cell of a column added after the row was written: NULL when the column
+ * allows it, else the error above. */
+static int absent_cell(const b2a_rowdec *d, size_t k, b2a_rcell *c, char *why, size_t whylen)
+{
+    if (!d->t->def.columns[k].nullable) {
+        snprintf(why, whylen, "%s", ADDED_NOT_NULL_WHY);
+        return B2A_EUNSUPPORTED;
+    }
+    c->null = 1;
+    return 0;
+}
+
 static int fixedvar_cells(b2a_rowdec *d, const b2a_rec *r, b2a_err *err)
 {
     const b2a_mtable *t = d->t;
@@ -245,6 +268,12 @@ static int fixedvar_cells(b2a_rowdec *d, const b2a_rec *r, b2a_err *err)
                 c->null = 1;
             continue;
         }
+        char absent_why[300];
+        if (ph && ph->nullbit > r->ncols) { /* added after this row was written */
+            if (absent_cell(d, k, c, absent_why, sizeof absent_why) < 0)
+                return cell_error(d, k, B2A_EUNSUPPORTED, absent_why, err);
+            continue;
+        }
         if (!ph || b2a__rec_is_null(r, ph->nullbit)) {
             c->null = 1;
             continue;
@@ -253,7 +282,8 @@ static int fixedvar_cells(b2a_rowdec *d, const b2a_rec *r, b2a_err *err)
             size_t n = fixed_size(&t->types[k]);
             const uint8_t *p = b2a__rec_fixed(r, (unsigned)ph->leaf_off, (unsigned)n);
             if (!p) { /* added after this row was written: no value stored */
-                c->null = 1;
+                if (absent_cell(d, k, c, absent_why, sizeof absent_why) < 0)
+                    return cell_error(d, k, B2A_EUNSUPPORTED, absent_why, err);
                 continue;
             }
             c->p = p;
@@ -295,10 +325,8 @@ static int cd_cell(b2a_rowdec *d, size_t k, const b2a_cdrec *r, char *why, size_
         return B2A_EFORMAT;
     }
     unsigned pos = ph->nullbit - 1u;
-    if (pos >= r->ncols) { /* added after this row was written */
-        c->null = 1;
-        return 0;
-    }
+    if (pos >= r->ncols) /* added after this row was written */
+        return absent_cell(d, k, c, why, whylen);
     const b2a_cdval *v = &d->cdv[pos];
     if (v->cd == B2A_CD_NULL) {
         c->null = 1;
@@ -360,7 +388,7 @@ int b2a__rowdec_row(b2a_rowdec *d, unsigned slot, const b2a_rcell **cells, b2a_e
     if (st < 0)
         return row_error(d, "its slot offset is outside the page", err);
     if (d->cmpr == 1 || d->cmpr == 2) {
-        char why[200];
+        char why[300];
         b2a_cdrec r;
         /* A FixedVar forwarding stub (status 0x04) holds no row in any format. */
         if (!b2a__cdrec_is_cd(p) && ((p[0] >> 1) & 7) == B2A_REC_FORWARDING_STUB)
