@@ -1,6 +1,7 @@
 /* libFuzzer target: the XPRESS Huffman (MS-XCA) decoder of compressed
  * backups, into a 64 KiB buffer as the MSSQLBAK reader uses it, both
- * whole and as a peek that stops at a small cap. */
+ * whole, as a peek that stops at a small cap, and paused and resumed page
+ * by page as the page cache decodes extents. */
 #include "fuzz_common.h"
 
 #include "reader/mssql/xpress.h"
@@ -14,5 +15,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         b2a__xpress_table_ok(data);
     b2a__xpress_decode(data, size, out, sizeof(out), 0, &got, &fail);
     b2a__xpress_decode(data, size, out, 96, 1, &got, &fail);
+    b2a_xpress_resume rs;
+    memset(&rs, 0, sizeof rs);
+    size_t until = 0;
+    while (!rs.done && until < sizeof(out)) {
+        until += 8192;
+        if (b2a__xpress_decode_until(data, size, out, sizeof(out), until, &rs, &got, &fail) != 0)
+            break;
+    }
     return 0;
 }

@@ -16,18 +16,20 @@
 #define PBITS 12                     /* primary table index bits: most codes resolve in one lookup */
 #define SBITS (MAX_LEN - PBITS)      /* bits resolved by a subtable */
 
-/* A table entry (32 bits): bits 0-15 the symbol (0..511) or, with E_SUB,
- * the subtable resolving the next SBITS bits; bits 16-20 the code length.
+/* A table entry (16 bits): bits 0-8 the symbol (0..511), bits 9-12 its
+ * code length; with E_SUB, bits 0-14 name the subtable resolving the next
+ * SBITS bits. 16 bits keep the primary table at 8 KiB (in L1 with the
+ * output) and its fill at 4 entries per 64-bit store.
  * (Entries decoding two literals at once were tried: the extra table pass
  * per 64 KiB block cost more than it saved, bench_xpress 1.31 vs 1.50.) */
-#define E_LEN(e) (((e) >> 16) & 31u)
-#define E_SUB 0x200000u
-#define E_MAKE(sym, len) ((uint32_t)(sym) | (uint32_t)(len) << 16)
+#define E_LEN(e) ((unsigned)(e) >> 9 & 15u)
+#define E_SUB 0x8000u
+#define E_MAKE(sym, len) ((uint16_t)((sym) | (len) << 9))
 
 /* At most NSYMS codes are longer than PBITS, so NSYMS subtables suffice. */
 typedef struct dtable {
-    uint32_t prim[1u << PBITS];
-    uint32_t sub[NSYMS][1u << SBITS];
+    uint16_t prim[1u << PBITS];
+    uint16_t sub[NSYMS][1u << SBITS];
 } dtable;
 
 /* Code lengths per length, and the Kraft check: 1 if the code is complete. */
@@ -51,14 +53,15 @@ int b2a__xpress_table_ok(const uint8_t table[256])
 }
 
 /* n copies of e from t: 64-bit stores where n allows (n is a power of two). */
-static inline void fill(uint32_t *t, uint32_t e, uint32_t n)
+static inline void fill(uint16_t *t, uint16_t e, uint32_t n)
 {
-    if (n >= 2) {
-        uint64_t ee = (uint64_t)e << 32 | e;
-        for (uint32_t j = 0; j < n; j += 2)
+    if (n >= 4) {
+        uint64_t ee = 0x0001000100010001ULL * e;
+        for (uint32_t j = 0; j < n; j += 4)
             memcpy(t + j, &ee, 8);
     } else {
-        t[0] = e;
+        for (uint32_t j = 0; j < n; j++)
+            t[j] = e;
     }
 }
 
@@ -88,14 +91,14 @@ static int build(dtable *t, const uint8_t table[256])
     for (unsigned l = 1; l <= MAX_LEN; l++) {
         for (unsigned i = 0; i < count[l]; i++, k++, code++) {
             unsigned s = order[k];
-            uint32_t e = E_MAKE(s, l);
+            uint16_t e = E_MAKE(s, l);
             if (l <= PBITS) {
                 fill(t->prim + (code << (PBITS - l)), e, 1u << (PBITS - l));
             } else {
                 uint32_t prefix = code >> (l - PBITS);
                 if (prefix != last_prefix) {
                     last_prefix = prefix;
-                    t->prim[prefix] = E_SUB | nsub;
+                    t->prim[prefix] = (uint16_t)(E_SUB | nsub);
                     nsub++;
                 }
                 uint32_t low = code & ((1u << (l - PBITS)) - 1);
@@ -280,9 +283,9 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
              * refill after the EOF symbol); further is a truncated chunk. */
             if (b.pos > in_len + 2 && spec_pos(&b) > in_len + 2)
                 FAIL("chunk ends inside the bitstream", in_len);
-            uint32_t e = t.prim[b.bb >> (64 - PBITS)];
+            uint16_t e = t.prim[b.bb >> (64 - PBITS)];
             if (e & E_SUB)
-                e = t.sub[e & 0xFFFF][(b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1)];
+                e = t.sub[e & ~E_SUB][(b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1)];
             unsigned sym = e & 0x1FF;
             consume(&b, E_LEN(e));
             if (sym < 256) {
