@@ -114,10 +114,16 @@ static int append(const b2a_exp_in *in, b2a_exp_stmt *st, const uint8_t *p, size
 static int zeros_to_end(b2a_exp_in *in, b2a_err *err)
 {
     uint64_t start = b2a__exp_in_tell(in);
+    /* inside the run scanned last: each empty record of a long run of
+     * zeros would otherwise scan the rest of it again (quadratic) */
+    if (start >= in->zeros_from && start < in->nonzero_at)
+        return 0;
     int moved = 0;
     for (;;) {
         for (size_t i = in->pos; i < in->len; i++)
             if (in->buf[i]) {
+                in->zeros_from = start;
+                in->nonzero_at = in->base + i;
                 if (moved)
                     b2a__exp_in_seek(in, start);
                 return 0;

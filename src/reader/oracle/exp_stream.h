@@ -17,6 +17,9 @@ typedef struct b2a_exp_in {
     uint64_t base;      /* file offset of buf[0] */
     size_t len, pos;    /* bytes in buf, read position in buf */
     uint8_t *buf;       /* B2A_EXP_WINDOW bytes */
+    /* the last zero run scanned (exp_stream.c): bytes [zeros_from,
+     * nonzero_at) are zero and the byte at nonzero_at is not */
+    uint64_t zeros_from, nonzero_at;
 } b2a_exp_in;
 
 int b2a__exp_in_init(b2a_exp_in *in, b2a_ra *ra, uint64_t offset, b2a_err *err);
