@@ -151,6 +151,30 @@ static void test_samples_and_mutations(void **state)
     assert_true(s.failed > 100);    /* the mutations do reach the error paths */
 }
 
+/* A resumed decode reads its input anew (the page cache reads the chunk
+ * again): input that changed in between is refused, never trusted. */
+static void test_resume_on_changed_input(void **state)
+{
+    (void)state;
+    static uint8_t in[4096], out[B2A_MSSQLBAK_OUT_MAX];
+    memset(in, 0x99, 256); /* flat 9-bit table */
+    memset(in + 256, 0, sizeof in - 256); /* code 0 = literal 0x00: 3400 of them */
+    b2a_xpress_resume rs;
+    memset(&rs, 0, sizeof rs);
+    size_t n = 0;
+    b2a_xpress_fail f;
+    assert_int_equal(b2a__xpress_decode_until(in, sizeof in, out, sizeof out, 100, &rs, &n, &f), B2A_OK);
+    assert_false(rs.done);
+    assert_true(n >= 100);
+    b2a_xpress_resume again = rs;
+    assert_int_equal(b2a__xpress_decode_until(in, 200, out, sizeof out, 1000, &again, &n, &f), B2A_EFORMAT);
+    assert_string_equal(f.why, "chunk shorter than its 256-byte Huffman table");
+    in[7] = 0x98; /* the table no longer a complete code */
+    again = rs;
+    assert_int_equal(b2a__xpress_decode_until(in, sizeof in, out, sizeof out, 1000, &again, &n, &f), B2A_EFORMAT);
+    assert_string_equal(f.why, "Huffman table is not a complete prefix code");
+}
+
 /* Random bitstreams behind valid random tables, not only real ones. */
 static void test_random_streams(void **state)
 {
@@ -181,9 +205,11 @@ int main(void)
     const struct CMUnitTest with_samples[] = {
         cmocka_unit_test(test_samples_and_mutations),
         cmocka_unit_test(test_random_streams),
+        cmocka_unit_test(test_resume_on_changed_input),
     };
     const struct CMUnitTest without[] = {
         cmocka_unit_test(test_random_streams),
+        cmocka_unit_test(test_resume_on_changed_input),
     };
     if (stat(probe, &st) != 0) {
         printf("SKIP (samples part): sample backups not found (%s); set B2A_SAMPLES to the samples folder\n",

@@ -272,7 +272,12 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
                 FAIL("chunk ends inside the bitstream", in_len);
             block_end = op + BLOCK_OUT;
         } else {
-            build(&t, in + block_at); /* checked when the block began */
+            /* Checked when the block began; checked again, since the input
+             * is read anew for a resumed decode. */
+            if (block_at + 256 > in_len)
+                FAIL("chunk shorter than its 256-byte Huffman table", block_at);
+            if (!build(&t, in + block_at))
+                FAIL("Huffman table is not a complete prefix code", block_at);
             resume = 0;
         }
 
