@@ -38,6 +38,7 @@ struct b2a_restore {
     b2a_docker_req *req, *bytes_req;
     uv_timer_t timer, bytes_timer;
     int handles_open;
+    int probe_in_flight;   /* a progress probe's done callback is still to come */
     uv_work_t work;
     b2a_err work_err;
     char *located, *located_several;   /* locate_work's findings */
@@ -397,10 +398,18 @@ static int probe_line(void *ud, int stream, const char *line, size_t len)
     return 0;
 }
 
+static void release(b2a_restore *r);
+
+/* A probe canceled by finish() still calls back, maybe after the restore
+ * was freed and its handles closed: the last of the two frees it. */
 static void probe_done(void *ud, int rc, int exit_code, const b2a_err *err)
 {
     (void)rc, (void)exit_code, (void)err;
-    ((b2a_restore *)ud)->bytes_req = NULL;
+    b2a_restore *r = ud;
+    r->bytes_req = NULL;
+    r->probe_in_flight = 0;
+    if (r->handles_open == 0)
+        release(r);
 }
 
 static void bytes_tick(uv_timer_t *t)
@@ -409,8 +418,10 @@ static void bytes_tick(uv_timer_t *t)
     b2a_vendor_step *s = r->run.step;
     if (r->bytes_req || !s || !r->running)
         return;
-    b2a__docker_exec(r->c->docker, r->c->id, (const char *const *)s->probe.argv, s->probe.argc,
-                     (const char *const *)s->probe.env, s->probe.nenv, probe_line, probe_done, r, &r->bytes_req);
+    if (b2a__docker_exec(r->c->docker, r->c->id, (const char *const *)s->probe.argv, s->probe.argc,
+                         (const char *const *)s->probe.env, s->probe.nenv, probe_line, probe_done, r,
+                         &r->bytes_req) == B2A_OK)
+        r->probe_in_flight = 1;
 }
 
 static void inspect_after_failure(uv_timer_t *t);
@@ -567,8 +578,13 @@ int b2a_restore_cancel(b2a_restore *r)
 static void closed(uv_handle_t *h)
 {
     b2a_restore *r = h->data;
-    if (--r->handles_open > 0)
+    if (--r->handles_open > 0 || r->probe_in_flight)
         return;
+    release(r);
+}
+
+static void release(b2a_restore *r)
+{
     b2a_ctx *ctx = r->ctx;
     b2a__vendor_plan_free(&r->plan);
     free(r->pre_sql);
