@@ -16,6 +16,7 @@
 #include "bak2avro.h"
 #include "core/ctx.h"
 #include "export/export.h"
+#include "source/backupsrc.h"
 #include "source/dbsource.h"
 #include "source/dsn.h"
 #include "source/plan.h"
@@ -36,8 +37,13 @@ struct b2a_export {
     uint32_t magic;
     b2a_ctx *ctx;
     b2a_dbsource db;
+    int is_backup;            /* rows from backup files (file: DSN) instead of db */
+    b2a_backupsrc bk;         /* opened on the worker by the first chunk */
+    void *scan;               /* the reader's scan of split part `split_part` of `split_parts` */
+    size_t split_part, split_parts;
     b2a_table_def def;
     char *database;
+    char *vendor;             /* of the plan: a backup's files must be of it */
     char *where, *snapshot;   /* the range, or NULL */
     int is_range;
     uint32_t range, nranges;
@@ -94,14 +100,26 @@ static void parts_drop(b2a_export *x)
     x->nparts = 0;
 }
 
-static void export_destroy(b2a_export *x)
+/* The rows' cursor, of a database or of a backup's reader. */
+static void cursor_close(b2a_export *x)
 {
     b2a__dbcursor_close(x->cursor);
+    x->cursor = NULL;
+    if (x->scan)
+        x->bk.reader->scan_close(x->scan);
+    x->scan = NULL;
+}
+
+static void export_destroy(b2a_export *x)
+{
+    cursor_close(x);
+    b2a__backupsrc_clear(&x->bk);
     b2a__ocf_abort(x->writer);
     parts_drop(x);
     b2a__dbsource_clear(&x->db);
     b2a__table_def_clear(&x->def);
     free(x->database);
+    free(x->vendor);
     free(x->where);
     free(x->snapshot);
     free(x->output_dir);
@@ -158,7 +176,11 @@ int b2a_export_new(b2a_source *src, const char *table, const b2a_export_options 
     if (rc == B2A_OK && (b2a__table_def_copy(&x->def, &t->def) != 0 ||
                          (src->database && !(x->database = b2a__strdup(src->database)))))
         rc = B2A_ENOMEM;
-    if (rc == B2A_OK)
+    x->is_backup = src->is_backup;
+    x->split_parts = 1;
+    if (rc == B2A_OK && x->is_backup)   /* the export opens the files again: it may outlive the source */
+        rc = b2a__backupsrc_parse(src->bk.display, &x->bk, &x->err);
+    else if (rc == B2A_OK)
         rc = b2a__dbsource_copy(&x->db, &src->db, &x->err);
     if (rc != B2A_OK) {
         export_destroy(x);
@@ -198,7 +220,19 @@ int b2a_export_range_new(b2a_ctx *ctx, const char *dsn, const char *plan_json, u
     if (range >= doc.nranges)
         rc = b2a__err_set(&x->err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "range %u: the plan of %s.%s has %zu ranges (0..%zu)",
                           range, doc.def.schema, doc.def.name, doc.nranges, doc.nranges - 1);
-    if (rc == B2A_OK && (rc = b2a__dsn_parse(dsn, &d, &x->err)) == B2A_OK) {
+    x->is_backup = b2a__dsn_is_file(dsn);
+    int parts = doc.method == B2A_SPLIT_EXTENTS || doc.method == B2A_SPLIT_SEGMENTS;
+    if (rc == B2A_OK && parts != x->is_backup)
+        rc = b2a__err_set(&x->err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                          parts ? "the plan of %s.%s splits a backup's table: give the file: DSN of its backup files"
+                                : "the plan of %s.%s is of a database, not of backup files",
+                          doc.def.schema, doc.def.name);
+    /* a backup's vendor is checked when its files are opened, on the worker */
+    if (rc == B2A_OK && x->is_backup) {
+        rc = b2a__backupsrc_parse(dsn, &x->bk, &x->err);
+        x->split_part = parts ? range : 0;
+        x->split_parts = parts ? doc.nranges : 1;
+    } else if (rc == B2A_OK && (rc = b2a__dsn_parse(dsn, &d, &x->err)) == B2A_OK) {
         if (strcmp(b2a__dsn_vendor_name(d.vendor), doc.vendor) != 0)
             rc = b2a__err_set(&x->err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "%s is a %s database but the plan is of %s",
                               d.display, b2a__dsn_vendor_name(d.vendor), doc.vendor);
@@ -221,6 +255,8 @@ int b2a_export_range_new(b2a_ctx *ctx, const char *dsn, const char *plan_json, u
         doc.where[range] = NULL;
         x->snapshot = doc.snapshot;
         doc.snapshot = NULL;
+        x->vendor = doc.vendor;
+        doc.vendor = NULL;
         x->is_range = 1;
         x->range = range;
         x->nranges = (uint32_t)doc.nranges;
@@ -228,6 +264,31 @@ int b2a_export_range_new(b2a_ctx *ctx, const char *dsn, const char *plan_json, u
     }
     b2a__plan_doc_clear(&doc);
     return rc;
+}
+
+/* Worker: open the backup's files, find the table, and open a scan of the
+ * export's part of it. Its columns are the reader's own (the same types a
+ * single-machine run writes); a plan made from other files is refused. */
+static int backup_open(b2a_export *x)
+{
+    if (b2a__backupsrc_open(&x->bk, &x->err) != B2A_OK)
+        return x->err.code;
+    if (x->vendor && strcmp(x->vendor, x->bk.vendor) != 0)
+        return b2a__err_set(&x->err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "%s is a %s backup but the plan is of %s",
+                            x->bk.paths[0], x->bk.vendor, x->vendor);
+    long i = b2a__backupsrc_find(&x->bk, x->def.schema, x->def.name);
+    const b2a_table_def *t = i < 0 ? NULL : x->bk.reader->table(x->bk.handle, (size_t)i);
+    if (!t || t->ncolumns != x->def.ncolumns)
+        return b2a__err_set(&x->err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "%s: %s %s.%s%s", x->bk.paths[0],
+                            t ? "the table" : "no table", x->def.schema, x->def.name,
+                            t ? " has other columns than the plan's: a plan of other backup files?" : " in this backup");
+    b2a_table_def own;
+    if (b2a__table_def_copy(&own, t) != 0)
+        return b2a__err_set(&x->err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    own.row_count = x->def.row_count;   /* a range has none; a whole table the source's */
+    b2a__table_def_clear(&x->def);
+    x->def = own;
+    return b2a__backupsrc_scan_open(&x->bk, (size_t)i, x->split_part, x->split_parts, &x->scan, &x->err);
 }
 
 /* Worker: the folder, the cursor, then one chunk into the open part file. */
@@ -241,7 +302,8 @@ static void chunk_work(uv_work_t *req)
             b2a__err_set(&x->err, B2A_EIO, B2A_ERRCLASS_IO, "cannot create %s: %s", x->dir, strerror(errno));
             return;
         }
-        if (b2a__dbcursor_open(&x->db, &x->def, x->where, x->snapshot, &x->cursor, &x->err) != B2A_OK)
+        if (x->is_backup ? backup_open(x) != B2A_OK
+                         : b2a__dbcursor_open(&x->db, &x->def, x->where, x->snapshot, &x->cursor, &x->err) != B2A_OK)
             return;
     }
     if (!x->writer) {
@@ -256,7 +318,9 @@ static void chunk_work(uv_work_t *req)
     if (x->max_file_rows && (uint64_t)x->file_rows + max_rows > x->max_file_rows)
         max_rows = (size_t)(x->max_file_rows - (uint64_t)x->file_rows);
     int eof = 0;
-    if (b2a__dbcursor_next(x->cursor, b2a__ocf_sink(x->writer), max_rows, &chunk, &eof, &x->err) != B2A_OK)
+    b2a_sink *sink = b2a__ocf_sink(x->writer);
+    if ((x->is_backup ? x->bk.reader->scan_next(x->scan, sink, max_rows, &chunk, &eof, &x->err)
+                      : b2a__dbcursor_next(x->cursor, sink, max_rows, &chunk, &eof, &x->err)) != B2A_OK)
         return;
     x->file_rows += (int64_t)chunk;
     x->rows += (int64_t)chunk;
@@ -347,8 +411,7 @@ static void chunk_after(uv_work_t *req, int status)
         done = 1;
     } else if (x->eof) {
         done = 1;
-        b2a__dbcursor_close(x->cursor);
-        x->cursor = NULL;
+        cursor_close(x);
         put_in_place(x);
     } else if (uv_queue_work(x->ctx->loop, &x->work, chunk_work, chunk_after) != 0) {
         b2a__err_set(&x->err, B2A_ENOMEM, B2A_ERRCLASS_OS, "could not queue work on the loop");
@@ -356,8 +419,7 @@ static void chunk_after(uv_work_t *req, int status)
     }
     if (!done)
         return;
-    b2a__dbcursor_close(x->cursor);
-    x->cursor = NULL;
+    cursor_close(x);
     b2a__ocf_abort(x->writer);
     x->writer = NULL;
     parts_drop(x);  /* only files not put in place are left: a failure's */

@@ -101,6 +101,10 @@ typedef struct b2a_reader_split_ops {
      * B2A_EINVAL unless part < nparts. */
     int (*scan_open_part)(void *r, size_t table, size_t part, size_t nparts, void **scan,
                           b2a_err *err);
+    /* The most parts table i splits into that are not empty by construction
+     * (an Oracle dump: its row segments); NULL: as many as asked (a .bak's
+     * extents are dealt out among any number of parts). */
+    size_t (*max_parts)(const void *r, size_t table);
 } b2a_reader_split_ops;
 
 /* The split operations of a reader, or NULL when it cannot split a table. */

@@ -129,6 +129,8 @@ const char *b2a__split_method_name(b2a_split_method m)
     switch (m) {
     case B2A_SPLIT_KEY: return "key";
     case B2A_SPLIT_CTID: return "ctid";
+    case B2A_SPLIT_EXTENTS: return "extents";
+    case B2A_SPLIT_SEGMENTS: return "segments";
     default: return "single";
     }
 }

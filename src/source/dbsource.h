@@ -53,7 +53,9 @@ int b2a__dbsource_introspect(const b2a_dbsource *s, const char *schema, int incl
 typedef enum b2a_split_method {
     B2A_SPLIT_SINGLE = 0,  /* one range, the whole table */
     B2A_SPLIT_KEY = 1,     /* ranges of a key column (plus its NULLs) */
-    B2A_SPLIT_CTID = 2     /* PostgreSQL heap block ranges */
+    B2A_SPLIT_CTID = 2,    /* PostgreSQL heap block ranges */
+    B2A_SPLIT_EXTENTS = 3, /* a SQL Server .bak's extents, part k of N (source/backupsrc.h) */
+    B2A_SPLIT_SEGMENTS = 4 /* an Oracle dump's row segments, part k of N */
 } b2a_split_method;
 
 const char *b2a__split_method_name(b2a_split_method m);

@@ -54,7 +54,7 @@ static int hexval(int c)
 }
 
 /* Percent-decode [p, p+n); NULL on OOM or a bad escape (*bad set). */
-static char *pct_decode(const char *p, size_t n, int *bad)
+char *b2a__dsn_pct_decode(const char *p, size_t n, int *bad)
 {
     char *o = malloc(n + 1), *w = o;
     if (!o)
@@ -131,9 +131,9 @@ static int url_parse(const char *form, const char *rest, int default_port, url_p
     if (at) {
         const char *colon = memchr(rest, ':', (size_t)(at - rest));
         size_t ulen = colon ? (size_t)(colon - rest) : (size_t)(at - rest);
-        u->user = pct_decode(rest, ulen, &bad);
+        u->user = b2a__dsn_pct_decode(rest, ulen, &bad);
         if (!bad && colon)
-            u->password = pct_decode(colon + 1, (size_t)(at - colon - 1), &bad);
+            u->password = b2a__dsn_pct_decode(colon + 1, (size_t)(at - colon - 1), &bad);
         if (bad)
             goto badesc;
         if (!u->user || (colon && !u->password))
@@ -159,7 +159,7 @@ static int url_parse(const char *form, const char *rest, int default_port, url_p
             hend = colon;
             pstart = colon + 1;
         }
-        u->host = pct_decode(hp, (size_t)(hend - hp), &bad);
+        u->host = b2a__dsn_pct_decode(hp, (size_t)(hend - hp), &bad);
         if (bad)
             goto badesc;
     }
@@ -184,7 +184,7 @@ static int url_parse(const char *form, const char *rest, int default_port, url_p
         const char *db = end + 1;
         size_t dlen = strcspn(db, "?");
         if (dlen) {
-            u->dbname = pct_decode(db, dlen, &bad);
+            u->dbname = b2a__dsn_pct_decode(db, dlen, &bad);
             if (bad)
                 goto badesc;
             if (!u->dbname)
@@ -198,7 +198,7 @@ static int url_parse(const char *form, const char *rest, int default_port, url_p
             size_t len = strcspn(q, "&");
             if (len > 8 && strncmp(q, "sslmode=", 8) == 0) {
                 free(u->sslmode);
-                u->sslmode = pct_decode(q + 8, len - 8, &bad);
+                u->sslmode = b2a__dsn_pct_decode(q + 8, len - 8, &bad);
                 if (bad)
                     goto badesc;
             }
@@ -451,6 +451,10 @@ int b2a__dsn_parse(const char *text, b2a_dsn *d, b2a_err *err)
     if (strncasecmp(text, "postgresql://", 13) == 0 || strncasecmp(text, "postgres://", 11) == 0 ||
         strncasecmp(text, "mysql://", 8) == 0 || strncasecmp(text, "mariadb://", 10) == 0)
         rc = from_url(text, d, err);
+    else if (b2a__dsn_is_file(text))
+        rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                          "DSN: a file: DSN names backup files, which the Source and Export blocks read "
+                          "directly (bak2avro run BACKUP exports them); it is not a database to connect to");
     else if (strstr(text, "://"))
         rc = b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
                           "DSN: unknown URL scheme (postgresql:// and mysql:// are known; other databases "
@@ -460,4 +464,9 @@ int b2a__dsn_parse(const char *text, b2a_dsn *d, b2a_err *err)
     if (rc)
         b2a__dsn_clear(d);
     return rc;
+}
+
+int b2a__dsn_is_file(const char *text)
+{
+    return text && strncasecmp(text, "file:", 5) == 0;
 }

@@ -58,5 +58,10 @@ typedef struct b2a_dsn {
 int b2a__dsn_parse(const char *text, b2a_dsn *d, b2a_err *err);
 void b2a__dsn_clear(b2a_dsn *d);   /* wipes the password */
 const char *b2a__dsn_vendor_name(b2a_odbc_vendor v); /* "postgresql", "mysql", "sqlserver" */
+/* 1 when text is a file: DSN (backup files, source/backupsrc.h): the
+ * blocks read those with our own readers, not through a connection. */
+int b2a__dsn_is_file(const char *text);
+/* Percent-decode [p, p+n); NULL on OOM or a bad escape (*bad set). */
+char *b2a__dsn_pct_decode(const char *p, size_t n, int *bad);
 
 #endif

@@ -153,8 +153,13 @@ int b2a__plan_parse(const char *json, b2a_plan_doc *p, b2a_err *err)
     if (rc == B2A_OK && (!p->vendor || !p->def.schema || !p->def.name))
         BAD("\"vendor\", \"schema\" and \"name\" are required");
     if (rc == B2A_OK) {
-        p->method = method && !strcmp(method, "key") ? B2A_SPLIT_KEY
-                    : method && !strcmp(method, "ctid") ? B2A_SPLIT_CTID : B2A_SPLIT_SINGLE;
+        int found = method ? -1 : B2A_SPLIT_SINGLE;
+        for (int m = B2A_SPLIT_SINGLE; found < 0 && m <= B2A_SPLIT_SEGMENTS; m++)
+            if (!strcmp(method, b2a__split_method_name((b2a_split_method)m)))
+                found = m;
+        if (found < 0)
+            BAD("unknown \"method\" (single, key, ctid, extents, segments)");
+        p->method = found < 0 ? B2A_SPLIT_SINGLE : (b2a_split_method)found;
         v = get(root, "rows_expected");
         p->def.row_count = v && YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : -1;
     }

@@ -43,6 +43,7 @@ static void source_destroy(b2a_source *s)
     b2a__strv_free(s->exclude, s->n_exclude);
     b2a__dbsource_clear(&s->db);
     b2a__dsn_clear(&s->dsn);
+    b2a__backupsrc_clear(&s->bk);
     s->magic = 0;
     free(s);
 }
@@ -74,8 +75,9 @@ int b2a_source_new(b2a_ctx *ctx, const b2a_source_options *opts, b2a_source **ou
         return B2A_ENOMEM;
     }
     /* A bad DSN is said now, with its message in the handle. */
-    int rc = b2a__dsn_parse(opts->dsn, &s->dsn, &s->err);
-    if (rc == B2A_OK)
+    s->is_backup = b2a__dsn_is_file(opts->dsn);
+    int rc = s->is_backup ? b2a__backupsrc_parse(opts->dsn, &s->bk, &s->err) : b2a__dsn_parse(opts->dsn, &s->dsn, &s->err);
+    if (rc == B2A_OK && !s->is_backup)
         rc = b2a__dbsource_from_dsn(&s->db, &s->dsn, s->via == B2A_VIA_ODBC, opts->login_timeout_s, &s->err);
     *out = s;
     if (rc != B2A_OK)
@@ -104,9 +106,27 @@ static int selects(const b2a_source *s, const b2a_odbc_table *t)
     return yes && t->exported;
 }
 
+const char *b2a__source_display(const b2a_source *s)
+{
+    return s->is_backup ? s->bk.display : s->dsn.display;
+}
+
+/* A backup is described by its reader: the tables its catalog lists. */
+static void open_backup(b2a_source *s)
+{
+    if (b2a__backupsrc_open(&s->bk, &s->err) == B2A_OK &&
+        b2a__backupsrc_tables(&s->bk, &s->tables, &s->ntables, &s->err) == B2A_OK &&
+        !(s->database = b2a__strdup(s->bk.reader->database_name(s->bk.handle))))
+        b2a__err_set(&s->err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+}
+
 static void open_work(uv_work_t *req)
 {
     b2a_source *s = req->data;
+    if (s->is_backup) {
+        open_backup(s);
+        return;
+    }
     b2a__dbsource_introspect(&s->db, s->dsn.dbname, s->include_views, &s->tables, &s->ntables, &s->database,
                              &s->err);
 }
@@ -121,7 +141,7 @@ static void open_after(uv_work_t *req, int status)
         s->opened = 1;
     } else {
         s->failed = 1;
-        if (s->err.code != B2A_ECANCELED)
+        if (s->err.code != B2A_ECANCELED && !s->is_backup)  /* a reader's messages name the file */
             b2a__err_prefix(&s->err, "%s: ", s->dsn.display);
     }
     b2a_ctx *ctx = s->ctx;
@@ -221,13 +241,22 @@ char *b2a_source_json(const b2a_source *s)
     yajl_gen_config(g, yajl_gen_beautify, 1);
     yajl_gen_map_open(g);
     gstr(g, "dsn");
-    gstr(g, s->dsn.display);
+    gstr(g, b2a__source_display(s));
     gstr(g, "vendor");
-    gstr(g, b2a__dsn_vendor_name(s->dsn.vendor));
+    gstr(g, s->is_backup ? s->bk.vendor : b2a__dsn_vendor_name(s->dsn.vendor));
     gstr(g, "database");
     gstr(g, s->database);
     gstr(g, "via");
-    gstr(g, s->db.pg_conninfo ? "copy" : s->db.my_host ? "mariadb" : "odbc");
+    gstr(g, s->is_backup ? "reader" : s->db.pg_conninfo ? "copy" : s->db.my_host ? "mariadb" : "odbc");
+    if (s->is_backup) {
+        gstr(g, "format");
+        gstr(g, s->bk.format);
+        gstr(g, "inputs");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < s->bk.npaths; i++)
+            gstr(g, s->bk.paths[i]);
+        yajl_gen_array_close(g);
+    }
     gstr(g, "tables");
     yajl_gen_array_open(g);
     for (size_t i = 0; i < s->ntables; i++) {
@@ -266,6 +295,7 @@ struct b2a_split_plan {
     b2a_plan_doc doc;         /* the table, and the ranges once planned */
     uint32_t splits;
     b2a_split split;
+    int is_backup;            /* split already made: parts of a backup's table */
     int busy, planned, canceled, free_requested, in_cb;
     b2a_split_plan_done_cb done_cb;
     void *userdata;
@@ -285,6 +315,8 @@ static void plan_destroy(b2a_split_plan *p)
 static void plan_work(uv_work_t *req)
 {
     b2a_split_plan *p = req->data;
+    if (p->is_backup)
+        return;
     b2a__split_plan(&p->db, &p->doc.def, p->doc.pk, p->doc.npk, p->splits, &p->split, &p->err);
 }
 
@@ -326,6 +358,22 @@ static void plan_after(uv_work_t *req, int status)
     b2a__ctx_release(ctx);
 }
 
+/* A backup's table in parts of its extents or row segments: no I/O, the
+ * reader knows how many parts are worth having. Each range is part k of N,
+ * read by whichever process opens the same files (b2a_export_range_new). */
+static int plan_backup(b2a_split_plan *p, const b2a_source *src, const b2a_odbc_table *t, uint32_t splits)
+{
+    long i = b2a__backupsrc_find(&src->bk, t->def.schema, t->def.name);
+    size_t n = i < 0 ? 1 : b2a__backupsrc_parts(&src->bk, (size_t)i, splits);
+    p->is_backup = 1;
+    p->split.method = n <= 1 ? B2A_SPLIT_SINGLE
+                      : src->bk.reader == &b2a__reader_mssql_bak ? B2A_SPLIT_EXTENTS : B2A_SPLIT_SEGMENTS;
+    p->split.rows_expected = t->def.row_count;
+    p->split.where = calloc(n, sizeof(*p->split.where));   /* no condition: part k of n */
+    p->split.nranges = p->split.where ? n : 0;
+    return p->split.where ? B2A_OK : B2A_ENOMEM;
+}
+
 int b2a_split_plan_new(b2a_source *src, const char *table, uint32_t splits, b2a_split_plan_done_cb done_cb,
                        void *userdata, b2a_split_plan **out)
 {
@@ -347,14 +395,16 @@ int b2a_split_plan_new(b2a_source *src, const char *table, uint32_t splits, b2a_
     p->splits = splits;
     p->done_cb = done_cb;
     p->userdata = userdata;
-    p->doc.vendor = b2a__strdup(b2a__dsn_vendor_name(src->dsn.vendor));
+    p->doc.vendor = b2a__strdup(src->is_backup ? src->bk.vendor : b2a__dsn_vendor_name(src->dsn.vendor));
     p->doc.database = b2a__strdup(src->database);
     p->doc.kind = b2a__strdup(b2a__odbc_table_kind_name(t->kind));
     p->doc.pk = b2a__strv_dup((const char *const *)t->pk, t->npk);
     p->doc.npk = p->doc.pk ? t->npk : 0;
     int rc = b2a__table_def_copy(&p->doc.def, &t->def) == 0 && p->doc.vendor && p->doc.kind &&
                      (!t->npk || p->doc.pk) ? B2A_OK : B2A_ENOMEM;
-    if (rc == B2A_OK)
+    if (rc == B2A_OK && src->is_backup)
+        rc = plan_backup(p, src, t, splits);
+    else if (rc == B2A_OK)
         rc = b2a__dbsource_copy(&p->db, &src->db, &p->err);
     p->work.data = p;
     if (rc == B2A_OK && uv_queue_work(p->ctx->loop, &p->work, plan_work, plan_after) != 0)

@@ -7,6 +7,7 @@
 
 #include "bak2avro.h"
 #include "odbc/introspect.h"
+#include "source/backupsrc.h"
 #include "source/dbsource.h"
 #include "source/dsn.h"
 
@@ -17,6 +18,8 @@ struct b2a_source {
     b2a_ctx *ctx;
     b2a_dsn dsn;
     b2a_dbsource db;
+    int is_backup;            /* a file: DSN: bk instead of dsn and db */
+    b2a_backupsrc bk;
     b2a_via via;
     char **include, **exclude;
     uint32_t n_include, n_exclude;
@@ -33,5 +36,7 @@ struct b2a_source {
 
 /* The table "schema.table" of an opened source, or NULL. */
 const b2a_odbc_table *b2a__source_find(const b2a_source *s, const char *qualified);
+/* The DSN as messages and documents show it (no password). */
+const char *b2a__source_display(const b2a_source *s);
 
 #endif

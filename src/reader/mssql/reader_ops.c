@@ -66,7 +66,7 @@ static int scan_open_part(void *r, size_t t, size_t part, size_t nparts, void **
     return b2a__bak_scan_open_part(r, t, part, nparts, (b2a_bak_scan **)scan, err);
 }
 
-const b2a_reader_split_ops b2a__reader_mssql_bak_split = { scan_open_part };
+const b2a_reader_split_ops b2a__reader_mssql_bak_split = { scan_open_part, NULL };
 
 const b2a_reader_ops b2a__reader_mssql_bak = {
     "mssql-bak", probe, open_bak, database_name, table_count, table, table_kind,
