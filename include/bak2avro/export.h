@@ -50,7 +50,9 @@ B2A_API int b2a_export_new(b2a_source *src, const char *table, const b2a_export_
 
 /**
  * Export range @p range of a plan given as JSON (b2a_split_plan_json()),
- * reached with @p dsn (the source's DSN; the plan holds no password). Any
+ * reached with @p dsn (the source's DSN; the plan holds no password; for a
+ * plan of backup files, the file: DSN of the same files as this process
+ * sees them). Any
  * process may do this while the planning process keeps the plan alive (on
  * PostgreSQL its snapshot). Needs no b2a_source. A refused plan, range or
  * DSN returns its error with *out set: read the message with

@@ -22,6 +22,12 @@ B2A_BEGIN_DECL
  *     MariaDB Connector/ODBC.
  *   - an ODBC connection string with Driver={...} (or DSN=...) of a
  *     PostgreSQL, MariaDB/MySQL or SQL Server driver.
+ *   - file:PATH[,PATH...]: the files of one backup (stripes, dump pieces)
+ *     that this library reads itself, without a database: SQL Server .bak,
+ *     Oracle exp and Data Pump dumps. Each PATH is percent-decoded (%2C for
+ *     a comma, %25 for a percent sign). Its plans split a table by the
+ *     backup's extents (.bak) or row segments (Oracle dumps), so processes
+ *     that see the same files export disjoint parts of it.
  * USER, PASSWORD and DBNAME are percent-decoded. The password is never
  * logged nor put in a document: "***" stands for it.
  *
@@ -70,7 +76,8 @@ B2A_API const char *b2a_source_sqlstate(const b2a_source *src);
 
 /**
  * After a successful open: {"dsn" (password as ***), "vendor", "database",
- * "tables": [...]} where each table is as in the Job JSON's "tables" (schema,
+ * "via" ("copy", "mariadb", "odbc", or "reader" with "format" and "inputs"
+ * for a file: source), "tables": [...]} where each table is as in the Job JSON's "tables" (schema,
  * name, kind, selected, rows_expected, primary_key, columns). Free with b2a_free().
  */
 B2A_API char *b2a_source_json(const b2a_source *src);
@@ -84,7 +91,11 @@ B2A_API char *b2a_source_json(const b2a_source *src);
  * holds a transaction open with an exported snapshot (pg_export_snapshot)
  * that every range reads, so all ranges see one state of the table; it stays
  * valid while the plan handle lives. rows_expected is the source's exact
- * count. done_cb runs once, unless this returns an error.
+ * count. Of a file: source, range k of N is the k-th of N disjoint parts of
+ * the table's extents (.bak, method "extents") or row segments (an Oracle
+ * dump, "segments"; at most one range per segment), and rows_expected the
+ * count the backup records (-1 when it records none). done_cb runs once,
+ * unless this returns an error.
  */
 B2A_API int b2a_split_plan_new(b2a_source *src, const char *table, uint32_t splits,
                                b2a_split_plan_done_cb done_cb, void *userdata, b2a_split_plan **out);
@@ -97,7 +108,8 @@ B2A_API const char *b2a_split_plan_errmsg(const b2a_split_plan *plan);
 B2A_API uint32_t b2a_split_plan_ranges(const b2a_split_plan *plan);
 /**
  * The plan as JSON, to hold, store or ship (see doc/split-plan.md): the
- * table with its columns, "method" ("single", "key", "ctid"), "key",
+ * table with its columns, "method" ("single", "key", "ctid", "extents",
+ * "segments"), "key",
  * "snapshot", "rows_expected" and "ranges" [{"index", "where"}]. It holds no
  * password: b2a_export_range_new() takes the DSN beside it. Free with b2a_free().
  */
