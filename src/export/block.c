@@ -222,7 +222,7 @@ int b2a_export_range_new(b2a_ctx *ctx, const char *dsn, const char *plan_json, u
                           range, doc.def.schema, doc.def.name, doc.nranges, doc.nranges - 1);
     x->is_backup = b2a__dsn_is_file(dsn);
     int parts = doc.method == B2A_SPLIT_EXTENTS || doc.method == B2A_SPLIT_SEGMENTS;
-    if (rc == B2A_OK && parts != x->is_backup)
+    if (rc == B2A_OK && (parts ? !x->is_backup : x->is_backup && (doc.method != B2A_SPLIT_SINGLE || doc.where[range])))
         rc = b2a__err_set(&x->err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
                           parts ? "the plan of %s.%s splits a backup's table: give the file: DSN of its backup files"
                                 : "the plan of %s.%s is of a database, not of backup files",
@@ -298,13 +298,14 @@ static void chunk_work(uv_work_t *req)
     size_t chunk = 0;
     if (!x->opened) {
         x->opened = 1;
+        /* the rows first: a refused source leaves no empty folder behind */
+        if (x->is_backup ? backup_open(x) != B2A_OK
+                         : b2a__dbcursor_open(&x->db, &x->def, x->where, x->snapshot, &x->cursor, &x->err) != B2A_OK)
+            return;
         if (b2a__mkdir_p(x->dir) != 0) {
             b2a__err_set(&x->err, B2A_EIO, B2A_ERRCLASS_IO, "cannot create %s: %s", x->dir, strerror(errno));
             return;
         }
-        if (x->is_backup ? backup_open(x) != B2A_OK
-                         : b2a__dbcursor_open(&x->db, &x->def, x->where, x->snapshot, &x->cursor, &x->err) != B2A_OK)
-            return;
     }
     if (!x->writer) {
         char *scratch = b2a__asprintf("%s-%05zu.avro", x->scratch_stem, x->nparts);

@@ -20,13 +20,14 @@ import os
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union, cast
 
 from . import _ffi
+from ._handle import Handle
 from .errors import *  # noqa: F401,F403
 from .errors import Error, InvalidArgument, JobFailed, from_code
-from .blocks import Source, SplitPlan, export_range
+from .blocks import Source, SplitPlan, backup_dsn, export_range
 from .container import Container
 
 __all__ = ["inspect", "run", "gc", "version", "Job", "Progress", "Error", "JobFailed", "InvalidArgument",
-           "Source", "SplitPlan", "export_range", "Container"]
+           "Source", "SplitPlan", "export_range", "backup_dsn", "Container"]
 __version__ = "0.1.0"
 
 #: A file path as the os module takes it.
@@ -150,7 +151,7 @@ def gc(docker_host: Optional[str] = None) -> int:
     return removed.value
 
 
-class Job:
+class Job(Handle):
     """One job on its own library context, for use in a with block.
 
         with bak2avro.Job("dump.backup", "out", include=["public.*"]) as job:
@@ -376,18 +377,12 @@ class Job:
             _ffi.b2a_ctx_free(self._ctx)
             self._ctx = None
 
-    def __del__(self) -> None:
+    def __del__(self) -> None:  # not from inside its own loop's callbacks
         if not self._in_loop:
             try:
                 self.close()
             except Exception:
                 pass
-
-    def __enter__(self) -> "Job":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return "<bak2avro.Job %s %s>" % (self._id or "?", self.status)

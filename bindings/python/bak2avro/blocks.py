@@ -22,6 +22,7 @@ import os
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union, cast
 
 from . import _ffi
+from ._handle import Handle
 from .errors import InvalidArgument, from_code
 
 Document = Dict[str, Any]
@@ -58,6 +59,22 @@ def _patterns(what: str, value: Union[str, Iterable[str]]) -> List[str]:
         if not isinstance(p, str):
             raise TypeError("%s patterns are strings, not %r" % (what, p))
     return out
+
+
+def backup_dsn(paths: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]) -> str:
+    """The file: DSN of one backup's files (stripes or dump pieces together): a Source
+    over it reads the backup without a database, and its plans split a table by extent
+    (.bak) or row segment (Oracle dumps) for export_range() in other processes."""
+    items = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    if not items:
+        raise InvalidArgument("no backup file given", code=-1)
+    out = []
+    for p in items:
+        path = os.fspath(p)
+        if not isinstance(path, str) or not path:
+            raise InvalidArgument("a backup path must be a non-empty str, not %r" % (p,), code=-1)
+        out.append(path.replace("%", "%25").replace(",", "%2C"))
+    return "file:" + ",".join(out)
 
 
 class _Ctx:
@@ -130,7 +147,7 @@ def _run_export(ctx: _Ctx, make: Callable[[Any, Any], int], opts: Any,
         del cbs
 
 
-class SplitPlan:
+class SplitPlan(Handle):
     """A table's split plan: .json (to ship), .document (a dict), .ranges.
 
     On PostgreSQL the plan holds the snapshot every range reads; close() (or
@@ -168,29 +185,18 @@ class SplitPlan:
             _ffi.b2a_split_plan_free(self._ptr)
             self._ptr = None
 
-    def __enter__(self) -> "SplitPlan":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
-
     def __repr__(self) -> str:
         d = getattr(self, "document", {})
         return "<bak2avro.SplitPlan %s.%s %s, %d ranges>" % (d.get("schema"), d.get("name"), d.get("method"),
                                                              getattr(self, "ranges", 0))
 
 
-class Source:
+class Source(Handle):
     """A running database, named by a DSN, connected to and described.
 
-    dsn: postgresql://USER:PASSWORD@HOST:PORT/DB, mysql://..., or an ODBC
-    connection string (Driver={...};...). .tables lists its tables as the
+    dsn: postgresql://USER:PASSWORD@HOST:PORT/DB, mysql://..., an ODBC
+    connection string (Driver={...};...), or file:PATH[,PATH...] for backup
+    files this library reads itself (see backup_dsn()). .tables lists its tables as the
     Job JSON does (columns, keys, exact counts, "selected" by include,
     exclude and include_views).
     """
@@ -263,18 +269,6 @@ class Source:
         if self._ctx is not None:
             self._ctx.free()
             self._ctx = None
-
-    def __enter__(self) -> "Source":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def export_range(dsn: str, plan_json: Union[str, Document], range_index: int,

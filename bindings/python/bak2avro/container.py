@@ -19,6 +19,7 @@ import os
 from typing import Any, List, Optional, Sequence, Union
 
 from . import _ffi
+from ._handle import Handle
 from .blocks import _Ctx, _choice, _count
 from .errors import InvalidArgument, from_code
 
@@ -34,7 +35,7 @@ def _opt_text(what: str, value: Optional[str]) -> Optional[bytes]:
     return value.encode()
 
 
-class Container:
+class Container(Handle):
     """A database server in a container of the Docker engine, for these backups.
 
     backups: the backup files (several for a striped set or ordered scripts); the vendor
@@ -166,17 +167,6 @@ class Container:
             self._ctx.free()
             self._ctx = None
 
-    def __enter__(self) -> "Container":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def __repr__(self) -> str:
         if self._ptr is None:

@@ -19,18 +19,26 @@ more times; if it still fails, its table is Failed, the Job is Failed and
 export() raises ExportFailed naming the table and range (job.json is
 written first). Only this module imports dask; `import bak2avro` does not
 need it.
+
+Backup files need no database: export_backups() (or a file: DSN) reads a
+SQL Server .bak or an Oracle dump with the library's own readers, every
+worker opening the same files at the same path, each a disjoint part of a
+table (the .bak's extents, an Oracle dump's row segments).
+
+The Job has the keys of a `bak2avro run` Job JSON (src/core/job_json.c;
+tests/dask assert they stay equal), plus "split" per exported table.
 """
 from __future__ import annotations
 
 import datetime
 import json
 import os
-import re
 import socket
+import time
 import uuid
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
-from .blocks import Source, SplitPlan, export_range
+from .blocks import Source, SplitPlan, backup_dsn, export_range
 from .errors import InvalidArgument
 
 Document = Dict[str, Any]
@@ -44,14 +52,12 @@ class ExportFailed(RuntimeError):
         self.job = job
 
 
+def _stamp(t: float) -> str:
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _masked(dsn: str) -> str:
-    """The DSN with its password shown as *** (URL user:password@, ODBC PWD=)."""
-    dsn = re.sub(r"^([a-z]+://[^:/@]*):[^@]*@", r"\1:***@", dsn)
-    return re.sub(r"(?i)(\b(?:PWD|PASSWORD)\s*=\s*)(\{[^}]*\}|[^;]*)", r"\1***", dsn)
+    return _stamp(time.time())
 
 
 def _range_task(dsn: str, plan_json: str, index: int, output_dir: str, codec: str, via: str) -> Document:
@@ -97,23 +103,27 @@ def export(dsn: str, output_dir: Union[str, "os.PathLike[str]"], client: Any,
     if os.path.exists(os.path.join(out, "job.json")):
         raise InvalidArgument("%s already holds an export (job.json); give an empty folder" % out, code=-1)
 
-    job: Document = {
-        "job_id": uuid.uuid4().hex, "status": "Running", "started": _now(), "ended": None,
-        "inputs": [], "dsn": _masked(dsn), "output_dir": out, "output_dir_absolute": os.path.realpath(out),
-        "vendor": None, "format": None, "format_version": None, "database": None,
-        "image": None, "container_id": None,
-        "options": {"include": list([include] if isinstance(include, str) else include or []),
-                    "exclude": list([exclude] if isinstance(exclude, str) else exclude),
-                    "splits": splits, "codec": codec, "via": via, "engine": "dask",
-                    "workers": len(workers), "retries": retries},
-        "error": None, "steps": [], "tables": [], "summary": {},
-    }
+    started = _now()
     step_started = _now()
     with Source(dsn, via=via, include=include or (), exclude=exclude) as src:
-        job["vendor"] = src.document.get("vendor")
-        job["database"] = src.document.get("database")
-        job["steps"].append({"name": "introspect", "status": "Success", "started": step_started,
-                             "ended": _now(), "message": "%d tables" % len(src.tables)})
+        doc = src.document
+        job: Document = {
+            "job_id": uuid.uuid4().hex, "status": "Running", "started": started, "ended": None,
+            # the library's own rendering: the password as ***, a backup's files as read
+            "inputs": doc.get("inputs", []), "dsn": doc["dsn"], "output_dir": out,
+            "output_dir_absolute": os.path.realpath(out), "vendor": doc.get("vendor"),
+            "format": doc.get("format"), "format_version": None, "database": doc.get("database"),
+            "image": None, "container_id": None,
+            "options": {"include": list([include] if isinstance(include, str) else include or []),
+                        "exclude": list([exclude] if isinstance(exclude, str) else exclude),
+                        "splits": splits, "codec": codec, "via": via, "engine": "dask",
+                        "workers": len(workers), "retries": retries},
+            # a worker's range fails on a page that fails verification; the counts stay on the workers
+            "error": None, "page_verification": None, "steps": [], "tables": [],
+            "incomplete_files": [], "summary": {},
+        }
+        job["steps"].append(_step("read" if doc.get("via") == "reader" else "introspect", "Success",
+                                  step_started, _now(), "%d tables" % len(src.tables)))
         selected = [t for t in src.tables if t.get("selected", True)]
         plans: List[Tuple[Document, SplitPlan]] = []
         try:
@@ -124,8 +134,8 @@ def export(dsn: str, output_dir: Union[str, "os.PathLike[str]"], client: Any,
         finally:
             for _, p in plans:
                 p.close()
-    job["steps"].append({"name": "export", "status": "Success", "started": export_started, "ended": _now(),
-                         "message": "%d tables, %d ranges" % (len(plans), sum(p.ranges for _, p in plans))})
+    job["steps"].append(_step("export", "Success", export_started, _now(),
+                              "%d tables, %d ranges" % (len(plans), sum(p.ranges for _, p in plans))))
     _fill_tables(job, src.tables, plans, results)
     failed = [t for t in job["tables"] if t.get("status") == "Failed"]
     job["status"] = "Failed" if failed else "Success"
@@ -140,6 +150,28 @@ def export(dsn: str, output_dir: Union[str, "os.PathLike[str]"], client: Any,
     if failed:
         raise ExportFailed("; ".join(t["message"] for t in failed), job)
     return job
+
+
+def export_backups(backups: Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]],
+                   output_dir: Union[str, "os.PathLike[str]"], client: Any,
+                   include: Optional[Union[str, Iterable[str]]] = None, splits: Optional[int] = None,
+                   **options: Any) -> Document:
+    """export() of one backup's files (a SQL Server .bak, stripes together; an Oracle exp or
+    Data Pump dump) read without a database: every worker must see the files at the same
+    paths. A .bak's table is split by extent, an Oracle dump's by row segment (at most one
+    range per segment: a table of one segment is one range)."""
+    return export(backup_dsn(backups), output_dir, client, include, splits, **options)
+
+
+def _step(name: str, status: str, started: str, ended: str, message: str) -> Document:
+    return {"name": name, "status": status, "started": started, "ended": ended,
+            "duration_ms": _ms(started, ended), "message": message}
+
+
+def _ms(started: str, ended: str) -> int:
+    def parse(s: str) -> datetime.datetime:
+        return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return int((parse(ended) - parse(started)).total_seconds() * 1000)
 
 
 def _run_ranges(client: Any, dsn: str, plans: List[Tuple[Document, SplitPlan]], out: str, codec: str, via: str,
@@ -158,6 +190,7 @@ def _run_ranges(client: Any, dsn: str, plans: List[Tuple[Document, SplitPlan]], 
         pending[f] = key
         return f
 
+    first = time.time()
     ac = as_completed([submit((ti, r), []) for ti, (_, p) in enumerate(plans) for r in range(p.ranges)])
     results: Dict[Tuple[int, int], Document] = {}
     for f in ac:
@@ -166,9 +199,10 @@ def _run_ranges(client: Any, dsn: str, plans: List[Tuple[Document, SplitPlan]], 
             res = f.result()
         except Exception as e:  # the worker died or the task could not run
             res = {"ok": False, "worker": None, "error": "%s: %s" % (type(e).__name__, e)}
+        res["ended"] = time.time()
         tried.setdefault(key, []).append(res)
         if res["ok"] or len(tried[key]) > retries:
-            results[key] = {"final": res, "attempts": tried[key]}
+            results[key] = {"final": res, "attempts": tried[key], "started": first}
         else:
             ac.add(submit(key, [a["worker"] for a in tried[key] if a["worker"]]))
     return results
@@ -180,7 +214,9 @@ def _fill_tables(job: Document, tables: List[Document], plans: List[Tuple[Docume
     for t in tables:
         entry = dict(t)
         i = planned.get((t["schema"], t["name"]))
-        if i is None:
+        if i is None:  # as a run lists a table it does not export
+            entry.update({"status": "Skipped", "rows_written": 0, "files": [], "schema_file": None,
+                          "message": "not selected by include/exclude"})
             job["tables"].append(entry)
             continue
         plan = plans[i][1]
@@ -209,8 +245,11 @@ def _fill_tables(job: Document, tables: List[Document], plans: List[Tuple[Docume
         if not errors and expected >= 0 and written != expected:
             errors.append("%s.%s: %d rows written by %d ranges, the source counted %d" % (
                 t["schema"], t["name"], written, plan.ranges, expected))
+        t0 = min(results[(i, r)]["started"] for r in range(plan.ranges))
+        t1 = max(results[(i, r)]["final"]["ended"] for r in range(plan.ranges))
         entry.update({"status": "Failed" if errors else "Success", "rows_expected": expected,
                       "rows_written": written, "files": sorted(files), "schema_file": schema_file,
+                      "started": _stamp(t0), "ended": _stamp(t1), "duration_ms": int((t1 - t0) * 1000),
                       "split": {"method": plan.document.get("method"), "key": plan.document.get("key"),
                                 "ranges": ranges},
                       "message": errors[0] if errors else None})

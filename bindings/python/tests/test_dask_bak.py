@@ -1,0 +1,157 @@
+"""bak2avro.dask.export_backups on a real dask.distributed LocalCluster of 2
+worker processes, without any database: TSQLV4's dbo.Nums read from the
+SQL Server .bak in ../shared/samples, split in 4 ranges by extent, each
+range read by a worker opening the same file, gives exactly the rows of
+the single-machine `bak2avro run` (as multisets), both workers export
+ranges, and the Job has the keys of the run's Job JSON (top level and per
+table) so the two cannot drift. An Oracle dump of one row segment per
+table is planned as one range per table and still equals the run.
+Run with Debian's python3 (python3-avro, python3-distributed),
+B2A_LIBRARY and B2A_CLI set."""
+import collections
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import avro.datafile
+import avro.io
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, ROOT)
+# The worker processes unpickle bak2avro.dask's task: they import it the same way.
+os.environ["PYTHONPATH"] = ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")
+import bak2avro  # noqa: E402
+
+try:
+    from dask.distributed import Client, LocalCluster
+    import bak2avro.dask as b2a_dask
+except ImportError as e:  # pragma: no cover - depends on the machine
+    print("SKIP: dask.distributed is not importable (%s); apt-get install python3-distributed" % e)
+    sys.exit(77)
+
+SAMPLES = os.environ.get("B2A_SAMPLES", os.path.join(ROOT, "..", "..", "..", "shared", "samples"))
+TSQLV4 = os.path.join(SAMPLES, "sqlserver", "tsqlv4_sql2016_compressed__JoeyCheung.bak")
+SCOTT = os.path.join(SAMPLES, "oracle", "jliverse_datapump_scott.dmp")
+# what a Dask Job has that a run's has not: how each table was split among the workers
+DASK_ONLY_TABLE_KEYS = {"split"}
+
+
+def rows_of(out, files):
+    rows = collections.Counter()
+    for f in files:
+        with open(os.path.join(out, f), "rb") as fh:
+            r = avro.datafile.DataFileReader(fh, avro.io.DatumReader())
+            rows.update(json.dumps(x, sort_keys=True, default=repr) for x in r)
+            r.close()
+    return rows
+
+
+def by_table(job):
+    return {(t["schema"], t["name"]): t for t in job["tables"] if t.get("selected")}
+
+
+def run(backup, out, include):
+    p = subprocess.run([os.environ["B2A_CLI"], "run", backup, "--include", include, "-o", out],
+                       capture_output=True, text=True, timeout=600)
+    if p.returncode != 0:
+        raise RuntimeError("bak2avro run %s: %s" % (backup, p.stderr))
+    with open(os.path.join(out, "job.json")) as f:
+        return json.load(f)
+
+
+@unittest.skipUnless(os.path.isfile(TSQLV4), "sample %s absent (set B2A_SAMPLES)" % TSQLV4)
+class DaskBackupExport(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.single = os.path.join(cls.tmp.name, "single")
+        cls.single_job = run(TSQLV4, cls.single, "dbo.Nums")
+        cls.cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        cls.client = Client(cls.cluster)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.cluster.close()
+        cls.tmp.cleanup()
+
+    def assert_same_keys(self, job, single_job):
+        self.assertEqual(sorted(job), sorted(single_job), "top-level keys of the Dask Job and of a run's")
+        for key, t in by_table(job).items():
+            self.assertEqual(sorted(set(t) - DASK_ONLY_TABLE_KEYS), sorted(by_table(single_job)[key]), key)
+        skipped = [t for t in job["tables"] if not t["selected"]]
+        single_skipped = [t for t in single_job["tables"] if not t["selected"]]
+        self.assertTrue(skipped)
+        self.assertEqual(sorted(skipped[0]), sorted(single_skipped[0]), "keys of a table not exported")
+        self.assertEqual(sorted(job["steps"][0]), sorted(single_job["steps"][0]), "keys of a step")
+        self.assertEqual(sorted(job["summary"]), sorted(single_job["summary"]))
+
+    def test_nums_split_across_workers_equals_run(self):
+        out = os.path.join(self.tmp.name, "dask")
+        job = b2a_dask.export_backups(TSQLV4, out, self.client, include="dbo.Nums", splits=4)
+        self.assertEqual(job["status"], "Success")
+        with open(os.path.join(out, "job.json")) as f:
+            self.assertEqual(json.load(f), job)
+        self.assertEqual(job["dsn"], "file:" + TSQLV4)
+        self.assertEqual(job["inputs"], [TSQLV4])
+        self.assertEqual((job["vendor"], job["database"]), ("sqlserver", "TSQLV4"))
+        nums = by_table(job)[("dbo", "Nums")]
+        self.assertEqual(list(by_table(job)), [("dbo", "Nums")])
+        self.assertEqual(nums["split"]["method"], "extents")
+        ranges = nums["split"]["ranges"]
+        self.assertEqual(len(ranges), 4)
+        self.assertTrue(all(r["rows_written"] > 0 for r in ranges), ranges)  # the split does split
+        self.assertEqual({r["worker"] for r in ranges}, set(self.client.scheduler_info()["workers"]),
+                         "both workers exported ranges")
+        single = by_table(self.single_job)[("dbo", "Nums")]
+        self.assertEqual((nums["rows_written"], nums["rows_expected"]), (100000, 100000))
+        self.assertEqual((single["rows_written"], single["rows_expected"]), (100000, 100000))
+        got, want = rows_of(out, nums["files"]), rows_of(self.single, single["files"])
+        self.assertEqual(got, want, "dbo.Nums: rows differ from the single-machine run")
+        self.assertEqual(max(got.values()), 1)  # 1..100000, each once
+        with open(os.path.join(out, nums["schema_file"])) as a, open(os.path.join(self.single, single["schema_file"])) as b:
+            ours, theirs = json.load(a), json.load(b)
+        # a range knows no table count, so its schema's doc does not say "; 100000 rows"
+        self.assertEqual(theirs.pop("doc"), ours.pop("doc") + "; 100000 rows")
+        self.assertEqual(ours, theirs)
+        self.assert_same_keys(job, self.single_job)
+
+    @unittest.skipUnless(os.path.isfile(SCOTT), "sample %s absent" % SCOTT)
+    def test_oracle_dump_of_one_segment_per_table(self):
+        single = os.path.join(self.tmp.name, "scott-single")
+        # SCOTT.BONUS has no data segment and no readable columns: a run fails on it
+        single_job = run(SCOTT, single, "SCOTT.EMP")
+        out = os.path.join(self.tmp.name, "scott-dask")
+        job = b2a_dask.export_backups([SCOTT], out, self.client, include="SCOTT.EMP", splits=4)
+        self.assertEqual(job["status"], "Success")
+        self.assertEqual(job["vendor"], "oracle")
+        want = by_table(single_job)
+        got = by_table(job)
+        self.assertEqual(sorted(got), sorted(want))
+        for key, t in got.items():
+            self.assertEqual(len(t["split"]["ranges"]), 1, key)  # one row segment: one range
+            self.assertEqual(t["rows_written"], want[key]["rows_written"], key)
+            self.assertEqual(rows_of(out, t["files"]), rows_of(single, want[key]["files"]), key)
+
+    def test_a_plan_of_other_files_is_refused(self):
+        with bak2avro.Source(bak2avro.backup_dsn(TSQLV4)) as src, src.plan("dbo.Nums", 2) as plan:
+            other = os.path.join(SAMPLES, "sqlserver", "pubs_sql2012_mtf__UGR95.bak")
+            with self.assertRaises(bak2avro.Error) as cm:
+                bak2avro.export_range(bak2avro.backup_dsn(other), plan.json, 0, os.path.join(self.tmp.name, "x"))
+            self.assertIn("no table dbo.Nums in this backup", str(cm.exception))
+            with self.assertRaises(bak2avro.Error) as cm:
+                bak2avro.export_range("postgresql://u@localhost/db", plan.json, 0, os.path.join(self.tmp.name, "y"))
+            self.assertIn("the plan of dbo.Nums splits a backup's table: give the file: DSN", str(cm.exception))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "x", "dbo")))
+
+    def test_backup_dsn(self):
+        self.assertEqual(bak2avro.backup_dsn(["/a/x,1.bak", "/a/50%.bak"]), "file:/a/x%2C1.bak,/a/50%25.bak")
+        with self.assertRaises(ValueError):
+            bak2avro.backup_dsn([])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
