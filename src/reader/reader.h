@@ -113,7 +113,9 @@ const b2a_reader_split_ops *b2a__reader_split(const b2a_reader_ops *ops);
 extern const b2a_reader_ops b2a__reader_mssql_bak;
 extern const b2a_reader_split_ops b2a__reader_mssql_bak_split;
 extern const b2a_reader_ops b2a__reader_oracle_exp;
+extern const b2a_reader_split_ops b2a__reader_oracle_exp_split;
 extern const b2a_reader_ops b2a__reader_oracle_datapump;
+extern const b2a_reader_split_ops b2a__reader_oracle_datapump_split;
 
 /* The direct reader for a detected backup, or NULL when there is none. */
 const b2a_reader_ops *b2a__reader_for(const struct b2a_detected *d);

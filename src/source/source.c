@@ -231,6 +231,20 @@ static void gstr(yajl_gen g, const char *s)
         yajl_gen_null(g);
 }
 
+/* "partitions" of a backup's table i (tables are in reader order), as the
+ * Job lists them, when its reader names any. */
+static void backup_partitions(yajl_gen g, const b2a_source *s, size_t i)
+{
+    const b2a_reader_ops *r = s->bk.reader;
+    if (!r->partition_name || !r->partition_name(s->bk.handle, i, 0))
+        return;
+    gstr(g, "partitions");
+    yajl_gen_array_open(g);
+    for (size_t k = 0; r->partition_name(s->bk.handle, i, k); k++)
+        gstr(g, r->partition_name(s->bk.handle, i, k));
+    yajl_gen_array_close(g);
+}
+
 char *b2a_source_json(const b2a_source *s)
 {
     if (!s || s->magic != SOURCE_MAGIC || !s->opened)
@@ -267,6 +281,8 @@ char *b2a_source_json(const b2a_source *s)
         gstr(g, "selected");
         yajl_gen_bool(g, selects(s, t));
         b2a__json_table_fields(g, &t->def, t->pk, t->npk);
+        if (s->is_backup)
+            backup_partitions(g, s, i);
         yajl_gen_map_close(g);
     }
     yajl_gen_array_close(g);

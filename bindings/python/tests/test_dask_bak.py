@@ -4,8 +4,8 @@ SQL Server .bak in ../shared/samples, split in 4 ranges by extent, each
 range read by a worker opening the same file, gives exactly the rows of
 the single-machine `bak2avro run` (as multisets), both workers export
 ranges, and the Job has the keys of the run's Job JSON (top level and per
-table) so the two cannot drift. An Oracle dump of one row segment per
-table is planned as one range per table and still equals the run.
+table) so the two cannot drift. Partitioned tables of an Oracle exp and
+Data Pump dump split by row segment equal the run the same way.
 Run with Debian's python3 (python3-avro, python3-distributed),
 B2A_LIBRARY and B2A_CLI set."""
 import collections
@@ -34,7 +34,8 @@ except ImportError as e:  # pragma: no cover - depends on the machine
 
 SAMPLES = os.environ.get("B2A_SAMPLES", os.path.join(ROOT, "..", "..", "..", "shared", "samples"))
 TSQLV4 = os.path.join(SAMPLES, "sqlserver", "tsqlv4_sql2016_compressed__JoeyCheung.bak")
-SCOTT = os.path.join(SAMPLES, "oracle", "jliverse_datapump_scott.dmp")
+RJSCHOF_EXP = os.path.join(SAMPLES, "oracle", "rjschof_legacy.dmp")     # exp
+RJSCHOF_DP = os.path.join(SAMPLES, "oracle", "rjschof_modern.dmp")      # Data Pump
 # what a Dask Job has that a run's has not: how each table was split among the workers
 DASK_ONLY_TABLE_KEYS = {"split"}
 
@@ -53,8 +54,8 @@ def by_table(job):
     return {(t["schema"], t["name"]): t for t in job["tables"] if t.get("selected")}
 
 
-def run(backup, out, include):
-    p = subprocess.run([os.environ["B2A_CLI"], "run", backup, "--include", include, "-o", out],
+def run(backup, out, *include):
+    p = subprocess.run([os.environ["B2A_CLI"], "run", backup, "-o", out] + [a for i in include for a in ("--include", i)],
                        capture_output=True, text=True, timeout=600)
     if p.returncode != 0:
         raise RuntimeError("bak2avro run %s: %s" % (backup, p.stderr))
@@ -119,22 +120,27 @@ class DaskBackupExport(unittest.TestCase):
         self.assertEqual(ours, theirs)
         self.assert_same_keys(job, self.single_job)
 
-    @unittest.skipUnless(os.path.isfile(SCOTT), "sample %s absent" % SCOTT)
-    def test_oracle_dump_of_one_segment_per_table(self):
-        single = os.path.join(self.tmp.name, "scott-single")
-        # SCOTT.BONUS has no data segment and no readable columns: a run fails on it
-        single_job = run(SCOTT, single, "SCOTT.EMP")
-        out = os.path.join(self.tmp.name, "scott-dask")
-        job = b2a_dask.export_backups([SCOTT], out, self.client, include="SCOTT.EMP", splits=4)
-        self.assertEqual(job["status"], "Success")
-        self.assertEqual(job["vendor"], "oracle")
-        want = by_table(single_job)
-        got = by_table(job)
-        self.assertEqual(sorted(got), sorted(want))
-        for key, t in got.items():
-            self.assertEqual(len(t["split"]["ranges"]), 1, key)  # one row segment: one range
-            self.assertEqual(t["rows_written"], want[key]["rows_written"], key)
-            self.assertEqual(rows_of(out, t["files"]), rows_of(single, want[key]["files"]), key)
+    def test_oracle_partitioned_tables_split_by_row_segment(self):
+        tables = ["FINANCE.TRANSACTIONS", "FINANCE.TRANSACTION_DETAILS"]  # 5 and 8 partitions
+        for dump in (RJSCHOF_EXP, RJSCHOF_DP):
+            if not os.path.isfile(dump):
+                self.skipTest("sample %s absent" % dump)
+            name = os.path.basename(dump)
+            single = os.path.join(self.tmp.name, name + "-single")
+            single_job = run(dump, single, *tables)
+            out = os.path.join(self.tmp.name, name + "-dask")
+            job = b2a_dask.export_backups([dump], out, self.client, include=tables, splits=4)
+            self.assertEqual((job["status"], job["vendor"]), ("Success", "oracle"), name)
+            want, got = by_table(single_job), by_table(job)
+            self.assertEqual(sorted(got), [("FINANCE", "TRANSACTIONS"), ("FINANCE", "TRANSACTION_DETAILS")])
+            for key, t in got.items():
+                self.assertEqual(t["split"]["method"], "segments", (name, key))
+                self.assertEqual(len(t["split"]["ranges"]), 4, (name, key))
+                self.assertTrue(all(r["rows_written"] > 0 for r in t["split"]["ranges"]), (name, key))
+                self.assertEqual((t["rows_written"], t["rows_expected"]),
+                                 (want[key]["rows_written"], want[key]["rows_expected"]), (name, key))
+                self.assertEqual(rows_of(out, t["files"]), rows_of(single, want[key]["files"]), (name, key))
+            self.assert_same_keys(job, single_job)
 
     def test_a_plan_of_other_files_is_refused(self):
         with bak2avro.Source(bak2avro.backup_dsn(TSQLV4)) as src, src.plan("dbo.Nums", 2) as plan:

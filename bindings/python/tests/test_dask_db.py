@@ -114,6 +114,11 @@ class DaskExport(unittest.TestCase):
             a, b = rows_of(out, t["files"]), rows_of(self.single, s["files"])
             self.assertEqual(a, b, "%s.%s: rows differ from the single-machine export" % key)
         self.assertEqual(job["summary"]["rows_written"], self.single_job["summary"]["rows_written"])
+        # the Job's shape is a run's (src/core/job_json.c), plus how each table was split
+        self.assertEqual(sorted(job), sorted(self.single_job))
+        for key, t in dask.items():
+            self.assertEqual(sorted(set(t) - {"split"}), sorted(single[key]), key)
+        self.assertEqual(job["dsn"], DSN.replace(":" + ENV["PASSWORD"] + "@", ":***@"))
 
     def test_range_failing_everywhere_fails_the_job(self):
         out = os.path.join(self.tmp.name, "blocked")

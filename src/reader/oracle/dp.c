@@ -1396,6 +1396,7 @@ struct b2a_dp_scan {
     char *obj;                      /* an object's text, being made */
     size_t objlen, objcap;
     size_t seg;
+    size_t step;        /* segments seg, seg+step, ...: part seg of step (1: all) */
     int in_seg;
     b2a_exp_in in;
     dp_row row;
@@ -1431,6 +1432,7 @@ int b2a__dp_scan_open(b2a_dp *x, size_t table, b2a_dp_scan **out, b2a_err *err)
         return oom(err);
     s->x = x;
     s->t = t;
+    s->step = 1;
     size_t n = t->nstream ? t->nstream : 1;
     s->row.cells = calloc(n, sizeof(*s->row.cells));
     int rc = !s->row.cells ? oom(err) : b2a__exp_in_init(&s->in, x->ra, 0, err);
@@ -1501,7 +1503,7 @@ int b2a__dp_scan_next(b2a_dp_scan *s, b2a_sink *sink, size_t max_rows, size_t *r
         }
         const dp_seg *seg = &s->t->segs[s->seg];
         if (b2a__exp_in_tell(&s->in) >= seg->rows_end) {
-            s->seg++;
+            s->seg += s->step;
             s->in_seg = 0;
             continue;
         }
@@ -1520,4 +1522,23 @@ int b2a__dp_scan_next(b2a_dp_scan *s, b2a_sink *sink, size_t max_rows, size_t *r
         (*rows_out)++;
     }
     return rc;
+}
+
+int b2a__dp_scan_open_part(b2a_dp *x, size_t table, size_t part, size_t nparts, b2a_dp_scan **out, b2a_err *err)
+{
+    *out = NULL;
+    if (nparts == 0 || part >= nparts)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                            "part %zu of %zu: a table splits into 1 or more parts, numbered from 0", part, nparts);
+    int rc = b2a__dp_scan_open(x, table, out, err);
+    if (rc == B2A_OK) {
+        (*out)->seg = part;     /* row segment k belongs to part k mod nparts */
+        (*out)->step = nparts;
+    }
+    return rc;
+}
+
+size_t b2a__dp_segments(const b2a_dp *x, size_t table)
+{
+    return table < x->ntables ? x->tables[table].nsegs : 0;
 }

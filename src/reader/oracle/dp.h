@@ -64,6 +64,11 @@ int b2a__dp_scan_next(b2a_dp_scan *s, b2a_sink *sink, size_t max_rows, size_t *r
 /* Bytes written as U+FFFD so far (no character in their set). */
 uint64_t b2a__dp_scan_replaced(const b2a_dp_scan *s);
 void b2a__dp_scan_close(b2a_dp_scan *s);
+/* Part `part` of `nparts` of table i: its row segments (one per partition)
+ * part, part+nparts, ...; B2A_EINVAL unless part < nparts. */
+int b2a__dp_scan_open_part(b2a_dp *x, size_t table, size_t part, size_t nparts, b2a_dp_scan **out, b2a_err *err);
+/* Row segments of table i (parts beyond them would be empty). */
+size_t b2a__dp_segments(const b2a_dp *x, size_t table);
 void b2a__dp_close(b2a_dp *x);
 
 #endif

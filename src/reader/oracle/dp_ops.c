@@ -30,6 +30,15 @@ static void scan_close(void *scan) { b2a__dp_scan_close(scan); }
 static uint64_t scan_replaced(const void *scan) { return b2a__dp_scan_replaced(scan); }
 static void close_dp(void *r) { b2a__dp_close(r); }
 
+static int scan_open_part(void *r, size_t t, size_t part, size_t nparts, void **scan, b2a_err *err)
+{
+    return b2a__dp_scan_open_part(r, t, part, nparts, (b2a_dp_scan **)scan, err);
+}
+
+static size_t max_parts(const void *r, size_t t) { return b2a__dp_segments(r, t); }
+
+const b2a_reader_split_ops b2a__reader_oracle_datapump_split = { scan_open_part, max_parts };
+
 const b2a_reader_ops b2a__reader_oracle_datapump = {
     "oracle-datapump", probe, open_dp, database_name, table_count, table, table_kind,
     scan_open, scan_next, scan_close, close_dp,

@@ -1076,6 +1076,7 @@ struct b2a_exp_scan {
     b2a_exp *x;
     const exp_table *t;
     size_t seg;         /* current rows section */
+    size_t step;        /* sections seg, seg+step, ...: part seg of step (1: all) */
     int in_seg;
     b2a_exp_in in;
     exp_row row;
@@ -1129,6 +1130,7 @@ int b2a__exp_scan_open(b2a_exp *x, size_t table, b2a_exp_scan **out, b2a_err *er
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     s->x = x;
     s->t = t;
+    s->step = 1;
     size_t n = t->def.ncolumns;
     s->row.cells = calloc(n ? n : 1, sizeof(*s->row.cells));
     int rc = !s->row.cells ? b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory")
@@ -1207,7 +1209,7 @@ int b2a__exp_scan_next(b2a_exp_scan *s, b2a_sink *sink, size_t max_rows, size_t 
         if (rc != B2A_OK)
             return rc;
         if (end) {
-            s->seg++;
+            s->seg += s->step;
             s->in_seg = 0;
             continue;
         }
@@ -1240,4 +1242,23 @@ const size_t *b2a__exp_primary_key(const b2a_exp *x, size_t i, size_t *n)
         return NULL;
     *n = x->tables[i].npk;
     return x->tables[i].pk;
+}
+
+int b2a__exp_scan_open_part(b2a_exp *x, size_t table, size_t part, size_t nparts, b2a_exp_scan **out, b2a_err *err)
+{
+    *out = NULL;
+    if (nparts == 0 || part >= nparts)
+        return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE,
+                            "part %zu of %zu: a table splits into 1 or more parts, numbered from 0", part, nparts);
+    int rc = b2a__exp_scan_open(x, table, out, err);
+    if (rc == B2A_OK) {
+        (*out)->seg = part;     /* row segment k belongs to part k mod nparts */
+        (*out)->step = nparts;
+    }
+    return rc;
+}
+
+size_t b2a__exp_segments(const b2a_exp *x, size_t table)
+{
+    return table < x->ntables ? x->tables[table].nsegs : 0;
 }

@@ -52,6 +52,11 @@ int b2a__exp_scan_next(b2a_exp_scan *s, b2a_sink *sink, size_t max_rows, size_t 
  * character set (each written as U+FFFD). */
 uint64_t b2a__exp_scan_replaced(const b2a_exp_scan *s);
 void b2a__exp_scan_close(b2a_exp_scan *s);
+/* Part `part` of `nparts` of table i: its row segments (one per partition)
+ * part, part+nparts, ...; B2A_EINVAL unless part < nparts. */
+int b2a__exp_scan_open_part(b2a_exp *x, size_t table, size_t part, size_t nparts, b2a_exp_scan **out, b2a_err *err);
+/* Row segments of table i (parts beyond them would be empty). */
+size_t b2a__exp_segments(const b2a_exp *x, size_t table);
 void b2a__exp_close(b2a_exp *x);
 
 #endif
