@@ -4,6 +4,8 @@
  * by page as the page cache decodes extents. */
 #include "fuzz_common.h"
 
+#include <string.h>
+
 #include "reader/mssql/xpress.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
