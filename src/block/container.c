@@ -716,6 +716,7 @@ static void destroy(b2a_container *c)
     free(c->inputs);
     free(c->database_hint);
     free(c->data_database);
+    free(c->data_databases);
     free(c->id);
     if (c->timer_open) {
         uv_close((uv_handle_t *)&c->timer, closed);

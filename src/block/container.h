@@ -40,6 +40,8 @@ struct b2a_container {
     int described;               /* inputs set (by the start, or given by a job) */
     char *database_hint;         /* the database a pg_dump archive names */
     char *data_database;         /* set by a restore whose script filled a database of its own */
+    char *data_databases;        /* ... or several, left the container's empty: their names, ", "-joined */
+    size_t ndata_databases;      /* how many those are (0: none) */
 
     /* run state */
     b2a_docker *docker;

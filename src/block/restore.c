@@ -42,6 +42,7 @@ struct b2a_restore {
     uv_work_t work;
     b2a_err work_err;
     char *located, *located_several;   /* locate_work's findings */
+    size_t nlocated;
     b2a_vendor_plan plan;
     size_t plan_step, upload_i;
     b2a_vendor_run run;
@@ -309,6 +310,7 @@ static void locate_work(uv_work_t *w)
                 snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
                          b2a__odbc_cell(&res, i, 0));
             r->located_several = b2a__strdup(list);
+            r->nlocated = res.nrows;
         }
     }
     b2a__odbc_result_clear(&res);
@@ -335,6 +337,11 @@ static void locate_after(uv_work_t *w, int status)
     } else if (several) {
         rlog(r, B2A_LOG_WARN, "the backup filled several databases (%s) and left %s empty: name one of them "
              "in the connection string", several, r->c->vjob->dbname);
+        /* kept for a job, which exports one database (src/pipeline/container.c) */
+        free(r->c->data_databases);
+        r->c->data_databases = several;
+        r->c->ndata_databases = r->nlocated;
+        several = NULL;
     }
     free(several);
     if (!canceled(r))

@@ -1,9 +1,10 @@
 /* The output folder before a run: a new or empty folder is used as it is; a
  * used one is refused, unless --overwrite, when an earlier bak2avro output
  * there is removed whole. "Earlier bak2avro output" means exactly the files
- * its Job JSON lists, its Job JSON, and our temporary files: anything else
- * in the folder makes the overwrite refuse, naming it, before anything is
- * deleted. Paths are never followed out of the folder: the Job JSON's
+ * its Job JSON lists, its Job JSON, our temporary files, and the part files
+ * (part-NNNNN.avro) in the folders of tables it had not finished: a killed
+ * run had listed only their first part. Anything else in the folder makes
+ * the overwrite refuse, naming it, before anything is deleted. Paths are never followed out of the folder: the Job JSON's
  * paths are taken relative to the folder, without "..", and the walk does
  * not follow symbolic links. */
 #include "core/output.h"
@@ -65,6 +66,7 @@ typedef struct cleanup {
     struct stat manifest_st;
     int have_manifest;
     strvec listed;            /* paths relative to out that the Job JSON lists */
+    strvec unfinished;        /* folders (relative to out) of tables the run had not finished */
     strvec files;             /* to unlink, relative to out */
     strvec dirs;              /* to rmdir, relative to out, deepest first */
 } cleanup;
@@ -83,6 +85,15 @@ static int is_our_temp(const char *base, const char *job_base)
     if (stem == strlen(job_base) && memcmp(base, job_base, stem) == 0)
         return 1;
     return stem > 5 && (memcmp(t - 5, ".avro", 5) == 0 || memcmp(t - 5, ".avsc", 5) == 0);
+}
+
+/* "part-", five digits or more, ".avro": a part file of a table (src/export/export.c). */
+static int is_part_file(const char *base)
+{
+    if (strncmp(base, "part-", 5) != 0)
+        return 0;
+    size_t digits = strspn(base + 5, "0123456789");
+    return digits >= 5 && strcmp(base + 5 + digits, ".avro") == 0;
 }
 
 /* The path p of an earlier run's file, which the Job JSON gives relative
@@ -174,9 +185,17 @@ static int load_listing(cleanup *c, int manifest_is_default, b2a_err *err)
         if (rc == B2A_OK && schema)
             rc = list_paths(c, &schema, 1, err);
     }
-    /* A run that did not finish lists the final names it was writing. */
-    if (rc == B2A_OK && incomplete)
+    /* A run that did not finish lists the final names it was writing: the
+     * first part of each table, whose folder holds that table's other parts. */
+    if (rc == B2A_OK && incomplete) {
+        size_t before = c->listed.n;
         rc = list_paths(c, YAJL_GET_ARRAY(incomplete)->values, YAJL_GET_ARRAY(incomplete)->len, err);
+        for (size_t i = before; rc == B2A_OK && i < c->listed.n; i++) {
+            const char *f = c->listed.v[i], *slash = strrchr(f, '/');
+            if (is_part_file(slash ? slash + 1 : f))
+                rc = strvec_push(&c->unfinished, slash ? b2a__strndup(f, (size_t)(slash - f)) : b2a__strdup(""));
+        }
+    }
     yajl_tree_free(root);
     return rc;
 }
@@ -208,7 +227,9 @@ static int walk(cleanup *c, const char *dir, const char *rel, b2a_err *err)
             }
         } else if (c->have_manifest && st.st_dev == c->manifest_st.st_dev && st.st_ino == c->manifest_st.st_ino) {
             /* the earlier Job JSON itself: deleted last, below */
-        } else if (S_ISREG(st.st_mode) && (strvec_has(&c->listed, sub) || is_our_temp(de->d_name, c->manifest_base))) {
+        } else if (S_ISREG(st.st_mode) &&
+                   (strvec_has(&c->listed, sub) || is_our_temp(de->d_name, c->manifest_base) ||
+                    (is_part_file(de->d_name) && strvec_has(&c->unfinished, rel)))) {
             rc = strvec_push(&c->files, sub);
             sub = NULL;
         } else {
@@ -346,6 +367,7 @@ int b2a__output_prepare(const char *out, const char *job_json_path, int overwrit
     if (rc == B2A_ENOMEM)
         b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     strvec_free(&c.listed);
+    strvec_free(&c.unfinished);
     strvec_free(&c.files);
     strvec_free(&c.dirs);
     free(default_manifest);

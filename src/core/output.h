@@ -9,8 +9,9 @@
 /* Make out ready for a new run. A missing or empty folder is fine. A used
  * one (not empty, or an existing job_json_path) is refused with B2A_EINVAL
  * unless overwrite; then an earlier bak2avro output there is deleted: the
- * files its Job JSON lists, our temporary files, the folders they leave
- * empty and that Job JSON, last. Anything else in the folder (a file not
+ * files its Job JSON lists, our temporary files, every part-NNNNN.avro in
+ * the folder of a table it lists as unfinished (incomplete_files), the
+ * folders they leave empty and that Job JSON, last. Anything else in the folder (a file not
  * listed, a symbolic link) refuses the overwrite before anything is
  * deleted, naming it. job_json_path NULL means out/job.json. *removed:
  * how many files were deleted. */

@@ -725,3 +725,4 @@ static int db_split(void *source, const b2a_table_job *t, uint32_t n, b2a_split 
 }
 
 const b2a_source_ops b2a__dbsource_ops = {db_open, db_next, db_close, db_split, db_open_range};
+const b2a_source_ops b2a__dbsource_ops_unsplit = {db_open, db_next, db_close, NULL, NULL};

@@ -26,6 +26,9 @@ typedef struct b2a_source_ops {
  * tables split on their keys or blocks, rows through libpq or ODBC. The
  * source pointer is a b2a_dbsource. */
 extern const b2a_source_ops b2a__dbsource_ops;
+/* The same, one stream per table: for servers whose split plans were never
+ * run against a live one (a restored SQL Server or Oracle). */
+extern const b2a_source_ops b2a__dbsource_ops_unsplit;
 
 /* Tables with at least this many rows are split when the job's splits is 0
  * (auto), into as many ranges as the job runs streams. */

@@ -57,14 +57,4 @@ char *b2a__mysql_fetch_statement_where(const b2a_table_def *t, const char *where
 /* Zero dates written as NULL so far (as b2a__odbc_cursor_nulled). */
 uint64_t b2a__mysql_fetch_nulled(const b2a_mysql_fetch *f);
 
-/* source.c: the exporter's row source (export/export.h's b2a_source_ops)
- * over this fetch, one connection per table. Its source argument is a
- * b2a_mysql_source: the server's address, copied (the password wiped on
- * free). */
-typedef struct b2a_mysql_source b2a_mysql_source;
-int b2a__mysql_source_new(const b2a_mysql_params *p, b2a_mysql_source **out, b2a_err *err);
-void b2a__mysql_source_free(b2a_mysql_source *s);  /* NULL is fine */
-struct b2a_source_ops;
-extern const struct b2a_source_ops b2a__mysql_source_ops;
-
 #endif

@@ -6,8 +6,11 @@
  *   container   b2a_container_start: engine, image, create, start, ready
  *               (readiness probed with bounded retries a delay apart)
  *   restore     b2a_restore_start: pre-SQL, the vendor's tool, post-SQL
- *   introspect  tables, columns, keys (ODBC, off the loop)
- *   export      the selected tables to Avro
+ *   introspect  tables, columns, keys (ODBC, off the loop), in the database
+ *               the restore says holds the rows
+ *   export      the selected tables to Avro, through the restored server's
+ *               endpoint as a database source (source/dbsource.h): big
+ *               tables split in ranges as `export --dsn` splits them
  *   cleanup     b2a_container_stop: always, after success, failure or cancel
  *
  * Each step starts its work and ends, exactly once, in step_done(): the
@@ -24,10 +27,9 @@
 #include "export/export.h"
 #include "odbc/introspect.h"
 #include "odbc/odbc.h"
-#include "mysql/mysql.h"
-#include "pg/pg.h"
 #include "pipeline/declared.h"
 #include "pipeline/pipeline.h"
+#include "source/dbsource.h"
 #include "util/str.h"
 
 #define LOGIN_TIMEOUT_S 30
@@ -55,11 +57,10 @@ struct cstate {
     int work_rc;
     b2a_odbc_table *otables;
     size_t notables;
-    char *restored_db;            /* the database a pg_dump -C script made, when not ours */
     b2a_mysql_decl declared;      /* MySQL: tables and columns the scripts declare */
     int declared_read;            /* ... read already, with the closing lines (detect step) */
     char *server_version;         /* MySQL: the server's VERSION() */
-    b2a_mysql_source *mysql_src;  /* MySQL: the native row source's server */
+    b2a_dbsource db;              /* the export's row source: the restored server */
     int cleaning;
 };
 
@@ -346,30 +347,6 @@ static void step_restore(cstate *st)
 
 /* ---- introspect ---- */
 
-/* A PostgreSQL script made with pg_dump -C creates its own database and
- * connects to it: when ours is empty and exactly one other database exists,
- * the data is there. Several: say which, rather than export nothing. */
-static int find_restored_database(b2a_odbc_conn *conn, char **dbname, b2a_err *err)
-{
-    b2a_odbc_result res = {0};
-    int rc = b2a__odbc_query(conn, "SELECT datname FROM pg_database WHERE NOT datistemplate AND "
-                                   "datname <> 'postgres' AND datname <> current_database() ORDER BY 1", &res, err);
-    if (rc != B2A_OK)
-        return rc;
-    if (res.nrows == 1) {
-        *dbname = b2a__strdup(b2a__odbc_cell(&res, 0, 0));
-    } else if (res.nrows > 1) {
-        char list[512] = "";
-        for (size_t i = 0; i < res.nrows; i++)
-            snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
-                     b2a__odbc_cell(&res, i, 0));
-        rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_RESTORE,
-                          "the backup restored %zu databases (%s); a job exports one database", res.nrows, list);
-    }
-    b2a__odbc_result_clear(&res);
-    return rc;
-}
-
 static size_t exportable(const b2a_odbc_table *t, size_t n)
 {
     size_t k = 0;
@@ -408,32 +385,16 @@ static int introspect_work(cstate *st, b2a_err *err)
     rc = b2a__odbc_introspect(conn, &o, &st->otables, &st->notables, err);
     if (rc == B2A_OK && st->odbc_vendor == B2A_ODBC_MYSQL)
         rc = mysql_declared_work(st, conn, err);
-    char *other = NULL;
-    if (rc == B2A_OK && st->odbc_vendor == B2A_ODBC_POSTGRES && exportable(st->otables, st->notables) == 0)
-        rc = find_restored_database(conn, &other, err);
     b2a__odbc_disconnect(conn);
-    if (rc != B2A_OK || !other)
-        return rc;
-    /* Reconnect there; export uses the same connection string. */
-    char *connstr = NULL;
-    rc = b2a__vendor_connstr_db(st->c->vjob, other, &connstr, err);
-    if (rc == B2A_OK) {
-        memset(st->connstr, 0, strlen(st->connstr));
-        free(st->connstr);
-        st->connstr = connstr;
-        free(st->restored_db);
-        st->restored_db = other;
-        other = NULL;
-        b2a__odbc_tables_free(st->otables, st->notables);
-        st->otables = NULL;
-        st->notables = 0;
-        rc = connect_db(st, &conn, err);
-        if (rc == B2A_OK) {
-            rc = b2a__odbc_introspect(conn, &o, &st->otables, &st->notables, err);
-            b2a__odbc_disconnect(conn);
-        }
-    }
-    free(other);
+    /* A PostgreSQL connection sees one database: a script that filled
+     * several (the Restore block named them) leaves nothing to export in
+     * the one a job reads. MySQL's catalog shows every database. */
+    const b2a_container *c = st->c;
+    if (rc == B2A_OK && st->odbc_vendor == B2A_ODBC_POSTGRES && c->ndata_databases > 1 &&
+        exportable(st->otables, st->notables) == 0)
+        rc = b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_RESTORE,
+                          "the backup restored %zu databases (%s); a job exports one database", c->ndata_databases,
+                          c->data_databases);
     return rc;
 }
 
@@ -444,10 +405,10 @@ static void introspect_after(cstate *st, int rc)
         step_done(st, &st->work_err);
         return;
     }
-    if (st->restored_db) {
-        b2a__job_log(job, B2A_LOG_INFO, "the backup created database %s: exporting it", st->restored_db);
+    if (st->c->data_database) {
+        /* a script that made its own database (pg_dump -C, USE): the Restore block found it */
         free(job->database);
-        job->database = b2a__strdup(st->restored_db);
+        job->database = b2a__strdup(st->c->data_database);
     }
     size_t exported = 0;
     for (size_t i = 0; i < st->notables; i++) {
@@ -481,93 +442,24 @@ static void introspect_after(cstate *st, int rc)
 static void step_introspect(cstate *st)
 {
     begin(st, B2A_STEP_INTROSPECT);
+    /* The rows are where the Restore block found them (its locate step):
+     * introspect and export connect there. */
+    if (st->c->data_database) {
+        char *connstr = NULL;
+        b2a_err e;
+        if (b2a__vendor_connstr_db(st->c->vjob, st->c->data_database, &connstr, &e) != B2A_OK) {
+            step_done(st, &e);
+            return;
+        }
+        memset(st->connstr, 0, strlen(st->connstr));
+        free(st->connstr);
+        st->connstr = connstr;
+    }
     run_blocking(st, introspect_work, introspect_after);
 }
 
 
 /* ---- export ---- */
-
-typedef struct odbc_cursor {
-    b2a_odbc_conn *conn;
-    b2a_cursor *cur;
-} odbc_cursor;
-
-static int source_open(void *source, const b2a_table_job *t, size_t index, void **cursor, b2a_err *err)
-{
-    (void)index;
-    cstate *st = source;
-    odbc_cursor *oc = calloc(1, sizeof(*oc));
-    if (!oc)
-        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-    int rc = connect_db(st, &oc->conn, err);
-    if (rc == B2A_OK)
-        rc = b2a__odbc_cursor_open(oc->conn, st->odbc_vendor, &t->def, NULL, &oc->cur, err);
-    if (rc != B2A_OK) {
-        b2a__odbc_disconnect(oc->conn);
-        free(oc);
-        return rc;
-    }
-    *cursor = oc;
-    return B2A_OK;
-}
-
-static int source_next(void *cursor, b2a_sink *sink, size_t max_rows, size_t *rows, int *eof, b2a_err *err)
-{
-    return b2a__odbc_cursor_next(((odbc_cursor *)cursor)->cur, sink, max_rows, rows, eof, err);
-}
-
-static void source_close(void *cursor)
-{
-    odbc_cursor *oc = cursor;
-    b2a__odbc_cursor_close(oc->cur);
-    b2a__odbc_disconnect(oc->conn);
-    free(oc);
-}
-
-static const b2a_source_ops odbc_source = {source_open, source_next, source_close, NULL, NULL};
-
-/* PostgreSQL: the same tables through COPY (FORMAT binary) over libpq, one
- * connection per table like the ODBC source. */
-typedef struct pg_cursor {
-    PGconn *conn;
-    b2a_pg_copy *cur;
-} pg_cursor;
-
-static int pg_source_open(void *source, const b2a_table_job *t, size_t index, void **cursor, b2a_err *err)
-{
-    (void)index;
-    cstate *st = source;
-    pg_cursor *pc = calloc(1, sizeof(*pc));
-    if (!pc)
-        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-    b2a_pg_params p = {"127.0.0.1", st->c->vjob->host_port, st->c->vjob->user, st->c->vjob->password,
-                       st->restored_db ? st->restored_db : st->c->vjob->dbname, LOGIN_TIMEOUT_S, NULL};
-    int rc = b2a__pg_connect(&p, &pc->conn, err);
-    if (rc == B2A_OK)
-        rc = b2a__pg_copy_open(pc->conn, &t->def, &pc->cur, err);
-    if (rc != B2A_OK) {
-        b2a__pg_disconnect(pc->conn);
-        free(pc);
-        return rc;
-    }
-    *cursor = pc;
-    return B2A_OK;
-}
-
-static int pg_source_next(void *cursor, b2a_sink *sink, size_t max_rows, size_t *rows, int *eof, b2a_err *err)
-{
-    return b2a__pg_copy_next(((pg_cursor *)cursor)->cur, sink, max_rows, rows, eof, err);
-}
-
-static void pg_source_close(void *cursor)
-{
-    pg_cursor *pc = cursor;
-    b2a__pg_copy_close(pc->cur);
-    b2a__pg_disconnect(pc->conn);
-    free(pc);
-}
-
-static const b2a_source_ops pg_copy_source = {pg_source_open, pg_source_next, pg_source_close, NULL, NULL};
 
 static void export_done(b2a_job *job, void *ud)
 {
@@ -582,30 +474,44 @@ static void export_done(b2a_job *job, void *ud)
     step_done(st, NULL);
 }
 
+/* The restored server as a database source: ODBC for the catalog and the
+ * split plans, the rows the fastest way it offers unless the job asks for
+ * ODBC, in the database that holds them. */
+static int restored_source(cstate *st, b2a_err *err)
+{
+    const b2a_vendor_job *vj = st->c->vjob;
+    int native = st->job->via != B2A_VIA_ODBC;
+    /* a postgresql:// URL (the password is letters and digits) is a libpq conninfo */
+    char *pg = native && st->odbc_vendor == B2A_ODBC_POSTGRES ? b2a_container_dsn(st->c) : NULL;
+    if (native && st->odbc_vendor == B2A_ODBC_POSTGRES && !pg)
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    int rc = b2a__dbsource_init(&st->db, st->odbc_vendor, st->connstr, pg, LOGIN_TIMEOUT_S, err);
+    if (pg) {
+        memset(pg, 0, strlen(pg));
+        b2a_free(pg);
+    }
+    if (rc == B2A_OK && native && st->odbc_vendor == B2A_ODBC_MYSQL)
+        rc = b2a__dbsource_set_mysql(&st->db, b2a_container_host(st->c), vj->host_port, vj->user, vj->password,
+                                     b2a_container_database(st->c), err);
+    return rc;
+}
+
 static void step_export(cstate *st)
 {
     begin(st, B2A_STEP_EXPORT);
-    /* Introspection was over ODBC either way; the rows come the fastest way
-     * the database offers unless the job asks for ODBC. */
-    const b2a_source_ops *ops = &odbc_source;
-    void *source = st;
-    if (st->vendor && st->vendor->id == B2A_VENDOR_POSTGRESQL && st->job->via != B2A_VIA_ODBC)
-        ops = &pg_copy_source;
-    if (st->vendor && st->vendor->id == B2A_VENDOR_MYSQL && st->job->via != B2A_VIA_ODBC) {
-        const b2a_vendor_job *vj = st->c->vjob;
-        b2a_mysql_params p = {"127.0.0.1", vj->host_port, vj->user, vj->password, vj->dbname, LOGIN_TIMEOUT_S};
-        b2a_err e;
-        if (b2a__mysql_source_new(&p, &st->mysql_src, &e) != B2A_OK) {
-            step_done(st, &e);
-            return;
-        }
-        ops = &b2a__mysql_source_ops;
-        source = st->mysql_src;
+    b2a_err e;
+    if (restored_source(st, &e) != B2A_OK) {
+        step_done(st, &e);
+        return;
     }
+    /* Split plans where they were verified on a live server (PostgreSQL,
+     * MariaDB/MySQL); SQL Server and Oracle tables stay one stream each. */
+    int splits = st->odbc_vendor == B2A_ODBC_POSTGRES || st->odbc_vendor == B2A_ODBC_MYSQL;
     b2a__job_log(st->job, B2A_LOG_INFO, "export: rows through %s",
-                 ops == &pg_copy_source ? "COPY (FORMAT binary) over libpq"
-                 : ops == &odbc_source ? "ODBC" : "libmariadb (unbuffered, binary protocol)");
-    if (b2a__export_start(st->job, ops, source, export_done, st) != B2A_OK)
+                 st->db.pg_conninfo ? "COPY (FORMAT binary) over libpq"
+                 : st->db.my_host   ? "libmariadb (unbuffered, binary protocol)" : "ODBC");
+    if (b2a__export_start(st->job, splits ? &b2a__dbsource_ops : &b2a__dbsource_ops_unsplit, &st->db, export_done,
+                          st) != B2A_OK)
         step_done(st, &st->job->err);
 }
 
@@ -621,10 +527,9 @@ static void closed(uv_handle_t *h)
         memset(st->connstr, 0, strlen(st->connstr));
         free(st->connstr);
     }
-    free(st->restored_db);
     b2a__mysql_decl_free(&st->declared);
     free(st->server_version);
-    b2a__mysql_source_free(st->mysql_src);
+    b2a__dbsource_clear(&st->db);
     free(st->inputs);
     free(st);
     job->pipeline_state = NULL;
