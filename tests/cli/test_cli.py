@@ -457,6 +457,40 @@ class Cli(unittest.TestCase):
         self.assertEqual(code, 0, err)
         self.assertIn("Success: 13 tables exported, 0 failed", stdout)
 
+    def test_overwrite_after_a_killed_run_removes_every_part_of_its_unfinished_tables(self):
+        # A run killed mid-export: its Job JSON (written at the export's start)
+        # lists only the first part of each table, but a table rolled over at
+        # --max-file-rows (or split) had put more parts in place. They are ours.
+        code, _, err = run("run", NW2008, "-o", self.out, "--max-file-rows", "100")
+        self.assertEqual(code, 0, err)
+        job_path = os.path.join(self.out, "job.json")
+        job = json.load(open(job_path))
+        orders = next(t for t in job["tables"] if t["name"] == "Orders")
+        self.assertEqual(len(orders["files"]), 9)  # 830 rows
+        job["status"] = "Running"
+        job["incomplete_files"] = [orders["files"][0], orders["schema_file"]]
+        orders["files"], orders["schema_file"], orders["status"] = [], None, "Running"
+        json.dump(job, open(job_path, "w"))
+        orders_dir = os.path.join(self.out, "dbo", "Orders")
+        open(os.path.join(orders_dir, "part-00000.s00001-00002.avro.tmp-0123abcd"), "w").write("partial")
+
+        # Nothing else in such a folder, nor parts in a finished table's folder.
+        for extra in [os.path.join(orders_dir, "part-1.avro"), os.path.join(orders_dir, "part-00009.avro.bak"),
+                      os.path.join(orders_dir, "notes.txt"), os.path.join(self.out, "dbo", "Shippers", "part-00001.avro")]:
+            open(extra, "w").write("mine")
+            before = files_under(self.tmp)
+            code, _, err = run("run", NW2008, "-o", self.out, "--overwrite")
+            self.assertEqual(code, 2, err)
+            self.assertIn("%s is not listed there" % extra, err)
+            self.assertEqual(files_under(self.tmp), before)
+            os.unlink(extra)
+
+        code, stdout, err = run("run", NW2008, "-o", self.out, "--overwrite", "--include", "dbo.Shippers")
+        self.assertEqual(code, 0, err)
+        shippers = os.path.join(self.out, "dbo", "Shippers")
+        self.assertEqual(files_under(self.out), sorted([job_path, os.path.join(shippers, "part-00000.avro"),
+                                                        os.path.join(shippers, "part-00000.avsc")]))
+
     def test_overwrite_deletes_nothing_the_earlier_job_did_not_write(self):
         code, _, err = run("run", NW2008, "-o", self.out)
         self.assertEqual(code, 0, err)
