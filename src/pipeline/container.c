@@ -507,6 +507,9 @@ static void step_export(cstate *st)
     /* Split plans where they were verified on a live server (PostgreSQL,
      * MariaDB/MySQL); SQL Server and Oracle tables stay one stream each. */
     int splits = st->odbc_vendor == B2A_ODBC_POSTGRES || st->odbc_vendor == B2A_ODBC_MYSQL;
+    if (!splits && st->job->splits > 1)
+        b2a__job_log(st->job, B2A_LOG_WARN, "export: --splits %u is not applied to %s tables: one stream each",
+                     st->job->splits, st->vendor ? st->vendor->name : "these");
     b2a__job_log(st->job, B2A_LOG_INFO, "export: rows through %s",
                  st->db.pg_conninfo ? "COPY (FORMAT binary) over libpq"
                  : st->db.my_host   ? "libmariadb (unbuffered, binary protocol)" : "ODBC");
