@@ -485,6 +485,7 @@ static int restored_source(cstate *st, b2a_err *err)
     char *pg = native && st->odbc_vendor == B2A_ODBC_POSTGRES ? b2a_container_dsn(st->c) : NULL;
     if (native && st->odbc_vendor == B2A_ODBC_POSTGRES && !pg)
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    b2a__dbsource_clear(&st->db);  /* an Oracle import in rounds exports once per round */
     int rc = b2a__dbsource_init(&st->db, st->odbc_vendor, st->connstr, pg, LOGIN_TIMEOUT_S, err);
     if (pg) {
         memset(pg, 0, strlen(pg));
