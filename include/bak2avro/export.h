@@ -38,10 +38,13 @@ typedef struct b2a_export_options {
     b2a_export_progress_cb progress_cb;
     b2a_export_done_cb done_cb;
     void *userdata;
+    /* version 2 */
+    b2a_naive_timestamps naive_timestamps; /**< how timestamps without time zone are written, as in a job */
 } b2a_export_options;
 
-#define B2A_EXPORT_OPTIONS_VERSION 1
-#define B2A_EXPORT_OPTIONS_INIT { B2A_EXPORT_OPTIONS_VERSION, 0, B2A_CODEC_SNAPPY, 0, 0, B2A_VIA_AUTO, 0, 0, 0 }
+#define B2A_EXPORT_OPTIONS_VERSION 2
+#define B2A_EXPORT_OPTIONS_INIT { B2A_EXPORT_OPTIONS_VERSION, 0, B2A_CODEC_SNAPPY, 0, 0, B2A_VIA_AUTO, 0, 0, 0, \
+                                  B2A_NAIVE_LOCAL }
 
 B2A_API int b2a_export_options_init(b2a_export_options *opts, unsigned int version);
 

@@ -4,6 +4,7 @@
  * Files are written under temporary names and put in place together at
  * the end, or removed. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,8 @@ struct b2a_export {
     b2a_backupsrc bk;         /* opened on the worker by the first chunk */
     void *scan;               /* the reader's scan of split part `split_part` of `split_parts` */
     size_t split_part, split_parts;
-    b2a_table_def def;
+    b2a_table_def def;        /* as the source reads it */
+    b2a_table_def wdef;       /* as the files are written (naive_timestamps) */
     char *database;
     char *vendor;             /* of the plan: a backup's files must be of it */
     char *where, *snapshot;   /* the range, or NULL */
@@ -51,6 +53,7 @@ struct b2a_export {
     char *output_dir;
     b2a_codec codec;
     uint64_t max_file_bytes, max_file_rows;
+    b2a_naive_timestamps naive_timestamps;
     b2a_export_progress_cb progress_cb;
     b2a_export_done_cb done_cb;
     void *userdata;
@@ -72,9 +75,14 @@ struct b2a_export {
     char *schema_file;
 };
 
+/* Size of b2a_export_options as each published version defines it. */
 static size_t export_options_size(unsigned int version)
 {
-    return version == 1 ? sizeof(b2a_export_options) : 0;
+    switch (version) {
+    case 1: return offsetof(b2a_export_options, naive_timestamps);
+    case 2: return sizeof(b2a_export_options);
+    default: return 0;
+    }
 }
 
 int b2a_export_options_init(b2a_export_options *opts, unsigned int version)
@@ -118,6 +126,7 @@ static void export_destroy(b2a_export *x)
     parts_drop(x);
     b2a__dbsource_clear(&x->db);
     b2a__table_def_clear(&x->def);
+    b2a__table_def_clear(&x->wdef);
     free(x->database);
     free(x->vendor);
     free(x->where);
@@ -135,6 +144,10 @@ static int take_options(b2a_export *x, const b2a_export_options *o)
 {
     if (!o || !export_options_size(o->version) || !o->output_dir || !*o->output_dir ||
         (o->codec != B2A_CODEC_NULL && o->codec != B2A_CODEC_DEFLATE && o->codec != B2A_CODEC_SNAPPY))
+        return B2A_EINVAL;
+    /* version 1 callers get the default: local-timestamp-micros */
+    x->naive_timestamps = o->version >= 2 ? o->naive_timestamps : B2A_NAIVE_LOCAL;
+    if ((unsigned)x->naive_timestamps > B2A_NAIVE_STRING)
         return B2A_EINVAL;
     x->output_dir = b2a__strdup(o->output_dir);
     x->codec = o->codec;
@@ -206,7 +219,8 @@ int b2a_export_range_new(b2a_ctx *ctx, const char *dsn, const char *plan_json, u
     int rc = take_options(x, opts);
     if (rc != B2A_OK) {
         b2a__err_set(&x->err, rc, B2A_ERRCLASS_USAGE, "export options: %s",
-                     rc == B2A_EINVAL ? "output_dir is required, codec must be null, deflate or snappy"
+                     rc == B2A_EINVAL ? "output_dir is required, codec must be null, deflate or snappy, "
+                                                            "naive_timestamps local, utc or string"
                                       : "out of memory");
         return rc;
     }
@@ -309,7 +323,7 @@ static void chunk_work(uv_work_t *req)
     }
     if (!x->writer) {
         char *scratch = b2a__asprintf("%s-%05zu.avro", x->scratch_stem, x->nparts);
-        int rc = scratch ? b2a__ocf_open(scratch, &x->def, x->database, x->codec, 0, &x->writer, &x->err)
+        int rc = scratch ? b2a__ocf_open(scratch, &x->wdef, x->database, x->codec, 0, &x->writer, &x->err)
                          : b2a__err_set(&x->err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
         free(scratch);
         if (rc != B2A_OK)
@@ -356,7 +370,7 @@ static int put_in_place(b2a_export *x)
     char *avsc = b2a__asprintf("%s/part-00000.avsc", x->dir);
     if (!avsc)
         return b2a__err_set(&x->err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
-    int rc = b2a__ocf_write_avsc(avsc, &x->def, x->database, &x->err);
+    int rc = b2a__ocf_write_avsc(avsc, &x->wdef, x->database, &x->err);
     x->files = calloc(x->nparts ? x->nparts : 1, sizeof(*x->files));
     if (rc == B2A_OK && !x->files)
         rc = b2a__err_set(&x->err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
@@ -454,7 +468,7 @@ int b2a_export_start(b2a_export *x)
     b2a__avro_names_free(sn);
     b2a__avro_names_free(tn);
     x->scratch_stem = x->dir ? b2a__asprintf("%s/part-r%05u", x->dir, x->range) : NULL;
-    if (!x->dir || !x->scratch_stem)
+    if (!x->dir || !x->scratch_stem || b2a__table_def_written(&x->wdef, &x->def, (int)x->naive_timestamps) != 0)
         return B2A_ENOMEM;
     b2a__export_heap_prepare();
     x->state = X_RUNNING;

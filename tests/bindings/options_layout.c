@@ -83,6 +83,7 @@ int main(void)
     FIELD(b2a_export_options, progress_cb);
     FIELD(b2a_export_options, done_cb);
     FIELD(b2a_export_options, userdata);
+    FIELD(b2a_export_options, naive_timestamps);
     first = 1;
     printf("}}, \"b2a_container_options\": {\"sizeof\": %zu, \"fields\": {", sizeof(b2a_container_options));
     FIELD(b2a_container_options, version);

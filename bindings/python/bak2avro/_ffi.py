@@ -127,11 +127,11 @@ class SourceOptions(ctypes.Structure):
     ]
 
 
-EXPORT_OPTIONS_VERSION = 1
+EXPORT_OPTIONS_VERSION = 2
 
 
 class ExportOptions(ctypes.Structure):
-    """Mirror of b2a_export_options, version 1 (export.h)."""
+    """Mirror of b2a_export_options, version 2 (export.h)."""
     _fields_ = [
         ("version", ctypes.c_uint),
         ("output_dir", ctypes.c_char_p),
@@ -142,6 +142,7 @@ class ExportOptions(ctypes.Structure):
         ("progress_cb", EXPORT_PROGRESS_CB),
         ("done_cb", EXPORT_DONE_CB),
         ("userdata", ctypes.c_void_p),
+        ("naive_timestamps", ctypes.c_int),  # version 2
     ]
 
 

@@ -30,6 +30,8 @@ Document = Dict[str, Any]
 ExportProgress = Callable[[int, int], Optional[bool]]
 CODECS = {"null": 0, "deflate": 1, "snappy": 2}
 VIAS = {"auto": 0, "odbc": 1}
+#: how timestamps without time zone are written, as a job's naive_timestamps
+NAIVE_TIMESTAMPS = {"local": 0, "utc": 1, "string": 2}
 MAX_SPLITS = 4096
 
 
@@ -95,7 +97,7 @@ class _Ctx:
 
 
 def _export_options(output_dir: Union[str, "os.PathLike[str]"], codec: str, max_file_bytes: int,
-                    max_file_rows: int, via: str, keep: List[Any]) -> Any:
+                    max_file_rows: int, via: str, naive_timestamps: str, keep: List[Any]) -> Any:
     out = os.fsencode(output_dir)
     if not out:
         raise InvalidArgument("no output folder given", code=-1)
@@ -107,6 +109,7 @@ def _export_options(output_dir: Union[str, "os.PathLike[str]"], codec: str, max_
     o.max_file_bytes = _count("max_file_bytes", max_file_bytes, 0, 2 ** 63)
     o.max_file_rows = _count("max_file_rows", max_file_rows, 0, 2 ** 63)
     o.via = _choice("via", via, VIAS)
+    o.naive_timestamps = _choice("naive_timestamps", naive_timestamps, NAIVE_TIMESTAMPS)
     return o
 
 
@@ -250,14 +253,15 @@ class Source(Handle):
         return SplitPlan(self, table, splits)
 
     def export(self, table: str, output_dir: Union[str, "os.PathLike[str]"], *, codec: str = "snappy",
-               max_file_bytes: int = 0, max_file_rows: int = 0,
+               max_file_bytes: int = 0, max_file_rows: int = 0, naive_timestamps: str = "local",
                progress: Optional[ExportProgress] = None) -> Document:
         """Export "schema.table" whole into OUTPUT_DIR/<schema>/<table>/part-NNNNN.avro, checked against
-        its count; returns the result (files relative to output_dir, rows_written...)."""
+        its count; returns the result (files relative to output_dir, rows_written...). naive_timestamps
+        as in run(): "local", "utc" or "string"."""
         src = self._handle("export")
         t = _text("table", table)
         keep: List[Any] = []
-        opts = _export_options(output_dir, codec, max_file_bytes, max_file_rows, "auto", keep)
+        opts = _export_options(output_dir, codec, max_file_bytes, max_file_rows, "auto", naive_timestamps, keep)
         assert self._ctx is not None
         return _run_export(self._ctx, lambda o, out: _ffi.b2a_export_new(src, t, ctypes.byref(o), out), opts,
                            progress)
@@ -273,7 +277,8 @@ class Source(Handle):
 
 def export_range(dsn: str, plan_json: Union[str, Document], range_index: int,
                  output_dir: Union[str, "os.PathLike[str]"], *, codec: str = "snappy", max_file_bytes: int = 0,
-                 max_file_rows: int = 0, via: str = "auto", progress: Optional[ExportProgress] = None) -> Document:
+                 max_file_rows: int = 0, via: str = "auto", naive_timestamps: str = "local",
+                 progress: Optional[ExportProgress] = None) -> Document:
     """Export range range_index of a split plan (its JSON, or the dict) into
     OUTPUT_DIR/<schema>/<table>/; needs no Source, so any process can do it
     while the planning one keeps the plan open. Returns the result: files
@@ -285,7 +290,7 @@ def export_range(dsn: str, plan_json: Union[str, Document], range_index: int,
     pj = _text("plan_json", plan_json)
     r = _count("range_index", range_index, 0, 2 ** 32 - 1)
     keep: List[Any] = []
-    opts = _export_options(output_dir, codec, max_file_bytes, max_file_rows, via, keep)
+    opts = _export_options(output_dir, codec, max_file_bytes, max_file_rows, via, naive_timestamps, keep)
     ctx = _Ctx()
     try:
         return _run_export(ctx, lambda o, out: _ffi.b2a_export_range_new(ctx.ptr, d, pj, r, ctypes.byref(o), out),

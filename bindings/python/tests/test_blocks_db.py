@@ -5,6 +5,7 @@ process from the plan's JSON, gives exactly the rows of the whole-table
 export; the plan's snapshot (PostgreSQL) ends when the plan is closed.
 Run with Debian's python3 (python3-avro), B2A_LIBRARY set."""
 import collections
+import datetime
 import json
 import os
 import subprocess
@@ -26,14 +27,20 @@ if VENDOR == "postgres":
     FIXTURE = ["CREATE TABLE pyitems (id bigint PRIMARY KEY, v text)",
                "INSERT INTO pyitems SELECT g, 'v' || g FROM generate_series(1, 12000) g",
                "CREATE TABLE pyheap (a int, b text)",
-               "INSERT INTO pyheap SELECT g, NULL FROM generate_series(1, 9000) g"]
+               "INSERT INTO pyheap SELECT g, NULL FROM generate_series(1, 9000) g",
+               "CREATE TABLE pytimes (id int PRIMARY KEY, at timestamp(6))",
+               "INSERT INTO pytimes SELECT g, CASE WHEN g % 5 = 0 THEN NULL ELSE timestamp '1999-12-31 23:59:58.25' "
+               "+ g * interval '1 hour 1.000001 second' END FROM generate_series(1, 300) g"]
 else:
     SCHEMA = ENV["NAME"]
     DSN = "mysql://{USER}:{PASSWORD}@{HOST}:{PORT}/{NAME}".format(**ENV)
     FIXTURE = ["CREATE TABLE pyitems (id bigint PRIMARY KEY, v varchar(20))",
                "INSERT INTO pyitems SELECT seq, concat('v', seq) FROM seq_1_to_12000",
                "CREATE TABLE pynull (u int UNIQUE, v varchar(20))",
-               "INSERT INTO pynull SELECT IF(seq % 4 = 0, NULL, seq), concat('n', seq) FROM seq_1_to_2000"]
+               "INSERT INTO pynull SELECT IF(seq % 4 = 0, NULL, seq), concat('n', seq) FROM seq_1_to_2000",
+               "CREATE TABLE pytimes (id int PRIMARY KEY, at datetime(6))",
+               "INSERT INTO pytimes SELECT seq, IF(seq % 5 = 0, NULL, TIMESTAMP '1999-12-31 23:59:58.25' "
+               "+ INTERVAL seq * 3601000001 MICROSECOND) FROM seq_1_to_300"]
 
 WORKER = """
 import json, sys
@@ -51,6 +58,14 @@ def rows_of(out, result):
             rows += [tuple(sorted(x.items())) for x in r]
             r.close()
     return rows
+
+
+def schema_of(out, path):
+    with open(os.path.join(out, path), "rb") as fh:
+        r = avro.datafile.DataFileReader(fh, avro.io.DatumReader())
+        schema = json.loads(r.meta["avro.schema"].decode())
+        r.close()
+    return schema
 
 
 def in_other_process(plan_json, index, out):
@@ -143,6 +158,50 @@ class Blocks(unittest.TestCase):
         doc = bak2avro.run((), os.path.join(self.out, "job"), dsn=DSN, include=SCHEMA + ".pyitems", splits=3)
         t = [x for x in doc["tables"] if x["name"] == "pyitems"][0]
         self.assertEqual((doc["status"], t["rows_written"], len(t["files"])), ("Success", 12000, 3))
+
+    def test_ranges_write_naive_timestamps_as_a_job_does(self):
+        table = SCHEMA + ".pytimes"
+        for choice, logical in (("local", "local-timestamp-micros"), ("utc", "timestamp-micros"), ("string", None)):
+            with self.subTest(naive_timestamps=choice):
+                out = os.path.join(self.out, choice)
+                doc = bak2avro.run((), os.path.join(out, "job"), dsn=DSN, include=table, splits=1,
+                                   naive_timestamps=choice)
+                job = [t for t in doc["tables"] if t["name"] == "pytimes"][0]
+                self.assertEqual((doc["status"], job["rows_written"]), ("Success", 300))
+                with bak2avro.Source(DSN, include=table) as src:
+                    with src.plan(table, 3) as plan:
+                        self.assertEqual(plan.ranges, 3)
+                        res = [bak2avro.export_range(DSN, plan.json, i, os.path.join(out, "ranges"),
+                                                     naive_timestamps=choice) for i in range(3)]
+                    whole = src.export(table, os.path.join(out, "whole"), naive_timestamps=choice)
+                job_schema = schema_of(os.path.join(out, "job"), job["files"][0])
+                at = [f for f in job_schema["fields"] if f["name"] == "at"][0]["type"][1]
+                self.assertEqual(at, {"type": "long", "logicalType": logical} if logical else "string")
+                with open(os.path.join(out, "job", job["schema_file"])) as f:
+                    job_avsc = json.load(f)
+                job_rows = collections.Counter(rows_of(os.path.join(out, "job"), job))
+                for where, results in (("ranges", res), ("whole", [whole])):
+                    for r in results:
+                        schema = schema_of(os.path.join(out, where), r["files"][0])
+                        with open(os.path.join(out, where, r["schema_file"])) as f:
+                            avsc = json.load(f)
+                        if where == "ranges":  # only the record's doc differs: a range has no count of its own
+                            self.assertEqual(schema.pop("doc") + "; 300 rows", job_schema["doc"])
+                            self.assertEqual(avsc.pop("doc") + "; 300 rows", job_avsc["doc"])
+                            schema["doc"], avsc["doc"] = job_schema["doc"], job_avsc["doc"]
+                        self.assertEqual(schema, job_schema, where)
+                        self.assertEqual(avsc, job_avsc, where)
+                    got = collections.Counter(x for r in results for x in rows_of(os.path.join(out, where), r))
+                    self.assertEqual(got, job_rows, where)
+                row = dict(next(x for x in job_rows if dict(x)["id"] == 1))
+                if choice == "string":
+                    self.assertEqual(row["at"], "2000-01-01 00:59:59.250001")
+                else:  # python3-avro 1.11 reads timestamp-micros as a datetime, the local kind as a long
+                    micros = 946688399250001
+                    self.assertEqual(row["at"], micros if choice == "local" else
+                                     datetime.datetime(2000, 1, 1, 0, 59, 59, 250001, tzinfo=datetime.timezone.utc))
+        with self.assertRaises(ValueError):
+            bak2avro.export_range(DSN, "{}", 0, self.out, naive_timestamps="zulu")
 
     def test_unknown_table_and_bad_splits(self):
         with bak2avro.Source(DSN) as src:
