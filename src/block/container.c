@@ -821,17 +821,6 @@ char *b2a_container_dsn(const b2a_container *c)
     }
 }
 
-int b2a_container_errcode(const b2a_container *c)
-{
-    return GET(c->err.code, B2A_EINVAL);
-}
-
-b2a_error_class b2a_container_errclass(const b2a_container *c)
-{
-    return GET(c->err.klass, B2A_ERRCLASS_NONE);
-}
-
-const char *b2a_container_errmsg(const b2a_container *c)
-{
-    return GET(c->err.msg, "");
-}
+B2A_ERRCODE_ACCESSOR(b2a_container_errcode, b2a_container, B2A_CONTAINER_MAGIC)
+B2A_ERRCLASS_ACCESSOR(b2a_container_errclass, b2a_container, B2A_CONTAINER_MAGIC)
+B2A_ERRMSG_ACCESSOR(b2a_container_errmsg, b2a_container, B2A_CONTAINER_MAGIC)

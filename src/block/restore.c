@@ -625,17 +625,6 @@ uint32_t b2a_restore_ignored(const b2a_restore *r)
     return r && r->magic == B2A_RESTORE_MAGIC ? r->ignored : 0;
 }
 
-int b2a_restore_errcode(const b2a_restore *r)
-{
-    return r && r->magic == B2A_RESTORE_MAGIC ? r->err.code : B2A_EINVAL;
-}
-
-b2a_error_class b2a_restore_errclass(const b2a_restore *r)
-{
-    return r && r->magic == B2A_RESTORE_MAGIC ? r->err.klass : B2A_ERRCLASS_NONE;
-}
-
-const char *b2a_restore_errmsg(const b2a_restore *r)
-{
-    return r && r->magic == B2A_RESTORE_MAGIC ? r->err.msg : "";
-}
+B2A_ERRCODE_ACCESSOR(b2a_restore_errcode, b2a_restore, B2A_RESTORE_MAGIC)
+B2A_ERRCLASS_ACCESSOR(b2a_restore_errclass, b2a_restore, B2A_RESTORE_MAGIC)
+B2A_ERRMSG_ACCESSOR(b2a_restore_errmsg, b2a_restore, B2A_RESTORE_MAGIC)

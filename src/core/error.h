@@ -28,4 +28,23 @@ int b2a__err_prefix(b2a_err *err, const char *fmt, ...) __attribute__((format(pr
 
 void b2a__err_copy(b2a_err *dst, const b2a_err *src);
 
+/* The public error accessors of a building block's handle
+ * (b2a_export_errcode() ...), defined once for all blocks: what the
+ * handle's b2a_err holds, and for anything that is not a live handle of
+ * that kind (NULL, freed, another kind) B2A_EINVAL, "" or
+ * B2A_ERRCLASS_NONE. The handle struct has `uint32_t magic` and
+ * `b2a_err err`. Use: B2A_ERRMSG_ACCESSOR(b2a_export_errmsg, b2a_export, EXPORT_MAGIC) */
+#define B2A_HANDLE_ERR_(h, magic_value) ((h) && (h)->magic == (magic_value) ? &(h)->err : NULL)
+#define B2A_ERR_ACCESSOR_(name, type, magic_value, rtype, field, none) \
+    rtype name(const type *h)                                           \
+    {                                                                   \
+        const b2a_err *e = B2A_HANDLE_ERR_(h, magic_value);             \
+        return e ? e->field : (none);                                   \
+    }
+#define B2A_ERRCODE_ACCESSOR(name, type, magic) B2A_ERR_ACCESSOR_(name, type, magic, int, code, B2A_EINVAL)
+#define B2A_ERRCLASS_ACCESSOR(name, type, magic) \
+    B2A_ERR_ACCESSOR_(name, type, magic, b2a_error_class, klass, B2A_ERRCLASS_NONE)
+#define B2A_ERRMSG_ACCESSOR(name, type, magic) B2A_ERR_ACCESSOR_(name, type, magic, const char *, msg, "")
+#define B2A_SQLSTATE_ACCESSOR(name, type, magic) B2A_ERR_ACCESSOR_(name, type, magic, const char *, sqlstate, "")
+
 #endif

@@ -501,20 +501,9 @@ void b2a_export_free(b2a_export *x)
     export_destroy(x);
 }
 
-int b2a_export_errcode(const b2a_export *x)
-{
-    return x && x->magic == EXPORT_MAGIC ? x->err.code : B2A_EINVAL;
-}
-
-const char *b2a_export_errmsg(const b2a_export *x)
-{
-    return x && x->magic == EXPORT_MAGIC ? x->err.msg : "";
-}
-
-const char *b2a_export_sqlstate(const b2a_export *x)
-{
-    return x && x->magic == EXPORT_MAGIC ? x->err.sqlstate : "";
-}
+B2A_ERRCODE_ACCESSOR(b2a_export_errcode, b2a_export, EXPORT_MAGIC)
+B2A_ERRMSG_ACCESSOR(b2a_export_errmsg, b2a_export, EXPORT_MAGIC)
+B2A_SQLSTATE_ACCESSOR(b2a_export_sqlstate, b2a_export, EXPORT_MAGIC)
 
 int64_t b2a_export_rows_written(const b2a_export *x)
 {

@@ -197,20 +197,9 @@ void b2a_source_free(b2a_source *s)
     source_destroy(s);
 }
 
-int b2a_source_errcode(const b2a_source *s)
-{
-    return s && s->magic == SOURCE_MAGIC ? s->err.code : B2A_EINVAL;
-}
-
-const char *b2a_source_errmsg(const b2a_source *s)
-{
-    return s && s->magic == SOURCE_MAGIC ? s->err.msg : "";
-}
-
-const char *b2a_source_sqlstate(const b2a_source *s)
-{
-    return s && s->magic == SOURCE_MAGIC ? s->err.sqlstate : "";
-}
+B2A_ERRCODE_ACCESSOR(b2a_source_errcode, b2a_source, SOURCE_MAGIC)
+B2A_ERRMSG_ACCESSOR(b2a_source_errmsg, b2a_source, SOURCE_MAGIC)
+B2A_SQLSTATE_ACCESSOR(b2a_source_sqlstate, b2a_source, SOURCE_MAGIC)
 
 static char *gen_take(yajl_gen g)
 {
@@ -458,15 +447,8 @@ void b2a_split_plan_free(b2a_split_plan *p)
     plan_destroy(p);
 }
 
-int b2a_split_plan_errcode(const b2a_split_plan *p)
-{
-    return p && p->magic == PLAN_MAGIC ? p->err.code : B2A_EINVAL;
-}
-
-const char *b2a_split_plan_errmsg(const b2a_split_plan *p)
-{
-    return p && p->magic == PLAN_MAGIC ? p->err.msg : "";
-}
+B2A_ERRCODE_ACCESSOR(b2a_split_plan_errcode, b2a_split_plan, PLAN_MAGIC)
+B2A_ERRMSG_ACCESSOR(b2a_split_plan_errmsg, b2a_split_plan, PLAN_MAGIC)
 
 uint32_t b2a_split_plan_ranges(const b2a_split_plan *p)
 {
