@@ -26,6 +26,7 @@
 
 #include "avro/decimal.h"
 #include "odbc/introspect.h"
+#include "util/civil.h"
 #include "util/str.h"
 
 #define WIDE_LIMIT 8192   /* bytes per cell above which a column is read piecewise */
@@ -567,23 +568,12 @@ fail:
     return rc;
 }
 
-/* days since 1970-01-01 of a proleptic-Gregorian date (Hinnant's algorithm) */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* days_from_civil, remembered per column for the next row of the same day */
+/* b2a__days_from_civil, remembered per column for the next row of the same day */
 static inline int64_t col_days(bcol *bc, int y, unsigned m, unsigned d)
 {
     uint32_t key = (uint32_t)(uint16_t)y << 16 | m << 8 | d; /* m, d >= 1: never 0 */
     if (key != bc->memo_ymd) {
-        bc->memo_days = days_from_civil(y, m, d);
+        bc->memo_days = b2a__days_from_civil(y, m, d);
         bc->memo_ymd = key;
     }
     return bc->memo_days;

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/civil.h"
+
 /* NUMBER: byte 0 holds the sign (bit 7 set = positive) and a base-100
  * exponent biased by 65 (complemented for negatives); each following byte is
  * a base-100 digit, stored +1 (positive) or as 101 - d (negative, with an
@@ -115,17 +117,6 @@ int b2a__oranum_i64(const uint8_t *p, size_t n, int64_t *out)
     return 0;
 }
 
-/* Howard Hinnant's days_from_civil. */
-int64_t b2a__ora_days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 static uint32_t be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -142,7 +133,7 @@ static int date7(const uint8_t *p, int64_t *micros)
     int64_t year = (int64_t)c * 100 + y;
     if (year <= 0)
         year++; /* Oracle's years BC are -1, -2...: no year 0, unlike the proleptic count */
-    int64_t days = b2a__ora_days_from_civil(year, mo, d);
+    int64_t days = b2a__days_from_civil(year, mo, d);
     *micros = ((days * 24 + h) * 60 + mi) * 60 * INT64_C(1000000) + (int64_t)s * 1000000;
     return 0;
 }

@@ -24,9 +24,6 @@ int b2a__oranum_text(const uint8_t *p, size_t n, char *buf, size_t cap, int *int
  * value has a fraction, more digits or malformed bytes (use the text form). */
 int b2a__oranum_i64(const uint8_t *p, size_t n, int64_t *out);
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (year may be <= 0). */
-int64_t b2a__ora_days_from_civil(int64_t y, unsigned m, unsigned d);
-
 /* DATE (7 bytes) or TIMESTAMP (7 or 11 bytes) as wall-clock microseconds
  * since 1970-01-01T00:00; nanoseconds are truncated to microseconds. */
 int b2a__oradate_micros(const uint8_t *p, size_t n, int64_t *out);
