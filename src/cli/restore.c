@@ -1,6 +1,7 @@
 /* bak2avro restore / bak2avro stop: a restored database left running for
  * other commands (export --dsn), and its removal. Public API only: the
- * Container and Restore blocks on the command's own loop. */
+ * Container, Restore and Source blocks on the command's own loop (the
+ * Source lists the restored tables, through the DSN printed). */
 #include <bak2avro.h>
 #include <errno.h>
 #include <getopt.h>
@@ -11,12 +12,16 @@
 #include <uv.h>
 
 #include "commands.h"
+#include "tables.h"
 #include "usage.h"
 
 typedef struct restore_cli {
     uv_loop_t loop;
+    b2a_ctx *ctx;
     b2a_container *c;
     b2a_restore *r;
+    b2a_source *src;
+    char *tables;     /* b2a_source_json() of the restored database */
     uv_signal_t sigint, sigterm;
     int signals, canceled;
     int rc;           /* first failure */
@@ -41,7 +46,9 @@ static void on_signal(uv_signal_t *h, int signum)
     }
     fprintf(stderr, "bak2avro: %s: canceling, removing the container (again to force)\n", strsignal(signum));
     rc->canceled = 1;
-    if (rc->r)
+    if (rc->src)
+        b2a_source_cancel(rc->src);
+    else if (rc->r)
         b2a_restore_cancel(rc->r);
     else
         b2a_container_cancel(rc->c);
@@ -81,14 +88,53 @@ static int restore_progress(b2a_restore *r, const b2a_progress *p, void *ud)
     return 0;
 }
 
+static void listed(b2a_source *src, int code, void *ud)
+{
+    restore_cli *rc = ud;
+    if (code != B2A_OK)
+        note_failure(rc, code, b2a_source_errmsg(src));
+    else if (!(rc->tables = b2a_source_json(src)))
+        note_failure(rc, B2A_ENOMEM, "cannot describe the restored tables: out of memory");
+    b2a_source_free(src);
+    rc->src = NULL;
+    stop_signals(rc);
+}
+
+/* The restored tables with their exact counts, through the DSN printed:
+ * what export --dsn will see. */
+static void list_tables(restore_cli *rc, b2a_container *c)
+{
+    char *dsn = b2a_container_dsn(c);
+    b2a_source_options o;
+    b2a_source_options_init(&o, B2A_SOURCE_OPTIONS_VERSION);
+    o.dsn = dsn;
+    o.done_cb = listed;
+    o.userdata = rc;
+    int e = dsn ? b2a_source_new(rc->ctx, &o, &rc->src) : B2A_ENOMEM;
+    if (e == B2A_OK)
+        e = b2a_source_open(rc->src);
+    b2a_free(dsn);
+    if (e != B2A_OK) {
+        note_failure(rc, e, rc->src && *b2a_source_errmsg(rc->src) ? b2a_source_errmsg(rc->src)
+                                                                     : "cannot list the restored tables");
+        b2a_source_free(rc->src);
+        rc->src = NULL;
+        stop_signals(rc);
+    }
+}
+
 static void restored(b2a_restore *r, int code, void *ud)
 {
     restore_cli *rc = ud;
     if (code != B2A_OK)
         note_failure(rc, code, b2a_restore_errmsg(r));
+    b2a_container *c = rc->c;
     b2a_restore_free(r);
     rc->r = NULL;
-    stop_signals(rc);
+    if (code == B2A_OK && !rc->canceled)
+        list_tables(rc, c);
+    else
+        stop_signals(rc);
     /* On failure the handle's free removes the container; on success it is kept. */
 }
 
@@ -137,8 +183,10 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void print_result(b2a_container *c, int json)
+/* 0, or -1 when the tables could not be printed (out of memory) */
+static int print_result(b2a_container *c, const char *tables, int json)
 {
+    int listed_ok;
     char *dsn = b2a_container_dsn(c);
     if (json) {
         printf("{\"container_id\":");
@@ -155,13 +203,17 @@ static void print_result(b2a_container *c, int json)
         json_str(stdout, b2a_container_database(c));
         printf(",\"dsn\":");
         json_str(stdout, dsn);
+        printf(",\"tables\":");
+        listed_ok = cli_print_tables(stdout, tables, 1) == 0;
         printf("}\n");
     } else {
         printf("container_id: %s\n", b2a_container_id(c));
         printf("dsn: %s\n", dsn ? dsn : "");
+        listed_ok = cli_print_tables(stdout, tables, 0) == 0;
         printf("stop it with: bak2avro stop %.12s\n", b2a_container_id(c));
     }
     b2a_free(dsn);
+    return listed_ok ? 0 : -1;
 }
 
 cli_restore_options cli_restore_opts;
@@ -263,6 +315,7 @@ int cmd_restore(int argc, char **argv)
     uv_loop_init(&rc.loop);
     loop_ready = 1;
     int e = b2a_ctx_new(&rc.loop, &ctx);
+    rc.ctx = ctx;
     if (e == B2A_OK)
         e = b2a_container_new(ctx, &o, &rc.c);
     if (e == B2A_ENOTFOUND && o.data_dir) {
@@ -283,8 +336,10 @@ int cmd_restore(int argc, char **argv)
     uv_signal_start(&rc.sigterm, on_signal, SIGTERM);
     uv_run(&rc.loop, UV_RUN_DEFAULT);
 
-    if (rc.rc == B2A_OK && !rc.canceled) {
-        print_result(rc.c, json);
+    if (rc.rc == B2A_OK && !rc.canceled && print_result(rc.c, rc.tables, json) != 0) {
+        fputs("bak2avro restore: cannot print the restored tables (out of memory); removing the container\n", stderr);
+        exit_code = 3;
+    } else if (rc.rc == B2A_OK && !rc.canceled) {
         b2a_container_keep(rc.c);
         exit_code = 0;
     } else {
@@ -300,6 +355,7 @@ out:
         uv_loop_close(&rc.loop);
     }
     free(rc.why);
+    b2a_free(rc.tables);
     free(cli_restore_opts.pre_sql);
     free(cli_restore_opts.post_sql);
     return exit_code;

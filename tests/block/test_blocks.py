@@ -81,6 +81,15 @@ class RealEngine(unittest.TestCase):
         labels = json.loads(subprocess.run(["docker", "inspect", "--format", "{{json .Config.Labels}}",
                                             doc["container_id"]], capture_output=True, text=True).stdout)
         self.assertIn("bak2avro.job", labels)
+        # The restored tables with their exact counts, as the Source block describes them.
+        tables = {(t["schema"], t["name"]): t for t in doc["tables"]}
+        self.assertEqual(len(tables), 11, sorted(tables))
+        self.assertEqual(tables[("public", "track")]["rows_expected"], 3503)
+        self.assertEqual(tables[("public", "album")]["rows_expected"], 347)
+        self.assertEqual(tables[("public", "album")]["primary_key"], ["album_id"])
+        self.assertEqual([c["name"] for c in tables[("public", "album")]["columns"]],
+                         ["album_id", "title", "artist_id"])
+        self.assertTrue(all(t["kind"] == "table" and t["selected"] for t in doc["tables"]))
         # The dsn, password included, reaches the restored rows (psql in the container, over TCP).
         p = subprocess.run(["docker", "exec", doc["container_id"], "psql", doc["dsn"], "-tAc",
                             "SELECT count(*) FROM public.track"], capture_output=True, text=True)
@@ -106,6 +115,11 @@ class RealEngine(unittest.TestCase):
         # The script filled a database of its own (USE sakila): the printed dsn names it, so
         # export --dsn with it exports Sakila, not the container's empty database.
         self.assertEqual(doc["database"], "sakila")
+        tables = {(t["schema"], t["name"]): t for t in doc["tables"]}
+        self.assertEqual(tables[("sakila", "rental")]["rows_expected"], 16044)
+        self.assertEqual(tables[("sakila", "film")]["rows_expected"], 1000)
+        self.assertEqual(len([t for t in doc["tables"] if t["kind"] == "table"]), 16)
+        self.assertEqual(tables[("sakila", "actor_info")]["kind"], "view")
         self.assertTrue(doc["dsn"].endswith(":%d/sakila" % doc["port"]), doc["dsn"])
         tmp = tempfile.mkdtemp(prefix="b2a-blocks-")
         self.addCleanup(shutil.rmtree, tmp, True)
@@ -122,12 +136,23 @@ class RealEngine(unittest.TestCase):
         self.assertEqual(cli("stop", doc["container_id"])[0], 0)
         self.assertFalse(exists(doc["container_id"]))
 
-    def test_default_listens_on_loopback_only(self):
-        doc = self.restore(CHINOOK, "--image", PG_IMAGE)
-        p = subprocess.run(["docker", "exec", doc["container_id"], "psql", doc["dsn"], "-tAc",
+    def test_default_listens_on_loopback_only_and_text_lists_the_tables(self):
+        code, out, err = cli("restore", "-q", CHINOOK, "--image", PG_IMAGE)
+        self.assertEqual(code, 0, err)
+        lines = out.splitlines()
+        self.assertTrue(lines[0].startswith("container_id: "), out)
+        container = lines[0].split()[1]
+        self.left.append(container)
+        dsn = lines[1].split(" ", 1)[1]
+        self.assertEqual(lines[2], "tables: 11")
+        rows = {line.split()[0]: line.split()[1:] for line in lines[3:14]}
+        self.assertEqual(rows["public.track"], ["3503", "rows"])
+        self.assertEqual(rows["public.album"], ["347", "rows"])
+        self.assertEqual(lines[14:], ["stop it with: bak2avro stop " + container[:12]])
+        p = subprocess.run(["docker", "exec", container, "psql", dsn, "-tAc",
                             "SHOW listen_addresses"], capture_output=True, text=True)
         self.assertEqual(p.stdout.strip(), "127.0.0.1", p.stderr)
-        self.assertEqual(cli("stop", doc["container_id"])[0], 0)
+        self.assertEqual(cli("stop", container)[0], 0)
 
     def test_cancel_mid_restore_removes_the_container(self):
         proc = subprocess.Popen([CLI, "restore", os.path.join(PG, "pagila-schema.sql"),
