@@ -30,4 +30,13 @@ struct b2a_sink {
     const b2a_sink_ops *ops;
 };
 
+/* sink.c: a row source's messages for a refusal, the same on every path. */
+struct b2a_err;
+struct b2a_table_def;
+/* Value col of t refused with rc: named in err unless err already holds the
+ * cause (a failed conversion). Returns rc. */
+int b2a__sink_refused_value(struct b2a_err *err, int rc, const struct b2a_table_def *t, size_t col);
+/* s->ops->end_row(), a refusal named in err for t. Returns its result. */
+int b2a__sink_end_row(b2a_sink *s, const struct b2a_table_def *t, struct b2a_err *err);
+
 #endif

@@ -85,40 +85,19 @@ char *b2a__mysql_fetch_statement(const b2a_table_def *t)
     return b2a__mysql_fetch_statement_where(t, NULL);
 }
 
+static char *select_expr(const b2a_column *col)
+{
+    return b2a__odbc_select_expr(B2A_ODBC_MYSQL, col);
+}
+
 char *b2a__mysql_fetch_statement_where(const b2a_table_def *t, const char *where)
 {
-    size_t cap = 256, len = 0;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    len = (size_t)snprintf(s, cap, "SELECT ");
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        char *e = b2a__odbc_select_expr(B2A_ODBC_MYSQL, &t->columns[i]);
-        if (!e) {
-            free(s);
-            return NULL;
-        }
-        size_t el = strlen(e);
-        if (len + el + 2 > cap) {
-            cap = (len + el + 2) * 2;
-            char *ns = realloc(s, cap);
-            if (!ns) {
-                free(e);
-                free(s);
-                return NULL;
-            }
-            s = ns;
-        }
-        if (i)
-            s[len++] = ',';
-        memcpy(s + len, e, el + 1);
-        len += el;
-        free(e);
-    }
-    char *qn = b2a__odbc_qualified(B2A_ODBC_MYSQL, t->schema, t->name);
-    char *full = qn ? b2a__asprintf("%s FROM %s%s%s", s, qn, where ? " WHERE " : "", where ? where : "") : NULL;
+    char *list = b2a__sql_select_list(t, select_expr);
+    char *qn = list ? b2a__odbc_qualified(B2A_ODBC_MYSQL, t->schema, t->name) : NULL;
+    char *full = qn ? b2a__asprintf("SELECT %s FROM %s%s%s", list, qn, where ? " WHERE " : "", where ? where : "")
+                    : NULL;
     free(qn);
-    free(s);
+    free(list);
     return full;
 }
 
@@ -296,16 +275,6 @@ static int put_value(b2a_mysql_fetch *f, b2a_sink *s, size_t i, b2a_err *err)
     return b2a__err_set(err, B2A_EINVAL, B2A_ERRCLASS_USAGE, "unknown value kind");
 }
 
-static int sink_fail(const b2a_mysql_fetch *f, size_t col, int rc, b2a_err *err)
-{
-    /* err still clear: the sink refused (its own record has the detail);
-     * otherwise the value conversion failed and err already names it */
-    if (err && err->code == B2A_OK)
-        b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s.%s, column %s: the sink refused the value: %s", f->t->schema,
-                     f->t->name, f->t->columns[col].name, b2a_strerror(rc));
-    return rc;
-}
-
 /* The current row into the sink; cut values read whole first. */
 static int put_row(b2a_mysql_fetch *f, b2a_sink *s, int truncated, b2a_err *err)
 {
@@ -322,17 +291,11 @@ static int put_row(b2a_mysql_fetch *f, b2a_sink *s, int truncated, b2a_err *err)
                 return rc;
         }
         if ((rc = put_value(f, s, i, err)))
-            return sink_fail(f, i, rc, err);
+            return b2a__sink_refused_value(err, rc, t, i);
         if (mc->cap > TEXT_KEEP && shrink(f, i))
             return OOM();
     }
-    if ((rc = s->ops->end_row(s))) {
-        if (err && err->code == B2A_OK)
-            b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s.%s: the sink refused the row: %s", t->schema, t->name,
-                         b2a_strerror(rc));
-        return rc;
-    }
-    return B2A_OK;
+    return b2a__sink_end_row(s, t, err);
 }
 
 int b2a__mysql_fetch_next(b2a_mysql_fetch *f, b2a_sink *sink, size_t max_rows, size_t *rows_out, int *eof,

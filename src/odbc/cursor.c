@@ -607,16 +607,6 @@ static void hex_lower(char *u, size_t n)
         hex_lower8(u + n - 8);
 }
 
-static int sink_fail(b2a_cursor *cur, size_t tcol, int rc, b2a_err *err)
-{
-    /* err still clear: the sink refused (its own record has the detail);
-     * otherwise the value conversion failed and err already names it */
-    if (err && err->code == B2A_OK)
-        b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s.%s, column %s: the sink refused the value: %s",
-                     cur->t->schema, cur->t->name, cur->t->columns[tcol].name, b2a_strerror(rc));
-    return rc;
-}
-
 /* Read column colno of st's current row into lbuf in pieces; *len or SQL_NULL_DATA. */
 static int get_data(b2a_cursor *cur, SQLHSTMT st, SQLUSMALLINT colno, SQLSMALLINT ctype, SQLLEN *len,
                     b2a_err *err)
@@ -879,7 +869,7 @@ int b2a__odbc_cursor_next(b2a_cursor *cur, b2a_sink *sink, size_t max_rows, size
             if (!bc->wide) {
                 rc = put_value(cur, sink, bc, r, err);
                 if (rc) {
-                    sink_fail(cur, tc, rc, err);
+                    b2a__sink_refused_value(err, rc, cur->t, tc);
                     break;
                 }
                 continue;
@@ -894,7 +884,7 @@ int b2a__odbc_cursor_next(b2a_cursor *cur, b2a_sink *sink, size_t max_rows, size
             else
                 rc = sink->ops->string(sink, cur->lbuf, (size_t)len);
             if (rc) {
-                sink_fail(cur, tc, rc, err);
+                b2a__sink_refused_value(err, rc, cur->t, tc);
                 break;
             }
         }
@@ -903,10 +893,8 @@ int b2a__odbc_cursor_next(b2a_cursor *cur, b2a_sink *sink, size_t max_rows, size
                 b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s.%s: export failed", cur->t->schema, cur->t->name);
             break;
         }
-        if ((rc = sink->ops->end_row(sink))) {
-            sink_fail(cur, cur->ncols - 1, rc, err);
+        if ((rc = b2a__sink_end_row(sink, cur->t, err)))
             break;
-        }
         cur->pos++;
         done++;
     }

@@ -73,6 +73,9 @@ int b2a__odbc_query_i64(b2a_odbc_conn *c, const char *sql, int64_t *out, b2a_err
 char *b2a__odbc_quote_ident(b2a_odbc_vendor v, const char *name);       /* "a""b" / `a``b` / [a]]b] */
 char *b2a__odbc_quote_literal(b2a_odbc_vendor v, const char *text);     /* 'it''s' / N'it''s' */
 char *b2a__odbc_qualified(b2a_odbc_vendor v, const char *schema, const char *name);
+/* "e1,e2,..." of expr(column) over t's columns, for the native paths'
+ * SELECT (MariaDB fetch, PostgreSQL COPY); NULL when expr or memory fails. */
+char *b2a__sql_select_list(const b2a_table_def *t, char *(*expr)(const b2a_column *col));
 /* A key value (text from the server) as SQL for a column of type vt:
  * numbers stay numbers, since a quoted bound would compare as a double on
  * MariaDB; anything else is a quoted literal. */

@@ -299,3 +299,36 @@ void b2a__odbc_stmts_free(b2a_sql_stmt *s, size_t n)
         free(s[i].text);
     free(s);
 }
+
+char *b2a__sql_select_list(const b2a_table_def *t, char *(*expr)(const b2a_column *col))
+{
+    size_t cap = 256, len = 0;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (size_t i = 0; i < t->ncolumns; i++) {
+        char *e = expr(&t->columns[i]);
+        size_t el = e ? strlen(e) : 0;
+        if (e && len + el + 2 > cap) {
+            cap = (len + el + 2) * 2;
+            char *ns = realloc(s, cap);
+            if (!ns) {
+                free(e);
+                e = NULL;
+            } else {
+                s = ns;
+            }
+        }
+        if (!e) {
+            free(s);
+            return NULL;
+        }
+        if (i)
+            s[len++] = ',';
+        memcpy(s + len, e, el + 1);
+        len += el;
+        free(e);
+    }
+    return s;
+}

@@ -105,42 +105,22 @@ static int from_clause(PGconn *c, const b2a_table_def *t, char **out, b2a_err *e
     return rc;
 }
 
+static char *copy_expr(const b2a_column *col)
+{
+    char *q = b2a__odbc_quote_ident(B2A_ODBC_POSTGRES, col->name);
+    char *e = q ? b2a__pg_copy_expr(col, q) : NULL;
+    free(q);
+    return e;
+}
+
 /* COPY (SELECT e1, e2, ... FROM from) TO STDOUT (FORMAT binary) */
 static char *copy_sql(const b2a_table_def *t, const char *from, const char *where)
 {
-    size_t cap = 256, len = 0;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    len = (size_t)snprintf(s, cap, "COPY (SELECT ");
-    for (size_t i = 0; i < t->ncolumns; i++) {
-        char *q = b2a__odbc_quote_ident(B2A_ODBC_POSTGRES, t->columns[i].name);
-        char *e = q ? b2a__pg_copy_expr(&t->columns[i], q) : NULL;
-        free(q);
-        if (!e) {
-            free(s);
-            return NULL;
-        }
-        size_t el = strlen(e);
-        if (len + el + 2 > cap) {
-            cap = (len + el + 2) * 2;
-            char *ns = realloc(s, cap);
-            if (!ns) {
-                free(e);
-                free(s);
-                return NULL;
-            }
-            s = ns;
-        }
-        if (i)
-            s[len++] = ',';
-        memcpy(s + len, e, el + 1);
-        len += el;
-        free(e);
-    }
-    char *full = b2a__asprintf("%s FROM %s%s%s) TO STDOUT (FORMAT binary)", s, from, where ? " WHERE " : "",
-                               where ? where : "");
-    free(s);
+    char *list = b2a__sql_select_list(t, copy_expr);
+    char *full = list ? b2a__asprintf("COPY (SELECT %s FROM %s%s%s) TO STDOUT (FORMAT binary)", list, from,
+                                      where ? " WHERE " : "", where ? where : "")
+                      : NULL;
+    free(list);
     return full;
 }
 
@@ -361,20 +341,12 @@ static int put_row(b2a_pg_copy *cur, b2a_sink *s, b2a_err *err)
             rc = put_value(cur, s, i, p, flen, err);
             p += flen;
         }
-        if (rc) {
-            if (err && err->code == B2A_OK) /* the sink's own record has the detail */
-                b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s.%s, column %s: the sink refused the value: %s",
-                             cur->t->schema, cur->t->name, cur->t->columns[i].name, b2a_strerror(rc));
-            return rc;
-        }
+        if (rc)
+            return b2a__sink_refused_value(err, rc, cur->t, i);
     }
-    int rc = s->ops->end_row(s);
-    if (rc) {
-        if (err && err->code == B2A_OK)
-            b2a__err_set(err, rc, B2A_ERRCLASS_AVRO, "%s.%s: the sink refused the row: %s", cur->t->schema,
-                         cur->t->name, b2a_strerror(rc));
+    int rc = b2a__sink_end_row(s, cur->t, err);
+    if (rc)
         return rc;
-    }
     cur->pos = (size_t)(p - (const uint8_t *)cur->msg);
     cur->rows++;
     return B2A_OK;

@@ -75,6 +75,41 @@ static void test_value_literal(void **state)
     }
 }
 
+/* The native paths' SELECT lists: every column's expression, comma-joined,
+ * past the first buffer size; a failing expression fails the list. */
+static char *tagged(const b2a_column *col)
+{
+    return strcmp(col->name, "bad") ? b2a__asprintf("f(%s)", col->name) : NULL;
+}
+
+static void test_select_list(void **state)
+{
+    (void)state;
+    b2a_column cols[60];
+    char names[60][48];
+    memset(cols, 0, sizeof(cols));
+    for (int i = 0; i < 60; i++) {
+        snprintf(names[i], sizeof(names[i]), "a_rather_long_column_name_%02d", i);
+        cols[i].name = names[i];
+    }
+    b2a_table_def t = {.columns = cols, .ncolumns = 2};
+    char *s = b2a__sql_select_list(&t, tagged);
+    assert_string_equal(s, "f(a_rather_long_column_name_00),f(a_rather_long_column_name_01)");
+    free(s);
+    t.ncolumns = 60;
+    s = b2a__sql_select_list(&t, tagged);
+    assert_int_equal(strlen(s), 60 * strlen("f(a_rather_long_column_name_00)") + 59);
+    assert_non_null(strstr(s, ",f(a_rather_long_column_name_59)"));
+    free(s);
+    t.ncolumns = 0;
+    s = b2a__sql_select_list(&t, tagged);
+    assert_string_equal(s, "");
+    free(s);
+    t.ncolumns = 60;
+    cols[40].name = "bad";
+    assert_null(b2a__sql_select_list(&t, tagged));
+}
+
 static void test_split_postgres(void **state)
 {
     (void)state;
@@ -198,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_quote_ident),
         cmocka_unit_test(test_quote_literal),
         cmocka_unit_test(test_value_literal),
+        cmocka_unit_test(test_select_list),
         cmocka_unit_test(test_split_postgres),
         cmocka_unit_test(test_split_mysql),
         cmocka_unit_test(test_split_empty),
