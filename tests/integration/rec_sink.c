@@ -10,6 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "util/str.h"
+
 /* ---- a sink recording every call exactly: one tagged token per value
  * (floats as their bits, decimals as their bytes), rows ending in '\n' ---- */
 
@@ -174,4 +176,44 @@ row_ref *sorted_rows(const rec_sink *s)
         r[i].p = rec_row(s, i, &r[i].n);
     qsort(r, s->rows, sizeof(*r), row_cmp);
     return r;
+}
+
+void assert_same_rows(const rec_sink *a, const char *how_a, const rec_sink *b, const char *how_b)
+{
+    assert_int_equal(a->rows, b->rows);
+    row_ref *ra = sorted_rows(a), *rb = sorted_rows(b);
+    for (size_t i = 0; i < a->rows; i++)
+        if (row_cmp(&ra[i], &rb[i]))
+            fail_msg("%s.%s: a row differs (in sorted order, %zu of %zu):\n  %-7s %.*s\n  %-7s %.*s", a->t->schema,
+                     a->t->name, i, a->rows, how_a, (int)(ra[i].n < 600 ? ra[i].n : 600), ra[i].p, how_b,
+                     (int)(rb[i].n < 600 ? rb[i].n : 600), rb[i].p);
+    free(ra);
+    free(rb);
+}
+
+void assert_rows_are(const rec_sink *s, size_t first, const char *const *cols, const char *const *want)
+{
+    for (size_t i = 0; want[i]; i++) {
+        size_t n;
+        const char *row = rec_row(s, first + i, &n);
+        char *copy = b2a__strndup(row, n - 1);
+        char *got = calloc(1, n + 1);
+        assert_non_null(copy);
+        assert_non_null(got);
+        size_t col = 0;
+        for (char *tok = copy, *sep; tok; tok = sep ? sep + 1 : NULL, col++) {
+            sep = strchr(tok, '\x1f');
+            if (sep)
+                *sep = '\0';
+            for (size_t k = 0; cols[k]; k++)
+                if (!strcmp(cols[k], s->t->columns[col].name)) {
+                    if (*got)
+                        strcat(got, " ");
+                    strcat(got, tok);
+                }
+        }
+        assert_string_equal(got, want[i]);
+        free(got);
+        free(copy);
+    }
 }

@@ -35,4 +35,13 @@ int row_cmp(const void *x, const void *y);
 /* The rows of s sorted (free() the array). */
 row_ref *sorted_rows(const rec_sink *s);
 
+/* a and b (paths named how_a, how_b) recorded the same rows, as sorted
+ * multisets (a path may read in another order); fails naming the first
+ * difference. */
+void assert_same_rows(const rec_sink *a, const char *how_a, const rec_sink *b, const char *how_b);
+
+/* Rows first.. of s, given for the listed columns only (cols NULL-ended),
+ * their tokens joined by spaces, equal want (NULL-ended). */
+void assert_rows_are(const rec_sink *s, size_t first, const char *const *cols, const char *const *want);
+
 #endif

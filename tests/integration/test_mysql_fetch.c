@@ -138,14 +138,7 @@ static void compare_table(b2a_odbc_conn *oc, MYSQL *mc, const b2a_odbc_table *ot
     assert_int_equal(a.rows, (size_t)t->row_count);
     assert_int_equal(b.rows, (size_t)t->row_count);
     /* the ODBC path reads in key order when it pages: compare the rows as sorted multisets */
-    row_ref *ra = sorted_rows(&a), *rb = sorted_rows(&b);
-    for (size_t i = 0; i < a.rows; i++)
-        if (row_cmp(&ra[i], &rb[i]))
-            fail_msg("%s.%s: a row differs (in sorted order, %zu of %zu):\n  ODBC:   %.*s\n  native: %.*s", t->schema,
-                     t->name, i, a.rows, (int)(ra[i].n < 600 ? ra[i].n : 600), ra[i].p,
-                     (int)(rb[i].n < 600 ? rb[i].n : 600), rb[i].p);
-    free(ra);
-    free(rb);
+    assert_same_rows(&a, "ODBC:", &b, "native:");
     tl->rows += a.rows;
     for (int v = 0; v <= B2A_V_JSON; v++)
         tl->nonnull[v] += b.nonnull[v];
@@ -301,27 +294,7 @@ static void expect_rows(MYSQL *mc, const b2a_odbc_table *t, size_t first, const 
     rec_init(&s, &t->def);
     outcome o = via_native(mc, &t->def, 2, &s);
     assert_int_equal(o.rc, B2A_OK);
-    for (size_t i = 0; want[i]; i++) {
-        size_t n;
-        const char *row = rec_row(&s, first + i, &n);
-        char *copy = b2a__strndup(row, n - 1);
-        char *got = calloc(1, n + 1);
-        size_t col = 0;
-        for (char *tok = copy, *sep; tok; tok = sep ? sep + 1 : NULL, col++) {
-            sep = strchr(tok, '\x1f');
-            if (sep)
-                *sep = '\0';
-            for (size_t k = 0; cols[k]; k++)
-                if (!strcmp(cols[k], t->def.columns[col].name)) {
-                    if (*got)
-                        strcat(got, " ");
-                    strcat(got, tok);
-                }
-        }
-        assert_string_equal(got, want[i]);
-        free(got);
-        free(copy);
-    }
+    assert_rows_are(&s, first, cols, want);
     rec_free(&s);
 }
 
