@@ -48,6 +48,10 @@ int b2a_container_new(b2a_ctx *ctx, const b2a_container_options *o, b2a_containe
     b2a_container *c = calloc(1, sizeof(*c));
     if (!c)
         return B2A_ENOMEM;
+    if (b2a__canceler_init(&c->cancel) != B2A_OK) {
+        free(c);
+        return B2A_ENOMEM;
+    }
     c->magic = B2A_CONTAINER_MAGIC;
     c->ctx = ctx;
     c->paths = b2a__strv_dup(o->inputs, o->n_inputs);
@@ -146,7 +150,7 @@ static void failf(b2a_container *c, int code, const char *fmt, const char *arg)
 /* After an engine call: a cancel ends the operation here. */
 static int canceled(b2a_container *c)
 {
-    if (!c->cancel_requested)
+    if (!c->cancel_requested && !b2a__canceler_asked(&c->cancel))
         return 0;
     b2a_err e;
     b2a__err_set(&e, B2A_ECANCELED, B2A_ERRCLASS_USAGE, "canceled");
@@ -158,6 +162,7 @@ static void finish(b2a_container *c, int rc)
 {
     c->starting = c->stopping = 0;
     c->cancel_requested = 0;
+    b2a__canceler_disarm(&c->cancel);
     b2a_container_cb cb = c->op_cb;
     void *ud = c->op_ud;
     c->op_cb = NULL;
@@ -360,7 +365,7 @@ static int pull_progress(void *ud, double percent, const char *status)
     b2a_container *c = ud;
     progress(c, percent < 0 ? -1 : percent * 0.3);
     b2a__container_log(c, B2A_LOG_DEBUG, "pull: %s", status);
-    return c->cancel_requested;
+    return c->cancel_requested || b2a__canceler_asked(&c->cancel);
 }
 
 static void pulled_cb(void *ud, int rc, const b2a_err *err, const char *body)
@@ -513,6 +518,21 @@ static void probe_try(uv_timer_t *t)
         failf(c, B2A_EDOCKER, "%s", "could not run the readiness probe");
 }
 
+/* On the loop thread: end the start (or attach) at the engine call or wait under way. */
+static void container_cancel_now(void *handle)
+{
+    b2a_container *c = handle;
+    if (!c->starting || c->cancel_requested)
+        return;
+    c->cancel_requested = 1;
+    if (c->req) {
+        b2a__docker_cancel(c->req); /* its callback sees the cancel */
+    } else if (uv_is_active((uv_handle_t *)&c->timer)) {
+        uv_timer_stop(&c->timer); /* waiting between probes: end now, from the loop */
+        defer(c, 0, check_inputs); /* check_inputs sees the cancel first */
+    }
+}
+
 int b2a_container_start(b2a_container *c)
 {
     if (!c || c->magic != B2A_CONTAINER_MAGIC)
@@ -521,6 +541,8 @@ int b2a_container_start(b2a_container *c)
         return B2A_EBUSY;
     if (!c->npaths && !c->vendor_name && !c->described)
         return B2A_EINVAL; /* a container for which vendor? */
+    if (b2a__canceler_arm(&c->cancel, c->ctx->loop, container_cancel_now, c) != B2A_OK)
+        return B2A_ENOMEM;
     b2a__err_clear(&c->err);
     c->starting = 1;
     c->op_cb = c->done_cb;
@@ -534,15 +556,7 @@ int b2a_container_cancel(b2a_container *c)
 {
     if (!c || c->magic != B2A_CONTAINER_MAGIC)
         return B2A_EINVAL;
-    if (!c->starting || c->cancel_requested)
-        return B2A_OK;
-    c->cancel_requested = 1;
-    if (c->req) {
-        b2a__docker_cancel(c->req); /* its callback sees the cancel */
-    } else if (uv_is_active((uv_handle_t *)&c->timer)) {
-        uv_timer_stop(&c->timer); /* waiting between probes: end now, from the loop */
-        defer(c, 0, check_inputs); /* check_inputs sees the cancel first */
-    }
+    b2a__canceler_request(&c->cancel); /* any thread: the loop runs container_cancel_now */
     return B2A_OK;
 }
 
@@ -675,6 +689,8 @@ int b2a_container_attach(b2a_container *c, const char *id)
     free(c->attach_id);
     if (!(c->attach_id = b2a__strdup(id)))
         return B2A_ENOMEM;
+    if (b2a__canceler_arm(&c->cancel, c->ctx->loop, container_cancel_now, c) != B2A_OK)
+        return B2A_ENOMEM;
     b2a__err_clear(&c->err);
     c->starting = 1;
     c->kept = 1; /* attached: freeing the handle leaves it; b2a_container_stop removes it */
@@ -718,6 +734,7 @@ static void destroy(b2a_container *c)
     free(c->data_database);
     free(c->data_databases);
     free(c->id);
+    b2a__canceler_destroy(&c->cancel);
     if (c->timer_open) {
         uv_close((uv_handle_t *)&c->timer, closed);
         return;
@@ -731,7 +748,7 @@ void b2a_container_free(b2a_container *c)
         return;
     c->free_requested = 1;
     if (c->starting || c->stopping || c->users) {
-        b2a_container_cancel(c); /* freed once the operation (or the restore using it) has ended */
+        container_cancel_now(c); /* freed once the operation (or the restore using it) has ended */
         return;
     }
     if (c->id && !c->stopped && !c->kept) {

@@ -7,6 +7,7 @@
 #include "bak2avro.h"
 #include "core/error.h"
 #include "docker/docker.h"
+#include "core/cancel.h"
 #include "engine/engine.h"
 #include "odbc/odbc.h"
 
@@ -59,6 +60,7 @@ struct b2a_container {
     int starting, stopping;      /* an operation is in flight */
     int ready, kept, stopped;
     int cancel_requested, free_requested;
+    b2a_canceler cancel;         /* b2a_container_cancel() from any thread */
     b2a_container_cb op_cb;      /* the operation's callback */
     void *op_ud;
     int users;                   /* restores using it: the free waits */

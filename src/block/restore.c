@@ -13,6 +13,7 @@
 
 #include "block/container.h"
 #include "block/restore.h"
+#include "core/cancel.h"
 #include "core/ctx.h"
 #include "util/str.h"
 
@@ -35,6 +36,7 @@ struct b2a_restore {
 
     b2a_step phase;
     int running, cancel_requested, free_requested;
+    b2a_canceler cancel;               /* b2a_restore_cancel() from any thread */
     b2a_docker_req *req, *bytes_req;
     uv_timer_t timer, bytes_timer;
     int handles_open;
@@ -58,8 +60,15 @@ static void run_plan_step(b2a_restore *r);
 static void post_sql(b2a_restore *r);
 static void upload_next(b2a_restore *r);
 static void locate(b2a_restore *r);
+static void restore_cancel_now(void *handle);
 
 /* ---- handle ---- */
+
+/* A cancel asked (from any thread) counts at once, before the loop has run restore_cancel_now. */
+static int cancel_seen(b2a_restore *r)
+{
+    return r->cancel_requested || b2a__canceler_asked(&r->cancel);
+}
 
 int b2a_restore_options_init(b2a_restore_options *o, unsigned int version)
 {
@@ -78,6 +87,10 @@ int b2a_restore_new(b2a_container *c, const b2a_restore_options *o, b2a_restore 
     b2a_restore *r = calloc(1, sizeof(*r));
     if (!r)
         return B2A_ENOMEM;
+    if (b2a__canceler_init(&r->cancel) != B2A_OK) {
+        free(r);
+        return B2A_ENOMEM;
+    }
     r->magic = B2A_RESTORE_MAGIC;
     r->c = c;
     r->ctx = c->ctx;
@@ -87,6 +100,7 @@ int b2a_restore_new(b2a_container *c, const b2a_restore_options *o, b2a_restore 
     if ((o->pre_sql && *o->pre_sql && !r->pre_sql) || (o->post_sql && *o->post_sql && !r->post_sql)) {
         free(r->pre_sql);
         free(r->post_sql);
+        b2a__canceler_destroy(&r->cancel);
         free(r);
         return B2A_ENOMEM;
     }
@@ -130,7 +144,7 @@ static void rlog(b2a_restore *r, b2a_log_level level, const char *fmt, ...)
 
 static void report(b2a_restore *r, double percent, int64_t done, int64_t expected)
 {
-    if (!r->progress_cb || r->cancel_requested)
+    if (!r->progress_cb || cancel_seen(r))
         return;
     b2a_progress p = B2A__PROGRESS_INIT(r->phase, percent, NULL, done, expected);
     /* A bytes count is the dump's bytes the tool consumed. */
@@ -144,7 +158,7 @@ static void report(b2a_restore *r, double percent, int64_t done, int64_t expecte
         p.bytes_expected = (int64_t)r->c->vjob->inputs[r->run.step->input].size;
     }
     if (r->progress_cb(r, &p, r->userdata) != 0)
-        b2a_restore_cancel(r);
+        restore_cancel_now(r);
 }
 
 /* ---- ending ---- */
@@ -173,6 +187,7 @@ static void finish(b2a_restore *r, int rc)
     }
     uv_timer_stop(&r->bytes_timer);
     r->running = 0;
+    b2a__canceler_disarm(&r->cancel);
     r->c->users--;
     if (r->done_cb)
         r->done_cb(r, rc, r->userdata);
@@ -186,9 +201,9 @@ static void finish(b2a_restore *r, int rc)
 static void fail(b2a_restore *r, const b2a_err *err)
 {
     b2a__err_copy(&r->err, err);
-    if (r->cancel_requested && r->err.code != B2A_EUSER)
+    if (cancel_seen(r) && r->err.code != B2A_EUSER)
         r->err.code = B2A_ECANCELED;
-    phase_end(r, r->cancel_requested ? B2A_STATE_CANCELED : B2A_STATE_FAILED, "%s", err->msg);
+    phase_end(r, cancel_seen(r) ? B2A_STATE_CANCELED : B2A_STATE_FAILED, "%s", err->msg);
     finish(r, r->err.code ? r->err.code : B2A_EFATAL);
 }
 
@@ -201,7 +216,7 @@ static void failf(b2a_restore *r, int code, b2a_error_class klass, const char *f
 
 static int canceled(b2a_restore *r)
 {
-    if (!r->cancel_requested)
+    if (!cancel_seen(r))
         return 0;
     failf(r, B2A_ECANCELED, B2A_ERRCLASS_USAGE, "%s", "restore canceled");
     return 1;
@@ -393,7 +408,7 @@ static int restore_line(void *ud, int stream, const char *line, size_t len)
         b2a__vendor_redact(r->c->vjob, buf, safe, sizeof(safe));
         rlog(r, B2A_LOG_DEBUG, "%s: %s", r->run.step->label, safe);
     }
-    return r->cancel_requested;
+    return cancel_seen(r);
 }
 
 static int probe_line(void *ud, int stream, const char *line, size_t len)
@@ -560,6 +575,8 @@ int b2a_restore_start(b2a_restore *r)
         return B2A_EINVAL;
     if (r->running || r->free_requested || !r->c->ready || r->c->starting || r->c->stopping)
         return B2A_EBUSY;
+    if (b2a__canceler_arm(&r->cancel, r->ctx->loop, restore_cancel_now, r) != B2A_OK)
+        return B2A_ENOMEM;
     b2a__err_clear(&r->err);
     r->running = 1;
     r->cancel_requested = 0;
@@ -569,16 +586,22 @@ int b2a_restore_start(b2a_restore *r)
     return B2A_OK;
 }
 
+/* On the loop thread. SQL on the thread pool ends at its own pace; restore_line stops an exec. */
+static void restore_cancel_now(void *handle)
+{
+    b2a_restore *r = handle;
+    if (!r->running || r->cancel_requested)
+        return;
+    r->cancel_requested = 1;
+    if (r->req)
+        b2a__docker_cancel(r->req); /* its callback sees the cancel */
+}
+
 int b2a_restore_cancel(b2a_restore *r)
 {
     if (!r || r->magic != B2A_RESTORE_MAGIC)
         return B2A_EINVAL;
-    if (!r->running || r->cancel_requested)
-        return B2A_OK;
-    r->cancel_requested = 1;
-    if (r->req)
-        b2a__docker_cancel(r->req); /* its callback sees the cancel */
-    /* SQL on the thread pool ends at its own pace; restore_line stops an exec. */
+    b2a__canceler_request(&r->cancel); /* any thread: the loop runs restore_cancel_now */
     return B2A_OK;
 }
 
@@ -596,6 +619,7 @@ static void release(b2a_restore *r)
     b2a__vendor_plan_free(&r->plan);
     free(r->pre_sql);
     free(r->post_sql);
+    b2a__canceler_destroy(&r->cancel);
     r->magic = 0;
     free(r);
     b2a__ctx_release(ctx);
@@ -607,7 +631,7 @@ void b2a_restore_free(b2a_restore *r)
         return;
     r->free_requested = 1;
     if (r->running) {
-        b2a_restore_cancel(r);
+        restore_cancel_now(r);
         return;
     }
     r->magic = 0xdead;

@@ -15,6 +15,7 @@
 #include "avro/names.h"
 #include "avro/ocf.h"
 #include "bak2avro.h"
+#include "core/cancel.h"
 #include "core/ctx.h"
 #include "export/export.h"
 #include "source/backupsrc.h"
@@ -60,6 +61,7 @@ struct b2a_export {
     /* run */
     xstate state;
     int canceled, free_requested, in_cb;
+    b2a_canceler cancel;      /* b2a_export_cancel() from any thread, seen between chunks */
     uv_work_t work;
     b2a_err err;              /* written on the worker during a chunk */
     char *dir, *scratch_stem; /* the table's folder; temp names derive from the stem */
@@ -136,6 +138,7 @@ static void export_destroy(b2a_export *x)
     free(x->scratch_stem);
     b2a__strv_free(x->files, x->nfiles);
     free(x->schema_file);
+    b2a__canceler_destroy(&x->cancel);
     x->magic = 0;
     free(x);
 }
@@ -162,6 +165,10 @@ static int take_options(b2a_export *x, const b2a_export_options *o)
 static b2a_export *export_alloc(b2a_ctx *ctx)
 {
     b2a_export *x = calloc(1, sizeof(*x));
+    if (x && b2a__canceler_init(&x->cancel) != B2A_OK) {
+        free(x);
+        x = NULL;
+    }
     if (x) {
         x->magic = EXPORT_MAGIC;
         x->ctx = ctx;
@@ -415,7 +422,7 @@ static void chunk_after(uv_work_t *req, int status)
 {
     b2a_export *x = req->data;
     int done = 0;
-    if (status == UV_ECANCELED || x->canceled) {
+    if (status == UV_ECANCELED || x->canceled || b2a__canceler_asked(&x->cancel)) {
         if (x->err.code == B2A_OK)
             b2a__err_set(&x->err, B2A_ECANCELED, B2A_ERRCLASS_NONE, "canceled");
         done = 1;
@@ -442,6 +449,7 @@ static void chunk_after(uv_work_t *req, int status)
         !strstr(x->err.msg, "range "))
         b2a__err_prefix(&x->err, "range %u of %s.%s: ", x->range, x->def.schema, x->def.name);
     x->state = X_DONE;
+    b2a__canceler_disarm(&x->cancel);
     b2a_ctx *ctx = x->ctx;
     x->in_cb = 1;   /* a free from inside the callback is deferred to its end */
     if (x->done_cb)
@@ -471,9 +479,13 @@ int b2a_export_start(b2a_export *x)
     if (!x->dir || !x->scratch_stem || b2a__table_def_written(&x->wdef, &x->def, (int)x->naive_timestamps) != 0)
         return B2A_ENOMEM;
     b2a__export_heap_prepare();
+    /* nothing to wake: the flag is read when the chunk under way ends */
+    if (b2a__canceler_arm(&x->cancel, x->ctx->loop, NULL, x) != B2A_OK)
+        return B2A_ENOMEM;
     x->state = X_RUNNING;
     if (uv_queue_work(x->ctx->loop, &x->work, chunk_work, chunk_after) != 0) {
         x->state = X_PENDING;
+        b2a__canceler_disarm(&x->cancel);
         return B2A_ENOMEM;
     }
     b2a__ctx_hold(x->ctx);
@@ -484,8 +496,7 @@ int b2a_export_cancel(b2a_export *x)
 {
     if (!x || x->magic != EXPORT_MAGIC)
         return B2A_EINVAL;
-    if (x->state == X_RUNNING)
-        x->canceled = 1;  /* seen between chunks */
+    b2a__canceler_request(&x->cancel);  /* any thread; seen between chunks */
     return B2A_OK;
 }
 

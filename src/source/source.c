@@ -44,6 +44,7 @@ static void source_destroy(b2a_source *s)
     b2a__dbsource_clear(&s->db);
     b2a__dsn_clear(&s->dsn);
     b2a__backupsrc_clear(&s->bk);
+    b2a__canceler_destroy(&s->cancel);
     s->magic = 0;
     free(s);
 }
@@ -60,6 +61,10 @@ int b2a_source_new(b2a_ctx *ctx, const b2a_source_options *opts, b2a_source **ou
     b2a_source *s = calloc(1, sizeof(*s));
     if (!s)
         return B2A_ENOMEM;
+    if (b2a__canceler_init(&s->cancel) != B2A_OK) {
+        free(s);
+        return B2A_ENOMEM;
+    }
     s->magic = SOURCE_MAGIC;
     s->ctx = ctx;
     s->via = opts->via;
@@ -135,7 +140,8 @@ static void open_after(uv_work_t *req, int status)
 {
     b2a_source *s = req->data;
     s->busy = 0;
-    if (status == UV_ECANCELED || (s->canceled && s->err.code == B2A_OK))
+    b2a__canceler_disarm(&s->cancel);
+    if (status == UV_ECANCELED || ((s->canceled || b2a__canceler_asked(&s->cancel)) && s->err.code == B2A_OK))
         b2a__err_set(&s->err, B2A_ECANCELED, B2A_ERRCLASS_NONE, "canceled");
     if (s->err.code == B2A_OK) {
         s->opened = 1;
@@ -155,6 +161,16 @@ static void open_after(uv_work_t *req, int status)
     b2a__ctx_release(ctx);
 }
 
+/* On the loop thread: a connect under way runs to its end. */
+static void source_cancel_now(void *handle)
+{
+    b2a_source *s = handle;
+    if (s->busy) {
+        s->canceled = 1;
+        uv_cancel((uv_req_t *)&s->work);
+    }
+}
+
 int b2a_source_open(b2a_source *s)
 {
     if (!s || s->magic != SOURCE_MAGIC)
@@ -163,11 +179,14 @@ int b2a_source_open(b2a_source *s)
         return s->err.code;   /* the DSN was refused by b2a_source_new */
     if (s->busy || s->opened || s->tried)
         return B2A_EBUSY;
+    if (b2a__canceler_arm(&s->cancel, s->ctx->loop, source_cancel_now, s) != B2A_OK)
+        return B2A_ENOMEM;
     s->tried = 1;
     s->busy = 1;
     s->work.data = s;
     if (uv_queue_work(s->ctx->loop, &s->work, open_work, open_after) != 0) {
         s->busy = 0;
+        b2a__canceler_disarm(&s->cancel);
         return B2A_ENOMEM;
     }
     b2a__ctx_hold(s->ctx);
@@ -178,10 +197,7 @@ int b2a_source_cancel(b2a_source *s)
 {
     if (!s || s->magic != SOURCE_MAGIC)
         return B2A_EINVAL;
-    if (s->busy) {
-        s->canceled = 1;
-        uv_cancel((uv_req_t *)&s->work); /* a connect under way runs to its end */
-    }
+    b2a__canceler_request(&s->cancel); /* any thread: the loop runs source_cancel_now */
     return B2A_OK;
 }
 
@@ -191,7 +207,7 @@ void b2a_source_free(b2a_source *s)
         return;
     if (s->busy || s->in_cb) {
         s->free_requested = 1;
-        b2a_source_cancel(s);
+        source_cancel_now(s);
         return;
     }
     source_destroy(s);
@@ -302,6 +318,7 @@ struct b2a_split_plan {
     b2a_split split;
     int is_backup;            /* split already made: parts of a backup's table */
     int busy, planned, canceled, free_requested, in_cb;
+    b2a_canceler cancel;      /* b2a_split_plan_cancel() from any thread */
     b2a_split_plan_done_cb done_cb;
     void *userdata;
     uv_work_t work;
@@ -313,6 +330,7 @@ static void plan_destroy(b2a_split_plan *p)
     b2a__split_clear(&p->split);    /* ends the snapshot's transaction */
     b2a__plan_doc_clear(&p->doc);
     b2a__dbsource_clear(&p->db);
+    b2a__canceler_destroy(&p->cancel);
     p->magic = 0;
     free(p);
 }
@@ -329,7 +347,8 @@ static void plan_after(uv_work_t *req, int status)
 {
     b2a_split_plan *p = req->data;
     p->busy = 0;
-    if (status == UV_ECANCELED || (p->canceled && p->err.code == B2A_OK)) {
+    b2a__canceler_disarm(&p->cancel);
+    if (status == UV_ECANCELED || ((p->canceled || b2a__canceler_asked(&p->cancel)) && p->err.code == B2A_OK)) {
         b2a__split_clear(&p->split);
         b2a__err_set(&p->err, B2A_ECANCELED, B2A_ERRCLASS_NONE, "canceled");
     }
@@ -361,6 +380,16 @@ static void plan_after(uv_work_t *req, int status)
     if (p->free_requested)
         plan_destroy(p);
     b2a__ctx_release(ctx);
+}
+
+/* On the loop thread: only a plan not yet started on the pool stops early. */
+static void plan_cancel_now(void *handle)
+{
+    b2a_split_plan *p = handle;
+    if (p->busy) {
+        p->canceled = 1;
+        uv_cancel((uv_req_t *)&p->work);
+    }
 }
 
 /* A backup's table in parts of its extents or row segments: no I/O, the
@@ -395,6 +424,10 @@ int b2a_split_plan_new(b2a_source *src, const char *table, uint32_t splits, b2a_
     b2a_split_plan *p = calloc(1, sizeof(*p));
     if (!p)
         return B2A_ENOMEM;
+    if (b2a__canceler_init(&p->cancel) != B2A_OK) {
+        free(p);
+        return B2A_ENOMEM;
+    }
     p->magic = PLAN_MAGIC;
     p->ctx = src->ctx;
     p->splits = splits;
@@ -412,6 +445,8 @@ int b2a_split_plan_new(b2a_source *src, const char *table, uint32_t splits, b2a_
     else if (rc == B2A_OK)
         rc = b2a__dbsource_copy(&p->db, &src->db, &p->err);
     p->work.data = p;
+    if (rc == B2A_OK)
+        rc = b2a__canceler_arm(&p->cancel, p->ctx->loop, plan_cancel_now, p);
     if (rc == B2A_OK && uv_queue_work(p->ctx->loop, &p->work, plan_work, plan_after) != 0)
         rc = B2A_ENOMEM;
     if (rc != B2A_OK) {
@@ -428,10 +463,7 @@ int b2a_split_plan_cancel(b2a_split_plan *p)
 {
     if (!p || p->magic != PLAN_MAGIC)
         return B2A_EINVAL;
-    if (p->busy) {
-        p->canceled = 1;
-        uv_cancel((uv_req_t *)&p->work);
-    }
+    b2a__canceler_request(&p->cancel); /* any thread: the loop runs plan_cancel_now */
     return B2A_OK;
 }
 
@@ -441,7 +473,7 @@ void b2a_split_plan_free(b2a_split_plan *p)
         return;
     if (p->busy || p->in_cb) {
         p->free_requested = 1;
-        b2a_split_plan_cancel(p);
+        plan_cancel_now(p);
         return;
     }
     plan_destroy(p);

@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include "bak2avro.h"
+#include "core/cancel.h"
 #include "odbc/introspect.h"
 #include "source/backupsrc.h"
 #include "source/dbsource.h"
@@ -27,6 +28,7 @@ struct b2a_source {
     b2a_source_done_cb done_cb;
     void *userdata;
     int tried, busy, opened, failed, canceled, free_requested, in_cb;
+    b2a_canceler cancel;      /* b2a_source_cancel() from any thread */
     uv_work_t work;
     b2a_err err;
     b2a_odbc_table *tables;   /* once opened */
