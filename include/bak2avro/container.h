@@ -79,7 +79,11 @@ B2A_API int b2a_container_start(b2a_container *c);
  */
 B2A_API int b2a_container_attach(b2a_container *c, const char *id);
 
-/** Stop what is in flight; its callback still runs once, with B2A_ECANCELED. */
+/**
+ * Stop the start (or attach) in flight; its callback still runs once, with
+ * B2A_ECANCELED. May be called from any thread (the cancel is carried to
+ * the loop thread), while the handle is not freed; a no-op when nothing runs.
+ */
 B2A_API int b2a_container_cancel(b2a_container *c);
 
 /**

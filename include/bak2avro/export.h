@@ -66,6 +66,11 @@ B2A_API int b2a_export_range_new(b2a_ctx *ctx, const char *dsn, const char *plan
 
 /** Start; done_cb once unless this returns an error. */
 B2A_API int b2a_export_start(b2a_export *exp);
+/**
+ * done_cb then gets B2A_ECANCELED once the chunk of rows under way ends, and
+ * no file is left. May be called from any thread, while the handle is not
+ * freed; a no-op when no export runs.
+ */
 B2A_API int b2a_export_cancel(b2a_export *exp);
 /** Free; a running export is canceled and freed after its callback. NULL is fine. */
 B2A_API void b2a_export_free(b2a_export *exp);

@@ -44,6 +44,11 @@ B2A_API int b2a_restore_options_init(b2a_restore_options *opts, unsigned int ver
 /** A restore into @p container, which must be ready (its start succeeded). */
 B2A_API int b2a_restore_new(b2a_container *container, const b2a_restore_options *opts, b2a_restore **out);
 B2A_API int b2a_restore_start(b2a_restore *r);
+/**
+ * The restore then ends with B2A_ECANCELED. May be called from any thread
+ * (the cancel is carried to the loop thread), while the handle is not
+ * freed; a no-op when no restore runs.
+ */
 B2A_API int b2a_restore_cancel(b2a_restore *r);
 /** Free the handle; a running restore is canceled and freed after its done callback. NULL is fine. */
 B2A_API void b2a_restore_free(b2a_restore *r);

@@ -66,6 +66,10 @@ B2A_API int b2a_source_new(b2a_ctx *ctx, const b2a_source_options *opts, b2a_sou
 
 /** Connect and introspect (exact counts); done_cb once. B2A_EBUSY if already opened. */
 B2A_API int b2a_source_open(b2a_source *src);
+/**
+ * The open then ends with B2A_ECANCELED (a connect under way runs to its
+ * end first). May be called from any thread, while the handle is not freed.
+ */
 B2A_API int b2a_source_cancel(b2a_source *src);
 /** Free; a call in flight is canceled and the free happens after its callback. NULL is fine. */
 B2A_API void b2a_source_free(b2a_source *src);
@@ -99,6 +103,7 @@ B2A_API char *b2a_source_json(const b2a_source *src);
  */
 B2A_API int b2a_split_plan_new(b2a_source *src, const char *table, uint32_t splits,
                                b2a_split_plan_done_cb done_cb, void *userdata, b2a_split_plan **out);
+/** As b2a_source_cancel(): may be called from any thread. */
 B2A_API int b2a_split_plan_cancel(b2a_split_plan *plan);
 /** Ends the snapshot's transaction. NULL is fine. */
 B2A_API void b2a_split_plan_free(b2a_split_plan *plan);
