@@ -3,7 +3,9 @@
 //	import bak2avro "github.com/bak2avro/libbak2avro/bindings/go"
 //
 // Run and RunContext block on the library's own loop; callbacks run on the
-// calling goroutine. Errors are *Error values, carrying the library's code,
+// calling goroutine. The building blocks (StartContainer, Container.Restore,
+// OpenSource, Source.Plan, Source.ExportTable, ExportRange) do the same, each
+// with a context.Context that cancels it from another goroutine. Errors are *Error values, carrying the library's code,
 // message and SQLSTATE, and matching the sentinels (ErrFormat, ErrNotFound, ...)
 // with errors.Is. The library is found with pkg-config (bindings/go/README.md).
 package bak2avro

@@ -18,19 +18,7 @@ func goProgress(job *C.b2a_job, p *C.b2a_progress, ud unsafe.Pointer) C.int {
 	if cb.progress == nil || cb.panicked != nil {
 		return 0
 	}
-	step := "unknown"
-	if int(p.step) >= 0 && int(p.step) < len(steps) {
-		step = steps[p.step]
-	}
-	pr := Progress{Step: step, Percent: float64(p.percent), RowsDone: int64(p.rows_done), RowsExpected: int64(p.rows_expected),
-		BytesDone: -1, BytesExpected: -1}
-	if p.version >= 2 { // a library built before version 2 passes no bytes or attempts
-		pr.BytesDone, pr.BytesExpected = int64(p.bytes_done), int64(p.bytes_expected)
-		pr.Attempt, pr.Attempts = uint32(p.attempt), uint32(p.attempts)
-	}
-	if p.table != nil {
-		pr.Table = C.GoString(p.table)
-	}
+	pr := progressOf(p)
 	stop := false
 	func() {
 		defer func() {
@@ -53,4 +41,22 @@ func goLog(job *C.b2a_job, level C.b2a_log_level, msg *C.char, ud unsafe.Pointer
 	if cb.log != nil && cb.panicked == nil {
 		cb.log(int(level), C.GoString(msg))
 	}
+}
+
+// progressOf reads a b2a_progress (valid during the callback only).
+func progressOf(p *C.b2a_progress) Progress {
+	step := "unknown"
+	if int(p.step) >= 0 && int(p.step) < len(steps) {
+		step = steps[p.step]
+	}
+	pr := Progress{Step: step, Percent: float64(p.percent), RowsDone: int64(p.rows_done), RowsExpected: int64(p.rows_expected),
+		BytesDone: -1, BytesExpected: -1}
+	if p.version >= 2 { // a library built before version 2 passes no bytes or attempts
+		pr.BytesDone, pr.BytesExpected = int64(p.bytes_done), int64(p.bytes_expected)
+		pr.Attempt, pr.Attempts = uint32(p.attempt), uint32(p.attempts)
+	}
+	if p.table != nil {
+		pr.Table = C.GoString(p.table)
+	}
+	return pr
 }
