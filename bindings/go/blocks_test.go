@@ -292,3 +292,39 @@ func TestBlockArgumentsAreErrInvalid(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+func TestInspectContextAsInspect(t *testing.T) {
+	p := samples(t, chinook)
+	cut := filepath.Join(t.TempDir(), "cut.dump")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(cut, data[:3000], 0o644)
+	want, werr := Inspect(p, cut)
+	got, gerr := InspectContext(context.Background(), p, cut)
+	if werr == nil || gerr == nil || gerr.Error() != werr.Error() || !errors.Is(gerr, ErrFormat) {
+		t.Fatalf("errors: Inspect %v, InspectContext %v", werr, gerr)
+	}
+	if got == nil || !bytes.Equal(got.Raw, want.Raw) || len(got.Inputs) != 2 || got.Inputs[0].FormatID != "pg_custom" {
+		t.Fatalf("documents differ:\n%s\n%s", got.Raw, want.Raw)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if doc, err := InspectContext(ctx, p); doc != nil || !errors.Is(err, context.Canceled) || !errors.Is(err, ErrCanceled) {
+		t.Fatalf("a canceled context: %v, %v", doc, err)
+	}
+}
+
+// GC against an engine that is not there (a real one here runs other jobs' containers).
+func TestGCNamesAnEngineThatDoesNotAnswer(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "no-docker.sock")
+	n, err := GC(context.Background(), "unix://"+sock)
+	if n != 0 || !errors.Is(err, ErrDocker) || !strings.Contains(err.Error(), sock) {
+		t.Fatalf("want ErrDocker naming %s, got %d, %v", sock, n, err)
+	}
+	_, err = GC(context.Background(), "tcp://127.0.0.1:2375")
+	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "tcp://") {
+		t.Fatalf("want ErrUnsupported for tcp://, got %v", err)
+	}
+}

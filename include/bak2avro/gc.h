@@ -24,7 +24,8 @@ typedef void (*b2a_gc_cb)(b2a_gc_run *run, int rc, uint32_t removed, void *userd
  * never inside this call. On an error return it never runs and *out is NULL.
  */
 B2A_API int b2a_gc_start(b2a_ctx *ctx, const char *docker_host, b2a_gc_cb cb, void *userdata, b2a_gc_run **out);
-/** Abort the engine requests in flight; cb still runs once, with B2A_ECANCELED. */
+/** Abort the engine requests in flight; cb still runs once, with B2A_ECANCELED.
+ *  May be called from any thread, while the handle is not freed. */
 B2A_API int b2a_gc_cancel(b2a_gc_run *run);
 B2A_API const char *b2a_gc_errmsg(const b2a_gc_run *run);
 /** Free the handle; a running gc is canceled and freed after its callback. NULL is fine. */

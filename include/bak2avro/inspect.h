@@ -32,7 +32,8 @@ typedef void (*b2a_inspect_cb)(b2a_inspect_run *run, int rc, void *userdata);
  */
 B2A_API int b2a_inspect_start(b2a_ctx *ctx, const char *const *paths, uint32_t n_paths, b2a_inspect_cb cb,
                               void *userdata, b2a_inspect_run **out);
-/** cb then gets B2A_ECANCELED (a read already running finishes first; its result is dropped). */
+/** cb then gets B2A_ECANCELED (a read already running finishes first; its result is dropped).
+ *  May be called from any thread, while the handle is not freed. */
 B2A_API int b2a_inspect_cancel(b2a_inspect_run *run);
 /** The JSON document (owned by the handle), NULL when there is none. */
 B2A_API const char *b2a_inspect_json(const b2a_inspect_run *run);

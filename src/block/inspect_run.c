@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include "bak2avro.h"
+#include "core/cancel.h"
 #include "core/ctx.h"
 #include "util/str.h"
 
@@ -19,6 +20,7 @@ struct b2a_inspect_run {
     void *userdata;
     uv_work_t work;
     int rc, running, canceled, free_requested, in_cb;
+    b2a_canceler cancel;      /* b2a_inspect_cancel() from any thread */
     char *json, *errmsg;
 };
 
@@ -34,6 +36,7 @@ static void destroy(b2a_inspect_run *r)
     b2a__strv_free(r->paths, r->npaths);
     free(r->json);
     free(r->errmsg);
+    b2a__canceler_destroy(&r->cancel);
     r->magic = 0;
     free(r);
     b2a__ctx_release(ctx);
@@ -43,7 +46,8 @@ static void inspect_after(uv_work_t *w, int status)
 {
     b2a_inspect_run *r = w->data;
     r->running = 0;
-    if (status == UV_ECANCELED || r->canceled) {
+    b2a__canceler_disarm(&r->cancel);
+    if (status == UV_ECANCELED || r->canceled || b2a__canceler_asked(&r->cancel)) {
         free(r->json);
         free(r->errmsg);
         r->json = NULL;
@@ -56,6 +60,16 @@ static void inspect_after(uv_work_t *w, int status)
     r->in_cb = 0;
     if (r->free_requested)
         destroy(r);
+}
+
+/* On the loop thread: only work not yet started; a running read finishes. */
+static void inspect_cancel_now(void *handle)
+{
+    b2a_inspect_run *r = handle;
+    if (r->running && !r->canceled) {
+        r->canceled = 1;
+        uv_cancel((uv_req_t *)&r->work);
+    }
 }
 
 int b2a_inspect_start(b2a_ctx *ctx, const char *const *paths, uint32_t n_paths, b2a_inspect_cb cb, void *userdata,
@@ -75,12 +89,14 @@ int b2a_inspect_start(b2a_ctx *ctx, const char *const *paths, uint32_t n_paths, 
     r->cb = cb;
     r->userdata = userdata;
     r->work.data = r;
-    if (!r->paths) {
+    if (!r->paths || b2a__canceler_init(&r->cancel) != B2A_OK) {
+        b2a__strv_free(r->paths, r->npaths);
         free(r);
         return B2A_ENOMEM;
     }
     b2a__ctx_hold(ctx);
-    if (uv_queue_work(ctx->loop, &r->work, inspect_work, inspect_after) != 0) {
+    if (b2a__canceler_arm(&r->cancel, ctx->loop, inspect_cancel_now, r) != B2A_OK ||
+        uv_queue_work(ctx->loop, &r->work, inspect_work, inspect_after) != 0) {
         destroy(r);
         return B2A_ENOMEM;
     }
@@ -93,10 +109,7 @@ int b2a_inspect_cancel(b2a_inspect_run *r)
 {
     if (!r || r->magic != INSPECT_MAGIC)
         return B2A_EINVAL;
-    if (r->running && !r->canceled) {
-        r->canceled = 1;
-        uv_cancel((uv_req_t *)&r->work); /* only work not yet started; a running read finishes */
-    }
+    b2a__canceler_request(&r->cancel); /* any thread: the loop runs inspect_cancel_now */
     return B2A_OK;
 }
 
@@ -116,7 +129,7 @@ void b2a_inspect_free(b2a_inspect_run *r)
         return;
     if (r->running || r->in_cb) {
         r->free_requested = 1;
-        b2a_inspect_cancel(r);
+        inspect_cancel_now(r);
         return;
     }
     destroy(r);

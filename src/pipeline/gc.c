@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bak2avro.h"
+#include "core/cancel.h"
 #include "core/ctx.h"
 #include "docker/docker.h"
 #include "util/str.h"
@@ -28,12 +29,14 @@ struct b2a_gc_run {
     uint32_t removed;
     b2a_err err;
     int rc, running, canceled, free_requested, in_cb;
+    b2a_canceler cancel;     /* b2a_gc_cancel() from any thread */
 };
 
 static void closed(uv_handle_t *h)
 {
     b2a_gc_run *g = h->data;
     b2a_ctx *ctx = g->ctx;
+    b2a__canceler_destroy(&g->cancel);
     free(g);
     b2a__ctx_release(ctx);
 }
@@ -50,7 +53,8 @@ static void done(uv_timer_t *t)
 {
     b2a_gc_run *g = t->data;
     g->running = 0;
-    if (g->canceled && g->rc == B2A_OK) {
+    b2a__canceler_disarm(&g->cancel);
+    if ((g->canceled || b2a__canceler_asked(&g->cancel)) && g->rc == B2A_OK) {
         g->rc = B2A_ECANCELED;
         b2a__err_set(&g->err, B2A_ECANCELED, B2A_ERRCLASS_USAGE, "gc canceled");
     }
@@ -89,7 +93,7 @@ static void listed_cb(void *ud, int rc, const b2a_err *err, const b2a_docker_con
     g->pending = 1; /* held until every removal is asked for */
     if (rc != B2A_OK)
         note(g, rc, err);
-    for (size_t i = 0; rc == B2A_OK && !g->canceled && i < n; i++) {
+    for (size_t i = 0; rc == B2A_OK && !g->canceled && !b2a__canceler_asked(&g->cancel) && i < n; i++) {
         if (!items[i].label_value || b2a__owner_alive(items[i].label_value) != 0)
             continue;
         g->pending++;
@@ -105,6 +109,17 @@ static void listed_cb(void *ud, int rc, const b2a_err *err, const b2a_docker_con
         uv_timer_start(&g->timer, done, 0, 0);
 }
 
+/* On the loop thread: removals already asked for finish. */
+static void gc_cancel_now(void *handle)
+{
+    b2a_gc_run *g = handle;
+    if (g->running && !g->canceled) {
+        g->canceled = 1;
+        if (g->list_req)
+            b2a__docker_cancel(g->list_req);
+    }
+}
+
 int b2a_gc_start(b2a_ctx *ctx, const char *docker_host, b2a_gc_cb cb, void *userdata, b2a_gc_run **out)
 {
     if (out)
@@ -114,6 +129,10 @@ int b2a_gc_start(b2a_ctx *ctx, const char *docker_host, b2a_gc_cb cb, void *user
     b2a_gc_run *g = calloc(1, sizeof(*g));
     if (!g)
         return B2A_ENOMEM;
+    if (b2a__canceler_init(&g->cancel) != B2A_OK) {
+        free(g);
+        return B2A_ENOMEM;
+    }
     g->magic = GC_MAGIC;
     g->ctx = ctx;
     g->cb = cb;
@@ -122,7 +141,9 @@ int b2a_gc_start(b2a_ctx *ctx, const char *docker_host, b2a_gc_cb cb, void *user
     g->timer.data = g;
     b2a__ctx_hold(ctx);
     g->running = 1;
-    int rc = b2a__docker_new(ctx->loop, docker_host, &g->docker, &g->err);
+    int rc = b2a__canceler_arm(&g->cancel, ctx->loop, gc_cancel_now, g);
+    if (rc == B2A_OK)
+        rc = b2a__docker_new(ctx->loop, docker_host, &g->docker, &g->err);
     if (rc == B2A_OK)
         rc = b2a__docker_container_list_by_label(g->docker, "bak2avro.owner", listed_cb, g, &g->list_req);
     if (rc != B2A_OK) {
@@ -142,11 +163,7 @@ int b2a_gc_cancel(b2a_gc_run *g)
 {
     if (!g || g->magic != GC_MAGIC)
         return B2A_EINVAL;
-    if (g->running && !g->canceled) {
-        g->canceled = 1;
-        if (g->list_req)
-            b2a__docker_cancel(g->list_req); /* removals already asked for finish */
-    }
+    b2a__canceler_request(&g->cancel); /* any thread: the loop runs gc_cancel_now */
     return B2A_OK;
 }
 
@@ -161,7 +178,7 @@ void b2a_gc_free(b2a_gc_run *g)
         return;
     if (g->running || g->in_cb) {
         g->free_requested = 1;
-        b2a_gc_cancel(g);
+        gc_cancel_now(g);
         return;
     }
     destroy(g);
