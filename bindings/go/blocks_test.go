@@ -328,3 +328,38 @@ func TestGCNamesAnEngineThatDoesNotAnswer(t *testing.T) {
 		t.Fatalf("want ErrUnsupported for tcp://, got %v", err)
 	}
 }
+
+// A file: DSN (the library's own reader, no database): an Oracle exp dump's
+// table planned in segments and exported by ranges adds up to its count.
+func TestFileSourceOfAnOracleDump(t *testing.T) {
+	dump := samples(t, "oracle/oracledmpparser_exptest.dmp")
+	ctx := context.Background()
+	src, err := OpenSource(ctx, "file:"+dump, SourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	strictDecode(t, "the file: source document", src.Raw, &SourceInfo{})
+	t1 := src.Table("EXPTEST.TABLE1")
+	if src.Info.Via != "reader" || src.Info.Format == "" || len(src.Info.Inputs) != 1 || t1 == nil || t1.RowsExpected != 7 {
+		t.Fatalf("source %+v, TABLE1 %+v", src.Info, t1)
+	}
+	plan, err := src.Plan(ctx, "EXPTEST.TABLE1", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plan.Close()
+	strictDecode(t, "the file: plan", []byte(plan.JSON), &PlanDocument{})
+	out := t.TempDir()
+	var total int64
+	for r := range plan.Ranges {
+		res, err := ExportRange(ctx, "file:"+dump, plan.JSON, r, out, ExportOptions{})
+		if err != nil {
+			t.Fatalf("range %d of %s: %v", r, plan.Method, err)
+		}
+		total += res.RowsWritten
+	}
+	if total != 7 || plan.RowsExpected != 7 {
+		t.Fatalf("%s plan of %d ranges wrote %d rows, expects %d", plan.Method, len(plan.Ranges), total, plan.RowsExpected)
+	}
+}

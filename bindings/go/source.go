@@ -30,7 +30,9 @@ type SourceInfo struct {
 	DSN      string        `json:"dsn"` // the password as ***
 	Vendor   string        `json:"vendor"`
 	Database string        `json:"database"`
-	Via      string        `json:"via"` // copy, mariadb, odbc: how rows are read
+	Via      string        `json:"via"`    // copy, mariadb, odbc; reader for a file: DSN
+	Format   string        `json:"format"` // file: DSN only: mssql_mtf, oracle_exp, ...
+	Inputs   []string      `json:"inputs"` // file: DSN only: the backup's files
 	Tables   []SourceTable `json:"tables"`
 }
 
@@ -43,6 +45,7 @@ type SourceTable struct {
 	RowsExpected int64          `json:"rows_expected"` // the exact count; -1 when unknown
 	PrimaryKey   []string       `json:"primary_key"`
 	Columns      []SourceColumn `json:"columns"`
+	Partitions   []string       `json:"partitions"` // file: DSN: named partitions, in dump order
 }
 
 // SourceColumn is a column of a source's table and its Avro field.
@@ -65,8 +68,10 @@ type Source struct {
 }
 
 // OpenSource connects to the database dsn names and describes it (exact
-// counts): postgresql://USER:PASSWORD@HOST:PORT/DB, mysql://..., or an ODBC
-// connection string (Driver={...};...). A canceled ctx ends the connect
+// counts): postgresql://USER:PASSWORD@HOST:PORT/DB, mysql://..., an ODBC
+// connection string (Driver={...};...), or file:PATH[,PATH...] for the
+// files of one backup the library reads itself (SQL Server .bak, Oracle exp
+// and Data Pump dumps; plans split by extents or row segments). A canceled ctx ends the connect
 // (the one under way runs to its end first).
 func OpenSource(ctx context.Context, dsn string, o SourceOptions) (*Source, error) {
 	if err := notStarted(ctx, "source"); err != nil {
@@ -198,7 +203,7 @@ type PlanDocument struct {
 	RowsExpected int64          `json:"rows_expected"` // what the ranges' rows must add up to; -1 when unknown
 	PrimaryKey   []string       `json:"primary_key"`
 	Columns      []SourceColumn `json:"columns"`
-	Method       string         `json:"method"`   // key, ctid, single
+	Method       string         `json:"method"`   // key, ctid, single; extents, segments (file:)
 	Key          string         `json:"key"`      // the column split on, "" when none
 	Snapshot     string         `json:"snapshot"` // the snapshot every range reads, "" when none
 	Ranges       []PlanRange    `json:"ranges"`
