@@ -284,6 +284,7 @@ func TestBlockArgumentsAreErrInvalid(t *testing.T) {
 		{second(OpenSource(ctx, "oracle://u@h/db", SourceOptions{})), "DSN: unknown URL scheme"},
 		{second(ExportRange(ctx, "postgresql://u@h/db", "{}", 0, "", ExportOptions{})), "no output folder"},
 		{second(ExportRange(ctx, "postgresql://u@h/db", "{}", 0, t.TempDir(), ExportOptions{Codec: "lz4"})), `unknown codec "lz4"`},
+		{second(ExportRange(ctx, "postgresql://u@h/db", "{}", 0, t.TempDir(), ExportOptions{NaiveTimestamps: "tz"})), `unknown naive timestamps "tz"`},
 	} {
 		if !errors.Is(c.err, ErrInvalid) || !strings.Contains(c.err.Error(), c.msg) {
 			t.Errorf("want ErrInvalid saying %q, got %v", c.msg, c.err)

@@ -32,6 +32,9 @@ type ExportOptions struct {
 	// MaxFileBytes and MaxFileRows roll a part file over (0: no limit).
 	MaxFileBytes, MaxFileRows uint64
 	Via                       string // ExportRange only: "auto" (default) or "odbc"
+	// NaiveTimestamps is how timestamps without time zone are written, as in
+	// Options: "local" (default), "utc" or "string".
+	NaiveTimestamps string
 	// Progress is called between chunks of rows (rowsExpected -1 for a
 	// range); returning true cancels the export.
 	Progress func(rowsDone, rowsExpected int64) bool
@@ -130,6 +133,16 @@ func runExport(ctx context.Context, l *loop, outputDir string, o ExportOptions,
 		opts.codec = C.B2A_CODEC_NULL
 	default:
 		return nil, invalid("unknown codec %q (null, deflate, snappy)", o.Codec)
+	}
+	switch o.NaiveTimestamps {
+	case "", "local":
+		opts.naive_timestamps = C.B2A_NAIVE_LOCAL
+	case "utc":
+		opts.naive_timestamps = C.B2A_NAIVE_UTC
+	case "string":
+		opts.naive_timestamps = C.B2A_NAIVE_STRING
+	default:
+		return nil, invalid("unknown naive timestamps %q (local, utc, string)", o.NaiveTimestamps)
 	}
 	opts.max_file_bytes = C.uint64_t(o.MaxFileBytes)
 	opts.max_file_rows = C.uint64_t(o.MaxFileRows)
