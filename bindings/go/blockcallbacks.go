@@ -10,11 +10,16 @@ package bak2avro
 import "C"
 
 import (
+	"context"
 	"runtime/cgo"
 	"unsafe"
 )
 
 type blockCallbacks struct {
+	// ctx of the call: once it is done, the next progress callback stops
+	// the call on the loop thread, whether or not the watcher's cancel
+	// from its own goroutine has arrived yet.
+	ctx             context.Context
 	restoreProgress func(Progress) bool
 	exportProgress  func(rowsDone, rowsExpected int64) bool
 	log             func(level int, message string)
@@ -42,6 +47,11 @@ func blockCB(ud unsafe.Pointer) *blockCallbacks {
 	return cgo.Handle(uintptr(ud)).Value().(*blockCallbacks)
 }
 
+// stopped: the caller's function said stop, or the call's ctx is done.
+func (cb *blockCallbacks) stopped(stop bool) C.int {
+	return cbool(stop || (cb.ctx != nil && cb.ctx.Err() != nil))
+}
+
 func cbool(stop bool) C.int {
 	if stop {
 		return 1
@@ -53,10 +63,10 @@ func cbool(stop bool) C.int {
 func goRestoreProgress(r *C.b2a_restore, p *C.b2a_progress, ud unsafe.Pointer) C.int {
 	cb := blockCB(ud)
 	if cb.restoreProgress == nil || cb.panicked != nil {
-		return 0
+		return cb.stopped(false)
 	}
 	pr := progressOf(p)
-	return cbool(cb.call(func() bool { return cb.restoreProgress(pr) }))
+	return cb.stopped(cb.call(func() bool { return cb.restoreProgress(pr) }))
 }
 
 //export goRestoreLog
@@ -79,7 +89,7 @@ func goContainerLog(c *C.b2a_container, level C.b2a_log_level, msg *C.char, ud u
 func goExportProgress(x *C.b2a_export, done, expected C.int64_t, ud unsafe.Pointer) C.int {
 	cb := blockCB(ud)
 	if cb.exportProgress == nil || cb.panicked != nil {
-		return 0
+		return cb.stopped(false)
 	}
-	return cbool(cb.call(func() bool { return cb.exportProgress(int64(done), int64(expected)) }))
+	return cb.stopped(cb.call(func() bool { return cb.exportProgress(int64(done), int64(expected)) }))
 }

@@ -79,6 +79,9 @@ func blockError(ctx context.Context, code int, msg, sqlstate string) error {
 	if code == 0 {
 		return nil
 	}
+	if code == -9 && ctx.Err() != nil { // stopped by a progress callback because ctx is done
+		code, msg = -8, "canceled: "+ctx.Err().Error()
+	}
 	e := codeError(code, msg, sqlstate)
 	if code == -8 {
 		e.cause = ctx.Err()

@@ -247,7 +247,7 @@ func (c *Container) Restore(ctx context.Context, o RestoreOptions) error {
 	opts.pre_sql = cstr(o.PreSQL, &keep)
 	opts.post_sql = cstr(o.PostSQL, &keep)
 	opts.parallel = C.uint32_t(o.Parallel)
-	cb := &blockCallbacks{restoreProgress: o.Progress, log: o.Log}
+	cb := &blockCallbacks{ctx: ctx, restoreProgress: o.Progress, log: o.Log}
 	h := cgo.NewHandle(cb)
 	defer h.Delete()
 	C.b2a_go_restore_callbacks(&opts, C.uintptr_t(h))

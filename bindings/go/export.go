@@ -146,7 +146,7 @@ func runExport(ctx context.Context, l *loop, outputDir string, o ExportOptions,
 	}
 	opts.max_file_bytes = C.uint64_t(o.MaxFileBytes)
 	opts.max_file_rows = C.uint64_t(o.MaxFileRows)
-	cb := &blockCallbacks{exportProgress: o.Progress}
+	cb := &blockCallbacks{ctx: ctx, exportProgress: o.Progress}
 	h := cgo.NewHandle(cb)
 	defer h.Delete()
 	C.b2a_go_export_callbacks(&opts, C.uintptr_t(h))
