@@ -60,7 +60,8 @@ def _now() -> str:
     return _stamp(time.time())
 
 
-def _range_task(dsn: str, plan_json: str, index: int, output_dir: str, codec: str, via: str) -> Document:
+def _range_task(dsn: str, plan_json: str, index: int, output_dir: str, codec: str, via: str,
+                naive_timestamps: str = "local") -> Document:
     """Runs on a worker: export one range; never raises, so the client sees which worker failed."""
     try:
         from distributed import get_worker
@@ -68,7 +69,8 @@ def _range_task(dsn: str, plan_json: str, index: int, output_dir: str, codec: st
     except Exception:  # run outside a worker (tests, a local fallback)
         worker = socket.gethostname()
     try:
-        result = export_range(dsn, plan_json, index, output_dir, codec=codec, via=via)
+        result = export_range(dsn, plan_json, index, output_dir, codec=codec, via=via,
+                              naive_timestamps=naive_timestamps)
         return {"ok": True, "worker": worker, "result": result}
     except Exception as e:  # the library's error, as text the client can report
         return {"ok": False, "worker": worker, "error": "%s: %s" % (type(e).__name__, e)}
@@ -81,10 +83,11 @@ def _workers(client: Any) -> List[str]:
 def export(dsn: str, output_dir: Union[str, "os.PathLike[str]"], client: Any,
            include: Optional[Union[str, Iterable[str]]] = None, splits: Optional[int] = None, *,
            exclude: Union[str, Iterable[str]] = (), codec: str = "snappy", via: str = "auto",
-           retries: int = 2) -> Document:
+           naive_timestamps: str = "local", retries: int = 2) -> Document:
     """Export the selected tables of DSN into OUTPUT_DIR on CLIENT's workers; return the Job dict.
 
-    splits: ranges per table (default: the number of workers). The output folder must be
+    splits: ranges per table (default: the number of workers). naive_timestamps: how
+    timestamps without a time zone are written, as a job's --naive-timestamps (local, utc, string). The output folder must be
     one every worker sees at the same path, and must not hold another export.
     """
     if not isinstance(dsn, str) or not dsn:
@@ -92,6 +95,8 @@ def export(dsn: str, output_dir: Union[str, "os.PathLike[str]"], client: Any,
     out = os.fspath(output_dir)
     if not isinstance(out, str) or not out:
         raise InvalidArgument("no output folder given", code=-1)
+    if naive_timestamps not in ("local", "utc", "string"):
+        raise InvalidArgument("naive_timestamps must be local, utc or string, not %r" % (naive_timestamps,), code=-1)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise InvalidArgument("retries must be an int >= 0, not %r" % (retries,), code=-1)
     workers = _workers(client)
@@ -116,7 +121,8 @@ def export(dsn: str, output_dir: Union[str, "os.PathLike[str]"], client: Any,
             "image": None, "container_id": None,
             "options": {"include": list([include] if isinstance(include, str) else include or []),
                         "exclude": list([exclude] if isinstance(exclude, str) else exclude),
-                        "splits": splits, "codec": codec, "via": via, "engine": "dask",
+                        "splits": splits, "codec": codec, "via": via,
+                        "naive_timestamps": naive_timestamps, "engine": "dask",
                         "workers": len(workers), "retries": retries},
             # a worker's range fails on a page that fails verification; the counts stay on the workers
             "error": None, "page_verification": None, "steps": [], "tables": [],
@@ -130,7 +136,8 @@ def export(dsn: str, output_dir: Union[str, "os.PathLike[str]"], client: Any,
             for t in selected:
                 plans.append((t, src.plan("%s.%s" % (t["schema"], t["name"]), splits)))
             export_started = _now()
-            results = _run_ranges(client, dsn, [(t, p) for t, p in plans], out, codec, via, retries, workers)
+            results = _run_ranges(client, dsn, [(t, p) for t, p in plans], out, codec, via, retries, workers,
+                                  naive_timestamps)
         finally:
             for _, p in plans:
                 p.close()
@@ -175,7 +182,7 @@ def _ms(started: str, ended: str) -> int:
 
 
 def _run_ranges(client: Any, dsn: str, plans: List[Tuple[Document, SplitPlan]], out: str, codec: str, via: str,
-                retries: int, workers: List[str]) -> Dict[Tuple[int, int], Document]:
+                retries: int, workers: List[str], naive_timestamps: str = "local") -> Dict[Tuple[int, int], Document]:
     """Submit every range; a failed one goes again to a worker it has not failed on, up to retries times."""
     from distributed import as_completed
 
@@ -185,7 +192,7 @@ def _run_ranges(client: Any, dsn: str, plans: List[Tuple[Document, SplitPlan]], 
     def submit(key: Tuple[int, int], avoid: List[str]) -> Any:
         plan = plans[key[0]][1]
         allowed = [w for w in workers if w not in avoid] or workers
-        f = client.submit(_range_task, dsn, plan.json, key[1], out, codec, via, pure=False,
+        f = client.submit(_range_task, dsn, plan.json, key[1], out, codec, via, naive_timestamps, pure=False,
                           workers=allowed, allow_other_workers=False)
         pending[f] = key
         return f

@@ -134,11 +134,29 @@ class DaskExport(unittest.TestCase):
         ranges = by_table(job)[("public", "artist")]["split"]["ranges"]
         self.assertTrue(all(r["status"] == "Failed" and r["attempts"] == 2 for r in ranges), ranges)
 
+    def test_naive_timestamps_reach_the_workers(self):
+        # invoice.invoice_date is a timestamp without time zone: "string" writes it as text
+        out = os.path.join(self.tmp.name, "naive")
+        job = b2a_dask.export(DSN, out, self.client, include=["public.invoice"], splits=2,
+                              naive_timestamps="string")
+        t = by_table(job)[("public", "invoice")]
+        self.assertEqual(job["options"]["naive_timestamps"], "string")
+        self.assertEqual(len(t["files"]), 2)
+        for name in t["files"]:
+            with avro.datafile.DataFileReader(open(os.path.join(out, name), "rb"), avro.io.DatumReader()) as r:
+                field = next(f for f in json.loads(r.get_meta("avro.schema"))["fields"]
+                             if f["name"] == "invoice_date")
+                self.assertIn("string", json.dumps(field["type"]), field)
+                self.assertNotIn("timestamp", json.dumps(field["type"]), field)
+                self.assertTrue(all(isinstance(rec["invoice_date"], str) for rec in r))
+
     def test_bad_arguments(self):
         with self.assertRaises(ValueError):
             b2a_dask.export("", os.path.join(self.tmp.name, "x"), self.client)
         with self.assertRaises(ValueError):
             b2a_dask.export(DSN, os.path.join(self.tmp.name, "y"), self.client, retries=-1)
+        with self.assertRaises(ValueError):
+            b2a_dask.export(DSN, os.path.join(self.tmp.name, "z"), self.client, naive_timestamps="naive")
 
 
 if __name__ == "__main__":
