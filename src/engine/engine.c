@@ -302,6 +302,7 @@ void b2a__vendor_job_free(b2a_vendor_job *j)
         b2a__strv_free(j->rounds[i].tables, j->rounds[i].ntables);
     }
     free(j->rounds);
+    b2a__strv_free(j->unexported, j->nunexported);
     env_free(j->env, j->nenv);
     b2a__strv_free(j->cmd, j->ncmd);
     b2a__strv_free(j->labels, j->nlabels);

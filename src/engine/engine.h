@@ -117,6 +117,11 @@ typedef struct b2a_vendor_job {
     b2a_vendor_round *rounds;
     size_t nrounds;
     size_t round;           /* the round b2a__vendor_plan plans */
+    /* Oracle: tables of the dump owned by users the image maintains, which
+     * the container path does not export; owner and table name in turn
+     * (2 entries a table), from the direct readers' list */
+    char **unexported;
+    size_t nunexported;
     /* spec arrays */
     char **env, **cmd, **labels, **binds;
     size_t nenv, ncmd, nlabels, nbinds;

@@ -457,6 +457,10 @@ static int ora_setup(b2a_vendor_job *j, b2a_err *err)
         return OOM();
     /* both images' documentation runs them with a 1 GB /dev/shm */
     j->spec.shm_size = (int64_t)1 << 30;
+    /* tables of users the image maintains: not exported (oracle_owners.c) */
+    int rc = b2a__oracle_find_unexported(j, err);
+    if (rc != B2A_OK)
+        return rc;
     /* more than Free's 12 GB of user data: table by table (oracle_rounds.c) */
     return b2a__oracle_plan_rounds(j, b2a__oracle_data_limit(), err);
 }

@@ -46,6 +46,13 @@ uint64_t b2a__oracle_data_limit(void);
  * naming the dump when its tables cannot be listed or a name is not plain. */
 int b2a__oracle_plan_rounds(b2a_vendor_job *j, uint64_t limit, b2a_err *err);
 
+/* Users the Oracle image maintains (ORACLE_MAINTAINED = 'Y'): 1 if u is one. */
+int b2a__oracle_maintained_user(const char *u);
+#define B2A_ORACLE_UNEXPORTED_WHY "not exported by the container path; remapping is not supported"
+/* Fills j->unexported with the dump's tables such users own (oracle_owners.c);
+ * B2A_EUNSUPPORTED when they are every table the dump holds. */
+int b2a__oracle_find_unexported(b2a_vendor_job *j, b2a_err *err);
+
 /* The sh -c scripts, exposed for the tests. Every one starts with the same
  * prelude (sqlplus found, b2a_sql connecting as SYSTEM with the password
  * from B2A_ORACLE_PASSWORD on sqlplus' stdin). malloc'd, NULL on OOM. */

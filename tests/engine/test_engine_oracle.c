@@ -1399,6 +1399,111 @@ static void run_dialogue(const char *casename, int fail_restore)
 
 /* Two rounds of a table-by-table import on the fake engine: each round's
  * exec imports its table alone; the second drops the first's table first. */
+/* A temp copy of sample name with every "from" replaced by "to" (same length):
+ * the sample's tables then belong to another owner. */
+static void copy_renamed(const char *name, const char *from, const char *to, const char *dst)
+{
+    char src[PATH_MAX + 128];
+    snprintf(src, sizeof src, "%s/%s", samples, name);
+    FILE *f = fopen(src, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    size_t len = strlen(from);
+    assert_int_equal(strlen(to), len);
+    for (long i = 0; i + (long)len <= n; i++)
+        if (!memcmp(b + i, from, len))
+            memcpy(b + i, to, len);
+    f = fopen(dst, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    free(b);
+}
+
+static void test_maintained_owners(void **state)
+{
+    (void)state;
+    assert_true(b2a__oracle_maintained_user("SYSTEM"));
+    assert_true(b2a__oracle_maintained_user("SYS"));
+    assert_true(b2a__oracle_maintained_user("OUTLN"));
+    assert_false(b2a__oracle_maintained_user("SCOTT"));
+    assert_false(b2a__oracle_maintained_user("SYSTEMX"));
+    assert_false(b2a__oracle_maintained_user("system"));
+    if (!have_samples())
+        skip();
+    unsetenv("B2A_ORACLE_DATA_LIMIT");
+    char dir[] = "/tmp/b2a-oraowner-XXXXXX", all[64], mixed[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(all, sizeof all, "%s/outln.dmp", dir);
+    snprintf(mixed, sizeof mixed, "%s/mixed.dmp", dir);
+
+    /* the samples as they are: nothing owned by such a user */
+    b2a_vendor_input in = sample_input(LEGACY);
+    b2a_vendor_job *j = new_job(&in, 1, B2A_NETWORK_PUBLISH, NULL);
+    assert_int_equal(j->nunexported, 0);
+    b2a__vendor_job_free(j);
+
+    /* freetic_car's 24 SCOTT tables as OUTLN's: nothing would be exported,
+     * refused before any container */
+    copy_renamed("freetic_car.dmp", "SCOTT", "OUTLN", all);
+    b2a_vendor_input ai = sample_input("freetic_car.dmp");
+    ai.path = all;
+    b2a_vendor_params vp = {0};
+    vp.job_id = "or1";
+    vp.network = B2A_NETWORK_PUBLISH;
+    vp.port = 15210;
+    vp.inputs = &ai;
+    vp.ninputs = 1;
+    b2a_err err;
+    j = NULL;
+    assert_int_equal(b2a__vendor_job_new(&b2a__vendor_oracle, &vp, &j, &err), B2A_EUNSUPPORTED);
+    assert_null(j);
+    char want[512];
+    snprintf(want, sizeof want,
+             "%s: every table the dump holds (24, such as OUTLN.ALTER_TEST) is owned by a user the Oracle image "
+             "maintains (OUTLN): not exported by the container path; remapping is not supported", all);
+    assert_string_equal(err.msg, want);
+
+    /* rjschof_legacy with FINANCE's 8 tables as OJVMSYS's: those 8 listed,
+     * the other 18 exported as before */
+    copy_renamed(LEGACY, "FINANCE", "OJVMSYS", mixed);
+    b2a_vendor_input mi = sample_input(LEGACY);
+    mi.path = mixed;
+    j = new_job(&mi, 1, B2A_NETWORK_PUBLISH, NULL);
+    static const char *const finance[] = {"ACCOUNTS",     "CHECK_NOT_NULL",      "CUSTOMER_PROFILE",
+                                          "MV_ACCOUNT_SUMMARY", "NUMERIC_EDGE", "TRANSACTIONS",
+                                          "TRANSACTION_DETAILS", "WIDE_DECIMALS"};
+    assert_int_equal(j->nunexported, 16);
+    for (size_t k = 0; k < 8; k++) {
+        assert_string_equal(j->unexported[2 * k], "OJVMSYS");
+        assert_string_equal(j->unexported[2 * k + 1], finance[k]);
+    }
+    b2a__vendor_job_free(j);
+    /* in rounds (hr_exp10g's HR and the OUTLN copy), they get none */
+    b2a_vendor_input two[2] = {sample_input("hr_exp10g_classic__momaresh.dmp"), ai};
+    setenv("B2A_ORACLE_DATA_LIMIT", "50000", 1);
+    j = new_job(two, 2, B2A_NETWORK_PUBLISH, NULL);
+    unsetenv("B2A_ORACLE_DATA_LIMIT");
+    assert_int_equal(j->nunexported, 48);
+    assert_true(j->nrounds > 1);
+    size_t in_rounds = 0;
+    for (size_t r = 0; r < j->nrounds; r++) {
+        assert_string_equal(j->rounds[r].owner, "HR");
+        in_rounds += j->rounds[r].ntables;
+    }
+    assert_int_equal(in_rounds, 24);
+    b2a__vendor_job_free(j);
+    unlink(all);
+    unlink(mixed);
+    rmdir(dir);
+}
+
 static void test_rounds_dialogue(void **state)
 {
     (void)state;
@@ -1489,6 +1594,7 @@ int main(void)
         cmocka_unit_test(test_select_exprs),
         cmocka_unit_test(test_type_mapping),
         cmocka_unit_test(test_rounds),
+        cmocka_unit_test(test_maintained_owners),
         cmocka_unit_test(test_rounds_dialogue),
         cmocka_unit_test(test_dialogue),
         cmocka_unit_test(test_dialogue_failure),
