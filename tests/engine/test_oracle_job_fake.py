@@ -50,7 +50,7 @@ class OracleJobOnFakeEngine(unittest.TestCase):
         self.sock = os.path.join(self.tmp, "docker.sock")
         self.log = os.path.join(self.tmp, "requests.jsonl")
 
-    def run_job(self, exchanges, limit=None):
+    def run_job(self, exchanges, limit=None, dump=DUMP):
         case = os.path.join(self.tmp, "case.json")
         with open(case, "w") as f:
             json.dump({"exchanges": exchanges}, f)
@@ -65,7 +65,7 @@ class OracleJobOnFakeEngine(unittest.TestCase):
             env.pop("B2A_ORACLE_DATA_LIMIT", None)
             if limit is not None:
                 env["B2A_ORACLE_DATA_LIMIT"] = str(limit)
-            p = subprocess.run([CLI, "run", "--restore", DUMP, "-o", os.path.join(self.tmp, "out"),
+            p = subprocess.run([CLI, "run", "--restore", dump, "-o", os.path.join(self.tmp, "out"),
                                 "--docker-host", "unix://" + self.sock], capture_output=True, text=True,
                                timeout=120, env=env)
         finally:
@@ -125,6 +125,25 @@ class OracleJobOnFakeEngine(unittest.TestCase):
         restore = next(s for s in job["steps"] if s["name"] == "restore")
         self.assertEqual(restore["status"], "Failed")
         self.assertEqual(job["vendor"], "oracle")
+
+    def test_only_tables_of_oracle_maintained_users_refused_before_any_container(self):
+        """The SCOTT dump with SCOTT renamed OUTLN (same length): every table
+        belongs to a user the image maintains, which introspection does not
+        list, so nothing would be exported: refused before any container is
+        created, the job Failed naming the owner and why."""
+        with open(DUMP, "rb") as f:
+            data = f.read()
+        dump = os.path.join(self.tmp, "outln.dmp")
+        with open(dump, "wb") as f:
+            f.write(data.replace(b"SCOTT", b"OUTLN"))
+        os.chmod(dump, 0o644)
+        p, requests, job = self.run_job(self.start_exchanges()[:2], dump=dump)
+        self.assertNotEqual(p.returncode, 0, p.stderr)
+        self.assertIn(dump + ": every table the dump holds (4, such as OUTLN.DEPT) is owned by a user the Oracle "
+                      "image maintains (OUTLN): not exported by the container path; remapping is not supported",
+                      p.stderr)
+        self.assertEqual([r["target"] for r in requests if "containers" in r["target"]], [])
+        self.assertEqual(job["status"], "Failed")
 
     def test_a_table_alone_over_the_limit_fails_naming_it(self):
         """A dump over the data limit (injected small: 150,000 bytes for this
