@@ -8,6 +8,7 @@
  * this check is not made (doc/oracle-container.md). */
 #include "engine/oracle.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,8 @@ int b2a__oracle_maintained_user(const char *u)
 }
 
 /* One import's tables (a Data Pump set or one exp file); *total counts them.
- * A dump the readers cannot list adds nothing. */
+ * A dump the readers cannot list adds nothing, and sets *total to SIZE_MAX:
+ * what it holds is not known, so nothing is refused. */
 static int scan(b2a_vendor_job *j, const size_t *idx, size_t n, size_t *total)
 {
     const b2a_reader_ops *ops = j->inputs[idx[0]].format == B2A_FMT_ORACLE_DATAPUMP ? &b2a__reader_oracle_datapump
@@ -48,10 +50,13 @@ static int scan(b2a_vendor_job *j, const size_t *idx, size_t n, size_t *total)
     b2a_err re;
     int rc = ops->open(paths, n, &o, &r, &re);
     free(paths);
-    if (rc != B2A_OK)
+    if (rc != B2A_OK) {
+        *total = SIZE_MAX;
         return B2A_OK;
+    }
     size_t nt = ops->table_count(r);
-    *total += nt;
+    if (*total != SIZE_MAX)
+        *total += nt;
     rc = B2A_OK;
     for (size_t i = 0; i < nt && rc == B2A_OK; i++) {
         const b2a_table_def *t = ops->table(r, i);
