@@ -240,26 +240,12 @@ func RunContext(ctx context.Context, o Options) (*Job, error) {
 	opts.splits = C.uint32_t(o.Splits)
 	opts.max_file_bytes = C.uint64_t(o.MaxFileBytes)
 	opts.max_file_rows = C.uint64_t(o.MaxFileRows)
-	switch o.Codec {
-	case "":
-	case "deflate":
-		opts.codec = C.B2A_CODEC_DEFLATE
-	case "null":
-		opts.codec = C.B2A_CODEC_NULL
-	case "snappy":
-		opts.codec = C.B2A_CODEC_SNAPPY
-	default:
-		return nil, invalid("unknown codec %q (null, deflate, snappy)", o.Codec)
+	var err error
+	if opts.codec, err = codecOf(o.Codec); err != nil {
+		return nil, err
 	}
-	switch o.Network {
-	case "", "auto":
-		opts.network = C.B2A_NETWORK_AUTO
-	case "host":
-		opts.network = C.B2A_NETWORK_HOST
-	case "publish":
-		opts.network = C.B2A_NETWORK_PUBLISH
-	default:
-		return nil, invalid("unknown network %q (auto, host, publish)", o.Network)
+	if opts.network, err = networkOf(o.Network); err != nil {
+		return nil, err
 	}
 	switch o.Restore {
 	case "", "auto":
@@ -288,28 +274,14 @@ func RunContext(ctx context.Context, o Options) (*Job, error) {
 	if o.AllowColumnLoss {
 		opts.allow_column_loss = 1
 	}
-	switch o.Via {
-	case "", "auto":
-	case "odbc":
-		opts.via = C.B2A_VIA_ODBC
-	default:
-		return nil, invalid("unknown via %q (auto, odbc)", o.Via)
+	if opts.via, err = viaOf(o.Via); err != nil {
+		return nil, err
 	}
-	switch o.NaiveTimestamps {
-	case "", "local":
-	case "utc":
-		opts.naive_timestamps = C.B2A_NAIVE_UTC
-	case "string":
-		opts.naive_timestamps = C.B2A_NAIVE_STRING
-	default:
-		return nil, invalid("unknown naive timestamps %q (local, utc, string)", o.NaiveTimestamps)
+	if opts.naive_timestamps, err = naiveTimestampsOf(o.NaiveTimestamps); err != nil {
+		return nil, err
 	}
-	switch o.Delivery {
-	case "", "bind":
-	case "upload":
-		opts.delivery = C.B2A_DELIVERY_UPLOAD
-	default:
-		return nil, invalid("unknown delivery %q (bind, upload)", o.Delivery)
+	if opts.delivery, err = deliveryOf(o.Delivery); err != nil {
+		return nil, err
 	}
 	cb := &callbacks{progress: o.Progress, log: o.Log}
 	h := cgo.NewHandle(cb)

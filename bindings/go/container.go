@@ -107,22 +107,12 @@ func StartContainer(ctx context.Context, backups []string, o ContainerOptions) (
 	opts.docker_host = cstr(o.DockerHost, &keep)
 	opts.data_dir = cstr(o.DataDir, &keep)
 	opts.listen = cstr(o.Listen, &keep)
-	switch o.Network {
-	case "", "auto":
-		opts.network = C.B2A_NETWORK_AUTO
-	case "host":
-		opts.network = C.B2A_NETWORK_HOST
-	case "publish":
-		opts.network = C.B2A_NETWORK_PUBLISH
-	default:
-		return nil, invalid("unknown network %q (auto, host, publish)", o.Network)
+	var err error
+	if opts.network, err = networkOf(o.Network); err != nil {
+		return nil, err
 	}
-	switch o.Delivery {
-	case "", "bind":
-	case "upload":
-		opts.delivery = C.B2A_DELIVERY_UPLOAD
-	default:
-		return nil, invalid("unknown delivery %q (bind, upload)", o.Delivery)
+	if opts.delivery, err = deliveryOf(o.Delivery); err != nil {
+		return nil, err
 	}
 	opts.memory_bytes = C.int64_t(o.MemoryBytes)
 	if o.AcceptEULA {

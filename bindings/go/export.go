@@ -124,25 +124,12 @@ func runExport(ctx context.Context, l *loop, outputDir string, o ExportOptions,
 		}
 	}()
 	opts.output_dir = cstr(outputDir, &keep)
-	switch o.Codec {
-	case "", "snappy":
-		opts.codec = C.B2A_CODEC_SNAPPY
-	case "deflate":
-		opts.codec = C.B2A_CODEC_DEFLATE
-	case "null":
-		opts.codec = C.B2A_CODEC_NULL
-	default:
-		return nil, invalid("unknown codec %q (null, deflate, snappy)", o.Codec)
+	var err error
+	if opts.codec, err = codecOf(o.Codec); err != nil {
+		return nil, err
 	}
-	switch o.NaiveTimestamps {
-	case "", "local":
-		opts.naive_timestamps = C.B2A_NAIVE_LOCAL
-	case "utc":
-		opts.naive_timestamps = C.B2A_NAIVE_UTC
-	case "string":
-		opts.naive_timestamps = C.B2A_NAIVE_STRING
-	default:
-		return nil, invalid("unknown naive timestamps %q (local, utc, string)", o.NaiveTimestamps)
+	if opts.naive_timestamps, err = naiveTimestampsOf(o.NaiveTimestamps); err != nil {
+		return nil, err
 	}
 	opts.max_file_bytes = C.uint64_t(o.MaxFileBytes)
 	opts.max_file_rows = C.uint64_t(o.MaxFileRows)

@@ -137,16 +137,6 @@ func OpenSource(ctx context.Context, dsn string, o SourceOptions) (*Source, erro
 	return s, nil
 }
 
-func viaOf(v string) (C.b2a_via, error) {
-	switch v {
-	case "", "auto":
-		return C.B2A_VIA_AUTO, nil
-	case "odbc":
-		return C.B2A_VIA_ODBC, nil
-	}
-	return 0, invalid("unknown via %q (auto, odbc)", v)
-}
-
 // Table is the table "schema.table" as opened, or nil.
 func (s *Source) Table(name string) *SourceTable {
 	for i := range s.Info.Tables {
