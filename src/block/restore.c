@@ -41,6 +41,7 @@ struct b2a_restore {
     uv_timer_t timer, bytes_timer;
     int handles_open;
     int probe_in_flight;   /* a progress probe's done callback is still to come */
+    size_t probe_step;     /* the plan step the probe in flight looks at */
     uv_work_t work;
     b2a_err work_err;
     char *located, *located_several;   /* locate_work's findings */
@@ -415,6 +416,9 @@ static int probe_line(void *ud, int stream, const char *line, size_t len)
 {
     (void)stream;
     b2a_restore *r = ud;
+    /* a probe's answer that comes after its step ended would feed the next one */
+    if (r->probe_step != r->plan_step)
+        return 0;
     if (b2a__vendor_run_probe_line(&r->run, line, len) && r->run.percent >= 0)
         report(r, r->run.percent, (int64_t)r->run.done, (int64_t)r->run.step->total);
     return 0;
@@ -442,8 +446,30 @@ static void bytes_tick(uv_timer_t *t)
         return;
     if (b2a__docker_exec(r->c->docker, r->c->id, (const char *const *)s->probe.argv, s->probe.argc,
                          (const char *const *)s->probe.env, s->probe.nenv, probe_line, probe_done, r,
-                         &r->bytes_req) == B2A_OK)
+                         &r->bytes_req) == B2A_OK) {
         r->probe_in_flight = 1;
+        r->probe_step = r->plan_step;
+    }
+}
+
+/* A tool that exited 0 has consumed its input: say so, or a restore done
+ * before the probe's first look would never show its bytes. */
+static void report_input_consumed(b2a_restore *r)
+{
+    b2a_vendor_run *run = &r->run;
+    const b2a_vendor_step *s = run->step;
+    uint64_t size = r->c->vjob->inputs[s->input].size;
+    if (s->kind != B2A_VENDOR_STEP_RESTORE || !s->probe.argc || !size)
+        return;
+    if (s->progress == B2A_VENDOR_PROGRESS_BYTES)
+        run->done = s->total;
+    else if (s->progress == B2A_VENDOR_PROGRESS_ITEMS)
+        run->read_pos = size;
+    else
+        return;
+    /* the phase's 100 is said when it ends: the last step's is not yet */
+    if (run->percent >= 0)
+        report(r, run->percent < 100 ? run->percent : 99, (int64_t)run->done, (int64_t)s->total);
 }
 
 static void inspect_after_failure(uv_timer_t *t);
@@ -499,6 +525,7 @@ static void restore_exec_done(void *ud, int rc, int exit_code, const b2a_err *er
             snprintf(r->first_ignored, sizeof(r->first_ignored), "%s", r->run.first_ignored);
         r->ignored += r->run.ignored;
     }
+    report_input_consumed(r);
     int prepared = r->run.step->kind == B2A_VENDOR_STEP_PREPARE;
     r->plan_step++;
     if (prepared) {

@@ -139,7 +139,8 @@ typedef struct b2a_vendor_cmd {
 typedef enum b2a_vendor_progress_kind {
     B2A_VENDOR_PROGRESS_NONE = 0,
     B2A_VENDOR_PROGRESS_ITEMS = 1,  /* count output lines against total (TOC entries) */
-    B2A_VENDOR_PROGRESS_BYTES = 2   /* bytes of the input consumed (probe) against total */
+    B2A_VENDOR_PROGRESS_BYTES = 2,  /* bytes of the input consumed (probe) against total */
+    B2A_VENDOR_PROGRESS_PERCENT = 3 /* the tool's own percent (probe) against a total of 100 */
 } b2a_vendor_progress_kind;
 
 typedef enum b2a_vendor_step_kind {

@@ -546,7 +546,7 @@ static int ora_plan(const b2a_vendor_job *j, b2a_vendor_plan *p, b2a_err *err)
         if (st) {
             st->kind = B2A_VENDOR_STEP_RESTORE;
             st->input = dp[0];
-            st->progress = B2A_VENDOR_PROGRESS_BYTES; /* the probe prints percent_done of 100 */
+            st->progress = B2A_VENDOR_PROGRESS_PERCENT; /* the probe prints percent_done */
             st->total = 100;
             st->probe_ms = 2000;
             st->label = ndp > 1 ? b2a__asprintf("Data Pump import %s (+%zu files)%s",

@@ -237,7 +237,7 @@ static void test_job_and_plan(void **state)
     assert_int_equal(plan.nsteps, 2);
     b2a_vendor_step *dp = &plan.steps[0], *imp = &plan.steps[1];
     assert_string_equal(dp->label, "Data Pump import " SCOTT);
-    assert_int_equal(dp->progress, B2A_VENDOR_PROGRESS_BYTES);
+    assert_int_equal(dp->progress, B2A_VENDOR_PROGRESS_PERCENT);
     assert_int_equal(dp->total, 100);
     assert_string_equal(dp->cmd.argv[dp->cmd.argc - 1], "/backup/0/" SCOTT);
     const char *sql = dp->cmd.argv[2];
