@@ -420,6 +420,10 @@ static int map_columns(const b2a_dp *x, dp_table *t)
                                       c->name, c->source_type, dc->cs));
             break;
         case T_BLOB: c->vtype = B2A_V_BYTES; break;
+        case B2A_ORAT_JSON:
+            c->vtype = B2A_V_JSON;
+            c->note = b2a__strdup("OSON (Oracle's binary JSON) as JSON text, as JSON_SERIALIZE writes it");
+            break;
         case B2A_ORAT_OBJECT: {
             size_t bad = 0;
             const b2a_dpobj_attr *a = t->attrs + (dc->first - t->def.ncolumns);
@@ -622,7 +626,8 @@ static uint64_t be64(const uint8_t *p)
 
 /* The row stream holds the columns in their order, LOBs moved after all
  * the others. */
-static int is_lob_type(int ty) { return ty == T_CLOB || ty == T_BLOB; }
+/* JSON is stored as a LOB of OSON, and comes in the rows' LOB pieces */
+static int is_lob_type(int ty) { return ty == T_CLOB || ty == T_BLOB || ty == B2A_ORAT_JSON; }
 
 static int stream_order(dp_table *t)
 {
@@ -644,7 +649,7 @@ static int opaque_type(int ty)
     switch (ty) {
     case T_VARCHAR2: case T_NUMBER: case T_LONG: case T_DATE: case T_RAW: case T_LONG_RAW: case T_ROWID:
     case T_CHAR: case T_BFLOAT: case T_BDOUBLE: case T_CLOB: case T_BLOB: case T_TIMESTAMP: case T_TSTZ:
-    case T_IYM: case T_IDS: case T_UROWID: case T_TSLTZ:
+    case T_IYM: case T_IDS: case T_UROWID: case T_TSLTZ: case B2A_ORAT_JSON:
         return 0;
     default:
         return 1;
@@ -925,7 +930,7 @@ static int read_segment(b2a_dp *x, b2a_exp_in *in, dp_row *row, uint64_t b, uint
     }
     int out_of_order = px.out_of_order;
     for (size_t i = 0; i < px.ncols; i++) /* such a column's own failure says more */
-        if (px.dcols[i].type == 58 || (px.dcols[i].type >= 119 && px.dcols[i].type <= 123))
+        if (px.dcols[i].type == 58 || (px.dcols[i].type >= 120 && px.dcols[i].type <= 123))
             out_of_order = 0;
     dp_table *t = find_or_add(x, &px, err);
     xml_clear(&px);

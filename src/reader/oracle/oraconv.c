@@ -7,6 +7,7 @@
 
 #include "avro/decimal.h"
 #include "util/str.h"
+#include "reader/oracle/oson.h"
 #include "reader/oracle/oravalue.h"
 
 enum { V_NULL, V_I64, V_F32, V_F64, V_TEXT, V_BYTES_ROW, V_DECIMAL };
@@ -277,6 +278,22 @@ static int convert_cell(b2a_oraconv *cv, size_t c, const uint8_t *data, const b2
         v->off = cv->outlen;
         v->len = 2 * n;
         cv->outlen += 2 * n;
+        return B2A_OK;
+    }
+    case B2A_ORAT_JSON: { /* OSON, Oracle's binary JSON (oson.h) */
+        size_t start = cv->outlen;
+        const char *why;
+        int rc = b2a__oson_to_json(p, n, &cv->out, &cv->outcap, &cv->outlen, &why);
+        if (rc == -2)
+            return oom(err);
+        if (rc != 0) {
+            char msg[256];
+            snprintf(msg, sizeof(msg), "the value is not OSON (binary JSON) this reader decodes: %s", why);
+            return value_error(cv, c, row, err, msg);
+        }
+        v->kind = V_TEXT;
+        v->off = start;
+        v->len = cv->outlen - start;
         return B2A_OK;
     }
     case B2A_ORAT_RAW:
