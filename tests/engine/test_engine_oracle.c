@@ -868,7 +868,7 @@ static int dictionary_row(const char *st, char *dt, size_t cap, b2a_oracle_colty
         return 1;
     }
     static const char *const plain[] = {"DATE", "LONG", "LONG RAW", "ROWID", "UROWID", "BINARY_FLOAT",
-                                        "BINARY_DOUBLE", "CLOB", "NCLOB", "BLOB"};
+                                        "BINARY_DOUBLE", "CLOB", "NCLOB", "BLOB", "JSON"};
     for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
         if (!strcmp(st, plain[i])) {
             snprintf(dt, cap, "%s", st);

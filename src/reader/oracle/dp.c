@@ -420,9 +420,8 @@ static int map_columns(const b2a_dp *x, dp_table *t)
                                       c->name, c->source_type, dc->cs));
             break;
         case T_BLOB: c->vtype = B2A_V_BYTES; break;
-        case B2A_ORAT_JSON:
+        case B2A_ORAT_JSON: /* OSON as JSON text; no note, as the container path's JSON_SERIALIZE */
             c->vtype = B2A_V_JSON;
-            c->note = b2a__strdup("OSON (Oracle's binary JSON) as JSON text, as JSON_SERIALIZE writes it");
             break;
         case B2A_ORAT_OBJECT: {
             size_t bad = 0;
