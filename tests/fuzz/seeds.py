@@ -17,7 +17,7 @@ MARKER = b"B2AFILE:"
 # Targets with a recipe below; the others start from their committed seeds.
 FROM_SAMPLES = {"fuzz_bak", "fuzz_bak_header", "fuzz_mtf", "fuzz_mssqlbak", "fuzz_xpress", "fuzz_page",
                 "fuzz_pgdump", "fuzz_pgplain", "fuzz_mysqldump", "fuzz_mysqlddl", "fuzz_oradump", "fuzz_exp", "fuzz_dp",
-                "fuzz_inspect"}
+                "fuzz_inspect", "fuzz_oson"}
 PAGE = 8192
 
 
@@ -91,6 +91,18 @@ class Seeds:
                 if self.n >= limit:
                     return
 
+    def oson_images(self, limit=40):
+        """JSON values of Data Pump rows: OSON images (ff 4a 5a, version 1
+        or 3) after their row cell's length (fe + u16, or one byte)."""
+        for p in self.files("oracle/*.dmp"):
+            data = head(p, 1 << 30)
+            at = data.find(b"\xffJZ")
+            while at != -1 and self.n < limit:
+                if at >= 3 and data[at + 3] in (1, 3):
+                    n = struct.unpack(">H", data[at - 2:at])[0] if data[at - 3] == 0xFE else data[at - 1]
+                    self.add("%s-%d" % (os.path.basename(p), at), data[at:at + n])
+                at = data.find(b"\xffJZ", at + 1)
+
     def xpress_chunks(self, limit=60):
         """The XPRESS chunks of the compressed backups' records (mssqlbak.c:
         u32 tag 0x..21 with the chunk length in its high half, u32 zero at +20)."""
@@ -147,6 +159,8 @@ def make(target, s):
     elif target == "fuzz_dp":
         s.whole("oracle/*.dmp", lambda p: head(p, 2)[0] <= 0x06 and head(p, 2)[1] == 0x01
                 and os.path.getsize(p) <= s.max_len)
+    elif target == "fuzz_oson":
+        s.oson_images()
     elif target == "fuzz_inspect":
         small = lambda p: os.path.getsize(p) <= s.max_len
         for d in ("sqlserver/*.bak", "postgresql/*", "mysql/*", "oracle/*.dmp"):
