@@ -817,6 +817,11 @@ static char *pieces_reason(const dp_table *t, uint64_t at, const b2a_err *why)
         return b2a__strdup(why->msg);
     for (size_t i = 0; i < t->def.ncolumns; i++) {
         int ty = t->cols[i].type;
+        if (ty == B2A_ORAT_OPAQUE) /* doc/oracle-reader.md: what is known of its bytes */
+            return b2a__asprintf("column %s of type %s is not decoded by this reader (its rows, from offset %llu, "
+                                 "hold it in an opaque form: binary XML, Oracle's CSX, with element and attribute "
+                                 "names as tokens, is the default since 11.2); use --restore for this table",
+                                 t->def.columns[i].name, t->def.columns[i].source_type, (unsigned long long)at);
         if (opaque_type(ty))
                 return b2a__asprintf("its rows come in pieces (row flags other than 0x3C, at offset %llu), as for its "
                                      "column %s of type %s; such row pieces are not decoded yet",
