@@ -172,6 +172,9 @@ static void test_refused(void **state)
     /* an object whose field id (2) is not in the one-name dictionary */
     m = unhex("ff4a5a01000001000200060000110000016184010200050030", bad, sizeof bad);
     expect_refused(bad, m, "field id");
+    /* an object in a scalar image, which has no dictionary (found by fuzz_oson: it divided by zero) */
+    m = unhex("ff4a5a0100100006840101000530", bad, sizeof bad);
+    expect_refused(bad, m, "field id");
     /* a child offset past the tree */
     m = unhex("ff4a5a01000001000200060000110000016184010100ff0030", bad, sizeof bad);
     expect_refused(bad, m, "outside the image");

@@ -398,6 +398,7 @@ static int decode(oson *o)
         return bad(o, "an OSON version other than 1 and 3");
     flags = (uint32_t)p[4] << 8 | p[5];
     o->rel = (flags & F_REL_OFFSETS) != 0;
+    o->idlen = 1; /* a scalar image has no dictionary: any object in it names no field */
     size_t at = 6;
     int treew = flags & F_TREE_SEG_U32 ? 4 : 2;
     if (flags & F_IS_SCALAR) {
