@@ -460,6 +460,17 @@ static void chunk_after(uv_work_t *req, int status)
     b2a__ctx_release(ctx);
 }
 
+/* What b2a_export_start made before it failed: a start retried after
+ * B2A_ENOMEM makes them again, and must not leak the first ones. */
+static int start_undo(b2a_export *x, int rc)
+{
+    free(x->dir);
+    free(x->scratch_stem);
+    x->dir = x->scratch_stem = NULL;
+    b2a__table_def_clear(&x->wdef);
+    return rc;
+}
+
 int b2a_export_start(b2a_export *x)
 {
     if (!x || x->magic != EXPORT_MAGIC)
@@ -477,16 +488,16 @@ int b2a_export_start(b2a_export *x)
     b2a__avro_names_free(tn);
     x->scratch_stem = x->dir ? b2a__asprintf("%s/part-r%05u", x->dir, x->range) : NULL;
     if (!x->dir || !x->scratch_stem || b2a__table_def_written(&x->wdef, &x->def, (int)x->naive_timestamps) != 0)
-        return B2A_ENOMEM;
+        return start_undo(x, B2A_ENOMEM);
     b2a__export_heap_prepare();
     /* nothing to wake: the flag is read when the chunk under way ends */
     if (b2a__canceler_arm(&x->cancel, x->ctx->loop, NULL, x) != B2A_OK)
-        return B2A_ENOMEM;
+        return start_undo(x, B2A_ENOMEM);
     x->state = X_RUNNING;
     if (uv_queue_work(x->ctx->loop, &x->work, chunk_work, chunk_after) != 0) {
         x->state = X_PENDING;
         b2a__canceler_disarm(&x->cancel);
-        return B2A_ENOMEM;
+        return start_undo(x, B2A_ENOMEM);
     }
     b2a__ctx_hold(x->ctx);
     return B2A_OK;
