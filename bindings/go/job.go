@@ -14,7 +14,7 @@ type Job struct {
 	Started           time.Time         `json:"started"`
 	Ended             time.Time         `json:"ended"`
 	Inputs            []string          `json:"inputs"`
-	DSN               string            `json:"dsn"` // the database exported instead of inputs, password as ***
+	DSN               string            `json:"dsn"`                 // the database exported instead of inputs, password as ***
 	OutputDir         string            `json:"output_dir"`          // as given
 	OutputDirAbsolute string            `json:"output_dir_absolute"` // the file paths below are relative to it
 	Vendor            string            `json:"vendor"`              // sqlserver, postgresql, mysql, oracle

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Go binding's tests (cgo), against the built library. The binding finds it
-# with `#cgo pkg-config: bak2avro`. For a build tree we write that .pc here:
+# A gofmt check, then the Go binding's tests (cgo) against the built library.
+# The binding finds the library with `#cgo pkg-config: bak2avro`. For a build tree we write that .pc here:
 # the installed one is relocatable (configure_file), and meson writes an
 # uninstalled .pc only for pkg.generate().
 set -euo pipefail
@@ -19,4 +19,10 @@ export CGO_LDFLAGS="-Wl,-rpath,$build/src"
 export B2A_SAMPLES=${B2A_SAMPLES:-$root/../shared/samples}
 export GOFLAGS=-mod=mod GOCACHE=${GOCACHE:-/tmp/b2a-gocache} GOPATH=${GOPATH:-/tmp/b2a-gopath}
 cd "$root/bindings/go"
+# gofmt is the binding's layout: a file it would rewrite fails the run
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then
+    echo "not gofmt-clean (run gofmt -w on them): $unformatted" >&2
+    exit 1
+fi
 exec go test -count=1 -v ./...
