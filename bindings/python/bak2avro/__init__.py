@@ -97,10 +97,14 @@ def version() -> str:
     return cast(bytes, _ffi.b2a_version()).decode()
 
 
-def _paths(what: str, value: Union[StrPath, Iterable[StrPath]]) -> List[bytes]:
+def _path_list(value: Union[StrPath, Iterable[StrPath]]) -> List[bytes]:
     if isinstance(value, (str, bytes, os.PathLike)):
         value = [value]
-    out = [os.fsencode(p) for p in value]
+    return [os.fsencode(p) for p in value]
+
+
+def _paths(what: str, value: Union[StrPath, Iterable[StrPath]]) -> List[bytes]:
+    out = _path_list(value)
     if not out:
         raise InvalidArgument("no %s given" % what, code=-1)
     return out
@@ -214,9 +218,7 @@ class Job(Handle):
                 raise TypeError("%s must be an int, not %r" % (what, n))
             if not 0 <= n <= high:
                 raise InvalidArgument("%s %d is outside 0..%d" % (what, n, high), code=-1)
-        paths = _paths("backup file", inputs) if dsn is None else [os.fsencode(p) for p in
-                                                                    ([inputs] if isinstance(inputs, (str, bytes))
-                                                                     else inputs)]
+        paths = _paths("backup file", inputs) if dsn is None else _path_list(inputs)
         if dsn is not None and paths:
             raise InvalidArgument("both backup files and a dsn: a job exports one or the other", code=-1)
         opts.inputs, opts.n_inputs, k = _ffi.strv(paths); keep.append(k)

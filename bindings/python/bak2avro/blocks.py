@@ -163,6 +163,7 @@ class SplitPlan(Handle):
         t = _text("table", table)
         n = _count("splits", splits, 1, MAX_SPLITS)
         src = source._handle("plan")
+        assert source._ctx is not None  # an open source has its context
         self._ctx = source._ctx  # the plan lives on its source's context
         self._source = source
         done = _ffi.PLAN_DONE_CB(lambda p, rc, ud: None)
@@ -263,8 +264,11 @@ class Source(Handle):
         keep: List[Any] = []
         opts = _export_options(output_dir, codec, max_file_bytes, max_file_rows, "auto", naive_timestamps, keep)
         assert self._ctx is not None
-        return _run_export(self._ctx, lambda o, out: _ffi.b2a_export_new(src, t, ctypes.byref(o), out), opts,
-                           progress)
+
+        def make(o: Any, out: Any) -> int:
+            rc: int = _ffi.b2a_export_new(src, t, ctypes.byref(o), out)
+            return rc
+        return _run_export(self._ctx, make, opts, progress)
 
     def close(self) -> None:
         if self._ptr is not None:
@@ -292,8 +296,11 @@ def export_range(dsn: str, plan_json: Union[str, Document], range_index: int,
     keep: List[Any] = []
     opts = _export_options(output_dir, codec, max_file_bytes, max_file_rows, via, naive_timestamps, keep)
     ctx = _Ctx()
+
+    def make(o: Any, out: Any) -> int:
+        rc: int = _ffi.b2a_export_range_new(ctx.ptr, d, pj, r, ctypes.byref(o), out)
+        return rc
     try:
-        return _run_export(ctx, lambda o, out: _ffi.b2a_export_range_new(ctx.ptr, d, pj, r, ctypes.byref(o), out),
-                           opts, progress)
+        return _run_export(ctx, make, opts, progress)
     finally:
         ctx.free()

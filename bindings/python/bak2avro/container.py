@@ -90,7 +90,7 @@ class Container(Handle):
         return self._ptr
 
     def _text(self, fn: Any) -> str:
-        v = fn(self._handle("endpoint"))
+        v: Optional[bytes] = fn(self._handle("endpoint"))
         return v.decode() if v else ""
 
     @property

@@ -36,7 +36,7 @@ import os
 import socket
 import time
 import uuid
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 from .blocks import Source, SplitPlan, backup_dsn, export_range
 from .errors import InvalidArgument
@@ -184,7 +184,8 @@ def _ms(started: str, ended: str) -> int:
 def _run_ranges(client: Any, dsn: str, plans: List[Tuple[Document, SplitPlan]], out: str, codec: str, via: str,
                 retries: int, workers: List[str], naive_timestamps: str = "local") -> Dict[Tuple[int, int], Document]:
     """Submit every range; a failed one goes again to a worker it has not failed on, up to retries times."""
-    from distributed import as_completed
+    import distributed
+    as_completed: Callable[..., Any] = distributed.as_completed  # distributed has no type hints
 
     tried: Dict[Tuple[int, int], List[Document]] = {}
     pending: Dict[Any, Tuple[int, int]] = {}

@@ -2,6 +2,7 @@
 import glob
 import json
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -203,6 +204,9 @@ class Binding(unittest.TestCase):
             bak2avro.run([], out)
         with self.assertRaisesRegex(ValueError, "^no output folder given$"):
             bak2avro.run(NORTHWIND, "")
+        # one path object is one backup file, as without a dsn (it was iterated, a TypeError)
+        with self.assertRaisesRegex(ValueError, "^both backup files and a dsn: a job exports one or the other$"):
+            bak2avro.run(pathlib.Path(NORTHWIND), out, dsn="postgresql://u@127.0.0.1:1/db")
         with self.assertRaises(TypeError):
             bak2avro.run(NORTHWIND, out, parallel="4")
         with self.assertRaises(TypeError):
