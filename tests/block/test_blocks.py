@@ -16,8 +16,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.environ["B2A_SOURCE_ROOT"], "tests", "docker"))
+import fake_engine_proc  # noqa: E402
 
 CLI = os.environ["B2A_CLI"]
 SOURCE = os.environ["B2A_SOURCE_ROOT"]
@@ -26,7 +28,6 @@ PG = os.path.join(SAMPLES, "postgresql")
 MY = os.path.join(SAMPLES, "mysql")
 PG_IMAGE = os.environ.get("B2A_TEST_PG_IMAGE", "bak2avro-test/postgres:15")
 MARIA_IMAGE = os.environ.get("B2A_TEST_MARIADB_IMAGE", "bak2avro-test/mariadb:10.11")
-FAKE = os.path.join(SOURCE, "tests", "docker", "fake_engine.py")
 CASES = os.path.join(SOURCE, "tests", "block", "cases")
 CHINOOK = os.path.join(PG, "chinook_pg15_custom.dump")
 
@@ -215,28 +216,15 @@ class FakeEngine(unittest.TestCase):
     """Failure injection: the engine's replies are scripted."""
 
     def start_fake(self, case):
-        self.dir = tempfile.mkdtemp(prefix="b2a-blocks-")
-        self.sock = os.path.join(self.dir, "docker.sock")
-        self.log = os.path.join(self.dir, "requests.jsonl")
-        self.fake = subprocess.Popen(["/usr/bin/python3", FAKE, self.sock, os.path.join(CASES, case + ".json"),
-                                      self.log], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(500):
-            if os.path.exists(self.sock):
-                return "unix://" + self.sock
-            time.sleep(0.02)
-        self.fail("fake engine did not start")
+        self.fake = fake_engine_proc.FakeEngine(os.path.join(CASES, case + ".json"))
+        return self.fake.host
 
     def tearDown(self):
         if getattr(self, "fake", None):
-            self.fake.terminate()
-            self.fake.wait()
-            shutil.rmtree(self.dir, ignore_errors=True)
+            self.fake.stop()
 
     def requests(self):
-        if not os.path.exists(self.log):
-            return []
-        with open(self.log) as f:
-            return ["%s %s" % (r["method"], r["target"].split("?")[0]) for r in map(json.loads, f)]
+        return ["%s %s" % (r["method"], r["target"].split("?")[0]) for r in self.fake.requests()]
 
     @unittest.skipUnless(os.path.isfile(CHINOOK), "samples folder absent: set B2A_SAMPLES")
     def test_create_refused_fails_with_the_engine_message_and_starts_nothing(self):
@@ -266,7 +254,7 @@ class FakeEngine(unittest.TestCase):
         self.assertEqual(code, 3)
         self.assertIn("no container deadbeef0000 started by bak2avro", err)
         self.assertEqual(self.requests(), ["GET /v1.41/containers/json"])
-        with open(self.log) as f:
+        with open(self.fake.log) as f:
             self.assertIn("bak2avro.job", f.read())  # listed by our label only
 
     def test_stop_says_when_the_removal_fails(self):

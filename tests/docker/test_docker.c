@@ -8,110 +8,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "docker/docker.h"
 #include "engine/engine.h"
-
-#ifndef B2A_DOCKER_TEST_DIR
-#define B2A_DOCKER_TEST_DIR "tests/docker"
-#endif
-#ifndef B2A_PYTHON
-#define B2A_PYTHON "/usr/bin/python3"
-#endif
-
-typedef struct fake {
-    pid_t pid;
-    char dir[64];
-    char sock[128];
-    char log[128];
-} fake;
-
-static const char *test_dir(void)
-{
-    static char buf[4096];
-    const char *root = getenv("B2A_SOURCE_ROOT");
-    if (root && *root) {
-        snprintf(buf, sizeof(buf), "%s/tests/docker", root);
-        return buf;
-    }
-    return B2A_DOCKER_TEST_DIR;
-}
-
-static void fake_start(fake *f, const char *casename)
-{
-    char script[4200], casefile[4200];
-    snprintf(f->dir, sizeof(f->dir), "/tmp/b2a-dockertest-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->sock, sizeof(f->sock), "%s/docker.sock", f->dir);
-    snprintf(f->log, sizeof(f->log), "%s/requests.jsonl", f->dir);
-    snprintf(script, sizeof(script), "%s/fake_engine.py", test_dir());
-    snprintf(casefile, sizeof(casefile), "%s/cases/%s.json", test_dir(), casename);
-    assert_int_equal(access(casefile, R_OK), 0);
-    f->pid = fork();
-    assert_true(f->pid >= 0);
-    if (f->pid == 0) {
-        /* Dies with us even when a failed assertion skips fake_stop, and
-         * keeps off our stdout so meson is not left waiting on the pipe. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        char out[160];
-        snprintf(out, sizeof(out), "%s/fake.out", f->dir);
-        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execl(B2A_PYTHON, B2A_PYTHON, script, f->sock, casefile, f->log, (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 500; i++) { /* up to 10 s for python to start */
-        if (access(f->sock, F_OK) == 0)
-            return;
-        int st;
-        if (waitpid(f->pid, &st, WNOHANG) == f->pid)
-            fail_msg("fake engine exited early (status %d) for case %s", st, casename);
-        usleep(20000);
-    }
-    fail_msg("fake engine did not create %s", f->sock);
-}
-
-static void fake_stop(fake *f)
-{
-    char out[160];
-    if (f->pid > 0) {
-        kill(f->pid, SIGTERM);
-        waitpid(f->pid, NULL, 0);
-        f->pid = 0;
-    }
-    snprintf(out, sizeof(out), "%s/fake.out", f->dir);
-    unlink(out);
-    unlink(f->sock);
-    unlink(f->log);
-    rmdir(f->dir);
-}
-
-/* The fake's request log, malloc'd ("" when nothing came). */
-static char *fake_log(fake *f)
-{
-    FILE *fp = fopen(f->log, "r");
-    if (!fp)
-        return strdup("");
-    char *buf = calloc(1, 1 << 20);
-    size_t n = fread(buf, 1, (1 << 20) - 1, fp);
-    buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
+#include "fake_engine_proc.h"
 
 static int count(const char *hay, const char *needle)
 {
@@ -248,7 +154,7 @@ static int on_bytes(void *ud, uint64_t done, uint64_t total)
 typedef struct env {
     uv_loop_t loop;
     b2a_docker *d;
-    fake f;
+    fake_engine f;
 } env;
 
 static void env_start(env *e, const char *casename)
@@ -256,7 +162,7 @@ static void env_start(env *e, const char *casename)
     b2a_err err;
     char host[160];
     memset(e, 0, sizeof(*e));
-    fake_start(&e->f, casename);
+    fake_engine_start(&e->f, "docker/cases", casename);
     assert_int_equal(uv_loop_init(&e->loop), 0);
     snprintf(host, sizeof(host), "unix://%s", e->f.sock);
     assert_int_equal(b2a__docker_new(&e->loop, host, &e->d, &err), B2A_OK);
@@ -270,7 +176,7 @@ static void env_stop(env *e)
     b2a__docker_free(e->d);
     uv_run(&e->loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&e->loop), 0);
-    fake_stop(&e->f);
+    fake_engine_stop(&e->f);
 }
 
 /* ---- tests ---- */
@@ -287,7 +193,7 @@ static void test_ping(void **state)
     assert_int_equal(r.calls, 1);
     expect_ok(&r);
     assert_string_equal(r.body, "OK");
-    char *log = fake_log(&e.f);
+    char *log = fake_engine_log(&e.f);
     assert_non_null(strstr(log, "\"content-type\": \"application/json\""));
     assert_int_equal(count(log, "\"unexpected\": true"), 0);
     free(log);
@@ -365,7 +271,7 @@ static void test_create_lifecycle(void **state)
     assert_int_equal(r.rc, B2A_ENOTFOUND);
     assert_string_equal(r.err.msg, "removing container c0ffee42: No such container: c0ffee42 (HTTP 404)");
 
-    char *log = fake_log(&e.f);
+    char *log = fake_engine_log(&e.f);
     assert_int_equal(count(log, "\"unexpected\": true"), 0);
     /* The create body as the engine got it (JSON inside the log's JSON string). */
     assert_non_null(strstr(log, "\\\"Labels\\\":{\\\"bak2avro.job\\\":\\\"3f2a\\\",\\\"bak2avro.vendor\\\":\\\"sqlserver\\\"}"));
@@ -421,7 +327,7 @@ static void test_create_vendor_specs(void **state)
         b2a__vendor_job_free(j);
     }
     unlink(dump);
-    char *log = fake_log(&e.f);
+    char *log = fake_engine_log(&e.f);
     assert_int_equal(count(log, "\"unexpected\": true"), 0);
     assert_int_equal(count(log, "\"method\": \"POST\""), 4);
     /* no address but loopback, anywhere, ever */
@@ -467,7 +373,7 @@ static void test_create_500_no_secret(void **state)
                                    "programming external connectivity on endpoint b2a: port is "
                                    "already allocated (HTTP 500)");
     assert_null(strstr(r.err.msg, "s3cret"));
-    char *log = fake_log(&e.f);
+    char *log = fake_engine_log(&e.f);
     /* host network: no port publishing at all, an empty-valued label */
     assert_non_null(strstr(log, "\\\"NetworkMode\\\":\\\"host\\\""));
     assert_null(strstr(log, "PortBindings"));
@@ -576,7 +482,7 @@ static void test_exec_split_frames(void **state)
     assert_string_equal(r.lines[2], "world");
     assert_int_equal(r.streams[3], 1);
     assert_string_equal(r.lines[3], "tail without newline");
-    char *log = fake_log(&e.f);
+    char *log = fake_engine_log(&e.f);
     assert_int_equal(count(log, "\"unexpected\": true"), 0);
     assert_non_null(strstr(log, "\\\"AttachStdout\\\":true,\\\"AttachStderr\\\":true"));
     assert_non_null(strstr(log, "\\\"Detach\\\":false,\\\"Tty\\\":false"));
@@ -743,7 +649,7 @@ static void test_request_from_callback(void **state)
     assert_int_equal(c.exec.calls, 1);
     expect_ok(&c.exec);
     assert_int_equal(c.exec.exit_code, 0);
-    char *log = fake_log(&e.f);
+    char *log = fake_engine_log(&e.f);
     assert_int_equal(count(log, "\"unexpected\": true"), 0);
     free(log);
     env_stop(&e);
@@ -991,7 +897,7 @@ static void test_put_file(void **state)
     assert_int_equal(r.last_done, 3 * 1024 * 1024 + 123);
     assert_int_equal(r.last_total, 3 * 1024 * 1024 + 123);
     assert_true(r.nbytes_cb >= 2);
-    char *log = fake_log(&e.f);
+    char *log = fake_engine_log(&e.f);
     assert_int_equal(count(log, "\"unexpected\": true"), 0);
     snprintf(want, sizeof(want), "\"tar\": [{\"name\": \"input.bak\", \"size\": %d, \"mode\": 420, \"sha256\": \"%s\"}]",
              3 * 1024 * 1024 + 123, sha);

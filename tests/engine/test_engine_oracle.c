@@ -18,16 +18,14 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <uv.h>
 
+#include "dialogue.h"
 #include "docker/docker.h"
 #include "engine/engine.h"
 #include "engine/oracle.h"
@@ -1187,115 +1185,6 @@ static void test_rounds(void **state)
 
 /* ---- the container dialogue against the fake engine ---- */
 
-typedef struct fake {
-    pid_t pid;
-    char dir[64], sock[128], log[128];
-} fake;
-
-static void fake_start(fake *f, const char *casename)
-{
-    const char *root = getenv("B2A_SOURCE_ROOT");
-    char script[PATH_MAX], casefile[PATH_MAX];
-    snprintf(script, sizeof script, "%s/tests/docker/fake_engine.py", root ? root : ".");
-    snprintf(casefile, sizeof casefile, "%s/tests/engine/cases/%s.json", root ? root : ".", casename);
-    assert_int_equal(access(casefile, R_OK), 0);
-    snprintf(f->dir, sizeof f->dir, "/tmp/b2a-oratest-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->sock, sizeof f->sock, "%s/docker.sock", f->dir);
-    snprintf(f->log, sizeof f->log, "%s/requests.jsonl", f->dir);
-    f->pid = fork();
-    assert_true(f->pid >= 0);
-    if (f->pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        char out[160];
-        snprintf(out, sizeof out, "%s/fake.out", f->dir);
-        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execl("/usr/bin/python3", "/usr/bin/python3", script, f->sock, casefile, f->log, (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 500; i++) {
-        if (access(f->sock, F_OK) == 0)
-            return;
-        int st;
-        if (waitpid(f->pid, &st, WNOHANG) == f->pid)
-            fail_msg("fake engine exited early (status %d)", st);
-        usleep(20000);
-    }
-    fail_msg("fake engine did not start");
-}
-
-static char *fake_stop(fake *f)
-{
-    kill(f->pid, SIGTERM);
-    waitpid(f->pid, NULL, 0);
-    FILE *fp = fopen(f->log, "r");
-    char *buf = calloc(1, 1 << 20);
-    if (fp) {
-        buf[fread(buf, 1, (1 << 20) - 1, fp)] = '\0';
-        fclose(fp);
-    }
-    char p[200];
-    snprintf(p, sizeof p, "%s/fake.out", f->dir);
-    unlink(p);
-    unlink(f->sock);
-    unlink(f->log);
-    rmdir(f->dir);
-    return buf;
-}
-
-typedef struct dlg {
-    int calls, rc, exit_code;
-    b2a_err err;
-    char body[256];
-    b2a_vendor_run *run;
-    int probe; /* lines are the percent probe's */
-    int percents[16];
-    int npct;
-} dlg;
-
-static void on_body(void *ud, int rc, const b2a_err *err, const char *body)
-{
-    dlg *d = ud;
-    d->calls++;
-    d->rc = rc;
-    if (err)
-        b2a__err_copy(&d->err, err);
-    snprintf(d->body, sizeof d->body, "%s", body ? body : "");
-}
-
-static int on_line(void *ud, int stream, const char *line, size_t len)
-{
-    dlg *d = ud;
-    int changed = d->run && (d->probe ? b2a__vendor_run_probe_line(d->run, line, len)
-                                      : b2a__vendor_run_line(d->run, stream, line, len));
-    if (changed && d->npct < 16)
-        d->percents[d->npct++] = d->run->percent;
-    return 0;
-}
-
-static void on_exec(void *ud, int rc, int exit_code, const b2a_err *err)
-{
-    dlg *d = ud;
-    d->calls++;
-    d->rc = rc;
-    d->exit_code = exit_code;
-    if (err)
-        b2a__err_copy(&d->err, err);
-}
-
-static void exec_cmd(uv_loop_t *loop, b2a_docker *d, const b2a_vendor_cmd *c, dlg *r)
-{
-    assert_int_equal(b2a__docker_exec(d, "0a1e00d1", (const char *const *)c->argv, c->argc,
-                                      (const char *const *)c->env, c->nenv, on_line, on_exec, r, NULL),
-                     B2A_OK);
-    uv_run(loop, UV_RUN_DEFAULT);
-    assert_int_equal(r->rc, B2A_OK);
-}
-
 /* every occurrence of the password is the value of one of its variables */
 static void password_only_in_env(const char *log, const char *pw)
 {
@@ -1320,34 +1209,19 @@ static void run_dialogue(const char *casename, int fail_restore)
         skip();
     b2a_vendor_input in = sample_input(SCOTT);
     b2a_vendor_job *j = new_job(&in, 1, B2A_NETWORK_PUBLISH, NULL);
-    fake f;
-    fake_start(&f, casename);
-    uv_loop_t loop;
-    assert_int_equal(uv_loop_init(&loop), 0);
-    char host[200];
-    snprintf(host, sizeof host, "unix://%s", f.sock);
-    b2a_docker *d;
+    dialogue g;
+    dialogue_open(&g, casename, &j->spec, "0a1e00d1");
     b2a_err err;
-    assert_int_equal(b2a__docker_new(&loop, host, &d, &err), B2A_OK);
-
-    dlg r = {0};
-    assert_int_equal(b2a__docker_container_create(d, &j->spec, on_body, &r, NULL), B2A_OK);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(r.rc, B2A_OK);
-    assert_string_equal(r.body, "0a1e00d1");
-    memset(&r, 0, sizeof r);
-    assert_int_equal(b2a__docker_container_start(d, "0a1e00d1", on_body, &r, NULL), B2A_OK);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(r.rc, B2A_OK);
+    dlg r;
 
     /* the probe: not ready (listener up, PDB not registered), then ready */
     b2a_vendor_probe pr;
     assert_int_equal(b2a__vendor_probe(j, &pr, &err), B2A_OK);
     memset(&r, 0, sizeof r);
-    exec_cmd(&loop, d, &pr.cmd, &r);
+    dialogue_exec(&g, &pr.cmd, &r);
     assert_int_equal(r.exit_code, 1);
     memset(&r, 0, sizeof r);
-    exec_cmd(&loop, d, &pr.cmd, &r);
+    dialogue_exec(&g, &pr.cmd, &r);
     assert_int_equal(r.exit_code, 0);
     b2a__vendor_probe_free(&pr);
 
@@ -1360,13 +1234,13 @@ static void run_dialogue(const char *casename, int fail_restore)
         memset(&r, 0, sizeof r);
         r.run = &run;
         r.probe = 1;
-        exec_cmd(&loop, d, &plan.steps[0].probe, &r);
+        dialogue_exec(&g, &plan.steps[0].probe, &r);
         assert_int_equal(r.npct, 1);
         assert_int_equal(r.percents[0], k ? 99 : 35);
     }
     memset(&r, 0, sizeof r);
     r.run = &run;
-    exec_cmd(&loop, d, &plan.steps[0].cmd, &r);
+    dialogue_exec(&g, &plan.steps[0].cmd, &r);
     int frc = b2a__vendor_run_finish(&run, &plan, 0, r.exit_code, &err);
     if (fail_restore) {
         assert_int_equal(frc, B2A_ERESTORE);
@@ -1380,10 +1254,7 @@ static void run_dialogue(const char *casename, int fail_restore)
     }
     b2a__vendor_plan_free(&plan);
 
-    b2a__docker_free(d);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
-    char *log = fake_stop(&f);
+    char *log = dialogue_close(&g);
     assert_null(strstr(log, "\"unexpected\": true"));
     assert_non_null(strstr(log, "\\\"Labels\\\":{\\\"bak2avro.job\\\":\\\"or1\\\",\\\"bak2avro.vendor\\\":\\\"oracle\\\"}"));
     assert_non_null(strstr(log, "\\\"Image\\\":\\\"gvenzl/oracle-free:23-faststart\\\""));
@@ -1514,22 +1385,10 @@ static void test_rounds_dialogue(void **state)
     b2a_vendor_job *j = new_job(&in, 1, B2A_NETWORK_PUBLISH, NULL);
     unsetenv("B2A_ORACLE_DATA_LIMIT");
     assert_int_equal(j->nrounds, 3);
-    fake f;
-    fake_start(&f, "oracle_rounds");
-    uv_loop_t loop;
-    assert_int_equal(uv_loop_init(&loop), 0);
-    char host[200];
-    snprintf(host, sizeof host, "unix://%s", f.sock);
-    b2a_docker *d;
+    dialogue g;
+    dialogue_open(&g, "oracle_rounds", &j->spec, "0a1e00d1");
     b2a_err err;
-    assert_int_equal(b2a__docker_new(&loop, host, &d, &err), B2A_OK);
-    dlg r = {0};
-    assert_int_equal(b2a__docker_container_create(d, &j->spec, on_body, &r, NULL), B2A_OK);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(r.rc, B2A_OK);
-    memset(&r, 0, sizeof r);
-    assert_int_equal(b2a__docker_container_start(d, "0a1e00d1", on_body, &r, NULL), B2A_OK);
-    uv_run(&loop, UV_RUN_DEFAULT);
+    dlg r;
     for (size_t k = 0; k < 2; k++) {
         j->round = k;
         b2a_vendor_plan plan;
@@ -1539,14 +1398,11 @@ static void test_rounds_dialogue(void **state)
         b2a__vendor_run_init(&run, j, &plan, 0);
         memset(&r, 0, sizeof r);
         r.run = &run;
-        exec_cmd(&loop, d, &plan.steps[0].cmd, &r);
+        dialogue_exec(&g, &plan.steps[0].cmd, &r);
         assert_int_equal(b2a__vendor_run_finish(&run, &plan, 0, r.exit_code, &err), B2A_OK);
         b2a__vendor_plan_free(&plan);
     }
-    b2a__docker_free(d);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&loop), 0);
-    char *log = fake_stop(&f);
+    char *log = dialogue_close(&g);
     assert_null(strstr(log, "\"unexpected\": true"));
     /* the two exec bodies, in order: DEPT alone; EMP alone after DEPT's drop */
     const char *e1 = strstr(log, "/containers/0a1e00d1/exec");

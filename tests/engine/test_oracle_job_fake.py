@@ -9,11 +9,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 CLI = os.environ["B2A_CLI"]
 ROOT = os.environ.get("B2A_SOURCE_ROOT", ".")
+sys.path.insert(0, os.path.join(ROOT, "tests", "docker"))
+from fake_engine_proc import FakeEngine  # noqa: E402
 SAMPLES = os.environ.get("B2A_SAMPLES", os.path.join(ROOT, "..", "shared", "samples"))
 DUMP = os.path.join(SAMPLES, "oracle", "jliverse_datapump_scott.dmp")
 
@@ -47,32 +48,23 @@ IMPORT = [
 class OracleJobOnFakeEngine(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="b2a-orajob-")
-        self.sock = os.path.join(self.tmp, "docker.sock")
-        self.log = os.path.join(self.tmp, "requests.jsonl")
 
     def run_job(self, exchanges, limit=None, dump=DUMP):
         case = os.path.join(self.tmp, "case.json")
         with open(case, "w") as f:
             json.dump({"exchanges": exchanges}, f)
-        fake = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tests", "docker", "fake_engine.py"),
-                                 self.sock, case, self.log], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        fake = FakeEngine(case)
         try:
-            for _ in range(250):
-                if os.path.exists(self.sock):
-                    break
-                time.sleep(0.02)
             env = dict(os.environ, B2A_ORACLE_ODBC_DRIVER="Oracle 23 ODBC driver")
             env.pop("B2A_ORACLE_DATA_LIMIT", None)
             if limit is not None:
                 env["B2A_ORACLE_DATA_LIMIT"] = str(limit)
             p = subprocess.run([CLI, "run", "--restore", dump, "-o", os.path.join(self.tmp, "out"),
-                                "--docker-host", "unix://" + self.sock], capture_output=True, text=True,
+                                "--docker-host", fake.host], capture_output=True, text=True,
                                timeout=120, env=env)
+            requests = fake.requests()
         finally:
-            fake.terminate()
-            fake.wait()
-        with open(self.log) as f:
-            requests = [json.loads(line) for line in f]
+            fake.stop()
         with open(os.path.join(self.tmp, "out", "job.json")) as f:
             job = json.load(f)
         return p, requests, job
