@@ -8,31 +8,12 @@ table) so the two cannot drift. Partitioned tables of an Oracle exp and
 Data Pump dump split by row segment equal the run the same way.
 Run with Debian's python3 (python3-avro, python3-distributed),
 B2A_LIBRARY and B2A_CLI set."""
-import collections
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import unittest
 
-import avro.datafile
-import avro.io
+from dask_common import SAMPLES, ClusterTest, b2a_dask, bak2avro, by_table, cli_job, rows_of
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-sys.path.insert(0, ROOT)
-# The worker processes unpickle bak2avro.dask's task: they import it the same way.
-os.environ["PYTHONPATH"] = ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")
-import bak2avro  # noqa: E402
-
-try:
-    from dask.distributed import Client, LocalCluster
-    import bak2avro.dask as b2a_dask
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIP: dask.distributed is not importable (%s); apt-get install python3-distributed" % e)
-    sys.exit(77)
-
-SAMPLES = os.environ.get("B2A_SAMPLES", os.path.join(ROOT, "..", "..", "..", "shared", "samples"))
 TSQLV4 = os.path.join(SAMPLES, "sqlserver", "tsqlv4_sql2016_compressed__JoeyCheung.bak")
 RJSCHOF_EXP = os.path.join(SAMPLES, "oracle", "rjschof_legacy.dmp")     # exp
 RJSCHOF_DP = os.path.join(SAMPLES, "oracle", "rjschof_modern.dmp")      # Data Pump
@@ -40,44 +21,16 @@ RJSCHOF_DP = os.path.join(SAMPLES, "oracle", "rjschof_modern.dmp")      # Data P
 DASK_ONLY_TABLE_KEYS = {"split"}
 
 
-def rows_of(out, files):
-    rows = collections.Counter()
-    for f in files:
-        with open(os.path.join(out, f), "rb") as fh:
-            r = avro.datafile.DataFileReader(fh, avro.io.DatumReader())
-            rows.update(json.dumps(x, sort_keys=True, default=repr) for x in r)
-            r.close()
-    return rows
-
-
-def by_table(job):
-    return {(t["schema"], t["name"]): t for t in job["tables"] if t.get("selected")}
-
-
 def run(backup, out, *include):
-    p = subprocess.run([os.environ["B2A_CLI"], "run", backup, "-o", out] + [a for i in include for a in ("--include", i)],
-                       capture_output=True, text=True, timeout=600)
-    if p.returncode != 0:
-        raise RuntimeError("bak2avro run %s: %s" % (backup, p.stderr))
-    with open(os.path.join(out, "job.json")) as f:
-        return json.load(f)
+    return cli_job(["run", backup] + [a for i in include for a in ("--include", i)], out)
 
 
 @unittest.skipUnless(os.path.isfile(TSQLV4), "sample %s absent (set B2A_SAMPLES)" % TSQLV4)
-class DaskBackupExport(unittest.TestCase):
+class DaskBackupExport(ClusterTest):
     @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
+    def prepare(cls):
         cls.single = os.path.join(cls.tmp.name, "single")
         cls.single_job = run(TSQLV4, cls.single, "dbo.Nums")
-        cls.cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-        cls.client = Client(cls.cluster)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
-        cls.cluster.close()
-        cls.tmp.cleanup()
 
     def assert_same_keys(self, job, single_job):
         self.assertEqual(sorted(job), sorted(single_job), "top-level keys of the Dask Job and of a run's")

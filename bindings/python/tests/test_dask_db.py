@@ -8,34 +8,19 @@ tables and counts. A range that cannot be written fails on every worker
 it is tried on, and the job fails naming the table and range.
 Run with Debian's python3 (python3-avro, python3-distributed),
 B2A_LIBRARY and B2A_CLI set."""
-import collections
 import json
 import os
 import subprocess
-import sys
-import tempfile
 import unittest
 
 import avro.datafile
 import avro.io
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-sys.path.insert(0, ROOT)
-# The worker processes unpickle bak2avro.dask's task: they import it the same way.
-os.environ["PYTHONPATH"] = ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")
-import bak2avro  # noqa: E402
-
-try:
-    from dask.distributed import Client, LocalCluster
-    import bak2avro.dask as b2a_dask
-except ImportError as e:  # pragma: no cover - depends on the machine
-    print("SKIP: dask.distributed is not importable (%s); apt-get install python3-distributed" % e)
-    sys.exit(77)
+from dask_common import SAMPLES, ClusterTest, b2a_dask, by_table, cli_job, rows_of
 
 ENV = {k: os.environ.get("B2A_TEST_DB_" + k, "") for k in ("HOST", "PORT", "USER", "PASSWORD", "NAME", "CONTAINER")}
 DSN = "postgresql://{USER}:{PASSWORD}@{HOST}:{PORT}/chinook".format(**ENV)
-SAMPLE = os.path.join(os.environ.get("B2A_SAMPLES", os.path.join(ROOT, "..", "..", "..", "shared", "samples")),
-                      "postgresql", "chinook_pg15_custom.dump")
+SAMPLE = os.path.join(SAMPLES, "postgresql", "chinook_pg15_custom.dump")
 
 
 def in_db(args, stdin=None):
@@ -51,23 +36,9 @@ def psql(db, sql):
         raise RuntimeError("psql: %s" % p.stderr.decode())
 
 
-def rows_of(out, files):
-    rows = collections.Counter()
-    for f in files:
-        with open(os.path.join(out, f), "rb") as fh:
-            r = avro.datafile.DataFileReader(fh, avro.io.DatumReader())
-            rows.update(json.dumps(x, sort_keys=True, default=repr) for x in r)
-            r.close()
-    return rows
-
-
-def by_table(job):
-    return {(t["schema"], t["name"]): t for t in job["tables"] if t.get("selected")}
-
-
-class DaskExport(unittest.TestCase):
+class DaskExport(ClusterTest):
     @classmethod
-    def setUpClass(cls):
+    def prepare(cls):
         if not os.path.exists(SAMPLE):
             raise unittest.SkipTest("sample %s absent (set B2A_SAMPLES)" % SAMPLE)
         psql(ENV["NAME"], "CREATE DATABASE chinook")
@@ -76,22 +47,8 @@ class DaskExport(unittest.TestCase):
                    "--no-owner", "--no-privileges"], stdin=f)  # role errors are expected; rows are checked
         psql("chinook", "CREATE TABLE nullkey (u int UNIQUE, v text); INSERT INTO nullkey SELECT CASE WHEN g % 10 = 0 "
                         "THEN NULL ELSE g END, 'n' || g FROM generate_series(1, 4000) g")
-        cls.tmp = tempfile.TemporaryDirectory()
         cls.single = os.path.join(cls.tmp.name, "single")
-        p = subprocess.run([os.environ["B2A_CLI"], "export", "--dsn", DSN, "-o", cls.single], capture_output=True,
-                           text=True, timeout=600)
-        if p.returncode != 0:
-            raise RuntimeError("bak2avro export: %s" % p.stderr)
-        with open(os.path.join(cls.single, "job.json")) as f:
-            cls.single_job = json.load(f)
-        cls.cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
-        cls.client = Client(cls.cluster)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
-        cls.cluster.close()
-        cls.tmp.cleanup()
+        cls.single_job = cli_job(["export", "--dsn", DSN], cls.single)
 
     def test_split_export_equals_single_machine(self):
         out = os.path.join(self.tmp.name, "dask")
