@@ -43,44 +43,17 @@ lib=$(cd "$build" && pwd)/src/libbak2avro.so
 driver=$here/dask_workers.py
 [ -f "$driver" ] || fail "$driver not found"
 /usr/bin/python3 -c 'import distributed' 2>/dev/null || fail "Debian's python3-distributed is not installed"
-command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 || fail "Docker engine not reachable"
-docker image inspect "$image" >/dev/null 2>&1 || fail "$image absent (scripts/build-test-images.sh)"
-
-cid=
-tmp=$(mktemp -d "$scratch/bench_dask_export.XXXXXX") || fail "mktemp in $scratch"
-cleanup() {
-    [ -n "$cid" ] && { docker rm -f "$cid" >/dev/null 2>&1 || echo "$me: warning: could not remove container $cid" >&2; }
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-    local used p
-    used=" $(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" { split($2, a, ":"); print strtonum("0x" a[2]) }' | tr '\n' ' ') "
-    for _ in $(seq 50); do
-        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
-        case "$used" in *" $p "*) continue ;; esac
-        echo "$p"; return 0
-    done
-    return 1
-}
-
-PGPASSWORD="$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)Aa1"
+. "$here/container.sh"
+bench_need_image "$image" "$here/.."
+bench_scratch "$scratch"
+PGPASSWORD=$(bench_password)
 export PGPASSWORD
-port=$(free_port) || fail "no free loopback port"
+port=$(bench_free_port) || fail "no free loopback port"
 cid=$(POSTGRES_PASSWORD=$PGPASSWORD docker run -d --network host --label bak2avro.test=bench \
         -e POSTGRES_PASSWORD -e POSTGRES_USER=b2a -e POSTGRES_DB=b2a \
         "$image" -p "$port" -c listen_addresses=127.0.0.1) || fail "docker run $image failed"
 q() { docker exec -i -e PGPASSWORD "$cid" psql -h 127.0.0.1 -p "$port" -U b2a -d b2a -X -Atq -v ON_ERROR_STOP=1 "$@"; }
-ready=0
-for _ in $(seq 120); do
-    [ "$(q -c 'select 1' 2>/dev/null)" = 1 ] && { ready=1; break; }
-    [ "$(docker inspect -f '{{.State.Running}}' "$cid" 2>/dev/null)" = true ] || break
-    sleep 0.5
-done
-[ "$ready" = 1 ] || { docker logs --tail 20 "$cid" >&2; fail "PostgreSQL did not become ready"; }
+bench_wait_ready PostgreSQL 120 q -c 'select 1'
 
 q <<SQL || fail "generating the table failed"
 CREATE UNLOGGED TABLE public.bench_wide (

@@ -67,43 +67,12 @@ done
 cli=$bindir/../src/cli/bak2avro
 [ -x "$cli" ] || fail "$cli not built (ninja -C BUILD_DIR)"
 
-command -v docker >/dev/null 2>&1 || fail "docker CLI not found"
-docker info >/dev/null 2>&1 || fail "Docker engine not reachable"
-if ! docker image inspect "$image" >/dev/null 2>&1; then
-    echo "$me: $image absent, building the test images" >&2
-    [ -x "$src_root/scripts/build-test-images.sh" ] || fail "scripts/build-test-images.sh not found"
-    "$src_root/scripts/build-test-images.sh" >&2 || fail "building $image failed"
-fi
-
-cid=
-tmp=$(mktemp -d "$scratch/bench_pg_export.XXXXXX") || fail "mktemp in $scratch"
-cleanup() {
-    [ -n "$cid" ] && { docker rm -f "$cid" >/dev/null 2>&1 || echo "$me: warning: could not remove container $cid" >&2; }
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-listening() {
-    local sl a rem st rest
-    cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-        while read -r sl a rem st rest; do [ "$st" = 0A ] && echo $((16#${a##*:})); done
-}
-free_port() {
-    local used p
-    used=" $(listening | tr '\n' ' ') "
-    for _ in $(seq 50); do
-        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
-        case "$used" in *" $p "*) continue ;; esac
-        echo "$p"; return 0
-    done
-    return 1
-}
-
-PGPASSWORD="$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 20)Aa1"
+. "$here/container.sh"
+bench_need_image "$image" "$src_root"
+bench_scratch "$scratch"
+PGPASSWORD=$(bench_password)
 export PGPASSWORD
-port=$(free_port) || fail "no free loopback port"
+port=$(bench_free_port) || fail "no free loopback port"
 cid=$(POSTGRES_PASSWORD=$PGPASSWORD docker run -d --network host --label bak2avro.test=bench \
         -e POSTGRES_PASSWORD -e POSTGRES_USER=b2a -e POSTGRES_DB=b2a \
         "$image" -p "$port" -c listen_addresses=127.0.0.1) || fail "docker run $image failed"
@@ -114,13 +83,7 @@ if command -v psql >/dev/null 2>&1; then
 else
     q() { docker exec -i -e PGPASSWORD "$cid" psql -h 127.0.0.1 -p "$port" -U b2a -d b2a -X -Atq -v ON_ERROR_STOP=1 "$@"; }
 fi
-ready=0
-for _ in $(seq 120); do
-    [ "$(q -c 'select 1' 2>/dev/null)" = 1 ] && { ready=1; break; }
-    [ "$(docker inspect -f '{{.State.Running}}' "$cid" 2>/dev/null)" = true ] || break
-    sleep 0.5
-done
-[ "$ready" = 1 ] || { docker logs --tail 20 "$cid" >&2; fail "PostgreSQL did not become ready"; }
+bench_wait_ready PostgreSQL 120 q -c 'select 1'
 
 # (e) compiled here, where a JDK and the jars are installed.
 jvm_cp= jvm_note=
