@@ -1,9 +1,12 @@
 /* Key ranges: the unit of parallel work on one table. Integer keys are cut
  * evenly between min and max (two index lookups); other orderable keys by
- * ntile quantiles (one sort). Open-ended first and last ranges make the set
- * cover every row exactly once, even rows outside the sampled min/max. */
+ * ntile quantiles (one sort), or on servers without window functions by the
+ * keys at every n-th of the sorted keys (one ordered walk each). Open-ended
+ * first and last ranges make the set cover every row exactly once, even
+ * rows outside the sampled min/max. */
 #include "odbc/odbc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,6 +132,89 @@ static int split_quantiles(b2a_odbc_conn *c, b2a_odbc_vendor v, const char *qt, 
     return B2A_OK;
 }
 
+int b2a__odbc_mysql_has_window_functions(const char *version)
+{
+    unsigned major = 0, minor = 0;
+    int maria = version && strstr(version, "MariaDB") != NULL;
+    if (maria && !strncmp(version, "5.5.5-", 6))
+        version += 6;   /* the prefix MariaDB's handshake puts before its own version */
+    if (!version || sscanf(version, "%u.%u", &major, &minor) != 2)
+        return 1;       /* unreadable: ntile is tried and the server's error tells */
+    return maria ? major > 10 || (major == 10 && minor >= 2) : major >= 8;
+}
+
+/* A MySQL or MariaDB server without window functions, or
+ * B2A_SPLIT_NO_WINDOW_FUNCTIONS=1 (to plan as on one, on any server). */
+static int no_window_functions(b2a_odbc_conn *c, int *none, b2a_err *err)
+{
+    const char *force = getenv("B2A_SPLIT_NO_WINDOW_FUNCTIONS");
+    *none = force && !strcmp(force, "1");
+    if (*none)
+        return B2A_OK;
+    b2a_odbc_result r;
+    int rc = b2a__odbc_query(c, "SELECT VERSION()", &r, err);
+    if (rc)
+        return rc;
+    *none = !b2a__odbc_mysql_has_window_functions(b2a__odbc_cell(&r, 0, 0));
+    b2a__odbc_result_clear(&r);
+    return B2A_OK;
+}
+
+/* A one-row, one-column query's cell, malloc'd; NULL for no row or NULL. */
+static int query_value(b2a_odbc_conn *c, char *sql, char **out, b2a_err *err)
+{
+    *out = NULL;
+    if (!sql)
+        return OOM();
+    b2a_odbc_result r;
+    int rc = b2a__odbc_query(c, sql, &r, err);
+    free(sql);
+    if (rc)
+        return rc;
+    const char *x = r.nrows ? b2a__odbc_cell(&r, 0, 0) : NULL;
+    if (x && !(*out = b2a__strdup(x)))
+        rc = OOM();
+    b2a__odbc_result_clear(&r);
+    return rc;
+}
+
+/* ntile's quantiles without window functions (MySQL 5.7, MariaDB 10.1): the
+ * non-NULL key at offsets i * count / n of the sorted keys, one ORDER BY ...
+ * LIMIT 1 OFFSET query each (NULL keys get a range of their own anyway). */
+static int split_offsets(b2a_odbc_conn *c, const char *qt, const char *qk, int n, char ***bounds, size_t *nb,
+                         b2a_err *err)
+{
+    *bounds = NULL;
+    *nb = 0;
+    char *count = NULL, *first = NULL;
+    int rc = query_value(c, b2a__asprintf("SELECT COUNT(*) FROM %s WHERE %s IS NOT NULL", qt, qk), &count, err);
+    long long rows = count ? strtoll(count, NULL, 10) : 0;
+    free(count);
+    char **b = rc == B2A_OK ? calloc((size_t)n, sizeof(*b)) : NULL;
+    if (rc == B2A_OK && !b)
+        rc = OOM();
+    for (int i = 0; rc == B2A_OK && i < n && rows > 0; i++) {
+        char *x = NULL;
+        rc = query_value(c, b2a__asprintf("SELECT CAST(%s AS CHAR) FROM %s WHERE %s IS NOT NULL ORDER BY %s"
+                                          " LIMIT 1 OFFSET %lld", qk, qt, qk, qk, rows * i / n), &x, err);
+        /* the first is the open lower end; a repeated key would make an empty range */
+        if (rc || !x || (first && !strcmp(x, first)) || (*nb > 0 && !strcmp(b[*nb - 1], x)))
+            free(x);
+        else if (!first)
+            first = x;
+        else
+            b[(*nb)++] = x;
+    }
+    free(first);
+    if (rc) {
+        b2a__strv_free(b, *nb);
+        *nb = 0;
+        return rc;
+    }
+    *bounds = b;
+    return B2A_OK;
+}
+
 int b2a__odbc_keyrange_split(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_table_def *t,
                              const char *keycol, int n, b2a_keyrange **out, size_t *nout, b2a_err *err)
 {
@@ -152,7 +238,11 @@ int b2a__odbc_keyrange_split(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a
     } else if (col->vtype == B2A_V_INT || col->vtype == B2A_V_LONG) {
         rc = split_integer(c, qt, qk, n, &bounds, &nb, err);
     } else {
-        rc = split_quantiles(c, vendor, qt, qk, n, &bounds, &nb, err);
+        int none = 0;
+        rc = vendor == B2A_ODBC_MYSQL ? no_window_functions(c, &none, err) : B2A_OK;
+        if (rc == B2A_OK)
+            rc = none ? split_offsets(c, qt, qk, n, &bounds, &nb, err)
+                      : split_quantiles(c, vendor, qt, qk, n, &bounds, &nb, err);
     }
     if (rc == B2A_OK && make_ranges(bounds, nb, out, nout))
         rc = OOM();

@@ -134,6 +134,11 @@ typedef struct b2a_keyrange {
 int b2a__odbc_keyrange_split(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a_table_def *t,
                              const char *keycol, int n, b2a_keyrange **out, size_t *nout,
                              b2a_err *err);
+/* Whether a MySQL/MariaDB server of this VERSION() has window functions
+ * (ntile): MySQL 8.0+, MariaDB 10.2+; 1 when the text is unreadable. Where
+ * it has none, or B2A_SPLIT_NO_WINDOW_FUNCTIONS=1, a non-integer key is cut
+ * at the keys at every n-th of the sorted keys instead. */
+int b2a__odbc_mysql_has_window_functions(const char *version);
 /* The WHERE text for cursor_open: "k" >= 10 AND "k" < 20 (NULL on OOM). */
 char *b2a__odbc_keyrange_where(b2a_odbc_vendor vendor, const b2a_table_def *t, const char *keycol,
                                const b2a_keyrange *r);

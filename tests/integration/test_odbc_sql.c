@@ -164,6 +164,24 @@ static void test_split_mysql(void **state)
     b2a__odbc_stmts_free(st, n);
 }
 
+/* ntile came in MySQL 8.0 and MariaDB 10.2: before, key ranges are cut without it */
+static void test_window_functions_by_version(void **state)
+{
+    (void)state;
+    assert_false(b2a__odbc_mysql_has_window_functions("5.7.44"));
+    assert_false(b2a__odbc_mysql_has_window_functions("5.7.44-log"));
+    assert_true(b2a__odbc_mysql_has_window_functions("8.0.36"));
+    assert_true(b2a__odbc_mysql_has_window_functions("8.4.0"));
+    assert_false(b2a__odbc_mysql_has_window_functions("10.1.48-MariaDB"));
+    assert_false(b2a__odbc_mysql_has_window_functions("5.5.68-MariaDB"));
+    assert_false(b2a__odbc_mysql_has_window_functions("5.5.5-10.1.48-MariaDB"));
+    assert_true(b2a__odbc_mysql_has_window_functions("10.2.0-MariaDB"));
+    assert_true(b2a__odbc_mysql_has_window_functions("5.5.5-10.11.6-MariaDB-0+deb12u1"));
+    assert_true(b2a__odbc_mysql_has_window_functions("11.4.2-MariaDB-ubu2404"));
+    assert_true(b2a__odbc_mysql_has_window_functions(NULL));
+    assert_true(b2a__odbc_mysql_has_window_functions("unknown"));
+}
+
 static void test_split_empty(void **state)
 {
     (void)state;
@@ -237,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_split_postgres),
         cmocka_unit_test(test_split_mysql),
         cmocka_unit_test(test_split_empty),
+        cmocka_unit_test(test_window_functions_by_version),
         cmocka_unit_test(test_driver_package),
         cmocka_unit_test(test_missing_driver),
     };

@@ -40,7 +40,9 @@ else:
                "INSERT INTO pynull SELECT IF(seq % 4 = 0, NULL, seq), concat('n', seq) FROM seq_1_to_2000",
                "CREATE TABLE pytimes (id int PRIMARY KEY, at datetime(6))",
                "INSERT INTO pytimes SELECT seq, IF(seq % 5 = 0, NULL, TIMESTAMP '1999-12-31 23:59:58.25' "
-               "+ INTERVAL seq * 3601000001 MICROSECOND) FROM seq_1_to_300"]
+               "+ INTERVAL seq * 3601000001 MICROSECOND) FROM seq_1_to_300",
+               "CREATE TABLE pytext (k varchar(8) PRIMARY KEY)",
+               "INSERT INTO pytext VALUES ('a'), ('b'), ('c'), ('d'), ('e'), ('f'), ('g'), ('h'), ('i'), ('j')"]
 
 WORKER = """
 import json, sys
@@ -153,6 +155,30 @@ class Blocks(unittest.TestCase):
                 res = [bak2avro.export_range(DSN, plan.json, i, self.out) for i in range(plan.ranges)]
         self.assertEqual(sum(r["rows_written"] for r in res), 2000)
         self.assertEqual(res[-1]["rows_written"], 500)
+
+    @unittest.skipUnless(VENDOR == "mariadb", "window functions came in MySQL 8.0 and MariaDB 10.2")
+    def test_text_keys_split_with_and_without_window_functions(self):
+        # 10 keys in 4 ranges. ntile's buckets hold 3, 3, 2 and 2 keys and start at d, g, i;
+        # without window functions (MySQL 5.7, MariaDB 10.1; forced here) the keys at
+        # offsets 0, 2, 5 and 7 of the sorted keys (i * 10 / 4) bound the ranges: c, f, h.
+        want = {"": (["`k` < 'd'", "`k` >= 'd' AND `k` < 'g'", "`k` >= 'g' AND `k` < 'i'", "`k` >= 'i'"],
+                     [3, 3, 2, 2]),
+                "1": (["`k` < 'c'", "`k` >= 'c' AND `k` < 'f'", "`k` >= 'f' AND `k` < 'h'", "`k` >= 'h'"],
+                      [2, 3, 2, 3])}
+        for force, (wheres, rows) in want.items():
+            with self.subTest(B2A_SPLIT_NO_WINDOW_FUNCTIONS=force):
+                os.environ["B2A_SPLIT_NO_WINDOW_FUNCTIONS"] = force
+                try:
+                    with bak2avro.Source(DSN) as src, src.plan(SCHEMA + ".pytext", 4) as plan:
+                        self.assertEqual(plan.document["key"], "k")
+                        self.assertEqual([r["where"] for r in plan.document["ranges"]], wheres)
+                        out = os.path.join(self.out, force or "ntile")
+                        res = [bak2avro.export_range(DSN, plan.json, i, out) for i in range(plan.ranges)]
+                finally:
+                    del os.environ["B2A_SPLIT_NO_WINDOW_FUNCTIONS"]
+                self.assertEqual([r["rows_written"] for r in res], rows)
+                keys = sorted(dict(x)["k"] for r in res for x in rows_of(out, r))
+                self.assertEqual(keys, list("abcdefghij"))
 
     def test_job_from_a_dsn(self):
         doc = bak2avro.run((), os.path.join(self.out, "job"), dsn=DSN, include=SCHEMA + ".pyitems", splits=3)
