@@ -120,8 +120,10 @@ typedef struct bits {
     const uint8_t *in;
     size_t len;
     size_t pos;      /* the next byte to load */
-    uint64_t bb;     /* valid bits at the top, zeros below */
+    uint64_t bb;     /* valid bits at the top; below, zeros or the stream's next bits */
     unsigned n;      /* valid bits */
+    size_t anchor;   /* where the 32-bit-at-a-time reader (refill) began loading:
+                        the block's bitstream or the byte after a match length */
 } bits;
 
 /* Words past the end read as zero; the caller bounds how far that may go. */
@@ -174,10 +176,34 @@ static inline void rewind_to_spec(bits *b)
     b->pos = sp;
 }
 
+/* The fast loop's refill: one unaligned 64-bit load (4 words; needs
+ * pos + 8 <= len) and as many whole words as fit, n ending in 49..64.
+ * Bits below the n valid ones may hold the stream's next bits, never
+ * anything else, so OR-ing the same words in again later changes nothing.
+ * Needs n >= 1. */
+static inline void refill_fast(bits *b)
+{
+    uint64_t x;
+    memcpy(&x, b->in + b->pos, 8);
+    /* Little-endian words, the first one on top: the bytes in memory
+     * order from the top, then each word's two bytes swapped. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    uint64_t y = x;
+#else
+    uint64_t y = __builtin_bswap64(x);
+#endif
+    uint64_t w = (y >> 8 & 0x00FF00FF00FF00FFULL) | (y & 0x00FF00FF00FF00FFULL) << 8;
+    b->bb |= (w >> 1) >> (b->n - 1);
+    unsigned k = (64 - b->n) >> 4;
+    b->pos += 2 * k;
+    b->n += 16 * k;
+}
+
 /* Start a block's bitstream at `at`: the spec primes its window with 32 bits. */
 static inline void prime(bits *b, size_t at)
 {
     b->pos = at;
+    b->anchor = at;
     b->bb = 0;
     b->n = 0;
     refill(b);
@@ -230,6 +256,90 @@ static inline void copy_match_exact(uint8_t *dst, size_t off, size_t mlen)
     }
 }
 
+/* A match symbol (sym - 256 in 0..255) whose bits are consumed: read its
+ * length and offset, check them and copy (slen: the symbol's code
+ * length). Needs b->n >= 15 (the offset bits). Returns 0
+ * to go on, 1 when stop_at_cap has filled the output, -1 with *fail set.
+ * Both loops use it, so a bad stream fails the same way in either. */
+/* The input position an error after a match's offset bits names: the
+ * spec's position, but where the previous decoder (xpress_ref.c, which
+ * refilled 32 bits when fewer than 32 were valid, from `anchor` on) held
+ * fewer than 16 bits, its next load position. That decoder's bit count at
+ * the symbol's start was 32..63, the loaded bits from the anchor on a
+ * multiple of 32; slen + obits were consumed since. */
+__attribute__((noinline, cold)) static size_t err_pos(size_t pos, unsigned n, size_t anchor,
+                                                      unsigned slen, unsigned obits, int canonical)
+{
+    size_t p = 8 * pos - n;   /* the next bit */
+    unsigned n_ref = n;
+    if (!canonical) {
+        size_t p_start = p - slen - obits;
+        n_ref = 32 + (unsigned)((8 * anchor - p_start) & 31) - slen - obits;
+    }
+    /* The spec's position as a function of the next bit alone (spec_pos
+     * for any n): it holds 16..31 bits, loaded by words from the anchor. */
+    return n_ref >= 16 ? (p + 16 + ((8 * anchor - p) & 15)) / 8 : (p + n_ref) / 8;
+}
+
+__attribute__((always_inline)) static inline int match(bits *b, unsigned sym, unsigned slen, uint8_t *out, size_t out_cap,
+                        int stop_at_cap, size_t *opp, b2a_xpress_fail *fail)
+{
+#define MFAIL(reason, at) do { fail->why = (reason); fail->in_pos = (at); return -1; } while (0)
+    const uint8_t *in = b->in;
+    size_t in_len = b->len, op = *opp;
+    size_t mlen = sym & 15;
+    unsigned obits = sym >> 4;
+    int canonical = 0;   /* after a rewind both decoders' states are the same */
+    if (mlen == 15) {
+        canonical = 1;
+        /* Length bytes sit where the spec's reader stands. */
+        rewind_to_spec(b);
+        if (b->pos >= in_len)
+            MFAIL("match length byte past the end of the chunk", b->pos);
+        mlen = in[b->pos++];
+        if (mlen == 255) {
+            if (b->pos + 2 > in_len)
+                MFAIL("match length word past the end of the chunk", b->pos);
+            mlen = (size_t)in[b->pos] | (size_t)in[b->pos + 1] << 8;
+            b->pos += 2;
+            if (mlen == 0) {
+                if (b->pos + 4 > in_len)
+                    MFAIL("match length dword past the end of the chunk", b->pos);
+                mlen = (size_t)in[b->pos] | (size_t)in[b->pos + 1] << 8 |
+                       (size_t)in[b->pos + 2] << 16 | (size_t)in[b->pos + 3] << 24;
+                b->pos += 4;
+            }
+            if (mlen < 15)
+                MFAIL("invalid extended match length", b->pos);
+            mlen -= 15;
+        }
+        mlen += 15;
+        b->anchor = b->pos;
+    }
+    mlen += 3;
+    /* obits <= 15 and >= 15 bits are valid: the shift by 1 then
+     * obits - 1 keeps obits == 0 branch-free (0 offset bits). */
+    size_t off = (size_t)((b->bb >> 1) >> (63 - obits)) + ((size_t)1 << obits);
+    consume(b, obits);
+    if (off > op)
+        MFAIL("match offset before the start of the output", err_pos(b->pos, b->n, b->anchor, slen, obits, canonical));
+    if (mlen + 16 <= out_cap - op) {
+        copy_match_wide(out + op, off, mlen);
+        *opp = op + mlen;   /* 16 bytes short of out_cap at least */
+        return 0;
+    }
+    if (mlen > out_cap - op) {
+        if (!stop_at_cap)
+            MFAIL("output larger than the buffer", err_pos(b->pos, b->n, b->anchor, slen, obits, canonical));
+        mlen = out_cap - op;
+    }
+    copy_match_exact(out + op, off, mlen);
+    op += mlen;
+    *opp = op;
+    return op >= out_cap && stop_at_cap;
+#undef MFAIL
+}
+
 /* The decoder; with rs, it pauses at the first symbol boundary at or past
  * `until` output bytes and saves where it stands in *rs, to go on later
  * from there (the table is built again from the block's 256 bytes). */
@@ -245,7 +355,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
     dtable t;
     size_t op = 0;
     size_t block_at = 0, block_end = 0;
-    bits b = { in, in_len, 0, 0, 0 };
+    bits b = { in, in_len, 0, 0, 0, 0 };
     int resume = rs && rs->started;
     if (resume) {
         if (rs->done) {
@@ -258,6 +368,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
         b.pos = rs->pos;
         b.bb = rs->bb;
         b.n = rs->n;
+        b.anchor = rs->anchor;
     }
 
     for (;;) {
@@ -282,6 +393,43 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
         }
 
         size_t stop = block_end < until ? block_end : until;
+        /* The fast loop, while at least 8 input bytes and 3 output bytes
+         * (short of stop and out_cap) remain: no bounds check per symbol,
+         * one refill per iteration (a 64-bit load, >= 49 bits), then up
+         * to three literals from the primary table (15 + 15 + 12 bits) or
+         * one symbol and its match. The careful loop below takes the end. */
+        size_t lim = stop < out_cap ? stop : out_cap;
+        if (in_len >= 8 && b.n >= 16) {
+            size_t in_fast = in_len - 8;
+            while (b.pos <= in_fast && op + 3 <= lim) {
+                if (b.n < 32)
+                    refill_fast(&b);
+                uint16_t e = t.prim[b.bb >> (64 - PBITS)];
+                if (e & E_SUB)
+                    e = t.sub[e & ~E_SUB][(b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1)];
+                consume(&b, E_LEN(e));
+                unsigned sym = e & 0x1FF;
+                if (sym < 256) {
+                    /* Looked up before the store; a literal of the primary
+                     * table (no E_SUB, symbol < 256) is taken at once. */
+                    uint16_t e2 = t.prim[b.bb >> (64 - PBITS)];
+                    out[op++] = (uint8_t)sym;
+                    if (e2 & 0x8100u)
+                        continue;
+                    consume(&b, E_LEN(e2));
+                    out[op++] = (uint8_t)e2;
+                    continue;
+                }
+                /* No end-of-stream test for symbol 256: here the spec's
+                 * position is short of in_len (pos <= in_len, and a refill
+                 * leaves >= 2 words loaded ahead), so 256 is a match. */
+                int m = match(&b, sym - 256, E_LEN(e), out, out_cap, stop_at_cap, &op, fail);
+                if (m < 0)
+                    return B2A_EFORMAT;
+                if (m)
+                    goto done;
+            }
+        }
         while (op < stop) {
             refill(&b);
             /* The stream may run at most one word past its end (the spec's
@@ -304,52 +452,10 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
             }
             if (sym == 256 && spec_pos(&b) >= in_len)
                 goto done;
-            sym -= 256;
-            size_t mlen = sym & 15;
-            unsigned obits = sym >> 4;
-            if (mlen == 15) {
-                /* Length bytes sit where the spec's reader stands. */
-                rewind_to_spec(&b);
-                if (b.pos >= in_len)
-                    FAIL("match length byte past the end of the chunk", b.pos);
-                mlen = in[b.pos++];
-                if (mlen == 255) {
-                    if (b.pos + 2 > in_len)
-                        FAIL("match length word past the end of the chunk", b.pos);
-                    mlen = (size_t)in[b.pos] | (size_t)in[b.pos + 1] << 8;
-                    b.pos += 2;
-                    if (mlen == 0) {
-                        if (b.pos + 4 > in_len)
-                            FAIL("match length dword past the end of the chunk", b.pos);
-                        mlen = (size_t)in[b.pos] | (size_t)in[b.pos + 1] << 8 |
-                               (size_t)in[b.pos + 2] << 16 | (size_t)in[b.pos + 3] << 24;
-                        b.pos += 4;
-                    }
-                    if (mlen < 15)
-                        FAIL("invalid extended match length", b.pos);
-                    mlen -= 15;
-                }
-                mlen += 15;
-            }
-            mlen += 3;
-            /* obits <= 15 and the refill left >= 32 bits: the shift by 1
-             * then obits - 1 keeps obits == 0 branch-free (0 offset bits). */
-            size_t off = (size_t)((b.bb >> 1) >> (63 - obits)) + ((size_t)1 << obits);
-            consume(&b, obits);
-            if (off > op)
-                FAIL("match offset before the start of the output", b.n >= 16 ? spec_pos(&b) : b.pos);
-            if (mlen + 16 <= out_cap - op) {
-                copy_match_wide(out + op, off, mlen);
-            } else {
-                if (mlen > out_cap - op) {
-                    if (!stop_at_cap)
-                        FAIL("output larger than the buffer", b.n >= 16 ? spec_pos(&b) : b.pos);
-                    mlen = out_cap - op;
-                }
-                copy_match_exact(out + op, off, mlen);
-            }
-            op += mlen;
-            if (op >= out_cap && stop_at_cap)
+            int m = match(&b, sym - 256, E_LEN(e), out, out_cap, stop_at_cap, &op, fail);
+            if (m < 0)
+                return B2A_EFORMAT;
+            if (m)
                 goto done;
         }
         if (op < block_end) {
@@ -361,6 +467,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
             rs->pos = b.pos;
             rs->bb = b.bb;
             rs->n = b.n;
+            rs->anchor = b.anchor;
             *out_len = op;
             return B2A_OK;
         }

@@ -35,6 +35,7 @@ typedef struct b2a_xpress_resume {
     size_t block_at, block_end, pos;
     uint64_t bb;
     unsigned n;
+    size_t anchor;
 } b2a_xpress_resume;
 
 /* Decode as b2a__xpress_decode (stop_at_cap 0), but pause at the first
