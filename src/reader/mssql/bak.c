@@ -317,6 +317,9 @@ static int locate_row(b2a_bak_scan *s, const b2a_rcell *cells, b2a_err *err)
         c->n = cells[k].n;
         if (c->null)
             continue;
+        /* A value whose size is all there is to check (an int, say). */
+        if (!cells[k].complex && c->n && c->n == b2a__mtype_plain_size(ty->xtype))
+            continue;
         int cx = cells[k].complex, tp = b2a__mtype_is_textptr(ty->xtype) && c->n == 16;
         if (cx || tp) {
             b2a_mbuf *lb = &s->lobs[k];

@@ -54,6 +54,21 @@ int b2a__mtype_describe(b2a_mtype *t, const char *alias, b2a_column *col);
 /* 1 when t is a LOB type stored off-row by a 16-byte text pointer. */
 int b2a__mtype_is_textptr(uint8_t xtype);
 
+/* The stored size of a type whose every value of that size is valid (the
+ * integers, real, float and the money types), so checking a value of it
+ * is checking its size; 0 for every other type. */
+static inline size_t b2a__mtype_plain_size(uint8_t xtype)
+{
+    /* b2a__mtype_emit checks nothing but n == this size for these. */
+    switch (xtype) {
+    case B2A_MT_TINYINT: return 1;
+    case B2A_MT_SMALLINT: return 2;
+    case B2A_MT_INT: case B2A_MT_REAL: case B2A_MT_SMALLMONEY: return 4;
+    case B2A_MT_BIGINT: case B2A_MT_FLOAT: case B2A_MT_MONEY: return 8;
+    default: return 0;
+    }
+}
+
 /* The code page of a collation id (syscolpars.collationid); 1252 when
  * unknown. */
 int b2a__collation_codepage(uint32_t collationid);
