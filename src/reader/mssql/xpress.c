@@ -218,13 +218,18 @@ static inline void prime(bits *b, size_t at)
 static inline void copy_match_wide(uint8_t *dst, size_t off, size_t mlen)
 {
     const uint8_t *src = dst - off;
-    if (off >= mlen && mlen > 64) {
-        memcpy(dst, src, mlen);     /* long and not overlapping: libc's copy */
-    } else if (off >= 16) {
-        for (size_t i = 0; i < mlen; i += 16)
+    if (off >= 16) {
+        if (mlen > 64 && off >= mlen) {
+            memcpy(dst, src, mlen); /* long and not overlapping: libc's copy */
+            return;
+        }
+        /* mlen >= 3: the first move is always needed. */
+        memcpy(dst, src, 16);
+        for (size_t i = 16; i < mlen; i += 16)
             memcpy(dst + i, src + i, 16);
     } else if (off >= 8) {
-        for (size_t i = 0; i < mlen; i += 8)
+        memcpy(dst, src, 8);
+        for (size_t i = 8; i < mlen; i += 8)
             memcpy(dst + i, src + i, 8);
     } else if (off == 1) {
         /* A run of one byte: the zeros of empty pages, mostly. */
@@ -317,9 +322,9 @@ __attribute__((always_inline)) static inline int match(bits *b, unsigned sym, un
         b->anchor = b->pos;
     }
     mlen += 3;
-    /* obits <= 15 and >= 15 bits are valid: the shift by 1 then
-     * obits - 1 keeps obits == 0 branch-free (0 offset bits). */
-    size_t off = (size_t)((b->bb >> 1) >> (63 - obits)) + ((size_t)1 << obits);
+    /* obits <= 15 and >= 15 bits are valid: a 1 put above the top bits,
+     * then 1 << obits | the next obits bits in one shift (1 for obits 0). */
+    size_t off = (size_t)((b->bb >> 1 | (uint64_t)1 << 63) >> (63 - obits));
     consume(b, obits);
     if (off > op)
         MFAIL("match offset before the start of the output", err_pos(b->pos, b->n, b->anchor, slen, obits, canonical));
