@@ -52,13 +52,17 @@ int b2a__xpress_table_ok(const uint8_t table[256])
     return count_lengths(table, count);
 }
 
-/* n copies of e from t: 64-bit stores where n allows (n is a power of two). */
+/* n copies of e from t: 128- or 64-bit stores where n allows (n is a power of two). */
 static inline void fill(uint16_t *t, uint16_t e, uint32_t n)
 {
-    if (n >= 4) {
+    if (n >= 8) {
+        uint64_t ee[2];
+        ee[0] = ee[1] = 0x0001000100010001ULL * e;
+        for (uint32_t j = 0; j < n; j += 8)
+            memcpy(t + j, ee, 16);
+    } else if (n == 4) {
         uint64_t ee = 0x0001000100010001ULL * e;
-        for (uint32_t j = 0; j < n; j += 4)
-            memcpy(t + j, &ee, 8);
+        memcpy(t, &ee, 8);
     } else {
         for (uint32_t j = 0; j < n; j++)
             t[j] = e;
