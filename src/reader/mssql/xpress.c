@@ -1,10 +1,11 @@
 /* MS-XCA LZ77+Huffman decoder, written from the [MS-XCA] specification
  * (section 2.2.4, "LZ77+Huffman Decompression Algorithm Details").
  *
- * The bit reader follows the spec's state machine exactly (a 32-bit window
- * refilled one 16-bit word as soon as fewer than 16 bits are spare), because
- * long match lengths are read as bytes from the input position the refills
- * leave behind: reading ahead further would shift those bytes. */
+ * The spec's bit reader is a 32-bit window refilled one 16-bit word as soon
+ * as fewer than 16 bits are spare, and long match lengths are read as bytes
+ * from the input position those refills leave behind. This one reads ahead
+ * (up to 64 bits) and recovers that position from its bit count wherever it
+ * is needed (the `bits` reader below). */
 #include "reader/mssql/xpress.h"
 
 #include <string.h>
@@ -116,8 +117,8 @@ static int build(dtable *t, const uint8_t table[256])
 
 /* The spec's reader holds a 32-bit window and loads one word as soon as
  * fewer than 16 bits are spare. This one loads two words at a time into a
- * 64-bit buffer (fewer refills, none between a match symbol and its offset
- * bits) and recovers the spec's position from the bit count when it needs it:
+ * 64-bit buffer (refill), or up to four (refill_fast, in the fast loop),
+ * and recovers the spec's position from the bit count when it needs it:
  * the spec holds 16..31 valid bits after any consume, so every whole word
  * beyond that is one this reader loaded ahead. */
 typedef struct bits {
