@@ -35,7 +35,7 @@ typedef struct b2a_xpress_resume {
     size_t block_at, block_end, pos;
     uint64_t bb;
     unsigned n;
-    size_t anchor;
+    size_t anchor;         /* where the bit reader's 32-bit loads began (error positions) */
 } b2a_xpress_resume;
 
 /* Decode as b2a__xpress_decode (stop_at_cap 0), but pause at the first
