@@ -266,11 +266,6 @@ static inline void copy_match_exact(uint8_t *dst, size_t off, size_t mlen)
     }
 }
 
-/* A match symbol (sym - 256 in 0..255) whose bits are consumed: read its
- * length and offset, check them and copy (slen: the symbol's code
- * length). Needs b->n >= 15 (the offset bits). Returns 0
- * to go on, 1 when stop_at_cap has filled the output, -1 with *fail set.
- * Both loops use it, so a bad stream fails the same way in either. */
 /* The input position an error after a match's offset bits names: the
  * spec's position, but where the previous decoder (xpress_ref.c, which
  * refilled 32 bits when fewer than 32 were valid, from `anchor` on) held
@@ -291,8 +286,14 @@ __attribute__((noinline, cold)) static size_t err_pos(size_t pos, unsigned n, si
     return n_ref >= 16 ? (p + 16 + ((8 * anchor - p) & 15)) / 8 : (p + n_ref) / 8;
 }
 
-__attribute__((always_inline)) static inline int match(bits *b, unsigned sym, unsigned slen, uint8_t *out, size_t out_cap,
-                        int stop_at_cap, size_t *opp, b2a_xpress_fail *fail)
+/* A match symbol (sym - 256 in 0..255) whose bits are consumed: read its
+ * length and offset, check them and copy (slen: the symbol's code length).
+ * Needs b->n >= 15 (the offset bits). Returns 0 to go on, 1 when
+ * stop_at_cap has filled the output, -1 with *fail set. Both loops use it,
+ * so a bad stream fails the same way in either. */
+__attribute__((always_inline)) static inline int match(bits *b, unsigned sym, unsigned slen,
+                                                       uint8_t *out, size_t out_cap, int stop_at_cap,
+                                                       size_t *opp, b2a_xpress_fail *fail)
 {
 #define MFAIL(reason, at) do { fail->why = (reason); fail->in_pos = (at); return -1; } while (0)
     const uint8_t *in = b->in;
@@ -332,7 +333,8 @@ __attribute__((always_inline)) static inline int match(bits *b, unsigned sym, un
     size_t off = (size_t)((b->bb >> 1 | (uint64_t)1 << 63) >> (63 - obits));
     consume(b, obits);
     if (off > op)
-        MFAIL("match offset before the start of the output", err_pos(b->pos, b->n, b->anchor, slen, obits, canonical));
+        MFAIL("match offset before the start of the output",
+              err_pos(b->pos, b->n, b->anchor, slen, obits, canonical));
     if (mlen + 16 <= out_cap - op) {
         copy_match_wide(out + op, off, mlen);
         *opp = op + mlen;   /* 16 bytes short of out_cap at least */
@@ -340,7 +342,8 @@ __attribute__((always_inline)) static inline int match(bits *b, unsigned sym, un
     }
     if (mlen > out_cap - op) {
         if (!stop_at_cap)
-            MFAIL("output larger than the buffer", err_pos(b->pos, b->n, b->anchor, slen, obits, canonical));
+            MFAIL("output larger than the buffer",
+                  err_pos(b->pos, b->n, b->anchor, slen, obits, canonical));
         mlen = out_cap - op;
     }
     copy_match_exact(out + op, off, mlen);
@@ -404,10 +407,11 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
 
         size_t stop = block_end < until ? block_end : until;
         /* The fast loop, while at least 8 input bytes and 3 output bytes
-         * (short of stop and out_cap) remain: no bounds check per symbol,
-         * one refill per iteration (a 64-bit load, >= 49 bits), then up
-         * to three literals from the primary table (15 + 15 + 12 bits) or
-         * one symbol and its match. The careful loop below takes the end. */
+         * (short of stop and out_cap) remain: no bounds check per symbol;
+         * below 32 valid bits, one refill (a 64-bit load, to 49..64 bits);
+         * then one symbol and its match (15 + 15 bits), or up to two
+         * literals, the second only from the primary table (15 + 12 bits).
+         * The careful loop below takes the end. */
         size_t lim = stop < out_cap ? stop : out_cap;
         if (in_len >= 8 && b.n >= 16) {
             size_t in_fast = in_len - 8;
@@ -431,8 +435,10 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
                     continue;
                 }
                 /* No end-of-stream test for symbol 256: here the spec's
-                 * position is short of in_len (pos <= in_len, and a refill
-                 * leaves >= 2 words loaded ahead), so 256 is a match. */
+                 * position is short of in_len (without a refill it is at
+                 * most pos <= in_len - 8; a refill reads at most 8 bytes
+                 * and leaves >= 2 words beyond the spec's window), so 256
+                 * is a match. */
                 int m = match(&b, sym - 256, E_LEN(e), out, out_cap, stop_at_cap, &op, fail);
                 if (m < 0)
                     return B2A_EFORMAT;
