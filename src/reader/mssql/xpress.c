@@ -411,7 +411,9 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
          * below 32 valid bits, one refill (a 64-bit load, to 49..64 bits);
          * then one symbol and its match (15 + 15 bits), or up to two
          * literals, the second only from the primary table (15 + 12 bits).
-         * The careful loop below takes the end. */
+         * Every path leaves n >= 1, as refill_fast needs (a third literal,
+         * tried, could leave 0 and saved under 1%). The careful loop below
+         * takes the end. */
         size_t lim = stop < out_cap ? stop : out_cap;
         if (in_len >= 8 && b.n >= 16) {
             size_t in_fast = in_len - 8;
