@@ -303,6 +303,11 @@ void b2a__vendor_job_free(b2a_vendor_job *j)
     }
     free(j->rounds);
     b2a__strv_free(j->unexported, j->nunexported);
+    for (size_t i = 0; i < j->nowners; i++) {
+        free(j->owners[i].owner);
+        free(j->owners[i].stage);
+    }
+    free(j->owners);
     env_free(j->env, j->nenv);
     b2a__strv_free(j->cmd, j->ncmd);
     b2a__strv_free(j->labels, j->nlabels);

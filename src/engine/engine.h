@@ -90,6 +90,15 @@ typedef struct b2a_vendor_round {
     uint64_t estimate;      /* bytes of user data, estimated from the dump */
 } b2a_vendor_round;
 
+/* Oracle: an owner of an input's tables, by the direct readers' list, and
+ * the stage user its tables are imported into when the image maintains a
+ * user of that name (SYSTEM -> B2A$SYSTEM), else NULL. */
+typedef struct b2a_vendor_owner {
+    size_t input;           /* the input (a Data Pump set: its first file) */
+    char *owner;
+    char *stage;
+} b2a_vendor_owner;
+
 /* Per-job state: owned strings, and the container spec viewing them. */
 typedef struct b2a_vendor_job {
     const b2a_vendor *vendor;
@@ -117,11 +126,15 @@ typedef struct b2a_vendor_job {
     b2a_vendor_round *rounds;
     size_t nrounds;
     size_t round;           /* the round b2a__vendor_plan plans */
-    /* Oracle: tables of the dump owned by users the image maintains, which
-     * the container path does not export; owner and table name in turn
-     * (2 entries a table), from the direct readers' list */
+    /* Oracle: tables of the dump owned by SYS, which the container path
+     * cannot import; owner and table name in turn (2 entries a table),
+     * from the direct readers' list */
     char **unexported;
     size_t nunexported;
+    /* Oracle: the owners of the dump's tables, by the readers' list (empty
+     * when they cannot list it), with their stage users (oracle_owners.c) */
+    b2a_vendor_owner *owners;
+    size_t nowners;
     /* spec arrays */
     char **env, **cmd, **labels, **binds;
     size_t nenv, ncmd, nlabels, nbinds;

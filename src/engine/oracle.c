@@ -86,7 +86,9 @@ int b2a__oracle_plain_name(const char *u)
 /* Every script: sqlplus found; b2a_sql runs stdin as SYSTEM in the PDB,
  * the CONNECT line (with the password) printed by the builtin printf into
  * sqlplus' stdin; b2a_users creates the owners named in $1 that are
- * missing, unable to log in, with room in USERS. */
+ * missing, unable to log in, with room in USERS and, by UNLIMITED
+ * TABLESPACE, in the tablespaces imp creates tables in (the dump's own,
+ * which b2a_tablespaces makes). */
 static const char prelude_fmt[] =
     "command -v sqlplus >/dev/null 2>&1 || PATH=\"${ORACLE_HOME:-/nonexistent}/bin:$PATH\"\n"
     "command -v sqlplus >/dev/null 2>&1 || { echo \"b2a: error: this image has no sqlplus on its PATH "
@@ -108,6 +110,7 @@ static const char prelude_fmt[] =
     "    IF n = 0 THEN\n"
     "      EXECUTE IMMEDIATE 'CREATE USER \"' || u || '\" NO AUTHENTICATION DEFAULT TABLESPACE USERS "
     "QUOTA UNLIMITED ON USERS';\n"
+    "      EXECUTE IMMEDIATE 'GRANT UNLIMITED TABLESPACE TO \"' || u || '\"';\n"
     "    END IF;\n"
     "  END;\n"
     "BEGIN\n"
@@ -282,15 +285,68 @@ static char *in_list(char *const *names, size_t n)
 
 /* Before a round: the previous round's tables dropped, PURGE so their space
  * is free for this one (a dropped table in the recycle bin still counts). */
-static void put_drop(sbuf *b, const b2a_vendor_round *drop)
+static void put_drop(sbuf *b, const b2a_vendor_job *j, const b2a_vendor_round *drop)
 {
     if (!drop || !drop->ntables)
         return;
     put(b, "b2a_sql <<'B2A_EOF' || exit 1\nSET FEEDBACK OFF\nBEGIN\n");
     for (size_t k = 0; k < drop->ntables; k++)
         put_owned(b, b2a__asprintf("  EXECUTE IMMEDIATE 'DROP TABLE \"%s\".\"%s\" CASCADE CONSTRAINTS PURGE';\n",
-                                   drop->owner, drop->tables[k]));
+                                   b2a__oracle_stage_of(j, drop->owner), drop->tables[k]));
     put(b, "END;\n/\nEXIT\nB2A_EOF\n");
+}
+
+/* The owners of an input's tables the readers listed, joined by sep: as
+ * the dump names them (stage 0), where they are imported (1), only those
+ * imported under their own name (2), only the stage users (3). "" when none. */
+static char *owner_list(const b2a_vendor_job *j, size_t input, int stage, const char *sep)
+{
+    sbuf b = {0};
+    put(&b, "");
+    for (size_t k = 0; k < j->nowners; k++) {
+        const b2a_vendor_owner *o = &j->owners[k];
+        if (o->input != input || (stage == 2 && o->stage) || (stage == 3 && !o->stage))
+            continue;
+        if (stage == 2 && !b2a__oracle_plain_name(o->owner))
+            continue; /* not a name the image maintains, nor one to splice into SQL */
+        put_owned(&b, b2a__asprintf("%s%s", b.len ? sep : "", stage % 2 && o->stage ? o->stage : o->owner));
+    }
+    return done(&b);
+}
+
+/* The server's own list of the users it maintains against ours: a table
+ * owner it maintains that ours lacks would be imported among Oracle's own
+ * objects and not be exported, so the step fails naming it rather than the
+ * job end without its tables. For the owners imported under their own
+ * names (owners, a SQL list; nothing when the readers listed none). */
+static void put_guard(sbuf *b, const char *owners)
+{
+    if (!owners || !*owners) {
+        put(b, owners ? "" : NULL);
+        return;
+    }
+    put_owned(b, b2a__asprintf(
+        "g=$(b2a_sql <<'B2A_EOF'\n"
+        "SET HEADING OFF\nSET FEEDBACK OFF\nSET PAGESIZE 0\nSET LINESIZE 400\n"
+        "SELECT 'b2a: error: ' || username || ' owns tables in the dump and is a user this image maintains "
+        "(ORACLE_MAINTAINED), which the list bak2avro keeps lacks: its tables would not be exported'"
+        " FROM dba_users WHERE oracle_maintained = 'Y' AND username IN (%s);\n"
+        "EXIT\n"
+        "B2A_EOF\n"
+        ") || { printf '%%s\\n' \"$g\"; exit 1; }\n"
+        "case \"$g\" in *'b2a: error:'*) printf '%%s\\n' \"$g\" | grep 'b2a: error:'; exit 1;; esac\n",
+        owners));
+}
+
+/* owner_list as 'A', 'B' for put_guard; a round's owner alone */
+static char *guard_list(const b2a_vendor_job *j, size_t input, const char *only)
+{
+    if (only) /* stage_of gives the owner itself back when it has no stage user */
+        return b2a__oracle_stage_of(j, only) == only ? b2a__asprintf("'%s'", only) : b2a__strdup("");
+    char *l = owner_list(j, input, 2, "', '");
+    char *q = l && *l ? b2a__asprintf("'%s'", l) : l ? b2a__strdup("") : NULL;
+    free(l);
+    return q;
 }
 
 char *b2a__oracle_datapump_script(const b2a_vendor_job *j, const size_t *idx, size_t n, const b2a_vendor_round *only,
@@ -298,20 +354,28 @@ char *b2a__oracle_datapump_script(const b2a_vendor_job *j, const size_t *idx, si
 {
     sbuf b = {0};
     put_owned(&b, prelude(j));
-    put_drop(&b, drop);
+    put_drop(&b, j, drop);
     if (only) {
-        /* one owner's tables: that owner only */
-        put_owned(&b, b2a__asprintf("b2a_users '%s' || exit 1\nb2a_sql <<'B2A_EOF'\n", only->owner));
+        /* one owner's tables: that owner only (or its stage user) */
+        put_owned(&b, b2a__asprintf("b2a_users '%s' || exit 1\n", b2a__oracle_stage_of(j, only->owner)));
     } else {
         /* Owners from each table segment's STRMTABLE_T XML, which Data Pump
          * writes uncompressed even when the metadata is compressed: a dump made
          * by the schema's own user has no CREATE USER, and its tables would
-         * fail with ORA-01918 without them. */
+         * fail with ORA-01918 without them. The stage users of remapped
+         * owners too. */
         put(&b, "owners=$(LC_ALL=C grep -a -h -o -E '<OWNER_NAME>[A-Z][A-Z0-9_$#]{0,127}</OWNER_NAME>' "
-                "\"$0\" \"$@\" | sed -e 's/<[^>]*>//g' | sort -u)\n"
-                "b2a_users \"$owners\" || exit 1\n"
-                "b2a_sql <<'B2A_EOF'\n");
+                "\"$0\" \"$@\" | sed -e 's/<[^>]*>//g' | sort -u)\n");
+        char *stages = owner_list(j, idx[0], 3, " ");
+        put_owned(&b, stages ? b2a__asprintf("b2a_users \"$owners\"%s%s%s || exit 1\n", *stages ? "' " : "", stages,
+                                             *stages ? "'" : "")
+                             : NULL);
+        free(stages);
     }
+    char *guard = guard_list(j, idx[0], only ? only->owner : NULL);
+    put_guard(&b, guard);
+    free(guard);
+    put(&b, "b2a_sql <<'B2A_EOF'\n");
     put(&b, dp_head);
     /* one directory object per folder the set's files are in */
     for (size_t k = 0; k < n; k++)
@@ -331,6 +395,14 @@ char *b2a__oracle_datapump_script(const b2a_vendor_job *j, const size_t *idx, si
         put_owned(&b, names ? b2a__asprintf("  DBMS_DATAPUMP.METADATA_FILTER(h, 'NAME_EXPR', %s);\n", names) : NULL);
         free(names);
     }
+    /* tables of users the image maintains: into their stage users (the
+     * filters above name the dump's owner, the remap applies after them) */
+    for (size_t k = 0; k < j->nowners; k++) {
+        const b2a_vendor_owner *o = &j->owners[k];
+        if (o->input == idx[0] && o->stage && (!only || !strcmp(o->owner, only->owner)))
+            put_owned(&b, b2a__asprintf("  DBMS_DATAPUMP.METADATA_REMAP(h, 'REMAP_SCHEMA', '%s', '%s');\n", o->owner,
+                                        o->stage));
+    }
     put(&b, dp_tail);
     put(&b, "B2A_EOF\n");
     return done(&b);
@@ -344,20 +416,75 @@ const char b2a__oracle_fd_probe[] =
     "p=${f%/fd/*}; sed -n 's/^pos:[[:space:]]*//p' \"$p/fdinfo/${f##*/}\" 2>/dev/null; "
     "done; true";
 
-static char *imp_tail(const b2a_vendor_job *j, sbuf *bp, const b2a_vendor_round *only);
+/* imp has no SEGMENT_ATTRIBUTES transform: a partitioned table, or one with
+ * LOB columns, is created in the tablespace its DDL names, which must exist
+ * (Oracle Utilities, Original Import, "Reorganizing Tablespaces"). So the
+ * tablespaces the dump names are created first when missing, as Oracle
+ * Managed Files: DB_CREATE_FILE_DEST set (in memory, for this throw-away
+ * database) where none is, so CREATE TABLESPACE needs no DATAFILE clause. */
+static const char imp_fns[] =
+    "b2a_tablespaces() {\n"
+    "  [ -n \"$1\" ] || return 0\n"
+    "  b2a_sql <<B2A_EOF\n"
+    "SET DEFINE OFF\n"
+    "SET FEEDBACK OFF\n"
+    "DECLARE\n"
+    "  dest VARCHAR2(512);\n"
+    "  PROCEDURE mk(t VARCHAR2) IS\n"
+    "    n NUMBER;\n"
+    "  BEGIN\n"
+    "    SELECT COUNT(*) INTO n FROM dba_tablespaces WHERE tablespace_name = t;\n"
+    "    IF n = 0 THEN\n"
+    "      EXECUTE IMMEDIATE 'CREATE TABLESPACE \"' || t || '\"';\n"
+    "    END IF;\n"
+    "  END;\n"
+    "BEGIN\n"
+    "  SELECT value INTO dest FROM v\\$parameter WHERE name = 'db_create_file_dest';\n"
+    "  IF dest IS NULL THEN\n"
+    "    EXECUTE IMMEDIATE 'ALTER SYSTEM SET DB_CREATE_FILE_DEST = ''" B2A_ORACLE_OMF_DEST "'' SCOPE = MEMORY';\n"
+    "  END IF;\n"
+    "$(for t in $1; do echo \"  mk('$t');\"; done)\n"
+    "END;\n"
+    "/\n"
+    "EXIT\n"
+    "B2A_EOF\n"
+    "}\n";
+
+static char *imp_tail(const b2a_vendor_job *j, sbuf *bp, const char *from, const char *to,
+                      const b2a_vendor_round *only);
 
 char *b2a__oracle_imp_script(const b2a_vendor_job *j, size_t i, const char *exporting_user,
                              const b2a_vendor_round *only, const b2a_vendor_round *drop)
 {
-    (void)i;
     sbuf b = {0};
     put_owned(&b, prelude(j));
     put(&b, "command -v imp >/dev/null 2>&1 || { echo \"b2a: error: this image has no imp (classic Import) "
             "on its PATH or in \\$ORACLE_HOME/bin\" >&2; exit 127; }\n");
-    put_drop(&b, drop);
+    put(&b, imp_fns);
+    put_drop(&b, j, drop);
+    /* One pass over the file for the tablespaces its DDL names and the
+     * schemas its CONNECT lines switch to. */
+    put(&b, "ddl=$(LC_ALL=C grep -a -o -E '^CONNECT [A-Z][A-Z0-9_$#]{0,127}$|TABLESPACE \"[A-Z][A-Z0-9_$#]{0,127}\"' "
+            "\"$0\" | sort -u)\n"
+            "b2a_tablespaces \"$(printf '%s\\n' \"$ddl\" | sed -n 's/^TABLESPACE \"\\(.*\\)\"$/\\1/p')\" || exit 1\n");
+    char *guard = guard_list(j, i, only ? only->owner : NULL);
     if (only) {
-        put_owned(&b, b2a__asprintf("b2a_users '%s' || exit 1\n", only->owner));
-        return imp_tail(j, &b, only);
+        /* one owner's tables, into that user or its stage user */
+        put_owned(&b, b2a__asprintf("b2a_users '%s' || exit 1\n", b2a__oracle_stage_of(j, only->owner)));
+        put_guard(&b, guard);
+        free(guard);
+        return imp_tail(j, &b, only->owner, b2a__oracle_stage_of(j, only->owner), only);
+    }
+    if (b2a__oracle_input_remapped(j, i)) {
+        /* Tables of users the image maintains: FULL=Y cannot remap, so every
+         * owner the readers listed is named, FROMUSER to TOUSER, each into
+         * its own user or its stage user. */
+        char *users = owner_list(j, i, 1, " "), *from = owner_list(j, i, 0, ","), *to = owner_list(j, i, 1, ",");
+        put_owned(&b, users ? b2a__asprintf("b2a_users '%s' || exit 1\n", users) : NULL);
+        put_guard(&b, guard);
+        char *s = from && to ? imp_tail(j, &b, from, to, NULL) : (free(b.s), NULL);
+        free(users), free(from), free(to), free(guard);
+        return s;
     }
     /* imp FULL=Y puts each schema's objects into the user of that name,
      * which must exist: the exporting user (table and user mode) and every
@@ -365,13 +492,16 @@ char *b2a__oracle_imp_script(const b2a_vendor_job *j, size_t i, const char *expo
     put(&b, "owners=$( { ");
     if (b2a__oracle_plain_name(exporting_user))
         put_owned(&b, b2a__asprintf("echo %s; ", exporting_user));
-    put(&b, "LC_ALL=C grep -a -E '^CONNECT [A-Z][A-Z0-9_$#]{0,127}$' \"$0\" | cut -d' ' -f2; } | sort -u)\n"
+    put(&b, "printf '%s\\n' \"$ddl\" | sed -n 's/^CONNECT //p'; } | sort -u)\n"
             "b2a_users \"$owners\" || exit 1\n");
-    return imp_tail(j, &b, NULL);
+    put_guard(&b, guard);
+    free(guard);
+    return imp_tail(j, &b, NULL, NULL, NULL);
 }
 
-/* The parfile and imp: FULL=Y, or one round's tables of one owner. */
-static char *imp_tail(const b2a_vendor_job *j, sbuf *bp, const b2a_vendor_round *only)
+/* The parfile and imp: FULL=Y, or FROMUSER/TOUSER (and a round's TABLES). */
+static char *imp_tail(const b2a_vendor_job *j, sbuf *bp, const char *from, const char *to,
+                      const b2a_vendor_round *only)
 {
     sbuf b = *bp;
     /* The parfile holds the password: a folder only this exec can read,
@@ -382,10 +512,14 @@ static char *imp_tail(const b2a_vendor_job *j, sbuf *bp, const b2a_vendor_round 
         "( umask 077; printf 'USERID=system/%%s@//127.0.0.1:%d/%s\\nFILE=\"%%s\"\\n' \"$" B2A_ORACLE_PASSWORD_ENV
         "\" \"$0\" > \"$d/imp.par\" ) || exit 1\n",
         j->server_port, b2a__oracle_service(j->image)));
+    if (from) {
+        /* several owners are lists: FROMUSER=(A,SYSTEM) TOUSER=(A,B2A$SYSTEM) */
+        int many = strchr(from, ',') != NULL;
+        put_owned(&b, b2a__asprintf("printf 'FROMUSER=%s%s%s\\nTOUSER=%s%s%s\\n' >> \"$d/imp.par\"\n", many ? "(" : "",
+                                    from, many ? ")" : "", many ? "(" : "", to, many ? ")" : ""));
+    }
     if (only) {
-        /* one owner's tables, into the user of that name */
-        put_owned(&b, b2a__asprintf("printf 'FROMUSER=%s\\nTOUSER=%s\\nTABLES=(' >> \"$d/imp.par\"\n", only->owner,
-                                    only->owner));
+        put(&b, "printf 'TABLES=(' >> \"$d/imp.par\"\n");
         for (size_t k = 0; k < only->ntables; k++)
             put_owned(&b, b2a__asprintf("printf '%s%s' >> \"$d/imp.par\"\n", k ? "," : "", only->tables[k]));
         put(&b, "printf ')\\n' >> \"$d/imp.par\"\n");
@@ -393,7 +527,7 @@ static char *imp_tail(const b2a_vendor_job *j, sbuf *bp, const b2a_vendor_round 
     /* GRANTS=N: grants to roles and users this database lacks; STATISTICS=NONE:
      * nothing of ours reads them; COMMIT=Y with a 10 MB buffer keeps undo small. */
     put_owned(&b, b2a__asprintf("imp PARFILE=\"$d/imp.par\"%s GRANTS=N STATISTICS=NONE COMMIT=Y BUFFER=10485760\n",
-                                only ? "" : " FULL=Y"));
+                                from ? "" : " FULL=Y"));
     return done(&b);
 }
 
@@ -457,8 +591,9 @@ static int ora_setup(b2a_vendor_job *j, b2a_err *err)
         return OOM();
     /* both images' documentation runs them with a 1 GB /dev/shm */
     j->spec.shm_size = (int64_t)1 << 30;
-    /* tables of users the image maintains: not exported (oracle_owners.c) */
-    int rc = b2a__oracle_find_unexported(j, err);
+    /* owners of the dump's tables, and stage users for those the image
+     * maintains (oracle_owners.c) */
+    int rc = b2a__oracle_find_owners(j, err);
     if (rc != B2A_OK)
         return rc;
     /* more than Free's 12 GB of user data: table by table (oracle_rounds.c) */

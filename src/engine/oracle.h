@@ -17,6 +17,9 @@
 #define B2A_ORACLE_PASSWORD_ENV "B2A_ORACLE_PASSWORD"
 /* The Data Pump job's client_info while it runs: "b2a:<percent_done>". */
 #define B2A_ORACLE_JOB_NAME "B2A_IMPORT"
+/* Where Oracle Managed Files puts the tablespaces imp needs (the images'
+ * data folder), when DB_CREATE_FILE_DEST is not set. */
+#define B2A_ORACLE_OMF_DEST "/opt/oracle/oradata"
 
 extern const b2a_vendor b2a__vendor_oracle;
 
@@ -48,10 +51,27 @@ int b2a__oracle_plan_rounds(b2a_vendor_job *j, uint64_t limit, b2a_err *err);
 
 /* Users the Oracle image maintains (ORACLE_MAINTAINED = 'Y'): 1 if u is one. */
 int b2a__oracle_maintained_user(const char *u);
-#define B2A_ORACLE_UNEXPORTED_WHY "not exported by the container path; remapping is not supported"
-/* Fills j->unexported with the dump's tables such users own (oracle_owners.c);
- * B2A_EUNSUPPORTED when they are every table the dump holds. */
-int b2a__oracle_find_unexported(b2a_vendor_job *j, b2a_err *err);
+/* 1 if u's tables are imported into a stage user: maintained, but not SYS. */
+int b2a__oracle_remapped_user(const char *u);
+/* The stage user of a maintained owner: "B2A$SYSTEM". malloc'd. */
+#define B2A_ORACLE_STAGE_PREFIX "B2A$"
+char *b2a__oracle_stage_name(const char *owner);
+/* Where owner's tables are imported: its stage user, or owner itself. */
+const char *b2a__oracle_stage_of(const b2a_vendor_job *j, const char *owner);
+/* 1 if some owner of input's tables has a stage user. */
+int b2a__oracle_input_remapped(const b2a_vendor_job *j, size_t input);
+/* The job's remapped schemas as pairs, each name once: (stage, dump
+ * owner) with to_dump, for introspection to name tables as the dump does;
+ * (dump owner, stage) without, for the queries of the export. */
+int b2a__oracle_schema_map(const b2a_vendor_job *j, int to_dump, char ***out, size_t *n);
+#define B2A_ORACLE_UNEXPORTED_WHY                                                                                 \
+    "owned by SYS, whose objects are Oracle's data dictionary: neither imp nor Data Pump imports them, so the "    \
+    "container path does not export them"
+/* From the direct readers' list (oracle_owners.c): j->owners with their
+ * stage users, j->unexported with the SYS tables; B2A_EUNSUPPORTED when
+ * those are every table the dump holds, or a dump owner is named like a
+ * stage user. */
+int b2a__oracle_find_owners(b2a_vendor_job *j, b2a_err *err);
 
 /* The sh -c scripts, exposed for the tests. Every one starts with the same
  * prelude (sqlplus found, b2a_sql connecting as SYSTEM with the password

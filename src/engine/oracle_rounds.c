@@ -94,8 +94,8 @@ static int plan_input(b2a_vendor_job *j, const size_t *idx, size_t n, uint64_t l
     }
     for (size_t i = 0; i < nt && rc == B2A_OK; i++) {
         const b2a_table_def *t = ops->table(r, i);
-        if (b2a__oracle_maintained_user(t->schema))
-            continue; /* not exported (oracle_owners.c): no round */
+        if (b2a__oracle_maintained_user(t->schema) && !b2a__oracle_remapped_user(t->schema))
+            continue; /* SYS: not imported (oracle_owners.c), no round */
         /* plain names without $ and #, which Avro folder names would fold
          * into _: tables of different rounds must not share a folder */
         if (!b2a__oracle_plain_name(t->schema) || !b2a__oracle_plain_name(t->name) || strpbrk(t->name, "$#") ||

@@ -42,12 +42,30 @@ int b2a__odbc_introspect(b2a_odbc_conn *c, const b2a_introspect_opts *opts,
     for (size_t i = 0; rc == B2A_OK && opts->count_rows && i < *n; i++)
         if ((*out)[i].exported && (*out)[i].def.ncolumns)
             rc = b2a__introspect_count(c, &(*out)[i], err);
+    /* after the counts, which query the database's names */
+    if (rc == B2A_OK && b2a__introspect_rename_schemas(*out, *n, opts->rename, opts->nrename))
+        rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
     if (rc != B2A_OK) {
         b2a__odbc_tables_free(*out, *n);
         *out = NULL;
         *n = 0;
     }
     return rc;
+}
+
+int b2a__introspect_rename_schemas(b2a_odbc_table *t, size_t n, const char *const *pairs, size_t npairs)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k + 1 < npairs; k += 2)
+            if (t[i].def.schema && !strcmp(t[i].def.schema, pairs[k])) {
+                char *s = b2a__strdup(pairs[k + 1]);
+                if (!s)
+                    return B2A_ENOMEM;
+                free(t[i].def.schema);
+                t[i].def.schema = s;
+                break;
+            }
+    return B2A_OK;
 }
 
 void b2a__odbc_tables_free(b2a_odbc_table *t, size_t n)

@@ -31,13 +31,21 @@ typedef struct b2a_introspect_opts {
     int include_views;          /* export views and materialized views too */
     int count_rows;             /* exact SELECT count(*) per exported table */
     int profile_numeric;        /* PostgreSQL numeric without typmod: one scan picks the type */
+    /* schemas named otherwise in the job than in the database: (database,
+     * job) pairs, 2 entries each (Oracle's stage users, engine/oracle.h) */
+    const char *const *rename;
+    size_t nrename;
 } b2a_introspect_opts;
 
-#define B2A_INTROSPECT_OPTS_INIT { NULL, 0, 0, 1, 1 }
+#define B2A_INTROSPECT_OPTS_INIT { NULL, 0, 0, 1, 1, NULL, 0 }
 
 int b2a__odbc_introspect(b2a_odbc_conn *c, const b2a_introspect_opts *opts,
                          b2a_odbc_table **out, size_t *n, b2a_err *err);
 void b2a__odbc_tables_free(b2a_odbc_table *t, size_t n);
+/* Each table whose schema is pairs[2k] gets schema pairs[2k+1]: the
+ * database's name for it (a stage user) mapped back to the one the job
+ * shows. 0 or B2A_ENOMEM. */
+int b2a__introspect_rename_schemas(b2a_odbc_table *t, size_t n, const char *const *pairs, size_t npairs);
 const char *b2a__odbc_table_kind_name(b2a_table_kind k);
 
 /* The SELECT-list expression exporting a column (its quoted name, cast

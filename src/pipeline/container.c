@@ -383,7 +383,17 @@ static int introspect_work(cstate *st, b2a_err *err)
         return rc;
     b2a_introspect_opts o = B2A_INTROSPECT_OPTS_INIT;
     o.include_views = st->job->include_views;
+    /* Oracle: tables imported into stage users carry the dump's owner */
+    char **rename = NULL;
+    size_t nrename = 0;
+    if (b2a__oracle_schema_map(st->c->vjob, 1, &rename, &nrename) != B2A_OK) {
+        b2a__odbc_disconnect(conn);
+        return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    }
+    o.rename = (const char *const *)rename;
+    o.nrename = nrename;
     rc = b2a__odbc_introspect(conn, &o, &st->otables, &st->notables, err);
+    b2a__strv_free(rename, nrename);
     if (rc == B2A_OK && st->odbc_vendor == B2A_ODBC_MYSQL)
         rc = mysql_declared_work(st, conn, err);
     b2a__odbc_disconnect(conn);
@@ -399,9 +409,9 @@ static int introspect_work(cstate *st, b2a_err *err)
     return rc;
 }
 
-/* Oracle: the dump's tables owned by users the image maintains are not
- * exported (engine/oracle_owners.c); they fail by name, so the job does
- * not end Success with them missing. Once, not on every round. */
+/* Oracle: the dump's tables owned by SYS are not imported
+ * (engine/oracle_owners.c); they fail by name, so the job does not end
+ * Success with them missing. Once, not on every round. */
 static int add_unexported(b2a_job *job, const b2a_vendor_job *vj)
 {
     for (size_t i = 0; vj && vj->round == 0 && i + 1 < vj->nunexported; i += 2) {
@@ -414,8 +424,7 @@ static int add_unexported(b2a_job *job, const b2a_vendor_job *vj)
             b2a__table_def_clear(&def);
             return B2A_ENOMEM;
         }
-        t->message = b2a__asprintf("owned by %s, a user the Oracle image maintains: " B2A_ORACLE_UNEXPORTED_WHY,
-                                   t->def.schema);
+        t->message = b2a__strdup(B2A_ORACLE_UNEXPORTED_WHY);
         if (!t->message)
             return B2A_ENOMEM;
         /* a whole table is never an accepted loss: only --include/--exclude leave it out */
@@ -526,6 +535,14 @@ static int restored_source(cstate *st, b2a_err *err)
     if (rc == B2A_OK && native && st->odbc_vendor == B2A_ODBC_MYSQL)
         rc = b2a__dbsource_set_mysql(&st->db, b2a_container_host(st->c), vj->host_port, vj->user, vj->password,
                                      b2a_container_database(st->c), err);
+    /* Oracle: the dump's owner SYSTEM is read from its stage user B2A$SYSTEM */
+    char **map = NULL;
+    size_t nmap = 0;
+    if (rc == B2A_OK && b2a__oracle_schema_map(vj, 0, &map, &nmap) != B2A_OK)
+        rc = b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
+    if (rc == B2A_OK)
+        rc = b2a__dbsource_set_schema_map(&st->db, map, nmap, err);
+    b2a__strv_free(map, nmap);
     return rc;
 }
 

@@ -67,12 +67,40 @@ int b2a__dbsource_from_dsn(b2a_dbsource *s, const b2a_dsn *d, int via_odbc, int 
     return rc;
 }
 
+int b2a__dbsource_set_schema_map(b2a_dbsource *s, char *const *pairs, size_t npairs, b2a_err *err)
+{
+    b2a__strv_free(s->schema_map, s->nschema_map);
+    s->schema_map = NULL;
+    s->nschema_map = 0;
+    if (!npairs)
+        return B2A_OK;
+    if (!(s->schema_map = calloc(npairs, sizeof(*s->schema_map))))
+        return OOM();
+    for (; s->nschema_map < npairs; s->nschema_map++)
+        if (!(s->schema_map[s->nschema_map] = b2a__strdup(pairs[s->nschema_map])))
+            return OOM();
+    return B2A_OK;
+}
+
+const b2a_table_def *b2a__dbsource_in_database(const b2a_dbsource *s, const b2a_table_def *t, b2a_table_def *copy)
+{
+    for (size_t k = 0; t->schema && k + 1 < s->nschema_map; k += 2)
+        if (!strcmp(t->schema, s->schema_map[k])) {
+            *copy = *t;
+            copy->schema = s->schema_map[k + 1];
+            return copy;
+        }
+    return t;
+}
+
 int b2a__dbsource_copy(b2a_dbsource *dst, const b2a_dbsource *src, b2a_err *err)
 {
     int rc = b2a__dbsource_init(dst, src->vendor, src->odbc_connstr, src->pg_conninfo, src->login_timeout_s, err);
     if (rc == B2A_OK && src->my_host)
         rc = b2a__dbsource_set_mysql(dst, src->my_host, src->my_port, src->my_user, src->my_password, src->my_db,
                                      err);
+    if (rc == B2A_OK && src->nschema_map)
+        rc = b2a__dbsource_set_schema_map(dst, src->schema_map, src->nschema_map, err);
     if (rc)
         b2a__dbsource_clear(dst);
     return rc;
@@ -86,6 +114,7 @@ void b2a__dbsource_clear(b2a_dbsource *s)
     free(s->my_user);
     wipe(s->my_password);
     free(s->my_db);
+    b2a__strv_free(s->schema_map, s->nschema_map);
     memset(s, 0, sizeof(*s));
 }
 
@@ -356,6 +385,8 @@ static int pg_snapshot(const b2a_dbsource *s, b2a_split *sp, b2a_err *err)
 int b2a__split_plan(const b2a_dbsource *s, const b2a_table_def *t, char *const *pk, size_t npk, uint32_t n,
                     b2a_split *sp, b2a_err *err)
 {
+    b2a_table_def mapped;
+    t = b2a__dbsource_in_database(s, t, &mapped);
     memset(sp, 0, sizeof(*sp));
     sp->rows_expected = -1;
     int rc = B2A_OK;
@@ -408,6 +439,7 @@ struct b2a_dbcursor {
     b2a_pg_copy *pcur;
     MYSQL *mc;
     b2a_mysql_fetch *mf;
+    b2a_table_def mapped;  /* the table as the database names it; the cursors keep a pointer */
 };
 
 int b2a__dbcursor_open(const b2a_dbsource *s, const b2a_table_def *t, const char *where, const char *snapshot,
@@ -417,6 +449,7 @@ int b2a__dbcursor_open(const b2a_dbsource *s, const b2a_table_def *t, const char
     b2a_dbcursor *c = calloc(1, sizeof(*c));
     if (!c)
         return OOM();
+    t = b2a__dbsource_in_database(s, t, &c->mapped);
     int rc;
     if (s->pg_conninfo) {
         rc = pg_open(s, &c->pc, err);

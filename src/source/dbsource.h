@@ -24,6 +24,10 @@ typedef struct b2a_dbsource {
     /* rows through libmariadb when my_host is set (b2a__dbsource_set_mysql) */
     char *my_host, *my_user, *my_password, *my_db;
     int my_port;
+    /* schemas the job names otherwise than the database: (job, database)
+     * pairs, 2 entries each (an Oracle restore's stage users) */
+    char **schema_map;
+    size_t nschema_map;
 } b2a_dbsource;
 
 /* Owned copies; pg_conninfo NULL for ODBC only. */
@@ -41,6 +45,13 @@ int b2a__dbsource_copy(b2a_dbsource *dst, const b2a_dbsource *src, b2a_err *err)
  * instead of ODBC; the catalog and split plans stay on ODBC. Copies. */
 int b2a__dbsource_set_mysql(b2a_dbsource *s, const char *host, int port, const char *user, const char *password,
                             const char *db, b2a_err *err);
+
+/* The queries of split plans and cursors read a table of schema
+ * pairs[2k] from schema pairs[2k+1]. Copies. */
+int b2a__dbsource_set_schema_map(b2a_dbsource *s, char *const *pairs, size_t npairs, b2a_err *err);
+/* t as the database names it: t itself, or *copy (a shallow copy of t,
+ * valid while t and s are) with its schema mapped. */
+const b2a_table_def *b2a__dbsource_in_database(const b2a_dbsource *s, const b2a_table_def *t, b2a_table_def *copy);
 
 /* Connect over ODBC and describe the database: tables (exact counts of
  * the exported ones, views too with include_views), and its name. On

@@ -33,6 +33,7 @@
 #include "odbc/odbc.h"
 #include "reader/oracle/dp.h"
 #include "reader/oracle/exp.h"
+#include "source/dbsource.h"
 #include "util/str.h"
 
 #define SCOTT "jliverse_datapump_scott.dmp"
@@ -1275,7 +1276,7 @@ static void run_dialogue(const char *casename, int fail_restore)
 static void copy_renamed(const char *name, const char *from, const char *to, const char *dst)
 {
     char src[PATH_MAX + 128];
-    snprintf(src, sizeof src, "%s/%s", samples, name);
+    snprintf(src, sizeof src, "%s/%s", name[0] == '/' ? "" : samples, name);
     FILE *f = fopen(src, "rb");
     assert_non_null(f);
     fseek(f, 0, SEEK_END);
@@ -1297,6 +1298,35 @@ static void copy_renamed(const char *name, const char *from, const char *to, con
     free(b);
 }
 
+/* The plan's one step for input 0 of j, its script run with the stubs (the
+ * container's path of the input pointed at the host's copy). */
+static int run_step(b2a_vendor_job *j, const stubs *s, size_t step, char **script)
+{
+    for (size_t i = 0; i < j->ninputs; i++) {
+        free(j->in_paths[i]);
+        j->in_paths[i] = b2a__strdup(j->inputs[i].path);
+    }
+    b2a_vendor_plan plan;
+    b2a_err err;
+    assert_int_equal(b2a__vendor_plan(j, &plan, &err), B2A_OK);
+    assert_true(step < plan.nsteps);
+    int rc = run_cmd(s, &plan.steps[step].cmd);
+    if (script)
+        *script = b2a__strdup(plan.steps[step].cmd.argv[2]);
+    b2a__vendor_plan_free(&plan);
+    return rc;
+}
+
+static void stubs_clear(const stubs *s)
+{
+    static const char *const names[] = {"sqlplus.log", "imp.args", "imp.par", "out", "say"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char p[256];
+        snprintf(p, sizeof p, "%s/%s", s->dir, names[i]);
+        unlink(p);
+    }
+}
+
 static void test_maintained_owners(void **state)
 {
     (void)state;
@@ -1306,73 +1336,259 @@ static void test_maintained_owners(void **state)
     assert_false(b2a__oracle_maintained_user("SCOTT"));
     assert_false(b2a__oracle_maintained_user("SYSTEMX"));
     assert_false(b2a__oracle_maintained_user("system"));
+    /* every maintained user but SYS goes to a stage user */
+    assert_true(b2a__oracle_remapped_user("SYSTEM"));
+    assert_true(b2a__oracle_remapped_user("XS$NULL"));
+    assert_false(b2a__oracle_remapped_user("SYS"));
+    assert_false(b2a__oracle_remapped_user("SCOTT"));
+    char *stage = b2a__oracle_stage_name("SYSTEM");
+    assert_string_equal(stage, "B2A$SYSTEM");
+    assert_true(b2a__oracle_plain_name(stage)); /* an unquoted identifier: spliced as such */
+    free(stage);
     if (!have_samples())
         skip();
     unsetenv("B2A_ORACLE_DATA_LIMIT");
-    char dir[] = "/tmp/b2a-oraowner-XXXXXX", all[64], mixed[64];
+    char dir[] = "/tmp/b2a-oraowner-XXXXXX", all[64], mixed[64], clash[64];
     assert_non_null(mkdtemp(dir));
     snprintf(all, sizeof all, "%s/outln.dmp", dir);
     snprintf(mixed, sizeof mixed, "%s/mixed.dmp", dir);
+    snprintf(clash, sizeof clash, "%s/clash.dmp", dir);
+    stubs s;
+    stubs_make(&s);
 
-    /* the samples as they are: nothing owned by such a user */
+    /* the samples as they are: no stage user, FULL=Y as before */
     b2a_vendor_input in = sample_input(LEGACY);
     b2a_vendor_job *j = new_job(&in, 1, B2A_NETWORK_PUBLISH, NULL);
     assert_int_equal(j->nunexported, 0);
+    assert_int_equal(j->nowners, 4);
+    for (size_t k = 0; k < j->nowners; k++)
+        assert_null(j->owners[k].stage);
     b2a__vendor_job_free(j);
 
-    /* freetic_car's 24 SCOTT tables as OUTLN's: nothing would be exported,
-     * refused before any container */
+    /* freetic_car's 24 SCOTT tables as OUTLN's: no longer refused; imported
+     * FROMUSER=OUTLN TOUSER=B2A$OUTLN into a stage user made first */
     copy_renamed("freetic_car.dmp", "SCOTT", "OUTLN", all);
     b2a_vendor_input ai = sample_input("freetic_car.dmp");
     ai.path = all;
+    j = new_job(&ai, 1, B2A_NETWORK_PUBLISH, NULL);
+    assert_int_equal(j->nunexported, 0);
+    assert_int_equal(j->nowners, 1);
+    assert_string_equal(j->owners[0].owner, "OUTLN");
+    assert_string_equal(j->owners[0].stage, "B2A$OUTLN");
+    assert_string_equal(b2a__oracle_stage_of(j, "OUTLN"), "B2A$OUTLN");
+    assert_string_equal(b2a__oracle_stage_of(j, "SCOTT"), "SCOTT");
+    char *script;
+    assert_int_equal(run_step(j, &s, 0, &script), 0);
+    char *par = read_all(s.dir, "imp.par"), *args = read_all(s.dir, "imp.args"), *log = read_all(s.dir, "sqlplus.log");
+    char want[PATH_MAX + 300];
+    snprintf(want, sizeof want, "USERID=system/%s@//127.0.0.1:1521/FREEPDB1\nFILE=\"%s\"\nFROMUSER=OUTLN\nTOUSER=B2A$OUTLN\n",
+             j->password, all);
+    assert_string_equal(par, want);
+    assert_null(strstr(args, "FULL=Y"));
+    assert_null(strstr(args, j->password));
+    assert_non_null(strstr(log, "BEGIN\n  mk('B2A$OUTLN');\n  NULL;\nEND;\n"));
+    assert_non_null(strstr(log, "EXECUTE IMMEDIATE 'GRANT UNLIMITED TABLESPACE TO \"' || u || '\"';"));
+    /* no owner imported under its own name: the server's list is not asked */
+    assert_null(strstr(log, "oracle_maintained"));
+    /* the tablespace the DDL names, created when missing, by OMF */
+    assert_non_null(strstr(log, "SELECT value INTO dest FROM v$parameter WHERE name = 'db_create_file_dest';\n"
+                                "  IF dest IS NULL THEN\n"
+                                "    EXECUTE IMMEDIATE 'ALTER SYSTEM SET DB_CREATE_FILE_DEST = ''/opt/oracle/oradata'' "
+                                "SCOPE = MEMORY';\n  END IF;\n  mk('USERS');\nEND;\n"));
+    assert_non_null(strstr(log, "EXECUTE IMMEDIATE 'CREATE TABLESPACE \"' || t || '\"';"));
+    free(par), free(args), free(log), free(script);
+    stubs_clear(&s);
+    /* the names the job and the export use: pairs each way */
+    char **map;
+    size_t nmap;
+    assert_int_equal(b2a__oracle_schema_map(j, 1, &map, &nmap), B2A_OK);
+    assert_int_equal(nmap, 2);
+    assert_string_equal(map[0], "B2A$OUTLN");
+    assert_string_equal(map[1], "OUTLN");
+    b2a__strv_free(map, nmap);
+    assert_int_equal(b2a__oracle_schema_map(j, 0, &map, &nmap), B2A_OK);
+    assert_int_equal(nmap, 2);
+    assert_string_equal(map[0], "OUTLN");
+    assert_string_equal(map[1], "B2A$OUTLN");
+    b2a__strv_free(map, nmap);
+    b2a__vendor_job_free(j);
+
+    /* jliverse's Data Pump SCOTT as OUTLN: REMAP_SCHEMA to the stage user */
+    copy_renamed(SCOTT, "SCOTT", "OUTLN", clash);
+    b2a_vendor_input di = sample_input(SCOTT);
+    di.path = clash;
+    j = new_job(&di, 1, B2A_NETWORK_PUBLISH, NULL);
+    assert_int_equal(j->nowners, 1);
+    assert_int_equal(run_step(j, &s, 0, &script), 0);
+    assert_non_null(strstr(script, "b2a_users \"$owners\"' B2A$OUTLN' || exit 1\n"));
+    log = read_all(s.dir, "sqlplus.log");
+    assert_non_null(strstr(log, "  mk('OUTLN');\n  mk('SYS');\n  mk('B2A$OUTLN');\n  NULL;\n"));
+    assert_non_null(strstr(log, "  h := DBMS_DATAPUMP.OPEN('IMPORT', 'FULL', NULL, 'B2A_IMPORT');\n"));
+    assert_non_null(strstr(log, "  DBMS_DATAPUMP.METADATA_REMAP(h, 'REMAP_SCHEMA', 'OUTLN', 'B2A$OUTLN');\n"
+                                "  DBMS_DATAPUMP.METADATA_TRANSFORM(h, 'SEGMENT_ATTRIBUTES', 0);\n"));
+    free(log), free(script);
+    stubs_clear(&s);
+    b2a__vendor_job_free(j);
+    unlink(clash);
+
+    /* rjschof_legacy with FINANCE's 8 tables as OJVMSYS's: every owner named,
+     * OJVMSYS into its stage user; the others checked against the server's
+     * own list of the users it maintains */
+    copy_renamed(LEGACY, "FINANCE", "OJVMSYS", mixed);
+    b2a_vendor_input mi = sample_input(LEGACY);
+    mi.path = mixed;
+    j = new_job(&mi, 1, B2A_NETWORK_PUBLISH, NULL);
+    assert_int_equal(j->nunexported, 0);
+    assert_int_equal(j->nowners, 4);
+    assert_int_equal(run_step(j, &s, 0, &script), 0);
+    par = read_all(s.dir, "imp.par");
+    log = read_all(s.dir, "sqlplus.log");
+    assert_non_null(strstr(par, "\nFROMUSER=(HRDATA,INVENTORY,OJVMSYS,AUDITLOG)\n"
+                                "TOUSER=(HRDATA,INVENTORY,B2A$OJVMSYS,AUDITLOG)\n"));
+    assert_non_null(strstr(log, "  mk('HRDATA');\n  mk('INVENTORY');\n  mk('B2A$OJVMSYS');\n  mk('AUDITLOG');\n"));
+    assert_non_null(strstr(log, "FROM dba_users WHERE oracle_maintained = 'Y' AND username IN ('HRDATA', "
+                                "'INVENTORY', 'AUDITLOG');\n"));
+    /* its tablespaces: partitioned and LOB tables need them under imp */
+    assert_non_null(strstr(log, "  mk('COMBINED_DATA');\n  mk('COMBINED_IDX');\n  mk('USERS');\nEND;\n"));
+    free(par), free(log), free(script);
+    stubs_clear(&s);
+    /* a user the server maintains and our list lacks: the step fails naming it */
+    write_file(s.dir, "say", "b2a: error: HRDATA owns tables in the dump and is a user this image maintains\n", 0644);
+    write_file(s.dir, "sqlplus",
+               "#!/bin/sh\n"
+               "in=$(cat)\n"
+               "printf '%s\\n' \"$in\" >> \"$B2A_STUB/sqlplus.log\"\n"
+               "case \"$in\" in *oracle_maintained*) cat \"$B2A_STUB/say\"; exit 0;; esac\n"
+               "echo B2AREADY\n",
+               0755);
+    assert_int_equal(run_step(j, &s, 0, NULL), 1);
+    char *out = read_all(s.dir, "out");
+    /* the stubs' own lines before it, then the server's answer, last */
+    const char *line = "b2a: error: HRDATA owns tables in the dump and is a user this image maintains\n";
+    assert_true(strlen(out) >= strlen(line));
+    assert_string_equal(out + strlen(out) - strlen(line), line);
+    free(out);
+    par = read_all(s.dir, "imp.par");
+    assert_string_equal(par, ""); /* imp did not run */
+    free(par);
+    stubs_clear(&s);
+    b2a__vendor_job_free(j);
+    stubs_rm(&s);
+
+    /* a dump owner named like a stage user: refused (its tables would be
+     * named after the maintained user) */
+    copy_renamed(LEGACY, "FINANCE", "B2A$DIP", clash);
+    b2a_vendor_input ci = sample_input(LEGACY);
+    ci.path = clash;
     b2a_vendor_params vp = {0};
     vp.job_id = "or1";
     vp.network = B2A_NETWORK_PUBLISH;
     vp.port = 15210;
-    vp.inputs = &ai;
+    vp.inputs = &ci;
     vp.ninputs = 1;
     b2a_err err;
     j = NULL;
     assert_int_equal(b2a__vendor_job_new(&b2a__vendor_oracle, &vp, &j, &err), B2A_EUNSUPPORTED);
     assert_null(j);
-    char want[512];
     snprintf(want, sizeof want,
-             "%s: every table the dump holds (24, such as OUTLN.ALTER_TEST) is owned by a user the Oracle image "
-             "maintains (OUTLN): not exported by the container path; remapping is not supported", all);
+             "%s: the dump holds tables of a user named B2A$<name> after a user the Oracle image maintains, the "
+             "name bak2avro gives the stage user such tables are imported into: not supported by the container "
+             "path", clash);
     assert_string_equal(err.msg, want);
 
-    /* rjschof_legacy with FINANCE's 8 tables as OJVMSYS's: those 8 listed,
-     * the other 18 exported as before */
-    copy_renamed(LEGACY, "FINANCE", "OJVMSYS", mixed);
-    b2a_vendor_input mi = sample_input(LEGACY);
-    mi.path = mixed;
-    j = new_job(&mi, 1, B2A_NETWORK_PUBLISH, NULL);
-    static const char *const finance[] = {"ACCOUNTS",     "CHECK_NOT_NULL",      "CUSTOMER_PROFILE",
-                                          "MV_ACCOUNT_SUMMARY", "NUMERIC_EDGE", "TRANSACTIONS",
-                                          "TRANSACTION_DETAILS", "WIDE_DECIMALS"};
-    assert_int_equal(j->nunexported, 16);
-    for (size_t k = 0; k < 8; k++) {
-        assert_string_equal(j->unexported[2 * k], "OJVMSYS");
-        assert_string_equal(j->unexported[2 * k + 1], finance[k]);
-    }
-    b2a__vendor_job_free(j);
-    /* in rounds (hr_exp10g's HR and the OUTLN copy), they get none */
+    /* imp names every owner of a dump with a stage user: one that is not a
+     * plain name (here Finance, beside HRDATA renamed SYSTEM) is refused */
+    copy_renamed(LEGACY, "FINANCE", "Finance", clash);
+    copy_renamed(clash, "HRDATA", "SYSTEM", mixed);
+    ci.path = mixed;
+    j = NULL;
+    assert_int_equal(b2a__vendor_job_new(&b2a__vendor_oracle, &vp, &j, &err), B2A_EUNSUPPORTED);
+    assert_null(j);
+    snprintf(want, sizeof want,
+             "%s: the dump holds tables of a user the Oracle image maintains, which imp imports with every owner "
+             "named, and the owner \"Finance\" is not a plain name (capitals, digits, _, $ and #): not supported by "
+             "the container path", mixed);
+    assert_string_equal(err.msg, want);
+
+    /* in rounds (hr_exp10g's HR and the OUTLN copy): OUTLN's rounds import
+     * into its stage user, and drop from it */
     b2a_vendor_input two[2] = {sample_input("hr_exp10g_classic__momaresh.dmp"), ai};
     setenv("B2A_ORACLE_DATA_LIMIT", "50000", 1);
     j = new_job(two, 2, B2A_NETWORK_PUBLISH, NULL);
     unsetenv("B2A_ORACLE_DATA_LIMIT");
-    assert_int_equal(j->nunexported, 48);
-    assert_true(j->nrounds > 1);
-    size_t in_rounds = 0;
+    assert_int_equal(j->nunexported, 0);
+    size_t in_rounds = 0, outln = 0, first = SIZE_MAX;
     for (size_t r = 0; r < j->nrounds; r++) {
-        assert_string_equal(j->rounds[r].owner, "HR");
         in_rounds += j->rounds[r].ntables;
+        if (!strcmp(j->rounds[r].owner, "OUTLN")) {
+            outln++;
+            if (first == SIZE_MAX)
+                first = r;
+        }
     }
-    assert_int_equal(in_rounds, 24);
+    assert_int_equal(in_rounds, 24 + 24);
+    assert_true(outln > 1 && first + 1 < j->nrounds);
+    j->round = first + 1;
+    b2a_vendor_plan plan;
+    assert_int_equal(b2a__vendor_plan(j, &plan, &err), B2A_OK);
+    assert_int_equal(plan.nsteps, 1);
+    const char *sc = plan.steps[0].cmd.argv[2];
+    char drop[200];
+    snprintf(drop, sizeof drop, "DROP TABLE \"B2A$OUTLN\".\"%s\" CASCADE CONSTRAINTS PURGE", j->rounds[first].tables[0]);
+    assert_non_null(strstr(sc, drop));
+    assert_non_null(strstr(sc, "b2a_users 'B2A$OUTLN' || exit 1\n"));
+    assert_non_null(strstr(sc, "printf 'FROMUSER=OUTLN\\nTOUSER=B2A$OUTLN\\n' >> \"$d/imp.par\"\n"));
+    b2a__vendor_plan_free(&plan);
     b2a__vendor_job_free(j);
     unlink(all);
     unlink(mixed);
+    unlink(clash);
     rmdir(dir);
+}
+
+/* Introspection names a stage user's tables after the dump's owner. */
+static void test_rename_schemas(void **state)
+{
+    (void)state;
+    b2a_odbc_table *t = calloc(3, sizeof *t);
+    const char *names[3][2] = {{"B2A$OUTLN", "T1"}, {"HR", "EMP"}, {"B2A$SYSTEM", "T2"}};
+    for (size_t i = 0; i < 3; i++) {
+        t[i].def.schema = b2a__strdup(names[i][0]);
+        t[i].def.name = b2a__strdup(names[i][1]);
+    }
+    const char *const pairs[] = {"B2A$SYSTEM", "SYSTEM", "B2A$OUTLN", "OUTLN"};
+    assert_int_equal(b2a__introspect_rename_schemas(t, 3, pairs, 4), B2A_OK);
+    assert_string_equal(t[0].def.schema, "OUTLN");
+    assert_string_equal(t[1].def.schema, "HR");
+    assert_string_equal(t[2].def.schema, "SYSTEM");
+    assert_string_equal(t[2].def.name, "T2");
+    /* no pairs: nothing renamed */
+    assert_int_equal(b2a__introspect_rename_schemas(t, 3, NULL, 0), B2A_OK);
+    assert_string_equal(t[0].def.schema, "OUTLN");
+    b2a__odbc_tables_free(t, 3);
+
+    /* and the export reads OUTLN.T1 from the stage user */
+    b2a_dbsource src;
+    b2a_err err;
+    assert_int_equal(b2a__dbsource_init(&src, B2A_ODBC_ORACLE, "DRIVER=x;", NULL, 0, &err), B2A_OK);
+    char *const fwd[] = {"OUTLN", "B2A$OUTLN"};
+    assert_int_equal(b2a__dbsource_set_schema_map(&src, fwd, 2, &err), B2A_OK);
+    b2a_dbsource copy;
+    assert_int_equal(b2a__dbsource_copy(&copy, &src, &err), B2A_OK);
+    b2a__dbsource_clear(&src);
+    b2a_table_def def = {0}, tmp;
+    def.schema = "OUTLN";
+    def.name = "T1";
+    const b2a_table_def *in = b2a__dbsource_in_database(&copy, &def, &tmp);
+    assert_ptr_equal(in, &tmp);
+    assert_string_equal(in->schema, "B2A$OUTLN");
+    assert_string_equal(in->name, "T1");
+    char *q = b2a__odbc_qualified(B2A_ODBC_ORACLE, in->schema, in->name);
+    assert_string_equal(q, "\"B2A$OUTLN\".\"T1\"");
+    free(q);
+    def.schema = "HR";
+    assert_ptr_equal(b2a__dbsource_in_database(&copy, &def, &tmp), &def);
+    b2a__dbsource_clear(&copy);
 }
 
 static void test_rounds_dialogue(void **state)
@@ -1451,6 +1667,7 @@ int main(void)
         cmocka_unit_test(test_type_mapping),
         cmocka_unit_test(test_rounds),
         cmocka_unit_test(test_maintained_owners),
+        cmocka_unit_test(test_rename_schemas),
         cmocka_unit_test(test_rounds_dialogue),
         cmocka_unit_test(test_dialogue),
         cmocka_unit_test(test_dialogue_failure),

@@ -118,24 +118,92 @@ class OracleJobOnFakeEngine(unittest.TestCase):
         self.assertEqual(restore["status"], "Failed")
         self.assertEqual(job["vendor"], "oracle")
 
-    def test_only_tables_of_oracle_maintained_users_refused_before_any_container(self):
+    def test_tables_of_an_oracle_maintained_user_are_imported_into_a_stage_user(self):
         """The SCOTT dump with SCOTT renamed OUTLN (same length): every table
-        belongs to a user the image maintains, which introspection does not
-        list, so nothing would be exported: refused before any container is
-        created, the job Failed naming the owner and why."""
+        belongs to a user the image maintains. The job is no longer refused:
+        the import remaps OUTLN to the stage user B2A$OUTLN, created first
+        without a password. Exporting needs Oracle's ODBC driver, absent
+        here: the job then fails at introspection, naming it, and the
+        container is removed."""
         with open(DUMP, "rb") as f:
             data = f.read()
         dump = os.path.join(self.tmp, "outln.dmp")
         with open(dump, "wb") as f:
             f.write(data.replace(b"SCOTT", b"OUTLN"))
         os.chmod(dump, 0o644)
-        p, requests, job = self.run_job(self.start_exchanges()[:2], dump=dump)
+        x = self.start_exchanges()
+        x += exec_exchanges("pr1", ["B2AREADY\n"], 0)
+        x += exec_exchanges("rs1", [
+            "Processing object type TABLE_EXPORT/TABLE/TABLE\n",
+            ". . imported \"B2A$OUTLN\".\"DEPT\"                          5.929 KB       4 rows\n",
+            "Job \"SYSTEM\".\"B2A_IMPORT\" successfully completed at Mon Dec 7 03:00:00 2026 elapsed 0 00:00:05\n"
+            "b2a: Data Pump job COMPLETED\n"], 0)
+        # introspection fails (no driver here): the container is stopped and removed
+        x += [{"expect": "POST /v1.41/containers/0a1e00d1/stop", "status": 204},
+              {"expect": "DELETE /v1.41/containers/0a1e00d1", "status": 204}]
+        p, requests, job = self.run_job(x, dump=dump)
+        self.assertEqual([(r["method"], r["target"]) for r in requests if r.get("unexpected")], [], p.stderr)
         self.assertNotEqual(p.returncode, 0, p.stderr)
-        self.assertIn(dump + ": every table the dump holds (4, such as OUTLN.DEPT) is owned by a user the Oracle "
-                      "image maintains (OUTLN): not exported by the container path; remapping is not supported",
-                      p.stderr)
-        self.assertEqual([r["target"] for r in requests if "containers" in r["target"]], [])
-        self.assertEqual(job["status"], "Failed")
+        self.assertIn("introspect: Failed: ODBC driver \"Oracle 23 ODBC driver\" is not installed", p.stderr)
+        self.assertNotIn("remapping is not supported", p.stderr)
+        execs = [json.loads(r["body"]) for r in requests if r["target"].endswith("/exec")]
+        script = execs[-1]["Cmd"][2]
+        self.assertIn("b2a_users \"$owners\"' B2A$OUTLN' || exit 1\n", script)
+        self.assertIn("DBMS_DATAPUMP.OPEN('IMPORT', 'FULL', NULL, 'B2A_IMPORT')", script)
+        self.assertIn("DBMS_DATAPUMP.METADATA_REMAP(h, 'REMAP_SCHEMA', 'OUTLN', 'B2A$OUTLN');", script)
+        restore = next(s for s in job["steps"] if s["name"] == "restore")
+        self.assertEqual(restore["status"], "Success")
+        self.assertEqual([(r["method"], r["target"]) for r in requests[-2:]],
+                         [("POST", "/v1.41/containers/0a1e00d1/stop?t=10"),
+                          ("DELETE", "/v1.41/containers/0a1e00d1?force=1&v=1")])
+        password = next(e.split("=", 1)[1] for e in json.loads(
+            next(r for r in requests if r["target"] == "/v1.41/containers/create")["body"])["Env"]
+            if e.startswith("ORACLE_PASSWORD="))
+        everything = json.dumps(requests)
+        for var in ("ORACLE_PASSWORD=", "ORACLE_PWD=", "B2A_ORACLE_PASSWORD="):
+            everything = everything.replace(var + password, var)
+        self.assertNotIn(password, everything)
+        self.assertNotIn(password, p.stderr + p.stdout + json.dumps(job))
+
+    def test_imp_creates_the_tablespaces_the_dump_names(self):
+        """A classic dump (hr_exp10g, whose DDL names the tablespaces EXAMPLE
+        and USERS) through imp: the exec'd script creates the tablespaces
+        the DDL names before imp runs (Oracle Managed Files), then imports
+        FULL=Y; the password only in the environment."""
+        dump = os.path.join(SAMPLES, "oracle", "hr_exp10g_classic__momaresh.dmp")
+        x = self.start_exchanges()
+        x += exec_exchanges("pr1", ["B2AREADY\n"], 0)
+        x += exec_exchanges("rs1", ["IMP-00017: following statement failed with ORACLE error 959:\n",
+                                    " \"CREATE TABLE \"COUNTRIES\" (\"COUNTRY_ID\" CHAR(2)) TABLESPACE \"EXAMPLE\"\"\n",
+                                    "IMP-00003: ORACLE error 959 encountered\n",
+                                    "ORA-00959: tablespace 'EXAMPLE' does not exist\n",
+                                    "Import terminated successfully with warnings.\n"], 0)
+        x += [{"expect": "GET /v1.41/containers/0a1e00d1/json", "status": 200, "body": RUNNING}] * 5
+        x += [{"expect": "POST /v1.41/containers/0a1e00d1/stop", "status": 204},
+              {"expect": "DELETE /v1.41/containers/0a1e00d1", "status": 204}]
+        p, requests, job = self.run_job(x, dump=dump)
+        self.assertEqual([(r["method"], r["target"]) for r in requests if r.get("unexpected")], [], p.stderr)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        # had the tablespace been missing, imp's error names it
+        self.assertIn("imp hr_exp10g_classic__momaresh.dmp failed: IMP-00017: following statement failed with "
+                      "ORACLE error 959:", p.stderr)
+        execs = [json.loads(r["body"]) for r in requests if r["target"].endswith("/exec")]
+        script = execs[-1]["Cmd"][2]
+        # the tablespaces from the DDL, created by OMF before imp
+        self.assertIn("ddl=$(LC_ALL=C grep -a -o -E '^CONNECT [A-Z][A-Z0-9_$#]{0,127}$|TABLESPACE "
+                      "\"[A-Z][A-Z0-9_$#]{0,127}\"' \"$0\" | sort -u)\n", script)
+        self.assertIn("b2a_tablespaces \"$(printf '%s\\n' \"$ddl\" | sed -n 's/^TABLESPACE \"\\(.*\\)\"$/\\1/p')\" "
+                      "|| exit 1\n", script)
+        self.assertIn("EXECUTE IMMEDIATE 'ALTER SYSTEM SET DB_CREATE_FILE_DEST = ''/opt/oracle/oradata'' "
+                      "SCOPE = MEMORY';", script)
+        self.assertLess(script.index("b2a_tablespaces \""), script.index("imp PARFILE="))
+        self.assertIn(" FULL=Y GRANTS=N", script)
+        self.assertEqual(execs[-1]["Cmd"][3], "/backup/0/hr_exp10g_classic__momaresh.dmp")
+        password = next(e.split("=", 1)[1] for e in json.loads(
+            next(r for r in requests if r["target"] == "/v1.41/containers/create")["body"])["Env"]
+            if e.startswith("ORACLE_PASSWORD="))
+        self.assertNotIn(password, json.dumps(execs[-1]["Cmd"]))
+        self.assertIn("B2A_ORACLE_PASSWORD=" + password, execs[-1]["Env"])
 
     def test_a_table_alone_over_the_limit_fails_naming_it(self):
         """A dump over the data limit (injected small: 150,000 bytes for this
