@@ -25,13 +25,11 @@ struct b2a_bak {
     char *name;             /* first file's name, for messages */
 };
 
-/* One located cell of the current row. */
-typedef struct b2a_cell {
-    const uint8_t *p;
-    size_t n;
-    unsigned bitpos;
-    int null;
-} b2a_cell;
+/* What a scan needs of a column on every row, looked up once per scan. */
+typedef struct b2a_scol {
+    size_t plain;             /* b2a__mtype_plain_size: checked by its size alone */
+    int textptr;              /* b2a__mtype_is_textptr: 16 bytes are an off-row pointer */
+} b2a_scol;
 
 struct b2a_bak_scan {
     b2a_bak *b;
@@ -46,7 +44,7 @@ struct b2a_bak_scan {
     int have_page;
     unsigned slot;
     b2a_rowdec *dec;          /* locates each column in FixedVar or CD records */
-    b2a_cell *cells;          /* per def column */
+    b2a_scol *cols;           /* per def column */
     b2a_mbuf *lobs;           /* per def column: off-row values of the current row */
     b2a_mbuf scratch;
     int done;
@@ -252,10 +250,10 @@ int b2a__bak_scan_open_part(b2a_bak *b, size_t table, size_t part, size_t nparts
     if (rc < 0)
         return b2a__err_prefix(err, "%s: ", b->name);
     b2a_bak_scan *s = calloc(1, sizeof *s);
-    if (!s || !(s->cells = calloc(t->def.ncolumns + 1, sizeof *s->cells)) ||
+    if (!s || !(s->cols = calloc(t->def.ncolumns + 1, sizeof *s->cols)) ||
         !(s->lobs = calloc(t->def.ncolumns + 1, sizeof *s->lobs))) {
         if (s)
-            free(s->cells);
+            free(s->cols);
         free(s);
         b2a__rowdec_close(dec);
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
@@ -265,6 +263,10 @@ int b2a__bak_scan_open_part(b2a_bak *b, size_t table, size_t part, size_t nparts
     s->dec = dec;
     s->part = part;
     s->nparts = nparts;
+    for (size_t k = 0; k < t->def.ncolumns; k++) {
+        s->cols[k].plain = b2a__mtype_plain_size(t->types[k].xtype);
+        s->cols[k].textptr = b2a__mtype_is_textptr(t->types[k].xtype);
+    }
     snprintf(s->owner, sizeof(s->owner), "%s.%s", t->def.schema, t->def.name);
     if (t->nrowsets == 0)
         s->done = 1;
@@ -289,7 +291,7 @@ void b2a__bak_scan_close(b2a_bak_scan *s)
     for (size_t k = 0; k < s->t->def.ncolumns; k++)
         b2a__mbuf_free(&s->lobs[k]);
     free(s->lobs);
-    free(s->cells);
+    free(s->cols);
     b2a__rowdec_close(s->dec);
     free(s);
 }
@@ -301,40 +303,43 @@ static int cell_error(b2a_bak_scan *s, size_t k, int code, const char *why, b2a_
                         s->t->def.columns[k].name, why);
 }
 
-/* Pass 1: locate every cell of the record (reading LOBs into per-column
- * buffers) and check it is well-formed. Pass 2 hands the row to the sink.
+/* 1 when cell k of the row is an off-row value (a LOB or row-overflow
+ * pointer, or a 16-byte text pointer): pass 1 reads it into s->lobs[k]. */
+static inline int off_row(const b2a_bak_scan *s, size_t k, const b2a_rcell *c)
+{
+    return c->complex || (s->cols[k].textptr && c->n == 16);
+}
+
+/* Pass 1: read the off-row values of the record into per-column buffers
+ * and check every value is well-formed. Pass 2 hands the row to the sink.
  * So a corrupt row is reported before the sink sees any part of it. */
 static int locate_row(b2a_bak_scan *s, const b2a_rcell *cells, b2a_err *err)
 {
     const b2a_mtable *t = s->t;
     char why[256];
     for (size_t k = 0; k < t->def.ncolumns; k++) {
-        const b2a_mtype *ty = &t->types[k];
-        b2a_cell *c = &s->cells[k];
-        c->null = cells[k].null;
-        c->bitpos = cells[k].bitpos;
-        c->p = cells[k].p;
-        c->n = cells[k].n;
+        const b2a_rcell *c = &cells[k];
         if (c->null)
             continue;
         /* A value whose size is all there is to check (an int, say). */
-        if (!cells[k].complex && c->n && c->n == b2a__mtype_plain_size(ty->xtype))
+        if (!c->complex && c->n && c->n == s->cols[k].plain)
             continue;
-        int cx = cells[k].complex, tp = b2a__mtype_is_textptr(ty->xtype) && c->n == 16;
-        if (cx || tp) {
+        const uint8_t *p = c->p;
+        size_t n = c->n;
+        if (off_row(s, k, c)) {
             b2a_mbuf *lb = &s->lobs[k];
             lb->n = 0;
             b2a_err e2;
             b2a__err_clear(&e2);
-            int lr = cx && !tp ? b2a__lob_complex(s->b->ps, c->p, c->n, lb, &e2)
-                               : b2a__lob_textptr(s->b->ps, c->p, c->n, lb, &e2);
+            int lr = !s->cols[k].textptr || n != 16 ? b2a__lob_complex(s->b->ps, p, n, lb, &e2)
+                                                    : b2a__lob_textptr(s->b->ps, p, n, lb, &e2);
             if (lr < 0)
                 return cell_error(s, k, lr, e2.msg, err);
-            c->p = lb->p ? lb->p : (const uint8_t *)"";
-            c->n = lb->n;
+            p = lb->p ? lb->p : (const uint8_t *)"";
+            n = lb->n;
         }
         why[0] = 0;
-        int rc = b2a__mtype_emit(ty, c->p, c->n, c->bitpos, NULL, &s->scratch, why, sizeof why);
+        int rc = b2a__mtype_emit(&t->types[k], p, n, c->bitpos, NULL, &s->scratch, why, sizeof why);
         if (rc < 0)
             return cell_error(s, k, rc, why[0] ? why : "cannot decode the value", err);
     }
@@ -349,10 +354,18 @@ static int emit_row(b2a_bak_scan *s, const b2a_rcell *cells, b2a_sink *sink, b2a
         return rc;
     char why[256];
     for (size_t k = 0; k < t->def.ncolumns; k++) {
-        const b2a_cell *c = &s->cells[k];
+        const b2a_rcell *c = &cells[k];
         why[0] = 0;
-        rc = c->null ? sink->ops->null(sink)
-                     : b2a__mtype_emit(&t->types[k], c->p, c->n, c->bitpos, sink, &s->scratch, why, sizeof why);
+        if (c->null)
+            rc = sink->ops->null(sink);
+        else if (!c->complex && c->n && c->n == s->cols[k].plain &&
+                 (rc = b2a__mtype_emit_plain(t->types[k].xtype, c->p, sink)) != 1)
+            ; /* a fixed-length number, emitted */
+        else if (off_row(s, k, c))
+            rc = b2a__mtype_emit(&t->types[k], s->lobs[k].p ? s->lobs[k].p : (const uint8_t *)"", s->lobs[k].n,
+                                 c->bitpos, sink, &s->scratch, why, sizeof why);
+        else
+            rc = b2a__mtype_emit(&t->types[k], c->p, c->n, c->bitpos, sink, &s->scratch, why, sizeof why);
         if (rc < 0)
             return b2a__err_set(err, rc, B2A_ERRCLASS_READER, "table %s.%s: the row sink failed on column %s%s%s",
                                 t->def.schema, t->def.name, t->def.columns[k].name, why[0] ? ": " : "", why);

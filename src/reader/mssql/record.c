@@ -102,10 +102,22 @@ const uint8_t *b2a__rec_fixed(const b2a_rec *r, unsigned off, unsigned n)
 
 /* --- row decoder ---------------------------------------------------------- */
 
+/* Where a def column lives in a FixedVar record of the current partition,
+ * worked out once per partition rather than once per row. */
+enum { RCOL_NONE, RCOL_SPARSE, RCOL_FIXED, RCOL_VAR };
+typedef struct b2a_rcol {
+    uint8_t kind;              /* RCOL_*: NONE has no physical column (always NULL) */
+    uint16_t nullbit;          /* 1-based; 0 when the column has none */
+    uint16_t bitpos;
+    unsigned off;              /* FIXED: byte offset; VAR: variable ordinal */
+    unsigned size;             /* FIXED: stored size */
+} b2a_rcol;
+
 struct b2a_rowdec {
     const b2a_mtable *t;
     int cmpr;                  /* current partition's sysrowsets.cmprlevel */
     const b2a_mphys **phys;    /* per def column, current partition */
+    b2a_rcol *cols;            /* per def column, current partition */
     b2a_rcell *cells;          /* per def column */
     b2a_mbuf *vals;            /* per def column: rebuilt compressed values */
     b2a_mbuf tmp;              /* a value after prefix expansion */
@@ -132,6 +144,12 @@ static int cell_error(const b2a_rowdec *d, size_t k, int code, const char *why, 
                         why);
 }
 
+/* Stored size of a fixed-length column. */
+static size_t fixed_size(const b2a_mtype *t)
+{
+    return t->xtype == B2A_MT_BIT ? 1 : (size_t)(t->length > 0 ? t->length : 0);
+}
+
 int b2a__rowdec_open(const b2a_mtable *t, b2a_rowdec **out, b2a_err *err)
 {
     *out = NULL;
@@ -152,10 +170,11 @@ int b2a__rowdec_open(const b2a_mtable *t, b2a_rowdec **out, b2a_err *err)
     size_t n = t->def.ncolumns + 1;
     b2a_rowdec *d = calloc(1, sizeof *d);
     if (!d || !(d->phys = calloc(n, sizeof *d->phys)) || !(d->cells = calloc(n, sizeof *d->cells)) ||
-        !(d->vals = calloc(n, sizeof *d->vals))) {
+        !(d->vals = calloc(n, sizeof *d->vals)) || !(d->cols = calloc(n, sizeof *d->cols))) {
         if (d) {
             free(d->phys);
             free(d->cells);
+            free(d->vals);
         }
         free(d);
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
@@ -174,9 +193,27 @@ int b2a__rowdec_partition(b2a_rowdec *d, size_t i, b2a_err *err)
     const b2a_mrowset *rs = &d->t->rowsets[i];
     size_t maxbit = 0;
     for (size_t k = 0; k < d->t->def.ncolumns; k++) {
-        d->phys[k] = b2a__rowset_phys(rs, d->t->colids[k]);
-        if (d->phys[k] && d->phys[k]->nullbit > maxbit)
-            maxbit = d->phys[k]->nullbit;
+        const b2a_mphys *ph = d->phys[k] = b2a__rowset_phys(rs, d->t->colids[k]);
+        if (ph && ph->nullbit > maxbit)
+            maxbit = ph->nullbit;
+        b2a_rcol *lc = &d->cols[k];
+        memset(lc, 0, sizeof *lc);
+        if (d->t->colflags && (d->t->colflags[k] & B2A_MCOL_SPARSE))
+            lc->kind = RCOL_SPARSE;
+        else if (!ph)
+            lc->kind = RCOL_NONE;
+        else if (ph->leaf_off > 0) {
+            lc->kind = RCOL_FIXED;
+            lc->off = (unsigned)ph->leaf_off;
+            lc->size = (unsigned)fixed_size(&d->t->types[k]);
+        } else {
+            lc->kind = RCOL_VAR;
+            lc->off = (unsigned)(-(int)ph->leaf_off - 1);
+        }
+        if (ph) {
+            lc->nullbit = ph->nullbit;
+            lc->bitpos = ph->bitpos;
+        }
     }
     d->cmpr = rs->cmprlevel;
     d->pg = NULL;
@@ -205,12 +242,6 @@ int b2a__rowdec_page(b2a_rowdec *d, const uint8_t *pg, b2a_pgid id, b2a_err *err
         return b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER, "table %s.%s, page (%u:%u): %s",
                             d->t->def.schema, d->t->def.name, id.file, id.page, why);
     return 0;
-}
-
-/* Stored size of a fixed-length column. */
-static size_t fixed_size(const b2a_mtype *t)
-{
-    return t->xtype == B2A_MT_BIT ? 1 : (size_t)(t->length > 0 ? t->length : 0);
 }
 
 /* Why a NOT NULL column has no value in a row written before the column
@@ -243,10 +274,14 @@ static int fixedvar_cells(b2a_rowdec *d, const b2a_rec *r, b2a_err *err)
     size_t svn = 0;
     int sv_searched = 0;
     for (size_t k = 0; k < t->def.ncolumns; k++) {
-        const b2a_mphys *ph = d->phys[k];
+        const b2a_rcol *lc = &d->cols[k];
         b2a_rcell *c = &d->cells[k];
-        memset(c, 0, sizeof *c);
-        if (t->colflags && (t->colflags[k] & B2A_MCOL_SPARSE)) {
+        c->p = NULL;
+        c->n = 0;
+        c->bitpos = 0;
+        c->null = 0;
+        c->complex = 0;
+        if (lc->kind == RCOL_SPARSE) {
             if (!sv_searched) {
                 sv_searched = 1;
                 for (unsigned vi = 0; vi < r->nvar; vi++) {
@@ -268,30 +303,32 @@ static int fixedvar_cells(b2a_rowdec *d, const b2a_rec *r, b2a_err *err)
                 c->null = 1;
             continue;
         }
+        if (lc->kind == RCOL_NONE) {
+            c->null = 1;
+            continue;
+        }
         char absent_why[300];
-        if (ph && ph->nullbit > r->ncols) { /* added after this row was written */
+        if (lc->nullbit > r->ncols) { /* added after this row was written */
             if (absent_cell(d, k, c, absent_why, sizeof absent_why) < 0)
                 return cell_error(d, k, B2A_EUNSUPPORTED, absent_why, err);
             continue;
         }
-        if (!ph || b2a__rec_is_null(r, ph->nullbit)) {
+        if (b2a__rec_is_null(r, lc->nullbit)) {
             c->null = 1;
             continue;
         }
-        if (ph->leaf_off > 0) {
-            size_t n = fixed_size(&t->types[k]);
-            const uint8_t *p = b2a__rec_fixed(r, (unsigned)ph->leaf_off, (unsigned)n);
+        if (lc->kind == RCOL_FIXED) {
+            const uint8_t *p = b2a__rec_fixed(r, lc->off, lc->size);
             if (!p) { /* added after this row was written: no value stored */
                 if (absent_cell(d, k, c, absent_why, sizeof absent_why) < 0)
                     return cell_error(d, k, B2A_EUNSUPPORTED, absent_why, err);
                 continue;
             }
             c->p = p;
-            c->n = n;
-            c->bitpos = ph->bitpos;
+            c->n = lc->size;
+            c->bitpos = lc->bitpos;
         } else {
-            unsigned vi = (unsigned)(-(int)ph->leaf_off - 1);
-            int v = b2a__rec_var(r, vi, &c->p, &c->n, &c->complex);
+            int v = b2a__rec_var(r, lc->off, &c->p, &c->n, &c->complex);
             if (v < 0)
                 return cell_error(d, k, B2A_EFORMAT, "variable-column offsets are corrupt", err);
             if (v == 1) { /* a trailing empty variable column may be left out */
@@ -430,6 +467,7 @@ void b2a__rowdec_close(b2a_rowdec *d)
     free(d->cdv);
     free(d->vals);
     free(d->cells);
+    free(d->cols);
     free(d->phys);
     free(d);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "core/column.h"
 #include "core/sink.h"
+#include "reader/mssql/page.h"
 
 /* System type ids (syscolpars.xtype). */
 enum {
@@ -66,6 +67,34 @@ static inline size_t b2a__mtype_plain_size(uint8_t xtype)
     case B2A_MT_INT: case B2A_MT_REAL: case B2A_MT_SMALLMONEY: return 4;
     case B2A_MT_BIGINT: case B2A_MT_FLOAT: case B2A_MT_MONEY: return 8;
     default: return 0;
+    }
+}
+
+/* A value of a plain-size type (n == b2a__mtype_plain_size(xtype)) handed
+ * to sink exactly as b2a__mtype_emit hands it, without its general path:
+ * a scan's cheap case for fixed-length numbers. 1 (nothing emitted) for
+ * money and smallmoney, which go through b2a__mtype_emit as decimals. */
+static inline int b2a__mtype_emit_plain(uint8_t xtype, const uint8_t *p, b2a_sink *sink)
+{
+    const b2a_sink_ops *o = sink->ops;
+    switch (xtype) {
+    case B2A_MT_TINYINT: return o->i32(sink, p[0]);
+    case B2A_MT_SMALLINT: return o->i32(sink, (int16_t)b2a__rd16(p));
+    case B2A_MT_INT: return o->i32(sink, (int32_t)b2a__rd32(p));
+    case B2A_MT_BIGINT: return o->i64(sink, (int64_t)b2a__rd64(p));
+    case B2A_MT_REAL: {
+        uint32_t u = b2a__rd32(p);
+        float f;
+        memcpy(&f, &u, 4);
+        return o->f32(sink, f);
+    }
+    case B2A_MT_FLOAT: {
+        uint64_t u = b2a__rd64(p);
+        double d;
+        memcpy(&d, &u, 8);
+        return o->f64(sink, d);
+    }
+    default: return 1;
     }
 }
 
