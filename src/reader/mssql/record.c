@@ -13,7 +13,8 @@
 #include "reader/mssql/record_cd.h"
 #include "reader/mssql/sparse.h"
 
-int b2a__rec_parse(b2a_rec *r, const uint8_t *p, size_t maxlen)
+/* Inline, so the row decoder parses each record without a call. */
+static inline int rec_parse(b2a_rec *r, const uint8_t *p, size_t maxlen)
 {
     if (maxlen < 1)
         return -1;
@@ -64,6 +65,11 @@ int b2a__rec_parse(b2a_rec *r, const uint8_t *p, size_t maxlen)
         r->len = pos;
     }
     return 0;
+}
+
+int b2a__rec_parse(b2a_rec *r, const uint8_t *p, size_t maxlen)
+{
+    return rec_parse(r, p, maxlen);
 }
 
 int b2a__rec_is_null(const b2a_rec *r, unsigned nullbit)
@@ -444,7 +450,7 @@ int b2a__rowdec_row(b2a_rowdec *d, unsigned slot, const b2a_rcell **cells, b2a_e
         }
     } else {
         b2a_rec r;
-        if (b2a__rec_parse(&r, p, maxlen) < 0)
+        if (rec_parse(&r, p, maxlen) < 0)
             return row_error(d, "its header, null bitmap or offsets run past the page", err);
         if (!(r.type == B2A_REC_PRIMARY || (r.type == B2A_REC_FORWARDED && !(r.stat_b & 1))))
             return 0;
