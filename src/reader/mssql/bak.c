@@ -25,6 +25,9 @@ struct b2a_bak {
     char *name;             /* first file's name, for messages */
 };
 
+/* How pass 2 emits a cell of the current row (pass 1 decided it). */
+enum { HOW_NULL, HOW_PLAIN, HOW_OFF_ROW, HOW_GENERAL };
+
 /* What a scan needs of a column on every row, looked up once per scan. */
 typedef struct b2a_scol {
     size_t plain;             /* b2a__mtype_plain_size: checked by its size alone */
@@ -45,6 +48,7 @@ struct b2a_bak_scan {
     unsigned slot;
     b2a_rowdec *dec;          /* locates each column in FixedVar or CD records */
     b2a_scol *cols;           /* per def column */
+    uint8_t *how;             /* per def column: HOW_*, set by pass 1 for pass 2 */
     b2a_mbuf *lobs;           /* per def column: off-row values of the current row */
     b2a_mbuf scratch;
     int done;
@@ -251,9 +255,12 @@ int b2a__bak_scan_open_part(b2a_bak *b, size_t table, size_t part, size_t nparts
         return b2a__err_prefix(err, "%s: ", b->name);
     b2a_bak_scan *s = calloc(1, sizeof *s);
     if (!s || !(s->cols = calloc(t->def.ncolumns + 1, sizeof *s->cols)) ||
-        !(s->lobs = calloc(t->def.ncolumns + 1, sizeof *s->lobs))) {
-        if (s)
+        !(s->lobs = calloc(t->def.ncolumns + 1, sizeof *s->lobs)) ||
+        !(s->how = calloc(t->def.ncolumns + 1, 1))) {
+        if (s) {
             free(s->cols);
+            free(s->lobs);
+        }
         free(s);
         b2a__rowdec_close(dec);
         return b2a__err_set(err, B2A_ENOMEM, B2A_ERRCLASS_OS, "out of memory");
@@ -292,6 +299,7 @@ void b2a__bak_scan_close(b2a_bak_scan *s)
         b2a__mbuf_free(&s->lobs[k]);
     free(s->lobs);
     free(s->cols);
+    free(s->how);
     b2a__rowdec_close(s->dec);
     free(s);
 }
@@ -319,14 +327,20 @@ static int locate_row(b2a_bak_scan *s, const b2a_rcell *cells, b2a_err *err)
     char why[256];
     for (size_t k = 0; k < t->def.ncolumns; k++) {
         const b2a_rcell *c = &cells[k];
-        if (c->null)
+        if (c->null) {
+            s->how[k] = HOW_NULL;
             continue;
+        }
         /* A value whose size is all there is to check (an int, say). */
-        if (!c->complex && c->n && c->n == s->cols[k].plain)
+        if (!c->complex && c->n && c->n == s->cols[k].plain) {
+            s->how[k] = HOW_PLAIN;
             continue;
+        }
         const uint8_t *p = c->p;
         size_t n = c->n;
+        s->how[k] = HOW_GENERAL;
         if (off_row(s, k, c)) {
+            s->how[k] = HOW_OFF_ROW;
             b2a_mbuf *lb = &s->lobs[k];
             lb->n = 0;
             b2a_err e2;
@@ -356,16 +370,22 @@ static int emit_row(b2a_bak_scan *s, const b2a_rcell *cells, b2a_sink *sink, b2a
     for (size_t k = 0; k < t->def.ncolumns; k++) {
         const b2a_rcell *c = &cells[k];
         why[0] = 0;
-        if (c->null)
+        switch (s->how[k]) {
+        case HOW_NULL:
             rc = sink->ops->null(sink);
-        else if (!c->complex && c->n && c->n == s->cols[k].plain &&
-                 (rc = b2a__mtype_emit_plain(t->types[k].xtype, c->p, sink)) != 1)
-            ; /* a fixed-length number, emitted */
-        else if (off_row(s, k, c))
+            break;
+        case HOW_PLAIN: /* a fixed-length number (money: a decimal, the general way) */
+            if ((rc = b2a__mtype_emit_plain(t->types[k].xtype, c->p, sink)) != 1)
+                break;
+            /* fall through */
+        case HOW_GENERAL:
+            rc = b2a__mtype_emit(&t->types[k], c->p, c->n, c->bitpos, sink, &s->scratch, why, sizeof why);
+            break;
+        default: /* HOW_OFF_ROW */
             rc = b2a__mtype_emit(&t->types[k], s->lobs[k].p ? s->lobs[k].p : (const uint8_t *)"", s->lobs[k].n,
                                  c->bitpos, sink, &s->scratch, why, sizeof why);
-        else
-            rc = b2a__mtype_emit(&t->types[k], c->p, c->n, c->bitpos, sink, &s->scratch, why, sizeof why);
+            break;
+        }
         if (rc < 0)
             return b2a__err_set(err, rc, B2A_ERRCLASS_READER, "table %s.%s: the row sink failed on column %s%s%s",
                                 t->def.schema, t->def.name, t->def.columns[k].name, why[0] ? ": " : "", why);

@@ -115,6 +115,8 @@ typedef struct b2a_rcol {
     uint8_t kind;              /* RCOL_*: NONE has no physical column (always NULL) */
     uint16_t nullbit;          /* 1-based; 0 when the column has none */
     uint16_t bitpos;
+    uint16_t nbyte;            /* the null bit's byte in the bitmap */
+    uint8_t nmask;             /* and its mask; 0 when the column has no null bit */
     unsigned off;              /* FIXED: byte offset; VAR: variable ordinal */
     unsigned size;             /* FIXED: stored size */
 } b2a_rcol;
@@ -219,6 +221,10 @@ int b2a__rowdec_partition(b2a_rowdec *d, size_t i, b2a_err *err)
         if (ph) {
             lc->nullbit = ph->nullbit;
             lc->bitpos = ph->bitpos;
+            if (ph->nullbit) {
+                lc->nbyte = (uint16_t)((ph->nullbit - 1u) / 8);
+                lc->nmask = (uint8_t)(1u << ((ph->nullbit - 1u) % 8));
+            }
         }
     }
     d->cmpr = rs->cmprlevel;
@@ -319,7 +325,8 @@ static int fixedvar_cells(b2a_rowdec *d, const b2a_rec *r, b2a_err *err)
                 return cell_error(d, k, B2A_EUNSUPPORTED, absent_why, err);
             continue;
         }
-        if (b2a__rec_is_null(r, lc->nullbit)) {
+        /* b2a__rec_is_null, knowing nullbit <= ncols: the bitmap holds the bit. */
+        if (lc->nmask && r->nullbmp && (r->nullbmp[lc->nbyte] & lc->nmask)) {
             c->null = 1;
             continue;
         }
