@@ -50,4 +50,24 @@ static inline uint16_t b2a__page_pminlen(const uint8_t *pg) { return b2a__rd16(p
  * (offset 0), 0 for a record, -1 when the slot or its offset is invalid. */
 int b2a__page_record(const uint8_t *pg, unsigned i, const uint8_t **rec, size_t *maxlen);
 
+/* The same, inline, for the row decoder's once-a-row call. The function
+ * above stays a call for everyone else: inlined into callers that read
+ * *rec after an unchecked result, gcc -Werror warns it may be unset. */
+static inline int b2a__page_record_inline(const uint8_t *pg, unsigned i, const uint8_t **rec, size_t *maxlen)
+{
+    unsigned n = b2a__page_slots(pg);
+    /* The slot array grows down from the end; it may not reach the header. */
+    if (i >= n || (size_t)n * 2 > B2A_PG_SIZE - B2A_PG_HDR)
+        return -1;
+    uint16_t off = b2a__rd16(pg + B2A_PG_SIZE - 2 - 2 * i);
+    if (off == 0)
+        return 1;
+    size_t end = B2A_PG_SIZE - 2 * (size_t)n;
+    if (off < B2A_PG_HDR || off + 4u > end)
+        return -1;
+    *rec = pg + off;
+    *maxlen = end - off;
+    return 0;
+}
+
 #endif

@@ -432,7 +432,7 @@ int b2a__rowdec_row(b2a_rowdec *d, unsigned slot, const b2a_rcell **cells, b2a_e
     d->slot = slot;
     if (!d->pg)
         return row_error(d, "no page was given to the row decoder", err);
-    int st = b2a__page_record(d->pg, slot, &p, &maxlen);
+    int st = b2a__page_record_inline(d->pg, slot, &p, &maxlen);
     if (st == 1)
         return 0;
     if (st < 0)
