@@ -6,6 +6,7 @@ is stopped and removed, and the password is only ever the value of its
 environment variables."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,7 @@ IMPORT = [
 class OracleJobOnFakeEngine(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="b2a-orajob-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
 
     def run_job(self, exchanges, limit=None, dump=DUMP):
         case = os.path.join(self.tmp, "case.json")
