@@ -180,9 +180,13 @@ static int query_value(b2a_odbc_conn *c, char *sql, char **out, b2a_err *err)
 
 /* ntile's quantiles without window functions (MySQL 5.7, MariaDB 10.1): the
  * non-NULL key at offsets i * count / n of the sorted keys, one ORDER BY ...
- * LIMIT 1 OFFSET query each (NULL keys get a range of their own anyway). */
-static int split_offsets(b2a_odbc_conn *c, const char *qt, const char *qk, int n, char ***bounds, size_t *nb,
-                         b2a_err *err)
+ * LIMIT 1 OFFSET query each (NULL keys get a range of their own anyway).
+ * The queries see no common snapshot: rows written between them can shift
+ * the offsets, so each key is taken only when the server, in the key's own
+ * order and collation, finds it strictly above the previous bound; one that
+ * is not is dropped, so ranges never overlap and no row comes twice. */
+static int split_offsets(b2a_odbc_conn *c, b2a_odbc_vendor v, b2a_vtype vt, const char *qt, const char *qk, int n,
+                         char ***bounds, size_t *nb, b2a_err *err)
 {
     *bounds = NULL;
     *nb = 0;
@@ -194,11 +198,21 @@ static int split_offsets(b2a_odbc_conn *c, const char *qt, const char *qk, int n
     if (rc == B2A_OK && !b)
         rc = OOM();
     for (int i = 0; rc == B2A_OK && i < n && rows > 0; i++) {
+        const char *prev = *nb > 0 ? b[*nb - 1] : first;
+        char *above = prev ? b2a__odbc_value_literal(v, vt, prev) : NULL;
+        if (prev && !above) {
+            rc = OOM();
+            break;
+        }
         char *x = NULL;
-        rc = query_value(c, b2a__asprintf("SELECT CAST(%s AS CHAR) FROM %s WHERE %s IS NOT NULL ORDER BY %s"
-                                          " LIMIT 1 OFFSET %lld", qk, qt, qk, qk, rows * i / n), &x, err);
-        /* the first is the open lower end; a repeated key would make an empty range */
-        if (rc || !x || (first && !strcmp(x, first)) || (*nb > 0 && !strcmp(b[*nb - 1], x)))
+        rc = query_value(c, b2a__asprintf("SELECT CAST(%s AS CHAR) FROM (SELECT %s FROM %s WHERE %s IS NOT NULL "
+                                          "ORDER BY %s LIMIT 1 OFFSET %lld) AS o%s%s%s%s",
+                                          qk, qk, qt, qk, qk, rows * i / n, above ? " WHERE " : "",
+                                          above ? qk : "", above ? " > " : "", above ? above : ""),
+                         &x, err);
+        free(above);
+        /* the first is the open lower end; no row: not above the previous */
+        if (rc || !x)
             free(x);
         else if (!first)
             first = x;
@@ -241,7 +255,7 @@ int b2a__odbc_keyrange_split(b2a_odbc_conn *c, b2a_odbc_vendor vendor, const b2a
         int none = 0;
         rc = vendor == B2A_ODBC_MYSQL ? no_window_functions(c, &none, err) : B2A_OK;
         if (rc == B2A_OK)
-            rc = none ? split_offsets(c, qt, qk, n, &bounds, &nb, err)
+            rc = none ? split_offsets(c, vendor, col->vtype, qt, qk, n, &bounds, &nb, err)
                       : split_quantiles(c, vendor, qt, qk, n, &bounds, &nb, err);
     }
     if (rc == B2A_OK && make_ranges(bounds, nb, out, nout))

@@ -42,7 +42,11 @@ else:
                "INSERT INTO pytimes SELECT seq, IF(seq % 5 = 0, NULL, TIMESTAMP '1999-12-31 23:59:58.25' "
                "+ INTERVAL seq * 3601000001 MICROSECOND) FROM seq_1_to_300",
                "CREATE TABLE pytext (k varchar(8) PRIMARY KEY)",
-               "INSERT INTO pytext VALUES ('a'), ('b'), ('c'), ('d'), ('e'), ('f'), ('g'), ('h'), ('i'), ('j')"]
+               "INSERT INTO pytext VALUES ('a'), ('b'), ('c'), ('d'), ('e'), ('f'), ('g'), ('h'), ('i'), ('j')",
+               "CREATE TABLE pycase (k varchar(8) COLLATE utf8mb4_general_ci NOT NULL, id int NOT NULL, "
+               "UNIQUE KEY k_id (k, id))",
+               "INSERT INTO pycase VALUES ('a', 1), ('a', 2), ('A', 3), ('A', 4), ('b', 5), ('b', 6), ('B', 7), "
+               "('B', 8)"]
 
 WORKER = """
 import json, sys
@@ -179,6 +183,25 @@ class Blocks(unittest.TestCase):
                 self.assertEqual([r["rows_written"] for r in res], rows)
                 keys = sorted(dict(x)["k"] for r in res for x in rows_of(out, r))
                 self.assertEqual(keys, list("abcdefghij"))
+
+    @unittest.skipUnless(VENDOR == "mariadb", "the forced path is checked on MariaDB")
+    def test_offset_bounds_strictly_increase_in_the_keys_collation(self):
+        # k (first column of the only unique key) holds a, a, A, A, b, b, B, B, equal in pairs
+        # under its _ci collation. Offsets 0, 2, 4, 6 give a, A, b, B: a bound not strictly
+        # above the previous one in the key's own order (A after a, B after b) is dropped, so no
+        # range is empty or overlaps another: two ranges of 4 rows, each row once.
+        os.environ["B2A_SPLIT_NO_WINDOW_FUNCTIONS"] = "1"
+        try:
+            with bak2avro.Source(DSN) as src, src.plan(SCHEMA + ".pycase", 4) as plan:
+                self.assertEqual(plan.document["key"], "k")
+                wheres = [r["where"] for r in plan.document["ranges"]]
+                res = [bak2avro.export_range(DSN, plan.json, i, self.out) for i in range(plan.ranges)]
+        finally:
+            del os.environ["B2A_SPLIT_NO_WINDOW_FUNCTIONS"]
+        self.assertEqual([w.lower() for w in wheres], ["`k` < 'b'", "`k` >= 'b'"])
+        self.assertEqual([r["rows_written"] for r in res], [4, 4])
+        ids = sorted(dict(x)["id"] for r in res for x in rows_of(self.out, r))
+        self.assertEqual(ids, list(range(1, 9)))
 
     def test_job_from_a_dsn(self):
         doc = bak2avro.run((), os.path.join(self.out, "job"), dsn=DSN, include=SCHEMA + ".pyitems", splits=3)
