@@ -421,7 +421,8 @@ const char b2a__oracle_fd_probe[] =
  * (Oracle Utilities, Original Import, "Reorganizing Tablespaces"). So the
  * tablespaces the dump names are created first when missing, as Oracle
  * Managed Files: DB_CREATE_FILE_DEST set (in memory, for this throw-away
- * database) where none is, so CREATE TABLESPACE needs no DATAFILE clause. */
+ * database) where none is, so CREATE TABLESPACE needs no DATAFILE clause;
+ * set only when one is missing, so imports that create none never touch it. */
 static const char imp_fns[] =
     "b2a_tablespaces() {\n"
     "  [ -n \"$1\" ] || return 0\n"
@@ -435,14 +436,14 @@ static const char imp_fns[] =
     "  BEGIN\n"
     "    SELECT COUNT(*) INTO n FROM dba_tablespaces WHERE tablespace_name = t;\n"
     "    IF n = 0 THEN\n"
+    "      SELECT value INTO dest FROM v\\$parameter WHERE name = 'db_create_file_dest';\n"
+    "      IF dest IS NULL THEN\n"
+    "        EXECUTE IMMEDIATE 'ALTER SYSTEM SET DB_CREATE_FILE_DEST = ''" B2A_ORACLE_OMF_DEST "'' SCOPE = MEMORY';\n"
+    "      END IF;\n"
     "      EXECUTE IMMEDIATE 'CREATE TABLESPACE \"' || t || '\"';\n"
     "    END IF;\n"
     "  END;\n"
     "BEGIN\n"
-    "  SELECT value INTO dest FROM v\\$parameter WHERE name = 'db_create_file_dest';\n"
-    "  IF dest IS NULL THEN\n"
-    "    EXECUTE IMMEDIATE 'ALTER SYSTEM SET DB_CREATE_FILE_DEST = ''" B2A_ORACLE_OMF_DEST "'' SCOPE = MEMORY';\n"
-    "  END IF;\n"
     "$(for t in $1; do echo \"  mk('$t');\"; done)\n"
     "END;\n"
     "/\n"

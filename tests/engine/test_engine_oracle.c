@@ -1390,12 +1390,22 @@ static void test_maintained_owners(void **state)
     assert_non_null(strstr(log, "EXECUTE IMMEDIATE 'GRANT UNLIMITED TABLESPACE TO \"' || u || '\"';"));
     /* no owner imported under its own name: the server's list is not asked */
     assert_null(strstr(log, "oracle_maintained"));
-    /* the tablespace the DDL names, created when missing, by OMF */
-    assert_non_null(strstr(log, "SELECT value INTO dest FROM v$parameter WHERE name = 'db_create_file_dest';\n"
-                                "  IF dest IS NULL THEN\n"
-                                "    EXECUTE IMMEDIATE 'ALTER SYSTEM SET DB_CREATE_FILE_DEST = ''/opt/oracle/oradata'' "
-                                "SCOPE = MEMORY';\n  END IF;\n  mk('USERS');\nEND;\n"));
-    assert_non_null(strstr(log, "EXECUTE IMMEDIATE 'CREATE TABLESPACE \"' || t || '\"';"));
+    /* the tablespace the DDL names, created when missing, by OMF: the
+     * parameter is read and set only in the branch for a missing tablespace
+     * (USERS exists: nothing set); the block itself only calls mk */
+    assert_non_null(strstr(log, "    SELECT COUNT(*) INTO n FROM dba_tablespaces WHERE tablespace_name = t;\n"
+                                "    IF n = 0 THEN\n"
+                                "      SELECT value INTO dest FROM v$parameter WHERE name = 'db_create_file_dest';\n"
+                                "      IF dest IS NULL THEN\n"
+                                "        EXECUTE IMMEDIATE 'ALTER SYSTEM SET DB_CREATE_FILE_DEST = "
+                                "''/opt/oracle/oradata'' SCOPE = MEMORY';\n"
+                                "      END IF;\n"
+                                "      EXECUTE IMMEDIATE 'CREATE TABLESPACE \"' || t || '\"';\n"
+                                "    END IF;\n"
+                                "  END;\n"
+                                "BEGIN\n"
+                                "  mk('USERS');\n"
+                                "END;\n"));
     free(par), free(args), free(log), free(script);
     stubs_clear(&s);
     /* the names the job and the export use: pairs each way */
@@ -1508,6 +1518,18 @@ static void test_maintained_owners(void **state)
              "%s: the dump holds tables of a user the Oracle image maintains, which imp imports with every owner "
              "named, and the owner \"Finance\" is not a plain name (capitals, digits, _, $ and #): not supported by "
              "the container path", mixed);
+    assert_string_equal(err.msg, want);
+
+    /* a # would start a comment in imp's parfile (FROMUSER=(...)): refused */
+    copy_renamed(LEGACY, "FINANCE", "FIN#NCE", clash);
+    copy_renamed(clash, "HRDATA", "SYSTEM", mixed);
+    j = NULL;
+    assert_int_equal(b2a__vendor_job_new(&b2a__vendor_oracle, &vp, &j, &err), B2A_EUNSUPPORTED);
+    assert_null(j);
+    snprintf(want, sizeof want,
+             "%s: the dump holds tables of a user the Oracle image maintains, which imp imports with every owner "
+             "named in its parameter file, where the # of the owner \"FIN#NCE\" would start a comment: not "
+             "supported by the container path", mixed);
     assert_string_equal(err.msg, want);
 
     /* in rounds (hr_exp10g's HR and the OUTLN copy): OUTLN's rounds import
