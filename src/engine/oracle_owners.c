@@ -185,15 +185,23 @@ int b2a__oracle_find_owners(b2a_vendor_job *j, b2a_err *err)
                             "are imported into: not supported by the container path",
                             clash);
     /* imp names every owner of such a dump in its parfile (oracle.c): the
-     * names are spliced into a shell script, so only plain ones */
+     * names are spliced into a shell script, so only plain ones, and none
+     * with #, which starts a comment in imp's parameter file */
     for (size_t i = 0; i < j->nowners; i++) {
         const b2a_vendor_owner *o = &j->owners[i];
-        if (!b2a__oracle_plain_name(o->owner) && j->inputs[o->input].format == B2A_FMT_ORACLE_EXP &&
-            b2a__oracle_input_remapped(j, o->input))
+        if (j->inputs[o->input].format != B2A_FMT_ORACLE_EXP || !b2a__oracle_input_remapped(j, o->input))
+            continue;
+        if (!b2a__oracle_plain_name(o->owner))
             return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_USAGE,
                                 "%s: the dump holds tables of a user the Oracle image maintains, which imp imports "
                                 "with every owner named, and the owner \"%s\" is not a plain name (capitals, "
                                 "digits, _, $ and #): not supported by the container path",
+                                j->inputs[o->input].path, o->owner);
+        if (strchr(o->owner, '#'))
+            return b2a__err_set(err, B2A_EUNSUPPORTED, B2A_ERRCLASS_USAGE,
+                                "%s: the dump holds tables of a user the Oracle image maintains, which imp imports "
+                                "with every owner named in its parameter file, where the # of the owner \"%s\" "
+                                "would start a comment: not supported by the container path",
                                 j->inputs[o->input].path, o->owner);
     }
     size_t n = j->nunexported / 2;
