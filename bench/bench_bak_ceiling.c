@@ -148,6 +148,7 @@ static int prepare(backup *bk, const char *outdir, int k)
     }
     static uint8_t out[B2A_MSSQLBAK_OUT_MAX], zeros[65536];
     size_t sfm = 0;
+    int wfail = 0;
     uint64_t cur = 0;
     b2a_mssqlbak_rec r;
     int rc;
@@ -159,29 +160,41 @@ static int prepare(backup *bk, const char *outdir, int k)
         }
         if (!sfm && n >= 66 && !memcmp(out, "TAPE", 4))
             sfm = (size_t)(out[64] | out[65] << 8) * 512;
-        fwrite(out, 1, n, tw);
-        if (r.raw && sfm > n)
-            fwrite(zeros, 1, sfm - n, tw);
+        if (fwrite(out, 1, n, tw) != n || (r.raw && sfm > n && fwrite(zeros, 1, sfm - n, tw) != sfm - n)) {
+            wfail = 1;
+            break;
+        }
         if (r.raw)
             continue;
-        bk->recs = realloc(bk->recs, (bk->nrecs + 1) * sizeof *bk->recs);
+        rec *grown = realloc(bk->recs, (bk->nrecs + 1) * sizeof *bk->recs);
+        if (!grown) {
+            snprintf(err.msg, sizeof err.msg, "out of memory");
+            rc = -1;
+            break;
+        }
+        bk->recs = grown;
         bk->recs[bk->nrecs++] = (rec){bk->file + r.offset + B2A_MSSQLBAK_REC_HDR, r.clen, r.ulen};
     }
     b2a__mssqlbak_close(m);
-    if (fclose(tw) != 0 || rc < 0) {
+    if (fclose(tw) != 0 || wfail || rc < 0) {
         unlink(bk->twin);
         return fail(bk->path, rc < 0 ? err.msg : "cannot write its decompressed twin");
     }
     return 0;
 }
 
-static void decode_all(const backup *bk)
+/* Every record decoded; -1 when one fails or comes out short, so a broken
+ * decode is never timed as a success. */
+static int decode_all(const backup *bk)
 {
     static uint8_t out[B2A_MSSQLBAK_OUT_MAX];
     for (size_t i = 0; i < bk->nrecs; i++) {
         size_t got;
-        b2a__xpress_decode(bk->recs[i].in, bk->recs[i].clen, out, bk->recs[i].ulen, 0, &got, NULL);
+        if (b2a__xpress_decode(bk->recs[i].in, bk->recs[i].clen, out, bk->recs[i].ulen, 0, &got, NULL) != B2A_OK ||
+            got != bk->recs[i].ulen)
+            return -1;
     }
+    return 0;
 }
 
 /* One measurement: `passes` repetitions, CPU seconds per pass. Not
@@ -190,9 +203,12 @@ __attribute__((noinline)) static double measure(int mode, const backup *bk, int 
 {
     double t0 = cpu_now();
     for (int p = 0; p < passes; p++) {
-        if (mode == M_DECODE)
-            decode_all(bk);
-        else if (scan(mode == M_SCAN ? bk->path : bk->twin, err) < 0)
+        if (mode == M_DECODE) {
+            if (decode_all(bk) < 0) {
+                snprintf(err->msg, sizeof err->msg, "a compressed record failed to decode");
+                *ok = 0;
+            }
+        } else if (scan(mode == M_SCAN ? bk->path : bk->twin, err) < 0)
             *ok = 0;
     }
     return (cpu_now() - t0) / passes;
