@@ -167,8 +167,8 @@ static void test_refused(void **state)
     m = unhex("ff4a5a01001000043302c328", bad, sizeof bad);
     expect_refused(bad, m, "not UTF-8");
     /* an array whose child is itself: refused, not a loop */
-    m = unhex("ff4a5a0100100006c0010006", bad, sizeof bad);
-    expect_refused(bad, m, NULL);
+    m = unhex("ff4a5a0100100004c0010000", bad, sizeof bad); /* its child offset 0 is its own */
+    expect_refused(bad, m, "reached more than once");
     /* an object whose field id (2) is not in the one-name dictionary */
     m = unhex("ff4a5a01000001000200060000110000016184010200050030", bad, sizeof bad);
     expect_refused(bad, m, "field id");
@@ -209,6 +209,74 @@ static void test_depth(void **state)
     free(img);
 }
 
+/* A scalar image whose array (c8: u16 count) points 256 times at one
+ * string of 64,000 bytes: 66 KB that would be 16 MB of JSON, refused as a
+ * node reached more than once, before the string is written twice. */
+static void test_repeated_node(void **state)
+{
+    (void)state;
+    size_t refs = 256, slen = 64000, soff = 3 + 2 * refs, n = 0;
+    uint8_t *img = malloc(8 + soff + 3 + slen);
+    memcpy(img, "\xff\x4a\x5a\x01\x00\x10\x00\x00", 8);
+    n = 8;
+    img[n++] = 0xc8;
+    img[n++] = (uint8_t)(refs >> 8);
+    img[n++] = (uint8_t)refs;
+    for (size_t i = 0; i < refs; i++) {
+        img[n++] = (uint8_t)(soff >> 8);
+        img[n++] = (uint8_t)soff;
+    }
+    img[n++] = 0x37; /* a string, u16 length */
+    img[n++] = (uint8_t)(slen >> 8);
+    img[n++] = (uint8_t)slen;
+    memset(img + n, 'a', slen);
+    n += slen;
+    expect_refused(img, n, "reached more than once");
+    /* pointing once, the same string is decoded */
+    img[9] = 0, img[10] = 1, img[11] = 0, img[12] = 5;
+    memmove(img + 13, img + soff + 8, 3 + slen);
+    const char *why;
+    char *got = decode(img, 13 + 3 + slen, &why);
+    assert_non_null(got);
+    assert_int_equal(strlen(got), slen + 4);
+    assert_memory_equal(got, "[\"aaa", 5);
+    free(got);
+    free(img);
+}
+
+/* Each node reached once, a field name is still written once per member:
+ * one object whose 1,000 members all use field id 1, a name of 255 '"'
+ * (510 bytes escaped), 4 image bytes per member: 128 times the image's
+ * size, refused by the output bound. */
+static void test_name_amplification(void **state)
+{
+    (void)state;
+    size_t members = 1000, nlen = 255, tree = 3 + 3 * members + members, n = 0;
+    uint8_t *img = malloc(16 + 1 + nlen + tree);
+    /* v1, flags 0, 1 name, names segment 1 + nlen, tree length, 0 tiny nodes */
+    uint8_t head[] = {0xff, 0x4a, 0x5a, 0x01, 0x00, 0x00, 0x01, (uint8_t)((1 + nlen) >> 8), (uint8_t)(1 + nlen),
+                      (uint8_t)(tree >> 8), (uint8_t)tree, 0x00, 0x00, 0x11, 0x00, 0x00};
+    memcpy(img, head, sizeof head);
+    n = sizeof head;
+    img[n++] = (uint8_t)nlen;
+    memset(img + n, '"', nlen);
+    n += nlen;
+    img[n++] = 0x88; /* an object, u16 count, u16 offsets */
+    img[n++] = (uint8_t)(members >> 8);
+    img[n++] = (uint8_t)members;
+    memset(img + n, 1, members); /* field id 1 each time */
+    n += members;
+    for (size_t i = 0; i < members; i++) { /* each member its own null */
+        size_t at = 3 + 3 * members + i;
+        img[n++] = (uint8_t)(at >> 8);
+        img[n++] = (uint8_t)at;
+    }
+    memset(img + n, 0x30, members);
+    n += members;
+    expect_refused(img, n, "times the image's size");
+    free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +285,8 @@ int main(void)
         cmocka_unit_test(test_appends),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_repeated_node),
+        cmocka_unit_test(test_name_amplification),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,6 +42,7 @@ typedef struct oson {
     size_t nnames;
     char **out;
     size_t *cap, *len;
+    size_t unread;               /* tree bytes no node has claimed yet */
     size_t budget;               /* the most text one image may become */
     const char *why;
 } oson;
@@ -69,7 +70,7 @@ static int uint_at(oson *o, size_t at, int width, uint32_t *v)
 static int put(oson *o, const void *s, size_t k)
 {
     if (*o->len + k > o->budget)
-        return bad(o, "the JSON text would be far larger than the image (offsets that repeat or loop)");
+        return bad(o, "the JSON text would be more than " B2A_OSON_TEXT_PER_BYTE_TEXT " times the image's size (field names repeated past any real document)");
     if (*o->len + k > *o->cap) {
         size_t c = *o->cap ? *o->cap : 4096;
         while (c < *o->len + k)
@@ -86,6 +87,17 @@ static int put(oson *o, const void *s, size_t k)
 }
 
 static int putc1(oson *o, char c) { return put(o, &c, 1); }
+
+/* A real document reaches each node once, so the nodes reached claim at
+ * most the tree segment's bytes: a node reached twice (offsets that repeat
+ * or loop) is refused before its text is written again. */
+static int claim(oson *o, size_t k)
+{
+    if (k > o->unread)
+        return bad(o, "a node reached more than once (child offsets that repeat or loop)");
+    o->unread -= k;
+    return 0;
+}
 
 /* Length of the UTF-8 sequence at s (at most k bytes), 0 if not valid
  * UTF-8 (overlong forms, surrogates and values past U+10FFFF included). */
@@ -121,6 +133,19 @@ static int put_string(oson *o, const uint8_t *s, size_t k)
 {
     int rc = putc1(o, '"');
     for (size_t i = 0; rc == 0 && i < k;) {
+        /* a run needing no escape is copied at once */
+        size_t j = i;
+        while (j < k && s[j] >= 0x20 && s[j] != '"' && s[j] != '\\') {
+            size_t u = utf8_len(s + j, k - j);
+            if (!u)
+                return bad(o, "a string or field name that is not UTF-8");
+            j += u;
+        }
+        if (j > i) {
+            rc = put(o, s + i, j - i);
+            i = j;
+            continue;
+        }
         uint8_t c = s[i];
         if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
@@ -133,12 +158,6 @@ static int put_string(oson *o, const uint8_t *s, size_t k)
                                                                    : snprintf(e, sizeof(e), "\\u%04x", c);
             rc = put(o, e, (size_t)m);
             i++;
-        } else {
-            size_t u = utf8_len(s + i, k - i);
-            if (!u)
-                return bad(o, "a string or field name that is not UTF-8");
-            rc = put(o, s + i, u);
-            i += u;
         }
     }
     return rc ? rc : putc1(o, '"');
@@ -248,6 +267,8 @@ static int scalar(oson *o, uint8_t t, size_t at)
     }
     if (at > o->n || k > o->n - at)
         return bad(o, "a value runs past the end of the image");
+    if (claim(o, 1 + w + k) != 0)
+        return -1;
     const uint8_t *s = o->p + at;
     float f;
     double d;
@@ -332,6 +353,9 @@ static int container(oson *o, uint8_t t, size_t at, int depth)
     if ((object && (ids > o->n || (size_t)count > (o->n - ids) / (size_t)o->idlen)) || offs > o->n ||
         (size_t)count > (o->n - offs) / (size_t)offw)
         return bad(o, "a container whose children lists run past the end of the image");
+    /* its own bytes: the type, the count or shared list's offset, its lists */
+    if (claim(o, (offs - (o->tree + self)) + (size_t)count * (size_t)offw) != 0)
+        return -1;
     int rc = putc1(o, object ? '{' : '[');
     for (uint32_t i = 0; rc == 0 && i < count; i++) {
         if (i && (rc = putc1(o, ',')) != 0)
@@ -403,6 +427,7 @@ static int decode(oson *o)
     int treew = flags & F_TREE_SEG_U32 ? 4 : 2;
     if (flags & F_IS_SCALAR) {
         o->tree = at + (size_t)treew;
+        o->unread = o->tree < o->n ? o->n - o->tree : 0;
         return node(o, o->tree, 0);
     }
     uint32_t nshort, shortseg, nlong = 0, longseg = 0, treelen, sec = 0;
@@ -433,6 +458,7 @@ static int decode(oson *o)
     if (treelen > o->n - at)
         return bad(o, "the tree segment runs past the end of the image");
     o->tree = at;
+    o->unread = treelen;
     if (treelen == 0)
         return bad(o, "an empty tree segment");
     return node(o, o->tree, 0);
@@ -440,9 +466,12 @@ static int decode(oson *o)
 
 int b2a__oson_to_json(const uint8_t *p, size_t n, char **out, size_t *cap, size_t *len, const char **why)
 {
-    /* generous for any real document (field names are the only text used
-     * more than once), small enough that looping offsets stop early */
-    oson o = {.p = p, .n = n, .out = out, .cap = cap, .len = len, .budget = *len + 1024 * 1024 + 256 * n};
+    /* Each node is written once (claim), so only field names, written
+     * once per member, can make the text much larger than the image: past
+     * this multiple (numbers, the densest values, stay under 32) the image
+     * is refused rather than grown without end. */
+    size_t most = n > (SIZE_MAX - 4096) / B2A_OSON_TEXT_PER_BYTE ? SIZE_MAX - 4096 : B2A_OSON_TEXT_PER_BYTE * n;
+    oson o = {.p = p, .n = n, .out = out, .cap = cap, .len = len, .budget = *len + 4096 + most};
     size_t start = *len;
     int rc = decode(&o);
     free(o.names);

@@ -15,6 +15,12 @@
 /* Containers nested deeper than this are refused (the decoder recurses). */
 #define B2A_OSON_MAX_DEPTH 1000
 
+/* The JSON text of an image of n bytes is at most this many times n (and
+ * 4 KiB): beyond it the image is refused. Each node is written once; only
+ * field names, written once per object member, come near it. */
+#define B2A_OSON_TEXT_PER_BYTE 64
+#define B2A_OSON_TEXT_PER_BYTE_TEXT "64"
+
 /* Append the JSON text of the OSON image p[0, n) to *out (length *len,
  * capacity *cap, grown with realloc as b2a__oracs_to_utf8 does). Returns 0;
  * -1 with why (static text) for an image that is not OSON this decoder
