@@ -221,7 +221,7 @@ static int put_datetime(oson *o, const uint8_t *s, size_t k, int utc)
         if (ns) {
             snprintf(frac, sizeof(frac), ".%09u", ns);
             size_t f = strlen(frac);
-            while (frac[f - 1] == '0')
+            while (f > 2 && frac[f - 1] == '0') /* keeps ".d" at least; ns != 0 */
                 frac[--f] = '\0';
         }
     }
