@@ -15,23 +15,10 @@
 
 #include <sql.h>
 #include <sqlext.h>
+#include "bench_clock.h"
 
 #define DEC_WIDTH 96     /* as cursor.c: decimal text */
 #define TEXT_WIDTH 1024  /* as cursor.c: the bound prefix of text columns on psqlODBC */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static long vm_hwm_kb(void)
 {
@@ -103,7 +90,7 @@ int main(int argc, char **argv)
     }
     const char *sql = argv[optind];
 
-    double t0 = now(), c0 = cpu_now();
+    double t0 = bench_seconds(CLOCK_MONOTONIC), c0 = bench_seconds(CLOCK_PROCESS_CPUTIME_ID);
     SQLHENV env;
     SQLHDBC dbc;
     SQLHSTMT st;
@@ -122,7 +109,7 @@ int main(int argc, char **argv)
             diag(SQL_HANDLE_STMT, st, setup[i]);
         SQLFreeStmt(st, SQL_CLOSE);
     }
-    double t_conn = now();
+    double t_conn = bench_seconds(CLOCK_MONOTONIC);
 
     SQLSetStmtAttr(st, SQL_ATTR_CURSOR_TYPE, (SQLPOINTER)SQL_CURSOR_FORWARD_ONLY, 0);
     SQLSetStmtAttr(st, SQL_ATTR_CONCURRENCY, (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
@@ -166,7 +153,7 @@ int main(int argc, char **argv)
             diag(SQL_HANDLE_STMT, st, "fetch");
         rows += fetched;
     }
-    double t_end = now();
+    double t_end = bench_seconds(CLOCK_MONOTONIC);
     SQLFreeHandle(SQL_HANDLE_STMT, st);
     SQLDisconnect(dbc);
     SQLFreeHandle(SQL_HANDLE_DBC, dbc);
@@ -178,6 +165,6 @@ int main(int argc, char **argv)
     printf("bare_odbc_fetch rowset=%lu columns=%d rows=%llu stream_s=%.3f rows_per_s=%.0f connect_s=%.3f "
            "cpu_s=%.3f peak_rss_mb=%.1f\n",
            (unsigned long)rowset, ncols, (unsigned long long)rows, stream, (double)rows / stream,
-           t_conn - t0, cpu_now() - c0, (double)vm_hwm_kb() / 1024);
+           t_conn - t0, bench_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0, (double)vm_hwm_kb() / 1024);
     return 0;
 }

@@ -25,6 +25,7 @@
 #include "reader/mssql/bak.h"
 #include "reader/mssql/mssqlbak.h"
 #include "reader/mssql/xpress.h"
+#include "bench_clock.h"
 
 #define MB 1e6
 #define TARGET_MBS 200.0
@@ -32,25 +33,6 @@
 enum { M_SCAN, M_DECODE, M_FREE, M_COUNT };
 static const char *const mode_name[] = {"full scan (baseline)", "decoder alone (every record)",
                                         "free decoder (scan of the decompressed twin)"};
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* ---- a sink that only counts ---- */
 
@@ -201,7 +183,7 @@ static int decode_all(const backup *bk)
  * inlined, so a profiler can count it alone (--toggle-collect=measure). */
 __attribute__((noinline)) static double measure(int mode, const backup *bk, int passes, b2a_err *err, int *ok)
 {
-    double t0 = cpu_now();
+    double t0 = bench_seconds(CLOCK_PROCESS_CPUTIME_ID);
     for (int p = 0; p < passes; p++) {
         if (mode == M_DECODE) {
             if (decode_all(bk) < 0) {
@@ -211,7 +193,7 @@ __attribute__((noinline)) static double measure(int mode, const backup *bk, int 
         } else if (scan(mode == M_SCAN ? bk->path : bk->twin, err) < 0)
             *ok = 0;
     }
-    return (cpu_now() - t0) / passes;
+    return (bench_seconds(CLOCK_PROCESS_CPUTIME_ID) - t0) / passes;
 }
 
 /* What the three figures (ms per MB of backup) say. The scan decodes
@@ -312,7 +294,7 @@ int main(int argc, char **argv)
         printf("\n%s  %.2f MB, %zu compressed records (%.2f MB -> %.2f MB), %lld values\n", bk->path, mb,
                bk->nrecs, in / MB, outb / MB, (long long)v1);
         for (int m = 0; m < M_COUNT; m++) {
-            med[m] = median(t[m], rounds);
+            med[m] = bench_median(t[m], rounds);
             tot[m] += med[m];
             printf("  %-44s %8.1f MB/s/core  %6.2f ms/MB  ratio %.2f\n", mode_name[m], mb / med[m],
                    med[m] * 1e3 / mb, med[M_SCAN] / med[m]);

@@ -30,6 +30,7 @@
 #include "bak2avro/job.h"
 #include "export/export.h"
 #include "reader/mssql/bak.h"
+#include "bench_clock.h"
 
 #define MB 1e6
 #define READ_BUF (1 << 20)
@@ -65,13 +66,6 @@ static double opt_seconds = 2.0;
 static const char *opt_outdir = "/tmp";
 static int opt_big_passes = 50;
 static int opt_only = -1;    /* -m: run just this mode (for a profiler) */
-
-static double now(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ---- the counting sink ---- */
 
@@ -152,7 +146,7 @@ static int pass(const char *path, int avro, uint64_t *rows, uint64_t *values, b2
 
 static void measure_in_child(int mode, const sample *s, result *r)
 {
-    double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID), w = 0;
+    double w0 = bench_seconds(CLOCK_MONOTONIC), c0 = bench_seconds(CLOCK_PROCESS_CPUTIME_ID), w = 0;
     b2a_err err;
     b2a__err_clear(&err);
     r->ok = 1;
@@ -183,11 +177,11 @@ static void measure_in_child(int mode, const sample *s, result *r)
             r->bytes += (double)s->size;
         }
         r->iters++;
-        w = now(CLOCK_MONOTONIC) - w0;
+        w = bench_seconds(CLOCK_MONOTONIC) - w0;
     } while (w < opt_seconds);
     free(buf);
     r->wall = w;
-    r->cpu = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    r->cpu = bench_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
 }
 
 static int measure(int mode, const sample *s, result *r)

@@ -23,6 +23,7 @@
 
 #include "detect/detect.h"
 #include "reader/reader.h"
+#include "bench_clock.h"
 
 #define MB 1e6
 #define CHUNK 8192
@@ -46,21 +47,6 @@ static int c_bytes(b2a_sink *s, const void *p, size_t n) { (void)p; (void)n; ret
 static int c_str(b2a_sink *s, const char *p, size_t n) { (void)p; (void)n; return c_null(s); }
 static int c_dec(b2a_sink *s, const uint8_t *p, size_t n) { (void)p; (void)n; return c_null(s); }
 static const b2a_sink_ops count_ops = {c_null, c_bool, c_i32, c_i64, c_f32, c_f64, c_bytes, c_str, c_dec, c_null};
-
-static double cpu_now(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec / 1e6;
-}
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* One pass; returns rows scanned, or -1 with r->msg set. */
 static double one_pass(const char *path, const b2a_reader_ops *ops, result *r)
@@ -117,7 +103,8 @@ static result measure(const char *path, const b2a_reader_ops *ops, int rounds, d
         close(fds[0]);
         r.ok = 1;
         for (int k = 0; r.ok && k < rounds; k++) {
-            double w0 = wall_now(), c0 = cpu_now(), rows = 0, bytes = 0;
+            double w0 = bench_seconds(CLOCK_MONOTONIC), c0 = bench_seconds(CLOCK_PROCESS_CPUTIME_ID);
+            double rows = 0, bytes = 0;
             do {
                 double n = one_pass(path, ops, &r);
                 if (n < 0) {
@@ -126,8 +113,8 @@ static result measure(const char *path, const b2a_reader_ops *ops, int rounds, d
                 }
                 rows += n;
                 bytes += (double)size;
-            } while (wall_now() - w0 < seconds);
-            double cpu = cpu_now() - c0;
+            } while (bench_seconds(CLOCK_MONOTONIC) - w0 < seconds);
+            double cpu = bench_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
             if (cpu <= 0)
                 cpu = 1e-9;
             r.mbs[k] = bytes / MB / cpu;
@@ -149,18 +136,6 @@ static result measure(const char *path, const b2a_reader_ops *ops, int rounds, d
     return r;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 0;
-}
-
 static void bench_file(const char *path, const b2a_reader_ops *ops, int rounds, double seconds)
 {
     struct stat st;
@@ -173,10 +148,10 @@ static void bench_file(const char *path, const b2a_reader_ops *ops, int rounds, 
         printf("%-40s %8.2f MB  failed: %s\n", name, st.st_size / MB, r.msg);
         return;
     }
-    double mbs = median(r.mbs, r.rounds), base_mbs = median(base.mbs, base.rounds);
+    double mbs = bench_median(r.mbs, r.rounds), base_mbs = bench_median(base.mbs, base.rounds);
     printf("%-40s %8.2f MB  reader %8.1f MB/s/core  read() %8.1f MB/s/core  ratio %6.3f  %10.0f rows/s  "
            "peak RSS %5.1f MB (read() %4.1f MB)  median of %d rounds\n",
-           name, st.st_size / MB, mbs, base_mbs, base_mbs > 0 ? mbs / base_mbs : 0, median(r.rows_s, r.rounds),
+           name, st.st_size / MB, mbs, base_mbs, base_mbs > 0 ? mbs / base_mbs : 0, bench_median(r.rows_s, r.rounds),
            r.maxrss_kb / 1024.0, base.maxrss_kb / 1024.0, r.rounds);
 }
 

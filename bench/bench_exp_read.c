@@ -26,6 +26,7 @@
 
 #include "detect/detect.h"
 #include "reader/oracle/exp.h"
+#include "bench_clock.h"
 
 #define MB 1e6
 #define CHUNK 8192
@@ -50,21 +51,6 @@ static int c_str(b2a_sink *s, const char *p, size_t n) { (void)p; (void)n; retur
 static int c_dec(b2a_sink *s, const uint8_t *p, size_t n) { (void)p; (void)n; return c_null(s); }
 static int c_end(b2a_sink *s) { (void)s; return 0; }
 static const b2a_sink_ops count_ops = {c_null, c_bool, c_i32, c_i64, c_f32, c_f64, c_bytes, c_str, c_dec, c_end};
-
-static double cpu_now(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec / 1e6;
-}
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* One pass; returns rows scanned or -1 with r->msg set. */
 static double one_pass(const char *path, int baseline, result *r)
@@ -119,7 +105,7 @@ static result measure(const char *path, int baseline, double seconds, off_t size
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        double w0 = wall_now(), c0 = cpu_now();
+        double w0 = bench_seconds(CLOCK_MONOTONIC), c0 = bench_seconds(CLOCK_PROCESS_CPUTIME_ID);
         r.ok = 1;
         do {
             double rows = one_pass(path, baseline, &r);
@@ -130,8 +116,8 @@ static result measure(const char *path, int baseline, double seconds, off_t size
             r.rows += rows;
             r.bytes += (double)size;
             r.iters++;
-        } while (wall_now() - w0 < seconds);
-        r.cpu = cpu_now() - c0;
+        } while (bench_seconds(CLOCK_MONOTONIC) - w0 < seconds);
+        r.cpu = bench_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
         if (write(fds[1], &r, sizeof r) != (ssize_t)sizeof r)
             _exit(1);
         _exit(0);

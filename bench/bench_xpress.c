@@ -17,6 +17,7 @@
 
 #include "reader/mssql/mssqlbak.h"
 #include "reader/mssql/xpress.h"
+#include "bench_clock.h"
 
 #define MB 1e6
 
@@ -24,25 +25,6 @@ typedef struct rec {
     const uint8_t *in;
     size_t clen, ulen;
 } rec;
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* Load one backup and append its compressed records. */
 static int load(const char *path, rec **recs, size_t *n, uint8_t ***bufs, size_t *nbufs)
@@ -130,7 +112,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < rounds; r++) {
         for (int pass = 0; pass < 2; pass++) {
             int do_ours = (pass == 0) == (r % 2 == 0);   /* alternate which goes first */
-            double t0 = cpu_now();
+            double t0 = bench_seconds(CLOCK_THREAD_CPUTIME_ID);
             for (size_t i = 0; i < n; i++) {
                 size_t got;
                 if (do_ours)
@@ -138,10 +120,10 @@ int main(int argc, char **argv)
                 else
                     wimlib_decompress(recs[i].in, recs[i].clen, theirs, recs[i].ulen, wd);
             }
-            (do_ours ? t_ours : t_wim)[r] = cpu_now() - t0;
+            (do_ours ? t_ours : t_wim)[r] = bench_seconds(CLOCK_THREAD_CPUTIME_ID) - t0;
         }
     }
-    double mo = median(t_ours, rounds), mw = median(t_wim, rounds);
+    double mo = bench_median(t_ours, rounds), mw = bench_median(t_wim, rounds);
     printf("bench_xpress: %zu records from %d backup(s), %.2f MB compressed -> %.2f MB, %d rounds, medians of CPU time\n",
            n, argc - first, in_bytes / MB, out_bytes / MB, rounds);
     printf("  outputs: %zu records differ, %zu libwim could not decode\n", differ, wim_fail);

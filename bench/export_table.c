@@ -25,20 +25,7 @@
 #include "odbc/odbc.h"
 #include "pg/pg.h"
 #include "util/str.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "bench_clock.h"
 
 static long vm_hwm_kb(void)
 {
@@ -132,11 +119,11 @@ int main(int argc, char **argv)
     b2a_err err;
     b2a__err_clear(&err);
     b2a__export_heap_prepare();   /* as b2a__export_start does */
-    double t0 = now(), c0 = cpu_now();
+    double t0 = bench_seconds(CLOCK_MONOTONIC), c0 = bench_seconds(CLOCK_PROCESS_CPUTIME_ID);
     b2a_odbc_conn *conn;
     if (b2a__odbc_connect(vendor, connstr, 30, &conn, &err))
         return die("connect", &err);
-    double t_conn = now();
+    double t_conn = bench_seconds(CLOCK_MONOTONIC);
 
     /* The job's defaults: user schemas, exact row counts. */
     const char *const schemas[1] = {schema};
@@ -155,7 +142,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "export_table: no table %s.%s\n", schema, table);
         return 1;
     }
-    double t_intro = now();
+    double t_intro = bench_seconds(CLOCK_MONOTONIC);
 
     if (print_query) {
         /* What cursor.c sends when no column is unbound (psqlODBC binds every column). */
@@ -221,7 +208,7 @@ int main(int argc, char **argv)
     b2a_cursor *cur = NULL;
     b2a_pg_copy *copy = NULL;
     b2a_mysql_fetch *fetch = NULL;
-    double t_open = now();
+    double t_open = bench_seconds(CLOCK_MONOTONIC);
     if (pg ? b2a__pg_copy_open(pg, def, &copy, &err)
         : my ? b2a__mysql_fetch_open(my, def, &fetch, &err)
              : b2a__odbc_cursor_open(conn, vendor, def, NULL, &cur, &err)) {
@@ -246,10 +233,10 @@ int main(int argc, char **argv)
     b2a__pg_disconnect(pg);
     b2a__mysql_fetch_close(fetch);
     b2a__mysql_disconnect(my);
-    double t_stream = now();
+    double t_stream = bench_seconds(CLOCK_MONOTONIC);
     if (b2a__ocf_commit(w, &err))
         return die("commit", &err);
-    double t_end = now(), cpu = cpu_now() - c0;
+    double t_end = bench_seconds(CLOCK_MONOTONIC), cpu = bench_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
     FILE *f = fopen(path, "rb");
     long bytes = -1;
     if (f && !fseek(f, 0, SEEK_END))
