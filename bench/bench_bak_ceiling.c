@@ -26,6 +26,7 @@
 #include "reader/mssql/mssqlbak.h"
 #include "reader/mssql/xpress.h"
 #include "bench_clock.h"
+#include "count_sink.h"
 
 #define MB 1e6
 #define TARGET_MBS 200.0
@@ -34,27 +35,6 @@ enum { M_SCAN, M_DECODE, M_FREE, M_COUNT };
 static const char *const mode_name[] = {"full scan (baseline)", "decoder alone (every record)",
                                         "free decoder (scan of the decompressed twin)"};
 
-/* ---- a sink that only counts ---- */
-
-typedef struct count_sink {
-    b2a_sink base;
-    uint64_t values;
-} count_sink;
-
-#define CS(s) ((count_sink *)(s))
-static int cs_null(b2a_sink *s) { CS(s)->values++; return 0; }
-static int cs_bool(b2a_sink *s, int v) { (void)v; CS(s)->values++; return 0; }
-static int cs_i32(b2a_sink *s, int32_t v) { (void)v; CS(s)->values++; return 0; }
-static int cs_i64(b2a_sink *s, int64_t v) { (void)v; CS(s)->values++; return 0; }
-static int cs_f32(b2a_sink *s, float v) { (void)v; CS(s)->values++; return 0; }
-static int cs_f64(b2a_sink *s, double v) { (void)v; CS(s)->values++; return 0; }
-static int cs_bytes(b2a_sink *s, const void *p, size_t n) { (void)p; (void)n; CS(s)->values++; return 0; }
-static int cs_str(b2a_sink *s, const char *p, size_t n) { (void)p; (void)n; CS(s)->values++; return 0; }
-static int cs_dec(b2a_sink *s, const uint8_t *p, size_t n) { (void)p; (void)n; CS(s)->values++; return 0; }
-static int cs_end(b2a_sink *s) { (void)s; return 0; }
-static const b2a_sink_ops count_ops = {cs_null, cs_bool, cs_i32, cs_i64, cs_f32, cs_f64,
-                                       cs_bytes, cs_str, cs_dec, cs_end};
-
 /* Open, scan every table, close; the values seen, or -1 with err. */
 static int64_t scan(const char *path, b2a_err *err)
 {
@@ -62,7 +42,7 @@ static int64_t scan(const char *path, b2a_err *err)
     b2a_bak *b;
     if (b2a__bak_open(paths, 1, &b, err) != B2A_OK)
         return -1;
-    count_sink cs = {{&count_ops}, 0};
+    count_sink cs = {{&count_ops}, 0, 0, 0};
     int rc = B2A_OK;
     for (size_t t = 0; t < b2a__bak_table_count(b) && rc == B2A_OK; t++) {
         b2a_bak_scan *sc;
