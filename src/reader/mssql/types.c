@@ -50,6 +50,16 @@ void b2a__mbuf_free(b2a_mbuf *b)
     b->n = b->cap = 0;
 }
 
+/* A little-endian 64-bit word read with memcpy, in host order. */
+static inline uint64_t le64(uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return __builtin_bswap64(v);
+#else
+    return v;
+#endif
+}
+
 static void put_utf8(uint8_t *o, size_t *k, uint32_t c)
 {
     if (c < 0x80) {
@@ -69,14 +79,36 @@ static void put_utf8(uint8_t *o, size_t *k, uint32_t c)
     }
 }
 
+/* 1 when all four UTF-16LE units in the 8 bytes at p are ASCII. */
+static inline int ascii4_utf16(const uint8_t *p, uint64_t *v)
+{
+    memcpy(v, p, 8);
+    *v = le64(*v);
+    return (*v & UINT64_C(0xFF80FF80FF80FF80)) == 0;
+}
+
 int b2a__utf16le_to_utf8(const uint8_t *p, size_t n, b2a_mbuf *out)
 {
     /* Each UTF-16 unit becomes at most 3 bytes; a pair at most 4. */
     if (b2a__mbuf_reserve(out, out->n + (n / 2) * 3 + 4) < 0)
         return -1;
+    uint8_t *o = out->p;
     size_t k = out->n;
     size_t units = n / 2;
-    for (size_t i = 0; i < units; i++) {
+    size_t i = 0;
+    for (;;) {
+        /* Most text is ASCII: four units a step while it lasts. */
+        uint64_t v;
+        while (i + 4 <= units && ascii4_utf16(p + 2 * i, &v)) {
+            o[k] = (uint8_t)v;
+            o[k + 1] = (uint8_t)(v >> 16);
+            o[k + 2] = (uint8_t)(v >> 32);
+            o[k + 3] = (uint8_t)(v >> 48);
+            k += 4;
+            i += 4;
+        }
+        if (i >= units)
+            break;
         uint32_t c = b2a__rd16(p + 2 * i);
         if (c >= 0xD800 && c < 0xDC00 && i + 1 < units) {
             uint32_t d = b2a__rd16(p + 2 * i + 2);
@@ -89,10 +121,11 @@ int b2a__utf16le_to_utf8(const uint8_t *p, size_t n, b2a_mbuf *out)
         } else if (c >= 0xD800 && c < 0xE000) {
             c = 0xFFFD;
         }
-        put_utf8(out->p, &k, c);
+        put_utf8(o, &k, c);
+        i++;
     }
     if (n % 2) /* an odd trailing byte cannot be a character */
-        put_utf8(out->p, &k, 0xFFFD);
+        put_utf8(o, &k, 0xFFFD);
     out->n = k;
     return 0;
 }
@@ -109,6 +142,15 @@ int b2a__cp_to_utf8(int codepage, const uint8_t *p, size_t n, b2a_mbuf *out)
     }
     const uint16_t *hi = b2a__codepage_high(codepage);
     for (size_t i = 0; i < n; i++) {
+        /* ASCII is the same in every code page: eight bytes a step. */
+        uint64_t v;
+        while (i + 8 <= n && (memcpy(&v, p + i, 8), (v & UINT64_C(0x8080808080808080)) == 0)) {
+            memcpy(out->p + k, p + i, 8);
+            k += 8;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         uint32_t c = p[i];
         if (c >= 0x80)
             c = hi ? hi[c - 0x80] : c; /* no table: Latin-1 */
@@ -281,13 +323,18 @@ static size_t le_to_be_twos(int neg, const uint8_t *le, size_t n, uint8_t *out /
     return m - s;
 }
 
+/* v as the minimal big-endian two's complement (at least one byte): what
+ * le_to_be_twos gives for its sign and magnitude, without the byte loops. */
 static int emit_i64_decimal(b2a_sink *sink, int64_t v)
 {
-    uint8_t le[8], out[9];
-    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    for (int i = 0; i < 8; i++)
-        le[i] = (uint8_t)(mag >> (8 * i));
-    size_t n = le_to_be_twos(v < 0, le, 8, out);
+    uint8_t out[8];
+    size_t n = 1;
+    /* n bytes hold -2^(8n-1) .. 2^(8n-1)-1 */
+    while (n < 8 && (v < -(INT64_C(1) << (8 * n - 1)) || v >= (INT64_C(1) << (8 * n - 1))))
+        n++;
+    uint64_t u = (uint64_t)v;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)(u >> (8 * (n - 1 - i)));
     return sink->ops->decimal(sink, out, n);
 }
 
@@ -612,6 +659,13 @@ int b2a__mtype_emit(const b2a_mtype *t, const uint8_t *p, size_t n, unsigned bit
         return emit_i64_decimal(sink, (int32_t)b2a__rd32(p));
     case B2A_MT_DECIMAL: case B2A_MT_NUMERIC: {
         if (n < 2 || n > 17) BADLEN("decimal");
+        if (n <= 9) { /* precision up to 19: a magnitude of at most 8 bytes */
+            uint64_t mag = 0;
+            for (size_t i = n - 1; i >= 1; i--)
+                mag = mag << 8 | p[i];
+            if (mag <= (uint64_t)INT64_MAX) /* "negative" zero is 0, as le_to_be_twos gives */
+                return emit_i64_decimal(sink, p[0] == 0 ? -(int64_t)mag : (int64_t)mag);
+        }
         uint8_t out[20];
         size_t k = le_to_be_twos(p[0] == 0, p + 1, n - 1, out);
         return o->decimal(sink, out, k);
