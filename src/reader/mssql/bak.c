@@ -16,6 +16,7 @@
 #include "reader/mssql/page.h"
 #include "reader/mssql/pagestore.h"
 #include "reader/mssql/record.h"
+#include "reader/mssql/rowfast.h"
 #include "reader/mssql/types.h"
 #include "util/str.h"
 
@@ -47,6 +48,7 @@ struct b2a_bak_scan {
     int have_page;
     unsigned slot;
     b2a_rowdec *dec;          /* locates each column in FixedVar or CD records */
+    b2a_rowfast fast;         /* the common FixedVar row's fast path (rowfast.h) */
     b2a_scol *cols;           /* per def column */
     uint8_t *how;             /* per def column: HOW_*, set by pass 1 for pass 2 */
     b2a_mbuf *lobs;           /* per def column: off-row values of the current row */
@@ -227,6 +229,7 @@ static int set_partition(b2a_bak_scan *s, b2a_err *err)
     int rc = b2a__rowdec_partition(s->dec, s->rowset, err);
     if (rc < 0)
         return rc;
+    b2a__rowfast_partition(&s->fast, s->t, s->dec);
     b2a__iam_init(&s->walk, s->b->ps, rs->first_iam);
     s->walking = 1;
     s->have_page = 0;
@@ -256,10 +259,11 @@ int b2a__bak_scan_open_part(b2a_bak *b, size_t table, size_t part, size_t nparts
     b2a_bak_scan *s = calloc(1, sizeof *s);
     if (!s || !(s->cols = calloc(t->def.ncolumns + 1, sizeof *s->cols)) ||
         !(s->lobs = calloc(t->def.ncolumns + 1, sizeof *s->lobs)) ||
-        !(s->how = calloc(t->def.ncolumns + 1, 1))) {
+        !(s->how = calloc(t->def.ncolumns + 1, 1)) || b2a__rowfast_init(&s->fast, t->def.ncolumns) < 0) {
         if (s) {
             free(s->cols);
             free(s->lobs);
+            free(s->how);
         }
         free(s);
         b2a__rowdec_close(dec);
@@ -300,6 +304,7 @@ void b2a__bak_scan_close(b2a_bak_scan *s)
     free(s->lobs);
     free(s->cols);
     free(s->how);
+    b2a__rowfast_free(&s->fast);
     b2a__rowdec_close(s->dec);
     free(s);
 }
@@ -360,6 +365,17 @@ static int locate_row(b2a_bak_scan *s, const b2a_rcell *cells, b2a_err *err)
     return 0;
 }
 
+/* The sink refused column k of a row (k == ncolumns: its end). */
+static int sink_failed(const b2a_bak_scan *s, size_t k, int rc, const char *why, b2a_err *err)
+{
+    const b2a_mtable *t = s->t;
+    if (k == t->def.ncolumns)
+        return b2a__err_set(err, rc, B2A_ERRCLASS_READER, "table %s.%s: the row sink failed at the end of a row",
+                            t->def.schema, t->def.name);
+    return b2a__err_set(err, rc, B2A_ERRCLASS_READER, "table %s.%s: the row sink failed on column %s%s%s",
+                        t->def.schema, t->def.name, t->def.columns[k].name, why[0] ? ": " : "", why);
+}
+
 static int emit_row(b2a_bak_scan *s, const b2a_rcell *cells, b2a_sink *sink, b2a_err *err)
 {
     const b2a_mtable *t = s->t;
@@ -387,13 +403,11 @@ static int emit_row(b2a_bak_scan *s, const b2a_rcell *cells, b2a_sink *sink, b2a
             break;
         }
         if (rc < 0)
-            return b2a__err_set(err, rc, B2A_ERRCLASS_READER, "table %s.%s: the row sink failed on column %s%s%s",
-                                t->def.schema, t->def.name, t->def.columns[k].name, why[0] ? ": " : "", why);
+            return sink_failed(s, k, rc, why, err);
     }
     rc = sink->ops->end_row(sink);
     if (rc < 0)
-        return b2a__err_set(err, rc, B2A_ERRCLASS_READER, "table %s.%s: the row sink failed at the end of a row",
-                            t->def.schema, t->def.name);
+        return sink_failed(s, t->def.ncolumns, rc, "", err);
     return 0;
 }
 
@@ -457,6 +471,21 @@ int b2a__bak_scan_next(b2a_bak_scan *s, b2a_sink *sink, size_t max_rows, size_t 
                 break;
             }
             if (rc < 0)
+                break;
+        }
+        if (s->fast.on) {
+            /* The page's common rows at once; the first it leaves is done below. */
+            size_t got, col;
+            char why[256];
+            rc = b2a__rowfast_rows(&s->fast, s->page, &s->slot, max_rows - rows, sink, &s->scratch, &got, &col,
+                                   why, sizeof why);
+            rows += got;
+            if (rc < 0) {
+                rc = sink_failed(s, col, rc, why, err);
+                break;
+            }
+            rc = 0;
+            if (rows >= max_rows)
                 break;
         }
         if (s->slot >= b2a__page_slots(s->page)) {

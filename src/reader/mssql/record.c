@@ -108,19 +108,6 @@ const uint8_t *b2a__rec_fixed(const b2a_rec *r, unsigned off, unsigned n)
 
 /* --- row decoder ---------------------------------------------------------- */
 
-/* Where a def column lives in a FixedVar record of the current partition,
- * worked out once per partition rather than once per row. */
-enum { RCOL_NONE, RCOL_SPARSE, RCOL_FIXED, RCOL_VAR };
-typedef struct b2a_rcol {
-    uint8_t kind;              /* RCOL_*: NONE has no physical column (always NULL) */
-    uint16_t nullbit;          /* 1-based; 0 when the column has none */
-    uint16_t bitpos;
-    uint16_t nbyte;            /* the null bit's byte in the bitmap */
-    uint8_t nmask;             /* and its mask; 0 when the column has no null bit */
-    unsigned off;              /* FIXED: byte offset; VAR: variable ordinal */
-    unsigned size;             /* FIXED: stored size */
-} b2a_rcol;
-
 struct b2a_rowdec {
     const b2a_mtable *t;
     int cmpr;                  /* current partition's sysrowsets.cmprlevel */
@@ -467,6 +454,12 @@ int b2a__rowdec_row(b2a_rowdec *d, unsigned slot, const b2a_rcell **cells, b2a_e
     }
     *cells = d->cells;
     return 1;
+}
+
+const b2a_rcol *b2a__rowdec_layout(const b2a_rowdec *d, int *cmpr)
+{
+    *cmpr = d->cmpr;
+    return d->cols;
 }
 
 void b2a__rowdec_close(b2a_rowdec *d)

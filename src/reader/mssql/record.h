@@ -61,6 +61,19 @@ typedef struct b2a_rcell {
 
 typedef struct b2a_rowdec b2a_rowdec;
 
+/* Where a def column lives in a FixedVar record of the current partition,
+ * worked out once per partition rather than once per row. */
+enum { RCOL_NONE, RCOL_SPARSE, RCOL_FIXED, RCOL_VAR };
+typedef struct b2a_rcol {
+    uint8_t kind;              /* RCOL_*: NONE has no physical column (always NULL) */
+    uint16_t nullbit;          /* 1-based; 0 when the column has none */
+    uint16_t bitpos;
+    uint16_t nbyte;            /* the null bit's byte in the bitmap */
+    uint8_t nmask;             /* and its mask; 0 when the column has no null bit */
+    unsigned off;              /* FIXED: byte offset; VAR: variable ordinal */
+    unsigned size;             /* FIXED: stored size */
+} b2a_rcol;
+
 /* B2A_EUNSUPPORTED (table fails) for columnstore storage and sparse
  * column sets; B2A_ENOMEM. Starts on partition 0. */
 int b2a__rowdec_open(const struct b2a_mtable *t, b2a_rowdec **out, b2a_err *err);
@@ -73,6 +86,10 @@ int b2a__rowdec_page(b2a_rowdec *d, const uint8_t *pg, b2a_pgid id, b2a_err *err
  * a slot that holds no row (empty, ghost, forwarding stub), B2A_EFORMAT
  * naming table, page, slot (and column) when it is malformed. */
 int b2a__rowdec_row(b2a_rowdec *d, unsigned slot, const b2a_rcell **cells, b2a_err *err);
+/* The current partition's layout, one per def column (meaningful for
+ * FixedVar records: *cmpr, its sysrowsets.cmprlevel, is 0), for the scan's
+ * fast path (rowfast.h). */
+const b2a_rcol *b2a__rowdec_layout(const b2a_rowdec *d, int *cmpr);
 void b2a__rowdec_close(b2a_rowdec *d);
 
 #endif
