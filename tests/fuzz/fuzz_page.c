@@ -89,6 +89,7 @@ static const fcoldef wide[] = {
     { B2A_MT_REAL, 4, 0, 0, 37, 0 },      { B2A_MT_FLOAT, 8, 0, 0, 41, 0 },
     { B2A_MT_NCHAR, 4, 0, 0, 49, 0 },     { B2A_MT_DATE, 3, 0, 0, 53, 0 },
     { B2A_MT_DATETIME2, 8, 0, 7, 56, 0 }, { B2A_MT_INT, 4, 0, 0, 0, 0 },
+    { B2A_MT_BIGINT, 8, 0, 0, 64, 0 },    { B2A_MT_SMALLMONEY, 4, 10, 4, 72, 0 },
     { B2A_MT_NVARCHAR, 100, 0, 0, -1, 0 }, { B2A_MT_VARCHAR, 50, 0, 0, -2, 0 },
     { B2A_MT_VARBINARY, 50, 0, 0, -3, 0 }, { B2A_MT_XML, -1, 0, 0, -4, 0 },
 };

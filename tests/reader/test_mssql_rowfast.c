@@ -486,6 +486,45 @@ static void test_damaged_pages_agree(void **state)
     free_table(&T);
 }
 
+/* Every fixed-size number the fast path hands over itself, at its extremes. */
+static void test_every_plain_kind(void **state)
+{
+    (void)state;
+    static const tcol c[] = { { "ti", B2A_MT_TINYINT, 1, 0, 0, 4, 0 },  { "si", B2A_MT_SMALLINT, 2, 0, 0, 5, 0 },
+                              { "i", B2A_MT_INT, 4, 0, 0, 7, 0 },       { "bi", B2A_MT_BIGINT, 8, 0, 0, 11, 0 },
+                              { "r", B2A_MT_REAL, 4, 0, 0, 19, 0 },     { "f", B2A_MT_FLOAT, 8, 0, 0, 23, 0 },
+                              { "sm", B2A_MT_SMALLMONEY, 4, 10, 4, 31, 0 } };
+    ttab T;
+    mk_table(&T, c, 7);
+    static uint8_t pg[B2A_PG_SIZE];
+    pg_init(pg);
+    /* status 0x10, fixed end 35, the values, 7 columns, an empty null bitmap */
+    uint8_t rec[40] = { 0x10, 0x00, 35, 0x00 };
+    rec[4] = 255;
+    put16(rec + 5, 0x8000);                         /* -32768 */
+    put32(rec + 7, 0x80000000u);                    /* INT32_MIN */
+    put32(rec + 11, 0xFFFFFFFFu), put32(rec + 15, 0x7FFFFFFFu); /* INT64_MAX */
+    float r = -1.5f;
+    double d = 1048576.5;
+    memcpy(rec + 19, &r, 4), memcpy(rec + 23, &d, 8);
+    put32(rec + 31, 0x7FFFFFFFu);                   /* 214748.3647 */
+    put16(rec + 35, 7);
+    pg_add(pg, rec, 38);
+    rec[4] = 0, put16(rec + 5, 0x7FFF), put32(rec + 7, 0x7FFFFFFFu), put32(rec + 11, 0), put32(rec + 15, 0x80000000u);
+    r = 0.25f, d = -0.0;
+    memcpy(rec + 19, &r, 4), memcpy(rec + 23, &d, 8);
+    put32(rec + 31, 0x80000000u);                   /* -214748.3648 */
+    pg_add(pg, rec, 38);
+    assert_int_equal(compare(&T, pg, 100), 2);
+    run R;
+    scan_page(&T, pg, 1, 100, &R);
+    assert_int_equal(R.ts.nrows, 2);
+    assert_string_equal(R.ts.rows[0], line("255|-32768|-2147483648|9223372036854775807|-1.5|1048576.5|214748.3647"));
+    assert_string_equal(R.ts.rows[1], line("0|32767|2147483647|-9223372036854775808|0.25|-0|-214748.3648"));
+    free_run(&R);
+    free_table(&T);
+}
+
 /* Sparse columns and text pointers keep the whole partition on the general path. */
 static void test_partitions_left_to_the_general_path(void **state)
 {
@@ -528,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_common_rows_take_the_fast_path),
         cmocka_unit_test(test_other_rows_go_the_general_way),
         cmocka_unit_test(test_damaged_pages_agree),
+        cmocka_unit_test(test_every_plain_kind),
         cmocka_unit_test(test_partitions_left_to_the_general_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,7 @@ enum { HOW_NULL, HOW_PLAIN, HOW_OFF_ROW, HOW_GENERAL };
 /* What a scan needs of a column on every row, looked up once per scan. */
 typedef struct b2a_scol {
     size_t plain;             /* b2a__mtype_plain_size: checked by its size alone */
+    uint8_t plain_kind;       /* b2a__mtype_plain_kind, for b2a__mtype_emit_plain */
     int textptr;              /* b2a__mtype_is_textptr: 16 bytes are an off-row pointer */
 } b2a_scol;
 
@@ -276,6 +277,7 @@ int b2a__bak_scan_open_part(b2a_bak *b, size_t table, size_t part, size_t nparts
     s->nparts = nparts;
     for (size_t k = 0; k < t->def.ncolumns; k++) {
         s->cols[k].plain = b2a__mtype_plain_size(t->types[k].xtype);
+        s->cols[k].plain_kind = b2a__mtype_plain_kind(t->types[k].xtype);
         s->cols[k].textptr = b2a__mtype_is_textptr(t->types[k].xtype);
     }
     snprintf(s->owner, sizeof(s->owner), "%s.%s", t->def.schema, t->def.name);
@@ -391,7 +393,7 @@ static int emit_row(b2a_bak_scan *s, const b2a_rcell *cells, b2a_sink *sink, b2a
             rc = sink->ops->null(sink);
             break;
         case HOW_PLAIN: /* a fixed-length number (money: a decimal, the general way) */
-            if ((rc = b2a__mtype_emit_plain(t->types[k].xtype, c->p, sink)) != 1)
+            if ((rc = b2a__mtype_emit_plain(s->cols[k].plain_kind, c->p, sink)) != 1)
                 break;
             /* fall through */
         case HOW_GENERAL:

@@ -95,9 +95,10 @@ void b2a__rowfast_partition(b2a_rowfast *f, const b2a_mtable *t, const b2a_rowde
             f->need_fixed = lc->off + lc->size;
         char why[256];
         b2a_mbuf none = { 0 };
-        if (lc->size && lc->size == b2a__mtype_plain_size(ty->xtype) && ty->xtype != B2A_MT_MONEY &&
-            ty->xtype != B2A_MT_SMALLMONEY)
+        if (lc->size && lc->size == b2a__mtype_plain_size(ty->xtype) && b2a__mtype_plain_kind(ty->xtype)) {
             c->emit = B2A_FAST_PLAIN;
+            c->plain = b2a__mtype_plain_kind(ty->xtype);
+        }
         else if (checked_by_size(ty->xtype) &&
                  b2a__mtype_emit(ty, zeros, lc->size, lc->bitpos, NULL, &none, why, sizeof why) == B2A_OK)
             c->emit = B2A_FAST_VALUE;
@@ -122,15 +123,15 @@ typedef struct fast_rec {
     size_t var_start, len;
 } fast_rec;
 
-static inline int fast_header(const b2a_rowfast *f, const uint8_t *p, size_t maxlen, fast_rec *r)
+static inline int fast_header(size_t need_fixed, size_t need_ncols, const uint8_t *p, size_t maxlen, fast_rec *r)
 {
-    if (maxlen < 4 || ((p[0] >> 1) & 7) != B2A_REC_PRIMARY)
+    if (((p[0] >> 1) & 7) != B2A_REC_PRIMARY) /* maxlen >= 4: the slot's check */
         return 1;
     size_t fixed_end = b2a__rd16(p + 2);
-    if (fixed_end < f->need_fixed || fixed_end + 2 > maxlen)
+    if (fixed_end < need_fixed || fixed_end + 2 > maxlen)
         return 1;
     size_t ncols = b2a__rd16(p + fixed_end);
-    if (ncols < f->need_ncols)
+    if (ncols < need_ncols)
         return 1; /* a column added after the row was written */
     size_t pos = fixed_end + 2;
     r->bmp = no_nulls; /* nbyte < 8192: null bits are 16-bit */
@@ -212,6 +213,7 @@ int b2a__rowfast_rows(b2a_rowfast *f, const uint8_t *pg, unsigned *slot, size_t 
     const b2a_fcol *cols = f->cols;
     const size_t ncols = f->ncols;
     const int pre = f->prepass;
+    const size_t need_fixed = f->need_fixed, need_ncols = f->need_ncols;
     unsigned i = *slot;
     const unsigned nslots = b2a__page_slots(pg);
     size_t done = 0;
@@ -230,31 +232,23 @@ int b2a__rowfast_rows(b2a_rowfast *f, const uint8_t *pg, unsigned *slot, size_t 
             continue;
         fast_rec r;
         const uint8_t *p = pg + off;
-        if (off < B2A_PG_HDR || off + 4u > end || fast_header(f, p, end - off, &r) ||
+        if (off < B2A_PG_HDR || off + 4u > end || fast_header(need_fixed, need_ncols, p, end - off, &r) ||
             (pre && prepass(f, p, &r, scratch))) {
             rc = 1;
             break;
         }
         for (size_t k = 0; k < ncols; k++) {
             const b2a_fcol *c = &cols[k];
-            if (r.bmp[c->nbyte] & c->nmask) {
+            if ((r.bmp[c->nbyte] & c->nmask) || c->emit == B2A_FAST_NULL) {
                 rc = o->null(sink);
+            } else if (c->plain) {
+                rc = b2a__mtype_emit_plain(c->plain, p + c->off, sink);
             } else {
-                switch (c->emit) {
-                case B2A_FAST_PLAIN:
-                    rc = b2a__mtype_emit_plain(c->type->xtype, p + c->off, sink);
-                    break;
-                case B2A_FAST_NULL:
-                    rc = o->null(sink);
-                    break;
-                default:
-                    why[0] = 0;
-                    if (c->var)
-                        rc = b2a__mtype_emit(c->type, f->vp[k], f->vn[k], 0, sink, scratch, why, whylen);
-                    else
-                        rc = b2a__mtype_emit(c->type, p + c->off, c->size, c->bitpos, sink, scratch, why, whylen);
-                    break;
-                }
+                why[0] = 0;
+                if (c->var)
+                    rc = b2a__mtype_emit(c->type, f->vp[k], f->vn[k], 0, sink, scratch, why, whylen);
+                else
+                    rc = b2a__mtype_emit(c->type, p + c->off, c->size, c->bitpos, sink, scratch, why, whylen);
             }
             if (rc < 0) {
                 *fail_col = k;

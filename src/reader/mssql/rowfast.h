@@ -31,6 +31,7 @@ enum {
 typedef struct b2a_fcol {
     const b2a_mtype *type;
     uint8_t emit;       /* B2A_FAST_* */
+    uint8_t plain;      /* B2A_FAST_PLAIN: its b2a__mtype_plain_kind */
     uint8_t var;        /* a variable column: off is its ordinal */
     uint8_t nmask;      /* the null bit's mask (0: none) and byte */
     uint16_t nbyte;

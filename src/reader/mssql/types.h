@@ -70,25 +70,47 @@ static inline size_t b2a__mtype_plain_size(uint8_t xtype)
     }
 }
 
-/* A value of a plain-size type (n == b2a__mtype_plain_size(xtype)) handed
+/* The types b2a__mtype_emit_plain hands over, numbered densely so a scan's
+ * per-value switch is one jump: the integers, real and float. */
+enum {
+    B2A_PLAIN_NONE, B2A_PLAIN_TINYINT, B2A_PLAIN_SMALLINT, B2A_PLAIN_INT, B2A_PLAIN_BIGINT, B2A_PLAIN_REAL,
+    B2A_PLAIN_FLOAT
+};
+
+/* xtype's B2A_PLAIN_* kind; B2A_PLAIN_NONE for every other type, money and
+ * smallmoney included (they are decimals, through b2a__mtype_emit). */
+static inline uint8_t b2a__mtype_plain_kind(uint8_t xtype)
+{
+    switch (xtype) {
+    case B2A_MT_TINYINT: return B2A_PLAIN_TINYINT;
+    case B2A_MT_SMALLINT: return B2A_PLAIN_SMALLINT;
+    case B2A_MT_INT: return B2A_PLAIN_INT;
+    case B2A_MT_BIGINT: return B2A_PLAIN_BIGINT;
+    case B2A_MT_REAL: return B2A_PLAIN_REAL;
+    case B2A_MT_FLOAT: return B2A_PLAIN_FLOAT;
+    default: return B2A_PLAIN_NONE;
+    }
+}
+
+/* A value of plain kind `kind` (of its type's b2a__mtype_plain_size) handed
  * to sink exactly as b2a__mtype_emit hands it, without its general path:
  * a scan's cheap case for fixed-length numbers. 1 (nothing emitted) for
- * money and smallmoney, which go through b2a__mtype_emit as decimals. */
-static inline int b2a__mtype_emit_plain(uint8_t xtype, const uint8_t *p, b2a_sink *sink)
+ * B2A_PLAIN_NONE. */
+static inline int b2a__mtype_emit_plain(uint8_t kind, const uint8_t *p, b2a_sink *sink)
 {
     const b2a_sink_ops *o = sink->ops;
-    switch (xtype) {
-    case B2A_MT_TINYINT: return o->i32(sink, p[0]);
-    case B2A_MT_SMALLINT: return o->i32(sink, (int16_t)b2a__rd16(p));
-    case B2A_MT_INT: return o->i32(sink, (int32_t)b2a__rd32(p));
-    case B2A_MT_BIGINT: return o->i64(sink, (int64_t)b2a__rd64(p));
-    case B2A_MT_REAL: {
+    switch (kind) {
+    case B2A_PLAIN_TINYINT: return o->i32(sink, p[0]);
+    case B2A_PLAIN_SMALLINT: return o->i32(sink, (int16_t)b2a__rd16(p));
+    case B2A_PLAIN_INT: return o->i32(sink, (int32_t)b2a__rd32(p));
+    case B2A_PLAIN_BIGINT: return o->i64(sink, (int64_t)b2a__rd64(p));
+    case B2A_PLAIN_REAL: {
         uint32_t u = b2a__rd32(p);
         float f;
         memcpy(&f, &u, 4);
         return o->f32(sink, f);
     }
-    case B2A_MT_FLOAT: {
+    case B2A_PLAIN_FLOAT: {
         uint64_t u = b2a__rd64(p);
         double d;
         memcpy(&d, &u, 8);
