@@ -510,6 +510,153 @@ done:
     return B2A_OK;
 }
 
+/* ---- A peek without a decoding table ----
+ * A peek wants a page header (96 bytes) of a block whose table has about
+ * 450 symbols: filling the 4096-entry table cost ten times the decoding.
+ * Here codes are resolved from the canonical code's per-length limits, and
+ * the bits are read as the spec reads them (a 32-bit window refilled one
+ * word when fewer than 16 bits are spare), so the spec's position is at
+ * hand without recovering it. Anything the full decoder might settle
+ * differently (an error, the end of the input, a second block) is left to
+ * it: the peek only answers when the full decoder gives the same bytes. */
+
+/* The canonical code by length: the symbols of each length in symbol order
+ * (their codes' order) and where each length's codes end. */
+typedef struct canon {
+    uint16_t sym[MAX_LEN + 1][NSYMS];
+    uint32_t first[MAX_LEN + 1];   /* the first code of each length */
+    uint32_t limit[MAX_LEN + 1];   /* the end of each length's codes, as 15-bit left-aligned */
+} canon;
+
+/* Fills c from a block's table; 0 unless the code is complete. */
+static int canon_build(canon *c, const uint8_t table[256])
+{
+    unsigned n[MAX_LEN + 1] = {0};
+    for (unsigned i = 0; i < 256; i++) {
+        unsigned lo = table[i] & 0x0F, hi = table[i] >> 4;
+        c->sym[lo][n[lo]++] = (uint16_t)(2 * i);
+        c->sym[hi][n[hi]++] = (uint16_t)(2 * i + 1);
+    }
+    uint32_t code = 0, kraft = 0;
+    for (unsigned l = 1; l <= MAX_LEN; l++) {
+        kraft += n[l] << (MAX_LEN - l);
+        c->first[l] = code;
+        code += n[l];
+        c->limit[l] = code << (MAX_LEN - l);
+        code <<= 1;
+    }
+    return kraft == (1u << MAX_LEN);
+}
+
+/* The symbol whose code starts the 15 bits w; its length in *len. The
+ * code is complete, so limit[MAX_LEN] is 1 << 15 and every w resolves. */
+static inline unsigned canon_symbol(const canon *c, uint32_t w, unsigned *len)
+{
+    unsigned l = 1;
+    while (w >= c->limit[l])
+        l++;
+    *len = l;
+    return c->sym[l][(w >> (MAX_LEN - l)) - c->first[l]];
+}
+
+/* The spec's bit reader: window holds 16 + extra valid bits at the top. */
+typedef struct spec_bits {
+    const uint8_t *in;
+    size_t len;
+    size_t pos;       /* the spec's CurrentPosition */
+    uint32_t window;
+    int extra;
+} spec_bits;
+
+/* Drop n (<= 15) bits, loading the next word once fewer than 16 are left.
+ * 0 when that word lies beyond the input: the full decoder reads zeros
+ * there and may fail, so the peek gives up. */
+static inline int spec_drop(spec_bits *r, unsigned n)
+{
+    r->window <<= n;
+    r->extra -= (int)n;
+    if (r->extra >= 0)
+        return 1;
+    if (r->pos + 2 > r->len)
+        return 0;
+    r->window |= (uint32_t)(r->in[r->pos] | r->in[r->pos + 1] << 8) << -r->extra;
+    r->pos += 2;
+    r->extra += 16;
+    return 1;
+}
+
+/* A match symbol's length (the length bytes where the spec's reader
+ * stands, as match() reads them) and offset; 0 where match() would fail. */
+static int peek_match(spec_bits *r, unsigned msym, size_t op, size_t *mlen, size_t *off)
+{
+    const uint8_t *in = r->in;
+    size_t len = msym & 15;
+    unsigned obits = msym >> 4;
+    if (len == 15) {
+        if (r->pos >= r->len)
+            return 0;
+        len = in[r->pos++];
+        if (len == 255) {
+            if (r->pos + 2 > r->len)
+                return 0;
+            len = (size_t)in[r->pos] | (size_t)in[r->pos + 1] << 8;
+            r->pos += 2;
+            if (len == 0) {
+                if (r->pos + 4 > r->len)
+                    return 0;
+                len = (size_t)in[r->pos] | (size_t)in[r->pos + 1] << 8 |
+                      (size_t)in[r->pos + 2] << 16 | (size_t)in[r->pos + 3] << 24;
+                r->pos += 4;
+            }
+            if (len < 15)
+                return 0;
+            len -= 15;
+        }
+        len += 15;
+    }
+    *mlen = len + 3;
+    *off = (obits ? r->window >> (32 - obits) : 0) | (size_t)1 << obits;
+    return spec_drop(r, obits) && *off <= op;
+}
+
+int b2a__xpress_peek(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap)
+{
+    if (out_cap == 0 || out_cap >= BLOCK_OUT || in_len < 256 + 4)
+        return 0;
+    canon c;
+    if (!canon_build(&c, in))
+        return 0;
+    spec_bits r = { in, in_len, 256 + 4, 0, 16 };
+    r.window = (uint32_t)(in[256] | in[257] << 8) << 16 | (uint32_t)(in[258] | in[259] << 8);
+    size_t op = 0;
+    for (;;) {
+        unsigned len;
+        unsigned sym = canon_symbol(&c, r.window >> (32 - MAX_LEN), &len);
+        if (!spec_drop(&r, len))
+            return 0;
+        if (sym == 256 && r.pos >= in_len)   /* the end of the stream */
+            return op == out_cap;
+        if (sym < 256) {
+            if (op == out_cap)
+                return 1;
+            out[op++] = (uint8_t)sym;
+            continue;
+        }
+        size_t mlen, off;
+        if (!peek_match(&r, sym - 256, op, &mlen, &off))
+            return 0;
+        /* After a literal fills the cap the full decoder reads one more
+         * symbol, so a bad match there fails it: checked just above. */
+        if (op == out_cap)
+            return 1;
+        size_t n = mlen < out_cap - op ? mlen : out_cap - op;
+        for (size_t i = 0; i < n; i++, op++)
+            out[op] = out[op - off];
+        if (op == out_cap)
+            return 1;
+    }
+}
+
 int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
                        int stop_at_cap, size_t *out_len, b2a_xpress_fail *fail)
 {

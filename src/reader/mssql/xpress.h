@@ -27,6 +27,14 @@ int b2a__xpress_table_ok(const uint8_t table[256]);
 int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
                        int stop_at_cap, size_t *out_len, b2a_xpress_fail *fail);
 
+/* The first out_cap (< 64 KiB) bytes of a chunk, as b2a__xpress_decode
+ * with stop_at_cap 1 gives them, without building its decoding table (for
+ * a peek at a page header, much cheaper). Returns 1 with out[0..out_cap)
+ * filled, or 0 where the decode would fail, end short of out_cap or need
+ * input beyond in_len: then b2a__xpress_decode settles it (out[] is
+ * scratch). Never reads in[] outside [0,in_len). Thread-safe. */
+int b2a__xpress_peek(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap);
+
 /* Where a paused decode stands (b2a__xpress_decode_until). Zero it before
  * the first call; it belongs to one input and one output buffer. */
 typedef struct b2a_xpress_resume {
