@@ -356,9 +356,34 @@ __attribute__((always_inline)) static inline int match(bits *b, unsigned sym, un
 #undef MFAIL
 }
 
+/* A block's table kept where a paused decode's caller put it
+ * (b2a_xpress_resume.table), with the 256 bytes it was built from: going
+ * on, the input is read anew, so the table is reused only if they are the
+ * same bytes (else built again, and checked, from what is there now). */
+struct b2a_xpress_table {
+    uint8_t raw[256];
+    int complete;   /* t was built from raw (0: raw was no complete code) */
+    dtable t;
+};
+_Static_assert(sizeof(b2a_xpress_table) <= B2A_XPRESS_TABLE_BYTES, "B2A_XPRESS_TABLE_BYTES too small");
+
+/* The table of the block whose 256 bytes are at tbl, into kt (or t when
+ * there is no caller memory); 0 unless the code is complete. */
+static int block_table(dtable *t, b2a_xpress_table *kt, const uint8_t *tbl, int resume)
+{
+    if (!kt)
+        return build(t, tbl);
+    if (resume && kt->complete && memcmp(kt->raw, tbl, 256) == 0)
+        return 1;
+    memcpy(kt->raw, tbl, 256);
+    kt->complete = build(&kt->t, tbl);
+    return kt->complete;
+}
+
 /* The decoder; with rs, it pauses at the first symbol boundary at or past
  * `until` output bytes and saves where it stands in *rs, to go on later
- * from there (the table is built again from the block's 256 bytes). */
+ * from there (the table is built again from the block's 256 bytes unless
+ * rs->table keeps it). */
 static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, int stop_at_cap,
                   size_t until, b2a_xpress_resume *rs, size_t *out_len, b2a_xpress_fail *fail)
 {
@@ -368,7 +393,9 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
     fail->why = NULL;
     fail->in_pos = 0;
     *out_len = 0;
-    dtable t;
+    dtable stack_t;
+    b2a_xpress_table *kt = rs ? rs->table : NULL;
+    const dtable *t = kt ? &kt->t : &stack_t;
     size_t op = 0;
     size_t block_at = 0, block_end = 0;
     bits b = { in, in_len, 0, 0, 0, 0 };
@@ -392,7 +419,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
             /* A new block: 256-byte table, then the bitstream primed with 32 bits. */
             if (block_at + 256 > in_len)
                 FAIL("chunk shorter than its 256-byte Huffman table", block_at);
-            if (!build(&t, in + block_at))
+            if (!block_table(&stack_t, kt, in + block_at, 0))
                 FAIL("Huffman table is not a complete prefix code", block_at);
             prime(&b, block_at + 256);
             if (b.pos > in_len)
@@ -403,7 +430,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
              * is read anew for a resumed decode. */
             if (block_at + 256 > in_len)
                 FAIL("chunk shorter than its 256-byte Huffman table", block_at);
-            if (!build(&t, in + block_at))
+            if (!block_table(&stack_t, kt, in + block_at, 1))
                 FAIL("Huffman table is not a complete prefix code", block_at);
             resume = 0;
         }
@@ -423,15 +450,15 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
             while (b.pos <= in_fast && op + 3 <= lim) {
                 if (b.n < 32)
                     refill_fast(&b);
-                uint16_t e = t.prim[b.bb >> (64 - PBITS)];
+                uint16_t e = t->prim[b.bb >> (64 - PBITS)];
                 if (e & E_SUB)
-                    e = t.sub[e & ~E_SUB][(b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1)];
+                    e = t->sub[e & ~E_SUB][(b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1)];
                 consume(&b, E_LEN(e));
                 unsigned sym = e & 0x1FF;
                 if (sym < 256) {
                     /* Looked up before the store; a literal of the primary
                      * table (no E_SUB, symbol < 256) is taken at once. */
-                    uint16_t e2 = t.prim[b.bb >> (64 - PBITS)];
+                    uint16_t e2 = t->prim[b.bb >> (64 - PBITS)];
                     out[op++] = (uint8_t)sym;
                     if (e2 & 0x8100u)
                         continue;
@@ -457,9 +484,9 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
              * refill after the EOF symbol); further is a truncated chunk. */
             if (b.pos > in_len + 2 && spec_pos(&b) > in_len + 2)
                 FAIL("chunk ends inside the bitstream", in_len);
-            uint16_t e = t.prim[b.bb >> (64 - PBITS)];
+            uint16_t e = t->prim[b.bb >> (64 - PBITS)];
             if (e & E_SUB)
-                e = t.sub[e & ~E_SUB][(b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1)];
+                e = t->sub[e & ~E_SUB][(b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1)];
             unsigned sym = e & 0x1FF;
             consume(&b, E_LEN(e));
             if (sym < 256) {
