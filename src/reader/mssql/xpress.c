@@ -30,10 +30,12 @@
 /* Long codes (> PBITS bits) have the highest codes, so their PBITS-bit
  * prefixes are the last primary entries, each covered wholly by long codes
  * (the code is complete). A long code covers at most 4 of a subtable's 8
- * entries, so there are at most NSYMS / 2 subtables. */
+ * entries, so there are at most NSYMS / 2 subtables. Both arrays have 8
+ * entries to spare at the end for build()'s whole 8-entry stores. */
 typedef struct dtable {
-    uint16_t prim[1u << PBITS];
-    uint16_t sub[NSYMS / 2][1u << SBITS];
+    uint16_t prim[(1u << PBITS) + 8];
+    uint16_t sub[(NSYMS / 2 + 1) << SBITS];   /* subtable s at s << SBITS */
+    unsigned nsub;   /* subtables in use */
 } dtable;
 
 /* Code lengths per length, and the Kraft check: 1 if the code is complete. */
@@ -68,65 +70,58 @@ int b2a__xpress_table_ok(const uint8_t table[256])
     return kraft == (1u << MAX_LEN);
 }
 
-/* n copies of e from t: 128- or 64-bit stores where n allows (n is a power of two). */
+/* n (a power of two) copies of e from t, by whole 8-entry stores: for
+ * n < 8 the entries past the n belong to the codes that follow. */
 static inline void fill(uint16_t *t, uint16_t e, uint32_t n)
 {
-    if (n >= 8) {
-        uint64_t ee[2];
-        ee[0] = ee[1] = 0x0001000100010001ULL * e;
-        for (uint32_t j = 0; j < n; j += 8)
-            memcpy(t + j, ee, 16);
-    } else if (n == 4) {
-        uint64_t ee = 0x0001000100010001ULL * e;
-        memcpy(t, &ee, 8);
-    } else {
-        for (uint32_t j = 0; j < n; j++)
-            t[j] = e;
-    }
-}
-
-/* The entries of symbol s, of code length l (0: unused), whose code is the
- * next one of its length. */
-static inline void put(dtable *t, unsigned s, unsigned l, uint32_t next[MAX_LEN + 1], uint32_t first_sub)
-{
-    if (l == 0)
-        return;
-    uint32_t code = next[l]++;
-    uint16_t e = E_MAKE(s, l);
-    if (l <= PBITS) {
-        fill(t->prim + (code << (PBITS - l)), e, 1u << (PBITS - l));
-    } else {
-        uint32_t low = code & ((1u << (l - PBITS)) - 1);
-        fill(t->sub[(code >> (l - PBITS)) - first_sub] + (low << (MAX_LEN - l)), e, 1u << (MAX_LEN - l));
-    }
+    uint64_t ee[2];
+    ee[0] = ee[1] = 0x0001000100010001ULL * e;
+    uint32_t j = 0;
+    do {
+        memcpy(t + j, ee, 16);
+        j += 8;
+    } while (j < n);
 }
 
 /* Canonical code: shorter codes first, equal lengths in symbol order, codes
  * read most significant bit first. Returns 0 unless the code is complete.
- * Each length's codes are handed out in symbol order as the table is read,
- * so no symbol order sorted by length is needed (that pass cost a fifth of
- * the build). */
+ * Entries are written in code order, 8 at a time even where a code has
+ * fewer: the excess belongs to the codes that follow, which write it again
+ * (the code is complete), so no branch depends on a code's length (written
+ * in symbol order with a branch per length, a build mispredicted three
+ * times as often and saved nothing). */
 static int build(dtable *t, const uint8_t table[256])
 {
     unsigned count[MAX_LEN + 1];
     if (!count_lengths(table, count))
         return 0;
-    uint32_t next[MAX_LEN + 1];   /* the first code of each length */
-    uint32_t code = 0;
-    count[0] = 0;
-    for (unsigned l = 1; l <= MAX_LEN; l++) {
-        code = (code + count[l - 1]) << 1;
-        next[l] = code;
+    /* Symbols sorted by (length, symbol): the canonical code order. */
+    uint16_t order[NSYMS];
+    unsigned start[MAX_LEN + 2];
+    start[0] = 0;
+    start[1] = count[0];
+    for (unsigned l = 1; l <= MAX_LEN; l++)
+        start[l + 1] = start[l] + count[l];
+    for (unsigned i = 0; i < 256; i++) {
+        order[start[table[i] & 0x0F]++] = (uint16_t)(2 * i);
+        order[start[table[i] >> 4]++] = (uint16_t)(2 * i + 1);
     }
+    unsigned k = count[0];
+    uint32_t code = 0;
+    for (unsigned l = 1; l <= PBITS; l++, code <<= 1)
+        for (unsigned i = 0; i < count[l]; i++, k++, code++)
+            fill(t->prim + (code << (PBITS - l)), E_MAKE(order[k], l), 1u << (PBITS - l));
     /* The long codes' prefixes: first_sub .. the table's end, subtable i
-     * for prefix first_sub + i. */
-    uint32_t first_sub = next[PBITS + 1] >> 1;
+     * for prefix first_sub + i (written after the short codes' excess). */
+    uint32_t first_sub = code >> 1;
+    t->nsub = (1u << PBITS) - first_sub;
     for (uint32_t p = first_sub; p < (1u << PBITS); p++)
         t->prim[p] = (uint16_t)(E_SUB | (p - first_sub));
-    for (unsigned i = 0; i < 256; i++) {
-        put(t, 2 * i, table[i] & 0x0F, next, first_sub);
-        put(t, 2 * i + 1, table[i] >> 4, next, first_sub);
-    }
+    for (unsigned l = PBITS + 1; l <= MAX_LEN; l++, code <<= 1)
+        for (unsigned i = 0; i < count[l]; i++, k++, code++) {
+            uint32_t s = (code >> (l - PBITS)) - first_sub, low = code & ((1u << (l - PBITS)) - 1);
+            fill(t->sub + (s << SBITS) + (low << (MAX_LEN - l)), E_MAKE(order[k], l), 1u << (MAX_LEN - l));
+        }
     return 1;
 }
 
@@ -371,25 +366,22 @@ __attribute__((always_inline)) static inline int match(bits *b, unsigned sym, un
 /* A block's table kept where a paused decode's caller put it
  * (b2a_xpress_resume.table), with the 256 bytes it was built from: going
  * on, the input is read anew, so the table is reused only if they are the
- * same bytes (else built again, and checked, from what is there now). */
+ * same bytes (else built again, and checked, from what is there now).
+ * Tables are built on the stack and copied here only when a decode pauses:
+ * building into a cold 12 KiB of heap for every extent cost more time than
+ * the builds saved. */
 struct b2a_xpress_table {
     uint8_t raw[256];
-    int complete;   /* t was built from raw (0: raw was no complete code) */
     dtable t;
 };
 _Static_assert(sizeof(b2a_xpress_table) <= B2A_XPRESS_TABLE_BYTES, "B2A_XPRESS_TABLE_BYTES too small");
 
-/* The table of the block whose 256 bytes are at tbl, into kt (or t when
- * there is no caller memory); 0 unless the code is complete. */
-static int block_table(dtable *t, b2a_xpress_table *kt, const uint8_t *tbl, int resume)
+static void keep_table(b2a_xpress_table *kt, const dtable *t, const uint8_t *tbl)
 {
-    if (!kt)
-        return build(t, tbl);
-    if (resume && kt->complete && memcmp(kt->raw, tbl, 256) == 0)
-        return 1;
     memcpy(kt->raw, tbl, 256);
-    kt->complete = build(&kt->t, tbl);
-    return kt->complete;
+    memcpy(kt->t.prim, t->prim, sizeof t->prim);
+    memcpy(kt->t.sub, t->sub, (t->nsub << SBITS) * sizeof t->sub[0]);
+    kt->t.nsub = t->nsub;
 }
 
 /* The decoder; with rs, it pauses at the first symbol boundary at or past
@@ -405,9 +397,9 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
     fail->why = NULL;
     fail->in_pos = 0;
     *out_len = 0;
-    dtable stack_t;
+    dtable own;   /* the table of a block begun (or checked anew) in this call */
+    const dtable *t = &own;
     b2a_xpress_table *kt = rs ? rs->table : NULL;
-    const dtable *t = kt ? &kt->t : &stack_t;
     size_t op = 0;
     size_t block_at = 0, block_end = 0;
     bits b = { in, in_len, 0, 0, 0, 0 };
@@ -431,8 +423,9 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
             /* A new block: 256-byte table, then the bitstream primed with 32 bits. */
             if (block_at + 256 > in_len)
                 FAIL("chunk shorter than its 256-byte Huffman table", block_at);
-            if (!block_table(&stack_t, kt, in + block_at, 0))
+            if (!build(&own, in + block_at))
                 FAIL("Huffman table is not a complete prefix code", block_at);
+            t = &own;
             prime(&b, block_at + 256);
             if (b.pos > in_len)
                 FAIL("chunk ends inside the bitstream", in_len);
@@ -442,8 +435,13 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
              * is read anew for a resumed decode. */
             if (block_at + 256 > in_len)
                 FAIL("chunk shorter than its 256-byte Huffman table", block_at);
-            if (!block_table(&stack_t, kt, in + block_at, 1))
-                FAIL("Huffman table is not a complete prefix code", block_at);
+            if (kt && memcmp(kt->raw, in + block_at, 256) == 0) {
+                t = &kt->t;
+            } else {
+                if (!build(&own, in + block_at))
+                    FAIL("Huffman table is not a complete prefix code", block_at);
+                t = &own;
+            }
             resume = 0;
         }
 
@@ -464,7 +462,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
                     refill_fast(&b);
                 uint16_t e = t->prim[b.bb >> (64 - PBITS)];
                 if (e & E_SUB)
-                    e = t->sub[e & ~E_SUB][(b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1)];
+                    e = t->sub[((e & ~E_SUB) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
                 consume(&b, E_LEN(e));
                 unsigned sym = e & 0x1FF;
                 if (sym < 256) {
@@ -498,7 +496,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
                 FAIL("chunk ends inside the bitstream", in_len);
             uint16_t e = t->prim[b.bb >> (64 - PBITS)];
             if (e & E_SUB)
-                e = t->sub[e & ~E_SUB][(b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1)];
+                e = t->sub[((e & ~E_SUB) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
             unsigned sym = e & 0x1FF;
             consume(&b, E_LEN(e));
             if (sym < 256) {
@@ -520,6 +518,8 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
         }
         if (op < block_end) {
             /* Paused at `until` (only with rs). */
+            if (kt && t == &own)
+                keep_table(kt, &own, in + block_at);
             rs->started = 1;
             rs->op = op;
             rs->block_at = block_at;

@@ -39,7 +39,7 @@ int b2a__xpress_peek(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_
  * going on does not build it again (a build costs about 10 K instructions,
  * decoding one 8 KiB page of the block a few tens of K). */
 typedef struct b2a_xpress_table b2a_xpress_table;
-#define B2A_XPRESS_TABLE_BYTES 12560
+#define B2A_XPRESS_TABLE_BYTES 12592 /* >= its size, checked where it is defined */
 
 /* Where a paused decode stands (b2a__xpress_decode_until). Zero it before
  * the first call, then optionally set table; it belongs to one input, one
