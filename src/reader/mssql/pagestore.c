@@ -20,11 +20,7 @@
 
 #define PAGE B2A_BAK_PAGE_SIZE
 #define EXT_BYTES (8 * PAGE)
-/* A cached extent's buffer: the extent, then the decoding table of its
- * block while its decode is paused (the catalog reads one page of many
- * extents, the scan the rest later: the table is not built twice). */
-#define BUF_BYTES (EXT_BYTES + B2A_XPRESS_TABLE_BYTES)
-#define CACHE_SLOTS 64 /* decompressed extents kept: 4.8 MiB with their tables */
+#define CACHE_SLOTS 64 /* decompressed extents kept: 4 MiB */
 #define SPARES 4       /* one per decoding thread suffices */
 
 typedef struct ext_ent {
@@ -50,7 +46,7 @@ typedef struct family {
 typedef struct cache_slot {
     uint64_t key;         /* fam << 48 ^ loc + 1; 0 = empty */
     uint64_t used;
-    uint8_t *data;        /* BUF_BYTES: the extent, then rs's table */
+    uint8_t *data;        /* EXT_BYTES */
     size_t valid;         /* data[0..valid) is decoded */
     b2a_xpress_resume rs; /* where the decode paused */
 } cache_slot;
@@ -243,14 +239,13 @@ static int index_mssqlbak(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
                 /* First page unwritten: the whole extent is decoded to find
                  * out whose it is, and kept in the cache so that the scan
                  * reading its pages does not decode it again. */
-                uint8_t *whole = malloc(BUF_BYTES);
+                uint8_t *whole = malloc(EXT_BYTES);
                 if (!whole) {
                     rc = oom(err);
                     goto out;
                 }
                 b2a_xpress_resume rs;
                 memset(&rs, 0, sizeof rs);
-                rs.table = (b2a_xpress_table *)(whole + EXT_BYTES);
                 if ((rc = b2a__mssqlbak_extent_until(f->mb, rec.offset, whole, EXT_BYTES, &rs, &got, err))) {
                     free(whole);
                     goto out;
@@ -459,7 +454,7 @@ static uint64_t cache_key(uint16_t fam, uint64_t loc)
     return ((uint64_t)fam << 48 ^ loc) + 1;
 }
 
-/* Hand a decoded extent (buf, BUF_BYTES from malloc, decoded up to valid,
+/* Hand a decoded extent (buf, EXT_BYTES from malloc, decoded up to valid,
  * paused at *rs) to the cache under key ck, evicting the least recently
  * used; ck 0 or an extent another thread cached first only returns buf to
  * the spares. Takes ownership of buf. */
@@ -533,9 +528,8 @@ static int read_raw(b2a_bak_pages *p, const ext_ent *e, unsigned pos, uint8_t *p
         buf = p->nspare ? p->spare[--p->nspare] : NULL;
     }
     pthread_mutex_unlock(&p->lock);
-    if (!buf && !(buf = malloc(BUF_BYTES)))
+    if (!buf && !(buf = malloc(EXT_BYTES)))
         return oom(err);
-    rs.table = (b2a_xpress_table *)(buf + EXT_BYTES);
     size_t valid = 0;
     int rc = b2a__mssqlbak_extent_until(f->mb, e->loc, buf, until, &rs, &valid, err);
     if (rc == B2A_OK)

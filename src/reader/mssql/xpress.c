@@ -35,7 +35,6 @@
 typedef struct dtable {
     uint16_t prim[(1u << PBITS) + 8];
     uint16_t sub[(NSYMS / 2 + 1) << SBITS];   /* subtable s at s << SBITS */
-    unsigned nsub;   /* subtables in use */
 } dtable;
 
 /* Code lengths per length, and the Kraft check: 1 if the code is complete. */
@@ -114,7 +113,6 @@ static int build(dtable *t, const uint8_t table[256])
     /* The long codes' prefixes: first_sub .. the table's end, subtable i
      * for prefix first_sub + i (written after the short codes' excess). */
     uint32_t first_sub = code >> 1;
-    t->nsub = (1u << PBITS) - first_sub;
     for (uint32_t p = first_sub; p < (1u << PBITS); p++)
         t->prim[p] = (uint16_t)(E_SUB | (p - first_sub));
     for (unsigned l = PBITS + 1; l <= MAX_LEN; l++, code <<= 1)
@@ -363,31 +361,12 @@ __attribute__((always_inline)) static inline int match(bits *b, unsigned sym, un
 #undef MFAIL
 }
 
-/* A block's table kept where a paused decode's caller put it
- * (b2a_xpress_resume.table), with the 256 bytes it was built from: going
- * on, the input is read anew, so the table is reused only if they are the
- * same bytes (else built again, and checked, from what is there now).
- * Tables are built on the stack and copied here only when a decode pauses:
- * building into a cold 12 KiB of heap for every extent cost more time than
- * the builds saved. */
-struct b2a_xpress_table {
-    uint8_t raw[256];
-    dtable t;
-};
-_Static_assert(sizeof(b2a_xpress_table) <= B2A_XPRESS_TABLE_BYTES, "B2A_XPRESS_TABLE_BYTES too small");
-
-static void keep_table(b2a_xpress_table *kt, const dtable *t, const uint8_t *tbl)
-{
-    memcpy(kt->raw, tbl, 256);
-    memcpy(kt->t.prim, t->prim, sizeof t->prim);
-    memcpy(kt->t.sub, t->sub, (t->nsub << SBITS) * sizeof t->sub[0]);
-    kt->t.nsub = t->nsub;
-}
-
 /* The decoder; with rs, it pauses at the first symbol boundary at or past
  * `until` output bytes and saves where it stands in *rs, to go on later
- * from there (the table is built again from the block's 256 bytes unless
- * rs->table keeps it). */
+ * from there (the table is built again from the block's 256 bytes: keeping
+ * it with the paused extent, 12 KiB more per cached extent, saved 1% of
+ * the instructions of a scan but cost more in page faults, each open
+ * touching fresh pages for it). */
 static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap, int stop_at_cap,
                   size_t until, b2a_xpress_resume *rs, size_t *out_len, b2a_xpress_fail *fail)
 {
@@ -397,9 +376,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
     fail->why = NULL;
     fail->in_pos = 0;
     *out_len = 0;
-    dtable own;   /* the table of a block begun (or checked anew) in this call */
-    const dtable *t = &own;
-    b2a_xpress_table *kt = rs ? rs->table : NULL;
+    dtable t;
     size_t op = 0;
     size_t block_at = 0, block_end = 0;
     bits b = { in, in_len, 0, 0, 0, 0 };
@@ -423,9 +400,8 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
             /* A new block: 256-byte table, then the bitstream primed with 32 bits. */
             if (block_at + 256 > in_len)
                 FAIL("chunk shorter than its 256-byte Huffman table", block_at);
-            if (!build(&own, in + block_at))
+            if (!build(&t, in + block_at))
                 FAIL("Huffman table is not a complete prefix code", block_at);
-            t = &own;
             prime(&b, block_at + 256);
             if (b.pos > in_len)
                 FAIL("chunk ends inside the bitstream", in_len);
@@ -435,13 +411,8 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
              * is read anew for a resumed decode. */
             if (block_at + 256 > in_len)
                 FAIL("chunk shorter than its 256-byte Huffman table", block_at);
-            if (kt && memcmp(kt->raw, in + block_at, 256) == 0) {
-                t = &kt->t;
-            } else {
-                if (!build(&own, in + block_at))
-                    FAIL("Huffman table is not a complete prefix code", block_at);
-                t = &own;
-            }
+            if (!build(&t, in + block_at))
+                FAIL("Huffman table is not a complete prefix code", block_at);
             resume = 0;
         }
 
@@ -460,15 +431,15 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
             while (b.pos <= in_fast && op + 3 <= lim) {
                 if (b.n < 32)
                     refill_fast(&b);
-                uint16_t e = t->prim[b.bb >> (64 - PBITS)];
+                uint16_t e = t.prim[b.bb >> (64 - PBITS)];
                 if (e & E_SUB)
-                    e = t->sub[((e & ~E_SUB) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
+                    e = t.sub[((e & ~E_SUB) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
                 consume(&b, E_LEN(e));
                 unsigned sym = e & 0x1FF;
                 if (sym < 256) {
                     /* Looked up before the store; a literal of the primary
                      * table (no E_SUB, symbol < 256) is taken at once. */
-                    uint16_t e2 = t->prim[b.bb >> (64 - PBITS)];
+                    uint16_t e2 = t.prim[b.bb >> (64 - PBITS)];
                     out[op++] = (uint8_t)sym;
                     if (e2 & 0x8100u)
                         continue;
@@ -494,9 +465,9 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
              * refill after the EOF symbol); further is a truncated chunk. */
             if (b.pos > in_len + 2 && spec_pos(&b) > in_len + 2)
                 FAIL("chunk ends inside the bitstream", in_len);
-            uint16_t e = t->prim[b.bb >> (64 - PBITS)];
+            uint16_t e = t.prim[b.bb >> (64 - PBITS)];
             if (e & E_SUB)
-                e = t->sub[((e & ~E_SUB) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
+                e = t.sub[((e & ~E_SUB) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
             unsigned sym = e & 0x1FF;
             consume(&b, E_LEN(e));
             if (sym < 256) {
@@ -518,8 +489,6 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
         }
         if (op < block_end) {
             /* Paused at `until` (only with rs). */
-            if (kt && t == &own)
-                keep_table(kt, &own, in + block_at);
             rs->started = 1;
             rs->op = op;
             rs->block_at = block_at;

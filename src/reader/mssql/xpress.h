@@ -35,18 +35,9 @@ int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t ou
  * scratch). Never reads in[] outside [0,in_len). Thread-safe. */
 int b2a__xpress_peek(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap);
 
-/* Memory where a paused decode keeps its block's decoding table, so that
- * going on does not build it again (a build costs about 10 K instructions,
- * decoding one 8 KiB page of the block a few tens of K). */
-typedef struct b2a_xpress_table b2a_xpress_table;
-#define B2A_XPRESS_TABLE_BYTES 12592 /* >= its size, checked where it is defined */
-
 /* Where a paused decode stands (b2a__xpress_decode_until). Zero it before
- * the first call, then optionally set table; it belongs to one input, one
- * output buffer and that table memory. */
+ * the first call; it belongs to one input and one output buffer. */
 typedef struct b2a_xpress_resume {
-    b2a_xpress_table *table; /* NULL, or B2A_XPRESS_TABLE_BYTES of caller memory
-                                (aligned as malloc aligns) holding the table between calls */
     int started, done;     /* done: the stream ended; op bytes are all it holds */
     size_t op;             /* output bytes decoded so far */
     size_t block_at, block_end, pos;
