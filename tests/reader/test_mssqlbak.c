@@ -350,6 +350,72 @@ static void test_bit_flips(void **state)
     unlink(bad);
 }
 
+/* The page index's walk keeps the bytes it read at each record and peeks
+ * from them (b2a__mssqlbak_next_head, _peek_head): the same records, and
+ * for every record the same peek, bytes or error message, as
+ * b2a__mssqlbak_next and _peek reading the file again. Returns how many
+ * peeks were served from the walk's bytes. */
+static int heads_agree(const char *path)
+{
+    b2a_mssqlbak *m = NULL;
+    b2a_err e1, e2;
+    if (b2a__mssqlbak_open(path, &m, &e1) != B2A_OK)
+        return 0;
+    uint64_t c1 = 0, c2 = 0;
+    b2a_mssqlbak_rec r1, r2;
+    b2a_mssqlbak_head head;
+    int rc1, rc2, served = 0;
+    do {
+        rc1 = b2a__mssqlbak_next(m, &c1, &r1, &e1);
+        rc2 = b2a__mssqlbak_next_head(m, &c2, &r2, &head, &e2);
+        assert_int_equal(rc1, rc2);
+        assert_int_equal(c1, c2);
+        if (rc1 < 0)
+            assert_string_equal(e1.msg, e2.msg);
+        if (rc1 != 1)
+            break;
+        assert_memory_equal(&r1, &r2, sizeof r1);
+        for (size_t want = 4; want <= 96; want += 92) {
+            uint8_t a[96], b[96];
+            size_t g1 = 0, g2 = 0;
+            int p1 = b2a__mssqlbak_peek(m, r1.offset, a, want, &g1, &e1);
+            int p2 = b2a__mssqlbak_peek_head(m, r2.offset, &head, b, want, &g2, &e2);
+            assert_int_equal(p1, p2);
+            assert_int_equal(g1, g2);
+            if (p1 == B2A_OK)
+                assert_memory_equal(a, b, g1);
+            else
+                assert_string_equal(e1.msg, e2.msg);
+        }
+        served += head.n == B2A_MSSQLBAK_HEAD;
+    } while (1);
+    b2a__mssqlbak_close(m);
+    return served;
+}
+
+static void test_walk_heads(void **state)
+{
+    (void)state;
+    char path[4200], bad[4200];
+    sample(path, sizeof path, "tsqlv4_sql2016_compressed__JoeyCheung.bak");
+    assert_true(heads_agree(path) >= 115);
+    sample(path, sizeof path, "northwind_sql2016_compressed__Guilderm.bak");
+    assert_true(heads_agree(path) >= 136);
+    /* Damaged copies: flips anywhere past the first record. */
+    size_t n = 0;
+    uint8_t *d = slurp(path, &n);
+    snprintf(bad, sizeof bad, "%s/heads.bak", tmpdir);
+    srand(777);
+    for (int it = 0; it < 40; it++) {
+        for (int k = 0; k < 4; k++)
+            d[0x1E0 + (size_t)rand() % (n - 0x1E0)] ^= (uint8_t)(1u << (rand() % 8));
+        spit(bad, d, n);
+        heads_agree(bad);
+    }
+    free(d);
+    unlink(bad);
+}
+
 /* Reads from several threads at once (the page store's use): every thread
  * decodes every extent and must see the single-threaded bytes. */
 typedef struct par {
@@ -438,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_bit_flips),
+        cmocka_unit_test(test_walk_heads),
         cmocka_unit_test(test_threads),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,20 +162,34 @@ static int record_at(const b2a_mssqlbak *m, uint64_t pos, const uint8_t *p, b2a_
     return 1;
 }
 
-int b2a__mssqlbak_next(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec *rec, b2a_err *err)
+/* The walk (b2a__mssqlbak_next); with head, the bytes read at the record
+ * found are kept in it (up to B2A_MSSQLBAK_HEAD: what a peek reads). */
+static int walk(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec *rec,
+                b2a_mssqlbak_head *head, b2a_err *err)
 {
     uint64_t pos = *cursor < FILE_HDR ? FILE_HDR : *cursor;
     uint8_t probe[PROBE];
     int rc;
+    if (head)
+        head->n = 0;
 
     /* Fast path: a record chained right after the previous one. */
     if (pos + PROBE <= m->size) {
-        if ((rc = pread_all(m, pos, probe, PROBE, err)) != B2A_OK)
+        size_t n = PROBE;
+        uint8_t *p = probe;
+        if (head) {
+            n = m->size - pos < B2A_MSSQLBAK_HEAD ? (size_t)(m->size - pos) : B2A_MSSQLBAK_HEAD;
+            p = head->b;
+        }
+        if ((rc = pread_all(m, pos, p, n, err)) != B2A_OK)
             return rc;
-        if (is_record(probe)) {
-            rc = record_at(m, pos, probe, rec, err);
-            if (rc == 1)
+        if (is_record(p)) {
+            rc = record_at(m, pos, p, rec, err);
+            if (rc == 1) {
                 *cursor = pos + B2A_MSSQLBAK_REC_HDR + rec->clen;
+                if (head)
+                    head->n = n;
+            }
             return rc;
         }
     }
@@ -205,8 +219,13 @@ int b2a__mssqlbak_next(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec
             }
             if (win[i] == 0x21 && i + PROBE <= n && is_record(win + i)) {
                 rc = record_at(m, at, win + i, rec, err);
-                if (rc == 1)
+                if (rc == 1) {
                     *cursor = at + B2A_MSSQLBAK_REC_HDR + rec->clen;
+                    if (head) {
+                        head->n = n - i < B2A_MSSQLBAK_HEAD ? n - i : B2A_MSSQLBAK_HEAD;
+                        memcpy(head->b, win + i, head->n);
+                    }
+                }
                 goto out;
             }
         }
@@ -218,6 +237,17 @@ int b2a__mssqlbak_next(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec
 out:
     free(win);
     return rc;
+}
+
+int b2a__mssqlbak_next(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec *rec, b2a_err *err)
+{
+    return walk(m, cursor, rec, NULL, err);
+}
+
+int b2a__mssqlbak_next_head(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec *rec,
+                            b2a_mssqlbak_head *head, b2a_err *err)
+{
+    return walk(m, cursor, rec, head, err);
 }
 
 /* Most chunks fit: header and chunk then come in one read, without malloc. */
@@ -239,10 +269,14 @@ static int decode_chunk(const b2a_mssqlbak *m, uint64_t offset, const uint8_t *i
     return rc;
 }
 
-/* Read and decode the record at offset; stop_at_cap selects peek semantics. */
+_Static_assert(B2A_MSSQLBAK_HEAD == B2A_MSSQLBAK_REC_HDR + PEEK_CHUNK(96), "a head holds a page-header peek");
+
+/* Read and decode the record at offset; stop_at_cap selects peek semantics.
+ * head (may be NULL): the file's bytes at offset as the walk read them,
+ * used instead of reading them again where they cover the first read. */
 static int decode_at(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_t cap,
                      int stop_at_cap, size_t *out_len, size_t *decoded, int *is_extent,
-                     b2a_err *err)
+                     const b2a_mssqlbak_head *head, b2a_err *err)
 {
     uint8_t first[FIRST_READ]; /* a record header and its chunk, or a raw block */
     const uint8_t *hdr = first;
@@ -260,7 +294,9 @@ static int decode_at(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_
         nfirst = B2A_MSSQLBAK_RAW_BLOCK;
     if (nfirst > m->size - offset)
         nfirst = (size_t)(m->size - offset);
-    if ((rc = pread_all(m, offset, first, nfirst, err)) != B2A_OK)
+    if (head && head->n >= nfirst)
+        memcpy(first, head->b, nfirst);
+    else if ((rc = pread_all(m, offset, first, nfirst, err)) != B2A_OK)
         return rc;
     if (offset % 512 == 0 && is_raw_block(hdr)) {
         size_t n = nfirst < B2A_MSSQLBAK_RAW_BLOCK ? nfirst : B2A_MSSQLBAK_RAW_BLOCK;
@@ -346,13 +382,19 @@ static int decode_at(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_
 int b2a__mssqlbak_read(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_t cap,
                        size_t *out_len, b2a_err *err)
 {
-    return decode_at(m, offset, out, cap, 0, out_len, NULL, NULL, err);
+    return decode_at(m, offset, out, cap, 0, out_len, NULL, NULL, NULL, err);
 }
 
 int b2a__mssqlbak_peek(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_t want,
                        size_t *got, b2a_err *err)
 {
-    return decode_at(m, offset, out, want, 1, got, NULL, NULL, err);
+    return decode_at(m, offset, out, want, 1, got, NULL, NULL, NULL, err);
+}
+
+int b2a__mssqlbak_peek_head(const b2a_mssqlbak *m, uint64_t offset, const b2a_mssqlbak_head *head,
+                            uint8_t *out, size_t want, size_t *got, b2a_err *err)
+{
+    return decode_at(m, offset, out, want, 1, got, NULL, NULL, head, err);
 }
 
 int b2a__mssqlbak_read_extent(const b2a_mssqlbak *m, uint64_t offset,
@@ -360,7 +402,7 @@ int b2a__mssqlbak_read_extent(const b2a_mssqlbak *m, uint64_t offset,
 {
     size_t n = 0, got = 0;
     int ext = 0;
-    int rc = decode_at(m, offset, out, B2A_MSSQLBAK_EXTENT, 0, &n, &got, &ext, err);
+    int rc = decode_at(m, offset, out, B2A_MSSQLBAK_EXTENT, 0, &n, &got, &ext, NULL, err);
     if (rc == B2A_OK && !ext)
         rc = b2a__err_set(err, B2A_EFORMAT, B2A_ERRCLASS_READER,
                           "%s: record at offset %llu is not an extent record", m->path,

@@ -69,6 +69,21 @@ uint64_t b2a__mssqlbak_size(const b2a_mssqlbak *m);
 int b2a__mssqlbak_next(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec *rec,
                        b2a_err *err);
 
+/* The file's bytes at a record as the walk read them, so that a peek at
+ * its page header (96 bytes) need not read them again: the page index
+ * walks every record and peeks every extent. */
+#define B2A_MSSQLBAK_HEAD 736
+typedef struct b2a_mssqlbak_head {
+    uint8_t b[B2A_MSSQLBAK_HEAD];
+    size_t n;    /* bytes held: the record's first n bytes (0: none) */
+} b2a_mssqlbak_head;
+
+/* b2a__mssqlbak_next, keeping in *head the bytes it read at the record
+ * (at most B2A_MSSQLBAK_HEAD; fewer near the end of the file or of a
+ * resynchronising scan's window). */
+int b2a__mssqlbak_next_head(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec *rec,
+                            b2a_mssqlbak_head *head, b2a_err *err);
+
 /* Decompress the record at `offset` (as given by _next) into out[0..cap);
  * *out_len = the record's ulen. A chunk that stops early (trailing all-zero
  * pages omitted) is zero-filled up to ulen. Raw records: their first 512
@@ -83,6 +98,12 @@ int b2a__mssqlbak_read(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, siz
  * *got may be < want when the record is shorter. */
 int b2a__mssqlbak_peek(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_t want,
                        size_t *got, b2a_err *err);
+
+/* The same, from the bytes b2a__mssqlbak_next_head read at `offset` where
+ * they hold all the peek would read (else it reads the file): the same
+ * result and errors as b2a__mssqlbak_peek. */
+int b2a__mssqlbak_peek_head(const b2a_mssqlbak *m, uint64_t offset, const b2a_mssqlbak_head *head,
+                            uint8_t *out, size_t want, size_t *got, b2a_err *err);
 
 /* Decompress the extent record at `offset` into a full 64 KiB extent, the
  * omitted trailing pages zero-filled. *decoded (may be NULL) = bytes the

@@ -213,7 +213,8 @@ static int index_mssqlbak(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
     memset(&st, 0, sizeof(st));
     if (!buf)
         return oom(err);
-    while ((rc = b2a__mssqlbak_next(f->mb, &cur, &rec, err)) == 1) {
+    b2a_mssqlbak_head head; /* a walk's read serves the peek at the extent it found */
+    while ((rc = b2a__mssqlbak_next_head(f->mb, &cur, &rec, &head, err)) == 1) {
         if (b2a__mssqlbak_is_extent(&rec)) {
             if (f->info.nsets != 1)
                 continue;   /* a later backup set */
@@ -237,7 +238,7 @@ static int index_mssqlbak(b2a_bak_pages *p, uint16_t fi, b2a_err *err)
                 in_run = 1;
                 run++;
             }
-            if ((rc = b2a__mssqlbak_peek(f->mb, rec.offset, buf, 96, &got, err)))
+            if ((rc = b2a__mssqlbak_peek_head(f->mb, rec.offset, &head, buf, 96, &got, err)))
                 goto out;
             ok = got >= 96 && page_ident(buf, 0, &fid, &e) == 0;
             if (!ok) {
