@@ -184,6 +184,15 @@ static void test_utf16_edges(void **state)
     utf16_is(U('a', 'b', 'c', 0x7F, 0x80), 0, "abc\x7F\xC2\x80");
     utf16_is(U('a', 'b', 'c', 'd', 0x20AC, 'x', 'y', 'z', 'w', 0x4E2D), 0,
              "abcd\xE2\x82\xAC" "xyzw\xE4\xB8\xAD");
+    /* the 8-unit steps: non-ASCII at each place of one, after one, and a pair across two */
+    utf16_is(U('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 0xE9), 0, "abcdefgh\xC3\xA9");
+    utf16_is(U('a', 'b', 'c', 'd', 'e', 'f', 'g', 0xE9, 'i', 'j', 'k', 'l'), 0, "abcdefg\xC3\xA9" "ijkl");
+    utf16_is(U(0xE9, 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'), 0, "\xC3\xA9" "bcdefghi");
+    utf16_is(U('a', 'b', 'c', 'd', 'e', 'f', 'g', 0xD83D, 0xDE00, 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q'), 0,
+             "abcdefg\xF0\x9F\x98\x80" "jklmnopq");
+    utf16_is(U('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't'),
+             1, "abcdefghijklmnopqrst\xEF\xBF\xBD");
+    utf16_is(U('a', 'b', 'c', 'd', 'e', 'f', 'g', 0x0100, 'i'), 0, "abcdefg\xC4\x80" "i");
     /* a unit whose low byte is ASCII but high byte is not */
     utf16_is(U('a', 'b', 'c', 0x0141, 'e', 'f', 'g', 'h'), 0, "abc\xC5\x81" "efgh");
     /* odd byte counts: the last byte is U+FFFD */

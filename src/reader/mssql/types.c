@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "bak2avro/errors.h"
 #include "reader/mssql/binxml.h"
@@ -50,11 +53,20 @@ void b2a__mbuf_free(b2a_mbuf *b)
     b->n = b->cap = 0;
 }
 
-/* A little-endian 64-bit word read with memcpy, in host order. */
+/* Little-endian words read (or written) with memcpy, in host order. */
 static inline uint64_t le64(uint64_t v)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     return __builtin_bswap64(v);
+#else
+    return v;
+#endif
+}
+
+static inline uint32_t le32(uint32_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return __builtin_bswap32(v);
 #else
     return v;
 #endif
@@ -79,12 +91,35 @@ static void put_utf8(uint8_t *o, size_t *k, uint32_t c)
     }
 }
 
-/* 1 when all four UTF-16LE units in the 8 bytes at p are ASCII. */
-static inline int ascii4_utf16(const uint8_t *p, uint64_t *v)
+/* ASCII UTF-16LE units at p, from unit i on, as bytes at o + *k: the units
+ * up to the first that is not ASCII or the last whole step, 8 at a time
+ * (SSE2) then 4 (a 64-bit word). Returns the new i. */
+static inline size_t ascii_run_utf16(const uint8_t *p, size_t i, size_t units, uint8_t *o, size_t *k)
 {
-    memcpy(v, p, 8);
-    *v = le64(*v);
-    return (*v & UINT64_C(0xFF80FF80FF80FF80)) == 0;
+#ifdef __SSE2__
+    const __m128i high = _mm_set1_epi16((short)0xFF80);
+    while (i + 8 <= units) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, high), _mm_setzero_si128())) != 0xFFFF)
+            break;
+        _mm_storel_epi64((__m128i *)(void *)(o + *k), _mm_packus_epi16(v, v));
+        *k += 8;
+        i += 8;
+    }
+#endif
+    while (i + 4 <= units) {
+        uint64_t v;
+        memcpy(&v, p + 2 * i, 8);
+        v = le64(v);
+        if (v & UINT64_C(0xFF80FF80FF80FF80))
+            break;
+        uint32_t w = (uint32_t)((v & 0xFF) | (v >> 8 & 0xFF00) | (v >> 16 & 0xFF0000) | (v >> 24 & 0xFF000000));
+        w = le32(w); /* byte 0 first in memory */
+        memcpy(o + *k, &w, 4);
+        *k += 4;
+        i += 4;
+    }
+    return i;
 }
 
 int b2a__utf16le_to_utf8(const uint8_t *p, size_t n, b2a_mbuf *out)
@@ -97,16 +132,8 @@ int b2a__utf16le_to_utf8(const uint8_t *p, size_t n, b2a_mbuf *out)
     size_t units = n / 2;
     size_t i = 0;
     for (;;) {
-        /* Most text is ASCII: four units a step while it lasts. */
-        uint64_t v;
-        while (i + 4 <= units && ascii4_utf16(p + 2 * i, &v)) {
-            o[k] = (uint8_t)v;
-            o[k + 1] = (uint8_t)(v >> 16);
-            o[k + 2] = (uint8_t)(v >> 32);
-            o[k + 3] = (uint8_t)(v >> 48);
-            k += 4;
-            i += 4;
-        }
+        /* Most text is ASCII: whole steps of it while it lasts. */
+        i = ascii_run_utf16(p, i, units, o, &k);
         if (i >= units)
             break;
         uint32_t c = b2a__rd16(p + 2 * i);
@@ -324,15 +351,14 @@ static size_t le_to_be_twos(int neg, const uint8_t *le, size_t n, uint8_t *out /
 }
 
 /* v as the minimal big-endian two's complement (at least one byte): what
- * le_to_be_twos gives for its sign and magnitude, without the byte loops. */
+ * le_to_be_twos gives for its sign and magnitude, without the byte loops.
+ * A negative v needs the bytes of ~v (its magnitude less one) and a sign bit. */
 static int emit_i64_decimal(b2a_sink *sink, int64_t v)
 {
+    uint64_t u = (uint64_t)v, m = v < 0 ? ~u : u;
+    size_t bits = m ? 64 - (size_t)__builtin_clzll(m) : 0;
+    size_t n = bits / 8 + 1; /* the bits and a sign bit; at most 8 as bits < 64 */
     uint8_t out[8];
-    size_t n = 1;
-    /* n bytes hold -2^(8n-1) .. 2^(8n-1)-1 */
-    while (n < 8 && (v < -(INT64_C(1) << (8 * n - 1)) || v >= (INT64_C(1) << (8 * n - 1))))
-        n++;
-    uint64_t u = (uint64_t)v;
     for (size_t i = 0; i < n; i++)
         out[i] = (uint8_t)(u >> (8 * (n - 1 - i)));
     return sink->ops->decimal(sink, out, n);
