@@ -212,6 +212,7 @@ int b2a__rowfast_rows(b2a_rowfast *f, const uint8_t *pg, unsigned *slot, size_t 
     const b2a_sink_ops *o = sink->ops;
     const b2a_fcol *cols = f->cols;
     const size_t ncols = f->ncols;
+    const b2a_fcol *const cend = cols + ncols;
     const int pre = f->prepass;
     const size_t need_fixed = f->need_fixed, need_ncols = f->need_ncols;
     unsigned i = *slot;
@@ -237,25 +238,29 @@ int b2a__rowfast_rows(b2a_rowfast *f, const uint8_t *pg, unsigned *slot, size_t 
             rc = 1;
             break;
         }
-        for (size_t k = 0; k < ncols; k++) {
-            const b2a_fcol *c = &cols[k];
-            if ((r.bmp[c->nbyte] & c->nmask) || c->emit == B2A_FAST_NULL) {
+        /* A pointer walk and the sink's failures marked unlikely: gcc then
+         * keeps less of the row loop on the stack around the sink's calls. */
+        for (const b2a_fcol *c = cols; c != cend; c++) {
+            if (r.bmp[c->nbyte] & c->nmask) {
                 rc = o->null(sink);
             } else if (c->plain) {
                 rc = b2a__mtype_emit_plain(c->plain, p + c->off, sink);
+            } else if (c->emit == B2A_FAST_NULL) {
+                rc = o->null(sink);
             } else {
+                size_t k = (size_t)(c - cols);
                 why[0] = 0;
                 if (c->var)
                     rc = b2a__mtype_emit(c->type, f->vp[k], f->vn[k], 0, sink, scratch, why, whylen);
                 else
                     rc = b2a__mtype_emit(c->type, p + c->off, c->size, c->bitpos, sink, scratch, why, whylen);
             }
-            if (rc < 0) {
-                *fail_col = k;
+            if (__builtin_expect(rc < 0, 0)) {
+                *fail_col = (size_t)(c - cols);
                 goto out;
             }
         }
-        if ((rc = o->end_row(sink)) < 0) {
+        if (__builtin_expect((rc = o->end_row(sink)) < 0, 0)) {
             *fail_col = ncols;
             goto out;
         }
