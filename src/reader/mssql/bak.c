@@ -43,8 +43,8 @@ struct b2a_bak_scan {
     uint64_t salvaged;        /* page reads that failed verification, used anyway */
     size_t rowset;            /* current partition */
     int walking;              /* iam walk started for this partition */
-    b2a_iamwalk walk;
-    uint8_t page[B2A_PG_SIZE];
+    b2a_iamwalk *walk;        /* its own allocation, as page: their buffers need no zeroing */
+    uint8_t *page;            /* B2A_PG_SIZE, read into before use */
     b2a_pgid page_id;
     int have_page;
     unsigned slot;
@@ -231,7 +231,7 @@ static int set_partition(b2a_bak_scan *s, b2a_err *err)
     if (rc < 0)
         return rc;
     b2a__rowfast_partition(&s->fast, s->t, s->dec);
-    b2a__iam_init(&s->walk, s->b->ps, rs->first_iam);
+    b2a__iam_init(s->walk, s->b->ps, rs->first_iam);
     s->walking = 1;
     s->have_page = 0;
     return 0;
@@ -260,11 +260,14 @@ int b2a__bak_scan_open_part(b2a_bak *b, size_t table, size_t part, size_t nparts
     b2a_bak_scan *s = calloc(1, sizeof *s);
     if (!s || !(s->cols = calloc(t->def.ncolumns + 1, sizeof *s->cols)) ||
         !(s->lobs = calloc(t->def.ncolumns + 1, sizeof *s->lobs)) ||
-        !(s->how = calloc(t->def.ncolumns + 1, 1)) || b2a__rowfast_init(&s->fast, t->def.ncolumns) < 0) {
+        !(s->how = calloc(t->def.ncolumns + 1, 1)) || !(s->walk = malloc(sizeof *s->walk)) ||
+        !(s->page = malloc(B2A_PG_SIZE)) || b2a__rowfast_init(&s->fast, t->def.ncolumns) < 0) {
         if (s) {
             free(s->cols);
             free(s->lobs);
             free(s->how);
+            free(s->walk);
+            free(s->page);
         }
         free(s);
         b2a__rowdec_close(dec);
@@ -306,6 +309,8 @@ void b2a__bak_scan_close(b2a_bak_scan *s)
     free(s->lobs);
     free(s->cols);
     free(s->how);
+    free(s->walk);
+    free(s->page);
     b2a__rowfast_free(&s->fast);
     b2a__rowdec_close(s->dec);
     free(s);
@@ -429,7 +434,7 @@ static int next_page(b2a_bak_scan *s, b2a_err *err)
             continue;
         }
         b2a_pgid id;
-        rc = b2a__iam_next(&s->walk, &id, err);
+        rc = b2a__iam_next(s->walk, &id, err);
         if (rc == 1) {
             s->walking = 0;
             continue;

@@ -10,7 +10,10 @@
 
 void b2a__iam_init(b2a_iamwalk *w, b2a_bak_pages *ps, b2a_pgid first_iam)
 {
-    memset(w, 0, sizeof *w);
+    /* Everything but the two page buffers, which are read into before use
+     * (zeroing them cost more than a small table's scan). */
+    uint8_t *bufs_end = w->pfs + sizeof w->pfs;
+    memset(bufs_end, 0, sizeof *w - (size_t)(bufs_end - (uint8_t *)w));
     w->ps = ps;
     w->next_iam = first_iam;
     /* An IAM page covers a 4 GB GAM interval; a chain longer than the
