@@ -416,6 +416,41 @@ static void test_walk_heads(void **state)
     unlink(bad);
 }
 
+/* A walk started anywhere scans forward (in windows of a few KiB) to the
+ * next record or raw block: from any later start up to what it found it
+ * must find the same, whichever window boundaries the scan crosses. */
+static void test_resync_windows(void **state)
+{
+    (void)state;
+    char path[4200];
+    sample(path, sizeof path, "northwind_sql2016_compressed__Guilderm.bak");
+    b2a_mssqlbak *m = NULL;
+    b2a_err err;
+    assert_int_equal(b2a__mssqlbak_open(path, &m, &err), B2A_OK);
+    uint64_t size = b2a__mssqlbak_size(m), far = 0;
+    for (uint64_t c = 0x1E1; c < size && c < 400000; c += 2663) {
+        uint64_t cur = c;
+        b2a_mssqlbak_rec r;
+        assert_int_equal(b2a__mssqlbak_next(m, &cur, &r, &err), 1);
+        assert_true(r.offset >= c);
+        if (r.offset - c > far)
+            far = r.offset - c;
+        uint64_t starts[] = { c + 1, (c + r.offset) / 2, r.offset - 4095, r.offset - 4096, r.offset - 4097,
+                              r.offset - 4380, r.offset };
+        for (size_t k = 0; k < sizeof starts / sizeof *starts; k++) {
+            if (starts[k] <= c || starts[k] > r.offset)
+                continue;
+            uint64_t cur2 = starts[k];
+            b2a_mssqlbak_rec r2;
+            assert_int_equal(b2a__mssqlbak_next(m, &cur2, &r2, &err), 1);
+            assert_int_equal(r2.offset, r.offset);
+            assert_int_equal(cur2, cur);
+        }
+    }
+    assert_true(far > 3 * 4096); /* some scans crossed several windows */
+    b2a__mssqlbak_close(m);
+}
+
 /* Reads from several threads at once (the page store's use): every thread
  * decodes every extent and must see the single-threaded bytes. */
 typedef struct par {
@@ -505,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_bit_flips),
         cmocka_unit_test(test_walk_heads),
+        cmocka_unit_test(test_resync_windows),
         cmocka_unit_test(test_threads),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
