@@ -235,6 +235,34 @@ static void test_utf16_random(void **state)
     }
 }
 
+/* Text mostly in other scripts: runs of 1..20 units of ASCII, Cyrillic, CJK,
+ * surrogate pairs or lone surrogates, so every kind of unit meets every
+ * other at every offset of a step. */
+static void test_utf16_script_runs(void **state)
+{
+    (void)state;
+    static uint8_t b[2 * 400];
+    srand(13);
+    for (int round = 0; round < 3000; round++) {
+        size_t units = 0, cap = 1 + (size_t)(rand() % 400);
+        while (units < cap) {
+            int kind = rand() % 5;
+            size_t len = 1 + (size_t)(rand() % 20);
+            for (size_t j = 0; j < len && units < cap; j++) {
+                uint16_t u = kind == 0 ? (uint16_t)(0x20 + rand() % 0x5F)
+                           : kind == 1 ? (uint16_t)(0x0400 + rand() % 0x100)
+                           : kind == 2 ? (uint16_t)(0x4E00 + rand() % 0x5200)
+                           : kind == 3 ? (uint16_t)((j % 2 ? 0xDC00 : 0xD800) + rand() % 0x400)
+                                       : (uint16_t)(0xD800 + rand() % 0x800);
+                b[2 * units] = (uint8_t)u;
+                b[2 * units + 1] = (uint8_t)(u >> 8);
+                units++;
+            }
+        }
+        expect_utf16(b, 2 * units - (size_t)(round % 7 == 0)); /* some odd lengths too */
+    }
+}
+
 static void test_codepage_text(void **state)
 {
     (void)state;
@@ -253,6 +281,25 @@ static void test_codepage_text(void **state)
             assert_int_equal(out.n, 1 + wn);
             if (wn)
                 assert_memory_equal(out.p + 1, want, wn);
+            b2a__mbuf_free(&out);
+        }
+    }
+    /* Mostly high bytes, in runs of 1..20 with ASCII runs between. */
+    for (size_t c = 0; c < sizeof cps / sizeof *cps; c++) {
+        for (int round = 0; round < 600; round++) {
+            size_t n = 0, cap = (size_t)(round % 300);
+            while (n < cap) {
+                int high = rand() % 3 != 0;
+                size_t len = 1 + (size_t)(rand() % 20);
+                for (size_t j = 0; j < len && n < cap; j++)
+                    b[n++] = (uint8_t)(high ? 0x80 + rand() % 0x80 : 0x20 + rand() % 0x5F);
+            }
+            b2a_mbuf out = { 0 };
+            assert_int_equal(b2a__cp_to_utf8(cps[c], b, n, &out), 0);
+            size_t wn = ref_cp(cps[c], b, n, want);
+            assert_int_equal(out.n, wn);
+            if (wn)
+                assert_memory_equal(out.p, want, wn);
             b2a__mbuf_free(&out);
         }
     }
@@ -365,6 +412,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf16_edges),
         cmocka_unit_test(test_utf16_random),
+        cmocka_unit_test(test_utf16_script_runs),
         cmocka_unit_test(test_codepage_text),
         cmocka_unit_test(test_money_decimal),
     };

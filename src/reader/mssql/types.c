@@ -72,7 +72,7 @@ static inline uint32_t le32(uint32_t v)
 #endif
 }
 
-static void put_utf8(uint8_t *o, size_t *k, uint32_t c)
+__attribute__((always_inline)) static inline void put_utf8(uint8_t *o, size_t *k, uint32_t c)
 {
     if (c < 0x80) {
         o[(*k)++] = (uint8_t)c;
@@ -131,25 +131,30 @@ int b2a__utf16le_to_utf8(const uint8_t *p, size_t n, b2a_mbuf *out)
     size_t k = out->n;
     size_t units = n / 2;
     size_t i = 0;
-    for (;;) {
+    while (i < units) {
         /* Most text is ASCII: whole steps of it while it lasts. */
         i = ascii_run_utf16(p, i, units, o, &k);
-        if (i >= units)
-            break;
-        uint32_t c = b2a__rd16(p + 2 * i);
-        if (c >= 0xD800 && c < 0xDC00 && i + 1 < units) {
-            uint32_t d = b2a__rd16(p + 2 * i + 2);
-            if (d >= 0xDC00 && d < 0xE000) {
-                c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
-                i++;
-            } else {
+        /* Then one unit at a time up to and including the next ASCII one,
+         * so that text in other scripts does not try a failing step after
+         * every character. */
+        while (i < units) {
+            uint32_t c = b2a__rd16(p + 2 * i);
+            if (c >= 0xD800 && c < 0xDC00 && i + 1 < units) {
+                uint32_t d = b2a__rd16(p + 2 * i + 2);
+                if (d >= 0xDC00 && d < 0xE000) {
+                    c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+                    i++;
+                } else {
+                    c = 0xFFFD;
+                }
+            } else if (c >= 0xD800 && c < 0xE000) {
                 c = 0xFFFD;
             }
-        } else if (c >= 0xD800 && c < 0xE000) {
-            c = 0xFFFD;
+            put_utf8(o, &k, c);
+            i++;
+            if (c < 0x80)
+                break;
         }
-        put_utf8(o, &k, c);
-        i++;
     }
     if (n % 2) /* an odd trailing byte cannot be a character */
         put_utf8(o, &k, 0xFFFD);
@@ -168,7 +173,8 @@ int b2a__cp_to_utf8(int codepage, const uint8_t *p, size_t n, b2a_mbuf *out)
         return 0;
     }
     const uint16_t *hi = b2a__codepage_high(codepage);
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    while (i < n) {
         /* ASCII is the same in every code page: eight bytes a step. */
         uint64_t v;
         while (i + 8 <= n && (memcpy(&v, p + i, 8), (v & UINT64_C(0x8080808080808080)) == 0)) {
@@ -176,12 +182,16 @@ int b2a__cp_to_utf8(int codepage, const uint8_t *p, size_t n, b2a_mbuf *out)
             k += 8;
             i += 8;
         }
-        if (i >= n)
-            break;
-        uint32_t c = p[i];
-        if (c >= 0x80)
-            c = hi ? hi[c - 0x80] : c; /* no table: Latin-1 */
-        put_utf8(out->p, &k, c);
+        /* Then byte by byte up to and including the next ASCII one (as
+         * in b2a__utf16le_to_utf8). */
+        while (i < n) {
+            uint32_t c = p[i++];
+            if (c < 0x80) {
+                out->p[k++] = (uint8_t)c;
+                break;
+            }
+            put_utf8(out->p, &k, hi ? hi[c - 0x80] : c); /* no table: Latin-1 */
+        }
     }
     out->n = k;
     return 0;
