@@ -5,7 +5,8 @@
  * shorter input is zero-padded to a page. Then the page's rows as two
  * tables' scans read them, with the FixedVar fast path (rowfast.h) and
  * without: the two must give the same values and stop at the same row, or
- * the target aborts. */
+ * the target aborts. The path without it (general_slot) restates bak.c's
+ * locate_row and emit_row: a change there must be made here too. */
 #include "fuzz_common.h"
 
 #include <stdio.h>

@@ -7,7 +7,10 @@
  * must not decide: forwarded records, rows written before a column was
  * added, off-row values, a datetime out of range, corrupt offsets.
  * Record layout: docs/mssql-bak-format.md §2.7 (status bytes, fixed part,
- * column count, null bitmap, variable-column end offsets). */
+ * column count, null bitmap, variable-column end offsets).
+ * The general path here (general_slot) restates bak.c's locate_row and
+ * emit_row, without their off-row reads: a change there is not seen here,
+ * only by the sample tests that assert exact values of real scans. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -363,7 +363,7 @@ static int heads_agree(const char *path)
         return 0;
     uint64_t c1 = 0, c2 = 0;
     b2a_mssqlbak_rec r1, r2;
-    b2a_mssqlbak_head head;
+    b2a_mssqlbak_head head, prev = { .n = 0 };
     int rc1, rc2, served = 0;
     do {
         rc1 = b2a__mssqlbak_next(m, &c1, &r1, &e1);
@@ -387,6 +387,18 @@ static int heads_agree(const char *path)
             else
                 assert_string_equal(e1.msg, e2.msg);
         }
+        /* The previous record's bytes are not taken for this one's. */
+        if (prev.n) {
+            uint8_t a[96], b[96];
+            size_t g1 = 0, g2 = 0;
+            int p1 = b2a__mssqlbak_peek(m, r1.offset, a, sizeof a, &g1, &e1);
+            int p2 = b2a__mssqlbak_peek_head(m, r1.offset, &prev, b, sizeof b, &g2, &e2);
+            assert_int_equal(p1, p2);
+            assert_int_equal(g1, g2);
+            if (p1 == B2A_OK)
+                assert_memory_equal(a, b, g1);
+        }
+        prev = head;
         served += head.n == B2A_MSSQLBAK_HEAD;
     } while (1);
     b2a__mssqlbak_close(m);

@@ -1,5 +1,6 @@
 /* IAM chain walk with PFS allocation checks (docs/mssql-bak-format.md
  * §2.6 "Page enumeration must use the IAM chain"). */
+#include <stddef.h>
 #include <string.h>
 
 #include "reader/mssql/iam.h"
@@ -12,8 +13,10 @@ void b2a__iam_init(b2a_iamwalk *w, b2a_bak_pages *ps, b2a_pgid first_iam)
 {
     /* Everything but the two page buffers, which are read into before use
      * (zeroing them cost more than a small table's scan). */
-    uint8_t *bufs_end = w->pfs + sizeof w->pfs;
-    memset(bufs_end, 0, sizeof *w - (size_t)(bufs_end - (uint8_t *)w));
+    _Static_assert(offsetof(b2a_iamwalk, pfs) == offsetof(b2a_iamwalk, iam) + B2A_PG_SIZE &&
+                       offsetof(b2a_iamwalk, pfs) + B2A_PG_SIZE == sizeof(b2a_iamwalk),
+                   "the page buffers are the walk's last fields");
+    memset(w, 0, offsetof(b2a_iamwalk, iam));
     w->ps = ps;
     w->next_iam = first_iam;
     /* An IAM page covers a 4 GB GAM interval; a chain longer than the

@@ -12,8 +12,6 @@
 
 typedef struct b2a_iamwalk {
     b2a_bak_pages *ps;
-    uint8_t iam[B2A_PG_SIZE];
-    uint8_t pfs[B2A_PG_SIZE];
     b2a_pgid pfs_id;          /* page held in pfs, page 0 = none */
     int pfs_missing;          /* the PFS page is not in the backup */
     b2a_pgid next_iam;        /* page 0 = end of chain */
@@ -25,6 +23,9 @@ typedef struct b2a_iamwalk {
     const uint8_t *bitmap;
     uint32_t hops, max_hops;  /* bound on the chain: corrupt links cannot loop */
     b2a_pgid seen[64];        /* IAM pages visited (chains are short: one per 4 GB) */
+    /* The page buffers last: b2a__iam_init zeroes everything before them. */
+    uint8_t iam[B2A_PG_SIZE];
+    uint8_t pfs[B2A_PG_SIZE];
 } b2a_iamwalk;
 
 /* Start a walk at the allocation unit's first IAM page. */

@@ -19,7 +19,8 @@
 
 #define FILE_HDR 16
 #define PROBE (B2A_MSSQLBAK_REC_HDR + 256)
-#define WINDOW 4096     /* resynchronising reads: the gaps measured on the samples are under 3.7 KiB */
+#define WINDOW 4096     /* resynchronising reads: the gaps measured on the samples are under 3.7 KiB;
+                           a longer gap costs more reads, never a different result */
 #define TAIL_SCAN 4096   /* the closing SFMB sits within the last soft-filemark block */
 #define ESET_SCAN (1u << 20) /* how far back the run holding ESET may start */
 
@@ -187,8 +188,10 @@ static int walk(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec *rec,
             rc = record_at(m, pos, p, rec, err);
             if (rc == 1) {
                 *cursor = pos + B2A_MSSQLBAK_REC_HDR + rec->clen;
-                if (head)
+                if (head) {
                     head->n = n;
+                    head->offset = pos;
+                }
             }
             return rc;
         }
@@ -223,6 +226,7 @@ static int walk(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec *rec,
                     *cursor = at + B2A_MSSQLBAK_REC_HDR + rec->clen;
                     if (head) {
                         head->n = n - i < B2A_MSSQLBAK_HEAD ? n - i : B2A_MSSQLBAK_HEAD;
+                        head->offset = at;
                         memcpy(head->b, win + i, head->n);
                     }
                 }
@@ -293,7 +297,7 @@ static int decode_at(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, size_
         nfirst = B2A_MSSQLBAK_RAW_BLOCK;
     if (nfirst > m->size - offset)
         nfirst = (size_t)(m->size - offset);
-    if (head && head->n >= nfirst)
+    if (head && head->offset == offset && head->n >= nfirst)
         memcpy(first, head->b, nfirst);
     else if ((rc = pread_all(m, offset, first, nfirst, err)) != B2A_OK)
         return rc;

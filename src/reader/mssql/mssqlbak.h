@@ -76,6 +76,7 @@ int b2a__mssqlbak_next(const b2a_mssqlbak *m, uint64_t *cursor, b2a_mssqlbak_rec
 typedef struct b2a_mssqlbak_head {
     uint8_t b[B2A_MSSQLBAK_HEAD];
     size_t n;    /* bytes held: the record's first n bytes (0: none) */
+    uint64_t offset; /* the record's file offset: a peek elsewhere reads the file */
 } b2a_mssqlbak_head;
 
 /* b2a__mssqlbak_next, keeping in *head the bytes it read at the record
@@ -100,7 +101,8 @@ int b2a__mssqlbak_peek(const b2a_mssqlbak *m, uint64_t offset, uint8_t *out, siz
                        size_t *got, b2a_err *err);
 
 /* The same, from the bytes b2a__mssqlbak_next_head read at `offset` where
- * they hold all the peek would read (else it reads the file): the same
+ * they are that record's and hold all the peek would read (else it reads
+ * the file): the same
  * result and errors as b2a__mssqlbak_peek. */
 int b2a__mssqlbak_peek_head(const b2a_mssqlbak *m, uint64_t offset, const b2a_mssqlbak_head *head,
                             uint8_t *out, size_t want, size_t *got, b2a_err *err);
