@@ -8,6 +8,7 @@
  * the target aborts. The path without it (general_slot) restates bak.c's
  * locate_row and emit_row: a change there must be made here too. */
 #include "fuzz_common.h"
+#include "../reader/handmade_table.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,66 +73,22 @@ static void compressed(const uint8_t *p, size_t maxlen, const b2a_pagedict *dict
 /* --- the fast path against the general one -------------------------------- */
 
 /* Two tables: narrow (int, nvarchar) and wide (every fixed kind, text,
- * binary, xml, a computed column). {xtype, length, prec, scale, leaf, bitpos} */
-typedef struct fcoldef {
-    uint8_t xtype;
-    int16_t length;
-    uint8_t prec, scale;
-    int16_t leaf; /* > 0 fixed offset, < 0 variable ordinal -leaf-1, 0 none */
-    uint16_t bitpos;
-} fcoldef;
+ * binary, xml, a computed column), as handmade_table.h builds them. */
 
-static const fcoldef narrow[] = { { B2A_MT_INT, 4, 0, 0, 4, 0 }, { B2A_MT_NVARCHAR, 100, 0, 0, -1, 0 } };
-static const fcoldef wide[] = {
-    { B2A_MT_INT, 4, 0, 0, 4, 0 },        { B2A_MT_SMALLINT, 2, 0, 0, 8, 0 },
-    { B2A_MT_TINYINT, 1, 0, 0, 10, 0 },   { B2A_MT_BIT, 1, 0, 0, 11, 0 },
-    { B2A_MT_BIT, 1, 0, 0, 11, 3 },       { B2A_MT_DATETIME, 8, 0, 0, 12, 0 },
-    { B2A_MT_MONEY, 8, 19, 4, 20, 0 },    { B2A_MT_DECIMAL, 9, 18, 2, 28, 0 },
-    { B2A_MT_REAL, 4, 0, 0, 37, 0 },      { B2A_MT_FLOAT, 8, 0, 0, 41, 0 },
-    { B2A_MT_NCHAR, 4, 0, 0, 49, 0 },     { B2A_MT_DATE, 3, 0, 0, 53, 0 },
-    { B2A_MT_DATETIME2, 8, 0, 7, 56, 0 }, { B2A_MT_INT, 4, 0, 0, 0, 0 },
-    { B2A_MT_BIGINT, 8, 0, 0, 64, 0 },    { B2A_MT_SMALLMONEY, 4, 10, 4, 72, 0 },
-    { B2A_MT_NVARCHAR, 100, 0, 0, -1, 0 }, { B2A_MT_VARCHAR, 50, 0, 0, -2, 0 },
-    { B2A_MT_VARBINARY, 50, 0, 0, -3, 0 }, { B2A_MT_XML, -1, 0, 0, -4, 0 },
+static const hm_col narrow[] = { { B2A_MT_INT, 4, 0, 0, 4, 0, NULL }, { B2A_MT_NVARCHAR, 100, 0, 0, -1, 0, NULL } };
+static const hm_col wide[] = {
+    { B2A_MT_INT, 4, 0, 0, 4, 0, NULL },        { B2A_MT_SMALLINT, 2, 0, 0, 8, 0, NULL },
+    { B2A_MT_TINYINT, 1, 0, 0, 10, 0, NULL },   { B2A_MT_BIT, 1, 0, 0, 11, 0, NULL },
+    { B2A_MT_BIT, 1, 0, 0, 11, 3, NULL },       { B2A_MT_DATETIME, 8, 0, 0, 12, 0, NULL },
+    { B2A_MT_MONEY, 8, 19, 4, 20, 0, NULL },    { B2A_MT_DECIMAL, 9, 18, 2, 28, 0, NULL },
+    { B2A_MT_REAL, 4, 0, 0, 37, 0, NULL },      { B2A_MT_FLOAT, 8, 0, 0, 41, 0, NULL },
+    { B2A_MT_NCHAR, 4, 0, 0, 49, 0, NULL },     { B2A_MT_DATE, 3, 0, 0, 53, 0, NULL },
+    { B2A_MT_DATETIME2, 8, 0, 7, 56, 0, NULL }, { B2A_MT_INT, 4, 0, 0, 0, 0, NULL },
+    { B2A_MT_BIGINT, 8, 0, 0, 64, 0, NULL },    { B2A_MT_SMALLMONEY, 4, 10, 4, 72, 0, NULL },
+    { B2A_MT_NVARCHAR, 100, 0, 0, -1, 0, NULL }, { B2A_MT_VARCHAR, 50, 0, 0, -2, 0, NULL },
+    { B2A_MT_VARBINARY, 50, 0, 0, -3, 0, NULL }, { B2A_MT_XML, -1, 0, 0, -4, 0, NULL },
 };
 
-typedef struct ftable {
-    b2a_mtable t;
-    b2a_mrowset rs;
-    b2a_mphys ph[MAX_COLS];
-    b2a_mtype ty[MAX_COLS];
-    uint16_t colids[MAX_COLS];
-    uint8_t flags[MAX_COLS];
-    b2a_column cols[MAX_COLS];
-} ftable;
-
-static void ftable_make(ftable *T, const fcoldef *c, size_t n)
-{
-    memset(T, 0, sizeof(*T));
-    T->t.def.schema = "dbo";
-    T->t.def.name = "T";
-    T->t.def.columns = T->cols;
-    T->t.def.ncolumns = n;
-    T->t.types = T->ty;
-    T->t.colids = T->colids;
-    T->t.colflags = T->flags;
-    T->t.nrowsets = 1;
-    T->t.rowsets = &T->rs;
-    T->rs.phys = T->ph;
-    for (size_t i = 0; i < n; i++) {
-        T->ty[i] = (b2a_mtype){ c[i].xtype, c[i].length, c[i].prec, c[i].scale, 1252 };
-        T->colids[i] = (uint16_t)(i + 1);
-        T->cols[i].name = "c";
-        T->cols[i].nullable = 1;
-        if (!c[i].leaf)
-            continue;
-        b2a_mphys *ph = &T->ph[T->rs.nphys++];
-        ph->colid = (uint16_t)(i + 1);
-        ph->nullbit = (uint16_t)(i + 1);
-        ph->leaf_off = c[i].leaf;
-        ph->bitpos = c[i].bitpos;
-    }
-}
 
 /* A sink that writes every call down: a tag byte and the value's bytes. */
 typedef struct log_sink {
@@ -161,7 +118,7 @@ static const b2a_sink_ops log_ops = { l_null, l_bool, l_i32, l_i64, l_f32, l_f64
 /* The scan's general path for one slot (bak.c: the row decoder, every value
  * checked, then emitted): 1 row, 0 none, < 0 the row stops the scan (an
  * off-row value stops it too: the general path would read a LOB). */
-static int general_slot(const ftable *T, b2a_rowdec *d, unsigned slot, b2a_sink *sink, b2a_mbuf *sc)
+static int general_slot(const hm_table *T, b2a_rowdec *d, unsigned slot, b2a_sink *sink, b2a_mbuf *sc)
 {
     b2a_err err;
     const b2a_rcell *c;
@@ -185,7 +142,7 @@ static int general_slot(const ftable *T, b2a_rowdec *d, unsigned slot, b2a_sink 
 
 /* The page as a scan of T reads it, with the fast path or without; the
  * values into out, the slot the scan stopped at (or the slot count). */
-static unsigned scan_page(const ftable *T, const uint8_t *pg, int fast, size_t chunk, b2a_mbuf *out)
+static unsigned scan_page(const hm_table *T, const uint8_t *pg, int fast, size_t chunk, b2a_mbuf *out)
 {
     b2a_rowdec *d;
     b2a_err err;
@@ -222,10 +179,11 @@ static unsigned scan_page(const ftable *T, const uint8_t *pg, int fast, size_t c
     return slot;
 }
 
-static void fast_agrees(const fcoldef *c, size_t n, const uint8_t *pg, size_t chunk)
+static void fast_agrees(const hm_col *c, size_t n, const uint8_t *pg, size_t chunk)
 {
-    static ftable T;
-    ftable_make(&T, c, n);
+    static hm_table T;
+    if (hm_table_make(&T, c, n) < 0)
+        abort(); /* the tables above describe */
     b2a_mbuf g, f;
     unsigned gs = scan_page(&T, pg, 0, chunk, &g), fs = scan_page(&T, pg, 1, chunk, &f);
     if (gs != fs || g.n != f.n || (g.n && memcmp(g.p, f.p, g.n) != 0)) {
@@ -235,6 +193,7 @@ static void fast_agrees(const fcoldef *c, size_t n, const uint8_t *pg, size_t ch
     }
     b2a__mbuf_free(&g);
     b2a__mbuf_free(&f);
+    hm_table_free(&T);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -27,92 +27,30 @@
 #include "reader/mssql/record.h"
 #include "reader/mssql/rowfast.h"
 #include "reader/mssql/types.h"
+#include "handmade_table.h"
 #include "text_sink.h"
 
-/* --- a hand-made table ------------------------------------------------------ */
-
-typedef struct tcol {
-    const char *name;
-    uint8_t xtype;
-    int16_t length;
-    uint8_t prec, scale;
-    int16_t leaf;          /* > 0 fixed offset, < 0 variable ordinal -leaf-1, 0 no physical column */
-    uint16_t bitpos;
-} tcol;
+/* --- a hand-made table (handmade_table.h) ------------------------------------ */
 
 enum { NC = 13 };
 /* Fixed part: id @4, big @8, b0/b1 @16 (bits 0 and 1), dt @17, m @25,
  * d @33 (decimal(10,2): 9 bytes), ch @42 (nchar(2)), ends at 46. */
-static const tcol cols[NC] = {
-    { "id", B2A_MT_INT, 4, 0, 0, 4, 0 },
-    { "big", B2A_MT_BIGINT, 8, 0, 0, 8, 0 },
-    { "b0", B2A_MT_BIT, 1, 0, 0, 16, 0 },
-    { "b1", B2A_MT_BIT, 1, 0, 0, 16, 1 },
-    { "dt", B2A_MT_DATETIME, 8, 0, 0, 17, 0 },
-    { "m", B2A_MT_MONEY, 8, 19, 4, 25, 0 },
-    { "d", B2A_MT_DECIMAL, 9, 10, 2, 33, 0 },
-    { "ch", B2A_MT_NCHAR, 4, 0, 0, 42, 0 },
-    { "name", B2A_MT_NVARCHAR, 40, 0, 0, -1, 0 },
-    { "bin", B2A_MT_VARBINARY, 10, 0, 0, -2, 0 },
-    { "vc", B2A_MT_VARCHAR, 10, 0, 0, -3, 0 },
-    { "calc", B2A_MT_INT, 4, 0, 0, 0, 0 },       /* computed: no physical column */
-    { "r", B2A_MT_REAL, 4, 0, 0, 46, 0 },
+static const hm_col cols[NC] = {
+    { B2A_MT_INT, 4, 0, 0, 4, 0, "id" },
+    { B2A_MT_BIGINT, 8, 0, 0, 8, 0, "big" },
+    { B2A_MT_BIT, 1, 0, 0, 16, 0, "b0" },
+    { B2A_MT_BIT, 1, 0, 0, 16, 1, "b1" },
+    { B2A_MT_DATETIME, 8, 0, 0, 17, 0, "dt" },
+    { B2A_MT_MONEY, 8, 19, 4, 25, 0, "m" },
+    { B2A_MT_DECIMAL, 9, 10, 2, 33, 0, "d" },
+    { B2A_MT_NCHAR, 4, 0, 0, 42, 0, "ch" },
+    { B2A_MT_NVARCHAR, 40, 0, 0, -1, 0, "name" },
+    { B2A_MT_VARBINARY, 10, 0, 0, -2, 0, "bin" },
+    { B2A_MT_VARCHAR, 10, 0, 0, -3, 0, "vc" },
+    { B2A_MT_INT, 4, 0, 0, 0, 0, "calc" },       /* computed: no physical column */
+    { B2A_MT_REAL, 4, 0, 0, 46, 0, "r" },
 };
 #define FIXED_END 50
-
-typedef struct ttab {
-    b2a_mtable t;
-    b2a_mrowset rs;
-    b2a_mphys ph[NC];
-    b2a_mtype ty[NC];
-    uint16_t colids[NC];
-    uint8_t flags[NC];
-    b2a_column cols[NC];
-} ttab;
-
-/* Column i has colid i+1 and null bit i+1 (the computed one none). */
-static void mk_table(ttab *T, const tcol *c, size_t n)
-{
-    memset(T, 0, sizeof *T);
-    T->t.def.schema = "dbo";
-    T->t.def.name = "T";
-    T->t.def.columns = T->cols;
-    T->t.def.ncolumns = n;
-    T->t.types = T->ty;
-    T->t.colids = T->colids;
-    T->t.colflags = T->flags;
-    T->t.nrowsets = 1;
-    T->t.rowsets = &T->rs;
-    T->rs.phys = T->ph;
-    size_t np = 0;
-    for (size_t i = 0; i < n; i++) {
-        T->ty[i].xtype = c[i].xtype;
-        T->ty[i].length = c[i].length;
-        T->ty[i].prec = c[i].prec;
-        T->ty[i].scale = c[i].scale;
-        T->ty[i].codepage = 1252;
-        T->colids[i] = (uint16_t)(i + 1);
-        T->cols[i].name = (char *)c[i].name;
-        assert_int_equal(b2a__mtype_describe(&T->ty[i], NULL, &T->cols[i]), 0);
-        T->cols[i].nullable = 1;
-        if (!c[i].leaf)
-            continue;
-        T->ph[np].colid = (uint16_t)(i + 1);
-        T->ph[np].nullbit = (uint16_t)(i + 1);
-        T->ph[np].leaf_off = c[i].leaf;
-        T->ph[np].bitpos = c[i].bitpos;
-        np++;
-    }
-    T->rs.nphys = np;
-}
-
-static void free_table(ttab *T)
-{
-    for (size_t i = 0; i < T->t.def.ncolumns; i++) {
-        free(T->cols[i].source_type);
-        free(T->cols[i].note);
-    }
-}
 
 /* --- records and pages -------------------------------------------------------- */
 
@@ -239,7 +177,7 @@ typedef struct run {
 
 /* bak.c's general path for one slot: the row decoder, every value checked
  * (pass 1), then emitted (pass 2). 1 row, 0 no row, < 0 error. */
-static int general_slot(ttab *T, b2a_rowdec *d, unsigned slot, run *R, b2a_mbuf *sc)
+static int general_slot(hm_table *T, b2a_rowdec *d, unsigned slot, run *R, b2a_mbuf *sc)
 {
     b2a_err err;
     b2a__err_clear(&err);
@@ -278,7 +216,7 @@ static int general_slot(ttab *T, b2a_rowdec *d, unsigned slot, run *R, b2a_mbuf 
 
 /* A page the way a scan reads it: fast (the fast path first, the general
  * path for the slots it leaves, max_rows at a time) or general only. */
-static void scan_page(ttab *T, const uint8_t *pg, int fast, size_t max_rows, run *R)
+static void scan_page(hm_table *T, const uint8_t *pg, int fast, size_t max_rows, run *R)
 {
     memset(R, 0, sizeof *R);
     text_sink_init(&R->ts, &T->t.def);
@@ -322,7 +260,7 @@ static void scan_page(ttab *T, const uint8_t *pg, int fast, size_t max_rows, run
 static void free_run(run *R) { text_sink_free(&R->ts); }
 
 /* Both ways give the same rows and the same stop; the fast path's share. */
-static size_t compare(ttab *T, const uint8_t *pg, size_t max_rows)
+static size_t compare(hm_table *T, const uint8_t *pg, size_t max_rows)
 {
     run g, f;
     scan_page(T, pg, 0, max_rows, &g);
@@ -356,8 +294,8 @@ static const row base = { 7, -5, 1, 0, 40000, 300, -123456, 0, 12345, "ab", "Zo\
 static void test_common_rows_take_the_fast_path(void **state)
 {
     (void)state;
-    ttab T;
-    mk_table(&T, cols, NC);
+    hm_table T;
+    assert_int_equal(hm_table_make(&T, cols, NC), 0);
     static uint8_t pg[B2A_PG_SIZE];
     pg_init(pg);
     row r = base;
@@ -387,7 +325,7 @@ static void test_common_rows_take_the_fast_path(void **state)
     assert_string_equal(R.ts.rows[3], line("10|-5|1|0|2009-07-08 00:00:01.000000|-12.3456|123.45|ab|NULL|NULL|NULL|NULL|2.5"));
     assert_string_equal(R.ts.rows[4], line("11|-5|1|0|2009-07-08 00:00:01.000000|-12.3456|123.45|ab|abcdefghijklmnopqrstuvwxyz|NULL|NULL|NULL|2.75"));
     free_run(&R);
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 /* Each of these rows is the general path's to decide; the rows around
@@ -395,8 +333,8 @@ static void test_common_rows_take_the_fast_path(void **state)
 static void test_other_rows_go_the_general_way(void **state)
 {
     (void)state;
-    ttab T;
-    mk_table(&T, cols, NC);
+    hm_table T;
+    assert_int_equal(hm_table_make(&T, cols, NC), 0);
     static uint8_t pg[B2A_PG_SIZE];
     struct {
         const char *what;
@@ -442,7 +380,7 @@ static void test_other_rows_go_the_general_way(void **state)
     pg_add_row(pg, &r);
     put16(pg + 22, 5000);
     assert_int_equal(compare(&T, pg, 100), 0);
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 /* Bit flips anywhere in the records and the slot array, and truncated
@@ -451,8 +389,8 @@ static void test_other_rows_go_the_general_way(void **state)
 static void test_damaged_pages_agree(void **state)
 {
     (void)state;
-    ttab T;
-    mk_table(&T, cols, NC);
+    hm_table T;
+    assert_int_equal(hm_table_make(&T, cols, NC), 0);
     static uint8_t good[B2A_PG_SIZE], pg[B2A_PG_SIZE];
     pg_init(good);
     row r = base;
@@ -486,19 +424,19 @@ static void test_damaged_pages_agree(void **state)
         put16(pg + B2A_PG_SIZE - 2, to);
         compare(&T, pg, 100);
     }
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 /* Every fixed-size number the fast path hands over itself, at its extremes. */
 static void test_every_plain_kind(void **state)
 {
     (void)state;
-    static const tcol c[] = { { "ti", B2A_MT_TINYINT, 1, 0, 0, 4, 0 },  { "si", B2A_MT_SMALLINT, 2, 0, 0, 5, 0 },
-                              { "i", B2A_MT_INT, 4, 0, 0, 7, 0 },       { "bi", B2A_MT_BIGINT, 8, 0, 0, 11, 0 },
-                              { "r", B2A_MT_REAL, 4, 0, 0, 19, 0 },     { "f", B2A_MT_FLOAT, 8, 0, 0, 23, 0 },
-                              { "sm", B2A_MT_SMALLMONEY, 4, 10, 4, 31, 0 } };
-    ttab T;
-    mk_table(&T, c, 7);
+    static const hm_col c[] = { { B2A_MT_TINYINT, 1, 0, 0, 4, 0, "ti" },  { B2A_MT_SMALLINT, 2, 0, 0, 5, 0, "si" },
+                              { B2A_MT_INT, 4, 0, 0, 7, 0, "i" },       { B2A_MT_BIGINT, 8, 0, 0, 11, 0, "bi" },
+                              { B2A_MT_REAL, 4, 0, 0, 19, 0, "r" },     { B2A_MT_FLOAT, 8, 0, 0, 23, 0, "f" },
+                              { B2A_MT_SMALLMONEY, 4, 10, 4, 31, 0, "sm" } };
+    hm_table T;
+    assert_int_equal(hm_table_make(&T, c, 7), 0);
     static uint8_t pg[B2A_PG_SIZE];
     pg_init(pg);
     /* status 0x10, fixed end 35, the values, 7 columns, an empty null bitmap */
@@ -525,16 +463,16 @@ static void test_every_plain_kind(void **state)
     assert_string_equal(R.ts.rows[0], line("255|-32768|-2147483648|9223372036854775807|-1.5|1048576.5|214748.3647"));
     assert_string_equal(R.ts.rows[1], line("0|32767|2147483647|-9223372036854775808|0.25|-0|-214748.3648"));
     free_run(&R);
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 /* Sparse columns and text pointers keep the whole partition on the general path. */
 static void test_partitions_left_to_the_general_path(void **state)
 {
     (void)state;
-    static const tcol c[] = { { "id", B2A_MT_INT, 4, 0, 0, 4, 0 }, { "t", B2A_MT_NTEXT, 16, 0, 0, -1, 0 } };
-    ttab T;
-    mk_table(&T, c, 2);
+    static const hm_col c[] = { { B2A_MT_INT, 4, 0, 0, 4, 0, "id" }, { B2A_MT_NTEXT, 16, 0, 0, -1, 0, "t" } };
+    hm_table T;
+    assert_int_equal(hm_table_make(&T, c, 2), 0);
     b2a_rowdec *d;
     b2a_err err;
     assert_int_equal(b2a__rowdec_open(&T.t, &d, &err), B2A_OK);
@@ -561,7 +499,7 @@ static void test_partitions_left_to_the_general_path(void **state)
     assert_true(f.on);
     b2a__rowdec_close(d);
     b2a__rowfast_free(&f);
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 int main(void)

@@ -15,6 +15,7 @@
 
 #include "bak2avro/errors.h"
 #include "reader/mssql/page.h"
+#include "reader/mssql/types.h"
 
 enum {
     T_SQL_SMALLINT = 0x01, T_SQL_INT = 0x02, T_SQL_BIT = 0x06, T_SQL_TINYINT = 0x07, T_SQL_BIGINT = 0x08,
@@ -184,19 +185,9 @@ static int put_span(bx *b, span s, int mode)
     b2a_mbuf *o = b->out;
     if (b2a__mbuf_reserve(o, o->n + (size_t)s.n * 3 + 8) < 0)
         return B2A_ENOMEM;
-    for (uint32_t i = 0; i < s.n; i++) {
-        uint32_t c = b2a__rd16(s.s + 2 * (size_t)i);
-        if (c >= 0xD800 && c < 0xDC00 && i + 1 < s.n) {
-            uint32_t d = b2a__rd16(s.s + 2 * (size_t)i + 2);
-            if (d >= 0xDC00 && d < 0xE000) {
-                c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
-                i++;
-            } else {
-                c = 0xFFFD;
-            }
-        } else if (c >= 0xD800 && c < 0xE000) {
-            c = 0xFFFD;
-        }
+    for (size_t i = 0; i < s.n;) {
+        uint32_t c;
+        i += b2a__utf16_char(s.s, i, s.n, &c);
         const char *ent = NULL;
         if (mode != RAW) {
             switch (c) {

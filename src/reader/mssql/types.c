@@ -138,20 +138,9 @@ int b2a__utf16le_to_utf8(const uint8_t *p, size_t n, b2a_mbuf *out)
          * so that text in other scripts does not try a failing step after
          * every character. */
         while (i < units) {
-            uint32_t c = b2a__rd16(p + 2 * i);
-            if (c >= 0xD800 && c < 0xDC00 && i + 1 < units) {
-                uint32_t d = b2a__rd16(p + 2 * i + 2);
-                if (d >= 0xDC00 && d < 0xE000) {
-                    c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
-                    i++;
-                } else {
-                    c = 0xFFFD;
-                }
-            } else if (c >= 0xD800 && c < 0xE000) {
-                c = 0xFFFD;
-            }
+            uint32_t c;
+            i += b2a__utf16_char(p, i, units, &c);
             put_utf8(o, &k, c);
-            i++;
             if (c < 0x80)
                 break;
         }

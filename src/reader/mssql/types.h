@@ -133,6 +133,26 @@ int b2a__mtype_emit(const b2a_mtype *t, const uint8_t *p, size_t n, unsigned bit
 
 /* Text conversions to UTF-8, appended to out (invalid UTF-16 -> U+FFFD). */
 int b2a__utf16le_to_utf8(const uint8_t *p, size_t n, b2a_mbuf *out);
+
+/* The character at unit i of `units` UTF-16LE units at p into *c: a
+ * surrogate pair whole, an unpaired surrogate as U+FFFD. Returns the units
+ * it took (1 or 2). */
+static inline size_t b2a__utf16_char(const uint8_t *p, size_t i, size_t units, uint32_t *c)
+{
+    uint32_t u = b2a__rd16(p + 2 * i);
+    if (u >= 0xD800 && u < 0xDC00 && i + 1 < units) {
+        uint32_t d = b2a__rd16(p + 2 * i + 2);
+        if (d >= 0xDC00 && d < 0xE000) {
+            *c = 0x10000 + ((u - 0xD800) << 10) + (d - 0xDC00);
+            return 2;
+        }
+        u = 0xFFFD;
+    } else if (u >= 0xD800 && u < 0xE000) {
+        u = 0xFFFD;
+    }
+    *c = u;
+    return 1;
+}
 int b2a__cp_to_utf8(int codepage, const uint8_t *p, size_t n, b2a_mbuf *out);
 
 #endif
