@@ -17,15 +17,21 @@
 #define PBITS 12                     /* primary table index bits: most codes resolve in one lookup */
 #define SBITS (MAX_LEN - PBITS)      /* bits resolved by a subtable */
 
-/* A table entry (16 bits): bits 0-8 the symbol (0..511), bits 9-12 its
- * code length; with E_SUB, bits 0-14 name the subtable resolving the next
- * SBITS bits. 16 bits keep the primary table at 8 KiB (in L1 with the
- * output) and its fill at 4 entries per 64-bit store.
+/* A table entry (16 bits): bits 0-3 the code length, bits 4-5 zero, bits
+ * 6-14 the symbol (0..511); with E_SUB, bits 0-14 name the subtable
+ * resolving the next SBITS bits. The length at the bottom with two zero
+ * bits above it is the entry itself as a shift count (x86 shifts take the
+ * count mod 64), so consuming a symbol's bits waits on no extraction; a
+ * literal is an entry below E_MATCH (a match's symbol >= 256, E_SUB above).
+ * 16 bits keep the primary table at 8 KiB (in L1 with the output) and its
+ * fill at 4 entries per 64-bit store.
  * (Entries decoding two literals at once were tried: the extra table pass
  * per 64 KiB block cost more than it saved, bench_xpress 1.31 vs 1.50.) */
-#define E_LEN(e) ((unsigned)(e) >> 9 & 15u)
+#define E_LEN(e) ((unsigned)(e) & 63u)
+#define E_SYM(e) ((unsigned)(e) >> 6)
+#define E_MATCH (256u << 6)
 #define E_SUB 0x8000u
-#define E_MAKE(sym, len) ((uint16_t)((sym) | (len) << 9))
+#define E_MAKE(sym, len) ((uint16_t)((sym) << 6 | (len)))
 
 /* Long codes (> PBITS bits) have the highest codes, so their PBITS-bit
  * prefixes are the last primary entries, each covered wholly by long codes
@@ -435,16 +441,15 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
                 if (e & E_SUB)
                     e = t.sub[((e & ~E_SUB) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
                 consume(&b, E_LEN(e));
-                unsigned sym = e & 0x1FF;
-                if (sym < 256) {
+                if (e < E_MATCH) {
                     /* Looked up before the store; a literal of the primary
                      * table (no E_SUB, symbol < 256) is taken at once. */
                     uint16_t e2 = t.prim[b.bb >> (64 - PBITS)];
-                    out[op++] = (uint8_t)sym;
-                    if (e2 & 0x8100u)
+                    out[op++] = (uint8_t)E_SYM(e);
+                    if (e2 >= E_MATCH)
                         continue;
                     consume(&b, E_LEN(e2));
-                    out[op++] = (uint8_t)e2;
+                    out[op++] = (uint8_t)E_SYM(e2);
                     continue;
                 }
                 /* No end-of-stream test for symbol 256: here the spec's
@@ -452,7 +457,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
                  * most pos <= in_len - 8; a refill reads at most 8 bytes
                  * and leaves >= 2 words beyond the spec's window), so 256
                  * is a match. */
-                int m = match(&b, sym - 256, E_LEN(e), out, out_cap, stop_at_cap, &op, fail);
+                int m = match(&b, E_SYM(e) - 256, E_LEN(e), out, out_cap, stop_at_cap, &op, fail);
                 if (m < 0)
                     return B2A_EFORMAT;
                 if (m)
@@ -468,7 +473,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
             uint16_t e = t.prim[b.bb >> (64 - PBITS)];
             if (e & E_SUB)
                 e = t.sub[((e & ~E_SUB) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
-            unsigned sym = e & 0x1FF;
+            unsigned sym = E_SYM(e);
             consume(&b, E_LEN(e));
             if (sym < 256) {
                 if (op >= out_cap) {
