@@ -437,7 +437,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
         }
 
         size_t stop = block_end < until ? block_end : until;
-        /* The fast loop, while at least 8 input bytes, 3 output bytes
+        /* The fast loop, while at least 10 input bytes, 3 output bytes
          * short of stop and FAST_ROOM short of out_cap remain: no bounds
          * check per symbol, none for a short match's copy;
          * below 32 valid bits, one refill (a 64-bit load, to 49..64 bits);
@@ -448,11 +448,16 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
          * takes the end. */
         size_t room_lim = out_cap >= FAST_ROOM - 3 ? out_cap - (FAST_ROOM - 3) : 0;
         size_t lim = stop < room_lim ? stop : room_lim;
-        if (in_len >= 8 && b.n >= 16) {
-            size_t in_fast = in_len - 8;
-            while (b.pos <= in_fast && op + 3 <= lim) {
-                if (b.n < 32)
+        if (in_len >= 10 && b.n >= 16 && b.pos <= in_len - 10) {
+            /* Input is read only by a refill, so only a refill checks it:
+             * pos stays <= in_len - 2 throughout. */
+            size_t in_fast = in_len - 10;
+            while (op + 3 <= lim) {
+                if (b.n < 32) {
+                    if (b.pos > in_fast)
+                        break;
                     refill_fast(&b);
+                }
                 uint16_t e = t.prim[b.bb >> (64 - PBITS)];
                 if (e & E_SUB)
                     e = t.sub[((e & ~E_SUB) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
@@ -469,10 +474,8 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
                     continue;
                 }
                 /* No end-of-stream test for symbol 256: here the spec's
-                 * position is short of in_len (without a refill it is at
-                 * most pos <= in_len - 8; a refill reads at most 8 bytes
-                 * and leaves >= 2 words beyond the spec's window), so 256
-                 * is a match. */
+                 * position is short of in_len (at most pos, with >= 16
+                 * valid bits, and pos <= in_len - 2), so 256 is a match. */
                 int m = match(&b, E_SYM(e) - 256, E_LEN(e), out, out_cap, stop_at_cap, 1, &op, fail);
                 if (m < 0)
                     return B2A_EFORMAT;
