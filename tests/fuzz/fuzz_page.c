@@ -75,18 +75,19 @@ static void compressed(const uint8_t *p, size_t maxlen, const b2a_pagedict *dict
 /* Two tables: narrow (int, nvarchar) and wide (every fixed kind, text,
  * binary, xml, a computed column), as handmade_table.h builds them. */
 
-static const hm_col narrow[] = { { B2A_MT_INT, 4, 0, 0, 4, 0, NULL }, { B2A_MT_NVARCHAR, 100, 0, 0, -1, 0, NULL } };
+static const hm_col narrow[] = { { B2A_MT_INT, 4, 0, 0, 4, 0, NULL, 0 },
+                                { B2A_MT_NVARCHAR, 100, 0, 0, -1, 0, NULL, 0 } };
 static const hm_col wide[] = {
-    { B2A_MT_INT, 4, 0, 0, 4, 0, NULL },        { B2A_MT_SMALLINT, 2, 0, 0, 8, 0, NULL },
-    { B2A_MT_TINYINT, 1, 0, 0, 10, 0, NULL },   { B2A_MT_BIT, 1, 0, 0, 11, 0, NULL },
-    { B2A_MT_BIT, 1, 0, 0, 11, 3, NULL },       { B2A_MT_DATETIME, 8, 0, 0, 12, 0, NULL },
-    { B2A_MT_MONEY, 8, 19, 4, 20, 0, NULL },    { B2A_MT_DECIMAL, 9, 18, 2, 28, 0, NULL },
-    { B2A_MT_REAL, 4, 0, 0, 37, 0, NULL },      { B2A_MT_FLOAT, 8, 0, 0, 41, 0, NULL },
-    { B2A_MT_NCHAR, 4, 0, 0, 49, 0, NULL },     { B2A_MT_DATE, 3, 0, 0, 53, 0, NULL },
-    { B2A_MT_DATETIME2, 8, 0, 7, 56, 0, NULL }, { B2A_MT_INT, 4, 0, 0, 0, 0, NULL },
-    { B2A_MT_BIGINT, 8, 0, 0, 64, 0, NULL },    { B2A_MT_SMALLMONEY, 4, 10, 4, 72, 0, NULL },
-    { B2A_MT_NVARCHAR, 100, 0, 0, -1, 0, NULL }, { B2A_MT_VARCHAR, 50, 0, 0, -2, 0, NULL },
-    { B2A_MT_VARBINARY, 50, 0, 0, -3, 0, NULL }, { B2A_MT_XML, -1, 0, 0, -4, 0, NULL },
+    { B2A_MT_INT, 4, 0, 0, 4, 0, NULL, 0 },        { B2A_MT_SMALLINT, 2, 0, 0, 8, 0, NULL, 0 },
+    { B2A_MT_TINYINT, 1, 0, 0, 10, 0, NULL, 0 },   { B2A_MT_BIT, 1, 0, 0, 11, 0, NULL, 0 },
+    { B2A_MT_BIT, 1, 0, 0, 11, 3, NULL, 0 },       { B2A_MT_DATETIME, 8, 0, 0, 12, 0, NULL, 0 },
+    { B2A_MT_MONEY, 8, 19, 4, 20, 0, NULL, 0 },    { B2A_MT_DECIMAL, 9, 18, 2, 28, 0, NULL, 0 },
+    { B2A_MT_REAL, 4, 0, 0, 37, 0, NULL, 0 },      { B2A_MT_FLOAT, 8, 0, 0, 41, 0, NULL, 0 },
+    { B2A_MT_NCHAR, 4, 0, 0, 49, 0, NULL, 0 },     { B2A_MT_DATE, 3, 0, 0, 53, 0, NULL, 0 },
+    { B2A_MT_DATETIME2, 8, 0, 7, 56, 0, NULL, 0 }, { B2A_MT_INT, 4, 0, 0, 0, 0, NULL, 0 },
+    { B2A_MT_BIGINT, 8, 0, 0, 64, 0, NULL, 0 },    { B2A_MT_SMALLMONEY, 4, 10, 4, 72, 0, NULL, 0 },
+    { B2A_MT_NVARCHAR, 100, 0, 0, -1, 0, NULL, 0 }, { B2A_MT_VARCHAR, 50, 0, 0, -2, 0, NULL, 0 },
+    { B2A_MT_VARBINARY, 50, 0, 0, -3, 0, NULL, 0 }, { B2A_MT_XML, -1, 0, 0, -4, 0, NULL, 0 },
 };
 
 

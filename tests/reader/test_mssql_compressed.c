@@ -30,74 +30,8 @@
 #include "reader/mssql/record_cd.h"
 #include "reader/mssql/sparse.h"
 #include "reader/mssql/types.h"
+#include "handmade_table.h" /* column i: colid and null bit i+1, so a CD record lists them in order */
 #include "text_sink.h"
-
-/* --- a hand-made table ---------------------------------------------------- */
-
-typedef struct tcol {
-    const char *name;
-    uint8_t xtype;
-    int16_t length;
-    uint8_t prec, scale;
-    int16_t leaf;          /* FixedVar leaf offset (compressed tables ignore it) */
-    int sparse;
-} tcol;
-
-typedef struct ttab {
-    b2a_mtable t;
-    b2a_mrowset rs;
-    b2a_mphys ph[64];
-    b2a_mtype ty[64];
-    uint16_t colids[64];
-    uint8_t flags[64];
-    b2a_column cols[64];
-} ttab;
-
-/* Columns get colid i+1 and physical position (null bit) i+1, so a CD
- * record lists them in declaration order. */
-static void mk_table(ttab *T, const tcol *c, size_t n, int cmpr)
-{
-    memset(T, 0, sizeof *T);
-    T->t.def.schema = "dbo";
-    T->t.def.name = "T";
-    T->t.def.columns = T->cols;
-    T->t.def.ncolumns = n;
-    T->t.types = T->ty;
-    T->t.colids = T->colids;
-    T->t.colflags = T->flags;
-    T->t.nrowsets = 1;
-    T->t.rowsets = &T->rs;
-    T->rs.cmprlevel = cmpr;
-    T->rs.phys = T->ph;
-    size_t np = 0;
-    for (size_t i = 0; i < n; i++) {
-        T->ty[i].xtype = c[i].xtype;
-        T->ty[i].length = c[i].length;
-        T->ty[i].prec = c[i].prec;
-        T->ty[i].scale = c[i].scale;
-        T->ty[i].codepage = 1252;
-        T->colids[i] = (uint16_t)(i + 1);
-        T->flags[i] = c[i].sparse ? B2A_MCOL_SPARSE : 0;
-        T->cols[i].name = (char *)c[i].name;
-        assert_int_equal(b2a__mtype_describe(&T->ty[i], NULL, &T->cols[i]), 0);
-        T->cols[i].nullable = 1; /* NOT NULL only where a test says so */
-        if (c[i].sparse)
-            continue;
-        T->ph[np].colid = (uint16_t)(i + 1);
-        T->ph[np].nullbit = (uint16_t)(i + 1);
-        T->ph[np].leaf_off = c[i].leaf;
-        np++;
-    }
-    T->rs.nphys = np;
-}
-
-static void free_table(ttab *T)
-{
-    for (size_t i = 0; i < T->t.def.ncolumns; i++) {
-        free(T->cols[i].source_type);
-        free(T->cols[i].note);
-    }
-}
 
 /* --- pages ------------------------------------------------------------------ */
 
@@ -214,7 +148,7 @@ typedef struct res {
 } res;
 
 /* Decode every slot of pg; row text has '|' between values. */
-static void decode_page(ttab *T, const uint8_t *pg, res *R)
+static void decode_page(hm_table *T, const uint8_t *pg, res *R)
 {
     memset(R, 0, sizeof *R);
     b2a_rowdec *d;
@@ -271,7 +205,7 @@ static void free_res(res *R)
 }
 
 /* One record on a fresh page of table T: its text, or NULL. */
-static void one_row(ttab *T, const uint8_t *rec, size_t n, res *R)
+static void one_row(hm_table *T, const uint8_t *rec, size_t n, res *R)
 {
     static uint8_t pg[B2A_PG_SIZE];
     pg_init(pg, 0, B2A_PG_HDR);
@@ -279,7 +213,7 @@ static void one_row(ttab *T, const uint8_t *rec, size_t n, res *R)
     decode_page(T, pg, R);
 }
 
-static void expect_row(ttab *T, const cv *v, size_t ncols, const char *want)
+static void expect_row(hm_table *T, const cv *v, size_t ncols, const char *want)
 {
     uint8_t rec[4096];
     size_t n = cd_build(rec, v, ncols);
@@ -296,13 +230,13 @@ static void expect_row(ttab *T, const cv *v, size_t ncols, const char *want)
 static void test_integers(void **state)
 {
     (void)state;
-    static const tcol c[] = {
-        { "ti", B2A_MT_TINYINT, 1, 0, 0, 0, 0 }, { "si", B2A_MT_SMALLINT, 2, 0, 0, 0, 0 },
-        { "i", B2A_MT_INT, 4, 0, 0, 0, 0 },      { "bi", B2A_MT_BIGINT, 8, 0, 0, 0, 0 },
-        { "m", B2A_MT_MONEY, 8, 0, 0, 0, 0 },    { "sm", B2A_MT_SMALLMONEY, 4, 0, 0, 0, 0 },
+    static const hm_col c[] = {
+        { B2A_MT_TINYINT, 1, 0, 0, 0, 0, "ti", 0 }, { B2A_MT_SMALLINT, 2, 0, 0, 0, 0, "si", 0 },
+        { B2A_MT_INT, 4, 0, 0, 0, 0, "i", 0 },      { B2A_MT_BIGINT, 8, 0, 0, 0, 0, "bi", 0 },
+        { B2A_MT_MONEY, 8, 0, 0, 0, 0, "m", 0 },    { B2A_MT_SMALLMONEY, 4, 0, 0, 0, 0, "sm", 0 },
     };
-    ttab T;
-    mk_table(&T, c, 6, 1);
+    hm_table T;
+    assert_int_equal(hm_table_make_cmpr(&T, c, 6, 1), 0);
     /* [orca] tinyint is 1 unbiased byte; other integers are big-endian
      * with the top bit flipped (excess 2^(8n-1)): -1 = 7F, 128 = 80 80.
      * money is its integer count of 1/10000. 123456 = 0x01E240 -> 81 E2 40;
@@ -326,7 +260,7 @@ static void test_integers(void **state)
     assert_int_equal(R.rc[0], B2A_EFORMAT);
     assert_string_equal(R.msg[0], "table dbo.T: record at page (1:100) slot 0 is corrupt: not a compressed (CD) "
                                   "record (header byte 0x10)");
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 /* --- dates, times, floats, bits -------------------------------------------- */
@@ -334,15 +268,15 @@ static void test_integers(void **state)
 static void test_temporal_float_bit(void **state)
 {
     (void)state;
-    static const tcol c[] = {
-        { "dt", B2A_MT_DATETIME, 8, 0, 0, 0, 0 }, { "d", B2A_MT_DATE, 3, 0, 0, 0, 0 },
-        { "t", B2A_MT_TIME, 3, 0, 0, 0, 0 },      { "sdt", B2A_MT_SMALLDATETIME, 4, 0, 0, 0, 0 },
-        { "f", B2A_MT_FLOAT, 8, 0, 0, 0, 0 },     { "r", B2A_MT_REAL, 4, 0, 0, 0, 0 },
-        { "b1", B2A_MT_BIT, 1, 0, 0, 0, 0 },      { "b0", B2A_MT_BIT, 1, 0, 0, 0, 0 },
-        { "dt2", B2A_MT_DATETIME2, 6, 0, 0, 0, 0 },
+    static const hm_col c[] = {
+        { B2A_MT_DATETIME, 8, 0, 0, 0, 0, "dt", 0 }, { B2A_MT_DATE, 3, 0, 0, 0, 0, "d", 0 },
+        { B2A_MT_TIME, 3, 0, 0, 0, 0, "t", 0 },      { B2A_MT_SMALLDATETIME, 4, 0, 0, 0, 0, "sdt", 0 },
+        { B2A_MT_FLOAT, 8, 0, 0, 0, 0, "f", 0 },     { B2A_MT_REAL, 4, 0, 0, 0, 0, "r", 0 },
+        { B2A_MT_BIT, 1, 0, 0, 0, 0, "b1", 0 },      { B2A_MT_BIT, 1, 0, 0, 0, 0, "b0", 0 },
+        { B2A_MT_DATETIME2, 6, 0, 0, 0, 0, "dt2", 0 },
     };
-    ttab T;
-    mk_table(&T, c, 9, 1);
+    hm_table T;
+    assert_int_equal(hm_table_make_cmpr(&T, c, 9, 1), 0);
     /* [orca] datetime 2012-01-29 23:57:42.997 = 80 9F E7 01 8A E1 73:
      * one excess integer, days (40935 = 0x9FE7) << 32 | ticks (25878899).
      * [spec4] date/time/datetime2 keep their little-endian bytes with high
@@ -360,7 +294,7 @@ static void test_temporal_float_bit(void **state)
      * in excess form: 2^39 - 2^32 = 7F 00 00 00 00. */
     cv r2[] = { VB(0x7F, 0x00, 0x00, 0x00, 0x00) };
     expect_row(&T, r2, 1, "1899-12-31 00:00:00.000000|NULL|NULL|NULL|NULL|NULL|NULL|NULL|NULL");
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 /* --- vardecimal ---------------------------------------------------------------- */
@@ -368,10 +302,10 @@ static void test_temporal_float_bit(void **state)
 static void test_vardecimal(void **state)
 {
     (void)state;
-    static const tcol c[] = { { "a", B2A_MT_DECIMAL, 5, 5, 2, 0, 0 }, { "b", B2A_MT_NUMERIC, 9, 10, 4, 0, 0 },
-                              { "c", B2A_MT_DECIMAL, 17, 38, 0, 0, 0 } };
-    ttab T;
-    mk_table(&T, c, 3, 1);
+    static const hm_col c[] = { { B2A_MT_DECIMAL, 5, 5, 2, 0, 0, "a", 0 }, { B2A_MT_NUMERIC, 9, 10, 4, 0, 0, "b", 0 },
+                              { B2A_MT_DECIMAL, 17, 38, 0, 0, 0, "c", 0 } };
+    hm_table T;
+    assert_int_equal(hm_table_make_cmpr(&T, c, 3, 1), 0);
     /* [vdec] 123.45 = C2 1E DC 20: sign bit set (positive), exponent
      * 0x42 - 64 = 2, 10-bit groups 123, 450. 4.12 = C0 67 (group 412,
      * its last 2 zero bits dropped). Negative: sign bit clear. Zero is
@@ -392,7 +326,7 @@ static void test_vardecimal(void **state)
     one_row(&T, rec, cd_build(rec, bad2, 1), &R);
     assert_int_equal(R.rc[0], B2A_EFORMAT);
     assert_non_null(strstr(R.msg[0], "more fractional digits than scale 2"));
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 /* --- strings, binary, Unicode compression ----------------------------------- */
@@ -400,15 +334,15 @@ static void test_vardecimal(void **state)
 static void test_strings(void **state)
 {
     (void)state;
-    static const tcol c[] = {
-        { "c5", B2A_MT_CHAR, 5, 0, 0, 0, 0 },       { "vc", B2A_MT_VARCHAR, 50, 0, 0, 0, 0 },
-        { "b4", B2A_MT_BINARY, 4, 0, 0, 0, 0 },     { "vb", B2A_MT_VARBINARY, 10, 0, 0, 0, 0 },
-        { "u", B2A_MT_UNIQUEIDENTIFIER, 16, 0, 0, 0, 0 },
-        { "nv", B2A_MT_NVARCHAR, 40, 0, 0, 0, 0 },  { "nc", B2A_MT_NCHAR, 8, 0, 0, 0, 0 },
-        { "nvm", B2A_MT_NVARCHAR, -1, 0, 0, 0, 0 },
+    static const hm_col c[] = {
+        { B2A_MT_CHAR, 5, 0, 0, 0, 0, "c5", 0 },       { B2A_MT_VARCHAR, 50, 0, 0, 0, 0, "vc", 0 },
+        { B2A_MT_BINARY, 4, 0, 0, 0, 0, "b4", 0 },     { B2A_MT_VARBINARY, 10, 0, 0, 0, 0, "vb", 0 },
+        { B2A_MT_UNIQUEIDENTIFIER, 16, 0, 0, 0, 0, "u", 0 },
+        { B2A_MT_NVARCHAR, 40, 0, 0, 0, 0, "nv", 0 },  { B2A_MT_NCHAR, 8, 0, 0, 0, 0, "nc", 0 },
+        { B2A_MT_NVARCHAR, -1, 0, 0, 0, 0, "nvm", 0 },
     };
-    ttab T;
-    mk_table(&T, c, 8, 1);
+    hm_table T;
+    assert_int_equal(hm_table_make_cmpr(&T, c, 8, 1), 0);
     /* Microsoft "Row Compression Implementation": char/binary lose their
      * trailing padding (restored here); 12 bytes go to the long region.
      * [msuc] an even-length nvarchar value is plain UTF-16LE; an odd one
@@ -421,7 +355,7 @@ static void test_strings(void **state)
     /* LOB pointers stay complex for lob.c (a 16-byte text pointer, [orca]). */
     cv r2[] = { VNULL, { 0xA, "0123456789abcdef", 16, 1 }, VNULL, VNULL, VNULL, VEMPTY, VNULL, VNULL };
     expect_row(&T, r2, 8, "NULL|<complex>|NULL|NULL|NULL||NULL|NULL");
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 static char *scsu(const uint8_t *p, size_t n, int *rc, char *why, size_t whylen)
@@ -492,15 +426,15 @@ static void test_scsu(void **state)
 static void test_clusters_long(void **state)
 {
     (void)state;
-    tcol c[40];
+    hm_col c[40];
     for (int i = 0; i < 40; i++) {
         static char names[40][8];
         snprintf(names[i], sizeof names[i], "c%d", i + 1);
-        c[i] = (tcol){ names[i], (uint8_t)(i % 5 == 4 ? B2A_MT_VARCHAR : B2A_MT_INT), (int16_t)(i % 5 == 4 ? 30 : 4),
-                       0, 0, 0, 0 };
+        c[i] = (hm_col){ (uint8_t)(i % 5 == 4 ? B2A_MT_VARCHAR : B2A_MT_INT), (int16_t)(i % 5 == 4 ? 30 : 4),
+                         0, 0, 0, 0, names[i], 0 };
     }
-    ttab T;
-    mk_table(&T, c, 40, 1);
+    hm_table T;
+    assert_int_equal(hm_table_make_cmpr(&T, c, 40, 1), 0);
     cv v[40];
     char text[2048] = "";
     for (int i = 0; i < 40; i++) {
@@ -532,7 +466,7 @@ static void test_clusters_long(void **state)
     one_row(&T, rec, n, &R);
     assert_int_equal(R.rc[0], B2A_EFORMAT);
     assert_non_null(strstr(R.msg[0], "table dbo.T: record at page (1:100) slot 0 is corrupt: short-data cluster 1"));
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 /* --- PAGE compression --------------------------------------------------------- */
@@ -566,10 +500,10 @@ static size_t build_ci(uint8_t *ci, const cv *anchor, size_t nanchor, const uint
 static void test_page_dictionary(void **state)
 {
     (void)state;
-    static const tcol c[] = { { "s", B2A_MT_VARCHAR, 20, 0, 0, 0, 0 }, { "i", B2A_MT_INT, 4, 0, 0, 0, 0 },
-                              { "p", B2A_MT_VARCHAR, 20, 0, 0, 0, 0 } };
-    ttab T;
-    mk_table(&T, c, 3, 2);
+    static const hm_col c[] = { { B2A_MT_VARCHAR, 20, 0, 0, 0, 0, "s", 0 }, { B2A_MT_INT, 4, 0, 0, 0, 0, "i", 0 },
+                              { B2A_MT_VARCHAR, 20, 0, 0, 0, 0, "p", 0 } };
+    hm_table T;
+    assert_int_equal(hm_table_make_cmpr(&T, c, 3, 2), 0);
     static uint8_t pg[B2A_PG_SIZE];
     uint8_t ci[512];
     /* Anchor: s = "abcdefgh", i = 1000 (excess 83 E8), p has none. */
@@ -634,7 +568,7 @@ static void test_page_dictionary(void **state)
     assert_int_equal(R.rc[0], 1);
     assert_string_equal(R.line[0], "\x03__|1000|plain");
     free_res(&R);
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 /* --- columns added after a row was written ------------------------------------ */
@@ -646,9 +580,9 @@ static void test_page_dictionary(void **state)
 static void test_added_columns(void **state)
 {
     (void)state;
-    static const tcol c[] = { { "id", B2A_MT_INT, 4, 0, 0, 4, 0 },
-                              { "a", B2A_MT_INT, 4, 0, 0, 8, 0 },
-                              { "b", B2A_MT_INT, 4, 0, 0, 12, 0 } };
+    static const hm_col c[] = { { B2A_MT_INT, 4, 0, 0, 4, 0, "id", 0 },
+                              { B2A_MT_INT, 4, 0, 0, 8, 0, "a", 0 },
+                              { B2A_MT_INT, 4, 0, 0, 12, 0, "b", 0 } };
     const char *want_msg = "table dbo.T, page (1:100) slot 0, column b: the column is NOT NULL but this row "
                            "was written before it was added (ALTER TABLE ... ADD ... NOT NULL with a default "
                            "kept only in the catalog), and this reader cannot read that default yet";
@@ -658,8 +592,8 @@ static void test_added_columns(void **state)
     static const uint8_t new_row[] = { 0x10, 0x00, 0x10, 0x00, 0x09, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00,
                                        0x06, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00 };
     for (int cmpr = 0; cmpr <= 1; cmpr++) {
-        ttab T;
-        mk_table(&T, c, 3, cmpr);
+        hm_table T;
+        assert_int_equal(hm_table_make_cmpr(&T, c, 3, cmpr), 0);
         uint8_t rec[256];
         size_t n = sizeof old_row;
         if (cmpr) {
@@ -685,7 +619,7 @@ static void test_added_columns(void **state)
             assert_string_equal(R.line[0], "9|5|6");
             free_res(&R);
         }
-        free_table(&T);
+        hm_table_free(&T);
     }
 }
 
@@ -694,12 +628,12 @@ static void test_added_columns(void **state)
 static void test_sparse(void **state)
 {
     (void)state;
-    static const tcol c[] = { { "id", B2A_MT_INT, 4, 0, 0, 4, 0 },
-                              { "s1", B2A_MT_INT, 4, 0, 0, 0, 1 },
-                              { "s2", B2A_MT_VARCHAR, 10, 0, 0, 0, 1 },
-                              { "s3", B2A_MT_INT, 4, 0, 0, 0, 1 } };
-    ttab T;
-    mk_table(&T, c, 4, 0);
+    static const hm_col c[] = { { B2A_MT_INT, 4, 0, 0, 4, 0, "id", 0 },
+                              { B2A_MT_INT, 4, 0, 0, 0, 0, "s1", 1 },
+                              { B2A_MT_VARCHAR, 10, 0, 0, 0, 0, "s2", 1 },
+                              { B2A_MT_INT, 4, 0, 0, 0, 0, "s3", 1 } };
+    hm_table T;
+    assert_int_equal(hm_table_make_cmpr(&T, c, 4, 0), 0);
     /* FixedVar record: status 0x30, fixed end 8, id = 7, 1 column, bitmap,
      * 1 variable column with the complex bit: the sparse vector [sv]:
      * 05 00, count 2, ids 2 and 3, end offsets 16 and 18 from the vector's
@@ -736,14 +670,14 @@ static void test_sparse(void **state)
     T.rs.cmprlevel = 3;
     assert_int_equal(b2a__rowdec_open(&T.t, &d, &err), B2A_EUNSUPPORTED);
     assert_string_equal(err.msg, "table dbo.T is stored as a columnstore index, which this reader does not read");
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 /* --- malformed records: truncation and bit flips ------------------------------ */
 
 /* Every outcome must be a row, a skipped slot or B2A_EFORMAT naming the
  * table and page; ASan/UBSan catch any read outside the page. */
-static void check_outcomes(ttab *T, const uint8_t *pg)
+static void check_outcomes(hm_table *T, const uint8_t *pg)
 {
     res R;
     decode_page(T, pg, &R);
@@ -760,11 +694,11 @@ static void check_outcomes(ttab *T, const uint8_t *pg)
 static void test_malformed_sweeps(void **state)
 {
     (void)state;
-    static const tcol c[] = { { "s", B2A_MT_VARCHAR, 40, 0, 0, 0, 0 }, { "i", B2A_MT_BIGINT, 8, 0, 0, 0, 0 },
-                              { "n", B2A_MT_NVARCHAR, 40, 0, 0, 0, 0 }, { "d", B2A_MT_DECIMAL, 9, 18, 2, 0, 0 },
-                              { "b", B2A_MT_BIT, 1, 0, 0, 0, 0 } };
-    ttab T;
-    mk_table(&T, c, 5, 2);
+    static const hm_col c[] = { { B2A_MT_VARCHAR, 40, 0, 0, 0, 0, "s", 0 }, { B2A_MT_BIGINT, 8, 0, 0, 0, 0, "i", 0 },
+                              { B2A_MT_NVARCHAR, 40, 0, 0, 0, 0, "n", 0 }, { B2A_MT_DECIMAL, 9, 18, 2, 0, 0, "d", 0 },
+                              { B2A_MT_BIT, 1, 0, 0, 0, 0, "b", 0 } };
+    hm_table T;
+    assert_int_equal(hm_table_make_cmpr(&T, c, 5, 2), 0);
     static uint8_t pg[B2A_PG_SIZE], work[B2A_PG_SIZE];
     uint8_t ci[256], rec[256];
     cv anchor[] = { V("anchor value"), VB(0x80, 0x10), VNULL, VNULL, VNULL };
@@ -804,7 +738,7 @@ static void test_malformed_sweeps(void **state)
             check_outcomes(&T, work);
         }
     }
-    free_table(&T);
+    hm_table_free(&T);
 }
 
 /* --- parser details ----------------------------------------------------------- */

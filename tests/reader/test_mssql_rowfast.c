@@ -36,19 +36,19 @@ enum { NC = 13 };
 /* Fixed part: id @4, big @8, b0/b1 @16 (bits 0 and 1), dt @17, m @25,
  * d @33 (decimal(10,2): 9 bytes), ch @42 (nchar(2)), ends at 46. */
 static const hm_col cols[NC] = {
-    { B2A_MT_INT, 4, 0, 0, 4, 0, "id" },
-    { B2A_MT_BIGINT, 8, 0, 0, 8, 0, "big" },
-    { B2A_MT_BIT, 1, 0, 0, 16, 0, "b0" },
-    { B2A_MT_BIT, 1, 0, 0, 16, 1, "b1" },
-    { B2A_MT_DATETIME, 8, 0, 0, 17, 0, "dt" },
-    { B2A_MT_MONEY, 8, 19, 4, 25, 0, "m" },
-    { B2A_MT_DECIMAL, 9, 10, 2, 33, 0, "d" },
-    { B2A_MT_NCHAR, 4, 0, 0, 42, 0, "ch" },
-    { B2A_MT_NVARCHAR, 40, 0, 0, -1, 0, "name" },
-    { B2A_MT_VARBINARY, 10, 0, 0, -2, 0, "bin" },
-    { B2A_MT_VARCHAR, 10, 0, 0, -3, 0, "vc" },
-    { B2A_MT_INT, 4, 0, 0, 0, 0, "calc" },       /* computed: no physical column */
-    { B2A_MT_REAL, 4, 0, 0, 46, 0, "r" },
+    { B2A_MT_INT, 4, 0, 0, 4, 0, "id", 0 },
+    { B2A_MT_BIGINT, 8, 0, 0, 8, 0, "big", 0 },
+    { B2A_MT_BIT, 1, 0, 0, 16, 0, "b0", 0 },
+    { B2A_MT_BIT, 1, 0, 0, 16, 1, "b1", 0 },
+    { B2A_MT_DATETIME, 8, 0, 0, 17, 0, "dt", 0 },
+    { B2A_MT_MONEY, 8, 19, 4, 25, 0, "m", 0 },
+    { B2A_MT_DECIMAL, 9, 10, 2, 33, 0, "d", 0 },
+    { B2A_MT_NCHAR, 4, 0, 0, 42, 0, "ch", 0 },
+    { B2A_MT_NVARCHAR, 40, 0, 0, -1, 0, "name", 0 },
+    { B2A_MT_VARBINARY, 10, 0, 0, -2, 0, "bin", 0 },
+    { B2A_MT_VARCHAR, 10, 0, 0, -3, 0, "vc", 0 },
+    { B2A_MT_INT, 4, 0, 0, 0, 0, "calc", 0 },       /* computed: no physical column */
+    { B2A_MT_REAL, 4, 0, 0, 46, 0, "r", 0 },
 };
 #define FIXED_END 50
 
@@ -431,10 +431,10 @@ static void test_damaged_pages_agree(void **state)
 static void test_every_plain_kind(void **state)
 {
     (void)state;
-    static const hm_col c[] = { { B2A_MT_TINYINT, 1, 0, 0, 4, 0, "ti" },  { B2A_MT_SMALLINT, 2, 0, 0, 5, 0, "si" },
-                              { B2A_MT_INT, 4, 0, 0, 7, 0, "i" },       { B2A_MT_BIGINT, 8, 0, 0, 11, 0, "bi" },
-                              { B2A_MT_REAL, 4, 0, 0, 19, 0, "r" },     { B2A_MT_FLOAT, 8, 0, 0, 23, 0, "f" },
-                              { B2A_MT_SMALLMONEY, 4, 10, 4, 31, 0, "sm" } };
+    static const hm_col c[] = { { B2A_MT_TINYINT, 1, 0, 0, 4, 0, "ti", 0 },  { B2A_MT_SMALLINT, 2, 0, 0, 5, 0, "si", 0 },
+                              { B2A_MT_INT, 4, 0, 0, 7, 0, "i", 0 },       { B2A_MT_BIGINT, 8, 0, 0, 11, 0, "bi", 0 },
+                              { B2A_MT_REAL, 4, 0, 0, 19, 0, "r", 0 },     { B2A_MT_FLOAT, 8, 0, 0, 23, 0, "f", 0 },
+                              { B2A_MT_SMALLMONEY, 4, 10, 4, 31, 0, "sm", 0 } };
     hm_table T;
     assert_int_equal(hm_table_make(&T, c, 7), 0);
     static uint8_t pg[B2A_PG_SIZE];
@@ -470,7 +470,7 @@ static void test_every_plain_kind(void **state)
 static void test_partitions_left_to_the_general_path(void **state)
 {
     (void)state;
-    static const hm_col c[] = { { B2A_MT_INT, 4, 0, 0, 4, 0, "id" }, { B2A_MT_NTEXT, 16, 0, 0, -1, 0, "t" } };
+    static const hm_col c[] = { { B2A_MT_INT, 4, 0, 0, 4, 0, "id", 0 }, { B2A_MT_NTEXT, 16, 0, 0, -1, 0, "t", 0 } };
     hm_table T;
     assert_int_equal(hm_table_make(&T, c, 2), 0);
     b2a_rowdec *d;
