@@ -17,21 +17,54 @@
 #define PBITS 12                     /* primary table index bits: most codes resolve in one lookup */
 #define SBITS (MAX_LEN - PBITS)      /* bits resolved by a subtable */
 
-/* A table entry (16 bits): bits 0-3 the code length, bits 4-5 zero, bits
- * 6-14 the symbol (0..511); with E_SUB, bits 0-14 name the subtable
- * resolving the next SBITS bits. The length at the bottom with two zero
- * bits above it is the entry itself as a shift count (x86 shifts take the
- * count mod 64), so consuming a symbol's bits waits on no extraction; a
- * literal is an entry below E_MATCH (a match's symbol >= 256, E_SUB above).
- * 16 bits keep the primary table at 8 KiB (in L1 with the output) and its
- * fill at 4 entries per 64-bit store.
+/* A table entry (32 bits), laid out for the fast loop's one path: bits
+ * 16-24 the symbol (0..511). A "simple" symbol -- a literal, or a match of
+ * at most 16 bytes from at least 16 back with no length byte -- has in
+ * bits 0-5 all the bits it takes (code length + offset bits), so the
+ * entry is its own shift count (x86 shifts take the count mod 64) and
+ * consuming them waits on no extraction; bits 8-13 63 minus its offset
+ * bits (63 for a literal: no offset bits), bits 25-29 its output length
+ * (1 for a literal) and bit 31 set for a match: the fast loop takes it
+ * without a branch on its kind. Anything else (offset < 16, length > 16,
+ * symbol 256, a subtable prefix) has E_SLOW and its code length in bits
+ * 0-5; a subtable prefix also has E_SUB, and its subtable number where
+ * the symbol goes. 32 bits make the primary table 16 KiB (still in L1
+ * with the output) and its fill 4 entries per 16-byte store.
  * (Entries decoding two literals at once were tried: the extra table pass
  * per 64 KiB block cost more than it saved, bench_xpress 1.31 vs 1.50.) */
-#define E_LEN(e) ((unsigned)(e) & 63u)
-#define E_SYM(e) ((unsigned)(e) >> 6)
-#define E_MATCH (256u << 6)
-#define E_SUB 0x8000u
-#define E_MAKE(sym, len) ((uint16_t)((sym) << 6 | (len)))
+#define E_SYM(e) ((unsigned)(e) >> 16 & 511u)
+#define E_SUB 0x40u
+#define E_SLOW 0x80u
+#define E_FAR 0x80000000u
+#define E_OSHIFT(e) ((unsigned)(e) >> 8 & 63u)
+#define E_ADV(e) ((unsigned)(e) >> 25 & 31u)
+
+/* The code length of any entry but a subtable prefix. */
+static inline unsigned code_len(uint32_t e)
+{
+    return (e & 63u) - (e & E_SLOW ? 0 : 63u - E_OSHIFT(e));
+}
+
+/* A symbol's entry; len is its code length. A match is simple when one
+ * 16-byte move from off back copies it: length <= 16 and <= off (the
+ * move reads only bytes already written), so offsets of 4..7 and 8..15
+ * with lengths up to 4 and 8 qualify too. */
+static inline uint32_t entry(unsigned sym, unsigned len)
+{
+    if (sym < 256)
+        return len | 63u << 8 | sym << 16 | 1u << 25;
+    unsigned lcode = (sym - 256) & 15, obits = (sym - 256) >> 4;
+    if (lcode <= 13 && lcode + 3 <= 1u << obits)
+        return (len + obits) | (63u - obits) << 8 | sym << 16 | (lcode + 3) << 25 | E_FAR;
+    return len | E_SLOW | sym << 16;
+}
+
+/* A literal's 16-byte "match source": its byte first (the 15 after it are
+ * overwritten by what follows). */
+#define ID4(b) (b), (b) + 1, (b) + 2, (b) + 3
+#define ID16(b) ID4(b), ID4((b) + 4), ID4((b) + 8), ID4((b) + 12)
+#define ID64(b) ID16(b), ID16((b) + 16), ID16((b) + 32), ID16((b) + 48)
+static const uint8_t lit_src[256 + 16] = { ID64(0), ID64(64), ID64(128), ID64(192) };
 
 /* Long codes (> PBITS bits) have the highest codes, so their PBITS-bit
  * prefixes are the last primary entries, each covered wholly by long codes
@@ -39,8 +72,8 @@
  * entries, so there are at most NSYMS / 2 subtables. Both arrays have 8
  * entries to spare at the end for build()'s whole 8-entry stores. */
 typedef struct dtable {
-    uint16_t prim[(1u << PBITS) + 8];
-    uint16_t sub[(NSYMS / 2 + 1) << SBITS];   /* subtable s at s << SBITS */
+    uint32_t prim[(1u << PBITS) + 8];
+    uint32_t sub[(NSYMS / 2 + 1) << SBITS];   /* subtable s at s << SBITS */
 } dtable;
 
 /* Code lengths per length, and the Kraft check: 1 if the code is complete. */
@@ -77,13 +110,14 @@ int b2a__xpress_table_ok(const uint8_t table[256])
 
 /* n (a power of two) copies of e from t, by whole 8-entry stores: for
  * n < 8 the entries past the n belong to the codes that follow. */
-static inline void fill(uint16_t *t, uint16_t e, uint32_t n)
+static inline void fill(uint32_t *t, uint32_t e, uint32_t n)
 {
     uint64_t ee[2];
-    ee[0] = ee[1] = 0x0001000100010001ULL * e;
+    ee[0] = ee[1] = 0x0000000100000001ULL * e;
     uint32_t j = 0;
     do {
         memcpy(t + j, ee, 16);
+        memcpy(t + j + 4, ee, 16);
         j += 8;
     } while (j < n);
 }
@@ -115,16 +149,16 @@ static int build(dtable *t, const uint8_t table[256])
     uint32_t code = 0;
     for (unsigned l = 1; l <= PBITS; l++, code <<= 1)
         for (unsigned i = 0; i < count[l]; i++, k++, code++)
-            fill(t->prim + (code << (PBITS - l)), E_MAKE(order[k], l), 1u << (PBITS - l));
+            fill(t->prim + (code << (PBITS - l)), entry(order[k], l), 1u << (PBITS - l));
     /* The long codes' prefixes: first_sub .. the table's end, subtable i
      * for prefix first_sub + i (written after the short codes' excess). */
     uint32_t first_sub = code >> 1;
     for (uint32_t p = first_sub; p < (1u << PBITS); p++)
-        t->prim[p] = (uint16_t)(E_SUB | (p - first_sub));
+        t->prim[p] = E_SLOW | E_SUB | (p - first_sub) << 16;
     for (unsigned l = PBITS + 1; l <= MAX_LEN; l++, code <<= 1)
         for (unsigned i = 0; i < count[l]; i++, k++, code++) {
             uint32_t s = (code >> (l - PBITS)) - first_sub, low = code & ((1u << (l - PBITS)) - 1);
-            fill(t->sub + (s << SBITS) + (low << (MAX_LEN - l)), E_MAKE(order[k], l), 1u << (MAX_LEN - l));
+            fill(t->sub + (s << SBITS) + (low << (MAX_LEN - l)), entry(order[k], l), 1u << (MAX_LEN - l));
         }
     return 1;
 }
@@ -238,7 +272,8 @@ static inline void prime(bits *b, size_t at)
 }
 
 /* Output room the fast loop keeps: a match of up to 18 bytes (no length
- * byte) plus the 16 its wide copy may run past it. */
+ * byte) plus the 16 its wide copy may run past it (a simple symbol's
+ * 16-byte move fits well within). */
 #define FAST_ROOM 34
 
 #define FAIL(reason, at) do { fail->why = (reason); fail->in_pos = (at); return B2A_EFORMAT; } while (0)
@@ -467,29 +502,55 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
                         break;
                     refill_fast(&b);
                 }
-                uint16_t e = t.prim[b.bb >> (64 - PBITS)];
-                if (e & E_SUB)
-                    e = t.sub[((e & ~E_SUB) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
-                consume(&b, E_LEN(e));
-                if (e < E_MATCH) {
-                    /* Looked up before the store; a literal of the primary
-                     * table (no E_SUB, symbol < 256) is taken at once. */
-                    uint16_t e2 = t.prim[b.bb >> (64 - PBITS)];
-                    out[op++] = (uint8_t)E_SYM(e);
-                    if (e2 >= E_MATCH)
+                uint32_t e = t.prim[b.bb >> (64 - PBITS)];
+                if (__builtin_expect(e & E_SLOW, 0)) {
+                    if (e & E_SUB)
+                        e = t.sub[(E_SYM(e) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
+                    consume(&b, code_len(e));
+                    unsigned sym = E_SYM(e);
+                    if (sym < 256) {
+                        out[op++] = (uint8_t)sym;
                         continue;
-                    consume(&b, E_LEN(e2));
-                    out[op++] = (uint8_t)E_SYM(e2);
+                    }
+                    /* No end-of-stream test for symbol 256: here the spec's
+                     * position is short of in_len (at most pos, with >= 16
+                     * valid bits, and pos <= in_len - 2), so 256 is a match. */
+                    int m = match(&b, sym - 256, code_len(e), out, out_cap, stop_at_cap, 1, &op, fail);
+                    if (m < 0)
+                        return B2A_EFORMAT;
+                    if (m)
+                        goto done;
                     continue;
                 }
-                /* No end-of-stream test for symbol 256: here the spec's
-                 * position is short of in_len (at most pos, with >= 16
-                 * valid bits, and pos <= in_len - 2), so 256 is a match. */
-                int m = match(&b, E_SYM(e) - 256, E_LEN(e), out, out_cap, stop_at_cap, 1, &op, fail);
-                if (m < 0)
-                    return B2A_EFORMAT;
-                if (m)
-                    goto done;
+                /* A simple symbol (a literal or a short match, about 80%
+                 * of symbols), one path with no branch on its kind, so the
+                 * E_SLOW test above is the only data-dependent one: all its
+                 * bits consumed at once; the offset (1 for a literal, as if
+                 * a match with no offset bits) is the low bits of the
+                 * consumed bits rotated round, below a 1; the source (for
+                 * a literal, its byte in lit_src) chosen by a mask, not a
+                 * test gcc would make a branch of; one 16-byte move. */
+                unsigned tot = e & 63;
+                uint64_t rot = b.bb << tot | b.bb >> ((64 - tot) & 63);
+                unsigned os = E_OSHIFT(e);
+                size_t off = (size_t)((rot << os | (uint64_t)1 << 63) >> os);
+                b.bb <<= tot;
+                b.n -= tot;
+                uintptr_t is_far = (uintptr_t)(intptr_t)((int32_t)e >> 31);
+                uintptr_t msrc = (uintptr_t)out + op - off;
+                uintptr_t lsrc = (uintptr_t)(lit_src + (uint8_t)(e >> 16));
+                const uint8_t *src = (const uint8_t *)(lsrc ^ ((msrc ^ lsrc) & is_far));
+                if (__builtin_expect((off & is_far) > op, 0))
+                    FAIL("match offset before the start of the output",
+                         err_pos(b.pos, b.n, b.anchor, code_len(e), 63 - os, 0));
+                /* One load, then one store: for an offset under 16 they
+                 * overlap (not a memcpy's business); the bytes read from op
+                 * on are not written yet and land at op + off or later,
+                 * past the match (length <= offset). */
+                uint8_t v[16];
+                memcpy(v, src, 16);
+                memcpy(out + op, v, 16);
+                op += E_ADV(e);
             }
         }
         while (op < stop) {
@@ -498,11 +559,11 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
              * refill after the EOF symbol); further is a truncated chunk. */
             if (b.pos > in_len + 2 && spec_pos(&b) > in_len + 2)
                 FAIL("chunk ends inside the bitstream", in_len);
-            uint16_t e = t.prim[b.bb >> (64 - PBITS)];
+            uint32_t e = t.prim[b.bb >> (64 - PBITS)];
             if (e & E_SUB)
-                e = t.sub[((e & ~E_SUB) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
+                e = t.sub[(E_SYM(e) << SBITS) + ((b.bb >> (64 - MAX_LEN)) & ((1u << SBITS) - 1))];
             unsigned sym = E_SYM(e);
-            consume(&b, E_LEN(e));
+            consume(&b, code_len(e));
             if (sym < 256) {
                 if (op >= out_cap) {
                     if (stop_at_cap)
@@ -514,7 +575,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
             }
             if (sym == 256 && spec_pos(&b) >= in_len)
                 goto done;
-            int m = match(&b, sym - 256, E_LEN(e), out, out_cap, stop_at_cap, 0, &op, fail);
+            int m = match(&b, sym - 256, code_len(e), out, out_cap, stop_at_cap, 0, &op, fail);
             if (m < 0)
                 return B2A_EFORMAT;
             if (m)
