@@ -227,9 +227,12 @@ static void test_random_streams(void **state)
     uint8_t in[4096];
     for (int it = 0; it < 4000; it++) {
         size_t n = 260 + (size_t)rand() % (sizeof in - 260);
-        /* Complete tables: all 512 codes 9 bits, or literals 8 bits and matches 9. */
-        memset(in, it % 2 ? 0x99 : 0x88, 128);
-        memset(in + 128, 0x99, 128);
+        /* Complete tables (Kraft sum 1): all 512 codes 9 bits; or literals
+         * 9 bits (1/2), the matches of offset below 256 8 bits (1/2) and
+         * the others unused. */
+        memset(in, 0x99, 128);
+        memset(in + 128, it % 2 ? 0x99 : 0x88, 64);
+        memset(in + 192, it % 2 ? 0x99 : 0x00, 64);
         for (size_t i = 256; i < n; i++)
             in[i] = (uint8_t)rand();
         agree(in, n, B2A_MSSQLBAK_OUT_MAX, 0, &s);
