@@ -18,15 +18,16 @@
 #define SBITS (MAX_LEN - PBITS)      /* bits resolved by a subtable */
 
 /* A table entry (32 bits), laid out for the fast loop's one path: bits
- * 16-24 the symbol (0..511). A "simple" symbol -- a literal, or a match of
- * at most 16 bytes from at least 16 back with no length byte -- has in
+ * 16-24 the symbol (0..511). A "simple" symbol -- a literal, or a match
+ * with no length byte of at most 16 bytes and at most the smallest offset
+ * its offset bits allow (entry() below) -- has in
  * bits 0-5 all the bits it takes (code length + offset bits), so the
  * entry is its own shift count (x86 shifts take the count mod 64) and
  * consuming them waits on no extraction; bits 8-13 63 minus its offset
  * bits (63 for a literal: no offset bits), bits 25-29 its output length
  * (1 for a literal) and bit 31 set for a match: the fast loop takes it
- * without a branch on its kind. Anything else (offset < 16, length > 16,
- * symbol 256, a subtable prefix) has E_SLOW and its code length in bits
+ * without a branch on its kind. Anything else (a longer match, a length
+ * byte, symbol 256, a subtable prefix) has E_SLOW and its code length in bits
  * 0-5; a subtable prefix also has E_SUB, and its subtable number where
  * the symbol goes. 32 bits make the primary table 16 KiB (still in L1
  * with the output) and its fill 4 entries per 16-byte store.
@@ -71,6 +72,8 @@ static const uint8_t lit_src[256 + 16] = { ID64(0), ID64(64), ID64(128), ID64(19
  * (the code is complete). A long code covers at most 4 of a subtable's 8
  * entries, so there are at most NSYMS / 2 subtables. Both arrays have 8
  * entries to spare at the end for build()'s whole 8-entry stores. */
+/* About 24 KiB, on the decoding thread's stack (the library sets no
+ * stack size; glibc's threads have 8 MiB, musl's 128 KiB). */
 typedef struct dtable {
     uint32_t prim[(1u << PBITS) + 8];
     uint32_t sub[(NSYMS / 2 + 1) << SBITS];   /* subtable s at s << SBITS */
@@ -229,7 +232,7 @@ static inline void rewind_to_spec(bits *b)
     b->pos = sp;
 }
 
-/* The fast loop's refill: one unaligned 64-bit load (4 words; needs
+/* The fast loop's refill: 8 bytes loaded at once (4 words; needs
  * pos + 8 <= len) and as many whole words as fit, n ending in 49..64.
  * Bits below the n valid ones may hold the stream's next bits, never
  * anything else, so OR-ing the same words in again later changes nothing.
@@ -285,7 +288,7 @@ static inline void prime(bits *b, size_t at)
 static inline void copy_match_wide(uint8_t *dst, size_t off, size_t mlen)
 {
     const uint8_t *src = dst - off;
-    /* Most matches (80-84% on the samples) are at most 16 bytes from at
+    /* Most matches (80-85% on the samples) are at most 16 bytes from at
      * least 8 back: two 8-byte moves, tested first so the common case
      * takes one predictable branch. */
     if ((mlen <= 16) & (off >= 8)) {
@@ -484,17 +487,17 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
         /* The fast loop, while at least 10 input bytes, 3 output bytes
          * short of stop and FAST_ROOM short of out_cap remain: no bounds
          * check per symbol, none for a short match's copy;
-         * below 32 valid bits, one refill (a 64-bit load, to 49..64 bits);
-         * then one symbol and its match (15 + 15 bits), or up to two
-         * literals, the second only from the primary table (15 + 12 bits).
-         * Every path leaves n >= 1, as refill_fast needs (a third literal,
-         * tried, could leave 0 and saved under 1%). The careful loop below
+         * below 32 valid bits, one refill (8 bytes, to 49..64 bits);
+         * then one symbol with its offset bits (at most 15 + 15). Every
+         * path leaves n >= 1, as refill_fast needs. The careful loop below
          * takes the end. */
         size_t room_lim = out_cap >= FAST_ROOM - 3 ? out_cap - (FAST_ROOM - 3) : 0;
         size_t lim = stop < room_lim ? stop : room_lim;
         if (in_len >= 10 && b.n >= 16 && b.pos <= in_len - 10) {
             /* Input is read only by a refill, so only a refill checks it:
-             * pos stays <= in_len - 2 throughout. */
+             * pos <= in_len - 2 at every symbol. (A match's length bytes
+             * may take pos further, but they leave n < 32 after the
+             * rewind, so the next symbol is preceded by this check.) */
             size_t in_fast = in_len - 10;
             while (op + 3 <= lim) {
                 if (b.n < 32) {
@@ -522,8 +525,8 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
                         goto done;
                     continue;
                 }
-                /* A simple symbol (a literal or a short match, about 80%
-                 * of symbols), one path with no branch on its kind, so the
+                /* A simple symbol (a literal or a short match: 80-93% of
+                 * the samples' symbols), one path with no branch on its kind, so the
                  * E_SLOW test above is the only data-dependent one: all its
                  * bits consumed at once; the offset (1 for a literal, as if
                  * a match with no offset bits) is the low bits of the
@@ -536,7 +539,7 @@ static int decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap
                 size_t off = (size_t)((rot << os | (uint64_t)1 << 63) >> os);
                 b.bb <<= tot;
                 b.n -= tot;
-                uintptr_t is_far = (uintptr_t)(intptr_t)((int32_t)e >> 31);
+                uintptr_t is_far = (uintptr_t)0 - (e >> 31);   /* all ones for a match */
                 uintptr_t msrc = (uintptr_t)out + op - off;
                 uintptr_t lsrc = (uintptr_t)(lit_src + (uint8_t)(e >> 16));
                 const uint8_t *src = (const uint8_t *)(lsrc ^ ((msrc ^ lsrc) & is_far));

@@ -23,7 +23,8 @@ int b2a__xpress_table_ok(const uint8_t table[256]);
  * stop_at_cap: 0 = output beyond out_cap is an error (B2A_EFORMAT, "output
  * larger than buffer"); 1 = stop quietly once out_cap bytes exist (peek).
  * Returns B2A_OK with *out_len, or B2A_EFORMAT with *fail filled. Never reads
- * in[] outside [0,in_len) nor writes out[] outside [0,out_cap). Thread-safe. */
+ * in[] outside [0,in_len) nor writes out[] outside [0,out_cap); bytes past
+ * *out_len (and all of out[] after a failure) are scratch. Thread-safe. */
 int b2a__xpress_decode(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
                        int stop_at_cap, size_t *out_len, b2a_xpress_fail *fail);
 
